@@ -1,0 +1,22 @@
+"""The `accord` command line: one Typer app, one sub-module per topic."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="accord",
+    help="Accord — contract-to-cash integration hub for professional-services firms.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _register() -> None:
+    """Attach each topic's commands; topics live in their own modules to stay small."""
+    from accord.cli import hub
+
+    hub.register(app)
+
+
+_register()
