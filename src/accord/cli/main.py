@@ -14,9 +14,11 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach each topic's commands; topics live in their own modules to stay small."""
-    from accord.cli import hub
+    from accord.cli import events, hub, schema
 
     hub.register(app)
+    schema.register(app)
+    events.register(app)
 
 
 _register()
