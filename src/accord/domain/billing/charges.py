@@ -1,0 +1,146 @@
+"""Expense, milestone, cap and retainer lines of one contract's invoice in a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from accord.domain.billing.documents import DraftLine, LineKind
+from accord.domain.billing.fx import FxTable
+from accord.domain.billing.ledger import BillingLedger, TermKey
+from accord.domain.billing.state import BillingState
+from accord.domain.contracts.model import (
+    Contract,
+    ExpensePolicy,
+    FixedFeeTerm,
+    RetainerTerm,
+    TimeAndMaterialsTerm,
+    milestone_amounts,
+)
+from accord.domain.delivery.model import Expense, MilestoneState
+from accord.domain.money import round_to_currency
+
+ONE = Decimal(1)
+
+
+def expense_amount(
+    expense: Expense, contract: Contract, policy: ExpensePolicy, fx: FxTable
+) -> Decimal:
+    """amount x fx(expense currency -> contract currency, expense date) x (1 + markup %)
+    + flat fee, rounded once to the contract currency."""
+    rate = fx.rate(expense.currency, contract.currency, expense.expense_date, contract.id)
+    value = expense.amount * rate * (1 + policy.markup_percent / 100) + policy.flat_fee
+    return round_to_currency(value, contract.currency)
+
+
+def draft_expenses(
+    state: BillingState, contract: Contract, through: date, fx: FxTable
+) -> list[DraftLine]:
+    """One line per billable, unbilled expense dated on or before `through`, by id."""
+    policy = contract.expense_policy or ExpensePolicy()
+    lines = []
+    for expense in sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id):
+        if not expense.billable or expense.expense_date > through:
+            continue
+        if expense.id in state.ledger.expenses:
+            continue
+        amount = expense_amount(expense, contract, policy, fx)
+        lines.append(DraftLine(LineKind.EXPENSE, None, expense.id, ONE, amount, amount))
+    return lines
+
+
+def draft_milestones(state: BillingState, contract: Contract) -> list[tuple[str, DraftLine]]:
+    """(milestone id, line) for accepted milestones not on hold and not yet billed."""
+    found = []
+    for term in contract.terms:
+        if not isinstance(term, FixedFeeTerm):
+            continue
+        amounts = milestone_amounts(term, contract.currency)
+        for milestone in term.milestones:
+            key = (contract.id, term.id, milestone.id)
+            status = state.milestones.get(key, MilestoneState())
+            if not status.accepted or status.on_hold or key in state.ledger.milestones:
+                continue
+            amount = amounts[milestone.id]
+            line = DraftLine(LineKind.MILESTONE, term.id, milestone.name, ONE, amount, amount)
+            found.append((milestone.id, line))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CapOutcome:
+    lines: list[DraftLine]
+    held: dict[TermKey, Decimal]
+
+
+def _term_sum(lines: list[DraftLine], term: str) -> Decimal:
+    return sum((ln.net for ln in lines if ln.term == term), Decimal(0))
+
+
+def apply_caps(
+    ledger: BillingLedger,
+    contract: Contract,
+    invoice_lines: list[DraftLine],
+    credit_lines: list[DraftLine],
+) -> CapOutcome:
+    """Hold what exceeds cap - billed to date; release held value when there is room.
+
+    Time is billed at full value and one `cap_hold` line brings the term back to the cap;
+    a `cap_release` line bills held value once a raised cap (or a credit) makes room.
+    """
+    lines: list[DraftLine] = []
+    held: dict[TermKey, Decimal] = {}
+    for term in contract.terms:
+        if not isinstance(term, TimeAndMaterialsTerm) or term.cap is None:
+            continue
+        key = (contract.id, term.id)
+        already = ledger.cap_billed.get(key, Decimal(0)) + _term_sum(credit_lines, term.id)
+        room = max(Decimal(0), term.cap - term.billed_to_date - already)
+        charges = _term_sum(invoice_lines, term.id)
+        holding = ledger.held.get(key, Decimal(0))
+        if charges > room:
+            excess = charges - room
+            lines.append(DraftLine(LineKind.CAP_HOLD, term.id, "cap hold", ONE, -excess, -excess))
+            holding += excess
+        elif holding and room > charges:
+            release = min(holding, room - charges)
+            lines.append(
+                DraftLine(LineKind.CAP_RELEASE, term.id, "cap release", ONE, release, release)
+            )
+            holding -= release
+        held[key] = holding
+    return CapOutcome(lines, held)
+
+
+TIME_KINDS = frozenset(
+    {LineKind.TIME, LineKind.CORRECTION, LineKind.CAP_HOLD, LineKind.CAP_RELEASE}
+)
+
+
+def draft_drawdown(
+    balances_now: dict[TermKey, Decimal], contract: Contract, invoice_lines: list[DraftLine]
+) -> tuple[list[DraftLine], dict[TermKey, Decimal]]:
+    """Retainer drawdown against this invoice's time charges, never expenses or milestones:
+    applied = min(balance, time charges); one negative line per retainer term."""
+    tm_terms = {t.id for t in contract.terms if isinstance(t, TimeAndMaterialsTerm)}
+    charges = sum(
+        (ln.net for ln in invoice_lines if ln.kind in TIME_KINDS and ln.term in tm_terms),
+        Decimal(0),
+    )
+    lines: list[DraftLine] = []
+    balances: dict[TermKey, Decimal] = {}
+    for term in contract.terms:
+        key = (contract.id, term.id)
+        balance = balances_now.get(key, Decimal(0))
+        if not isinstance(term, RetainerTerm) or charges <= 0 or balance <= 0:
+            continue
+        applied = min(balance, charges)
+        charges -= applied
+        balances[key] = balance - applied
+        lines.append(
+            DraftLine(
+                LineKind.RETAINER_DRAWDOWN, term.id, "retainer drawdown", ONE, -applied, -applied
+            )
+        )
+    return lines, balances

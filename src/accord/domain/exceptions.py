@@ -1,0 +1,137 @@
+"""Business exceptions: what cannot proceed, who owns it, and how urgent it is.
+
+An exception here is not a Python error: it is a record a person works from the queue.
+Its kind decides the owner role and the SLA; flows wait on it and resume on an action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+
+class OwnerRole(StrEnum):
+    """The team that has to act on an exception."""
+
+    BILLING = "billing"
+    FINANCE = "finance"
+    PMO = "pmo"
+    INTEGRATION = "integration"
+    HR = "hr"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class ExceptionStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    SKIPPED = "skipped"
+
+
+class ExceptionAction(StrEnum):
+    """What a person may do with an open exception."""
+
+    RETRY = "retry"
+    REPLAY = "replay"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionPolicy:
+    owner: OwnerRole
+    severity: Severity
+    sla: timedelta
+    actions: tuple[ExceptionAction, ...]
+
+
+class ExceptionKind(StrEnum):
+    """Standard kinds (scenario format) plus the ones integrations need."""
+
+    MISSING_TAX_RULE = "missing_tax_rule"
+    MISSING_FX_RATE = "missing_fx_rate"
+    CLOSED_PERIOD_CHANGE = "closed_period_change"
+    POSTING_REJECTED = "posting_rejected"
+    SYSTEM_UNAVAILABLE = "system_unavailable"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    INVALID_EVENT = "invalid_event"
+    RESOURCE_NOT_EMPLOYED = "resource_not_employed"
+    UNAPPLIED_PAYMENT = "unapplied_payment"
+    CAP_REACHED = "cap_reached"
+    RECONCILIATION_DISCREPANCY = "reconciliation_discrepancy"
+
+    @property
+    def policy(self) -> ExceptionPolicy:
+        return POLICIES[self]
+
+    @property
+    def owner(self) -> OwnerRole:
+        return POLICIES[self].owner
+
+
+_FIX = (ExceptionAction.RETRY, ExceptionAction.REPLAY, ExceptionAction.SKIP)
+_DECIDE = (ExceptionAction.APPROVE, ExceptionAction.REJECT)
+
+POLICIES: dict[ExceptionKind, ExceptionPolicy] = {
+    ExceptionKind.MISSING_TAX_RULE: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.HIGH, timedelta(days=1), _FIX
+    ),
+    ExceptionKind.MISSING_FX_RATE: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.HIGH, timedelta(days=1), _FIX
+    ),
+    ExceptionKind.CLOSED_PERIOD_CHANGE: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.HIGH, timedelta(days=2), _DECIDE
+    ),
+    ExceptionKind.POSTING_REJECTED: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.HIGH, timedelta(days=1), _FIX
+    ),
+    ExceptionKind.SYSTEM_UNAVAILABLE: ExceptionPolicy(
+        OwnerRole.INTEGRATION, Severity.CRITICAL, timedelta(hours=4), _FIX
+    ),
+    ExceptionKind.UNKNOWN_REFERENCE: ExceptionPolicy(
+        OwnerRole.INTEGRATION, Severity.MEDIUM, timedelta(days=1), _FIX
+    ),
+    ExceptionKind.INVALID_EVENT: ExceptionPolicy(
+        OwnerRole.INTEGRATION, Severity.MEDIUM, timedelta(days=1), _FIX
+    ),
+    ExceptionKind.RESOURCE_NOT_EMPLOYED: ExceptionPolicy(
+        OwnerRole.HR, Severity.MEDIUM, timedelta(days=2), _FIX
+    ),
+    ExceptionKind.UNAPPLIED_PAYMENT: ExceptionPolicy(
+        OwnerRole.BILLING, Severity.MEDIUM, timedelta(days=2), _FIX
+    ),
+    ExceptionKind.CAP_REACHED: ExceptionPolicy(
+        OwnerRole.PMO, Severity.MEDIUM, timedelta(days=5), (ExceptionAction.SKIP,)
+    ),
+    ExceptionKind.RECONCILIATION_DISCREPANCY: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.MEDIUM, timedelta(days=2), _FIX
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessException:
+    """A reason something cannot proceed, raised by domain decisions.
+
+    `subject` is the business key it is about (contract, resource, invoice or event id);
+    `blocks` lists the further business keys held up by it.
+    """
+
+    kind: ExceptionKind
+    subject: str
+    message: str
+    amount_at_risk: Decimal | None = None
+    currency: str | None = None
+    blocks: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def owner(self) -> OwnerRole:
+        return self.kind.owner

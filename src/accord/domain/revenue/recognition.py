@@ -1,0 +1,181 @@
+"""Revenue recognition (ASC 606 / IFRS 15) and realization per contract term.
+
+- Time & materials: revenue follows the right to invoice, the rate-card value of billable
+  work done (limited by a not-to-exceed cap).
+- Fixed fee with `estimated_cost`: cost-to-cost, cumulative = fee x min(1, cost to date /
+  estimated cost); without an estimate, revenue follows the accepted (billed) milestones.
+- Retainer: the prepayment is deferred; revenue arrives through the time it pays for.
+Cumulative revenue above cumulative billing is a contract asset, below it a liability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from accord.domain.billing.fx import FxTable
+from accord.domain.billing.state import BillingState
+from accord.domain.calendar import Period
+from accord.domain.contracts.model import (
+    Contract,
+    FixedFeeTerm,
+    Term,
+    TimeAndMaterialsTerm,
+)
+from accord.domain.contracts.rates import RateCard
+from accord.domain.money import round_to_currency
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueRow:
+    contract: str
+    term: str
+    period: Period
+    currency: str
+    recognized_cumulative: Decimal
+    billed_cumulative: Decimal
+
+    @property
+    def contract_asset(self) -> Decimal:
+        return max(Decimal(0), self.recognized_cumulative - self.billed_cumulative)
+
+    @property
+    def contract_liability(self) -> Decimal:
+        return max(Decimal(0), self.billed_cumulative - self.recognized_cumulative)
+
+
+@dataclass(frozen=True, slots=True)
+class Realization:
+    """Write-down = standard value - billed value; realization = billed / standard."""
+
+    standard_value: Decimal
+    billed_value: Decimal
+
+    @property
+    def write_down(self) -> Decimal:
+        return self.standard_value - self.billed_value
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if not self.standard_value:
+            return None
+        return (self.billed_value / self.standard_value).quantize(Decimal("0.0001"))
+
+
+def billed_on_term(state: BillingState, contract: str, term: str, through: date) -> Decimal:
+    """Net of every issued line of the term on documents dated on or before `through`."""
+    return sum(
+        (
+            line.net
+            for document in state.ledger.documents.values()
+            if document.contract == contract and document.issue_date <= through
+            for line in document.lines
+            if line.term == term
+        ),
+        Decimal(0),
+    )
+
+
+def standard_value(
+    state: BillingState, contract: Contract, term_id: str, card: RateCard, through: date
+) -> Decimal:
+    """Billable hours of the term dated on or before `through` at the given rate card."""
+    total = Decimal(0)
+    for entry in state.time_entries.get(contract.id, {}).values():
+        resource = state.resources.get(entry.resource)
+        if entry.term != term_id or not entry.billable or entry.work_date > through or not resource:
+            continue
+        resolved = card.resolve(resource.id, resource.role, entry.work_date)
+        if resolved is not None:
+            total += round_to_currency(entry.hours * resolved.price, contract.currency)
+    return total
+
+
+def cost_to_date(state: BillingState, contract: Contract, term_id: str, through: date) -> Decimal:
+    """Cost of the time on the term, converted to the contract currency on the work date."""
+    fx = FxTable(state.firm.fx)
+    total = Decimal(0)
+    for entry in state.time_entries.get(contract.id, {}).values():
+        resource = state.resources.get(entry.resource)
+        if entry.term != term_id or entry.work_date > through or resource is None:
+            continue
+        cost = resource.cost_rate_on(entry.work_date)
+        if cost is not None:
+            rate = fx.rate(cost.currency, contract.currency, entry.work_date, contract.id)
+            total += entry.hours * cost.rate * rate
+    return total
+
+
+def recognized(state: BillingState, contract: Contract, term: Term, through: date) -> Decimal:
+    """Cumulative revenue of a term recognized through `through`."""
+    if isinstance(term, TimeAndMaterialsTerm):
+        value = standard_value(state, contract, term.id, RateCard(term), through)
+        if term.cap is not None:
+            value = min(value, max(Decimal(0), term.cap - term.billed_to_date))
+        return value
+    if isinstance(term, FixedFeeTerm):
+        if term.estimated_cost:
+            progress = min(
+                Decimal(1), cost_to_date(state, contract, term.id, through) / term.estimated_cost
+            )
+            return round_to_currency(term.fee * progress, contract.currency)
+        return billed_on_term(state, contract.id, term.id, through)
+    return Decimal(0)
+
+
+def _active_periods(state: BillingState, contract: Contract, term: Term) -> set[Period]:
+    periods = {
+        Period.of(e.work_date)
+        for e in state.time_entries.get(contract.id, {}).values()
+        if e.term == term.id
+    }
+    periods |= {
+        Period.of(d.issue_date)
+        for d in state.ledger.documents.values()
+        if d.contract == contract.id and any(ln.term == term.id for ln in d.lines)
+    }
+    return periods
+
+
+def revenue_schedule(state: BillingState) -> list[RevenueRow]:
+    """One row per (contract, term, month with activity), cumulative as of each month end."""
+    rows = []
+    for contract in state.contracts.values():
+        for term in contract.terms:
+            for period in sorted(_active_periods(state, contract, term)):
+                end = period.last_day
+                rows.append(
+                    RevenueRow(
+                        contract.id,
+                        term.id,
+                        period,
+                        contract.currency,
+                        recognized(state, contract, term, end),
+                        billed_on_term(state, contract.id, term.id, end),
+                    )
+                )
+    return rows
+
+
+def realization(
+    state: BillingState,
+    contract_id: str,
+    term_id: str,
+    through: date,
+    standard_rates: TimeAndMaterialsTerm | None = None,
+) -> Realization:
+    """Standard value against billed value of a term.
+
+    A T&M term is valued at its own rate card; a fixed-fee term needs `standard_rates`
+    (the firm's standard card) to value the hours spent on it.
+    """
+    contract = state.contracts[contract_id]
+    term = contract.term(term_id)
+    card_term = term if isinstance(term, TimeAndMaterialsTerm) else standard_rates
+    if card_term is None:
+        raise ValueError(
+            f"{contract_id}/{term_id} has no rate card of its own: pass standard_rates"
+        )
+    standard = standard_value(state, contract, term_id, RateCard(card_term), through)
+    return Realization(standard, billed_on_term(state, contract_id, term_id, through))
