@@ -1,0 +1,105 @@
+"""SQLAlchemy exception queue: business exceptions stored for the people who own them."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from accord.adapters.sql import aware
+from accord.adapters.tables import exceptions
+from accord.application.ports import ExceptionRecord
+from accord.domain.exceptions import (
+    BusinessException,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+)
+
+_c = exceptions.c
+
+
+class SqlAlchemyExceptionQueue:
+    """`ExceptionQueue` on one open transaction; owner, severity and SLA come from the
+    kind's policy, so every raise of a kind is routed the same way."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def raise_(self, exception: BusinessException, details: Mapping[str, Any], at: datetime) -> int:
+        policy = exception.kind.policy
+        statement = (
+            sa.insert(exceptions)
+            .values(
+                kind=exception.kind.value,
+                owner=policy.owner.value,
+                severity=policy.severity.value,
+                subject=exception.subject,
+                status=ExceptionStatus.OPEN.value,
+                message=exception.message,
+                details=dict(details),
+                amount_at_risk=exception.amount_at_risk,
+                currency=exception.currency,
+                sla_due=at + policy.sla,
+                created_at=at,
+                blocks=list(exception.blocks),
+                history=[{"at": at.isoformat(), "action": "raised"}],
+            )
+            .returning(_c.id)
+        )
+        return int(self._connection.execute(statement).scalar_one())
+
+    def list(
+        self,
+        owner: OwnerRole | None = None,
+        kind: ExceptionKind | None = None,
+        status: ExceptionStatus | None = None,
+    ) -> builtins.list[ExceptionRecord]:
+        query = sa.select(exceptions).order_by(_c.id)
+        if owner is not None:
+            query = query.where(_c.owner == owner.value)
+        if kind is not None:
+            query = query.where(_c.kind == kind.value)
+        if status is not None:
+            query = query.where(_c.status == status.value)
+        return [_record(row) for row in self._connection.execute(query).mappings()]
+
+    def resolve(self, exception_id: int, note: str, at: datetime) -> None:
+        self._close(exception_id, ExceptionStatus.RESOLVED, note, at)
+
+    def skip(self, exception_id: int, reason: str, at: datetime) -> None:
+        self._close(exception_id, ExceptionStatus.SKIPPED, reason, at)
+
+    def _close(self, exception_id: int, status: ExceptionStatus, note: str, at: datetime) -> None:
+        history = self._connection.execute(
+            sa.select(_c.history).where(_c.id == exception_id).with_for_update()
+        ).scalar()
+        if history is None:
+            raise KeyError(f"no exception with id {exception_id}")
+        entry = {"at": at.isoformat(), "action": status.value, "note": note}
+        self._connection.execute(
+            sa.update(exceptions)
+            .where(_c.id == exception_id)
+            .values(status=status.value, resolved_at=at, history=[*history, entry])
+        )
+
+
+def _record(row: sa.RowMapping) -> ExceptionRecord:
+    return ExceptionRecord(
+        id=row["id"],
+        kind=ExceptionKind(row["kind"]),
+        owner=OwnerRole(row["owner"]),
+        severity=row["severity"],
+        subject=row["subject"],
+        status=ExceptionStatus(row["status"]),
+        message=row["message"],
+        details=row["details"],
+        sla_due=aware(row["sla_due"]) or row["sla_due"],
+        created_at=aware(row["created_at"]) or row["created_at"],
+        resolved_at=aware(row["resolved_at"]),
+        blocks=tuple(row["blocks"]),
+        history=tuple(row["history"]),
+    )

@@ -1,0 +1,88 @@
+"""The event-log schema as SQLAlchemy Core tables, shared by the adapters.
+
+Migrations (``migrations/versions``) create these tables; the adapters read and write
+them with bulk Core statements because the ingest path is throughput-bound.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite, so autoincrement works on both.
+SequenceId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+inbound_events = sa.Table(
+    "inbound_events",
+    metadata,
+    sa.Column("seq", SequenceId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("event_id", sa.String(500), nullable=False),
+    sa.Column("type", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(500)),
+    sa.Column("business_kind", sa.String(100)),
+    sa.Column("business_key", sa.String(500)),
+    sa.Column("business_version", sa.String(100)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("source", "event_id", name="uq_inbound_events_source_event_id"),
+)
+sa.Index("ix_inbound_events_status_seq", inbound_events.c.status, inbound_events.c.seq)
+
+business_objects = sa.Table(
+    "business_objects",
+    metadata,
+    sa.Column("kind", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(500), primary_key=True),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("source_seq", SequenceId, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+worker_checkpoints = sa.Table(
+    "worker_checkpoints",
+    metadata,
+    sa.Column("worker", sa.String(200), primary_key=True),
+    sa.Column("last_seq", SequenceId, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("seq", SequenceId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(500), nullable=False, unique=True),
+    sa.Column("type", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(500)),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
+)
+sa.Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.seq)
+
+exceptions = sa.Table(
+    "exceptions",
+    metadata,
+    sa.Column("id", SequenceId, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("owner", sa.String(50), nullable=False),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("amount_at_risk", sa.Numeric(20, 6)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("sla_due", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("blocks", sa.JSON, nullable=False),
+    sa.Column("history", sa.JSON, nullable=False),
+)
+sa.Index("ix_exceptions_status_owner", exceptions.c.status, exceptions.c.owner)

@@ -1,0 +1,197 @@
+"""Ingest: append delivered CloudEvents to the inbound event log, one transaction a batch.
+
+Every delivered event is kept with its raw payload. A valid one is stored pending for
+the worker; a duplicate `(source, id)` is acknowledged and changes nothing; an invalid
+one (bad JSON, missing or mistyped fields, unknown type, oversized) is stored
+quarantined with the reason and raises an `invalid_event` exception, never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from accord.application.clock import Clock, utc_now
+from accord.application.ports import EventStatus, InboundEvent
+from accord.application.unit_of_work import UnitOfWorkFactory
+from accord.canonical.envelope import DEFAULT_MAX_EVENT_BYTES, CloudEvent, problems_of
+from accord.canonical.errors import InvalidEvent, MalformedEvent, PayloadTooLarge, Problem
+from accord.canonical.registry import model_for_event_type
+from accord.domain.exceptions import BusinessException, ExceptionKind
+
+UNPARSED_SOURCE = "urn:accord:ingest:unidentified"
+"""Source recorded for an event whose own `source`/`id` could not be read; its id is
+then the SHA-256 of the raw bytes, so redelivering the same bytes is still a duplicate."""
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest call did; `reasons` counts quarantine reasons (first line only)."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def received(self) -> int:
+        return self.accepted + self.duplicates + self.quarantined
+
+    def add(self, other: IngestReport) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.reasons.update(other.reasons)
+
+
+class IngestService:
+    """Parses raw CloudEvents (structured JSON) and appends them to the event log."""
+
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        *,
+        batch_size: int = 5000,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self.batch_size = batch_size
+        self._max_event_bytes = max_event_bytes
+        self._clock = clock
+
+    def ingest_lines(
+        self,
+        lines: Iterable[bytes | str],
+        on_batch: Callable[[IngestReport], None] | None = None,
+    ) -> IngestReport:
+        """Ingest JSON lines (blank lines skipped), `batch_size` events per transaction."""
+        total = IngestReport()
+        batch: list[bytes | str] = []
+        for line in lines:
+            if line.strip():
+                batch.append(line)
+            if len(batch) >= self.batch_size:
+                total.add(self._flush(batch, on_batch))
+                batch = []
+        if batch:
+            total.add(self._flush(batch, on_batch))
+        return total
+
+    def _flush(
+        self, batch: list[bytes | str], on_batch: Callable[[IngestReport], None] | None
+    ) -> IngestReport:
+        report = self.ingest_batch(batch)
+        if on_batch is not None:
+            on_batch(report)
+        return report
+
+    def ingest_batch(self, raws: Sequence[bytes | str]) -> IngestReport:
+        """Append one batch in one transaction and report what became of it."""
+        valid: list[InboundEvent] = []
+        invalid: list[InboundEvent] = []
+        for raw in raws:
+            event = self.parse(raw)
+            (valid if event.status is EventStatus.PENDING else invalid).append(event)
+        report = IngestReport()
+        with self._unit_of_work() as uow:
+            report.accepted = uow.events.append(valid)
+            stored = uow.events.append_quarantined(invalid)
+            now = self._clock()
+            for event in stored:
+                reason = event.reason or "invalid event"
+                report.reasons[reason.splitlines()[0]] += 1
+                uow.exceptions.raise_(
+                    BusinessException(ExceptionKind.INVALID_EVENT, event.event_id, reason),
+                    {"source": event.source, "event_id": event.event_id, "type": event.type},
+                    now,
+                )
+            uow.commit()
+        report.quarantined = len(stored)
+        report.duplicates = len(raws) - report.accepted - report.quarantined
+        return report
+
+    def parse(self, raw: bytes | str) -> InboundEvent:
+        """Turn one raw event into a log entry: pending when valid, else quarantined."""
+        try:
+            return self._parse_valid(raw)
+        except InvalidEvent as error:
+            return _quarantined(raw, str(error))
+
+    def _parse_valid(self, raw: bytes | str) -> InboundEvent:
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        size = len(raw) if isinstance(raw, bytes) else len(raw.encode())
+        if size > self._max_event_bytes:
+            raise PayloadTooLarge(
+                f"event of {size} bytes exceeds the {self._max_event_bytes}-byte limit; "
+                "send large documents by reference or raise the limit"
+            )
+        envelope = _envelope(text)
+        model_cls = model_for_event_type(envelope.type)
+        try:
+            model = model_cls.model_validate(envelope.data)
+        except ValidationError as error:
+            raise MalformedEvent(
+                f"data does not match {envelope.type}", problems_of(error, prefix="data")
+            ) from None
+        return InboundEvent(
+            source=envelope.source,
+            event_id=envelope.id,
+            type=envelope.type,
+            payload=text.rstrip("\r\n"),
+            subject=envelope.subject,
+            business_kind=model.SCHEMA_NAME,
+            business_key=model.business_key(),
+            business_version=model.business_version(),
+        )
+
+
+def _envelope(text: str) -> CloudEvent:
+    try:
+        return CloudEvent.model_validate_json(text)
+    except ValidationError as error:
+        if any(detail["type"] == "json_invalid" for detail in error.errors()):
+            raise MalformedEvent(
+                "event is not valid JSON", [Problem("", str(error.errors()[0]["msg"]))]
+            ) from None
+        if any(detail["type"] == "model_type" for detail in error.errors()):
+            raise MalformedEvent(
+                "event must be a JSON object in CloudEvents structured mode"
+            ) from None
+        raise MalformedEvent("invalid CloudEvents envelope", problems_of(error)) from None
+
+
+def _quarantined(raw: bytes | str, reason: str) -> InboundEvent:
+    data = (raw if isinstance(raw, bytes) else raw.encode()).rstrip(b"\r\n")
+    text = data.decode("utf-8", errors="replace")
+    source, event_id, event_type = _identity(text)
+    if source is None or event_id is None:
+        source, event_id = UNPARSED_SOURCE, "sha256:" + hashlib.sha256(data).hexdigest()
+    return InboundEvent(
+        source=source,
+        event_id=event_id,
+        type=event_type or "unknown",
+        payload=text,
+        status=EventStatus.QUARANTINED,
+        reason=reason,
+    )
+
+
+def _identity(text: str) -> tuple[str | None, str | None, str | None]:
+    """Best-effort `source`, `id` and `type` of an invalid event, for dedup and triage."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None, None, None
+    if not isinstance(document, dict):
+        return None, None, None
+    found = [document.get(name) for name in ("source", "id", "type")]
+    source, event_id, event_type = (
+        value if isinstance(value, str) and value else None for value in found
+    )
+    return source, event_id, event_type

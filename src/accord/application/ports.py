@@ -1,0 +1,208 @@
+"""Ports of the event log: what the application needs from storage and brokers.
+
+They are Protocols so the application never imports an adapter; `accord.bootstrap`
+plugs in the SQLAlchemy and NATS implementations, tests plug in fakes.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from accord.domain.exceptions import (
+    BusinessException,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+)
+
+
+class EventStatus(StrEnum):
+    """Where an inbound event stands: waiting, applied, too old to apply, or rejected."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    STALE = "stale"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One delivered event as it is appended to the log, raw payload included."""
+
+    source: str
+    event_id: str
+    type: str
+    payload: str
+    subject: str | None = None
+    business_kind: str | None = None
+    business_key: str | None = None
+    business_version: str | None = None
+    status: EventStatus = EventStatus.PENDING
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """A logged event claimed by a worker, in log order (`seq`)."""
+
+    seq: int
+    source: str
+    event_id: str
+    type: str
+    subject: str | None
+    business_kind: str
+    business_key: str
+    business_version: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventOutcome:
+    """What processing decided for one event other than a plain apply."""
+
+    seq: int
+    status: EventStatus
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessObject:
+    """The applied current state of one business record (the event log's effect)."""
+
+    kind: str
+    key: str
+    version: str
+    data: str
+    source_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A canonical CloudEvent waiting to be published; `event_id` is its dedup key."""
+
+    event_id: str
+    type: str
+    source: str
+    payload: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    seq: int
+    message: OutboxMessage
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRecord:
+    """A stored business exception as the queue lists it."""
+
+    id: int
+    kind: ExceptionKind
+    owner: OwnerRole
+    severity: str
+    subject: str
+    status: ExceptionStatus
+    message: str
+    details: Mapping[str, Any]
+    sla_due: datetime
+    created_at: datetime
+    resolved_at: datetime | None = None
+    blocks: tuple[str, ...] = ()
+    history: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventLogStatus:
+    """Health of the event log at a glance (what `accord status` shows)."""
+
+    counts: Mapping[EventStatus, int]
+    oldest_pending_at: datetime | None
+    outbox_unpublished: int
+    oldest_unpublished_at: datetime | None
+    open_exceptions: int
+    checkpoints: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def backlog(self) -> int:
+        return self.counts.get(EventStatus.PENDING, 0)
+
+
+class InboundEventLog(Protocol):
+    def append(self, events: Sequence[InboundEvent]) -> int:
+        """Store new events; `(source, event_id)` already present are skipped. Returns
+        how many were stored."""
+
+    def append_quarantined(self, events: Sequence[InboundEvent]) -> list[InboundEvent]:
+        """Store rejected events; returns the ones that were new (not duplicates)."""
+
+    def claim_pending(self, limit: int) -> list[PendingEvent]:
+        """Lock and return the oldest pending events; concurrent workers skip locked rows."""
+
+    def record_outcomes(
+        self, applied: Sequence[int], others: Sequence[EventOutcome], at: datetime
+    ) -> None:
+        """Mark claimed events applied (by seq) or stale / quarantined with a reason."""
+
+
+class BusinessObjects(Protocol):
+    def versions(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The applied version per (kind, key) among `keys`; absent keys are omitted."""
+
+    def upsert(self, objects: Sequence[BusinessObject], at: datetime) -> None:
+        """Write the new state; never replaces a newer version with an older one."""
+
+    def get(self, kind: str, key: str) -> BusinessObject | None: ...
+
+    def count(self, kind: str | None = None) -> int: ...
+
+
+class Outbox(Protocol):
+    def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None: ...
+
+    def unpublished(self, limit: int) -> list[OutboxRecord]:
+        """The oldest messages not yet acknowledged by the broker, in order."""
+
+    def mark_published(self, seqs: Sequence[int], at: datetime) -> None: ...
+
+
+class ExceptionQueue(Protocol):
+    """Business exceptions a person works from: raised by processing, listed by owner."""
+
+    def raise_(
+        self, exception: BusinessException, details: Mapping[str, Any], at: datetime
+    ) -> int: ...
+
+    def list(
+        self,
+        owner: OwnerRole | None = None,
+        kind: ExceptionKind | None = None,
+        status: ExceptionStatus | None = None,
+    ) -> builtins.list[ExceptionRecord]: ...
+
+    def resolve(self, exception_id: int, note: str, at: datetime) -> None: ...
+
+    def skip(self, exception_id: int, reason: str, at: datetime) -> None: ...
+
+
+class Checkpoints(Protocol):
+    def advance(self, worker: str, last_seq: int, at: datetime) -> None: ...
+
+    def get(self, worker: str) -> int: ...
+
+
+class Publisher(Protocol):
+    """Delivers outbox messages to subscribers; returns once every one is acknowledged."""
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class EventLogQueries(Protocol):
+    def status(self) -> EventLogStatus: ...

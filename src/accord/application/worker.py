@@ -1,0 +1,109 @@
+"""The event-log worker: applies pending inbound events in batches, exactly once.
+
+One batch is one unit of work: the business-object upserts (the effects), the outbox
+messages announcing them, exceptions for events that cannot be applied, the events'
+new statuses and the worker checkpoint all commit together. A crash anywhere before the
+commit leaves the batch pending; after it, nothing is left to redo.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from accord.application.applying import BatchPlan, ReferenceRules, plan_batch
+from accord.application.clock import Clock, utc_now
+from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from accord.domain.exceptions import BusinessException, ExceptionKind
+
+DEFAULT_REFERENCES: ReferenceRules = {
+    "time_entry": {"contract": "contract", "resource": "resource"},
+    "expense": {"contract": "contract", "resource": "resource"},
+}
+"""Which fields must name an already applied record: an event naming an unknown
+contract or resource is quarantined as `unknown_reference` instead of being applied."""
+
+BeforeCommit = Callable[[int], None]
+
+
+class EventWorker:
+    """Processes pending events in log order, `batch_size` per transaction."""
+
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        *,
+        name: str = "event-worker",
+        batch_size: int = 2000,
+        references: ReferenceRules = DEFAULT_REFERENCES,
+        clock: Clock = utc_now,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self.name = name
+        self._batch_size = batch_size
+        self._references = references
+        self._clock = clock
+        self._before_commit = before_commit
+
+    def run_once(self, max_events: int | None = None) -> int:
+        """Process batches until the log is drained or `max_events` were processed."""
+        done = 0
+        while max_events is None or done < max_events:
+            limit = (
+                self._batch_size if max_events is None else min(self._batch_size, max_events - done)
+            )
+            processed = self.process_batch(limit)
+            if processed == 0:
+                break
+            done += processed
+        return done
+
+    def run_forever(self, stop: threading.Event, idle_seconds: float = 0.2) -> None:
+        """Drain the log, then poll every `idle_seconds`, until `stop` is set."""
+        while not stop.is_set():
+            if self.process_batch(self._batch_size) == 0:
+                stop.wait(idle_seconds)
+
+    def process_batch(self, limit: int) -> int:
+        """Claim and apply up to `limit` pending events in one transaction."""
+        with self._unit_of_work() as uow:
+            claimed = uow.events.claim_pending(limit)
+            if not claimed:
+                return 0
+            wanted = {(event.business_kind, event.business_key) for event in claimed}
+            now = self._clock()
+            plan = plan_batch(
+                claimed,
+                lambda referenced: uow.objects.versions(wanted | referenced),
+                self._references,
+                now,
+            )
+            self._write(uow, plan, now)
+            uow.checkpoints.advance(self.name, claimed[-1].seq, now)
+            if self._before_commit is not None:
+                self._before_commit(len(claimed))
+            uow.commit()
+            return len(claimed)
+
+    @staticmethod
+    def _write(uow: UnitOfWork, plan: BatchPlan, now: datetime) -> None:
+        uow.objects.upsert(plan.objects, now)
+        uow.outbox.add(plan.messages, now)
+        uow.events.record_outcomes(plan.applied, plan.outcomes, now)
+        for rejected in plan.rejected:
+            uow.exceptions.raise_(
+                BusinessException(
+                    kind=ExceptionKind.UNKNOWN_REFERENCE,
+                    subject=rejected.event.event_id,
+                    message=rejected.reason,
+                    blocks=(rejected.event.business_key,),
+                ),
+                _event_details(rejected.event.seq, rejected.event.source, rejected.event.type),
+                now,
+            )
+
+
+def _event_details(seq: int, source: str, event_type: str) -> Mapping[str, object]:
+    return {"seq": seq, "source": source, "type": event_type}

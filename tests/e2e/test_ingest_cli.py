@@ -1,0 +1,66 @@
+"""`accord ingest FILE` and `accord status` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "200"}
+    env.pop("ACCORD_DATABASE_URL", None)
+    env.pop("ACCORD_NATS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", "from accord.cli.main import app; app()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def _event(event_id: str, data: dict[str, str]) -> str:
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": "crm",
+            "type": "accord.customer.v1",
+            "data": data,
+        }
+    )
+
+
+def test_ingest_reports_accepted_duplicates_and_quarantined_and_status_shows_them(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "events.jsonl"
+    lines = [
+        _event(f"c{n}", {"id": f"C{n}", "name": f"Customer {n}", "country": "DE"}) for n in range(3)
+    ]
+    events.write_text("\n".join([*lines, lines[0], '{"id": "broken"']) + "\n")
+
+    ingested = _accord(tmp_path, "ingest", str(events))
+    status = _accord(tmp_path, "status")
+
+    assert ingested.returncode == 0, ingested.stderr
+    assert "accepted 3, duplicates 1, quarantined 1" in ingested.stdout
+    assert "not valid JSON" in ingested.stdout
+    assert status.returncode == 0, status.stderr
+    assert "events pending" in status.stdout and "open exceptions" in status.stdout
+    pending_row = next(line for line in status.stdout.splitlines() if "events pending" in line)
+    assert pending_row.split()[-2] == "3"
+
+
+def test_ingest_of_a_missing_or_non_json_lines_file_exits_2_with_a_reason(tmp_path: Path) -> None:
+    missing = _accord(tmp_path, "ingest", str(tmp_path / "nope.jsonl"))
+    not_lines = tmp_path / "array.json"
+    not_lines.write_text('[{"id": 1}]')
+    wrong = _accord(tmp_path, "ingest", str(not_lines))
+
+    assert missing.returncode == 2 and "does not exist" in missing.stdout
+    assert wrong.returncode == 2 and "is not JSON lines" in wrong.stdout

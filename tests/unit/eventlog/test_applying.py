@@ -1,0 +1,49 @@
+"""Batch planning: stale versions, in-batch ordering and unknown references."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from accord.application.applying import plan_batch
+from accord.application.ports import EventStatus, PendingEvent
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+RULES = {"time_entry": {"contract": "contract"}}
+
+
+def _event(seq: int, key: str, version: str, contract: str = "K1") -> PendingEvent:
+    payload = json.dumps({"data": {"id": key, "contract": contract, "hours": version}})
+    return PendingEvent(
+        seq, "psa", f"e{seq}", "accord.time_entry.v1", key, "time_entry", key, version, payload
+    )
+
+
+def test_older_version_than_applied_is_stale_and_newer_in_same_batch_wins() -> None:
+    applied = {("time_entry", "TE-1"): "2", ("contract", "K1"): "1"}
+    batch = [_event(1, "TE-1", "1"), _event(2, "TE-1", "3"), _event(3, "TE-1", "2")]
+
+    plan = plan_batch(batch, lambda _keys: dict(applied), RULES, NOW)
+
+    assert plan.applied == [2]
+    assert [(o.seq, o.status) for o in plan.outcomes] == [
+        (1, EventStatus.STALE),
+        (3, EventStatus.STALE),
+    ]
+    [state] = plan.objects
+    assert (state.version, json.loads(state.data)["hours"]) == ("3", "3")
+    [message] = plan.messages
+    assert message.type == "accord.time_entry.applied.v1" and message.subject == "TE-1"
+
+
+def test_unknown_contract_is_rejected_and_effect_ids_are_deterministic() -> None:
+    batch = [_event(1, "TE-1", "1", contract="K9"), _event(2, "TE-2", "1")]
+    versions = {("contract", "K1"): "1"}
+
+    first = plan_batch(batch, lambda _keys: dict(versions), RULES, NOW)
+    again = plan_batch(batch, lambda _keys: dict(versions), RULES, NOW)
+
+    [rejected] = first.rejected
+    assert rejected.event.seq == 1 and "contract 'K9'" in rejected.reason
+    assert first.applied == [2]
+    assert [m.event_id for m in first.messages] == [m.event_id for m in again.messages]
