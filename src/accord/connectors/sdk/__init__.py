@@ -1,0 +1,74 @@
+"""The connector SDK: what a connector is, and the tools every connector shares.
+
+- `connector`: `Connector`, `Stream`, `Page`, `Cursor`, `CheckResult`, `idempotency_key`,
+  `discover_connectors` (entry-point group `accord.connectors`).
+- `http`: `HttpClient` with retries, rate and concurrency limits, a circuit breaker,
+  metrics and structured logs; policies in `resilience`.
+- `errors`: `RejectedError` (business refusal) vs `UnavailableError` (try later).
+- `writes`: `ExternalIdUpsert`, `PostedDocument`.
+- `testing`: fakes (scripted transport, clock) for connector tests.
+"""
+
+from accord.connectors.sdk.connector import (
+    ENTRY_POINT_GROUP,
+    SYSTEMS,
+    CheckResult,
+    Connector,
+    ConnectorFactory,
+    ConnectorNotFoundError,
+    Cursor,
+    Page,
+    Stream,
+    System,
+    decode_cursor,
+    discover_connectors,
+    encode_cursor,
+    idempotency_key,
+    load_connector,
+    read_all,
+)
+from accord.connectors.sdk.errors import (
+    CircuitOpenError,
+    ConnectorError,
+    RejectedError,
+    ThrottledError,
+    UnavailableError,
+)
+from accord.connectors.sdk.http import HttpClient
+from accord.connectors.sdk.metrics import ConnectorMetrics, all_connector_metrics, connector_metrics
+from accord.connectors.sdk.resilience import CircuitBreaker, CircuitState, RateLimit, RetryPolicy
+from accord.connectors.sdk.writes import ExternalIdUpsert, PostedDocument
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "SYSTEMS",
+    "CheckResult",
+    "CircuitBreaker",
+    "CircuitOpenError",
+    "CircuitState",
+    "Connector",
+    "ConnectorError",
+    "ConnectorFactory",
+    "ConnectorMetrics",
+    "ConnectorNotFoundError",
+    "Cursor",
+    "ExternalIdUpsert",
+    "HttpClient",
+    "Page",
+    "PostedDocument",
+    "RateLimit",
+    "RejectedError",
+    "RetryPolicy",
+    "Stream",
+    "System",
+    "ThrottledError",
+    "UnavailableError",
+    "all_connector_metrics",
+    "connector_metrics",
+    "decode_cursor",
+    "discover_connectors",
+    "encode_cursor",
+    "idempotency_key",
+    "load_connector",
+    "read_all",
+]

@@ -1,0 +1,181 @@
+"""What a connector is: a health check, inbound streams and outbound writers.
+
+A connector is stateless. Inbound, each `Stream` reads one page of changes after a
+`Cursor`; the hub persists the cursor with the records it ingested, so after a crash it
+resumes from the last committed cursor and nothing is lost or read twice. Outbound,
+`writers()` returns objects that implement the application's gateway ports
+(`ErpGateway`, `PsaGateway`, ...) structurally: a connector never imports the
+application layer, it only has methods with the same names and types.
+
+Connectors register under the `accord.connectors` entry-point group; the hub finds them
+with `discover_connectors()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Generic, Literal, NewType, Protocol, TypeVar, runtime_checkable
+
+System = Literal["crm", "clm", "psa", "hr", "billing", "erp"]
+SYSTEMS: tuple[System, ...] = ("crm", "clm", "psa", "hr", "billing", "erp")
+
+ENTRY_POINT_GROUP = "accord.connectors"
+
+Cursor = NewType("Cursor", str)
+"""An opaque position in a stream, a string the hub stores as is and hands back."""
+
+RecordT = TypeVar("RecordT", covariant=True)
+
+
+def encode_cursor(position: Mapping[str, Any]) -> Cursor:
+    """A cursor from a JSON-serialisable position (e.g. `{"updated_since": ..., "id": ...}`).
+
+    Keys are sorted, so equal positions always give equal cursors.
+    """
+    return Cursor(json.dumps(position, sort_keys=True, separators=(",", ":"), default=str))
+
+
+def decode_cursor(cursor: Cursor | None) -> dict[str, Any]:
+    """The position inside a cursor made by `encode_cursor`; `{}` for no cursor (the start)."""
+    if cursor is None:
+        return {}
+    try:
+        position = json.loads(cursor)
+    except ValueError as error:
+        raise ValueError(f"not a cursor made by encode_cursor: {cursor!r}") from error
+    if not isinstance(position, dict):
+        raise ValueError(f"not a cursor made by encode_cursor: {cursor!r}")
+    return position
+
+
+@dataclass(frozen=True)
+class Page(Generic[RecordT]):
+    """One read of a stream: the records, where to continue, and whether more is waiting.
+
+    `next_cursor` is the position after the last record; the hub stores it once the records
+    are ingested. `has_more` says the stream had more than `limit` records ready, so the hub
+    reads again at once instead of waiting for the next poll.
+    """
+
+    records: Sequence[RecordT]
+    next_cursor: Cursor | None
+    has_more: bool
+
+
+@runtime_checkable
+class Stream(Protocol):
+    """An incremental, resumable feed of records (canonical models) from one system."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read(self, cursor: Cursor | None, limit: int) -> Page[Any]:
+        """Up to `limit` records after `cursor` (None = from the beginning)."""
+        ...
+
+
+def read_all(stream: Stream, cursor: Cursor | None = None, limit: int = 100) -> Iterator[Page[Any]]:
+    """Every page from `cursor` until the stream has nothing more ready."""
+    while True:
+        page = stream.read(cursor, limit)
+        yield page
+        if page.next_cursor is not None:
+            cursor = page.next_cursor
+        if not page.has_more:
+            return
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of `Connector.check`: can the hub work with this system and config?
+
+    `message` tells an operator what is wrong and what to do when `ok` is False.
+    """
+
+    ok: bool
+    message: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """The contract every connector fulfils (see the module docs)."""
+
+    @property
+    def name(self) -> str:
+        """The registered name, e.g. `sandbox-erp` or `tryton`."""
+        ...
+
+    @property
+    def system(self) -> System:
+        """The role the connected system plays: crm, clm, psa, hr, billing or erp."""
+        ...
+
+    def check(self, config: Mapping[str, Any]) -> CheckResult:
+        """Validate `config` and reach the system once (credentials, permissions)."""
+        ...
+
+    def streams(self) -> list[Stream]:
+        """The inbound feeds, each resumable from a cursor the hub persists."""
+        ...
+
+    def writers(self) -> dict[str, object]:
+        """Port name (e.g. `"ErpGateway"`) to the object implementing that port."""
+        ...
+
+
+ConnectorFactory = Callable[[Mapping[str, Any]], Connector]
+"""Builds a connector from its configuration (base URL, credentials, options)."""
+
+
+class ConnectorNotFoundError(LookupError):
+    """No connector is registered under the requested name."""
+
+
+def discover_connectors() -> dict[str, ConnectorFactory]:
+    """Every connector factory registered under the `accord.connectors` entry point.
+
+    A registration that cannot be imported raises `ImportError` naming it: a broken
+    connector must be fixed or uninstalled, not skipped silently.
+    """
+    factories: dict[str, ConnectorFactory] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            factories[entry.name] = entry.load()
+        except Exception as error:
+            raise ImportError(
+                f"connector {entry.name!r} is registered as {entry.value!r} but cannot be "
+                f"loaded: {error}. Reinstall or fix the package that provides it."
+            ) from error
+    return factories
+
+
+def load_connector(name: str, config: Mapping[str, Any]) -> Connector:
+    """Build the connector registered as `name` with `config`."""
+    factories = discover_connectors()
+    if name not in factories:
+        known = ", ".join(sorted(factories)) or "none"
+        raise ConnectorNotFoundError(
+            f"no connector registered as {name!r} (registered: {known}). Install the package "
+            f"that provides it, or reinstall Accord to refresh its entry points."
+        )
+    return factories[name](config)
+
+
+def idempotency_key(system: str, operation: str, *business_keys: object) -> str:
+    """A stable key for one business write, the same whenever and wherever it is computed.
+
+    Derived only from business keys (contract id, invoice number, ...), never from time or
+    randomness, so a retried, replayed or recovered write carries the same key and the
+    system recognises it. Shape: `<system>:<operation>:<32 hex chars of sha256>`, readable
+    in logs and short enough for any `Idempotency-Key` header or external-id field.
+    """
+    if not business_keys:
+        raise ValueError("idempotency_key needs at least one business key")
+    material = json.dumps([system, operation, *(str(key) for key in business_keys)])
+    digest = hashlib.sha256(material.encode()).hexdigest()[:32]
+    return f"{system}:{operation}:{digest}"
