@@ -1,0 +1,369 @@
+"""The Tryton ERP connector: customers, projects, invoices and payments over JSON-RPC.
+
+`TrytonErpConnector` is a `Connector` (system ``erp``) and implements the application's
+`ErpGateway` port structurally. Tryton is the ledger of record: Accord writes its own
+invoices and credit notes (lines, prices, quantities, taxes) and posts them; it reads
+back documents and the payments registered against them.
+
+Idempotency: every write is keyed by Accord's business key, first in the hub's
+`ExternalIdMap`, then by a search in Tryton (party ``code``, work ``number``, invoice
+``reference``), so a retry after a timeout finds what the first attempt created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from accord.canonical.v1 import Customer, Invoice, Payment, Project
+from accord.connectors.sdk import (
+    CheckResult,
+    ConnectorError,
+    HttpClient,
+    PostedDocument,
+    RejectedError,
+    RetryPolicy,
+    Stream,
+    System,
+)
+from accord.connectors.tryton import mapping
+from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
+from accord.connectors.tryton.ledger import load_ledger_setup
+from accord.connectors.tryton.rpc import TrytonRpc
+
+INVOICE = "account.invoice"
+MAX_WARNINGS = 5
+logger = logging.getLogger("accord.connector.tryton")
+POSTABLE_STATES = ("draft", "validated")
+
+
+@dataclass(frozen=True)
+class TrytonSettings:
+    """How to reach Tryton and which of its records Accord invoices with."""
+
+    url: str
+    database: str
+    login: str
+    password: str
+    product_code: str = "SERVICES"
+    timeout: float = 30.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> TrytonSettings:
+        """Settings from a connector config; names the missing keys when incomplete."""
+        missing = [key for key in ("url", "database", "login", "password") if not config.get(key)]
+        if missing:
+            raise ValueError(
+                f"the tryton connector needs {', '.join(missing)} in its configuration "
+                "(url, database, login, password; optional product_code, timeout)"
+            )
+        return cls(
+            url=str(config["url"]).rstrip("/"),
+            database=str(config["database"]),
+            login=str(config["login"]),
+            password=str(config["password"]),
+            product_code=str(config.get("product_code", "SERVICES")),
+            timeout=float(config.get("timeout", 30.0)),
+        )
+
+    def __repr__(self) -> str:
+        return f"TrytonSettings(url={self.url!r}, database={self.database!r}, login={self.login!r})"
+
+
+class TrytonErpConnector:
+    """Tryton as Accord's ERP (see the module docs)."""
+
+    name = "tryton"
+    system: System = "erp"
+
+    def __init__(
+        self,
+        settings: TrytonSettings,
+        id_map: ExternalIdMap | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ids: ExternalIdMap = id_map if id_map is not None else InMemoryExternalIdMap()
+        self.rpc = TrytonRpc(
+            self._client(retry, transport),
+            # A create that timed out may have been applied: never resend it blindly.
+            self._client(RetryPolicy(max_attempts=1), transport),
+            database=settings.database,
+            login=settings.login,
+            password=settings.password,
+        )
+        self._setup: mapping.LedgerSetup | None = None
+
+    def _client(
+        self, retry: RetryPolicy | None, transport: httpx.BaseTransport | None
+    ) -> HttpClient:
+        return HttpClient(
+            self.settings.url,
+            connector=self.name,
+            retry=retry,
+            timeout=self.settings.timeout,
+            transport=transport,
+        )
+
+    # Connector -----------------------------------------------------------------------
+
+    def check(self, config: Mapping[str, Any]) -> CheckResult:
+        """Log in and find the company, journal, product and taxes Accord needs."""
+        try:
+            if config:
+                TrytonSettings.from_config(config)
+            setup = self.setup()
+        except (ConnectorError, LookupError, ValueError) as error:
+            return CheckResult(ok=False, message=str(error))
+        return CheckResult(
+            ok=True,
+            message=f"logged in to Tryton database {self.settings.database!r}",
+            details={"company": setup.company, "currencies": sorted(setup.currencies)},
+        )
+
+    def streams(self) -> list[Stream]:
+        return []
+
+    def writers(self) -> dict[str, object]:
+        return {"ErpGateway": self}
+
+    def close(self) -> None:
+        self.rpc.close()
+
+    # ErpGateway ----------------------------------------------------------------------
+
+    def upsert_customer(self, customer: Customer) -> str:
+        """Create or update the party whose ``code`` is the customer id, with an address."""
+        party = self._find("customer", customer.id, "party.party", [("code", "=", customer.id)])
+        country = self._country(customer.country)
+        if party is None:
+            (party,) = self.rpc.model(
+                "party.party", "create", [mapping.party_values(customer, country)], retry_safe=False
+            )
+        else:
+            self._update_party(party, customer, country)
+        self.ids.put("customer", customer.id, party)
+        return str(party)
+
+    def upsert_project(self, project: Project) -> str:
+        """Create or update the ``project.work`` numbered with the project id."""
+        work = self._find("project", project.id, "project.work", [("number", "=", project.id)])
+        party = self._party_id(project.customer) if project.customer else None
+        values = mapping.project_values(project, self.setup().company, party)
+        if work is None:
+            (work,) = self.rpc.model("project.work", "create", [values], retry_safe=False)
+        else:
+            self.rpc.model("project.work", "write", [work], values)
+        self.ids.put("project", project.id, work)
+        return str(work)
+
+    def post_invoice(self, invoice: Invoice, idempotency_key: str) -> PostedDocument:
+        """Create the invoice (or credit note) with its lines once, then post it.
+
+        Repeating the call with the same key finds the first invoice (by the id map, else
+        by its reference in Tryton) and only finishes what is left, e.g. the posting.
+        Raises `UnavailableError` when Tryton did not answer the create in time: the hub
+        retries later, and the retry finds the invoice if the create went through.
+        """
+        key = invoice.business_key()
+        found = self._find(
+            "invoice", idempotency_key, INVOICE, [("type", "=", "out"), ("reference", "=", key)]
+        )
+        if found is None:
+            found = self._create_invoice(invoice, idempotency_key)
+        self.ids.put("invoice", idempotency_key, found)
+        (record,) = self.rpc.model(INVOICE, "read", [found], ["state"])
+        if record["state"] in POSTABLE_STATES:
+            self._post(found)
+            (record,) = self.rpc.model(INVOICE, "read", [found], ["state"])
+        return PostedDocument(external_id=str(found), number=key, status=record["state"])
+
+    def _post(self, invoice: int) -> None:
+        """Post, acknowledging Tryton's warnings (e.g. a due date already in the past).
+
+        Accord has decided to issue the document; a warning asks a person to confirm,
+        which here is the hub's decision. Errors (UserError) are still raised.
+        """
+        for _ in range(MAX_WARNINGS):
+            try:
+                self.rpc.model(INVOICE, "post", [invoice])
+                return
+            except RejectedError as error:
+                warning = (error.problem or {}).get("warning")
+                if not warning:
+                    raise
+                logger.info("tryton: acknowledging warning on invoice %s: %s", invoice, error)
+                self.rpc.model("res.user.warning", "skip", warning, False)
+        raise RejectedError(
+            200, "", reason=f"Tryton kept warning when posting invoice {invoice}; post it by hand"
+        )
+
+    def get_invoice(self, number: str) -> PostedDocument | None:
+        """The document whose Accord number (reference) or Tryton number is ``number``."""
+        records = self._search_invoices(
+            [["OR", ("reference", "=", number), ("number", "=", number)]]
+        )
+        if not records:
+            return None
+        record = records[0]
+        return PostedDocument(
+            external_id=str(record["id"]),
+            number=record.get("reference") or record["number"],
+            status=record["state"],
+        )
+
+    def read_document(self, number: str) -> Invoice | None:
+        """The document with this Accord or Tryton number as a canonical `Invoice`."""
+        records = self._search_invoices(
+            [["OR", ("reference", "=", number), ("number", "=", number)]]
+        )
+        return self._canonical(records)[0] if records else None
+
+    def list_documents(self) -> Sequence[Invoice]:
+        """Every customer invoice and credit note in Tryton, read back as canonical."""
+        return self._canonical(self._search_invoices([]))
+
+    def list_payments(self, since: dt.date | None) -> Sequence[Payment]:
+        """Payments registered against customer invoices, received on or after ``since``.
+
+        Reads the invoices' payment lines (what Tryton's *Pay* wizard and payment
+        reconciliation record): one canonical `Payment` per move line.
+        """
+        invoices = self._search_invoices(
+            [("payment_lines", "!=", None)],
+            ["reference", "number", "party.code", "currency.code", "payment_lines"],
+        )
+        invoice_of_line = {line: record for record in invoices for line in record["payment_lines"]}
+        if not invoice_of_line:
+            return []
+        domain: list[Any] = [("id", "in", sorted(invoice_of_line))]
+        if since is not None:
+            domain.append(("date", ">=", since))
+        lines = self.rpc.model(
+            "account.move.line", "search_read", domain, 0, None, [["date", "ASC"], ["id", "ASC"]],
+            ["date", "debit", "credit", "move.number"],
+        )  # fmt: skip
+        return [mapping.canonical_payment(line, invoice_of_line[line["id"]]) for line in lines]
+
+    # Set-up and look-ups -------------------------------------------------------------
+
+    def setup(self) -> mapping.LedgerSetup:
+        """The company, journal, product, accounts and taxes, looked up once."""
+        if self._setup is None:
+            self._setup = load_ledger_setup(self.rpc, self.settings.product_code)
+        return self._setup
+
+    def _find(self, kind: str, key: str, model: str, domain: list[Any]) -> int | None:
+        known = self.ids.get(kind, key)
+        if known is not None:
+            return known
+        found = self.rpc.model(model, "search", domain, 0, 1, None)
+        return int(found[0]) if found else None
+
+    def _party_id(self, customer_id: str) -> int:
+        party = self._find("customer", customer_id, "party.party", [("code", "=", customer_id)])
+        if party is None:
+            raise RejectedError(
+                404,
+                "",
+                reason=f"customer {customer_id} is not in Tryton; upsert the customer first",
+            )
+        self.ids.put("customer", customer_id, party)
+        return party
+
+    def _country(self, code: str) -> int | None:
+        found = self.rpc.model("country.country", "search", [("code", "=", code)], 0, 1, None)
+        return int(found[0]) if found else None
+
+    def _update_party(self, party: int, customer: Customer, country: int | None) -> None:
+        self.rpc.model("party.party", "write", [party], {"name": customer.name})
+        (record,) = self.rpc.model("party.party", "read", [party], ["addresses"])
+        address = mapping.address_values(customer, country)
+        if record["addresses"]:
+            self.rpc.model("party.address", "write", record["addresses"][:1], address)
+        else:
+            self.rpc.model("party.address", "create", [{**address, "party": party}])
+
+    def _party_accounts(self, customer_id: str) -> mapping.PartyAccounts:
+        party = self._party_id(customer_id)
+        (record,) = self.rpc.model(
+            "party.party", "read", [party], ["addresses", "account_receivable"]
+        )
+        if not record["addresses"]:
+            raise RejectedError(
+                422, "", reason=f"customer {customer_id} has no address in Tryton; add one"
+            )
+        return mapping.PartyAccounts(
+            party=party,
+            address=record["addresses"][0],
+            receivable=record["account_receivable"] or self.setup().default_receivable,
+        )
+
+    def _create_invoice(self, invoice: Invoice, idempotency_key: str) -> int:
+        origins = self._credited_lines(invoice)
+        try:
+            values = mapping.invoice_values(
+                invoice, idempotency_key, self.setup(), self._party_accounts(invoice.customer),
+                origins,
+            )  # fmt: skip
+        except ValueError as error:
+            raise RejectedError(422, "", reason=str(error)) from error
+        (created,) = self.rpc.model(INVOICE, "create", [values], retry_safe=False)
+        return int(created)
+
+    def _credited_lines(self, invoice: Invoice) -> list[str | None]:
+        """For a credit note, the original invoice line each line credits (by description)."""
+        if not invoice.references:
+            return [None] * len(invoice.lines)
+        originals = self._search_invoices([("reference", "in", list(invoice.references))])
+        if not originals:
+            raise RejectedError(
+                404,
+                "",
+                reason=f"credit note {invoice.business_key()} references "
+                f"{', '.join(invoice.references)}, which Tryton does not hold; post it first",
+            )
+        line_ids = [line for record in originals for line in record["lines"]]
+        lines = self.rpc.model("account.invoice.line", "read", line_ids, ["description"])
+        by_description = {line["description"]: line["id"] for line in lines}
+        fallback = line_ids[0]
+        return [
+            f"account.invoice.line,{by_description.get(line.description, fallback)}"
+            for line in invoice.lines
+        ]
+
+    def _search_invoices(
+        self, domain: list[Any], fields: list[str] = mapping.INVOICE_FIELDS
+    ) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = self.rpc.model(
+            INVOICE, "search_read", [("type", "=", "out"), *domain], 0, None, [["id", "ASC"]],
+            fields,
+        )  # fmt: skip
+        return records
+
+    def _canonical(self, records: list[dict[str, Any]]) -> list[Invoice]:
+        line_ids = [line for record in records for line in record["lines"]]
+        lines = self.rpc.model("account.invoice.line", "read", line_ids, mapping.LINE_FIELDS)
+        by_id = {line["id"]: line for line in lines}
+        origin_ids = sorted({origin for record in records for origin in record["origin_invoices"]})
+        numbers = {
+            origin["id"]: origin.get("reference") or origin["number"]
+            for origin in self.rpc.model(INVOICE, "read", origin_ids, ["reference", "number"])
+        }
+        rates = self.setup().rates_by_tax
+        return [
+            mapping.canonical_invoice(
+                record,
+                [by_id[line] for line in record["lines"]],
+                rates,
+                [numbers[origin] for origin in record["origin_invoices"]],
+            )
+            for record in records
+        ]
