@@ -1,0 +1,7 @@
+"""The sandbox landscape: simulated CRM, CLM, PSA, HR, billing and ERP, and their connectors.
+
+`landscape.Landscape` runs the six systems (`servers/`) in one local server; `erp`, `psa`,
+`crm`, `hr`, `clm` and `billing` are the connectors (`connector_factory(config)` each);
+`generator.ActivityGenerator` keeps a generated firm busy on an accelerated clock.
+See docs/sandbox.md.
+"""

@@ -1,0 +1,85 @@
+"""The simulated clock every sandbox system reads instead of the wall clock.
+
+Scenario runs freeze it and move it event by event; `make run` lets it run fast (one
+simulated day per real second) so the systems produce a month of activity in a minute.
+`updated_since` cursors, feed timestamps, fault windows, feed retention and request
+quotas all read this clock, so a test or a scenario controls time completely.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time; a naive value or a bare date is taken as UTC."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def format_instant(moment: datetime) -> str:
+    """Render an instant as fixed-width UTC ISO 8601, so strings sort like the instants."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SandboxClock:
+    """A settable clock that is frozen (speed 0) or runs `speed` times faster than real time.
+
+    Thread-safe: the sandbox servers read it from request threads while the scenario
+    runner or the activity generator moves it.
+    """
+
+    def __init__(
+        self,
+        start: datetime | None = None,
+        *,
+        speed: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._monotonic = monotonic
+        self._base = (start or datetime.now(UTC)).astimezone(UTC)
+        self._base_real = monotonic()
+        self._speed = speed
+
+    def now(self) -> datetime:
+        """The current simulated instant (timezone-aware, UTC)."""
+        with self._lock:
+            return self._now_locked()
+
+    def set(self, now: datetime) -> None:
+        """Jump to `now`; faults whose `until` lies before it end at once."""
+        if now.tzinfo is None:
+            raise ValueError("SandboxClock.set needs a timezone-aware datetime, e.g. ...Z")
+        with self._lock:
+            self._base = now.astimezone(UTC)
+            self._base_real = self._monotonic()
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock forward by `delta` and return the new instant."""
+        with self._lock:
+            self._base = self._now_locked() + delta
+            self._base_real = self._monotonic()
+            return self._base
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def run(self, speed: float) -> None:
+        """Let simulated time pass `speed` times faster than real time (0 freezes it)."""
+        if speed < 0:
+            raise ValueError("SandboxClock speed must be 0 (frozen) or positive")
+        with self._lock:
+            self._base = self._now_locked()
+            self._base_real = self._monotonic()
+            self._speed = speed
+
+    def _now_locked(self) -> datetime:
+        if not self._speed:
+            return self._base
+        elapsed = (self._monotonic() - self._base_real) * self._speed
+        return self._base + timedelta(seconds=elapsed)

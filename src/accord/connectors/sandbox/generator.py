@@ -1,0 +1,181 @@
+"""The sandbox firm's activity on an accelerated clock (what `make run` shows).
+
+`ActivityGenerator` loads the generated firm (see `firm.py`) into a running landscape,
+lets the simulated clock run (default one simulated day per real second) and, for every
+simulated working day, produces what the firm's people do: approved time in the PSA,
+expenses, milestone acceptances, contract amendments in the CLM, customer payments in
+the ERP for posted invoices, and now and then a retroactive transfer in HR.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from accord.connectors.sandbox.firm import Firm, generate_firm, load_firm
+
+if TYPE_CHECKING:
+    from accord.connectors.sandbox.landscape import Landscape
+
+__all__ = ["ActivityGenerator", "Firm", "generate_firm", "load_firm"]
+
+MAX_DAYS_PER_TICK = 5
+
+
+class ActivityGenerator:
+    """Keeps a landscape busy; `counts` says how much of each activity it produced."""
+
+    def __init__(self, landscape: Landscape, *, seed: int = 42, tick: float = 0.2) -> None:
+        self.landscape = landscape
+        self.firm = generate_firm(seed)
+        self.counts: Counter[str] = Counter()
+        self._rng = random.Random(seed)
+        self._tick = tick
+        self._loaded = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._day: date | None = None
+        self._entries = 0
+
+    def start(self, speed: float = 86_400.0) -> None:
+        """Load the firm (first time only) and produce activity in a background thread."""
+        if self._thread is not None:
+            return
+        if not self._loaded:
+            load_firm(self.landscape.url, self.firm)
+            self._loaded = True
+        self._day = self.landscape.clock.now().date()
+        self.landscape.clock.run(speed)
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name="accord-sandbox-activity", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop producing activity and freeze the clock where it is."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
+        self.landscape.clock.run(0)
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.landscape.url, timeout=10) as http:
+            while not self._stop.wait(self._tick):
+                self.catch_up(http)
+
+    def catch_up(self, http: httpx.Client) -> None:
+        """Produce the activity of every simulated day since the last call (a few at most)."""
+        assert self._day is not None
+        today = self.landscape.clock.now().date()
+        for _ in range(MAX_DAYS_PER_TICK):
+            if self._day >= today:
+                return
+            self._day += timedelta(days=1)
+            if self._day.weekday() < 5:
+                self.produce_day(http, self._day)
+
+    def produce_day(self, http: httpx.Client, day: date) -> None:
+        """One working day of the firm; a failing system (fault injection) skips an action."""
+        actions = [
+            (self._log_time, 12),
+            (self._log_expense, 2),
+            (self._accept_milestone, 1),
+            (self._amend, 0.3),
+            (self._pay_invoice, 1),
+            (self._transfer, 0.1),
+        ]
+        for action, per_day in actions:
+            for _ in range(int(per_day) + (self._rng.random() < per_day % 1)):
+                try:
+                    action(http, day)
+                except httpx.HTTPError:
+                    self.counts["failed"] += 1
+
+    def _staffed(self) -> tuple[dict[str, Any], str]:
+        contract = self._rng.choice(self.firm.contracts)
+        return contract, self._rng.choice(self.firm.staffing[contract["id"]])
+
+    def _log_time(self, http: httpx.Client, day: date) -> None:
+        contract, worker = self._staffed()
+        self._entries += 1
+        body = {
+            "project": f"PRJ-{contract['id']}",
+            "user_id": worker,
+            "date_performed": day.isoformat(),
+            "time_in_minutes": self._rng.choice([240, 360, 450, 480]),
+            "term": contract["terms"][0]["id"],
+            "external_reference": f"GEN-T{self._entries:06d}",
+        }
+        self._count("time_entries", http.post("/psa/time_entries", json=body))
+
+    def _log_expense(self, http: httpx.Client, day: date) -> None:
+        contract, worker = self._staffed()
+        amount = f"{self._rng.randint(20, 600)}.{self._rng.randint(0, 99):02d}"
+        body = {
+            "project": f"PRJ-{contract['id']}",
+            "user_id": worker,
+            "date": day.isoformat(),
+            "amount": amount,
+            "currency": contract["currency"],
+            "category": "travel",
+        }
+        self._count("expenses", http.post("/psa/expenses", json=body))
+
+    def _accept_milestone(self, http: httpx.Client, day: date) -> None:
+        pending = http.get("/psa/milestones", params={"limit": 1000}).json()["items"]
+        pending = [m for m in pending if not m["accepted"]]
+        if pending:
+            milestone = self._rng.choice(pending)
+            body = {k: milestone[k] for k in ("project", "name", "term")}
+            body |= {"accepted": True, "accepted_on": day.isoformat()}
+            self._count(
+                "milestones_accepted",
+                http.put(f"/psa/milestones/eid:{milestone['external_id']}", json=body),
+            )
+
+    def _amend(self, http: httpx.Client, day: date) -> None:
+        contract = self._rng.choice([c for c in self.firm.contracts if c["terms"][0]["id"] == "TM"])
+        changes = {
+            "rates": [
+                {
+                    "role": "*",
+                    "rate": str(self._rng.choice([140, 160, 180])),
+                    "from": day.isoformat(),
+                }
+            ]
+        }
+        body = {"term": "TM", "effective_from": day.isoformat(), "changes": changes}
+        self._count(
+            "amendments", http.post(f"/clm/contracts/eid:{contract['id']}/amendments", json=body)
+        )
+
+    def _pay_invoice(self, http: httpx.Client, day: date) -> None:
+        documents = http.get("/erp/documents", params={"limit": 1000, "type": "invoice"}).json()[
+            "items"
+        ]
+        open_invoices = [d for d in documents if d["status"] != "paid"]
+        if open_invoices:
+            document = self._rng.choice(open_invoices)
+            body = {
+                "invoice_number": document["number"],
+                "amount": document["gross_total"],
+                "currency": document["currency"],
+                "date": day.isoformat(),
+            }
+            self._count("payments", http.post("/erp/payments", json=body))
+
+    def _transfer(self, http: httpx.Client, day: date) -> None:
+        worker = self._rng.choice(self.firm.workers)
+        entity = self._rng.choice(["DE01", "US01", "UK01"])
+        body = {"entity": entity, "effective_from": (day - timedelta(days=14)).isoformat()}
+        self._count("transfers", http.post(f"/hr/workers/eid:{worker['id']}/employment", json=body))
+
+    def _count(self, activity: str, response: httpx.Response) -> None:
+        self.counts[activity if response.is_success else "failed"] += 1

@@ -1,0 +1,176 @@
+"""The sandbox landscape: all six simulated systems in one local HTTP server.
+
+`Landscape` mounts each system's app under `/<system>` of one uvicorn server on 127.0.0.1
+with an ephemeral port, in a background thread, sharing one `SandboxClock`. The scenario
+runner starts one per run (it starts in a fraction of a second); `accord up` starts one
+with the generated firm and lets the activity generator run on an accelerated clock.
+
+Config (a mapping, or YAML via `Landscape.from_yaml`), per system: `faults` (a list of
+fault objects, as for `POST /<system>/_sandbox/faults`) and system options, e.g.
+`{"erp": {"concurrency_limit": 3, "mandatory_dimensions": {"DE01": ["department"]},
+"faults": [{"kind": "throttle", "count": 5}]}}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+import yaml
+from fastapi import FastAPI
+
+from accord.connectors.sandbox.clock import SandboxClock
+from accord.connectors.sandbox.faults import Fault, FaultPlan, fault_from_dict
+from accord.connectors.sandbox.servers import billing, clm, crm, erp, hr, psa
+from accord.connectors.sandbox.service import control_router
+
+AppFactory = Callable[[Path | None, SandboxClock, FaultPlan, Mapping[str, Any] | None], FastAPI]
+
+FACTORIES: dict[str, AppFactory] = {
+    "crm": crm.create_app,
+    "clm": clm.create_app,
+    "psa": psa.create_app,
+    "hr": hr.create_app,
+    "billing": billing.create_app,
+    "erp": erp.create_app,
+}
+SYSTEMS = tuple(FACTORIES)
+# Systems modelled on Kantata answer 429 without Retry-After; the others send one.
+THROTTLE_RETRY_AFTER: dict[str, float | None] = {s: 1.0 for s in SYSTEMS} | {"psa": None}
+
+
+class Landscape:
+    """Six sandbox systems behind one local server; see the module docstring."""
+
+    def __init__(
+        self,
+        state_dir: Path | None = None,
+        *,
+        clock: SandboxClock | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> None:
+        config = dict(config or {})
+        unknown = set(config) - set(SYSTEMS)
+        if unknown:
+            raise ValueError(f"unknown sandbox system(s) {sorted(unknown)}; use {list(SYSTEMS)}")
+        self.clock = clock or SandboxClock()
+        self.state_dir = state_dir
+        self.faults: dict[str, FaultPlan] = {}
+        self.apps: dict[str, FastAPI] = {}
+        for system, factory in FACTORIES.items():
+            settings = dict(config.get(system) or {})
+            self.faults[system] = FaultPlan.from_config(
+                settings.pop("faults", []), default_retry_after=THROTTLE_RETRY_AFTER[system]
+            )
+            self.apps[system] = factory(state_dir, self.clock, self.faults[system], settings)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port = 0
+        self._activity: Any = None
+
+    @classmethod
+    def from_yaml(cls, path: Path, **kwargs: Any) -> Landscape:
+        """A landscape configured by a YAML file holding the per-system mapping."""
+        return cls(config=yaml.safe_load(path.read_text()) or {}, **kwargs)
+
+    def asgi_app(self) -> FastAPI:
+        """The root app: each system under `/<system>`, the shared clock under `/_sandbox`."""
+        root = FastAPI(title="Accord sandbox landscape", docs_url="/_sandbox/docs")
+        root.include_router(control_router(self.clock, FaultPlan(), None))
+        for system, app in self.apps.items():
+            root.mount(f"/{system}", app)
+        return root
+
+    def start(self, timeout: float = 5.0) -> Landscape:
+        """Serve on 127.0.0.1 with an ephemeral port; returns once requests are accepted."""
+        if self._server is not None:
+            return self
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit it: without it, small responses wait ~40 ms for
+        # delayed ACKs on keep-alive connections.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.asgi_app(), log_level="warning", access_log=False, lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve(sockets=[sock])),
+            name="accord-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the sandbox landscape did not start; see the log above")
+            time.sleep(0.005)
+        return self
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the landscape is not running; call start() first")
+        return f"http://127.0.0.1:{self._port}"
+
+    def base_url(self, system: str) -> str:
+        """Where a connector reaches `system`, e.g. http://127.0.0.1:40123/erp."""
+        if system not in FACTORIES:
+            raise ValueError(f"unknown sandbox system {system!r}; use one of {list(SYSTEMS)}")
+        return f"{self.url}/{system}"
+
+    def set_clock(self, now: datetime) -> None:
+        self.clock.set(now)
+
+    def inject(self, system: str, fault: Mapping[str, Any]) -> Fault:
+        """Add a fault to a system, as `POST /<system>/_sandbox/faults` does."""
+        plan = self.faults[system]
+        return plan.add(fault_from_dict(fault, default_retry_after=THROTTLE_RETRY_AFTER[system]))
+
+    def clear_faults(self, system: str | None = None) -> None:
+        for name in [system] if system else SYSTEMS:
+            self.faults[name].clear()
+
+    def start_activity(self, speed: float = 86_400.0, seed: int = 42) -> Any:
+        """Load the generated firm (once) and keep producing activity at `speed`."""
+        from accord.connectors.sandbox.generator import ActivityGenerator
+
+        if self._activity is None:
+            self._activity = ActivityGenerator(self, seed=seed)
+        self._activity.start(speed)
+        return self._activity
+
+    def stop_activity(self) -> None:
+        if self._activity is not None:
+            self._activity.stop()
+
+    def stop(self) -> None:
+        """Stop activity and the server; the SQLite files (if any) stay for inspection."""
+        self.stop_activity()
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Landscape:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
