@@ -1,0 +1,63 @@
+"""Reconciliation: what each system holds, compared with tolerances and ageing.
+
+`records` holds the plain record shapes, `kinds` the discrepancy kinds and their owners,
+`rules` the comparisons and their reference implementation, `leakage` the
+revenue-leakage report. Standard library only.
+"""
+
+from accord.domain.reconciliation.kinds import OWNERS, Discrepancy, DiscrepancyKind, Finding
+from accord.domain.reconciliation.leakage import (
+    LeakageItem,
+    LeakageReport,
+    LeakageSource,
+    revenue_leakage,
+    standard_value,
+)
+from accord.domain.reconciliation.records import (
+    ContractRecord,
+    DocumentRecord,
+    PaymentRecord,
+    ProjectRecord,
+    Record,
+    WorkRecord,
+    settlement_status,
+)
+from accord.domain.reconciliation.rules import (
+    COMPARISONS,
+    Check,
+    Comparison,
+    Rule,
+    Tolerances,
+    compare,
+    compare_all,
+    display_value,
+    settle,
+)
+
+__all__ = [
+    "COMPARISONS",
+    "OWNERS",
+    "Check",
+    "Comparison",
+    "ContractRecord",
+    "Discrepancy",
+    "DiscrepancyKind",
+    "DocumentRecord",
+    "Finding",
+    "LeakageItem",
+    "LeakageReport",
+    "LeakageSource",
+    "PaymentRecord",
+    "ProjectRecord",
+    "Record",
+    "Rule",
+    "Tolerances",
+    "WorkRecord",
+    "compare",
+    "compare_all",
+    "display_value",
+    "revenue_leakage",
+    "settle",
+    "settlement_status",
+    "standard_value",
+]

@@ -1,0 +1,278 @@
+"""Continuous reconciliation: read every system, compare with the hub, raise what differs.
+
+`ReconciliationService.run(as_of)` reads each system through its gateway port (and
+`LandscapeRecords` for what the ports do not list), compares with the hub's own billing
+state using the rules in `accord.domain.reconciliation`, opens one
+`reconciliation_discrepancy` exception per discrepancy (subject
+`<comparison>:<business key>`, e.g. `documents_hub_erp:INV-DE01-000001`) and closes the
+ones whose discrepancy has disappeared. A system that cannot be read is reported under
+`skipped`; its comparisons neither raise nor close anything in that run.
+
+Large inputs go to the fast engine (DuckDB) when one is given: the same rules, the same
+findings, vectorised.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from accord.application import reconciliation_mapping as mapping
+from accord.application.clock import Clock
+from accord.application.gateways import BillingGateway, ClmGateway, ErpGateway, PsaGateway
+from accord.application.ports import ExceptionRecord
+from accord.domain.billing.state import BillingState
+from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
+from accord.domain.reconciliation import (
+    ContractRecord,
+    Discrepancy,
+    Finding,
+    LeakageReport,
+    PaymentRecord,
+    ProjectRecord,
+    Record,
+    Tolerances,
+    compare_all,
+    revenue_leakage,
+    settle,
+)
+
+KIND = ExceptionKind.RECONCILIATION_DISCREPANCY
+Side = tuple[Sequence[Record], Sequence[Record]]
+
+
+class ReconciliationEngine(Protocol):
+    """Runs named comparisons over (left, right) records; see `domain.reconciliation`."""
+
+    def compare(self, records: Mapping[str, Side], tolerances: Tolerances) -> list[Finding]: ...
+
+
+class InMemoryReconciliationEngine:
+    """The reference rules in plain Python: right for small and medium inputs."""
+
+    def compare(self, records: Mapping[str, Side], tolerances: Tolerances) -> list[Finding]:
+        return compare_all(records, tolerances)
+
+
+class LandscapeRecords(Protocol):
+    """Reads the gateway ports do not offer: set-up contracts, projects, payment mirrors.
+
+    `system` is a role name (`billing`, `psa`, `erp`, `crm`). Raise to report that the
+    system could not be read; return [] when it holds none.
+    """
+
+    def contracts(self, system: str) -> Sequence[ContractRecord]: ...
+
+    def projects(self, system: str) -> Sequence[ProjectRecord]: ...
+
+    def payments(self, system: str) -> Sequence[PaymentRecord]: ...
+
+
+class ExceptionSink(Protocol):
+    """The part of `ExceptionService` reconciliation uses."""
+
+    def open(
+        self, exception: BusinessException, details: Mapping[str, Any] | None = None
+    ) -> int: ...
+
+    def close(self, kind: ExceptionKind, subject: str, note: str) -> bool: ...
+
+    def open_records(
+        self, owner: OwnerRole | None = None, kind: ExceptionKind | None = None
+    ) -> builtins.list[ExceptionRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationSources:
+    """The systems to read; a system left None is not reconciled."""
+
+    erp: ErpGateway | None = None
+    billing: BillingGateway | None = None
+    psa: PsaGateway | None = None
+    clm: ClmGateway | None = None
+    landscape: LandscapeRecords | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationReport:
+    as_of: date
+    discrepancies: tuple[Discrepancy, ...]
+    compared: tuple[str, ...]
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    engine: str = "in-memory"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario report's `reconciliation` section (plus `skipped` when any)."""
+        result: dict[str, Any] = {"discrepancies": [d.to_dict() for d in self.discrepancies]}
+        if self.skipped:
+            result["skipped"] = dict(sorted(self.skipped.items()))
+        return result
+
+
+class _Reads:
+    """Reads each source once, remembering which systems failed and why."""
+
+    def __init__(self) -> None:
+        self.failed: dict[str, str] = {}
+        self._cache: dict[str, Sequence[Record] | None] = {}
+
+    def get(
+        self, name: str, system: str, read: Callable[[], Sequence[Record]]
+    ) -> Sequence[Record] | None:
+        if name not in self._cache:
+            try:
+                self._cache[name] = mapping.unique(read()) if system not in self.failed else None
+            except Exception as error:  # a system's outage must not stop the others
+                self.failed[system] = f"{type(error).__name__}: {error}"
+                self._cache[name] = None
+        return self._cache[name]
+
+
+class ReconciliationService:
+    """Compare every system with the hub; see the module docstring.
+
+    `hub` returns the hub's billing state (e.g. `BillingService.state`). `exceptions`
+    may be None for a read-only run (the report only). `fast_engine` takes over from
+    `fast_threshold` records in total.
+    """
+
+    def __init__(
+        self,
+        sources: ReconciliationSources,
+        hub: Callable[[], BillingState],
+        exceptions: ExceptionSink | None,
+        clock: Clock,
+        tolerances: Tolerances | None = None,
+        fast_engine: ReconciliationEngine | None = None,
+        fast_threshold: int = 200_000,
+    ) -> None:
+        self._sources = sources
+        self._hub = hub
+        self._exceptions = exceptions
+        self._clock = clock
+        self.tolerances = tolerances or Tolerances()
+        self._engine: ReconciliationEngine = InMemoryReconciliationEngine()
+        self._fast_engine = fast_engine
+        self._fast_threshold = fast_threshold
+
+    def run(self, as_of: date | None = None) -> ReconciliationReport:
+        """Reconcile now (or as of a date), update the exception queue, return the report."""
+        day = as_of or self._clock().date()
+        state = self._hub()
+        reads = _Reads()
+        records = {
+            name: (left, right)
+            for name, (left, right) in self._records(state, reads).items()
+            if left is not None and right is not None
+        }
+        size = sum(len(left) + len(right) for left, right in records.values())
+        use_fast = self._fast_engine is not None and size >= self._fast_threshold
+        engine = self._fast_engine if use_fast and self._fast_engine else self._engine
+        findings = engine.compare(records, self.tolerances)
+        discrepancies = tuple(settle(findings, self.tolerances, day))
+        if self._exceptions is not None:
+            self._update_exceptions(self._exceptions, discrepancies, set(records))
+        return ReconciliationReport(
+            day, discrepancies, tuple(records), reads.failed, "duckdb" if use_fast else "in-memory"
+        )
+
+    def leakage(self, as_of: date | None = None) -> LeakageReport:
+        """Approved billable time not invoiced after `tolerances.unbilled_after_days`, cap
+        write-downs and accepted-but-unbilled milestones, from the hub's state."""
+        day = as_of or self._clock().date()
+        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days)
+
+    def _records(
+        self, state: BillingState, reads: _Reads
+    ) -> dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]]:
+        s = self._sources
+        hub_documents = mapping.hub_documents(state)
+        pairs: dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]] = {}
+        if s.clm is not None:
+            clm = s.clm
+            signed = reads.get(
+                "clm",
+                "clm",
+                lambda: [mapping.signed_contract(c) for c in clm.signed_contracts(None)],
+            )
+            for system in ("billing", "psa", "erp", "crm"):
+                if s.landscape is not None:
+                    pairs[f"contracts_clm_{system}"] = (
+                        signed,
+                        self._landscape(reads, "contracts", system),
+                    )
+        if s.landscape is not None:
+            pairs["projects_psa_erp"] = (
+                self._landscape(reads, "projects", "psa"),
+                self._landscape(reads, "projects", "erp"),
+            )
+        if s.psa is not None:
+            psa = s.psa
+            approved = reads.get(
+                "psa_time", "psa", lambda: mapping.psa_approved_time(psa.approved_time(None), state)
+            )
+            pairs["time_psa_hub"] = (approved, mapping.hub_billed_time(state))
+        if s.billing is not None:
+            billing = s.billing
+            billed = reads.get(
+                "billing_documents",
+                "billing",
+                lambda: [mapping.billing_document(i) for i in billing.list_documents()],
+            )
+            pairs["documents_hub_billing"] = (hub_documents, billed)
+        if s.erp is not None:
+            erp = s.erp
+            posted = reads.get(
+                "erp_documents",
+                "erp",
+                lambda: [mapping.erp_document(i) for i in erp.list_documents()],
+            )
+            pairs["documents_hub_erp"] = (hub_documents, posted)
+            received = reads.get(
+                "erp_payments",
+                "erp",
+                lambda: [mapping.erp_payment(p) for p in erp.list_payments(None)],
+            )
+            for system in ("billing", "crm"):
+                if s.landscape is not None:
+                    pairs[f"payments_erp_{system}"] = (
+                        received,
+                        self._landscape(reads, "payments", system),
+                    )
+        return pairs
+
+    def _landscape(self, reads: _Reads, what: str, system: str) -> Sequence[Record] | None:
+        landscape = self._sources.landscape
+        if landscape is None:
+            return None
+        read: Callable[[str], Sequence[Record]] = getattr(landscape, what)
+        return reads.get(f"{system}_{what}", system, lambda: read(system))
+
+    @staticmethod
+    def _update_exceptions(
+        sink: ExceptionSink, discrepancies: Sequence[Discrepancy], compared: set[str]
+    ) -> None:
+        current = {d.subject: d for d in discrepancies}
+        for discrepancy in discrepancies:
+            sink.open(_exception(discrepancy), discrepancy.to_dict())
+        for record in sink.open_records(kind=KIND):
+            comparison = record.subject.split(":", 1)[0]
+            if comparison in compared and record.subject not in current:
+                sink.close(KIND, record.subject, "the systems agree again")
+
+
+def _exception(discrepancy: Discrepancy) -> BusinessException:
+    left, right = discrepancy.systems
+    return BusinessException(
+        KIND,
+        discrepancy.subject,
+        f"{discrepancy.kind.value}: {discrepancy.key} differs between {left} and {right}"
+        f" ({left}: {discrepancy.left_value}, {right}: {discrepancy.right_value}); "
+        f"{discrepancy.owner.value} to correct the system in error, then reconcile again",
+        amount_at_risk=discrepancy.amount_at_risk,
+        currency=discrepancy.currency,
+        blocks=(discrepancy.key,),
+    )

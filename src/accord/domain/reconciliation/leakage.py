@@ -1,0 +1,165 @@
+"""Revenue leakage: value the firm earned but has not invoiced, read from the hub's state.
+
+Three sources, each with amounts in the contract currency and totals by currency:
+- approved billable time not invoiced `unbilled_after_days` after its work date, valued
+  at the rate on the work date (hours x rate, rounded per entry);
+- write-downs by cap: value a not-to-exceed cap holds back (reported, not lost: an
+  amendment raising the cap releases it);
+- accepted milestones not yet billed (on billing hold or waiting for a run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from accord.domain.billing.state import BillingState
+from accord.domain.contracts.model import (
+    Contract,
+    FixedFeeTerm,
+    TimeAndMaterialsTerm,
+    milestone_amounts,
+)
+from accord.domain.contracts.rates import RateCard
+from accord.domain.delivery.model import TimeEntry
+from accord.domain.money import round_to_currency
+
+
+class LeakageSource(StrEnum):
+    UNBILLED_TIME = "unbilled_time"
+    CAP_WRITE_DOWN = "cap_write_down"
+    UNBILLED_MILESTONE = "unbilled_milestone"
+
+
+@dataclass(frozen=True, slots=True)
+class LeakageItem:
+    """One item of leakage; `key` is the time entry, `contract/term` or milestone key."""
+
+    source: LeakageSource
+    contract: str
+    key: str
+    amount: Decimal | None
+    currency: str
+    age_days: int | None = None
+    hours: Decimal | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source.value,
+            "contract": self.contract,
+            "key": self.key,
+            "amount": None if self.amount is None else str(self.amount),
+            "currency": self.currency,
+            "age_days": self.age_days,
+            "hours": None if self.hours is None else str(self.hours),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LeakageReport:
+    as_of: date
+    unbilled_after_days: int
+    items: tuple[LeakageItem, ...]
+
+    def totals(self) -> dict[LeakageSource, dict[str, Decimal]]:
+        """Amount per source and currency (items the hub cannot value count as zero)."""
+        totals: dict[LeakageSource, dict[str, Decimal]] = {}
+        for item in self.items:
+            by_currency = totals.setdefault(item.source, {})
+            by_currency[item.currency] = by_currency.get(item.currency, Decimal(0)) + (
+                item.amount or Decimal(0)
+            )
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "unbilled_after_days": self.unbilled_after_days,
+            "items": [item.to_dict() for item in self.items],
+            "totals": {
+                source.value: {c: str(v) for c, v in sorted(by_currency.items())}
+                for source, by_currency in self.totals().items()
+            },
+        }
+
+
+def standard_value(state: BillingState, contract: Contract, entry: TimeEntry) -> Decimal | None:
+    """Hours at the rate effective on the work date; None when no rate applies."""
+    resource = state.resources.get(entry.resource)
+    term = next((t for t in contract.terms if t.id == entry.term), None)
+    if resource is None or not isinstance(term, TimeAndMaterialsTerm):
+        return None
+    rate = RateCard(term).resolve(resource.id, resource.role, entry.work_date)
+    if rate is None:
+        return None
+    return round_to_currency(entry.hours * rate.price, contract.currency)
+
+
+def _unbilled_time(state: BillingState, as_of: date, after_days: int) -> Iterator[LeakageItem]:
+    billed = state.ledger.entries
+    for contract_id, entries in state.time_entries.items():
+        contract = state.contracts.get(contract_id)
+        if contract is None:
+            continue
+        for entry in entries.values():
+            age = (as_of - entry.work_date).days
+            if not entry.billable or entry.id in billed or age < after_days:
+                continue
+            yield LeakageItem(
+                LeakageSource.UNBILLED_TIME,
+                contract_id,
+                entry.id,
+                standard_value(state, contract, entry),
+                contract.currency,
+                age,
+                entry.hours,
+            )
+
+
+def _cap_write_downs(state: BillingState) -> Iterator[LeakageItem]:
+    for (contract_id, term_id), held in state.ledger.held.items():
+        contract = state.contracts.get(contract_id)
+        if contract is None or held <= 0:
+            continue
+        yield LeakageItem(
+            LeakageSource.CAP_WRITE_DOWN,
+            contract_id,
+            f"{contract_id}/{term_id}",
+            held,
+            contract.currency,
+        )
+
+
+def _unbilled_milestones(state: BillingState) -> Iterator[LeakageItem]:
+    for (contract_id, term_id, milestone), milestone_state in state.milestones.items():
+        contract = state.contracts.get(contract_id)
+        if contract is None or not milestone_state.accepted:
+            continue
+        if (contract_id, term_id, milestone) in state.ledger.milestones:
+            continue
+        term = next((t for t in contract.terms if t.id == term_id), None)
+        amount = None
+        if isinstance(term, FixedFeeTerm) and term.milestones:
+            amount = milestone_amounts(term, contract.currency).get(milestone)
+        yield LeakageItem(
+            LeakageSource.UNBILLED_MILESTONE,
+            contract_id,
+            f"{contract_id}/{term_id}/{milestone}",
+            amount,
+            contract.currency,
+        )
+
+
+def revenue_leakage(state: BillingState, as_of: date, unbilled_after_days: int) -> LeakageReport:
+    """The leakage report of the hub's billing state as of a date (see the module docs)."""
+    items = [
+        *_unbilled_time(state, as_of, unbilled_after_days),
+        *_cap_write_downs(state),
+        *_unbilled_milestones(state),
+    ]
+    items.sort(key=lambda i: (i.source.value, i.contract, i.key))
+    return LeakageReport(as_of, unbilled_after_days, tuple(items))
