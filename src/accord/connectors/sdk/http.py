@@ -54,6 +54,53 @@ RETRYABLE_TRANSPORT_ERRORS = (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+@dataclass(frozen=True, slots=True)
+class CallAttempt:
+    """One HTTP attempt as observers see it: what was called, how it ended, when.
+
+    `status` is None when no answer came (a transport error, or the circuit refused the
+    call); `error` names the exception then. Times are nanoseconds since the epoch. Never
+    carries headers, query strings or bodies, so observers cannot leak credentials.
+    """
+
+    connector: str
+    method: str
+    path: str
+    status: int | None
+    attempt: int
+    error: str | None
+    idempotency_key: str | None
+    started_ns: int
+    ended_ns: int
+
+
+CallObserver = Callable[[CallAttempt], None]
+_call_observers: list[CallObserver] = []
+
+
+def add_call_observer(observer: CallObserver) -> None:
+    """Have `observer` called after every attempt of every `HttpClient` (e.g. to trace it).
+
+    Observers run on the calling thread, inside the caller's context; one that raises is
+    logged and ignored, never failing the call. Adding the same observer twice is a no-op.
+    """
+    if observer not in _call_observers:
+        _call_observers.append(observer)
+
+
+def remove_call_observer(observer: CallObserver) -> None:
+    if observer in _call_observers:
+        _call_observers.remove(observer)
+
+
+def _notify_observers(attempt: CallAttempt) -> None:
+    for observer in list(_call_observers):
+        try:
+            observer(attempt)
+        except Exception:  # an observer's bug must never fail a call to a system
+            logger.exception("call observer %r failed; the call itself is unaffected", observer)
+
+
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a `Retry-After` header (delta seconds or an HTTP date).
 
@@ -292,7 +339,8 @@ class HttpClient:
         error: str | None,
         duration_ms: float,
     ) -> None:
-        """One structured record per attempt; never headers, query strings or bodies."""
+        """One structured record per attempt, then the call observers; never headers,
+        query strings or bodies."""
         fields = {
             "connector": self.connector,
             "method": request.method,
@@ -315,6 +363,21 @@ class HttpClient:
             duration_ms,
             extra=fields,
         )
+        if _call_observers:
+            ended_ns = time.time_ns()
+            _notify_observers(
+                CallAttempt(
+                    connector=self.connector,
+                    method=request.method,
+                    path=request.url.path,
+                    status=status,
+                    attempt=attempt_number,
+                    error=error,
+                    idempotency_key=idempotency_key,
+                    started_ns=ended_ns - int(duration_ms * 1_000_000),
+                    ended_ns=ended_ns,
+                )
+            )
 
     def _final_error(
         self,
