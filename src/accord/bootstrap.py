@@ -8,20 +8,42 @@ publishes to NATS JetStream.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from accord.adapters.billing_store import (
+    SqlAlchemyAppliedRecords,
+    SqlAlchemyBillingStateStore,
+    SqlAlchemyBusinessObjectReader,
+    SqlAlchemyCursorStore,
+)
 from accord.adapters.queries import SqlAlchemyEventLogQueries
+from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from accord.application.billing import BillingService
 from accord.application.bus import InProcessBus
+from accord.application.clock import Clock, utc_now
+from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.exception_service import ExceptionService
+from accord.application.gateways import PORT_FOR_SYSTEM
+from accord.application.inbound_sync import InboundSync, SourceStream
 from accord.application.ingest import IngestService
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
+from accord.application.reconciliation import (
+    LandscapeRecords,
+    ReconciliationService,
+    ReconciliationSources,
+)
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
+from accord.connectors.sandbox.landscape import Landscape
+from accord.connectors.sdk.connector import Connector, discover_connectors
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.settings import Settings
 
@@ -67,6 +89,7 @@ def build_hub(
     *,
     worker_batch_size: int = 2000,
     nats_namespace: str = "",
+    clock: Clock = utc_now,
 ) -> Hub:
     """Create (and migrate) the store and wire the event-log services to it."""
     engine = create_store_engine(settings.database_url)
@@ -83,9 +106,97 @@ def build_hub(
         publisher = bus
     return Hub(
         engine=engine,
-        ingest=IngestService(unit_of_work),
-        worker=EventWorker(unit_of_work, batch_size=worker_batch_size),
+        ingest=IngestService(unit_of_work, clock=clock),
+        worker=EventWorker(unit_of_work, batch_size=worker_batch_size, clock=clock),
         relay=OutboxRelay(unit_of_work, publisher),
         publisher=publisher,
         bus=bus,
     )
+
+
+@dataclass
+class Services:
+    """The contract-to-cash services wired to a hub and a set of connectors."""
+
+    billing: BillingService
+    exceptions: ExceptionService
+    contract_to_cash: ContractToCash
+    inbound: InboundSync
+    reconciliation: ReconciliationService
+    connectors: Mapping[str, Connector]
+
+
+def _port(connectors: Mapping[str, Connector], system: str) -> Any:
+    port = PORT_FOR_SYSTEM[system]
+    for connector in connectors.values():
+        if connector.system == system and port in connector.writers():
+            return connector.writers()[port]
+    raise LookupError(f"no connector provides {port} for {system}; configure one")
+
+
+def build_services(
+    hub: Hub,
+    connectors: Mapping[str, Connector],
+    clock: Clock,
+    landscape_records: LandscapeRecords | None = None,
+) -> Services:
+    """Wire billing, the exception queue, contract-to-cash, inbound sync and
+    reconciliation to a hub and its connectors."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    exceptions = ExceptionService(hub.unit_of_work, clock)
+    gateways = Gateways(
+        erp=_port(connectors, "erp"),
+        billing=_port(connectors, "billing"),
+        psa=_port(connectors, "psa"),
+        crm=_port(connectors, "crm"),
+    )
+    streams = [
+        SourceStream(name, stream)
+        for name, connector in connectors.items()
+        for stream in connector.streams()
+    ]
+    return Services(
+        billing=billing,
+        exceptions=exceptions,
+        contract_to_cash=ContractToCash(
+            billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine)
+        ),
+        inbound=InboundSync(streams, SqlAlchemyCursorStore(hub.engine), hub.ingest),
+        reconciliation=ReconciliationService(
+            ReconciliationSources(
+                erp=gateways.erp,
+                billing=gateways.billing,
+                psa=gateways.psa,
+                clm=_port(connectors, "clm"),
+                landscape=landscape_records,
+            ),
+            billing.state,
+            exceptions,
+            clock,
+            fast_engine=DuckDbReconciliationEngine(),
+        ),
+        connectors=connectors,
+    )
+
+
+def _no_wait(_seconds: float) -> None:
+    """Retries under a simulated clock do not wait in real time."""
+
+
+def sandbox_connectors(
+    landscape: Landscape, *, simulated: bool = False, options: Mapping[str, Any] | None = None
+) -> dict[str, Connector]:
+    """One connector per sandbox system. `simulated`: retries do not really sleep and
+    the connectors' clocks (backoff, circuit breakers) follow the landscape's clock."""
+    factories = discover_connectors()
+    connectors: dict[str, Connector] = {}
+    for system in ("crm", "clm", "psa", "hr", "billing", "erp"):
+        config: dict[str, Any] = {"base_url": landscape.base_url(system)}
+        if simulated:
+            config |= {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
+        config |= dict((options or {}).get(system, {}))
+        connector = factories[f"sandbox-{system}"](config)
+        connectors[connector.name] = connector
+    return connectors

@@ -13,7 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from accord.canonical.v1 import ApprovalStatus, Contract, Expense, Project, TimeEntry
+from accord.canonical.v1 import (
+    ApprovalStatus,
+    Contract,
+    Expense,
+    Milestone,
+    MilestoneState,
+    Project,
+    TimeEntry,
+)
 from accord.connectors.sandbox.common import all_items, check_reachable, client_from_config
 from accord.connectors.sdk import (
     CheckResult,
@@ -151,6 +159,7 @@ class SandboxPsaConnector:
         return [
             EventFeedStream("time_entries", "time_entry", self._client, self._time_entry),
             EventFeedStream("expenses", "expense", self._client, self._expense),
+            EventFeedStream("milestones", "milestone", self._client, self._milestone),
         ]
 
     def writers(self) -> dict[str, object]:
@@ -217,6 +226,21 @@ class SandboxPsaConnector:
             category=item.get("category"),
             source_system="psa",
             source_id=item["id"],
+            updated_at=dt.datetime.fromisoformat(item["updated_at"]),
+            version=item["version"],
+        )
+
+    def _milestone(self, item: Mapping[str, Any], deleted: bool) -> Milestone:
+        """A PSA milestone; its `milestone` field (else its name) is the contract's id."""
+        accepted = bool(item.get("accepted")) and not deleted
+        accepted_on = item.get("accepted_on")
+        return Milestone(
+            contract=self._projects.contract_of(item["project"]),
+            term=item.get("term") or "default",
+            milestone=item.get("milestone") or item["name"],
+            state=MilestoneState.ACCEPTED if accepted else MilestoneState.PENDING,
+            on_hold=bool(item.get("on_hold", False)),
+            accepted_on=dt.date.fromisoformat(accepted_on) if accepted_on else None,
             updated_at=dt.datetime.fromisoformat(item["updated_at"]),
             version=item["version"],
         )

@@ -1,0 +1,50 @@
+"""Billing state, connector cursors and external-id mappings.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+Stamp = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "billing_state",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("checkpoint", sa.BigInteger, nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("updated_at", Stamp, nullable=False),
+    )
+    op.create_index("ix_business_objects_source_seq", "business_objects", ["source_seq"])
+    op.create_table(
+        "connector_cursors",
+        sa.Column("connector", sa.String(200), primary_key=True),
+        sa.Column("stream", sa.String(200), primary_key=True),
+        sa.Column("cursor", sa.Text, nullable=False),
+        sa.Column("updated_at", Stamp, nullable=False),
+    )
+    op.create_table(
+        "external_ids",
+        sa.Column("system", sa.String(100), primary_key=True),
+        sa.Column("kind", sa.String(100), primary_key=True),
+        sa.Column("business_key", sa.String(500), primary_key=True),
+        sa.Column("external_id", sa.String(500), nullable=False),
+        sa.Column("updated_at", Stamp, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("external_ids")
+    op.drop_table("connector_cursors")
+    op.drop_index("ix_business_objects_source_seq", "business_objects")
+    op.drop_table("billing_state")

@@ -1,0 +1,267 @@
+"""Billing use cases: keep the engine's state in step with the store, run invoices.
+
+The billing engine (domain) is a pure function of its state. This service loads that
+state, feeds it what the event log applied since its checkpoint (master data, approved
+time, expenses, milestones, amendments), runs the engine and saves the new state together
+with the checkpoint, so every applied record reaches billing exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from accord.application import billing_mapping as to_domain
+from accord.application.ports import BusinessObject
+from accord.canonical import v1
+from accord.canonical.base import CanonicalModel
+from accord.canonical.registry import model_for
+from accord.domain.billing import state as engine
+from accord.domain.billing.documents import Document
+from accord.domain.billing.payments import apply_payment, confirm_posting
+from accord.domain.billing.run import InvoiceRunResult, run_invoicing, sign_contract
+from accord.domain.billing.state import BillingState
+from accord.domain.calendar import Period
+from accord.domain.contracts.model import Firm, FxQuote, TaxRule, TimeAndMaterialsTerm
+from accord.domain.exceptions import BusinessException, ExceptionAction, ExceptionKind
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedPayment:
+    invoice: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class BillingBook:
+    """What the hub keeps for billing: the engine's state and the payments applied to it
+    (by payment id, so a payment reported twice is applied once)."""
+
+    state: BillingState
+    payments: dict[str, AppliedPayment] = field(default_factory=dict)
+
+
+@dataclass
+class CatchUp:
+    """What one catch-up applied that other systems must hear about."""
+
+    payments: list[v1.Payment] = field(default_factory=list)
+    problems: list[BusinessException] = field(default_factory=list)
+
+
+class BillingStateStore(Protocol):
+    """Persists the billing book and how far it has read the applied records."""
+
+    def load(self) -> tuple[BillingBook | None, int]: ...
+
+    def save(self, book: BillingBook, checkpoint: int) -> None: ...
+
+
+class AppliedRecords(Protocol):
+    """The event log's effects, in the order they became visible (`applied_seq`)."""
+
+    def changed_since(self, seq: int, limit: int) -> list[BusinessObject]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FirmConfiguration:
+    """Finance's configuration: FX rates and tax rules (entities come from master data)."""
+
+    fx: tuple[FxQuote, ...] = ()
+    tax: tuple[TaxRule, ...] = ()
+
+
+_EMPTY = BillingState(Firm(()), {}, {}, {})
+
+
+def _decode(record: BusinessObject) -> CanonicalModel:
+    return model_for(record.kind, 1).model_validate_json(record.data)
+
+
+def _apply_master(state: BillingState, record: CanonicalModel) -> BillingState:
+    if isinstance(record, v1.LegalEntity):
+        kept = tuple(e for e in state.firm.entities if e.id != record.id)
+        return replace(state, firm=replace(state.firm, entities=(*kept, to_domain.entity(record))))
+    if isinstance(record, v1.Customer):
+        return replace(state, customers={**state.customers, record.id: to_domain.customer(record)})
+    if isinstance(record, v1.Resource):
+        return replace(state, resources={**state.resources, record.id: to_domain.resource(record)})
+    return state
+
+
+def _amendments(state: BillingState, record: v1.Contract) -> BillingState:
+    """Fold what changed on the contract's T&M terms in as amendments: new rate versions
+    are added (a version already used is never changed) and a new cap replaces the old."""
+    known = state.contracts[record.id]
+    for term in record.terms:
+        if not isinstance(term, v1.TimeAndMaterialsTerm):
+            continue
+        before = known.term(term.id)
+        if not isinstance(before, TimeAndMaterialsTerm):
+            continue
+        rates = [r for r in to_domain.rate_versions(term.rates) if r not in before.rates]
+        people = [
+            p for p in to_domain.person_rates(term.person_rates) if p not in before.person_rates
+        ]
+        cap = term.cap if term.cap != before.cap else None
+        if rates or people or cap is not None:
+            state = engine.amend_contract(state, record.id, term.id, rates, people, cap)
+    return state
+
+
+def _apply_contract(state: BillingState, record: v1.Contract) -> BillingState:
+    contract = to_domain.contract(record)
+    if record.id in state.contracts:  # terms evolve through amendments, never in place
+        state = _amendments(state, record)
+        contract = replace(contract, terms=state.contracts[record.id].terms)
+    signed = dict(state.signed)
+    if record.status in (v1.ContractStatus.SIGNED, v1.ContractStatus.ACTIVE):
+        signed.setdefault(record.id, record.signed_on or record.start)
+    return replace(state, contracts={**state.contracts, record.id: contract}, signed=signed)
+
+
+def _apply_delivery(state: BillingState, record: CanonicalModel) -> BillingState:
+    if isinstance(record, v1.TimeEntry):
+        return engine.approve_time(state, [to_domain.time_entry(record)])
+    if isinstance(record, v1.Expense):
+        return engine.approve_expenses(state, [to_domain.expense(record)])
+    if isinstance(record, v1.Milestone):
+        accepted = record.state in (v1.MilestoneState.ACCEPTED, v1.MilestoneState.INVOICED)
+        key = (record.contract, record.term, record.milestone)
+        return engine.set_milestone(state, key, accepted=accepted, on_hold=record.on_hold)
+    if isinstance(record, v1.Amendment):
+        return engine.amend_contract(
+            state,
+            record.contract,
+            record.term,
+            to_domain.rate_versions(record.rates),
+            to_domain.person_rates(record.person_rates),
+            record.cap,
+        )
+    return state
+
+
+def apply_record(state: BillingState, record: CanonicalModel) -> BillingState:
+    """Fold one applied canonical record into the billing state."""
+    if isinstance(record, v1.Contract):
+        return _apply_contract(state, record)
+    if isinstance(record, v1.LegalEntity | v1.Customer | v1.Resource):
+        return _apply_master(state, record)
+    return _apply_delivery(state, record)
+
+
+class BillingService:
+    """The billing side of the hub: catch up with applied records, run, post, get paid."""
+
+    def __init__(
+        self, store: BillingStateStore, records: AppliedRecords, batch_size: int = 5_000
+    ) -> None:
+        self._store = store
+        self._records = records
+        self._batch_size = batch_size
+
+    def _load(self) -> tuple[BillingBook, int]:
+        book, checkpoint = self._store.load()
+        return book or BillingBook(_EMPTY), checkpoint
+
+    def state(self) -> BillingState:
+        return self._load()[0].state
+
+    def configure_firm(self, configuration: FirmConfiguration) -> None:
+        """Set FX rates and tax rules (finance's configuration)."""
+
+        def configure(state: BillingState) -> BillingState:
+            firm = replace(state.firm, fx=configuration.fx, tax=configuration.tax)
+            return replace(state, firm=firm)
+
+        self._update(configure)
+
+    def catch_up(self) -> CatchUp:
+        """Apply every record the event log applied since the last catch-up; return the
+        payments newly applied and the problems found on the way."""
+        book, checkpoint = self._load()
+        result = CatchUp()
+        while batch := self._records.changed_since(checkpoint, self._batch_size):
+            for stored in batch:
+                record = _decode(stored)
+                if isinstance(record, v1.Payment):
+                    known = record.id in book.payments
+                    book, found = _apply_payment(book, record)
+                    result.problems += found
+                    if not known and record.id in book.payments:
+                        result.payments.append(record)
+                else:
+                    book = replace(book, state=apply_record(book.state, record))
+            checkpoint = batch[-1].source_seq
+            self._store.save(book, checkpoint)
+        return result
+
+    def _update(self, change: Callable[[BillingState], BillingState]) -> BillingState:
+        book, checkpoint = self._load()
+        updated = change(book.state)
+        self._store.save(replace(book, state=updated), checkpoint)
+        return updated
+
+    def run_invoices(self, through: date, contract: str | None = None) -> InvoiceRunResult:
+        """Issue what is billable through `through`; the state is saved with the result."""
+        book, checkpoint = self._load()
+        result = run_invoicing(book.state, through, contract)
+        self._store.save(replace(book, state=result.state), checkpoint)
+        return result
+
+    def sign(self, contract: str) -> InvoiceRunResult:
+        """Activate the contract in billing: a retainer issues its prepayment, dated on the
+        signing day, once."""
+        book, checkpoint = self._load()
+        on = book.state.signed.get(contract)
+        if on is None:
+            raise KeyError(f"contract {contract} has not been signed")
+        result = sign_contract(book.state, contract, on)
+        self._store.save(replace(book, state=result.state), checkpoint)
+        return result
+
+    def close_period(self, entity: str, period: Period) -> None:
+        self._update(lambda s: engine.close_period(s, entity, period))
+
+    def decide(self, kind: ExceptionKind, subject: str, action: ExceptionAction) -> None:
+        """Record a finance decision (approve / reject) for the next run to apply."""
+        self._update(lambda s: engine.decide_exception(s, kind, subject, action))
+
+    def document(self, number: str) -> Document | None:
+        return self.state().ledger.documents.get(number)
+
+    def documents(self) -> Sequence[Document]:
+        return list(self.state().ledger.documents.values())
+
+    def entries_billed_on(self, number: str) -> list[str]:
+        """Time entries whose billed state stands on document `number`."""
+        entries = self.state().ledger.entries.values()
+        return sorted(e.entry for e in entries if e.invoice == number)
+
+    def mark_posted(self, number: str) -> Document:
+        """The ERP holds the document: `issued` becomes `posted` (repeats are harmless)."""
+        state = self._update(lambda s: confirm_posting(s, number))
+        return state.ledger.documents[number]
+
+
+def _apply_payment(
+    book: BillingBook, payment: v1.Payment
+) -> tuple[BillingBook, tuple[BusinessException, ...]]:
+    if payment.id in book.payments:
+        return book, ()
+    if payment.invoice is None:
+        problem = BusinessException(
+            ExceptionKind.UNAPPLIED_PAYMENT,
+            payment.id,
+            f"payment {payment.id} of {payment.amount} {payment.currency} names no invoice",
+            amount_at_risk=payment.amount,
+            currency=payment.currency,
+        )
+        return book, (problem,)
+    state, problems = apply_payment(book.state, payment.invoice, payment.amount, payment.currency)
+    applied = AppliedPayment(payment.invoice, payment.amount, payment.currency)
+    return BillingBook(state, {**book.payments, payment.id: applied}), problems

@@ -1,0 +1,42 @@
+"""Issued documents (domain) -> canonical Invoice v1, the shape every system receives."""
+
+from __future__ import annotations
+
+from accord.canonical import v1
+from accord.domain.billing.documents import Document, DocumentLine
+
+
+def _line(line: DocumentLine) -> v1.InvoiceLine:
+    return v1.InvoiceLine(
+        kind=v1.ChargeKind(line.kind.value),
+        term=line.term,
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        net=line.net,
+        tax_category=v1.TaxCategory(line.tax_category.value),
+        tax_rate=line.tax_rate,
+        time_entry_ids=[line.entry] if line.entry else [],
+    )
+
+
+def to_invoice(document: Document) -> v1.Invoice:
+    """The canonical form of an issued document; its id and number are the number."""
+    return v1.Invoice(
+        id=document.number,
+        number=document.number,
+        kind=v1.DocumentKind(document.kind.value),
+        type_code=document.type_code,
+        contract=document.contract,
+        customer=document.customer,
+        entity=document.entity,
+        currency=document.currency,
+        issue_date=document.issue_date,
+        references=list(document.references),
+        lines=[_line(line) for line in document.lines],
+        net_total=document.net_total,
+        tax_total=document.tax_total,
+        gross_total=document.gross_total,
+        status=v1.InvoiceStatus(document.status.value),
+        paid=document.paid,
+    )

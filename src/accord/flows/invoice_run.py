@@ -1,0 +1,46 @@
+"""The invoice run: issue documents for a scope and period, then post each one.
+
+Workflow id `invoice-run:<scope>:<through>:<requested at>`: the same request started twice
+runs once. Issuing is one step (the engine numbers documents in contract order); posting
+is a flow per document, so an ERP outage holds up only the documents it touches. Anything
+issued but not yet posted — by this run or an earlier one — is handed to posting, so a
+crash between issuing and posting loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dbos import DBOS, SetWorkflowID
+
+from accord.flows.posting import start_posting
+from accord.flows.runtime import services
+
+
+def workflow_id(through: date, contract: str | None, requested_at: str) -> str:
+    return f"invoice-run:{contract or 'all'}:{through.isoformat()}:{requested_at}"
+
+
+@DBOS.step()
+def issue_documents(through: str, contract: str | None) -> list[str]:
+    return services().contract_to_cash.issue(date.fromisoformat(through), contract)
+
+
+@DBOS.step()
+def documents_awaiting_posting() -> list[str]:
+    return services().contract_to_cash.awaiting_posting()
+
+
+@DBOS.workflow()
+def invoice_run(through: str, contract: str | None) -> list[str]:
+    issued = issue_documents(through, contract)
+    for number in documents_awaiting_posting():
+        start_posting(number)
+    return issued
+
+
+def run_invoices(through: date, contract: str | None, requested_at: str) -> list[str]:
+    """Run (or find) the invoice run and return the numbers it issued."""
+    with SetWorkflowID(workflow_id(through, contract, requested_at)):
+        handle = DBOS.start_workflow(invoice_run, through.isoformat(), contract)
+    return handle.get_result()

@@ -1,0 +1,38 @@
+"""Payment feedback: a payment the ERP reported reaches billing and the CRM, once.
+
+Workflow id `payment:<payment id>`. The hub applied the payment to the invoice when it
+read it from the ERP; this flow tells the other systems, waiting on an exception while
+one of them is down.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from dbos import DBOS, SetWorkflowID
+
+from accord.application.contract_to_cash import StepOutcome
+from accord.canonical import v1
+from accord.flows.posting import run_until_done
+from accord.flows.runtime import services
+
+
+def workflow_id(payment: str) -> str:
+    return f"payment:{payment}"
+
+
+@DBOS.step()
+def mirror_payment(payment_json: str) -> StepOutcome:
+    payment = v1.Payment.model_validate_json(payment_json)
+    return services().contract_to_cash.mirror_payment(payment)
+
+
+@DBOS.workflow()
+def feed_back_payment(payment_id: str, payment_json: str) -> str:
+    run_until_done(payment_id, partial(mirror_payment, payment_json))
+    return payment_id
+
+
+def start_payment_feedback(payment: v1.Payment) -> None:
+    with SetWorkflowID(workflow_id(payment.id)):
+        DBOS.start_workflow(feed_back_payment, payment.id, payment.model_dump_json())

@@ -1,0 +1,207 @@
+"""`accord scenario run`: play a scenario through the hub, the flows and the sandbox.
+
+A fresh embedded store and DBOS database in a working directory, a sandbox landscape on
+a simulated clock, the real connectors, ingest, worker, billing, flows and exception
+queue: the same path the live hub takes. Before each event the clock moves to the
+event's `at`; flows waiting on a system that was down are nudged; then the hub pulls,
+applies and runs until nothing is in progress.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from accord.adapters.sandbox_records import SandboxLandscapeRecords
+from accord.application.billing import FirmConfiguration
+from accord.application.inbound_sync import event_for
+from accord.bootstrap import Hub, Services, build_hub, build_services, sandbox_connectors
+from accord.connectors.sandbox.clock import SandboxClock
+from accord.connectors.sandbox.landscape import Landscape
+from accord.domain.calendar import Period
+from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
+from accord.domain.exceptions import ExceptionAction, ExceptionKind
+from accord.flows import runtime
+from accord.flows.invoice_run import run_invoices
+from accord.flows.scheduler import Scheduler
+from accord.scenarios import format as sf
+from accord.scenarios.report import billing_sections, erp_summary, exception_rows
+from accord.scenarios.world import SandboxWorld
+from accord.settings import Settings
+
+SETTLE_TIMEOUT_SECONDS = 120.0
+FIRM_SOURCE = "/accord/firm-configuration"
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass
+class _Run:
+    scenario: sf.Scenario
+    landscape: Landscape
+    hub: Hub
+    services: Services
+    scheduler: Scheduler
+    world: SandboxWorld
+
+
+class ScenarioRunner:
+    """Plays one scenario in `workdir` (which it fills with the run's databases)."""
+
+    def __init__(self, scenario: sf.Scenario, workdir: Path) -> None:
+        self.scenario = scenario
+        self.workdir = workdir
+
+    def run(self) -> dict[str, Any]:
+        with self._started() as run:
+            self._configure_firm(run)
+            run.world.seed(self.scenario)
+            for index, event in enumerate(self.scenario.events):
+                self._advance(run, event.at)
+                self._apply(run, index, event)
+                self._settle(run)
+            self._finish(run)
+            return self._report(run)
+
+    @contextmanager
+    def _started(self) -> Iterator[_Run]:
+        first = self.scenario.events[0].at if self.scenario.events else dt.date.today()
+        clock = SandboxClock(start=_midnight(first))
+        landscape = Landscape(clock=clock).start()
+        settings = Settings(
+            home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
+        )
+        hub = build_hub(settings, clock=clock.now)
+        try:
+            services = build_services(
+                hub,
+                sandbox_connectors(landscape, simulated=True),
+                clock.now,
+                SandboxLandscapeRecords(landscape.base_url),
+            )
+            runtime.launch(
+                f"sqlite:///{self.workdir / 'flows.sqlite'}",
+                runtime.FlowServices(services.contract_to_cash),
+            )
+            try:
+                scheduler = Scheduler(
+                    services.inbound, hub.worker, services.billing, services.contract_to_cash
+                )
+                world = SandboxWorld(landscape)
+                yield _Run(self.scenario, landscape, hub, services, scheduler, world)
+                world.close()
+            finally:
+                runtime.shutdown()
+        finally:
+            hub.close()
+            landscape.stop()
+
+    def _configure_firm(self, run: _Run) -> None:
+        firm = self.scenario.firm
+        run.hub.ingest.ingest_batch([event_for(e, FIRM_SOURCE) for e in firm.entities])
+        run.services.billing.configure_firm(
+            FirmConfiguration(
+                fx=tuple(FxQuote(q.date, q.from_, q.to, q.rate) for q in firm.fx),
+                tax=tuple(
+                    TaxRule(t.entity, t.customer_country, TaxCategory(t.category), t.rate)
+                    for t in firm.tax
+                ),
+            )
+        )
+
+    def _advance(self, run: _Run, day: dt.date) -> None:
+        if _midnight(day) > run.landscape.clock.now():
+            run.landscape.set_clock(_midnight(day))
+            run.scheduler.retry_unavailable()
+        self._settle(run)
+
+    def _apply(self, run: _Run, index: int, event: Any) -> None:
+        world, services = run.world, run.services
+        match event:
+            case sf.ContractSigned():
+                world.sign(event)
+            case sf.ContractAmended():
+                world.amend(event)
+            case sf.TimeApproved():
+                world.approve_time(event)
+            case sf.TimeCorrected():
+                world.correct_time(event)
+            case sf.ExpenseApproved():
+                world.approve_expense(event)
+            case sf.MilestoneEvent():
+                world.milestone(event, event.at)
+            case sf.ResourceTransferred():
+                world.transfer(event)
+            case sf.SystemFault():
+                world.fault(run.landscape, event)
+            case sf.InvoiceRun():
+                self._settle(run)
+                run_invoices(event.through, event.contract, f"{event.at.isoformat()}#{index}")
+            case sf.PaymentReceived():
+                erp = services.connectors["sandbox-erp"]
+                erp.register_payment(  # type: ignore[attr-defined]
+                    event.invoice, event.amount, event.currency, event.at, f"PAY-{index + 1:06d}"
+                )
+            case sf.PeriodClosed():
+                services.connectors["sandbox-erp"].close_period(  # type: ignore[attr-defined]
+                    event.entity, event.period
+                )
+                services.billing.close_period(event.entity, Period.parse(event.period))
+            case sf.ExceptionResolved():
+                self._resolve(run, event)
+
+    def _resolve(self, run: _Run, event: sf.ExceptionResolved) -> None:
+        kind = ExceptionKind(event.kind)
+        exceptions = run.services.exceptions
+        record = exceptions.find_open(kind, event.subject)
+        if event.action == "retry":
+            flow = record.details.get("workflow_id") if record else None
+            if isinstance(flow, str) and flow:
+                runtime.send(flow, "retry", "resume")
+            return
+        run.services.billing.decide(kind, event.subject, ExceptionAction(event.action))
+        exceptions.close(kind, event.subject, f"{event.action} by a person")
+
+    def _settle(self, run: _Run) -> None:
+        """Tick until the hub has nothing left to pull, apply or run."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
+        while True:
+            report = run.scheduler.tick()
+            while runtime.busy_workflows():
+                if time.monotonic() > deadline:
+                    busy = sorted(runtime.busy_workflows())
+                    raise TimeoutError(f"flows did not settle: {busy}")
+                time.sleep(0.01)
+            if report.pulled == 0 and report.applied == 0:
+                return
+
+    def _finish(self, run: _Run) -> None:
+        """Move past every fault window and drain what waited for it."""
+        faults = [e.until for e in self.scenario.events if isinstance(e, sf.SystemFault)]
+        if faults:
+            self._advance(run, max(faults) + dt.timedelta(days=1))
+        self._settle(run)
+
+    def _report(self, run: _Run) -> dict[str, Any]:
+        connectors = run.services.connectors
+        erp = connectors["sandbox-erp"].summary()  # type: ignore[attr-defined]
+        reconciliation = run.services.reconciliation.run(run.landscape.clock.now().date())
+        report: dict[str, Any] = {"scenario": self.scenario.name}
+        report |= billing_sections(run.services.billing.state())
+        report["reconciliation"] = reconciliation.to_dict()
+        report["exceptions"] = exception_rows(run.services.exceptions.open_records())
+        report["systems"] = {
+            "erp": erp_summary(erp["documents"], erp["gross_total_by_currency"]),
+            "billing": {"documents": connectors["sandbox-billing"].count("documents")},  # type: ignore[attr-defined]
+            "psa": {
+                "invoiced_entries": connectors["sandbox-psa"].count_invoiced_entries()  # type: ignore[attr-defined]
+            },
+        }
+        return report
