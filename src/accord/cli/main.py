@@ -14,11 +14,15 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach each topic's commands; topics live in their own modules to stay small."""
-    from accord.cli import events, hub, schema
+    from accord.cli import api, audit, events, hub, keys, scenario, schema
 
     hub.register(app)
     schema.register(app)
     events.register(app)
+    keys.register(app)
+    audit.register(app)
+    api.register(app)
+    scenario.register(app)
 
 
 _register()

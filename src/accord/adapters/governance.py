@@ -1,0 +1,34 @@
+"""Wires the SQLAlchemy governance stores into the application's `Governance` services."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from accord.adapters.api_keys import SqlAlchemyApiKeyStore
+from accord.adapters.audit_log import SqlAlchemyAuditLog
+from accord.adapters.record_queries import SqlAlchemyRecordQueries
+from accord.adapters.request_guards import SqlAlchemyIdempotencyStore, SqlAlchemyReplayGuard
+from accord.adapters.retention_store import SqlAlchemyRetentionStore
+from accord.application.audit import AuditTrail
+from accord.application.clock import Clock, utc_now
+from accord.application.governance import Governance, GovernanceSettings
+from accord.application.retention import RetentionService
+from accord.application.security import ApiKeys
+
+
+def build_sql_governance(
+    engine: Engine, settings: GovernanceSettings, clock: Clock = utc_now
+) -> Governance:
+    """Governance over a migrated store (`accord.adapters.store.migrate` ran already)."""
+    audit = AuditTrail(SqlAlchemyAuditLog(engine), clock)
+    return Governance(
+        settings=settings,
+        keys=ApiKeys(SqlAlchemyApiKeyStore(engine), clock),
+        audit=audit,
+        idempotency=SqlAlchemyIdempotencyStore(engine),
+        replay_guard=SqlAlchemyReplayGuard(engine),
+        retention=RetentionService(
+            SqlAlchemyRetentionStore(engine), settings.retention, audit, clock
+        ),
+        records=SqlAlchemyRecordQueries(engine),
+    )

@@ -1,0 +1,100 @@
+"""The HTTP application: health, the versioned API and the dashboard, in one FastAPI app."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from accord.api import experience, process, system, webhooks
+from accord.api import governance as governance_routes
+from accord.api import metrics as metrics_routes
+from accord.api.correlation import CorrelationMiddleware
+from accord.api.idempotency import IdempotencyMiddleware
+from accord.api.openapi import install_openapi
+from accord.api.problems import install_problem_handlers
+from accord.api.security.oidc import OidcVerifier
+from accord.api.security.redaction import install_redaction
+from accord.application.governance import Governance
+from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
+from accord.web.login import router as login_router
+from accord.web.pages import STATIC
+from accord.web.pages import router as web_router
+
+DESCRIPTION = """Governed API of the Accord hub.
+
+* **system** — canonical records per kind, and a CloudEvents write path;
+* **process** — start invoice runs and flows, inspect their runs;
+* **experience** — the dashboard's views: exceptions and actions, reconciliation,
+  leakage, lineage, KPIs;
+* **governance** — API keys, audit trail, legal holds, retention;
+* **webhooks** — signed events from connected systems.
+
+Authenticate with `Authorization: Bearer <API key or OIDC token>`. Errors are RFC 9457
+problem documents. POST accepts `Idempotency-Key`. Lists page with `cursor`/`next_cursor`.
+"""
+
+
+class HubView(Protocol):
+    """What the HTTP layer needs from a running hub.
+
+    Also read when present: `ingest` (IngestService), `unit_of_work()`, `exceptions(...)`,
+    and the optional process ports `invoice_runs`, `flows`, `exception_actions`, `reports`
+    (see accord.application.operations).
+    """
+
+    def status(self) -> Any: ...
+
+
+def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
+    """Build the app around a running hub; routes read from it, never from globals.
+
+    `governance` defaults to `hub.governance` (keys, audit, idempotency, retention).
+    """
+    wired = governance or getattr(hub, "governance", None)
+    if wired is None:
+        raise ValueError(
+            "the API needs governance services: pass governance= or give the hub a "
+            "`governance` attribute (accord.adapters.governance.build_sql_governance)"
+        )
+    app = FastAPI(
+        title="Accord",
+        version="1.0.0",
+        summary="Contract-to-cash integration hub for professional-services firms",
+        description=DESCRIPTION,
+    )
+    app.state.hub = hub
+    app.state.governance = wired
+    oidc = wired.settings.oidc
+    app.state.oidc = OidcVerifier(oidc) if oidc is not None else None
+    install_redaction()
+    install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
+    app.add_middleware(CorrelationMiddleware)
+
+    @app.get("/healthz", tags=["operations"], include_in_schema=False)
+    def healthz() -> JSONResponse:
+        """Liveness and store reachability; 503 when the store cannot be read."""
+        try:
+            hub.status()
+        except Exception as error:  # the probe reports any store failure as unhealthy
+            return JSONResponse({"status": "unhealthy", "reason": str(error)}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    for router in (
+        system.router,
+        process.router,
+        experience.router,
+        governance_routes.router,
+        webhooks.router,
+    ):
+        app.include_router(router)
+    install_openapi(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(login_router)
+    app.include_router(web_router, dependencies=[Depends(dashboard_principal)])
+    app.add_exception_handler(LoginRequired, redirect_to_login)
+    app.include_router(metrics_routes.router)
+    return app

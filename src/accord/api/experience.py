@@ -1,0 +1,215 @@
+"""Experience APIs behind the dashboard: status, exceptions and their actions,
+reconciliation, leakage, lineage and KPIs. Every document is masked for the caller."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+
+from accord.api.correlation import correlation_of
+from accord.api.models import BusinessExceptionView, TakeAction
+from accord.api.pagination import Cursor, Limit, Page, page_of
+from accord.api.ports import hub_service
+from accord.api.problems import ProblemError, problem
+from accord.api.security.auth import governance_of, require
+from accord.application.masking import masked_for
+from accord.application.operations import (
+    ActionNotAvailable,
+    ExceptionActions,
+    QueueExceptionActions,
+    Reports,
+)
+from accord.application.ports import ExceptionRecord
+from accord.application.security import Permission, Principal, Role
+from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+
+router = APIRouter(prefix="/api/v1", tags=["experience"])
+Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
+ReportReader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]
+Unavailable: dict[int | str, dict[str, Any]] = {
+    503: problem("The service behind this view is not running in this hub")
+}
+
+
+def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:
+    return BusinessExceptionView(
+        id=record.id,
+        kind=record.kind,
+        owner=record.owner,
+        severity=record.severity,
+        subject=record.subject,
+        status=record.status,
+        message=record.message,
+        details=masked_for(principal, jsonable_encoder(dict(record.details))),
+        sla_due=record.sla_due,
+        created_at=record.created_at,
+        resolved_at=record.resolved_at,
+        blocks=list(record.blocks),
+        actions=[action.value for action in ExceptionKind(record.kind).policy.actions],
+        history=[jsonable_encoder(dict(entry)) for entry in record.history],
+    )
+
+
+def _status(request: Request) -> dict[str, Any]:
+    status = request.app.state.hub.status()
+    is_record = dataclasses.is_dataclass(status) and not isinstance(status, type)
+    document = dataclasses.asdict(status) if is_record else status
+    encoded: dict[str, Any] = jsonable_encoder(document)
+    return encoded
+
+
+@router.get("/status", operation_id="get_status", summary="Event log, outbox and queue health")
+async def get_status(request: Request, principal: ReportReader) -> dict[str, Any]:
+    return await run_in_threadpool(_status, request)
+
+
+@router.get("/exceptions", operation_id="list_exceptions", summary="The exception queue")
+async def list_exceptions(
+    request: Request,
+    principal: Exceptions,
+    owner: OwnerRole | None = None,
+    kind: ExceptionKind | None = None,
+    status: Annotated[ExceptionStatus | None, Query()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[BusinessExceptionView]:
+    records = await run_in_threadpool(request.app.state.hub.exceptions, owner, kind, status)
+    items, after = page_of(records, lambda record: record.id, cursor, limit)
+    return Page[BusinessExceptionView](
+        items=[_view(principal, record) for record in items], next_cursor=after
+    )
+
+
+def _one(request: Request, exception_id: int) -> ExceptionRecord:
+    for record in request.app.state.hub.exceptions():
+        if record.id == exception_id:
+            return record  # type: ignore[no-any-return]
+    raise ProblemError(404, "not-found", "Not found", f"no exception with id {exception_id}")
+
+
+ExceptionId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.get(
+    "/exceptions/{exception_id}",
+    operation_id="get_exception",
+    summary="One exception",
+    responses={404: problem("No such exception")},
+)
+async def get_exception(
+    request: Request, principal: Exceptions, exception_id: ExceptionId
+) -> BusinessExceptionView:
+    return _view(principal, await run_in_threadpool(_one, request, exception_id))
+
+
+def _actions(request: Request) -> ExceptionActions:
+    hub = request.app.state.hub
+    wired: ExceptionActions | None = getattr(hub, "exception_actions", None)
+    return wired if wired is not None else QueueExceptionActions(hub.unit_of_work)
+
+
+@router.post(
+    "/exceptions/{exception_id}/actions",
+    operation_id="act_on_exception",
+    summary="Retry, replay, approve, reject or skip an exception",
+    responses={404: problem("No such exception"), 409: problem("Action not available")},
+)
+async def act_on_exception(
+    request: Request,
+    exception_id: ExceptionId,
+    body: TakeAction,
+    principal: Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))],
+) -> BusinessExceptionView:
+    """Only the owning team (or an admin) acts on an exception; every action is audited."""
+    before = await run_in_threadpool(_one, request, exception_id)
+    owners = {role.value for role in principal.roles}
+    if Role.ADMIN not in principal.roles and before.owner.value not in owners:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Permission denied",
+            f"exception {exception_id} belongs to the {before.owner} team",
+        )
+    try:
+        after = await run_in_threadpool(
+            _actions(request).act, exception_id, body.action, body.note, principal.actor
+        )
+    except ActionNotAvailable as error:
+        raise ProblemError(
+            409, "action-not-available", "Action not available", str(error)
+        ) from None
+    except KeyError:
+        raise ProblemError(
+            404, "not-found", "Not found", f"no exception with id {exception_id}"
+        ) from None
+    await run_in_threadpool(
+        governance_of(request).audit.record,
+        principal.actor,
+        f"exception.{body.action}",
+        f"exception:{exception_id}",
+        before={"status": before.status, "note": None},
+        after={"status": after.status, "note": body.note},
+        correlation_id=correlation_of(request),
+    )
+    return _view(principal, after)
+
+
+async def _report(request: Request, principal: Principal, name: str) -> dict[str, Any]:
+    reports: Reports = hub_service(request, "reports")
+    document = await run_in_threadpool(getattr(reports, name))
+    masked: dict[str, Any] = masked_for(principal, jsonable_encoder(dict(document)))
+    return masked
+
+
+@router.get(
+    "/reconciliation",
+    operation_id="get_reconciliation",
+    responses=Unavailable,
+    summary="Where the connected systems disagree",
+)
+async def get_reconciliation(request: Request, principal: ReportReader) -> dict[str, Any]:
+    return await _report(request, principal, "reconciliation")
+
+
+@router.get(
+    "/leakage",
+    operation_id="get_leakage",
+    responses=Unavailable,
+    summary="Billable work not billed: unbilled time, held excess, write-downs",
+)
+async def get_leakage(request: Request, principal: ReportReader) -> dict[str, Any]:
+    return await _report(request, principal, "leakage")
+
+
+@router.get(
+    "/lineage/{invoice_number}",
+    operation_id="get_lineage",
+    responses={404: problem("No such invoice"), **Unavailable},
+    summary="From an invoice line to its time entries, rate-card version and contract terms",
+)
+async def get_lineage(
+    request: Request,
+    principal: ReportReader,
+    invoice_number: Annotated[str, Path(max_length=200)],
+) -> dict[str, Any]:
+    reports: Reports = hub_service(request, "reports")
+    document = await run_in_threadpool(reports.lineage, invoice_number)
+    if document is None:
+        raise ProblemError(404, "not-found", "Not found", f"no invoice '{invoice_number}'")
+    masked: dict[str, Any] = masked_for(principal, jsonable_encoder(dict(document)))
+    return masked
+
+
+@router.get("/kpis", operation_id="get_kpis", summary="Headline indicators")
+async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
+    """Event-log health always; billing KPIs too when the hub provides reports."""
+    kpis = {"event_log": await run_in_threadpool(_status, request)}
+    reports: Reports | None = getattr(request.app.state.hub, "reports", None)
+    if reports is not None:
+        kpis["billing"] = jsonable_encoder(dict(await run_in_threadpool(reports.kpis)))
+    masked: dict[str, Any] = masked_for(principal, kpis)
+    return masked

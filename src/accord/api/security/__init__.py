@@ -1,0 +1,1 @@
+"""Authentication (API keys, OIDC bearer tokens), permission checks and log redaction."""

@@ -1,0 +1,151 @@
+"""Inbound webhooks: signed CloudEvents from connected systems, logged before acknowledged.
+
+Checks, in order: content type (415), size (413), known source (404), signature and its
+age (401), replay of a seen signature (409). A verified event is appended to the inbound
+event log in one committed transaction, and only then answered 202; the same event
+delivered again (newly signed) is answered 202 `duplicate` and logged once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from accord.api.models import WebhookAccepted
+from accord.api.problems import ProblemError, problem
+from accord.api.security.auth import governance_of
+from accord.application.ingest import IngestService
+from accord.application.webhooks import (
+    SIGNATURE_HEADER,
+    Rejection,
+    WebhookRejected,
+    verify_signature,
+)
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+CONTENT_TYPES = ("application/cloudevents+json", "application/json")
+_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        media: {"schema": {"type": "object", "description": "a CloudEvent, structured mode"}}
+        for media in CONTENT_TYPES
+    },
+}
+
+
+def _check_content_type(request: Request) -> None:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in CONTENT_TYPES:
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"send the event as {' or '.join(CONTENT_TYPES)} (got '{media or 'none'}')",
+        )
+
+
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(
+        413,
+        "payload-too-large",
+        "Payload too large",
+        f"a webhook body may carry at most {limit} bytes; send large documents by reference",
+    )
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise _too_large(limit)
+    return bytes(body)
+
+
+def _rejected(error: WebhookRejected) -> ProblemError:
+    if error.rejection is Rejection.REPLAYED:
+        return ProblemError(409, error.rejection.value, "Replayed request", error.detail)
+    return ProblemError(
+        401,
+        error.rejection.value,
+        "Webhook signature rejected",
+        error.detail,
+        headers={"WWW-Authenticate": f'{SIGNATURE_HEADER} realm="accord-webhooks"'},
+    )
+
+
+@router.post(
+    "/{source}",
+    status_code=202,
+    operation_id="receive_webhook",
+    response_model=WebhookAccepted,
+    summary="Receive a signed CloudEvent from a connected system",
+    openapi_extra={"requestBody": _REQUEST_BODY},
+    responses={
+        404: problem("No webhook secret is configured for this source"),
+        409: problem("This exact signed request was received before (a replay)"),
+        413: problem("The body exceeds the size limit"),
+        415: problem("The body is not a JSON CloudEvent"),
+    },
+)
+async def receive_webhook(
+    request: Request,
+    source: Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")],
+    signature: Annotated[
+        str | None,
+        Header(alias=SIGNATURE_HEADER, description="t=<unix seconds>,v1=<hex HMAC-SHA256>"),
+    ] = None,
+) -> JSONResponse:
+    governance = governance_of(request)
+    settings = governance.settings
+    _check_content_type(request)
+    body = await _read_capped(request, settings.webhook_max_bytes)
+    secret = governance.webhook_secrets.secret_for(source)
+    if secret is None:
+        raise ProblemError(
+            404,
+            "unknown-source",
+            "Unknown webhook source",
+            f"no webhook secret is configured for '{source}' (ACCORD_WEBHOOK_SECRETS)",
+        )
+    now = datetime.now(UTC)
+    try:
+        matched = verify_signature(secret, signature, body, now, settings.webhook_tolerance)
+    except WebhookRejected as error:
+        raise _rejected(error) from None
+    if not await run_in_threadpool(governance.replay_guard.first_seen, source, matched, now):
+        raise _rejected(
+            WebhookRejected(
+                Rejection.REPLAYED,
+                "this signed request was already received; a retry must be signed anew",
+            )
+        )
+    try:
+        return await _log(request.app.state.hub.ingest, source, body)
+    except BaseException:
+        await run_in_threadpool(governance.replay_guard.forget, source, matched)
+        raise
+
+
+async def _log(ingest: IngestService, source: str, body: bytes) -> JSONResponse:
+    event = ingest.parse(body)
+    report = await run_in_threadpool(ingest.ingest_batch, [body])
+    if event.reason is not None:
+        raise ProblemError(
+            422,
+            "invalid-event",
+            "Invalid event",
+            f"the event was logged as quarantined and an invalid_event exception raised: "
+            f"{event.reason}",
+            event_id=event.event_id,
+        )
+    status = "logged" if report.accepted else "duplicate"
+    accepted = WebhookAccepted(status=status, source=event.source, event_id=event.event_id)
+    return JSONResponse(accepted.model_dump(), status_code=202)
