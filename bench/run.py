@@ -74,8 +74,10 @@ def main(argv: list[str]) -> int:
         for row in module.run():
             row["module"] = name
             results.append(row)
-            console.print(f"  {row['name']}: {row['value']:,.1f} {row['unit']} "
-                          f"(ratio {row['ratio']:.3f} to {row['baseline']})")
+            console.print(
+                f"  {row['name']}: {row['value']:,.1f} {row['unit']} "
+                f"(ratio {row['ratio']:.3f} to {row['baseline']})"
+            )
         console.print(f"  [dim]{time.perf_counter() - started:.1f} s[/dim]")
     meta = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -87,7 +89,9 @@ def main(argv: list[str]) -> int:
     (HERE / "results.md").write_text(_markdown(results, meta))
     table = Table("benchmark", "value", "baseline", "ratio")
     for r in results:
-        table.add_row(r["name"], f"{r['value']:,.1f} {r['unit']}", r["baseline"], f"{r['ratio']:.3f}")
+        table.add_row(
+            r["name"], f"{r['value']:,.1f} {r['unit']}", r["baseline"], f"{r['ratio']:.3f}"
+        )
     console.print(table)
     return 0
 

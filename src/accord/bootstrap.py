@@ -21,18 +21,22 @@ from accord.adapters.billing_store import (
     SqlAlchemyBusinessObjectReader,
     SqlAlchemyCursorStore,
 )
+from accord.adapters.governance import build_sql_governance
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from accord.application.billing import BillingService
+from accord.application.billing import BillingService, FirmConfiguration
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.exception_actions import ExceptionActionService
 from accord.application.exception_service import ExceptionService
 from accord.application.gateways import PORT_FOR_SYSTEM
-from accord.application.inbound_sync import InboundSync, SourceStream
+from accord.application.governance import Governance, GovernanceSettings
+from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
+from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
 from accord.application.reconciliation import (
@@ -44,7 +48,10 @@ from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
 from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.sdk.connector import Connector, discover_connectors
+from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from accord.firm_config import Firm
+from accord.flows.posting import resume
 from accord.settings import Settings
 
 
@@ -57,7 +64,12 @@ class Hub:
     worker: EventWorker
     relay: OutboxRelay
     publisher: Publisher
+    governance: Governance
     bus: InProcessBus | None = None
+    invoice_runs: InvoiceRuns | None = None
+    flows: Flows | None = None
+    exception_actions: ExceptionActions | None = None
+    reports: Reports | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +122,7 @@ def build_hub(
         worker=EventWorker(unit_of_work, batch_size=worker_batch_size, clock=clock),
         relay=OutboxRelay(unit_of_work, publisher),
         publisher=publisher,
+        governance=build_sql_governance(engine, GovernanceSettings.from_env(), clock),
         bus=bus,
     )
 
@@ -123,6 +136,7 @@ class Services:
     contract_to_cash: ContractToCash
     inbound: InboundSync
     reconciliation: ReconciliationService
+    exception_actions: ExceptionActionService
     connectors: Mapping[str, Connector]
 
 
@@ -177,6 +191,7 @@ def build_services(
             clock,
             fast_engine=DuckDbReconciliationEngine(),
         ),
+        exception_actions=ExceptionActionService(exceptions, billing, resume),
         connectors=connectors,
     )
 
@@ -200,3 +215,21 @@ def sandbox_connectors(
         connector = factories[f"sandbox-{system}"](config)
         connectors[connector.name] = connector
     return connectors
+
+
+FIRM_SOURCE = "/accord/firm-configuration"
+
+
+def configure_firm(hub: Hub, billing: BillingService, firm: Firm) -> None:
+    """Apply the finance configuration: entities through the event log (like any master
+    data), FX rates and tax rules to billing."""
+    hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])
+    billing.configure_firm(
+        FirmConfiguration(
+            fx=tuple(FxQuote(q.date, q.from_, q.to, q.rate) for q in firm.fx),
+            tax=tuple(
+                TaxRule(t.entity, t.customer_country, TaxCategory(t.category), t.rate)
+                for t in firm.tax
+            ),
+        )
+    )

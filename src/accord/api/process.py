@@ -124,7 +124,10 @@ async def start_flow(
         raise ProblemError(
             404, "not-found", "Not found", f"no flow named '{flow}'; GET /api/v1/flows lists them"
         )
-    run_id = await run_in_threadpool(flows.start, flow, body.parameters, principal.actor)
+    try:
+        run_id = await run_in_threadpool(flows.start, flow, body.parameters, principal.actor)
+    except ValueError as error:
+        raise ProblemError(422, "invalid-parameters", "Invalid parameters", str(error)) from None
     await run_in_threadpool(
         governance_of(request).audit.record,
         principal.actor,

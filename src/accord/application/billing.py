@@ -195,7 +195,8 @@ class BillingService:
                     if not known and record.id in book.payments:
                         result.payments.append(record)
                 else:
-                    book = replace(book, state=apply_record(book.state, record))
+                    book, found = _apply_or_report(book, record)
+                    result.problems += found
             checkpoint = batch[-1].source_seq
             self._store.save(book, checkpoint)
         return result
@@ -246,6 +247,24 @@ class BillingService:
         """The ERP holds the document: `issued` becomes `posted` (repeats are harmless)."""
         state = self._update(lambda s: confirm_posting(s, number))
         return state.ledger.documents[number]
+
+
+def _apply_or_report(
+    book: BillingBook, record: CanonicalModel
+) -> tuple[BillingBook, tuple[BusinessException, ...]]:
+    """Apply a record; one that names something billing does not know (a milestone the
+    contract lacks, a term that is not T&M) becomes an exception instead of blocking
+    every record behind it."""
+    try:
+        return replace(book, state=apply_record(book.state, record)), ()
+    except (KeyError, ValueError) as error:
+        reason = error.args[0] if error.args else str(error)
+        problem = BusinessException(
+            ExceptionKind.UNKNOWN_REFERENCE,
+            record.business_key(),
+            f"{record.SCHEMA_NAME} {record.business_key()} was not applied to billing: {reason}",
+        )
+        return book, (problem,)
 
 
 def _apply_payment(

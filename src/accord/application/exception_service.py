@@ -38,6 +38,14 @@ class ExceptionService:
         with self._unit_of_work() as uow:
             return self._open_in(uow.exceptions, kind, subject)
 
+    def get(self, exception_id: int) -> ExceptionRecord:
+        """One exception by id; KeyError when there is none."""
+        with self._unit_of_work() as uow:
+            for record in uow.exceptions.list():
+                if record.id == exception_id:
+                    return record
+        raise KeyError(exception_id)
+
     def open(self, exception: BusinessException, details: Mapping[str, Any] | None = None) -> int:
         """Record the problem unless the same (kind, subject) is already open."""
         with self._unit_of_work() as uow:

@@ -39,6 +39,9 @@ class Period:
     def next(self) -> Period:
         return Period(self.year + self.month // 12, self.month % 12 + 1)
 
+    def previous(self) -> Period:
+        return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
     def contains(self, day: date) -> bool:
         return (day.year, day.month) == (self.year, self.month)
 

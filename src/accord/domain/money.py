@@ -10,11 +10,39 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MINOR_UNITS: dict[str, int] = {
-    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2,
-    "INR": 2, "AUD": 2, "CAD": 2, "SGD": 2, "NZD": 2, "HKD": 2, "CZK": 2, "HUF": 2,
-    "ZAR": 2, "BRL": 2, "MXN": 2, "CNY": 2, "AED": 2, "SAR": 2, "ILS": 2, "RON": 2,
-    "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0,
-    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "INR": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "SGD": 2,
+    "NZD": 2,
+    "HKD": 2,
+    "CZK": 2,
+    "HUF": 2,
+    "ZAR": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "CNY": 2,
+    "AED": 2,
+    "SAR": 2,
+    "ILS": 2,
+    "RON": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "ISK": 0,
+    "CLP": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
 }
 
 
@@ -110,7 +138,7 @@ class Money:
         return self.amount == 0
 
     def format(self) -> str:
-        """The amount as a string with exactly the currency's minor units ('1500.00', JPY '1500')."""
+        """The amount with exactly the currency's minor units ('1500.00'; JPY '1500')."""
         return f"{self.amount:.{minor_units(self.currency)}f}"
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from functools import partial
 from dbos import DBOS, SetWorkflowID
 
 from accord.application.contract_to_cash import StepOutcome
-from accord.flows.runtime import services, waits
+from accord.flows.runtime import send, services, waits
 
 RESUME_TOPIC = "resume"
 
@@ -52,6 +52,11 @@ def open_failure(subject: str, outcome: StepOutcome, flow: str) -> None:
 @DBOS.step()
 def close_failure(subject: str) -> None:
     services().contract_to_cash.close_failure(subject)
+
+
+def resume(flow: str) -> None:
+    """Wake a flow parked on an exception so it tries its step again."""
+    send(flow, "retry", RESUME_TOPIC)
 
 
 def run_until_done(subject: str, attempt: Callable[[], StepOutcome]) -> None:

@@ -16,8 +16,7 @@ from accord.application.worker import EventWorker
 from accord.domain.exceptions import ExceptionKind
 from accord.flows.activation import start_activation
 from accord.flows.payments import start_payment_feedback
-from accord.flows.posting import RESUME_TOPIC, start_posting
-from accord.flows.runtime import send
+from accord.flows.posting import resume, start_posting
 
 
 @dataclass
@@ -66,6 +65,6 @@ class Scheduler:
         for record in records:
             flow = record.details.get("workflow_id")
             if isinstance(flow, str) and flow:
-                send(flow, "retry", RESUME_TOPIC)
+                resume(flow)
                 resumed.append(flow)
         return resumed

@@ -17,32 +17,13 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from accord.canonical.base import CountryCode, CurrencyCode, DecimalStr, NonNegativeDecimalStr
-from accord.canonical.v1 import Contract, Customer, LegalEntity, PersonRate, Resource, RoleRate
+from accord.canonical.base import CurrencyCode, DecimalStr, NonNegativeDecimalStr
+from accord.canonical.v1 import Contract, Customer, PersonRate, Resource, RoleRate
+from accord.firm_config import Firm
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class FxRate(_Strict):
-    date: dt.date
-    from_: CurrencyCode = Field(alias="from")
-    to: CurrencyCode
-    rate: NonNegativeDecimalStr
-
-
-class TaxRule(_Strict):
-    entity: str
-    customer_country: CountryCode
-    category: Literal["S", "Z", "E", "AE", "K", "G", "O"]
-    rate: NonNegativeDecimalStr
-
-
-class Firm(_Strict):
-    entities: list[LegalEntity] = Field(min_length=1)
-    fx: list[FxRate] = Field(default_factory=list)
-    tax: list[TaxRule] = Field(default_factory=list)
 
 
 class _Event(_Strict):

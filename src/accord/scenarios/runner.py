@@ -18,13 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from accord.adapters.sandbox_records import SandboxLandscapeRecords
-from accord.application.billing import FirmConfiguration
-from accord.application.inbound_sync import event_for
-from accord.bootstrap import Hub, Services, build_hub, build_services, sandbox_connectors
+from accord.bootstrap import (
+    Hub,
+    Services,
+    build_hub,
+    build_services,
+    configure_firm,
+    sandbox_connectors,
+)
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.calendar import Period
-from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from accord.flows import runtime
 from accord.flows.invoice_run import run_invoices
@@ -35,7 +39,6 @@ from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 
 SETTLE_TIMEOUT_SECONDS = 120.0
-FIRM_SOURCE = "/accord/firm-configuration"
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -61,7 +64,7 @@ class ScenarioRunner:
 
     def run(self) -> dict[str, Any]:
         with self._started() as run:
-            self._configure_firm(run)
+            configure_firm(run.hub, run.services.billing, self.scenario.firm)
             run.world.seed(self.scenario)
             for index, event in enumerate(self.scenario.events):
                 self._advance(run, event.at)
@@ -102,19 +105,6 @@ class ScenarioRunner:
         finally:
             hub.close()
             landscape.stop()
-
-    def _configure_firm(self, run: _Run) -> None:
-        firm = self.scenario.firm
-        run.hub.ingest.ingest_batch([event_for(e, FIRM_SOURCE) for e in firm.entities])
-        run.services.billing.configure_firm(
-            FirmConfiguration(
-                fx=tuple(FxQuote(q.date, q.from_, q.to, q.rate) for q in firm.fx),
-                tax=tuple(
-                    TaxRule(t.entity, t.customer_country, TaxCategory(t.category), t.rate)
-                    for t in firm.tax
-                ),
-            )
-        )
 
     def _advance(self, run: _Run, day: dt.date) -> None:
         if _midnight(day) > run.landscape.clock.now():
@@ -158,16 +148,15 @@ class ScenarioRunner:
                 self._resolve(run, event)
 
     def _resolve(self, run: _Run, event: sf.ExceptionResolved) -> None:
-        kind = ExceptionKind(event.kind)
-        exceptions = run.services.exceptions
-        record = exceptions.find_open(kind, event.subject)
-        if event.action == "retry":
-            flow = record.details.get("workflow_id") if record else None
-            if isinstance(flow, str) and flow:
-                runtime.send(flow, "retry", "resume")
-            return
-        run.services.billing.decide(kind, event.subject, ExceptionAction(event.action))
-        exceptions.close(kind, event.subject, f"{event.action} by a person")
+        record = run.services.exceptions.find_open(ExceptionKind(event.kind), event.subject)
+        if record is None:
+            raise ValueError(
+                f"exception.resolved at {event.at}: no open {event.kind} exception "
+                f"about {event.subject}"
+            )
+        run.services.exception_actions.apply(
+            record, ExceptionAction(event.action), f"{event.action} by a person"
+        )
 
     def _settle(self, run: _Run) -> None:
         """Tick until the hub has nothing left to pull, apply or run."""

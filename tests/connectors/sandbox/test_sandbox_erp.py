@@ -10,7 +10,6 @@ from itertools import count
 from typing import Any
 
 import pytest
-from sandbox_samples import invoice
 
 from accord.connectors.sandbox.erp import SandboxErpConnector, connector_factory
 from accord.connectors.sandbox.landscape import Landscape
@@ -27,6 +26,7 @@ from accord.connectors.sdk.testing.suite import (
     StreamCase,
     ThrottledBurst,
 )
+from tests.connectors.sandbox.sandbox_samples import invoice
 
 DIMENSIONS = {"DE01": {"department": "Consulting"}, "US01": {}}
 

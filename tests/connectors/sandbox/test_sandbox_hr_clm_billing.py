@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_samples import invoice
 
 from accord.canonical.v1 import Contract, Payment
 from accord.connectors.sandbox import billing, clm, hr
@@ -21,6 +20,7 @@ from accord.connectors.sdk.testing.suite import (
     StreamCase,
     ThrottledBurst,
 )
+from tests.connectors.sandbox.sandbox_samples import invoice
 
 TERMS = [
     {

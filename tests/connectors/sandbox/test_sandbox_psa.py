@@ -150,9 +150,26 @@ class TestSandboxPsaContract(ConnectorContract):
                 ).raise_for_status()
             return refs
 
+        def seed_milestones(n: int) -> list[str]:
+            refs = [f"M{next(numbers)}" for _ in range(n)]
+            for ref in refs:
+                users.put(
+                    f"/milestones/eid:K1.FF.{ref}",
+                    json={
+                        "project": "PRJ-K1",
+                        "name": ref,
+                        "term": "FF",
+                        "milestone": ref,
+                        "accepted": True,
+                        "accepted_on": "2026-02-03",
+                    },
+                ).raise_for_status()
+            return [f"K1/FF/{ref}" for ref in refs]
+
         return [
             StreamCase("time_entries", seed_time, key=lambda e: str(e.id)),
             StreamCase("expenses", seed_expenses, key=lambda e: str(e.id)),
+            StreamCase("milestones", seed_milestones, key=lambda m: m.business_key()),
         ]
 
     @pytest.fixture

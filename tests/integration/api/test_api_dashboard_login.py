@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accord.application.security import Role
-from conftest import ApiWorld
+from tests.integration.api.conftest import ApiWorld
 
 
 def test_the_dashboard_redirects_to_login_and_accepts_an_api_key(world: ApiWorld) -> None:

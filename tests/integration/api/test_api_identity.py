@@ -12,7 +12,13 @@ import pytest
 
 from accord.application.security import Role
 from accord.application.webhooks import sign
-from conftest import AUDIENCE, ISSUER, WEBHOOK_SECRET, ApiWorld, customer_event
+from tests.integration.api.conftest import (
+    AUDIENCE,
+    ISSUER,
+    WEBHOOK_SECRET,
+    ApiWorld,
+    customer_event,
+)
 
 
 def _token(world: ApiWorld, **overrides: Any) -> str:

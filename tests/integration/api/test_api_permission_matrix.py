@@ -10,7 +10,7 @@ import pytest
 
 from accord.application.security import ROLE_PERMISSIONS, Permission, Role
 from accord.domain.exceptions import BusinessException, ExceptionKind
-from conftest import ApiWorld, customer_event
+from tests.integration.api.conftest import ApiWorld, customer_event
 
 P = Permission
 # operation id -> (method, path, json body, the permission it needs)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from accord.adapters.tables import inbound_events
 from accord.application.retention import RetentionPolicy
 from accord.application.security import Role
-from conftest import ApiWorld, customer_event
+from tests.integration.api.conftest import ApiWorld, customer_event
 
 
 def _payloads(world: ApiWorld) -> dict[str, str]:

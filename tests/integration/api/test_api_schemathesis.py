@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accord.application.security import Role
-from conftest import ApiWorld, make_world
+from tests.integration.api.conftest import ApiWorld, make_world
 
 ROOT = Path(__file__).resolve().parents[3]
 schema = schemathesis.openapi.from_dict(json.loads((ROOT / "docs/openapi.json").read_text()))

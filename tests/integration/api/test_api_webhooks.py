@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from accord.adapters.tables import inbound_events
 from accord.application.webhooks import sign
-from conftest import WEBHOOK_SECRET, ApiWorld, customer_event
+from tests.integration.api.conftest import WEBHOOK_SECRET, ApiWorld, customer_event
 
 URL = "/api/v1/webhooks/psa"
 CE_JSON = "application/cloudevents+json"

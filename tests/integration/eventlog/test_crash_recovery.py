@@ -11,10 +11,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from eventlog_factory import master_data, time_entries
 
 from accord.application.ports import EventStatus
 from accord.bootstrap import Hub
+from tests.integration.eventlog.eventlog_factory import master_data, time_entries
 
 PROCESS = Path(__file__).with_name("_worker_proc.py")
 

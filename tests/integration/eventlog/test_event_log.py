@@ -6,11 +6,16 @@ import json
 import random
 
 import pytest
-from eventlog_factory import cloud_event, master_data, time_entries, time_entry
 
 from accord.application.ports import EventStatus
 from accord.bootstrap import Hub
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from tests.integration.eventlog.eventlog_factory import (
+    cloud_event,
+    master_data,
+    time_entries,
+    time_entry,
+)
 
 
 def _state(hub: Hub) -> dict[str, str]:

@@ -6,15 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from tryton_helpers import (
-    TimeoutAfterDelivery,
-    customer,
-    document,
-    line,
-    project,
-    register_payment,
-    unique,
-)
 
 from accord.canonical.v1 import DocumentKind, InvoiceStatus
 from accord.connectors.sdk import RejectedError, UnavailableError, idempotency_key
@@ -25,6 +16,15 @@ from accord.connectors.tryton import (
     connector_factory,
 )
 from accord.connectors.tryton.testing import RunningTryton
+from tests.integration.tryton.tryton_helpers import (
+    TimeoutAfterDelivery,
+    customer,
+    document,
+    line,
+    project,
+    register_payment,
+    unique,
+)
 
 pytestmark = pytest.mark.tryton
 

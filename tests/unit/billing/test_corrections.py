@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from builders import FEB, JAN, D, entry, make_state, tm_term
 
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.billing.payments import apply_payment, confirm_posting
@@ -25,6 +24,7 @@ from accord.domain.calendar import Period
 from accord.domain.contracts.model import FixedFeeTerm, Milestone, RateVersion, RetainerTerm
 from accord.domain.contracts.rates import UsedRateVersionChange
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
+from tests.unit.billing.builders import FEB, JAN, D, entry, make_state, tm_term
 
 MAR = date(2026, 3, 31)
 

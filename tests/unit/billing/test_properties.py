@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from builders import FEB, JAN, entry, make_state, tm_term
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import amend_contract, approve_time, correct_time
 from accord.domain.contracts.model import FixedFeeTerm, Milestone, milestone_amounts
 from accord.domain.money import round_to_currency
+from tests.unit.billing.builders import FEB, JAN, entry, make_state, tm_term
 
 FAST = settings(max_examples=60, deadline=None)
 hours = st.integers(min_value=1, max_value=4000).map(lambda q: Decimal(q) / 4)

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario_player import SCENARIOS, Player, load_scenario
+
+from tests.unit.billing.scenario_player import SCENARIOS, Player, load_scenario
 
 ENGINE_KEYS = ("documents", "held", "intercompany", "retainers", "exceptions", "systems")
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from builders import FEB, JAN, D, entry, make_state, tm_term
-
 from accord.domain.billing.report import render_document
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import amend_contract, approve_expenses, approve_time
@@ -22,6 +20,7 @@ from accord.domain.contracts.model import (
 )
 from accord.domain.delivery.model import Expense
 from accord.domain.exceptions import ExceptionKind, OwnerRole
+from tests.unit.billing.builders import FEB, JAN, D, entry, make_state, tm_term
 
 
 def _lines(document: object) -> list[tuple[str, str, str, str]]:

@@ -153,7 +153,12 @@ def _load_contract(http: httpx.Client, contract: dict[str, Any]) -> None:
     _ok(http.put(f"/psa/projects/eid:PRJ-{key}", json=project))
     for term in contract["terms"]:
         for milestone in term.get("milestones", []):
-            body = {"project": f"PRJ-{key}", "term": term["id"], "name": milestone["name"]}
+            body = {
+                "project": f"PRJ-{key}",
+                "term": term["id"],
+                "name": milestone["name"],
+                "milestone": milestone["id"],
+            }
             _ok(http.put(f"/psa/milestones/eid:{key}-{term['id']}-{milestone['id']}", json=body))
 
 

@@ -133,7 +133,7 @@ class ActivityGenerator:
         pending = [m for m in pending if not m["accepted"]]
         if pending:
             milestone = self._rng.choice(pending)
-            body = {k: milestone[k] for k in ("project", "name", "term")}
+            body = {k: milestone[k] for k in ("project", "name", "term", "milestone")}
             body |= {"accepted": True, "accepted_on": day.isoformat()}
             self._count(
                 "milestones_accepted",

@@ -1,0 +1,105 @@
+"""The hub's background work in one process: outbox relay and the scheduler loop.
+
+The scheduler loop ticks (pull, apply, start flows), nudges flows parked on a system
+that was down, runs month-end invoicing once a month has closed on the hub's clock, and
+reconciles the systems periodically. Every piece is idempotent, so a restarted process
+simply carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from accord.application.outbox_relay import OutboxRelay
+from accord.application.reconciliation import ReconciliationReport, ReconciliationService
+from accord.domain.calendar import Period
+from accord.flows.invoice_run import run_invoices
+from accord.flows.scheduler import Scheduler
+
+log = logging.getLogger("accord.hub")
+
+
+@dataclass
+class Intervals:
+    tick: float = 1.0
+    retry: float = 30.0
+    reconcile: float = 60.0
+
+
+def month_ends_due(last_billed: date | None, today: date) -> list[date]:
+    """The month ends to invoice through: every month closed since `last_billed`."""
+    current = Period.of(today)
+    period = Period.of(last_billed).next() if last_billed else Period.of(today).previous()
+    due = []
+    while period < current:
+        due.append(period.last_day)
+        period = period.next()
+    return due
+
+
+class HubProcess:
+    """Starts and stops the relay thread and the scheduler loop."""
+
+    def __init__(
+        self,
+        relay: OutboxRelay,
+        scheduler: Scheduler,
+        reconciliation: ReconciliationService,
+        clock: Callable[[], datetime],
+        intervals: Intervals | None = None,
+        on_reconciled: Callable[[ReconciliationReport], None] | None = None,
+    ) -> None:
+        self._relay = relay
+        self._scheduler = scheduler
+        self._reconciliation = reconciliation
+        self._clock = clock
+        self._intervals = intervals or Intervals()
+        self._on_reconciled = on_reconciled
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.last_billed: date | None = None
+
+    def start(self) -> None:
+        for name, target in (("relay", self._relay_loop), ("scheduler", self._scheduler_loop)):
+            thread = threading.Thread(target=target, name=f"accord-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _relay_loop(self) -> None:
+        self._relay.run_forever(self._stop)
+
+    def _scheduler_loop(self) -> None:
+        last_retry = last_reconcile = time.monotonic()
+        while not self._stop.wait(self._intervals.tick):
+            try:
+                self._scheduler.tick()
+                self._invoice_closed_months()
+                now = time.monotonic()
+                if now - last_retry >= self._intervals.retry:
+                    self._scheduler.retry_unavailable()
+                    last_retry = now
+                if now - last_reconcile >= self._intervals.reconcile:
+                    self._reconcile()
+                    last_reconcile = now
+            except Exception:  # one failed tick must not stop the hub; the next one retries
+                log.exception("scheduler tick failed; retrying at the next tick")
+
+    def _invoice_closed_months(self) -> None:
+        for through in month_ends_due(self.last_billed, self._clock().date()):
+            run_invoices(through, None, f"month-end:{through.isoformat()}")
+            self.last_billed = through
+
+    def _reconcile(self) -> None:
+        report = self._reconciliation.run(self._clock().date())
+        if self._on_reconciled is not None:
+            self._on_reconciled(report)
