@@ -100,10 +100,14 @@ def build_hub(
     settings: Settings,
     *,
     worker_batch_size: int = 2000,
+    worker_name: str = "event-worker",
     nats_namespace: str = "",
     clock: Clock = utc_now,
 ) -> Hub:
-    """Create (and migrate) the store and wire the event-log services to it."""
+    """Create (and migrate) the store and wire the event-log services to it.
+
+    Several hubs may share one PostgreSQL store; give each its own `worker_name` so
+    `accord status` shows one checkpoint per worker."""
     engine = create_store_engine(settings.database_url)
     migrate(engine)
     unit_of_work = partial(SqlAlchemyUnitOfWork, engine)
@@ -119,7 +123,9 @@ def build_hub(
     return Hub(
         engine=engine,
         ingest=IngestService(unit_of_work, clock=clock),
-        worker=EventWorker(unit_of_work, batch_size=worker_batch_size, clock=clock),
+        worker=EventWorker(
+            unit_of_work, name=worker_name, batch_size=worker_batch_size, clock=clock
+        ),
         relay=OutboxRelay(unit_of_work, publisher),
         publisher=publisher,
         governance=build_sql_governance(engine, GovernanceSettings.from_env(), clock),

@@ -7,11 +7,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from accord.adapters.sql import chunks, upsert_insert
+from accord.adapters.sql import chunks, execute_many, placeholders, stamp
 from accord.adapters.tables import outbox
 from accord.application.ports import OutboxMessage, OutboxRecord
 
 _UPDATE_CHUNK = 1000
+_ADD = (
+    "INSERT INTO outbox (event_id, type, subject, source, payload, created_at) "
+    f"VALUES ({placeholders(6)}) ON CONFLICT (event_id) DO NOTHING"
+)
 
 
 class SqlAlchemyOutbox:
@@ -21,23 +25,9 @@ class SqlAlchemyOutbox:
         self._connection = connection
 
     def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None:
-        if not messages:
-            return
-        statement = upsert_insert(self._connection, outbox).on_conflict_do_nothing(
-            index_elements=["event_id"]
-        )
-        rows = [
-            {
-                "event_id": m.event_id,
-                "type": m.type,
-                "subject": m.subject,
-                "source": m.source,
-                "payload": m.payload,
-                "created_at": at,
-            }
-            for m in messages
-        ]
-        self._connection.execute(statement, rows)
+        when = stamp(self._connection, at)
+        rows = [(m.event_id, m.type, m.subject, m.source, m.payload, when) for m in messages]
+        execute_many(self._connection, _ADD, rows)
 
     def unpublished(self, limit: int) -> list[OutboxRecord]:
         c = outbox.c

@@ -41,6 +41,8 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A 32 MiB page cache (default 2 MiB) keeps the log's indexes in memory across batches.
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -41,8 +41,20 @@ business_objects = sa.Table(
     sa.Column("version", sa.String(100), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("source_seq", SequenceId, nullable=False),
+    sa.Column("applied_seq", SequenceId, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+sa.Index("ix_business_objects_applied_seq", business_objects.c.applied_seq)
+
+apply_sequence = sa.Table(
+    "apply_sequence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("last_value", SequenceId, nullable=False),
+)
+"""One row: the last `business_objects.applied_seq` handed out. A worker locks it before
+it reads versions and holds it to its commit, so applied_seq values become visible in
+increasing order even with several workers (see docs/event-log.md, "Several workers")."""
 
 worker_checkpoints = sa.Table(
     "worker_checkpoints",

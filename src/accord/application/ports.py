@@ -1,7 +1,10 @@
 """Ports of the event log: what the application needs from storage and brokers.
 
 They are Protocols so the application never imports an adapter; `accord.bootstrap`
-plugs in the SQLAlchemy and NATS implementations, tests plug in fakes.
+plugs in the SQLAlchemy and NATS implementations, tests plug in fakes. The records
+made once per event on the hot path (`InboundEvent`, `PendingEvent`, `BusinessObject`,
+`OutboxMessage`) are NamedTuples: immutable like frozen dataclasses, but built in a
+quarter of the time, which is several percent of ingest + apply.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from accord.domain.exceptions import (
     BusinessException,
@@ -30,8 +33,7 @@ class EventStatus(StrEnum):
     QUARANTINED = "quarantined"
 
 
-@dataclass(frozen=True, slots=True)
-class InboundEvent:
+class InboundEvent(NamedTuple):
     """One delivered event as it is appended to the log, raw payload included."""
 
     source: str
@@ -46,8 +48,7 @@ class InboundEvent:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
+class PendingEvent(NamedTuple):
     """A logged event claimed by a worker, in log order (`seq`)."""
 
     seq: int
@@ -70,19 +71,22 @@ class EventOutcome:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class BusinessObject:
-    """The applied current state of one business record (the event log's effect)."""
+class BusinessObject(NamedTuple):
+    """The applied current state of one business record (the event log's effect).
+
+    `source_seq` is the inbound event it came from; `applied_seq` orders the writes as
+    they became visible (increasing across workers), so readers follow that one.
+    """
 
     kind: str
     key: str
     version: str
     data: str
     source_seq: int
+    applied_seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
+class OutboxMessage(NamedTuple):
     """A canonical CloudEvent waiting to be published; `event_id` is its dedup key."""
 
     event_id: str
@@ -154,8 +158,13 @@ class BusinessObjects(Protocol):
     def versions(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The applied version per (kind, key) among `keys`; absent keys are omitted."""
 
+    def lock_applying(self) -> None:
+        """Serialise appliers until commit. Versions read after it are the latest
+        committed, and the apply sequence `upsert` hands out commits in order."""
+
     def upsert(self, objects: Sequence[BusinessObject], at: datetime) -> None:
-        """Write the new state; never replaces a newer version with an older one."""
+        """Write the new state with the next apply sequence numbers (after
+        `lock_applying`); never replaces a newer version with an older one."""
 
     def get(self, kind: str, key: str) -> BusinessObject | None: ...
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from accord.application.applying import BatchPlan, ReferenceRules, plan_batch
+from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.domain.exceptions import BusinessException, ExceptionKind
@@ -68,18 +69,20 @@ class EventWorker:
 
     def process_batch(self, limit: int) -> int:
         """Claim and apply up to `limit` pending events in one transaction."""
-        with self._unit_of_work() as uow:
+        with collector_paused(), self._unit_of_work() as uow:
             claimed = uow.events.claim_pending(limit)
             if not claimed:
                 return 0
             wanted = {(event.business_kind, event.business_key) for event in claimed}
             now = self._clock()
-            plan = plan_batch(
-                claimed,
-                lambda referenced: uow.objects.versions(wanted | referenced),
-                self._references,
-                now,
-            )
+
+            def load_versions(referenced: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+                # Under the apply lock, so another worker's commit cannot slip between
+                # the stale check and the upsert, and applied_seq commits in order.
+                uow.objects.lock_applying()
+                return uow.objects.versions(wanted | referenced)
+
+            plan = plan_batch(claimed, load_versions, self._references, now)
             self._write(uow, plan, now)
             uow.checkpoints.advance(self.name, claimed[-1].seq, now)
             if self._before_commit is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
-from accord.application.applying import plan_batch
+from accord.application.applying import effect_id_for, plan_batch
 from accord.application.ports import EventStatus, PendingEvent
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -47,3 +48,11 @@ def test_unknown_contract_is_rejected_and_effect_ids_are_deterministic() -> None
     assert rejected.event.seq == 1 and "contract 'K9'" in rejected.reason
     assert first.applied == [2]
     assert [m.event_id for m in first.messages] == [m.event_id for m in again.messages]
+
+
+def test_effect_ids_are_the_uuid5_of_the_inbound_identity() -> None:
+    # Ids published before must stay the same, or the broker's dedup window breaks.
+    namespace = uuid.UUID("5f1d3f0e-2b7c-4c55-9a51-0c6a3f1e9d42")
+    for source, event_id in [("psa", "te-1"), ("urn:x/ü", "sha256:ab"), ("s", str(uuid.uuid4()))]:
+        expected = uuid.uuid5(namespace, f"{source}\x1f{event_id}")
+        assert effect_id_for(source, event_id) == str(expected)
