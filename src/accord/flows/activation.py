@@ -15,6 +15,7 @@ from dbos import DBOS, SetWorkflowID
 from accord.application.contract_to_cash import StepOutcome
 from accord.flows.posting import run_until_done, start_posting
 from accord.flows.runtime import services
+from accord.observability import business_transaction, instrumented_step
 
 
 def workflow_id(contract: str) -> str:
@@ -22,37 +23,43 @@ def workflow_id(contract: str) -> str:
 
 
 @DBOS.step()
+@instrumented_step("activation", "set_up_in_erp")
 def set_up_in_erp(contract: str) -> StepOutcome:
     return services().contract_to_cash.set_up_in_erp(contract)
 
 
 @DBOS.step()
+@instrumented_step("activation", "publish_terms")
 def publish_terms(contract: str) -> StepOutcome:
     return services().contract_to_cash.publish_terms(contract)
 
 
 @DBOS.step()
+@instrumented_step("activation", "provision_in_psa")
 def provision_in_psa(contract: str) -> StepOutcome:
     return services().contract_to_cash.provision_in_psa(contract)
 
 
 @DBOS.step()
+@instrumented_step("activation", "confirm_in_crm")
 def confirm_in_crm(contract: str) -> StepOutcome:
     return services().contract_to_cash.confirm_in_crm(contract)
 
 
 @DBOS.step()
+@instrumented_step("activation", "issue_prepayment")
 def issue_prepayment(contract: str) -> list[str]:
     return services().contract_to_cash.issue_prepayment(contract)
 
 
 @DBOS.workflow()
 def activate_contract(contract: str) -> list[str]:
-    for step in (set_up_in_erp, publish_terms, provision_in_psa, confirm_in_crm):
-        run_until_done(contract, partial(step, contract))
-    issued = issue_prepayment(contract)
-    for number in issued:
-        start_posting(number)
+    with business_transaction("contract", contract):
+        for step in (set_up_in_erp, publish_terms, provision_in_psa, confirm_in_crm):
+            run_until_done(contract, partial(step, contract))
+        issued = issue_prepayment(contract)
+        for number in issued:
+            start_posting(number)
     return issued
 
 

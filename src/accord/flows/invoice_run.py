@@ -15,6 +15,7 @@ from dbos import DBOS, SetWorkflowID
 
 from accord.flows.posting import start_posting
 from accord.flows.runtime import services
+from accord.observability import business_transaction, instrumented_step
 
 
 def workflow_id(through: date, contract: str | None, requested_at: str) -> str:
@@ -22,20 +23,23 @@ def workflow_id(through: date, contract: str | None, requested_at: str) -> str:
 
 
 @DBOS.step()
+@instrumented_step("invoice_run", "issue_documents")
 def issue_documents(through: str, contract: str | None) -> list[str]:
     return services().contract_to_cash.issue(date.fromisoformat(through), contract)
 
 
 @DBOS.step()
+@instrumented_step("invoice_run", "documents_awaiting_posting")
 def documents_awaiting_posting() -> list[str]:
     return services().contract_to_cash.awaiting_posting()
 
 
 @DBOS.workflow()
 def invoice_run(through: str, contract: str | None) -> list[str]:
-    issued = issue_documents(through, contract)
-    for number in documents_awaiting_posting():
-        start_posting(number)
+    with business_transaction("invoice_run", DBOS.workflow_id or through):
+        issued = issue_documents(through, contract)
+        for number in documents_awaiting_posting():
+            start_posting(number)
     return issued
 
 

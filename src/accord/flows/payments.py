@@ -15,6 +15,7 @@ from accord.application.contract_to_cash import StepOutcome
 from accord.canonical import v1
 from accord.flows.posting import run_until_done
 from accord.flows.runtime import services
+from accord.observability import business_transaction, instrumented_step
 
 
 def workflow_id(payment: str) -> str:
@@ -22,6 +23,7 @@ def workflow_id(payment: str) -> str:
 
 
 @DBOS.step()
+@instrumented_step("payment_feedback", "mirror_payment")
 def mirror_payment(payment_json: str) -> StepOutcome:
     payment = v1.Payment.model_validate_json(payment_json)
     return services().contract_to_cash.mirror_payment(payment)
@@ -29,7 +31,8 @@ def mirror_payment(payment_json: str) -> StepOutcome:
 
 @DBOS.workflow()
 def feed_back_payment(payment_id: str, payment_json: str) -> str:
-    run_until_done(payment_id, partial(mirror_payment, payment_json))
+    with business_transaction("payment", payment_id):
+        run_until_done(payment_id, partial(mirror_payment, payment_json))
     return payment_id
 
 

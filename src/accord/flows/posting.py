@@ -16,6 +16,7 @@ from dbos import DBOS, SetWorkflowID
 
 from accord.application.contract_to_cash import StepOutcome
 from accord.flows.runtime import send, services, waits
+from accord.observability import business_transaction, instrumented_step
 
 RESUME_TOPIC = "resume"
 
@@ -25,31 +26,37 @@ def workflow_id(number: str) -> str:
 
 
 @DBOS.step()
+@instrumented_step("posting", "record_in_billing")
 def record_in_billing(number: str) -> StepOutcome:
     return services().contract_to_cash.record_in_billing(number)
 
 
 @DBOS.step()
+@instrumented_step("posting", "post_to_erp")
 def post_to_erp(number: str) -> StepOutcome:
     return services().contract_to_cash.post_to_erp(number)
 
 
 @DBOS.step()
+@instrumented_step("posting", "mark_posted")
 def mark_posted(number: str) -> None:
     services().contract_to_cash.mark_posted(number)
 
 
 @DBOS.step()
+@instrumented_step("posting", "write_back")
 def write_back(number: str) -> StepOutcome:
     return services().contract_to_cash.write_back(number)
 
 
 @DBOS.step()
+@instrumented_step("posting", "open_failure")
 def open_failure(subject: str, outcome: StepOutcome, flow: str) -> None:
     services().contract_to_cash.open_failure(subject, outcome, flow)
 
 
 @DBOS.step()
+@instrumented_step("posting", "close_failure")
 def close_failure(subject: str) -> None:
     services().contract_to_cash.close_failure(subject)
 
@@ -76,10 +83,11 @@ def run_until_done(subject: str, attempt: Callable[[], StepOutcome]) -> None:
 
 @DBOS.workflow()
 def post_document(number: str) -> str:
-    run_until_done(number, partial(record_in_billing, number))
-    run_until_done(number, partial(post_to_erp, number))
-    mark_posted(number)
-    run_until_done(number, partial(write_back, number))
+    with business_transaction("document", number):
+        run_until_done(number, partial(record_in_billing, number))
+        run_until_done(number, partial(post_to_erp, number))
+        mark_posted(number)
+        run_until_done(number, partial(write_back, number))
     return number
 
 
