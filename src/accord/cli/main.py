@@ -14,7 +14,7 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach each topic's commands; topics live in their own modules to stay small."""
-    from accord.cli import api, audit, events, hub, keys, scenario, schema
+    from accord.cli import api, audit, events, exceptions, hub, keys, scenario, schema
 
     hub.register(app)
     schema.register(app)
@@ -23,6 +23,7 @@ def _register() -> None:
     audit.register(app)
     api.register(app)
     scenario.register(app)
+    exceptions.register(app)
 
 
 _register()

@@ -153,6 +153,11 @@ class SandboxErpConnector:
         """Close an accounting period of a subsidiary (YYYY-MM): no posting may be dated in it."""
         self._client.post("/periods/close", json={"subsidiary": entity, "period": period})
 
+    def configure_dimensions(self, dimensions: Mapping[str, Mapping[str, str]]) -> None:
+        """Replace the per-entity dimensions (finance fixed the mapping): postings from
+        now on carry them, so a replayed rejection can go through."""
+        self._dimensions = {entity: dict(values) for entity, values in dimensions.items()}
+
     def summary(self) -> dict[str, Any]:
         """Document count and gross totals per currency, as the ERP reports them."""
         result: dict[str, Any] = self._client.get("/summary").json()

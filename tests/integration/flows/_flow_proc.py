@@ -1,0 +1,126 @@
+"""A hub process the crash tests start, kill and start again.
+
+`python -m tests.integration.flows._flow_proc run WORKDIR SCENARIO LAST_EVENT` plays the
+scenario's events up to LAST_EVENT (index) on a hub and sandbox whose state lives in
+WORKDIR; with ACCORD_KILL_AFTER=<ContractToCash method> the process SIGKILLs itself the
+first time that step succeeds. `recover WORKDIR SCENARIO LAST_EVENT` starts a new process
+on the same state (a new sandbox port), lets DBOS recover the interrupted flows and
+settles. Both print what the sandbox systems hold, read back through their APIs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from accord.adapters.sandbox_records import SandboxLandscapeRecords
+from accord.application.contract_to_cash import ContractToCash, StepOutcome
+from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
+from accord.connectors.sandbox.clock import SandboxClock
+from accord.connectors.sandbox.landscape import Landscape
+from accord.flows import runtime
+from accord.flows.scheduler import Scheduler
+from accord.scenarios.format import load_scenario
+from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
+from accord.scenarios.world import SandboxWorld
+from accord.settings import Settings
+
+
+def _kill_after(step: str) -> None:
+    """Die like a power cut right after `step` succeeded, before DBOS records it."""
+    original: Callable[..., Any] = getattr(ContractToCash, step)
+
+    def step_then_die(self: ContractToCash, *args: Any) -> Any:
+        result = original(self, *args)
+        if not isinstance(result, StepOutcome) or result.done:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    setattr(ContractToCash, step, step_then_die)
+
+
+class DurableRunner(ScenarioRunner):
+    """The scenario runner on state that survives the process: sandbox in WORKDIR."""
+
+    def __init__(
+        self,
+        scenario: Any,
+        workdir: Path,
+        start: dt.date,
+        landscape_config: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(scenario, workdir)
+        self.start = start
+        self.landscape_config = landscape_config
+
+    @contextmanager
+    def _started(self) -> Iterator[_Run]:
+        clock = SandboxClock(start=_midnight(self.start))
+        landscape = Landscape(
+            self.workdir / "sandbox", clock=clock, config=self.landscape_config
+        ).start()
+        settings = Settings(
+            home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
+        )
+        hub = build_hub(settings, clock=clock.now)
+        services = build_services(
+            hub,
+            sandbox_connectors(landscape, simulated=True),
+            clock.now,
+            SandboxLandscapeRecords(landscape.base_url),
+        )
+        runtime.launch(
+            f"sqlite:///{self.workdir / 'flows.sqlite'}",
+            runtime.FlowServices(services.contract_to_cash),
+        )
+        scheduler = Scheduler(
+            services.inbound, hub.worker, services.billing, services.contract_to_cash
+        )
+        try:
+            yield _Run(self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape))
+        finally:
+            runtime.shutdown()
+            hub.close()
+            landscape.stop()
+
+
+def _holdings(run: _Run) -> dict[str, Any]:
+    connectors = run.services.connectors
+    erp_numbers = sorted(d.number for d in connectors["sandbox-erp"].list_documents())  # type: ignore[attr-defined]
+    return {
+        "erp_documents": erp_numbers,
+        "billing_documents": connectors["sandbox-billing"].count("documents"),  # type: ignore[attr-defined]
+        "billing_contracts": connectors["sandbox-billing"].count("contracts"),  # type: ignore[attr-defined]
+        "psa_invoiced_entries": connectors["sandbox-psa"].count_invoiced_entries(),  # type: ignore[attr-defined]
+        "crm_contracts": connectors["sandbox-crm"].count("Contract"),  # type: ignore[attr-defined]
+        "crm_invoices": connectors["sandbox-crm"].count("Invoice__c"),  # type: ignore[attr-defined]
+    }
+
+
+def main(mode: str, workdir: Path, scenario_path: Path, last_event: int) -> None:
+    scenario = load_scenario(scenario_path)
+    events = scenario.events[: last_event + 1]
+    runner = DurableRunner(scenario, workdir, events[-1].at if mode == "recover" else events[0].at)
+    with runner._started() as run:
+        if mode == "run":
+            if step := os.environ.get("ACCORD_KILL_AFTER"):
+                _kill_after(step)
+            configure_firm(run.hub, run.services.billing, scenario.firm)
+            run.world.seed(scenario)
+            for index, event in enumerate(events):
+                runner._advance(run, event.at)
+                runner._apply(run, index, event)
+                runner._settle(run)
+        runner._settle(run)
+        print(json.dumps(_holdings(run)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
