@@ -4,6 +4,7 @@ invoice lineage and business KPIs, computed from the hub's own state."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from accord.application.clock import Clock
 from accord.application.reconciliation import ReconciliationService
 from accord.domain.billing.documents import DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.ledger import BilledEntry
-from accord.domain.billing.report import format_amount, render_document
+from accord.domain.billing.report import format_amount, render_document, render_documents
 
 
 def _entry_lineage(entry: BilledEntry) -> dict[str, str]:
@@ -32,6 +33,14 @@ class HubReports:
         self._billing = billing
         self._reconciliation = reconciliation
         self._clock = clock
+
+    def now(self) -> datetime:
+        """The hub's clock (simulated under the sandbox), so ages read in business time."""
+        return self._clock()
+
+    def invoices(self) -> list[dict[str, Any]]:
+        """Every issued document, newest first, as the invoice list shows it."""
+        return list(reversed(render_documents(self._billing.state())))
 
     def reconciliation(self) -> Mapping[str, Any]:
         return self._reconciliation.run(self._clock().date()).to_dict()

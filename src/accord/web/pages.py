@@ -1,20 +1,278 @@
-"""Server-rendered dashboard pages (Jinja2); each page renders a read model of the hub."""
+"""Server-rendered dashboard pages (Jinja2); each page renders a read model of the hub,
+masked for the signed-in principal exactly as the experience API masks it."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+
+from accord.api.security.auth import governance_of
+from accord.application.masking import masked_for
+from accord.application.operations import ActionNotAvailable
+from accord.application.security import Permission, Principal, Role
+from accord.domain.exceptions import ExceptionAction, ExceptionKind, OwnerRole, Severity
+from accord.web.charts import bar_chart
 
 STATIC = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
+AGES = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"page": name, **context})
+
+
+def _now(hub: Any) -> datetime:
+    """The hub's business clock when its reports expose one, else wall-clock time."""
+    clock = getattr(getattr(hub, "reports", None), "now", None)
+    return clock() if callable(clock) else datetime.now(UTC)
+
+
+def _reports(request: Request) -> Any:
+    reports = getattr(request.app.state.hub, "reports", None)
+    if reports is None:
+        raise HTTPException(503, "this hub does not run the billing reports")
+    return reports
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request) -> HTMLResponse:
-    """The status page: what the event log holds right now."""
-    status = request.app.state.hub.status()
-    return templates.TemplateResponse(request, "overview.html", {"status": status})
+async def overview(request: Request) -> HTMLResponse:
+    """Health at a glance: events by status, backlog and lag, SLA breaches."""
+    hub = request.app.state.hub
+    status = await run_in_threadpool(hub.status)
+    records = await run_in_threadpool(hub.exceptions)
+    now = _now(hub)
+    open_records = [r for r in records if str(r.status) == "open"]
+    breached = [r for r in open_records if r.sla_due is not None and r.sla_due < now]
+    counts = {str(s): n for s, n in status.counts.items()}
+    lag = now - status.oldest_pending_at if status.oldest_pending_at else None
+    by_owner = Counter(str(r.owner) for r in open_records)
+    return _page(
+        request,
+        "overview.html",
+        {
+            "status": status,
+            "counts": counts,
+            "lag": lag,
+            "breached": breached,
+            "events_chart": bar_chart("Events by status", list(counts.items())),
+            "owner_chart": bar_chart("Open exceptions by owner", by_owner.most_common()),
+        },
+    )
+
+
+@router.get("/flows", response_class=HTMLResponse)
+async def flows(request: Request) -> HTMLResponse:
+    """The flows the hub runs and the invoice runs it has started."""
+    hub = request.app.state.hub
+    catalog = getattr(hub, "flows", None)
+    names = list(catalog.names()) if catalog is not None else []
+    runner = getattr(hub, "invoice_runs", None)
+    runs = list(await run_in_threadpool(runner.runs)) if runner is not None else []
+    by_status = Counter(run.status for run in runs)
+    return _page(
+        request,
+        "flows.html",
+        {
+            "names": names,
+            "runs": runs,
+            "chart": bar_chart("Runs by status", by_status.most_common()),
+        },
+    )
+
+
+def _filters(request: Request) -> dict[str, str]:
+    query = request.query_params
+    return {key: query.get(key, "") for key in ("owner", "severity", "age", "status")}
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+async def exceptions(request: Request) -> HTMLResponse:
+    """The exception queue, filtered by owner, severity and age, with the actions to resolve."""
+    hub = request.app.state.hub
+    chosen = _filters(request)
+    owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
+    records = await run_in_threadpool(hub.exceptions, owner, None, None)
+    now = _now(hub)
+    wanted_status = chosen["status"] or "open"
+    shown = [
+        r
+        for r in records
+        if (wanted_status == "all" or str(r.status) == wanted_status)
+        and (not chosen["severity"] or str(r.severity) == chosen["severity"])
+        and (chosen["age"] not in AGES or now - r.created_at >= AGES[chosen["age"]])
+    ]
+    principal = _principal(request)
+    rows = [
+        {
+            "record": r,
+            "details": masked_for(principal, jsonable_encoder(dict(r.details))),
+            "actions": [a.value for a in ExceptionKind(r.kind).policy.actions],
+            "age": now - r.created_at,
+            "breached": r.sla_due is not None and r.sla_due < now,
+        }
+        for r in shown
+    ]
+    context = {
+        "rows": rows,
+        "chosen": chosen | {"status": wanted_status},
+        "owners": [o.value for o in OwnerRole],
+        "severities": [s.value for s in Severity],
+        "ages": list(AGES),
+        "can_act": principal.can(Permission.ACT_ON_EXCEPTIONS),
+        "notice": request.query_params.get("notice"),
+        "back": urlencode(chosen),
+        "chart": bar_chart(
+            "Shown by severity", Counter(str(r.severity) for r in shown).most_common()
+        ),
+    }
+    return _page(request, "exceptions.html", context)
+
+
+@router.post("/exceptions/{exception_id}/act")
+async def act(request: Request, exception_id: int) -> Response:
+    """Take an action from the queue, with the API's rules: the owning team or an admin,
+    and every action audited."""
+    form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+    action = ExceptionAction((form.get("action") or ["skip"])[0])
+    note = (form.get("note") or [""])[0].strip()
+    back = (form.get("back") or [""])[0]
+    principal = _principal(request)
+    hub = request.app.state.hub
+    record = next(
+        (r for r in await run_in_threadpool(hub.exceptions) if r.id == exception_id), None
+    )
+    if record is None:
+        raise HTTPException(404, f"no exception with id {exception_id}")
+    owners = {role.value for role in principal.roles}
+    allowed = principal.can(Permission.ACT_ON_EXCEPTIONS) and (
+        Role.ADMIN in principal.roles or str(record.owner) in owners
+    )
+    if not allowed:
+        raise HTTPException(403, f"exception {exception_id} belongs to the {record.owner} team")
+    try:
+        after = await run_in_threadpool(
+            hub.exception_actions.act, exception_id, action, note, principal.actor
+        )
+    except ActionNotAvailable as error:
+        notice = f"#{exception_id}: {error}"
+    else:
+        await run_in_threadpool(
+            governance_of(request).audit.record,
+            principal.actor,
+            f"exception.{action.value}",
+            f"exception:{exception_id}",
+            before={"status": record.status, "note": None},
+            after={"status": after.status, "note": note},
+            correlation_id=f"dashboard:{exception_id}",
+        )
+        notice = f"#{exception_id} {action.value}: now {after.status}"
+    return RedirectResponse(f"/exceptions?{back}&{urlencode({'notice': notice})}", status_code=303)
+
+
+def _amount_rows(items: list[Mapping[str, Any]], key: str) -> list[tuple[str, Decimal]]:
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        if item.get("amount") is not None and item.get("currency"):
+            label = f"{item[key]} {item['currency']}"
+            totals[label] = totals.get(label, Decimal(0)) + Decimal(str(item["amount"]))
+    return sorted(totals.items(), key=lambda row: -row[1])
+
+
+@router.get("/reconciliation", response_class=HTMLResponse)
+async def reconciliation(request: Request) -> HTMLResponse:
+    """Where the connected systems disagree, and billable work not billed."""
+    reports = _reports(request)
+    principal = _principal(request)
+    found = masked_for(
+        principal, jsonable_encoder(dict(await run_in_threadpool(reports.reconciliation)))
+    )
+    leak = masked_for(principal, jsonable_encoder(dict(await run_in_threadpool(reports.leakage))))
+    discrepancies = found.get("discrepancies", [])
+    by_comparison = Counter(f"{d['comparison']} · {d['kind']}" for d in discrepancies)
+    return _page(
+        request,
+        "reconciliation.html",
+        {
+            "discrepancies": discrepancies,
+            "leakage": leak,
+            "discrepancy_chart": bar_chart("Discrepancies", by_comparison.most_common()),
+            "leakage_chart": bar_chart(
+                "Leakage by source", _amount_rows(leak.get("items", []), "source")
+            ),
+        },
+    )
+
+
+POSTED = {"posted", "partially_paid", "paid", "credited"}
+POSTING_TROUBLE = {ExceptionKind.POSTING_REJECTED.value, ExceptionKind.SYSTEM_UNAVAILABLE.value}
+
+
+def _first_time_posting(invoices: list[dict[str, Any]], records: list[Any]) -> dict[str, Any]:
+    """Posted documents that never raised a posting exception, over all posted documents."""
+    posted = {i["number"] for i in invoices if i["status"] in POSTED}
+    troubled = {
+        number
+        for r in records
+        if str(r.kind) in POSTING_TROUBLE
+        for number in (r.subject, *r.blocks)
+        if number in posted
+    }
+    share = (Decimal(len(posted) - len(troubled)) * 100 / len(posted)) if posted else None
+    return {"posted": len(posted), "troubled": len(troubled), "percent": share}
+
+
+@router.get("/kpis", response_class=HTMLResponse)
+async def kpis(request: Request) -> HTMLResponse:
+    """Headline business indicators from the billing state and the exception queue."""
+    reports = _reports(request)
+    hub = request.app.state.hub
+    billing = masked_for(
+        _principal(request), jsonable_encoder(dict(await run_in_threadpool(reports.kpis)))
+    )
+    invoices = await run_in_threadpool(reports.invoices)
+    records = await run_in_threadpool(hub.exceptions)
+    by_status = list(billing.get("documents_by_status", {}).items())
+    return _page(
+        request,
+        "kpis.html",
+        {
+            "billing": billing,
+            "first_time": _first_time_posting(invoices, records),
+            "status_chart": bar_chart("Documents by status", by_status),
+        },
+    )
+
+
+@router.get("/invoices", response_class=HTMLResponse)
+async def invoices(request: Request) -> HTMLResponse:
+    """Every issued document, each linking to its lineage."""
+    found = await run_in_threadpool(_reports(request).invoices)
+    return _page(request, "invoices.html", {"invoices": masked_for(_principal(request), found)})
+
+
+@router.get("/invoices/{number}", response_class=HTMLResponse)
+async def lineage(request: Request, number: str) -> HTMLResponse:
+    """An invoice's lines back to their time entries, rate-card versions and contract terms."""
+    document = await run_in_threadpool(_reports(request).lineage, number)
+    if document is None:
+        raise HTTPException(404, f"no invoice '{number}'; pick one from /invoices")
+    shown = masked_for(_principal(request), jsonable_encoder(dict(document)))
+    return _page(request, "lineage.html", {"document": shown})

@@ -1,0 +1,36 @@
+"""Inline SVG charts rendered on the server: no scripts, no network, printable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+
+from markupsafe import Markup
+
+BAR_HEIGHT = 22
+LABEL_WIDTH = 190
+BAR_WIDTH = 420
+
+
+def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], unit: str = "") -> Markup:
+    """A horizontal bar chart, one labelled bar per row scaled to the largest value."""
+    top = max((Decimal(value) for _, value in rows), default=Decimal(0))
+    height = BAR_HEIGHT * len(rows) + 8
+    width = LABEL_WIDTH + BAR_WIDTH + 110
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
+    ]
+    for index, (label, value) in enumerate(rows):
+        y = index * BAR_HEIGHT + 4
+        length = int(BAR_WIDTH * Decimal(value) / top) if top > 0 else 0
+        shown = f"{value} {unit}".strip()
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{max(length, 1)}" height="16" '
+            f'class="bar"/><text x="{LABEL_WIDTH + length + 6}" y="{y + 15}">'
+            f"{escape(shown)}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

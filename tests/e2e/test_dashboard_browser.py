@@ -1,0 +1,197 @@
+"""Every dashboard page in real headless Chromium against a running `accord up`, and an
+exception resolved through the UI; a screenshot per page lands in test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
+ACCORD = [str(Path(sys.executable).with_name("accord"))]
+BAD_EVENT = {
+    "specversion": "1.0",
+    "id": "dashboard-bad-1",
+    "source": "urn:accord:psa",
+    "type": "com.example.not_an_accord_type",
+    "time": "2026-01-05T10:00:00Z",
+    "datacontenttype": "application/json",
+    "data": {"nonsense": 1},
+}
+
+
+def _require_chromium() -> None:
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    message = "chromium and chromedriver are needed: apt-get install chromium chromium-driver"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _accord(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*ACCORD, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, str]]]:
+    _require_chromium()
+    home = tmp_path_factory.mktemp("accord-home")
+    port = _free_port()
+    env = {**os.environ, "ACCORD_HOME": str(home), "ACCORD_HTTP_PORT": str(port)}
+    env.pop("ACCORD_DATABASE_URL", None)
+    token = _accord(env, "keys", "create", "dashboard", "--role", "admin", "--days", "0")
+    token = token.strip().splitlines()[-1]
+    log = (home / "up.log").open("w")
+    process = subprocess.Popen([*ACCORD, "up"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (home / "up.log").read_text()[-3000:]
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "accord up did not become healthy in 60 s"
+            time.sleep(0.5)
+        yield base, token, env
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1600",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _metric(driver: object, name: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.CSS_SELECTOR, f'[data-metric="{name}"]').text)  # type: ignore[attr-defined]
+
+
+def _open(driver: object, url: str, shot: str) -> str:
+    driver.get(url)  # type: ignore[attr-defined]
+    driver.save_screenshot(str(ARTIFACTS / f"{shot}.png"))  # type: ignore[attr-defined]
+    return str(driver.page_source)  # type: ignore[attr-defined]
+
+
+def _wait_for(check: object, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "the hub did not get there in time"
+        time.sleep(1)
+
+
+def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
+    hub: tuple[str, str, dict[str, str]], browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, token, env = hub
+    driver = browser
+    _open(driver, f"{base}/", "00-login")
+    driver.find_element(By.ID, "token").send_keys(token)  # type: ignore[attr-defined]
+    driver.find_element(By.CSS_SELECTOR, "form button").click()  # type: ignore[attr-defined]
+
+    def applied() -> bool:
+        _open(driver, f"{base}/", "01-overview")
+        return int(_metric(driver, "events-applied")) > 0
+
+    _wait_for(applied)
+    assert "<svg" in driver.page_source  # type: ignore[attr-defined]
+
+    _wait_for(lambda: "<code>invoice-run:" in _open(driver, f"{base}/flows", "02-flows"), 45)
+    _wait_for(
+        lambda: (
+            int(_metric(driver, "documents")) > 0
+            if "documents" in _open(driver, f"{base}/kpis", "05-kpis")
+            else False
+        ),
+        45,
+    )
+    invoices = _open(driver, f"{base}/invoices", "06-invoices")
+    link = driver.find_element(By.CSS_SELECTOR, "#invoices a")  # type: ignore[attr-defined]
+    number = link.text
+    assert number.startswith("INV-"), invoices
+    link.click()
+    driver.save_screenshot(str(ARTIFACTS / "07-lineage.png"))  # type: ignore[attr-defined]
+    assert number in driver.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
+    assert driver.find_elements(By.CSS_SELECTOR, "#lineage tr")  # type: ignore[attr-defined]
+    _open(driver, f"{base}/reconciliation", "04-reconciliation")
+    assert int(_metric(driver, "discrepancies")) > 0
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(BAD_EVENT) + "\n")
+    subprocess.run([*ACCORD, "ingest", str(bad)], env=env, capture_output=True, timeout=60)
+    row = "exception-"
+
+    def listed() -> bool:
+        page = _open(driver, f"{base}/exceptions?owner=integration", "03-exceptions")
+        return "dashboard-bad-1" in page
+
+    _wait_for(listed)
+    target = next(
+        r
+        for r in driver.find_elements(By.CSS_SELECTOR, f"tr[id^='{row}']")  # type: ignore[attr-defined]
+        if "dashboard-bad-1" in r.text
+    )
+    exception_id = target.get_attribute("id")
+    target.find_element(By.NAME, "note").send_keys("test event from the browser test")
+    for option in target.find_elements(By.CSS_SELECTOR, "select[name=action] option"):
+        if option.text == "skip":
+            option.click()
+    target.find_element(By.CSS_SELECTOR, "form.act button").click()
+    notice = driver.find_element(By.ID, "notice").text  # type: ignore[attr-defined]
+    driver.save_screenshot(str(ARTIFACTS / "08-exception-resolved.png"))  # type: ignore[attr-defined]
+    assert "skip" in notice and "open" not in notice.split("now", 1)[1], notice
+    _open(driver, f"{base}/exceptions?owner=integration&status=all", "09-exceptions-all")
+    resolved = driver.find_element(By.ID, exception_id)  # type: ignore[attr-defined]
+    assert resolved.find_element(By.CLASS_NAME, "status").text != "open"
