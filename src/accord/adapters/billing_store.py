@@ -1,4 +1,5 @@
-"""SQLAlchemy persistence for the billing engine's state and the stores connectors need.
+"""SQLAlchemy persistence for the billing engine's state, connector cursors and reads of
+applied records.
 
 The engine's state is saved as one JSON document with the checkpoint of applied records
 it has read, in one transaction, so billing never sees a record twice or misses one.
@@ -32,16 +33,6 @@ connector_cursors = sa.Table(
     sa.Column("connector", sa.String(200), primary_key=True),
     sa.Column("stream", sa.String(200), primary_key=True),
     sa.Column("cursor", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-external_ids = sa.Table(
-    "external_ids",
-    metadata,
-    sa.Column("system", sa.String(100), primary_key=True),
-    sa.Column("kind", sa.String(100), primary_key=True),
-    sa.Column("business_key", sa.String(500), primary_key=True),
-    sa.Column("external_id", sa.String(500), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -135,42 +126,6 @@ class SqlAlchemyCursorStore:
                 conn.execute(
                     connector_cursors.insert().values(
                         connector=connector, stream=stream, cursor=cursor, updated_at=now
-                    )
-                )
-
-
-class SqlAlchemyExternalIdMap:
-    """Business key -> id in an external system, so a retried write finds the first one."""
-
-    def __init__(self, engine: Engine, system: str) -> None:
-        self._engine = engine
-        self._system = system
-
-    def get(self, kind: str, business_key: str) -> str | None:
-        c = external_ids.c
-        query = sa.select(c.external_id).where(
-            c.system == self._system, c.kind == kind, c.business_key == business_key
-        )
-        with self._engine.connect().execution_options(**READ_ONLY) as conn:
-            value = conn.execute(query).scalar()
-        return str(value) if value is not None else None
-
-    def put(self, kind: str, business_key: str, external_id: str) -> None:
-        c = external_ids.c
-        now = datetime.now(UTC)
-        key = (c.system == self._system, c.kind == kind, c.business_key == business_key)
-        with self._engine.begin() as conn:
-            done = conn.execute(
-                external_ids.update().where(*key).values(external_id=external_id, updated_at=now)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    external_ids.insert().values(
-                        system=self._system,
-                        kind=kind,
-                        business_key=business_key,
-                        external_id=external_id,
-                        updated_at=now,
                     )
                 )
 

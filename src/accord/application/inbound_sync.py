@@ -8,6 +8,7 @@ ignores. The cursor moves only after the page is durably logged.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +17,8 @@ from accord.application.gateways import is_gateway_failure
 from accord.application.ingest import IngestReport, IngestService
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import CloudEvent
+
+log = logging.getLogger("accord.inbound")
 
 
 class StreamPage(Protocol):
@@ -72,20 +75,23 @@ class InboundSync:
         self._cursors = cursors
         self._ingest = ingest
         self._page_size = page_size
-        self.unavailable: list[str] = []
 
     def pull(self) -> IngestReport:
         """Read every stream; a system that is down is skipped until the next pull (its
-        cursor has not moved, so nothing is lost) and named in `unavailable`."""
+        cursor has not moved, so nothing is lost) and logged as a warning."""
         total = IngestReport()
-        self.unavailable = []
         for source in self._streams:
             try:
                 total.add(self._pull(source))
             except Exception as error:
                 if not is_gateway_failure(error):
                     raise
-                self.unavailable.append(f"{source.connector}/{source.stream.name}: {error.reason}")
+                log.warning(
+                    "%s/%s not read this time: %s",
+                    source.connector,
+                    source.stream.name,
+                    error.reason,
+                )
         return total
 
     def _pull(self, source: SourceStream) -> IngestReport:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -151,9 +150,6 @@ class Scenario(_Strict):
     events: list[ScenarioEvent] = Field(default_factory=list)
     expect: dict[str, Any] | None = None
 
-    def contract(self, contract_id: str) -> Contract | None:
-        return next((c for c in self.contracts if c.id == contract_id), None)
-
 
 class ScenarioError(Exception):
     """The file is not a valid scenario; `problems` are (field path, reason) pairs."""
@@ -203,7 +199,3 @@ def load_scenario(path: Path) -> Scenario:
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         raise ScenarioError(str(path), [("(file)", f"not valid YAML/JSON: {error}")]) from None
     return parse_scenario(raw, str(path))
-
-
-def decimal_of(value: Decimal | None) -> Decimal:
-    return value if value is not None else Decimal(0)

@@ -1,4 +1,4 @@
-"""Billing state, connector cursors and external-id mappings.
+"""Billing state and connector cursors.
 
 Revision ID: 0002
 Revises: 0001
@@ -33,18 +33,9 @@ def upgrade() -> None:
         sa.Column("cursor", sa.Text, nullable=False),
         sa.Column("updated_at", Stamp, nullable=False),
     )
-    op.create_table(
-        "external_ids",
-        sa.Column("system", sa.String(100), primary_key=True),
-        sa.Column("kind", sa.String(100), primary_key=True),
-        sa.Column("business_key", sa.String(500), primary_key=True),
-        sa.Column("external_id", sa.String(500), nullable=False),
-        sa.Column("updated_at", Stamp, nullable=False),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("external_ids")
     op.drop_table("connector_cursors")
     op.drop_index("ix_business_objects_source_seq", "business_objects")
     op.drop_table("billing_state")
