@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 from accord.adapters.governance_tables import api_keys
 from accord.adapters.sql import aware
-from accord.adapters.store import READ_ONLY
+from accord.adapters.transactions import begin, reading
 from accord.application.security import ApiKeyRecord, parse_roles
 
 _c = api_keys.c
@@ -18,7 +18,7 @@ class SqlAlchemyApiKeyStore:
         self._engine = engine
 
     def add(self, record: ApiKeyRecord) -> None:
-        with self._engine.begin() as connection:
+        with begin(self._engine) as connection:
             connection.execute(
                 sa.insert(api_keys).values(
                     key_id=record.key_id,
@@ -32,17 +32,17 @@ class SqlAlchemyApiKeyStore:
             )
 
     def get(self, key_id: str) -> ApiKeyRecord | None:
-        with self._engine.connect().execution_options(**READ_ONLY) as connection:
+        with reading(self._engine) as connection:
             row = connection.execute(sa.select(api_keys).where(_c.key_id == key_id)).first()
         return _record(row._mapping) if row is not None else None
 
     def all(self) -> list[ApiKeyRecord]:
-        with self._engine.connect().execution_options(**READ_ONLY) as connection:
+        with reading(self._engine) as connection:
             rows = connection.execute(sa.select(api_keys).order_by(_c.created_at, _c.key_id))
             return [_record(row._mapping) for row in rows]
 
     def revoke(self, key_id: str, at: object) -> bool:
-        with self._engine.begin() as connection:
+        with begin(self._engine) as connection:
             result = connection.execute(
                 sa.update(api_keys)
                 .where(_c.key_id == key_id, _c.revoked_at.is_(None))

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from accord.adapters.governance_tables import audit_head, audit_log
 from accord.adapters.sql import aware
-from accord.adapters.store import READ_ONLY
+from accord.adapters.transactions import begin, reading
 from accord.application.audit import AuditEntry, AuditRecord, digest, row_hash
 
 _c = audit_log.c
@@ -20,7 +20,7 @@ class SqlAlchemyAuditLog:
         self._engine = engine
 
     def append(self, entry: AuditEntry, at: datetime) -> AuditRecord:
-        with self._engine.begin() as connection:
+        with begin(self._engine) as connection:
             last_seq, previous = connection.execute(
                 sa.select(audit_head.c.seq, audit_head.c.hash)
                 .where(audit_head.c.id == 1)
@@ -53,11 +53,11 @@ class SqlAlchemyAuditLog:
         query = sa.select(audit_log).where(_c.seq > after_seq).order_by(_c.seq)
         if limit is not None:
             query = query.limit(limit)
-        with self._engine.connect().execution_options(**READ_ONLY) as connection:
+        with reading(self._engine) as connection:
             return [_record(row._mapping) for row in connection.execute(query)]
 
     def head(self) -> tuple[int, str]:
-        with self._engine.connect().execution_options(**READ_ONLY) as connection:
+        with reading(self._engine) as connection:
             seq, hashed = connection.execute(
                 sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
             ).one()

@@ -9,21 +9,27 @@ from accord.adapters.audit_log import SqlAlchemyAuditLog
 from accord.adapters.record_queries import SqlAlchemyRecordQueries
 from accord.adapters.request_guards import SqlAlchemyIdempotencyStore, SqlAlchemyReplayGuard
 from accord.adapters.retention_store import SqlAlchemyRetentionStore
+from accord.adapters.session_store import SqlAlchemySessionStore
+from accord.adapters.transactions import SqlAlchemyTransactions
 from accord.application.audit import AuditTrail
 from accord.application.clock import Clock, utc_now
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.retention import RetentionService
 from accord.application.security import ApiKeys
+from accord.application.sessions import DashboardSessions
 
 
 def build_sql_governance(
     engine: Engine, settings: GovernanceSettings, clock: Clock = utc_now
 ) -> Governance:
     """Governance over a migrated store (`accord.adapters.store.migrate` ran already)."""
-    audit = AuditTrail(SqlAlchemyAuditLog(engine), clock)
+    audit = AuditTrail(SqlAlchemyAuditLog(engine), clock, SqlAlchemyTransactions(engine))
+    keys = ApiKeys(SqlAlchemyApiKeyStore(engine), clock)
     return Governance(
         settings=settings,
-        keys=ApiKeys(SqlAlchemyApiKeyStore(engine), clock),
+        keys=keys,
+        # Sessions expire in wall-clock time, whatever business clock the hub runs on.
+        sessions=DashboardSessions(SqlAlchemySessionStore(engine), keys, utc_now),
         audit=audit,
         idempotency=SqlAlchemyIdempotencyStore(engine),
         replay_guard=SqlAlchemyReplayGuard(engine),

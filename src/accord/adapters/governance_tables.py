@@ -1,6 +1,8 @@
-"""Tables of the governance features (keys, audit, idempotency, webhooks, holds).
+"""Tables of the governance features (keys, audit, idempotency, webhooks, holds,
+dashboard sessions).
 
-They live on the shared metadata so Alembic sees one schema; migration 0003 creates them.
+They live on the shared metadata so Alembic sees one schema; migrations 0003 and 0005
+create them.
 """
 
 from __future__ import annotations
@@ -79,4 +81,17 @@ legal_holds = sa.Table(
     sa.Column("placed_at", Stamp, nullable=False),
     sa.Column("released_at", Stamp),
     sa.Column("released_by", sa.String(300)),
+)
+
+dashboard_sessions = sa.Table(
+    "dashboard_sessions",
+    metadata,
+    sa.Column("id_sha256", sa.String(64), primary_key=True),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("method", sa.String(300), nullable=False),
+    sa.Column("key_id", sa.String(32), index=True),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("expires_at", Stamp, nullable=False, index=True),
+    sa.Column("revoked_at", Stamp),
 )

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 
 from accord.adapters.governance_tables import audit_log, legal_holds
 from accord.adapters.sql import aware
-from accord.adapters.store import READ_ONLY
 from accord.adapters.tables import inbound_events
+from accord.adapters.transactions import begin, reading
 from accord.application.ports import EventStatus
 from accord.application.retention import LegalHold
 
@@ -39,7 +39,7 @@ class SqlAlchemyRetentionStore:
         self._engine = engine
 
     def place_hold(self, scope: str, reason: str, by: str, at: datetime) -> LegalHold:
-        with self._engine.begin() as connection:
+        with begin(self._engine) as connection:
             hold_id = connection.execute(
                 sa.insert(legal_holds)
                 .values(scope=scope, reason=reason, placed_by=by, placed_at=at)
@@ -49,7 +49,7 @@ class SqlAlchemyRetentionStore:
 
     def release_hold(self, hold_id: int, by: str, at: datetime) -> LegalHold | None:
         c = legal_holds.c
-        with self._engine.begin() as connection:
+        with begin(self._engine) as connection:
             released = connection.execute(
                 sa.update(legal_holds)
                 .where(c.id == hold_id, c.released_at.is_(None))
@@ -62,7 +62,7 @@ class SqlAlchemyRetentionStore:
         query = sa.select(legal_holds).order_by(legal_holds.c.id)
         if active_only:
             query = query.where(legal_holds.c.released_at.is_(None))
-        with self._engine.connect().execution_options(**READ_ONLY) as connection:
+        with reading(self._engine) as connection:
             return [_hold(row._mapping) for row in connection.execute(query)]
 
     def purge_payloads(self, before: datetime, held: Sequence[str], at: datetime) -> int:
@@ -80,7 +80,7 @@ class SqlAlchemyRetentionStore:
         )
         purged = 0
         while True:
-            with self._engine.begin() as connection:
+            with begin(self._engine) as connection:
                 rows = connection.execute(query).all()
                 if not rows:
                     return purged
@@ -94,7 +94,7 @@ class SqlAlchemyRetentionStore:
 
     def purge_audit_documents(self, before: datetime, held: Sequence[str], at: datetime) -> int:
         c = audit_log.c
-        with self._engine.begin() as connection:
+        with begin(self._engine) as connection:
             return connection.execute(
                 sa.update(audit_log)
                 .where(

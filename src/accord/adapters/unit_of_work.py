@@ -15,22 +15,29 @@ from accord.adapters.event_log import (
 )
 from accord.adapters.exception_queue import SqlAlchemyExceptionQueue
 from accord.adapters.outbox import SqlAlchemyOutbox
+from accord.adapters.transactions import shared_connection
 from accord.application.clock import Clock, utc_now
 
 
 class SqlAlchemyUnitOfWork:
-    """Opens a transaction on enter; rolls back on exit unless `commit` was called."""
+    """Opens a transaction on enter; rolls back on exit unless `commit` was called.
+
+    Inside a shared transaction (`SqlAlchemyTransactions`) on the same engine it joins
+    that one instead: the block that opened it commits or rolls back everything."""
 
     def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
         self._engine = engine
         self._clock = clock
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
+        self._joined = False
 
     def __enter__(self) -> Self:
-        connection = self._engine.connect()
+        joined = shared_connection(self._engine)
+        self._joined = joined is not None
+        connection = joined if joined is not None else self._engine.connect()
         self._connection = connection
-        self._transaction = connection.begin()
+        self._transaction = None if joined is not None else connection.begin()
         self.events = SqlAlchemyEventLog(connection, self._clock())
         self.objects = SqlAlchemyBusinessObjects(connection)
         self.outbox = SqlAlchemyOutbox(connection)
@@ -39,6 +46,9 @@ class SqlAlchemyUnitOfWork:
         return self
 
     def commit(self) -> None:
+        """Commit; inside a shared transaction the block that opened it commits instead."""
+        if self._joined:
+            return
         if self._transaction is None:
             raise RuntimeError("commit called outside of the unit of work's `with` block")
         self._transaction.commit()
@@ -51,7 +61,8 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         if self._transaction is not None and self._transaction.is_active:
             self._transaction.rollback()
-        if self._connection is not None:
+        if self._connection is not None and not self._joined:
             self._connection.close()
         self._transaction = None
         self._connection = None
+        self._joined = False

@@ -23,8 +23,9 @@ from accord.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cur
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
 from accord.application.audit import AuditRecord
+from accord.application.governance import Governance
 from accord.application.retention import LegalHold
-from accord.application.security import ApiKeyRecord, Permission, Principal
+from accord.application.security import ApiKeyRecord, IssuedKey, Permission, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
 KeyAdmin = Annotated[Principal, Depends(require(Permission.MANAGE_KEYS))]
@@ -50,21 +51,42 @@ async def list_keys(request: Request, principal: KeyAdmin) -> list[KeyView]:
     return [KeyView.model_validate(_key(record)) for record in records]
 
 
+def _create_key(governance: Governance, body: CreateKey, actor: str, correlation: str) -> IssuedKey:
+    ttl = timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    with governance.audit.transaction():
+        issued = governance.keys.create(body.name, body.roles, ttl)
+        governance.audit.record(
+            actor,
+            "api_key.created",
+            f"api_key:{issued.record.key_id}",
+            after={key: str(value) for key, value in _key(issued.record).items()},
+            correlation_id=correlation,
+        )
+    return issued
+
+
 @router.post("/keys", status_code=201, operation_id="create_key", summary="Create an API key")
 async def create_key(request: Request, body: CreateKey, principal: KeyAdmin) -> CreatedKey:
-    governance = governance_of(request)
-    ttl = timedelta(days=body.expires_in_days) if body.expires_in_days else None
-    issued = await run_in_threadpool(governance.keys.create, body.name, body.roles, ttl)
-    view = _key(issued.record)
-    await run_in_threadpool(
-        governance.audit.record,
-        principal.actor,
-        "api_key.created",
-        f"api_key:{issued.record.key_id}",
-        after={key: str(value) for key, value in view.items()},
-        correlation_id=correlation_of(request),
+    issued = await run_in_threadpool(
+        _create_key, governance_of(request), body, principal.actor, correlation_of(request)
     )
-    return CreatedKey.model_validate({**view, "token": issued.token})
+    return CreatedKey.model_validate({**_key(issued.record), "token": issued.token})
+
+
+def _revoke_key(governance: Governance, key_id: str, actor: str, correlation: str) -> bool:
+    """Revoke the key and audit it in one transaction; its dashboard sessions end too."""
+    with governance.audit.transaction():
+        if not governance.keys.revoke(key_id):
+            return False
+        governance.audit.record(
+            actor,
+            "api_key.revoked",
+            f"api_key:{key_id}",
+            before={"state": "active"},
+            after={"state": "revoked"},
+            correlation_id=correlation,
+        )
+    return True
 
 
 @router.post(
@@ -77,17 +99,11 @@ async def revoke_key(
     request: Request, key_id: Annotated[str, Path(max_length=32)], principal: KeyAdmin
 ) -> KeyView:
     governance = governance_of(request)
-    if not await run_in_threadpool(governance.keys.revoke, key_id):
-        raise ProblemError(404, "not-found", "Not found", f"no active API key '{key_id}'")
-    await run_in_threadpool(
-        governance.audit.record,
-        principal.actor,
-        "api_key.revoked",
-        f"api_key:{key_id}",
-        before={"state": "active"},
-        after={"state": "revoked"},
-        correlation_id=correlation_of(request),
+    revoked = await run_in_threadpool(
+        _revoke_key, governance, key_id, principal.actor, correlation_of(request)
     )
+    if not revoked:
+        raise ProblemError(404, "not-found", "Not found", f"no active API key '{key_id}'")
     records = await run_in_threadpool(governance.keys.list)
     record = next(record for record in records if record.key_id == key_id)
     return KeyView.model_validate(_key(record))

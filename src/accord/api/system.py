@@ -17,6 +17,8 @@ from accord.api.models import IngestResult, Record
 from accord.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
+from accord.application.governance import Governance
+from accord.application.ingest import IngestReport, IngestService
 from accord.application.masking import masked_for
 from accord.application.ports import BusinessObject
 from accord.application.security import Permission, Principal
@@ -110,18 +112,13 @@ async def ingest_events(
     """Valid events are stored pending; duplicates are acknowledged; invalid ones are
     quarantined with their reason and raise an `invalid_event` exception."""
     lines = [json.dumps(event) for event in events]
-    report = await run_in_threadpool(request.app.state.hub.ingest.ingest_batch, lines)
-    await run_in_threadpool(
-        governance_of(request).audit.record,
+    report = await run_in_threadpool(
+        _ingest_audited,
+        request.app.state.hub.ingest,
+        governance_of(request),
+        lines,
         principal.actor,
-        "events.ingested",
-        "inbound_events",
-        after={
-            "accepted": report.accepted,
-            "duplicates": report.duplicates,
-            "quarantined": report.quarantined,
-        },
-        correlation_id=correlation_of(request),
+        correlation_of(request),
     )
     return IngestResult(
         accepted=report.accepted,
@@ -129,3 +126,23 @@ async def ingest_events(
         quarantined=report.quarantined,
         reasons=dict(report.reasons),
     )
+
+
+def _ingest_audited(
+    ingest: IngestService, governance: Governance, lines: list[str], actor: str, correlation: str
+) -> IngestReport:
+    """Append the events and the audit row saying so in one transaction."""
+    with governance.audit.transaction():
+        report = ingest.ingest_batch(lines)
+        governance.audit.record(
+            actor,
+            "events.ingested",
+            "inbound_events",
+            after={
+                "accepted": report.accepted,
+                "duplicates": report.duplicates,
+                "quarantined": report.quarantined,
+            },
+            correlation_id=correlation,
+        )
+    return report

@@ -1,9 +1,10 @@
 """Inbound webhooks: signed CloudEvents from connected systems, logged before acknowledged.
 
 Checks, in order: content type (415), size (413), known source (404), signature and its
-age (401), replay of a seen signature (409). A verified event is appended to the inbound
-event log in one committed transaction, and only then answered 202; the same event
-delivered again (newly signed) is answered 202 `duplicate` and logged once.
+age (401), the event's CloudEvent `source` belongs to the webhook's source (403), replay
+of a seen signature (409). A verified event is appended to the inbound event log in one
+committed transaction, and only then answered 202; the same event delivered again
+(newly signed) is answered 202 `duplicate` and logged once.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from accord.api.models import WebhookAccepted
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of
 from accord.application.ingest import IngestService
+from accord.application.ports import InboundEvent
 from accord.application.webhooks import (
     SIGNATURE_HEADER,
     Rejection,
     WebhookRejected,
+    source_belongs_to,
     verify_signature,
 )
 
@@ -89,6 +92,7 @@ def _rejected(error: WebhookRejected) -> ProblemError:
     summary="Receive a signed CloudEvent from a connected system",
     openapi_extra={"requestBody": _REQUEST_BODY},
     responses={
+        403: problem("The event's CloudEvent source does not belong to this webhook source"),
         404: problem("No webhook secret is configured for this source"),
         409: problem("This exact signed request was received before (a replay)"),
         413: problem("The body exceeds the size limit"),
@@ -120,6 +124,16 @@ async def receive_webhook(
         matched = verify_signature(secret, signature, body, now, settings.webhook_tolerance)
     except WebhookRejected as error:
         raise _rejected(error) from None
+    ingest: IngestService = request.app.state.hub.ingest
+    event = ingest.parse(body)
+    if event.reason is None and not source_belongs_to(event.source, source):
+        raise ProblemError(
+            403,
+            Rejection.SOURCE_MISMATCH.value,
+            "Event source does not match the webhook",
+            f"the event's CloudEvent source '{event.source}' does not belong to the webhook "
+            f"source '{source}'; post it to that system's own webhook, signed with its secret",
+        )
     if not await run_in_threadpool(governance.replay_guard.first_seen, source, matched, now):
         raise _rejected(
             WebhookRejected(
@@ -128,14 +142,13 @@ async def receive_webhook(
             )
         )
     try:
-        return await _log(request.app.state.hub.ingest, source, body)
+        return await _log(ingest, event, body)
     except BaseException:
         await run_in_threadpool(governance.replay_guard.forget, source, matched)
         raise
 
 
-async def _log(ingest: IngestService, source: str, body: bytes) -> JSONResponse:
-    event = ingest.parse(body)
+async def _log(ingest: IngestService, event: InboundEvent, body: bytes) -> JSONResponse:
     report = await run_in_threadpool(ingest.ingest_batch, [body])
     if event.reason is not None:
         raise ProblemError(

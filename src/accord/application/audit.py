@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from accord.application.clock import Clock, utc_now
+from accord.application.unit_of_work import Transaction, each_on_its_own
 
 GENESIS = "0" * 64
 """The `previous_hash` of the first row."""
@@ -162,11 +163,18 @@ def verify(records: Iterable[AuditRecord], head: tuple[int, str]) -> Verificatio
 
 
 class AuditTrail:
-    """Records changes made by people and flows; the one way to write the audit log."""
+    """Records changes made by people and flows; the one way to write the audit log.
 
-    def __init__(self, log: AuditLog, clock: Clock = utc_now) -> None:
+    Make the change and record it inside `transaction()`: the change and its audit row
+    then commit together, and a failure after either rolls back both.
+    """
+
+    def __init__(
+        self, log: AuditLog, clock: Clock = utc_now, transaction: Transaction = each_on_its_own
+    ) -> None:
         self._log = log
         self._clock = clock
+        self.transaction = transaction
 
     def record(
         self,

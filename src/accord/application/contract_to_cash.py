@@ -7,14 +7,15 @@ failure as a value, so the flow can record it, open an exception and wait for th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from accord.application.billing import BillingService
 from accord.application.document_mapping import to_invoice
 from accord.application.exception_service import ExceptionService
+from accord.application.flow_events import FlowChanges
 from accord.application.gateways import (
     BillingGateway,
     CrmGateway,
@@ -25,6 +26,7 @@ from accord.application.gateways import (
 from accord.application.ports import BusinessObject
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
+from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
 from accord.domain.billing.run import InvoiceRunResult
 from accord.domain.exceptions import BusinessException, ExceptionKind
@@ -87,11 +89,27 @@ class ContractToCash:
         exceptions: ExceptionService,
         gateways: Gateways,
         records: Records,
+        changes: FlowChanges | None = None,
     ) -> None:
         self.billing = billing
         self.exceptions = exceptions
         self.gateways = gateways
         self._records = records
+        self._changes = changes
+
+    def _changed(
+        self,
+        outcome: StepOutcome,
+        name: str,
+        subject: str,
+        after: Mapping[str, Any],
+        before: Mapping[str, Any] | None = None,
+    ) -> StepOutcome:
+        """Audit and announce what a step changed in another system, once it succeeded
+        (see `flow_events.FLOW_EVENTS`)."""
+        if outcome.done and self._changes is not None:
+            self._changes.record(name, subject, after, before)
+        return outcome
 
     def _record(self, model: type[M], key: str) -> M:
         stored = self._records.get(model.SCHEMA_NAME, key)
@@ -120,26 +138,75 @@ class ContractToCash:
             self.gateways.erp.upsert_customer(customer)
             self.gateways.erp.upsert_project(self._project(contract))
 
-        return _attempt("erp", write)
+        after = {"customer": customer.id, "project": contract.id}
+        return self._changed(_attempt("erp", write), "contract.set_up_in_erp", contract_id, after)
 
     def publish_terms(self, contract_id: str) -> StepOutcome:
         contract = self._record(v1.Contract, contract_id)
-        return _attempt("billing", lambda: self.gateways.billing.publish_terms(contract))
+        outcome = _attempt("billing", lambda: self.gateways.billing.publish_terms(contract))
+        after = {
+            "contract": contract.id,
+            "terms": len(contract.terms),
+            "currency": contract.currency,
+        }
+        return self._changed(outcome, "contract.terms_published", contract_id, after)
 
     def provision_in_psa(self, contract_id: str) -> StepOutcome:
+        """The PSA holds the project and its rate card before anyone books time on it."""
         contract = self._record(v1.Contract, contract_id)
         project = self._project(contract)
-        return _attempt("psa", lambda: self.gateways.psa.provision_project(project, contract))
+
+        def write() -> None:
+            self.gateways.psa.provision_project(project, contract)
+            self.gateways.psa.publish_rates(contract)
+
+        outcome = _attempt("psa", write)
+        return self._changed(
+            outcome, "contract.provisioned_in_psa", contract_id, {"project": project.id}
+        )
+
+    def publish_rates_in_psa(self, contract_id: str) -> StepOutcome:
+        """The PSA's rate card follows the contract's terms as they stand (amendments)."""
+        contract = self._record(v1.Contract, contract_id)
+        return _attempt("psa", lambda: self.gateways.psa.publish_rates(contract))
+
+    def compensate(self, contract_id: str, compensation: Compensation) -> StepOutcome:
+        """Set one system back after a rejected activation (safe to repeat)."""
+        system, undo = {
+            Compensation.DEACTIVATE_ERP_PROJECT: ("erp", self.gateways.erp.deactivate_project),
+            Compensation.WITHDRAW_BILLING_TERMS: ("billing", self.gateways.billing.withdraw_terms),
+            Compensation.CLOSE_PSA_PROJECT: ("psa", self.gateways.psa.close_project),
+            Compensation.WITHDRAW_CRM_ACTIVATION: ("crm", self.gateways.crm.withdraw_activation),
+        }[compensation]
+        return _attempt(system, lambda: undo(contract_id))
+
+    def amendments_due(self) -> dict[str, int]:
+        """Contracts whose amended terms have not reached billing and the PSA yet, with
+        the contract version that amended them last."""
+        return self.billing.amendments_due()
+
+    def amendment_propagated(self, contract_id: str, version: int) -> None:
+        self.billing.amendment_propagated(contract_id, version)
+
+    def is_activated(self, contract_id: str) -> bool:
+        """Whether the contract's activation finished (every system holds it)."""
+        return contract_id in self.billing.book().activated_at
 
     def confirm_in_crm(self, contract_id: str) -> StepOutcome:
         contract = self._record(v1.Contract, contract_id)
-        return _attempt("crm", lambda: self.gateways.crm.confirm_activation(contract))
+        outcome = _attempt("crm", lambda: self.gateways.crm.confirm_activation(contract))
+        after = {"contract": contract.id}
+        return self._changed(outcome, "contract.activation_confirmed", contract_id, after)
 
     def issue_prepayment(self, contract_id: str) -> list[str]:
         """A retainer's prepayment document, dated on the signing day (once)."""
         result = self.billing.sign(contract_id)
         signed_on = result.state.signed[contract_id]
         return self._issued(result, signed_on)
+
+    def record_activation(self, contract_id: str) -> None:
+        """Every system holds the contract: note when, for the activation time KPI."""
+        self.billing.mark_activated(contract_id)
 
     def issue(self, through: date, contract: str | None = None) -> list[str]:
         """Run the billing engine; record what blocks a document as an exception."""
@@ -149,6 +216,14 @@ class ContractToCash:
         for problem in result.exceptions:
             self.exceptions.open(problem, {"through": through.isoformat()})
         self._close_resolved_blocks(result.exceptions, {d.contract for d in result.documents})
+        for document in result.documents:
+            after = {
+                "contract": document.contract,
+                "kind": str(document.kind),
+                "currency": document.currency,
+                "total": str(document.gross_total),
+            }
+            self._changed(StepOutcome.ok(), "document.issued", document.number, after)
         return [document.number for document in result.documents]
 
     def _close_resolved_blocks(
@@ -176,15 +251,21 @@ class ContractToCash:
     def record_in_billing(self, number: str) -> StepOutcome:
         invoice = to_invoice(self._document(number))
         key = idempotency_key("billing", "record", number)
-        return _attempt("billing", lambda: self.gateways.billing.record_invoice(invoice, key))
+        outcome = _attempt("billing", lambda: self.gateways.billing.record_invoice(invoice, key))
+        after = {"idempotency_key": key}
+        return self._changed(outcome, "document.recorded_in_billing", number, after)
 
     def post_to_erp(self, number: str) -> StepOutcome:
         invoice = to_invoice(self._document(number))
         key = idempotency_key("erp", "post", number)
-        return _attempt("erp", lambda: self.gateways.erp.post_invoice(invoice, key))
+        outcome = _attempt("erp", lambda: self.gateways.erp.post_invoice(invoice, key))
+        return self._changed(outcome, "document.posted_to_erp", number, {"idempotency_key": key})
 
     def mark_posted(self, number: str) -> None:
+        before = {"status": str(self._document(number).status)}
         self.billing.mark_posted(number)
+        after = {"status": str(self._document(number).status)}
+        self._changed(StepOutcome.ok(), "document.posted", number, after, before)
 
     def write_back(self, number: str) -> StepOutcome:
         """Tell the PSA which entries the document billed and the CRM its status."""
@@ -195,7 +276,9 @@ class ContractToCash:
             if not outcome.done:
                 return outcome
         status = v1.InvoiceStatus(document.status.value)
-        return _attempt("crm", lambda: self.gateways.crm.record_invoice_status(number, status))
+        outcome = _attempt("crm", lambda: self.gateways.crm.record_invoice_status(number, status))
+        after = {"time_entries": len(entries), "status": str(status)}
+        return self._changed(outcome, "document.written_back", number, after)
 
     def mirror_payment(self, payment: v1.Payment) -> StepOutcome:
         """Billing and the CRM record a payment the ERP reported, and the invoice's new
@@ -209,14 +292,29 @@ class ContractToCash:
                 status = v1.InvoiceStatus(document.status.value)
                 self.gateways.crm.record_invoice_status(document.number, status)
 
-        return _attempt("billing", write)
+        applied_to = self.billing.document(payment.invoice) if payment.invoice else None
+        after = {
+            "invoice": payment.invoice or "",
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "invoice_status": str(applied_to.status) if applied_to else "unknown",
+        }
+        return self._changed(_attempt("billing", write), "payment.fed_back", payment.id, after)
 
-    def open_failure(self, subject: str, outcome: StepOutcome, workflow_id: str) -> None:
-        """Record a failed step; the flow waiting on it is named so an action resumes it."""
+    def open_failure(
+        self, subject: str, outcome: StepOutcome, workflow_id: str, compensable: bool = False
+    ) -> None:
+        """Record a failed step; the flow waiting on it is named so an action resumes it.
+        `compensable`: the flow can undo what it did, so a person may reject it."""
         kind = ExceptionKind(outcome.kind or ExceptionKind.SYSTEM_UNAVAILABLE.value)
         problem = BusinessException(kind, subject, outcome.reason or "step failed")
-        self.exceptions.open(problem, {"workflow_id": workflow_id, "system": outcome.system})
+        details: dict[str, object] = {"workflow_id": workflow_id, "system": outcome.system}
+        if compensable:
+            details["compensable"] = True
+        self.exceptions.open(problem, details)
 
-    def close_failure(self, subject: str) -> None:
+    def close_failure(self, subject: str, note: str = "step succeeded") -> None:
+        """Close the failures about `subject`; `note` says how it ended (a step that
+        succeeded, or a rejection and what it set back)."""
         for kind in (ExceptionKind.SYSTEM_UNAVAILABLE, ExceptionKind.POSTING_REJECTED):
-            self.exceptions.close(kind, subject, "step succeeded")
+            self.exceptions.close(kind, subject, note)

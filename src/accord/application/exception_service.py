@@ -7,9 +7,11 @@ record stays the one people work. A cause that disappears closes its record on i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from accord.application.clock import Clock
+from accord.application.flow_events import FlowChanges
 from accord.application.ports import ExceptionQueue, ExceptionRecord
 from accord.application.unit_of_work import UnitOfWorkFactory
 from accord.domain.exceptions import (
@@ -21,9 +23,34 @@ from accord.domain.exceptions import (
 
 
 class ExceptionService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+    """With `changes`, every exception opened or closed is also audited and announced
+    (`accord.exception.opened.v1` / `closed.v1`) in the same transaction."""
+
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, clock: Clock, changes: FlowChanges | None = None
+    ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self._changes = changes
+
+    def _announcing(self) -> AbstractContextManager[None]:
+        return self._changes.transaction() if self._changes is not None else nullcontext()
+
+    def _opened(self, record: ExceptionRecord | None) -> None:
+        if self._changes is not None and record is not None:
+            after = {
+                "id": record.id,
+                "kind": str(record.kind),
+                "owner": str(record.owner),
+                "severity": str(record.severity),
+            }
+            self._changes.record("exception.opened", record.subject, after, None, str(record.id))
+
+    def _closed(self, record: ExceptionRecord, status: ExceptionStatus, note: str) -> None:
+        if self._changes is not None:
+            after = {"id": record.id, "kind": str(record.kind), "status": str(status), "note": note}
+            before = {"status": str(record.status)}
+            self._changes.record("exception.closed", record.subject, after, before, str(record.id))
 
     @staticmethod
     def _open_in(
@@ -48,27 +75,32 @@ class ExceptionService:
 
     def open(self, exception: BusinessException, details: Mapping[str, Any] | None = None) -> int:
         """Record the problem unless the same (kind, subject) is already open."""
-        with self._unit_of_work() as uow:
+        with self._announcing(), self._unit_of_work() as uow:
             existing = self._open_in(uow.exceptions, exception.kind, exception.subject)
             if existing is not None:
                 return existing.id
             new_id = uow.exceptions.raise_(exception, dict(details or {}), self._clock())
+            self._opened(self._open_in(uow.exceptions, exception.kind, exception.subject))
             uow.commit()
             return new_id
 
     def close(self, kind: ExceptionKind, subject: str, note: str) -> bool:
         """Close the open record of (kind, subject), if any: its cause is gone."""
-        with self._unit_of_work() as uow:
+        with self._announcing(), self._unit_of_work() as uow:
             existing = self._open_in(uow.exceptions, kind, subject)
             if existing is None:
                 return False
             uow.exceptions.resolve(existing.id, note, self._clock())
+            self._closed(existing, ExceptionStatus.RESOLVED, note)
             uow.commit()
             return True
 
     def skip(self, exception_id: int, reason: str) -> None:
-        with self._unit_of_work() as uow:
+        with self._announcing(), self._unit_of_work() as uow:
+            record = next((r for r in uow.exceptions.list() if r.id == exception_id), None)
             uow.exceptions.skip(exception_id, reason, self._clock())
+            if record is not None:
+                self._closed(record, ExceptionStatus.SKIPPED, reason)
             uow.commit()
 
     def open_records(

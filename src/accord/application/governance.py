@@ -13,6 +13,7 @@ from accord.application.idempotency import IdempotencyStore
 from accord.application.operations import RecordQueries
 from accord.application.retention import RetentionPolicy, RetentionService
 from accord.application.security import ApiKeys
+from accord.application.sessions import DashboardSessions
 from accord.application.webhooks import ReplayGuard, StaticWebhookSecrets
 
 DEFAULT_WEBHOOK_MAX_BYTES = 256 * 1024
@@ -35,12 +36,14 @@ class GovernanceSettings:
     webhook_tolerance: timedelta = timedelta(minutes=5)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    idempotency_ttl: timedelta = timedelta(hours=24)
+    """How long a POST's `Idempotency-Key` keeps its response; the purge drops it after."""
 
     @classmethod
     def from_env(cls) -> GovernanceSettings:
         """ACCORD_OIDC_{ISSUER,AUDIENCE,JWKS,ROLES_CLAIM}, ACCORD_WEBHOOK_SECRETS (a JSON
         file mapping source to secret), ACCORD_WEBHOOK_{TOLERANCE_SECONDS,MAX_BYTES},
-        ACCORD_RETENTION_{RAW_PAYLOAD,PERSONAL_DATA}_DAYS."""
+        ACCORD_RETENTION_{RAW_PAYLOAD,PERSONAL_DATA}_DAYS, ACCORD_IDEMPOTENCY_TTL_HOURS."""
         env = os.environ
         oidc = None
         if env.get("ACCORD_OIDC_ISSUER"):
@@ -63,6 +66,7 @@ class GovernanceSettings:
                 raw_payload_days=int(env.get("ACCORD_RETENTION_RAW_PAYLOAD_DAYS", "90")),
                 personal_data_days=int(env.get("ACCORD_RETENTION_PERSONAL_DATA_DAYS", "365")),
             ),
+            idempotency_ttl=timedelta(hours=int(env.get("ACCORD_IDEMPOTENCY_TTL_HOURS", "24"))),
         )
 
 
@@ -79,10 +83,12 @@ def _secrets(path: str | None) -> dict[str, str]:
 
 @dataclass
 class Governance:
-    """Keys, audit trail, idempotency, webhook guards, retention and record queries."""
+    """Keys, dashboard sessions, audit trail, idempotency, webhook guards, retention and
+    record queries."""
 
     settings: GovernanceSettings
     keys: ApiKeys
+    sessions: DashboardSessions
     audit: AuditTrail
     idempotency: IdempotencyStore
     replay_guard: ReplayGuard

@@ -76,52 +76,57 @@ class RetentionService:
     def place_hold(self, scope: str, reason: str, actor: str, correlation_id: str) -> LegalHold:
         if not scope.strip():
             raise ValueError("a legal hold needs a scope (a source, subject or key prefix)")
-        hold = self._store.place_hold(scope, reason, actor, self._clock())
-        self._audit.record(
-            actor,
-            "legal_hold.placed",
-            f"legal_hold:{hold.id}",
-            after={"scope": scope, "reason": reason},
-            correlation_id=correlation_id,
-        )
+        with self._audit.transaction():
+            hold = self._store.place_hold(scope, reason, actor, self._clock())
+            self._audit.record(
+                actor,
+                "legal_hold.placed",
+                f"legal_hold:{hold.id}",
+                after={"scope": scope, "reason": reason},
+                correlation_id=correlation_id,
+            )
         return hold
 
     def release_hold(self, hold_id: int, actor: str, correlation_id: str) -> LegalHold | None:
-        hold = self._store.release_hold(hold_id, actor, self._clock())
-        if hold is not None:
-            self._audit.record(
-                actor,
-                "legal_hold.released",
-                f"legal_hold:{hold_id}",
-                before={"scope": hold.scope, "reason": hold.reason},
-                correlation_id=correlation_id,
-            )
+        with self._audit.transaction():
+            hold = self._store.release_hold(hold_id, actor, self._clock())
+            if hold is not None:
+                self._audit.record(
+                    actor,
+                    "legal_hold.released",
+                    f"legal_hold:{hold_id}",
+                    before={"scope": hold.scope, "reason": hold.reason},
+                    correlation_id=correlation_id,
+                )
         return hold
 
     def holds(self, active_only: bool = True) -> list[LegalHold]:
         return self._store.holds(active_only)
 
     def purge(self, actor: str, correlation_id: str) -> PurgeReport:
+        """Purge what is past its period, in one transaction with the audit row saying
+        so; the holds read inside it are the ones the purge honours."""
         now = self._clock()
-        held = tuple(hold.scope for hold in self._store.holds(active_only=True))
         payload_cutoff = now - timedelta(days=self.policy.raw_payload_days)
         personal_cutoff = now - timedelta(days=self.policy.personal_data_days)
-        report = PurgeReport(
-            payloads_purged=self._store.purge_payloads(payload_cutoff, held, now),
-            audit_rows_purged=self._store.purge_audit_documents(personal_cutoff, held, now),
-            held_scopes=held,
-            raw_payload_cutoff=payload_cutoff,
-            personal_data_cutoff=personal_cutoff,
-        )
-        self._audit.record(
-            actor,
-            "retention.purged",
-            "retention",
-            after={
-                "payloads_purged": report.payloads_purged,
-                "audit_rows_purged": report.audit_rows_purged,
-                "held_scopes": list(held),
-            },
-            correlation_id=correlation_id,
-        )
+        with self._audit.transaction():
+            held = tuple(hold.scope for hold in self._store.holds(active_only=True))
+            report = PurgeReport(
+                payloads_purged=self._store.purge_payloads(payload_cutoff, held, now),
+                audit_rows_purged=self._store.purge_audit_documents(personal_cutoff, held, now),
+                held_scopes=held,
+                raw_payload_cutoff=payload_cutoff,
+                personal_data_cutoff=personal_cutoff,
+            )
+            self._audit.record(
+                actor,
+                "retention.purged",
+                "retention",
+                after={
+                    "payloads_purged": report.payloads_purged,
+                    "audit_rows_purged": report.audit_rows_purged,
+                    "held_scopes": list(held),
+                },
+                correlation_id=correlation_id,
+            )
         return report

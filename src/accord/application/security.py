@@ -80,6 +80,14 @@ class Principal:
     subject: str
     roles: frozenset[Role]
     method: str
+    expires_at: datetime | None = None
+    """When the credential stops being valid (a key's expiry, a token's `exp`)."""
+
+    @property
+    def key_id(self) -> str | None:
+        """The API key this principal signed in with, if it did."""
+        kind, _, key_id = self.method.partition(":")
+        return key_id if kind == "key" and key_id else None
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -182,7 +190,17 @@ class ApiKeys:
         state = record.state(self._clock())
         if state != "active":
             raise AuthenticationFailed(f"the API key {key_id} is {state}; ask an admin for one")
-        return Principal(subject=record.name, roles=record.roles, method=f"key:{key_id}")
+        return Principal(
+            subject=record.name,
+            roles=record.roles,
+            method=f"key:{key_id}",
+            expires_at=record.expires_at,
+        )
+
+    def is_active(self, key_id: str) -> bool:
+        """Whether the key exists and is neither revoked nor expired."""
+        record = self._store.get(key_id)
+        return record is not None and record.state(self._clock()) == "active"
 
     def list(self) -> list[ApiKeyRecord]:
         return self._store.all()

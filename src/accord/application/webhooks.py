@@ -24,6 +24,7 @@ class Rejection(StrEnum):
     BAD_SIGNATURE = "bad-signature"
     STALE_TIMESTAMP = "stale-timestamp"
     REPLAYED = "replayed"
+    SOURCE_MISMATCH = "source-mismatch"
 
 
 class WebhookRejected(Exception):
@@ -81,6 +82,16 @@ def verify_signature(
         "the signature does not match the body; sign the exact bytes sent with this "
         "source's secret",
     )
+
+
+def source_belongs_to(event_source: str, webhook_source: str) -> bool:
+    """Whether a CloudEvent's `source` belongs to the webhook source it was posted to:
+    `psa`, `/psa` and `/psa/<anything>` belong to `psa`; `crm`, `/psa-eu` do not.
+
+    The signature proves which secret signed the body, not which system the event claims
+    to come from; this check stops one system's secret vouching for another's events."""
+    name = event_source.removeprefix("/")
+    return name == webhook_source or name.startswith(f"{webhook_source}/")
 
 
 class WebhookSecrets(Protocol):

@@ -37,50 +37,73 @@ def openapi_document() -> str:
         engine.dispose()
 
 
+def _message(event_type: str, title: str, summary: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": event_type,
+        "title": title,
+        "summary": summary,
+        "contentType": "application/cloudevents+json",
+        "headers": {
+            "type": "object",
+            "properties": {"Nats-Msg-Id": {"type": "string", "description": "event id"}},
+        },
+        "payload": {
+            "type": "object",
+            "required": ["specversion", "id", "source", "type", "data"],
+            "properties": {
+                "specversion": {"const": "1.0"},
+                "id": {"type": "string"},
+                "source": {"type": "string"},
+                "type": {"const": event_type},
+                "subject": {"type": "string"},
+                "time": {"type": "string", "format": "date-time"},
+                "dataschema": {"type": "string"},
+                "datacontenttype": {"const": "application/json"},
+                "data": data,
+            },
+        },
+    }
+
+
+def _events() -> list[tuple[str, str, dict[str, Any]]]:
+    """(channel name, event type, message) of every event the hub publishes."""
+    from accord.application.flow_events import FLOW_EVENTS, event_data_schema
+    from accord.canonical.registry import ALL_MODELS
+
+    events = []
+    for model in ALL_MODELS:
+        name, version = model.SCHEMA_NAME, model.SCHEMA_VERSION
+        event_type = f"accord.{name}.applied.v{version}"
+        title = f"{name.replace('_', ' ')} applied"
+        summary = f"A {name.replace('_', ' ')} record became the hub's current state."
+        data = {"$ref": f"../schemas/{name}/v{version}.json"}
+        events.append((f"{name}_applied", event_type, _message(event_type, title, summary, data)))
+    for event in FLOW_EVENTS:
+        channel = event.name.replace(".", "_")
+        title = event.name.replace(".", " ").replace("_", " ")
+        message = _message(event.type, title, event.summary, event_data_schema(event))
+        events.append((channel, event.type, message))
+    return events
+
+
 def asyncapi_document() -> str:
     """AsyncAPI 3.0 for the events the hub publishes: one channel per canonical kind's
-    `accord.<kind>.applied.v1` subject, each a CloudEvent whose data is that kind's schema."""
+    `accord.<kind>.applied.v1` subject, each a CloudEvent whose data is that kind's schema,
+    and one per change the flows make (`accord.flow_events.FLOW_EVENTS`)."""
     import yaml
-
-    from accord.canonical.registry import ALL_MODELS
 
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for model in ALL_MODELS:
-        name, version = model.SCHEMA_NAME, model.SCHEMA_VERSION
-        event_type = f"accord.{name}.applied.v{version}"
-        messages[f"{name}_applied"] = {
-            "name": event_type,
-            "title": f"{name.replace('_', ' ')} applied",
-            "summary": f"A {name.replace('_', ' ')} record became the hub's current state.",
-            "contentType": "application/cloudevents+json",
-            "headers": {
-                "type": "object",
-                "properties": {"Nats-Msg-Id": {"type": "string", "description": "event id"}},
-            },
-            "payload": {
-                "type": "object",
-                "required": ["specversion", "id", "source", "type", "data"],
-                "properties": {
-                    "specversion": {"const": "1.0"},
-                    "id": {"type": "string"},
-                    "source": {"type": "string"},
-                    "type": {"const": event_type},
-                    "subject": {"type": "string"},
-                    "time": {"type": "string", "format": "date-time"},
-                    "dataschema": {"type": "string"},
-                    "data": {"$ref": f"../schemas/{name}/v{version}.json"},
-                },
-            },
-        }
-        channels[f"{name}_applied"] = {
+    for name, event_type, message in _events():
+        messages[name] = message
+        channels[name] = {
             "address": event_type,
-            "messages": {f"{name}_applied": {"$ref": f"#/components/messages/{name}_applied"}},
+            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
         }
-        operations[f"publish_{name}_applied"] = {
+        operations[f"publish_{name}"] = {
             "action": "send",
-            "channel": {"$ref": f"#/channels/{name}_applied"},
+            "channel": {"$ref": f"#/channels/{name}"},
         }
     document = {
         "asyncapi": "3.0.0",
@@ -89,7 +112,10 @@ def asyncapi_document() -> str:
             "version": "1.0.0",
             "description": "Canonical CloudEvents the hub publishes through its outbox: "
             "in-process subscribers, or NATS JetStream (one stream per domain, "
-            "`Nats-Msg-Id` = CloudEvent id for broker-side deduplication).",
+            "`Nats-Msg-Id` = CloudEvent id for broker-side deduplication). "
+            "`accord.<kind>.applied.v1` announces a record the event log applied; the "
+            "flows announce each change they make in another system, and the exception "
+            "queue each exception opened or closed.",
         },
         "servers": {"nats": {"host": "127.0.0.1:4222", "protocol": "nats"}},
         "channels": channels,

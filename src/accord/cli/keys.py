@@ -44,7 +44,7 @@ def create(
     days: int = typer.Option(90, help="days until the key expires; 0 for never"),
 ) -> None:
     """Create a key and print its token once; only its SHA-256 is stored."""
-    with open_governance() as governance:
+    with open_governance() as governance, governance.audit.transaction():
         issued = governance.keys.create(name, role, timedelta(days=days) if days else None)
         governance.audit.record(
             CLI_ACTOR,
@@ -79,17 +79,21 @@ def list_keys() -> None:
 
 @keys.command("revoke")
 def revoke(key_id: str = typer.Argument(..., help="the key id `accord keys list` shows")) -> None:
-    """Revoke a key at once; requests with it are refused from now on."""
+    """Revoke a key at once; requests and dashboard sessions with it are refused from now
+    on."""
     with open_governance() as governance:
-        if not governance.keys.revoke(key_id):
+        with governance.audit.transaction():
+            revoked = governance.keys.revoke(key_id)
+            if revoked:
+                governance.audit.record(
+                    CLI_ACTOR,
+                    "api_key.revoked",
+                    f"api_key:{key_id}",
+                    before={"state": "active"},
+                    after={"state": "revoked"},
+                    correlation_id=f"cli:{key_id}",
+                )
+        if not revoked:
             console.print(f"[red]error:[/] no active key {key_id}; see `accord keys list`.")
             raise typer.Exit(code=1)
-        governance.audit.record(
-            CLI_ACTOR,
-            "api_key.revoked",
-            f"api_key:{key_id}",
-            before={"state": "active"},
-            after={"state": "revoked"},
-            correlation_id=f"cli:{key_id}",
-        )
     console.print(f"revoked {key_id}")

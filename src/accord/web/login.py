@@ -1,7 +1,10 @@
 """Dashboard sign-in with the API's identities: an API key or an OIDC access token.
 
-The credential is checked exactly as the API checks it, then kept in an HttpOnly,
-SameSite=Strict cookie; the API accepts that cookie for reads only.
+The credential is checked exactly as the API checks it and then forgotten: the browser
+gets a server-side session instead, a random opaque id in an HttpOnly, SameSite=Strict
+cookie (Secure over https). The store keeps only the id's SHA-256 and its expiry;
+signing out revokes it, and so does revoking the API key it was opened with. The API
+accepts the session for reads only. Opening and closing sessions is audited.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api.security.auth import SESSION_COOKIE, authenticate_token
+from accord.api.correlation import correlation_of
+from accord.api.security.auth import SESSION_COOKIE, authenticate_token, governance_of
+from accord.application.governance import Governance
 from accord.application.security import AuthenticationFailed, Principal
+from accord.application.sessions import OpenedSession
 from accord.web.pages import templates
 
 router = APIRouter(include_in_schema=False)
-SESSION_SECONDS = 8 * 3600
 
 
 class LoginRequired(Exception):
@@ -26,11 +31,11 @@ class LoginRequired(Exception):
 
 async def dashboard_principal(request: Request) -> Principal:
     """A dependency for dashboard pages: the signed-in principal, or a redirect to /login."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         raise LoginRequired
     try:
-        principal = await run_in_threadpool(authenticate_token, request, token)
+        principal = await run_in_threadpool(governance_of(request).sessions.principal, session_id)
     except AuthenticationFailed:
         raise LoginRequired from None
     request.state.principal = principal
@@ -48,21 +53,37 @@ def login_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "login.html", {"error": None})
 
 
+def _open_session(governance: Governance, principal: Principal, correlation: str) -> OpenedSession:
+    with governance.audit.transaction():
+        opened = governance.sessions.open(principal)
+        governance.audit.record(
+            principal.actor,
+            "session.opened",
+            f"session:{opened.record.id_sha256[:16]}",
+            after={"expires_at": opened.record.expires_at.isoformat()},
+            correlation_id=correlation,
+        )
+    return opened
+
+
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
     token = (form.get("token") or [""])[0].strip()
     try:
-        await run_in_threadpool(authenticate_token, request, token)
+        principal = await run_in_threadpool(authenticate_token, request, token)
     except AuthenticationFailed as error:
         return templates.TemplateResponse(
             request, "login.html", {"error": str(error)}, status_code=401
         )
+    governance = governance_of(request)
+    opened = await run_in_threadpool(_open_session, governance, principal, correlation_of(request))
+    lifetime = opened.record.expires_at - opened.record.created_at
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
-        max_age=SESSION_SECONDS,
+        opened.session_id,
+        max_age=max(0, int(lifetime.total_seconds())),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -70,8 +91,27 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _close_session(governance: Governance, session_id: str, correlation: str) -> None:
+    with governance.audit.transaction():
+        closed = governance.sessions.close(session_id)
+        if closed is not None:
+            governance.audit.record(
+                closed.principal.actor,
+                "session.closed",
+                f"session:{closed.id_sha256[:16]}",
+                before={"expires_at": closed.expires_at.isoformat()},
+                correlation_id=correlation,
+            )
+
+
 @router.post("/logout")
-def logout() -> Response:
+async def logout(request: Request) -> Response:
+    """Revoke the session on the server, then drop the cookie."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        await run_in_threadpool(
+            _close_session, governance_of(request), session_id, correlation_of(request)
+        )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -1,5 +1,6 @@
 """The audit log on SQLite and PostgreSQL: the database refuses edits of chained columns,
-retention may erase documents, and the chain still verifies."""
+retention may erase documents, and the chain still verifies; a change and its audit row
+are written in one transaction, so a failure after either leaves neither."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from accord.adapters.audit_log import SqlAlchemyAuditLog
 from accord.adapters.governance import build_sql_governance
 from accord.adapters.store import create_store_engine, migrate
+from accord.application.audit import AuditEntry, AuditRecord
 from accord.application.governance import GovernanceSettings
 from accord.application.retention import RetentionPolicy
+from accord.application.security import Role
+from accord.domain.exceptions import BusinessException, ExceptionKind, ExceptionStatus
+from tests.integration.api.conftest import ApiWorld
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -55,3 +61,65 @@ def test_the_store_refuses_edits_and_purges_keep_the_chain_whole(engine: sa.Engi
     rows = {row.subject: row for row in governance.audit.records()}
     assert rows["resource:R0"].after is None and rows["resource:R1"].after is not None
     assert governance.audit.verify().ok
+
+
+class AuditFailure(Exception):
+    """Stands for anything going wrong after a change was made (a crash, a full disk)."""
+
+
+def test_a_change_and_its_audit_row_commit_together_or_not_at_all(engine: sa.Engine) -> None:
+    governance = build_sql_governance(engine, GovernanceSettings())
+    issued = governance.keys.create("psa-connector", [Role.INTEGRATION], None)
+    rows_before = len(governance.audit.records())
+
+    with pytest.raises(AuditFailure), governance.audit.transaction():
+        governance.keys.revoke(issued.record.key_id)
+        hold = governance.retention.place_hold("crm", "tribunal", "oidc:legal", "c-1")
+        governance.audit.record("oidc:admin", "api_key.revoked", "api_key:x", correlation_id="c-2")
+        raise AuditFailure
+
+    assert governance.keys.is_active(issued.record.key_id)
+    assert governance.retention.holds() == [] and hold.id >= 1
+    assert len(governance.audit.records()) == rows_before
+    assert governance.audit.verify().ok
+
+    with governance.audit.transaction():
+        governance.keys.revoke(issued.record.key_id)
+        governance.audit.record("oidc:admin", "api_key.revoked", "api_key:x", correlation_id="c")
+    assert not governance.keys.is_active(issued.record.key_id)
+    assert [row.action for row in governance.audit.records()][-1] == "api_key.revoked"
+    assert governance.audit.verify().ok
+
+
+def _failing_append(self: SqlAlchemyAuditLog, entry: AuditEntry, at: datetime) -> AuditRecord:
+    raise AuditFailure("the audit log is unavailable")
+
+
+def test_when_the_audit_row_cannot_be_written_the_change_is_rolled_back(
+    world: ApiWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = world.as_role(Role.ADMIN)
+    with world.hub.unit_of_work() as uow:
+        problem = BusinessException(ExceptionKind.UNKNOWN_REFERENCE, "TE-9", "no such project")
+        exception_id = uow.exceptions.raise_(problem, {}, datetime.now(UTC))
+        uow.commit()
+    key_id = world.governance.keys.list()[0].key_id
+    rows_before = len(world.governance.audit.records())
+    monkeypatch.setattr(SqlAlchemyAuditLog, "append", _failing_append)
+
+    action = world.client.post(
+        f"/api/v1/exceptions/{exception_id}/actions",
+        json={"action": "skip", "note": "test data"},
+        headers=admin,
+    )
+    revoke = world.client.post(f"/api/v1/keys/{key_id}/revocation", headers=admin)
+    hold = world.client.post(
+        "/api/v1/legal-holds", json={"scope": "crm", "reason": "r"}, headers=admin
+    )
+
+    assert (action.status_code, revoke.status_code, hold.status_code) == (500, 500, 500)
+    monkeypatch.undo()
+    assert world.hub.exceptions()[0].status is ExceptionStatus.OPEN
+    assert world.governance.keys.is_active(key_id)
+    assert world.governance.retention.holds() == []
+    assert len(world.governance.audit.records()) == rows_before

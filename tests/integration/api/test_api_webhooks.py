@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from accord.adapters.tables import inbound_events
 from accord.application.webhooks import sign
-from tests.integration.api.conftest import WEBHOOK_SECRET, ApiWorld, customer_event
+from tests.integration.api.conftest import WEBHOOK_SECRET, ApiWorld, customer_event, make_world
 
 URL = "/api/v1/webhooks/psa"
 CE_JSON = "application/cloudevents+json"
@@ -37,7 +38,7 @@ def _problem(response, status: int, slug: str) -> None:  # type: ignore[no-untyp
     assert response.json()["detail"]
 
 
-BODY = json.dumps(customer_event("wh-1")).encode()
+BODY = json.dumps({**customer_event("wh-1"), "source": "/psa/customers"}).encode()
 
 
 def test_a_valid_event_is_logged_once_even_when_delivered_twice(world: ApiWorld) -> None:
@@ -107,3 +108,36 @@ def test_an_invalid_event_is_quarantined_and_reported(world: ApiWorld) -> None:
     _problem(response, 422, "invalid-event")
     assert "quarantined" in response.json()["detail"]
     assert _logged(world) == 1
+
+
+def test_an_event_from_another_system_is_rejected_even_when_signed(world: ApiWorld) -> None:
+    """A body whose CloudEvent source is the CRM, signed with the PSA's secret and posted
+    to the PSA's webhook (a leaked or shared secret), is refused and not logged."""
+    for claimed in ("crm", "/crm/customers", "/psa-eu/customers", "https://psa.example/x"):
+        body = json.dumps({**customer_event(f"wh-{claimed}"), "source": claimed}).encode()
+        response = _post(world, body, sign(WEBHOOK_SECRET, body, int(time.time())))
+        _problem(response, 403, "source-mismatch")
+        assert f"'{claimed}'" in response.json()["detail"] and "'psa'" in response.json()["detail"]
+    assert _logged(world) == 0
+
+
+def test_a_body_signed_for_one_source_is_refused_at_another(tmp_path: Path) -> None:
+    """Two sources sharing a secret (a misconfiguration): a PSA event posted to the CRM's
+    webhook verifies, but its CloudEvent source gives it away."""
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'accord.sqlite'}")
+    world.governance.settings.webhook_secrets["crm"] = WEBHOOK_SECRET
+    try:
+        response = world.client.post(
+            "/api/v1/webhooks/crm",
+            content=BODY,
+            headers={
+                "Content-Type": CE_JSON,
+                "Accord-Signature": sign(WEBHOOK_SECRET, BODY, int(time.time())),
+            },
+        )
+        _problem(response, 403, "source-mismatch")
+        assert _logged(world) == 0
+        assert _post(world, BODY, sign(WEBHOOK_SECRET, BODY, int(time.time()))).status_code == 202
+    finally:
+        world.client.close()
+        world.hub.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from accord.cli.api import asyncapi_document, openapi_document
@@ -47,3 +48,18 @@ def test_security_doc_prints_the_permission_matrix_the_code_enforces() -> None:
         documented = {role for role, cell in zip(roles, cells, strict=True) if cell == "yes"}
         actual = {role for role in Role if permission in ROLE_PERMISSIONS[role]}
         assert documented == actual, permission
+
+
+def test_every_event_the_flows_publish_is_described_and_no_other_can_be_published() -> None:
+    import pytest
+    import yaml
+
+    from accord.application.flow_events import FLOW_EVENTS, change_message
+
+    document = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
+    messages = {m["name"]: m for m in document["components"]["messages"].values()}
+    for event in FLOW_EVENTS:
+        data = messages[event.type]["payload"]["properties"]["data"]
+        assert set(data["properties"]["after"]["required"]) == set(event.after), event.name
+    with pytest.raises(KeyError):
+        change_message("document.vanished", "INV-1", "flow:x", None, {}, datetime.now(UTC))

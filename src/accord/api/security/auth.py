@@ -1,9 +1,11 @@
 """The request's principal: an API key or an OIDC token in `Authorization: Bearer ...`,
-or the dashboard's session cookie; and the permission check routes depend on."""
+or the dashboard's session (an opaque id in a cookie, for reads only); and the
+permission check routes depend on."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -61,17 +63,20 @@ async def current_principal(
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    token = credentials.credentials if credentials else None
-    if token is None and request.method in ("GET", "HEAD"):
-        # The dashboard's cookie reads only: a forged cross-site POST gets no credentials.
-        token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    session = request.cookies.get(SESSION_COOKIE)
+    check: Callable[[], Principal]
+    if credentials is not None and credentials.credentials:
+        check = partial(authenticate_token, request, credentials.credentials)
+    elif session and request.method in ("GET", "HEAD"):
+        # The dashboard's session reads only: a forged cross-site POST gets no credentials.
+        check = partial(governance_of(request).sessions.principal, session)
+    else:
         raise _unauthenticated(
             "send `Authorization: Bearer <API key or OIDC token>`; create a key with "
             "`accord keys create`"
         )
     try:
-        principal = await run_in_threadpool(authenticate_token, request, token)
+        principal = await run_in_threadpool(check)
     except AuthenticationFailed as error:
         raise _unauthenticated(str(error)) from None
     request.state.principal = principal

@@ -8,6 +8,7 @@ roles come from a configurable claim and unknown role names are ignored.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,4 +61,5 @@ class OidcVerifier:
             subject=str(claims["sub"]),
             roles=parse_roles(role for role in roles if isinstance(role, str)),
             method="oidc",
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
         )
