@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 ACCORD = [str(Path(sys.executable).with_name("accord"))]
@@ -130,6 +132,36 @@ def _wait_for(check: object, seconds: float = 30) -> None:
         time.sleep(1)
 
 
+DURATION = re.compile(r"^\d+\.\d (h|d)$")
+PERCENT = re.compile(r"^\d+\.\d%$")
+
+
+def _check_business_kpis(driver: object, base: str) -> None:
+    """Activation time, invoice cycle time, first-time posting and billed vs approved
+    are measured from what the sandbox did, and each has its chart."""
+    from selenium.webdriver.common.by import By
+
+    def measured() -> bool:
+        _open(driver, f"{base}/kpis", "05-kpis")
+        return all(int(_metric(driver, f"{kpi}-measured")) > 0 for kpi in ("activation", "cycle"))
+
+    _wait_for(measured, 90)
+    assert DURATION.match(_metric(driver, "activation-median"))
+    assert DURATION.match(_metric(driver, "cycle-median"))
+    assert PERCENT.match(_metric(driver, "first-time-posting"))
+    billed = driver.find_elements(By.CSS_SELECTOR, '[data-metric^="billed-percent-"]')  # type: ignore[attr-defined]
+    assert billed and all(PERCENT.match(element.text) for element in billed)
+    currency = billed[0].get_attribute("data-metric").rsplit("-", 1)[1]
+    assert Decimal(_metric(driver, f"approved-{currency}")) > 0
+    assert Decimal(_metric(driver, f"billed-{currency}")) > 0
+    charts = {
+        svg.get_attribute("aria-label")
+        for svg in driver.find_elements(By.CSS_SELECTOR, "svg.chart")  # type: ignore[attr-defined]
+    }
+    assert {"Contract activation time", "Invoice cycle time"} <= charts, charts
+    assert f"Billed vs approved, {currency}" in charts, charts
+
+
 def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
     hub: tuple[str, str, dict[str, str]], browser: object, tmp_path: Path
 ) -> None:
@@ -157,6 +189,7 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
         ),
         45,
     )
+    _check_business_kpis(driver, base)
     invoices = _open(driver, f"{base}/invoices", "06-invoices")
     link = driver.find_element(By.CSS_SELECTOR, "#invoices a")  # type: ignore[attr-defined]
     number = link.text

@@ -16,6 +16,8 @@ from accord.api.pagination import Cursor, Limit, Page, page_of
 from accord.api.ports import hub_service
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
+from accord.application.exception_actions import allowed_actions
+from accord.application.governance import Governance
 from accord.application.masking import masked_for
 from accord.application.operations import (
     ActionNotAvailable,
@@ -25,7 +27,7 @@ from accord.application.operations import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
@@ -49,7 +51,7 @@ def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionVie
         created_at=record.created_at,
         resolved_at=record.resolved_at,
         blocks=list(record.blocks),
-        actions=[action.value for action in ExceptionKind(record.kind).policy.actions],
+        actions=[action.value for action in allowed_actions(record)],
         history=[jsonable_encoder(dict(entry)) for entry in record.history],
     )
 
@@ -136,7 +138,14 @@ async def act_on_exception(
         )
     try:
         after = await run_in_threadpool(
-            _actions(request).act, exception_id, body.action, body.note, principal.actor
+            take_action,
+            governance_of(request),
+            _actions(request),
+            before,
+            body.action,
+            body.note,
+            principal.actor,
+            correlation_of(request),
         )
     except ActionNotAvailable as error:
         raise ProblemError(
@@ -146,16 +155,31 @@ async def act_on_exception(
         raise ProblemError(
             404, "not-found", "Not found", f"no exception with id {exception_id}"
         ) from None
-    await run_in_threadpool(
-        governance_of(request).audit.record,
-        principal.actor,
-        f"exception.{body.action}",
-        f"exception:{exception_id}",
-        before={"status": before.status, "note": None},
-        after={"status": after.status, "note": body.note},
-        correlation_id=correlation_of(request),
-    )
     return _view(principal, after)
+
+
+def take_action(
+    governance: Governance,
+    actions: ExceptionActions,
+    before: ExceptionRecord,
+    action: ExceptionAction,
+    note: str,
+    actor: str,
+    correlation: str,
+) -> ExceptionRecord:
+    """Act on an exception and audit it in one transaction: both are kept, or neither.
+    (A resumed flow is told at once; it only retries its step, which is harmless.)"""
+    with governance.audit.transaction():
+        after = actions.act(before.id, action, note, actor)
+        governance.audit.record(
+            actor,
+            f"exception.{action}",
+            f"exception:{before.id}",
+            before={"status": before.status, "note": None},
+            after={"status": after.status, "note": note},
+            correlation_id=correlation,
+        )
+    return after
 
 
 async def _report(request: Request, principal: Principal, name: str) -> dict[str, Any]:
@@ -206,7 +230,23 @@ async def get_lineage(
 
 @router.get("/kpis", operation_id="get_kpis", summary="Headline indicators")
 async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
-    """Event-log health always; billing KPIs too when the hub provides reports."""
+    """Event-log health always (`event_log`); with the hub's reports, the business KPIs
+    too (`billing`):
+
+    - `contract_activation`: hours from the signing day to the end of the activation
+      flow, and `invoice_cycle`: hours from the end of the billed period to the ERP's
+      posting confirmation (invoices and credit notes); each with `measured`, `waiting`
+      (still under way), `median_hours`, `p90_hours`, `max_hours` and a `distribution`
+      of counts by bucket;
+    - `first_time_posting`: `posted`, `first_time`, `retried` and `percent` of posted
+      documents that never raised a posting exception;
+    - `billed_vs_approved`: per currency, approved billable time and accepted milestones
+      (`approved`) against what invoices and credit notes billed for them (`billed`),
+      `unbilled`, `billed_percent` and `unvalued_entries` (approved hours with no rate);
+    - `documents`, `documents_by_status` and `billed_net_by_currency`.
+
+    Amounts, hours and percentages are decimal strings; null where nothing is measured yet.
+    """
     kpis = {"event_log": await run_in_threadpool(_status, request)}
     reports: Reports | None = getattr(request.app.state.hub, "reports", None)
     if reports is not None:

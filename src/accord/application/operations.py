@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from accord.application.clock import Clock, utc_now
 from accord.application.ports import BusinessObject, ExceptionRecord
 from accord.application.unit_of_work import UnitOfWork
-from accord.domain.exceptions import ExceptionAction, ExceptionKind
+from accord.domain.exceptions import ExceptionAction, ExceptionKind, actions_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,14 @@ class ExceptionActions(Protocol):
 
 
 class Reports(Protocol):
-    """Experience read models (reconciliation, leakage, lineage, KPIs)."""
+    """Experience read models (reconciliation, leakage, invoices, lineage, KPIs), as
+    JSON-ready documents, and the clock their ages are read against."""
+
+    def now(self) -> datetime:
+        """The hub's business clock (simulated under the sandbox)."""
+
+    def invoices(self) -> Sequence[Mapping[str, Any]]:
+        """Every issued document, newest first."""
 
     def reconciliation(self) -> Mapping[str, Any]: ...
 
@@ -117,7 +124,8 @@ def _find(records: Sequence[ExceptionRecord], exception_id: int) -> ExceptionRec
 def _check_allowed(record: ExceptionRecord, action: ExceptionAction) -> None:
     if record.status != "open":
         raise ActionNotAvailable(f"exception {record.id} is {record.status}, not open")
-    allowed = ExceptionKind(record.kind).policy.actions
+    compensable = record.details.get("compensable") is True
+    allowed = actions_for(ExceptionKind(record.kind), compensable=compensable)
     if action not in allowed:
         names = ", ".join(allowed)
         raise ActionNotAvailable(f"a {record.kind} exception allows only: {names}")

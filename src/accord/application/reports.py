@@ -3,17 +3,30 @@ invoice lineage and business KPIs, computed from the hub's own state."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from accord.application.billing import BillingService
 from accord.application.clock import Clock
+from accord.application.ports import ExceptionRecord
 from accord.application.reconciliation import ReconciliationService
-from accord.domain.billing.documents import DocumentKind, DocumentStatus, LineKind
+from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.ledger import BilledEntry
 from accord.domain.billing.report import format_amount, render_document, render_documents
+from accord.domain.exceptions import ExceptionKind
+from accord.domain.kpis import (
+    activation_timings,
+    billed_vs_approved,
+    first_time_posting,
+    invoice_cycle_timings,
+)
+
+ExceptionsOfKind = Callable[[ExceptionKind], Sequence[ExceptionRecord]]
+"""Every exception of a kind, open or resolved (the queue's history)."""
+
+POSTING_TROUBLE = (ExceptionKind.POSTING_REJECTED, ExceptionKind.SYSTEM_UNAVAILABLE)
 
 
 def _entry_lineage(entry: BilledEntry) -> dict[str, str]:
@@ -26,13 +39,42 @@ def _entry_lineage(entry: BilledEntry) -> dict[str, str]:
     }
 
 
+def _posting_troubles(records: Iterable[ExceptionRecord]) -> set[str]:
+    """Every key a posting exception named: its subject and the keys it blocked."""
+    return {key for record in records for key in (record.subject, *record.blocks)}
+
+
+def _billing_totals(documents: Sequence[Document]) -> dict[str, Any]:
+    billed: dict[str, Decimal] = {}
+    for document in documents:
+        if document.kind is not DocumentKind.PREPAYMENT:
+            billed[document.currency] = billed.get(document.currency, Decimal(0)) + (
+                document.net_total
+            )
+    statuses = {status.value: 0 for status in DocumentStatus}
+    for document in documents:
+        statuses[document.status.value] += 1
+    return {
+        "documents": len(documents),
+        "documents_by_status": statuses,
+        "billed_net_by_currency": {c: format_amount(v, c) for c, v in sorted(billed.items())},
+    }
+
+
 class HubReports:
+    """The `Reports` port on the hub's billing book, reconciliation and exception queue."""
+
     def __init__(
-        self, billing: BillingService, reconciliation: ReconciliationService, clock: Clock
+        self,
+        billing: BillingService,
+        reconciliation: ReconciliationService,
+        clock: Clock,
+        exceptions: ExceptionsOfKind,
     ) -> None:
         self._billing = billing
         self._reconciliation = reconciliation
         self._clock = clock
+        self._exceptions = exceptions
 
     def now(self) -> datetime:
         """The hub's clock (simulated under the sandbox), so ages read in business time."""
@@ -71,19 +113,20 @@ class HubReports:
         return rendered
 
     def kpis(self) -> Mapping[str, Any]:
-        """Billed value by currency, documents by status and first-time posting share."""
-        documents = list(self._billing.state().ledger.documents.values())
-        billed: dict[str, Decimal] = {}
-        for document in documents:
-            if document.kind is not DocumentKind.PREPAYMENT:
-                billed[document.currency] = billed.get(document.currency, Decimal(0)) + (
-                    document.net_total
-                )
-        statuses = {status.value: 0 for status in DocumentStatus}
-        for document in documents:
-            statuses[document.status.value] += 1
+        """Documents by status and billed value by currency, and the business KPIs:
+        contract activation time, invoice cycle time (hours), first-time posting accuracy
+        and billed vs approved by currency (see `accord.domain.kpis`)."""
+        book = self._billing.book()
+        documents = list(book.state.ledger.documents.values())
+        troubled = _posting_troubles(
+            record for kind in POSTING_TROUBLE for record in self._exceptions(kind)
+        )
         return {
-            "documents": len(documents),
-            "documents_by_status": statuses,
-            "billed_net_by_currency": {c: format_amount(v, c) for c, v in sorted(billed.items())},
+            **_billing_totals(documents),
+            "contract_activation": activation_timings(
+                book.state.signed, book.activated_at
+            ).to_dict(),
+            "invoice_cycle": invoice_cycle_timings(documents, book.posted_at).to_dict(),
+            "first_time_posting": first_time_posting(documents, troubled).to_dict(),
+            "billed_vs_approved": [row.to_dict() for row in billed_vs_approved(book.state)],
         }

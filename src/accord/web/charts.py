@@ -13,9 +13,30 @@ LABEL_WIDTH = 190
 BAR_WIDTH = 420
 
 
-def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], unit: str = "") -> Markup:
-    """A horizontal bar chart, one labelled bar per row scaled to the largest value."""
+NO_DATA = "no data yet"
+
+
+def no_data(title: str, message: str = NO_DATA) -> Markup:
+    """What a chart shows before there is anything to draw: its title and why it is empty."""
+    return Markup(
+        f'<p class="empty no-data" data-no-data="{escape(title)}">'
+        f"<strong>{escape(title)}</strong>: {escape(message)}.</p>"
+    )
+
+
+def bar_chart(
+    title: str,
+    rows: Sequence[tuple[str, Decimal | int]],
+    unit: str = "",
+    empty: str = NO_DATA,
+) -> Markup:
+    """A horizontal bar chart, one labelled bar per row scaled to the largest value.
+
+    With no rows, or only zeros, there is nothing to compare: the chart says so (`empty`)
+    instead of drawing an empty box."""
     top = max((Decimal(value) for _, value in rows), default=Decimal(0))
+    if top <= 0:
+        return no_data(title, empty)
     height = BAR_HEIGHT * len(rows) + 8
     width = LABEL_WIDTH + BAR_WIDTH + 110
     parts = [
@@ -24,7 +45,7 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], unit: str =
     ]
     for index, (label, value) in enumerate(rows):
         y = index * BAR_HEIGHT + 4
-        length = int(BAR_WIDTH * Decimal(value) / top) if top > 0 else 0
+        length = max(0, int(BAR_WIDTH * Decimal(value) / top))
         shown = f"{value} {unit}".strip()
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'

@@ -17,12 +17,17 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from accord.api.correlation import correlation_of
+from accord.api.experience import take_action
 from accord.api.security.auth import governance_of
+from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
-from accord.application.operations import ActionNotAvailable
+from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.security import Permission, Principal, Role
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, OwnerRole, Severity
+from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
+from accord.web.kpi_view import kpi_context
+from accord.web.paging import paginate
 
 STATIC = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -40,13 +45,13 @@ def _page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLRespon
 
 
 def _now(hub: Any) -> datetime:
-    """The hub's business clock when its reports expose one, else wall-clock time."""
-    clock = getattr(getattr(hub, "reports", None), "now", None)
-    return clock() if callable(clock) else datetime.now(UTC)
+    """The hub's business clock when it runs the reports, else wall-clock time."""
+    reports: Reports | None = getattr(hub, "reports", None)
+    return reports.now() if reports is not None else datetime.now(UTC)
 
 
-def _reports(request: Request) -> Any:
-    reports = getattr(request.app.state.hub, "reports", None)
+def _reports(request: Request) -> Reports:
+    reports: Reports | None = getattr(request.app.state.hub, "reports", None)
     if reports is None:
         raise HTTPException(503, "this hub does not run the billing reports")
     return reports
@@ -71,9 +76,13 @@ async def overview(request: Request) -> HTMLResponse:
             "status": status,
             "counts": counts,
             "lag": lag,
-            "breached": breached,
-            "events_chart": bar_chart("Events by status", list(counts.items())),
-            "owner_chart": bar_chart("Open exceptions by owner", by_owner.most_common()),
+            "breached": paginate(breached, request, "breaches_page"),
+            "events_chart": bar_chart(
+                "Events by status", list(counts.items()), empty="no event has arrived yet"
+            ),
+            "owner_chart": bar_chart(
+                "Open exceptions by owner", by_owner.most_common(), empty="none is open"
+            ),
         },
     )
 
@@ -92,8 +101,10 @@ async def flows(request: Request) -> HTMLResponse:
         "flows.html",
         {
             "names": names,
-            "runs": runs,
-            "chart": bar_chart("Runs by status", by_status.most_common()),
+            "runs": paginate(runs, request),
+            "chart": bar_chart(
+                "Runs by status", by_status.most_common(), empty="no invoice run has started yet"
+            ),
         },
     )
 
@@ -120,18 +131,20 @@ async def exceptions(request: Request) -> HTMLResponse:
         and (chosen["age"] not in AGES or now - r.created_at >= AGES[chosen["age"]])
     ]
     principal = _principal(request)
+    table = paginate(shown, request)
     rows = [
         {
             "record": r,
             "details": masked_for(principal, jsonable_encoder(dict(r.details))),
-            "actions": [a.value for a in ExceptionKind(r.kind).policy.actions],
+            "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
             "breached": r.sla_due is not None and r.sla_due < now,
         }
-        for r in shown
+        for r in table.rows
     ]
     context = {
         "rows": rows,
+        "table": table,
         "chosen": chosen | {"status": wanted_status},
         "owners": [o.value for o in OwnerRole],
         "severities": [s.value for s in Severity],
@@ -140,7 +153,9 @@ async def exceptions(request: Request) -> HTMLResponse:
         "notice": request.query_params.get("notice"),
         "back": urlencode(chosen),
         "chart": bar_chart(
-            "Shown by severity", Counter(str(r.severity) for r in shown).most_common()
+            "Shown by severity",
+            Counter(str(r.severity) for r in shown).most_common(),
+            empty="no exception matches these filters",
         ),
     }
     return _page(request, "exceptions.html", context)
@@ -169,20 +184,18 @@ async def act(request: Request, exception_id: int) -> Response:
         raise HTTPException(403, f"exception {exception_id} belongs to the {record.owner} team")
     try:
         after = await run_in_threadpool(
-            hub.exception_actions.act, exception_id, action, note, principal.actor
+            take_action,
+            governance_of(request),
+            hub.exception_actions,
+            record,
+            action,
+            note,
+            principal.actor,
+            correlation_of(request),
         )
     except ActionNotAvailable as error:
         notice = f"#{exception_id}: {error}"
     else:
-        await run_in_threadpool(
-            governance_of(request).audit.record,
-            principal.actor,
-            f"exception.{action.value}",
-            f"exception:{exception_id}",
-            before={"status": record.status, "note": None},
-            after={"status": after.status, "note": note},
-            correlation_id=f"dashboard:{exception_id}",
-        )
         notice = f"#{exception_id} {action.value}: now {after.status}"
     return RedirectResponse(f"/exceptions?{back}&{urlencode({'notice': notice})}", status_code=303)
 
@@ -211,61 +224,36 @@ async def reconciliation(request: Request) -> HTMLResponse:
         request,
         "reconciliation.html",
         {
-            "discrepancies": discrepancies,
+            "discrepancies": paginate(discrepancies, request, "discrepancies_page"),
             "leakage": leak,
-            "discrepancy_chart": bar_chart("Discrepancies", by_comparison.most_common()),
+            "leakage_items": paginate(leak.get("items", []), request, "leakage_page"),
+            "discrepancy_chart": bar_chart(
+                "Discrepancies", by_comparison.most_common(), empty="the systems agree"
+            ),
             "leakage_chart": bar_chart(
-                "Leakage by source", _amount_rows(leak.get("items", []), "source")
+                "Leakage by source",
+                _amount_rows(leak.get("items", []), "source"),
+                empty="no billable work is waiting to be billed",
             ),
         },
     )
 
 
-POSTED = {"posted", "partially_paid", "paid", "credited"}
-POSTING_TROUBLE = {ExceptionKind.POSTING_REJECTED.value, ExceptionKind.SYSTEM_UNAVAILABLE.value}
-
-
-def _first_time_posting(invoices: list[dict[str, Any]], records: list[Any]) -> dict[str, Any]:
-    """Posted documents that never raised a posting exception, over all posted documents."""
-    posted = {i["number"] for i in invoices if i["status"] in POSTED}
-    troubled = {
-        number
-        for r in records
-        if str(r.kind) in POSTING_TROUBLE
-        for number in (r.subject, *r.blocks)
-        if number in posted
-    }
-    share = (Decimal(len(posted) - len(troubled)) * 100 / len(posted)) if posted else None
-    return {"posted": len(posted), "troubled": len(troubled), "percent": share}
-
-
 @router.get("/kpis", response_class=HTMLResponse)
 async def kpis(request: Request) -> HTMLResponse:
-    """Headline business indicators from the billing state and the exception queue."""
-    reports = _reports(request)
-    hub = request.app.state.hub
-    billing = masked_for(
-        _principal(request), jsonable_encoder(dict(await run_in_threadpool(reports.kpis)))
-    )
-    invoices = await run_in_threadpool(reports.invoices)
-    records = await run_in_threadpool(hub.exceptions)
-    by_status = list(billing.get("documents_by_status", {}).items())
-    return _page(
-        request,
-        "kpis.html",
-        {
-            "billing": billing,
-            "first_time": _first_time_posting(invoices, records),
-            "status_chart": bar_chart("Documents by status", by_status),
-        },
-    )
+    """Business KPIs: activation time, invoice cycle time, first-time posting accuracy,
+    billed vs approved, and the documents behind them, with charts."""
+    found = await run_in_threadpool(_reports(request).kpis)
+    shown = masked_for(_principal(request), jsonable_encoder(dict(found)))
+    return _page(request, "kpis.html", kpi_context(shown))
 
 
 @router.get("/invoices", response_class=HTMLResponse)
 async def invoices(request: Request) -> HTMLResponse:
     """Every issued document, each linking to its lineage."""
     found = await run_in_threadpool(_reports(request).invoices)
-    return _page(request, "invoices.html", {"invoices": masked_for(_principal(request), found)})
+    shown = masked_for(_principal(request), jsonable_encoder(list(found)))
+    return _page(request, "invoices.html", {"invoices": paginate(shown, request)})
 
 
 @router.get("/invoices/{number}", response_class=HTMLResponse)

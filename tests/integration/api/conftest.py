@@ -71,6 +71,12 @@ class FakeFlows:
 
 
 class FakeReports:
+    def now(self) -> datetime:
+        return datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+
+    def invoices(self) -> Sequence[Mapping[str, Any]]:
+        return [{"number": "INV-1", "status": "posted", "net_total": "100.00"}]
+
     def reconciliation(self) -> Mapping[str, Any]:
         return {"discrepancies": [{"invoice": "INV-1", "erp": "100.00", "billing": "90.00"}]}
 
