@@ -9,12 +9,14 @@ with the checkpoint, so every applied record reaches billing exactly once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from accord.application import billing_mapping as to_domain
+from accord.application.clock import Clock, utc_now
 from accord.application.ports import BusinessObject
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
@@ -39,10 +41,17 @@ class AppliedPayment:
 @dataclass(frozen=True, slots=True)
 class BillingBook:
     """What the hub keeps for billing: the engine's state and the payments applied to it
-    (by payment id, so a payment reported twice is applied once)."""
+    (by payment id, so a payment reported twice is applied once), and when each contract
+    finished activation and each document was first confirmed posted (the hub's clock),
+    which the business KPIs measure."""
 
     state: BillingState
     payments: dict[str, AppliedPayment] = field(default_factory=dict)
+    activated_at: dict[str, datetime] = field(default_factory=dict)
+    posted_at: dict[str, datetime] = field(default_factory=dict)
+    amendments: dict[str, int] = field(default_factory=dict)
+    """Contracts whose terms were amended and not yet carried to billing and the PSA,
+    with the contract version that amended them last (the amendment flow's key)."""
 
 
 @dataclass
@@ -59,6 +68,29 @@ class BillingStateStore(Protocol):
     def load(self) -> tuple[BillingBook | None, int]: ...
 
     def save(self, book: BillingBook, checkpoint: int) -> None: ...
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold off every other writer (thread or process) for a load-change-save."""
+        ...
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _serialised(
+    method: Callable[Concatenate[BillingService, _P], _R],
+) -> Callable[Concatenate[BillingService, _P], _R]:
+    """Run a load-change-save under the store's lock, so two writers (the scheduler's
+    catch-up and a flow marking a document posted) never overwrite each other."""
+
+    def serialised(self: BillingService, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._store.exclusive():
+            return method(self, *args, **kwargs)
+
+    serialised.__name__ = method.__name__
+    serialised.__doc__ = method.__doc__
+    return serialised
 
 
 class AppliedRecords(Protocol):
@@ -158,11 +190,16 @@ class BillingService:
     """The billing side of the hub: catch up with applied records, run, post, get paid."""
 
     def __init__(
-        self, store: BillingStateStore, records: AppliedRecords, batch_size: int = 5_000
+        self,
+        store: BillingStateStore,
+        records: AppliedRecords,
+        batch_size: int = 5_000,
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._records = records
         self._batch_size = batch_size
+        self._clock = clock
 
     def _load(self) -> tuple[BillingBook, int]:
         book, checkpoint = self._store.load()
@@ -170,6 +207,10 @@ class BillingService:
 
     def state(self) -> BillingState:
         return self._load()[0].state
+
+    def book(self) -> BillingBook:
+        """The state with its payments and activation and posting times."""
+        return self._load()[0]
 
     def configure_firm(self, configuration: FirmConfiguration) -> None:
         """Set FX rates and tax rules (finance's configuration)."""
@@ -180,6 +221,7 @@ class BillingService:
 
         self._update(configure)
 
+    @_serialised
     def catch_up(self) -> CatchUp:
         """Apply every record the event log applied since the last catch-up; return the
         payments newly applied and the problems found on the way."""
@@ -195,18 +237,22 @@ class BillingService:
                     if not known and record.id in book.payments:
                         result.payments.append(record)
                 else:
+                    before = book
                     book, found = _apply_or_report(book, record)
+                    book = _note_amendment(before, book, record)
                     result.problems += found
-            checkpoint = batch[-1].source_seq
+            checkpoint = batch[-1].applied_seq
             self._store.save(book, checkpoint)
         return result
 
+    @_serialised
     def _update(self, change: Callable[[BillingState], BillingState]) -> BillingState:
         book, checkpoint = self._load()
         updated = change(book.state)
         self._store.save(replace(book, state=updated), checkpoint)
         return updated
 
+    @_serialised
     def run_invoices(self, through: date, contract: str | None = None) -> InvoiceRunResult:
         """Issue what is billable through `through`; the state is saved with the result."""
         book, checkpoint = self._load()
@@ -214,6 +260,7 @@ class BillingService:
         self._store.save(replace(book, state=result.state), checkpoint)
         return result
 
+    @_serialised
     def sign(self, contract: str) -> InvoiceRunResult:
         """Activate the contract in billing: a retainer issues its prepayment, dated on the
         signing day, once."""
@@ -243,10 +290,49 @@ class BillingService:
         entries = self.state().ledger.entries.values()
         return sorted(e.entry for e in entries if e.invoice == number)
 
+    @_serialised
     def mark_posted(self, number: str) -> Document:
-        """The ERP holds the document: `issued` becomes `posted` (repeats are harmless)."""
-        state = self._update(lambda s: confirm_posting(s, number))
+        """The ERP holds the document: `issued` becomes `posted` (repeats are harmless);
+        the first confirmation's time is kept for the invoice cycle time."""
+        book, checkpoint = self._load()
+        state = confirm_posting(book.state, number)
+        posted_at = book.posted_at
+        if number not in posted_at:
+            posted_at = {**posted_at, number: self._clock()}
+        self._store.save(replace(book, state=state, posted_at=posted_at), checkpoint)
         return state.ledger.documents[number]
+
+    def amendments_due(self) -> dict[str, int]:
+        """Amended contracts whose terms other systems have yet to receive (see the book)."""
+        return dict(self._load()[0].amendments)
+
+    @_serialised
+    def amendment_propagated(self, contract: str, version: int) -> None:
+        """The terms as of `version` reached the other systems; a later amendment stays due."""
+        book, checkpoint = self._load()
+        if book.amendments.get(contract) == version:
+            amendments = {k: v for k, v in book.amendments.items() if k != contract}
+            self._store.save(replace(book, amendments=amendments), checkpoint)
+
+    @_serialised
+    def mark_activated(self, contract: str) -> None:
+        """Every system holds the signed contract; the first time is kept for the
+        contract activation time."""
+        book, checkpoint = self._load()
+        if contract not in book.activated_at:
+            activated_at = {**book.activated_at, contract: self._clock()}
+            self._store.save(replace(book, activated_at=activated_at), checkpoint)
+
+
+def _note_amendment(before: BillingBook, after: BillingBook, record: CanonicalModel) -> BillingBook:
+    """Remember a known contract whose terms this record changed (an amendment)."""
+    if not isinstance(record, v1.Contract):
+        return after
+    known = before.state.contracts.get(record.id)
+    amended = after.state.contracts.get(record.id)
+    if known is None or amended is None or known.terms == amended.terms:
+        return after
+    return replace(after, amendments={**after.amendments, record.id: record.version})
 
 
 def _apply_or_report(
@@ -283,4 +369,4 @@ def _apply_payment(
         return book, (problem,)
     state, problems = apply_payment(book.state, payment.invoice, payment.amount, payment.currency)
     applied = AppliedPayment(payment.invoice, payment.amount, payment.currency)
-    return BillingBook(state, {**book.payments, payment.id: applied}), problems
+    return replace(book, state=state, payments={**book.payments, payment.id: applied}), problems

@@ -3,6 +3,9 @@
 `retry` and `replay` resume the flow that waits on the exception (the flow closes the
 exception once its step succeeds); `approve` and `reject` record a finance decision that
 the next invoice run applies, and close the exception; `skip` closes it with a reason.
+On an exception whose flow can undo its work (an activation part-way, `compensable` in
+its details) `reject` is delivered to that flow instead: it sets back every system it
+changed and then closes the exception with what it did.
 """
 
 from __future__ import annotations
@@ -13,10 +16,22 @@ from accord.application.billing import BillingService
 from accord.application.exception_service import ExceptionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus
+from accord.domain.exceptions import (
+    ExceptionAction,
+    ExceptionKind,
+    ExceptionStatus,
+    actions_for,
+)
 
-Resume = Callable[[str], None]
-"""Wakes the flow with this workflow id."""
+Resume = Callable[[str, ExceptionAction, str], None]
+"""Delivers a person's action (retry, replay or reject) and note to the flow with this
+workflow id."""
+
+
+def allowed_actions(record: ExceptionRecord) -> tuple[ExceptionAction, ...]:
+    """What a person may do with this exception (reject too when its flow can undo)."""
+    compensable = record.details.get("compensable") is True
+    return actions_for(ExceptionKind(record.kind), compensable=compensable)
 
 
 class ExceptionActionService:
@@ -33,7 +48,7 @@ class ExceptionActionService:
         record = self._exceptions.get(exception_id)
         if record.status is not ExceptionStatus.OPEN:
             raise ActionNotAvailable(f"exception {exception_id} is {record.status}, not open")
-        allowed = ExceptionKind(record.kind).policy.actions
+        allowed = allowed_actions(record)
         if action not in allowed:
             raise ActionNotAvailable(f"a {record.kind} exception allows only: {', '.join(allowed)}")
         self.apply(record, action, f"{actor}: {note}")
@@ -41,13 +56,14 @@ class ExceptionActionService:
 
     def apply(self, record: ExceptionRecord, action: ExceptionAction, note: str) -> None:
         """Carry out `action` on an open exception (the checks are the caller's)."""
-        if action in (ExceptionAction.RETRY, ExceptionAction.REPLAY):
+        compensating = action is ExceptionAction.REJECT and record.details.get("compensable")
+        if action in (ExceptionAction.RETRY, ExceptionAction.REPLAY) or compensating:
             flow = record.details.get("workflow_id")
             if not isinstance(flow, str) or not flow:
                 raise ActionNotAvailable(
                     f"no flow waits on exception {record.id}; the next run picks it up"
                 )
-            self._resume(flow)
+            self._resume(flow, action, note)
         elif action in (ExceptionAction.APPROVE, ExceptionAction.REJECT):
             self._billing.decide(ExceptionKind(record.kind), record.subject, action)
             self._exceptions.close(ExceptionKind(record.kind), record.subject, note)

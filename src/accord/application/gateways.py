@@ -64,6 +64,11 @@ class ErpGateway(Protocol):
         """Create or update the project (job) keyed by `project.id`; return the ERP's id."""
         ...
 
+    def deactivate_project(self, project_id: str) -> None:
+        """Compensation: mark the project inactive, so nothing more is booked on it for
+        its customer. Repeating it, or a project the ERP never got, changes nothing."""
+        ...
+
     def post_invoice(self, invoice: Invoice, idempotency_key: str) -> PostedDocument:
         """Post an issued document once; a repeat with the same key returns the first posting.
 
@@ -92,6 +97,11 @@ class BillingGateway(Protocol):
         """Create or update the contract's billing terms, keyed by `contract.id`."""
         ...
 
+    def withdraw_terms(self, contract_id: str) -> None:
+        """Compensation: withdraw the contract's billing terms so nothing is billed on
+        them. Repeating it, or terms the system never got, changes nothing."""
+        ...
+
     def record_invoice(self, invoice: Invoice, idempotency_key: str) -> str:
         """Record an issued document once; return the billing system's id for it."""
         ...
@@ -110,6 +120,17 @@ class PsaGateway(Protocol):
 
     def provision_project(self, project: Project, contract: Contract) -> str:
         """Create or update the project for a signed contract; return the PSA's id."""
+        ...
+
+    def publish_rates(self, contract: Contract) -> None:
+        """Set the project's rate card and not-to-exceed budgets from the contract's
+        time-and-materials terms as they stand (after amendments), keyed by the project
+        id (= `contract.id`); republishing the same terms changes nothing."""
+        ...
+
+    def close_project(self, project_id: str) -> None:
+        """Compensation: close the project so no more time is booked on it. Repeating
+        it, or a project the PSA never got, changes nothing."""
         ...
 
     def approved_time(self, since: dt.datetime | None) -> Sequence[TimeEntry]:
@@ -134,6 +155,11 @@ class CrmGateway(Protocol):
 
     def confirm_activation(self, contract: Contract) -> None:
         """Mark the opportunity / contract as active in the CRM, keyed by `contract.id`."""
+        ...
+
+    def withdraw_activation(self, contract_id: str) -> None:
+        """Compensation: take back the activation (the contract shows as not activated).
+        Repeating it, or a contract the CRM never got, changes nothing."""
         ...
 
     def record_invoice_status(self, number: str, status: InvoiceStatus) -> None:

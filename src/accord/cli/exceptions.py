@@ -108,11 +108,11 @@ def _status(value: str) -> ExceptionStatus:
         _fail(f"unknown status {value!r}; choose open, resolved, skipped or all")
 
 
-def _resume_in_running_hub(workflow_id: str) -> None:
+def _resume_in_running_hub(workflow_id: str, action: ExceptionAction, note: str) -> None:
     raise ActionNotAvailable(
-        f"retry and replay wake the flow {workflow_id}, which runs inside the hub: "
+        f"{action} wakes the flow {workflow_id}, which runs inside the hub: "
         "act from the running hub (`accord up`, its API or dashboard); from this shell "
-        "only skip, approve and reject are available"
+        "only skip, and approve or reject of a finance decision, are available"
     )
 
 

@@ -117,6 +117,18 @@ POLICIES: dict[ExceptionKind, ExceptionPolicy] = {
 }
 
 
+def actions_for(kind: ExceptionKind, *, compensable: bool = False) -> tuple[ExceptionAction, ...]:
+    """What a person may do with an open exception of `kind`.
+
+    `compensable`: the flow waiting on it can undo what it already changed (an activation
+    part-way), so the person may also reject it instead of fixing and retrying.
+    """
+    actions = kind.policy.actions
+    if compensable and ExceptionAction.REJECT not in actions:
+        return (*actions, ExceptionAction.REJECT)
+    return actions
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessException:
     """A reason something cannot proceed, raised by domain decisions.

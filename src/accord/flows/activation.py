@@ -2,18 +2,36 @@
 
 Workflow id `activate:<contract>`. ERP customer and project first (the ledger must know
 the customer before any invoice), then billing terms, the PSA project and the CRM's
-confirmation; a retainer's prepayment document is issued last and handed to posting.
+confirmation; a retainer's prepayment document is issued last and handed to posting,
+and the time the contract became active everywhere is recorded (the activation KPI).
 A failing step opens an exception and the flow waits on it (see `posting.run_until_done`).
+
+A person may reject the activation instead of fixing the step: the flow then runs the
+named compensation of every step that changed a system, last change first (the plan is
+`domain.activation.compensations_on_rejection`), waiting on an exception while a system
+is down, and closes the exception with what it set back. Compensations are safe to
+repeat, so a crash mid-way simply runs them again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
-from accord.flows.posting import run_until_done, start_posting
+from accord.domain.activation import ActivationStep, Compensation, compensations_on_rejection
+from accord.domain.exceptions import ExceptionKind
+from accord.flows import dispatch
+from accord.flows.posting import (
+    Rejection,
+    close_failure,
+    open_failure,
+    run_until_done,
+    start_posting,
+    wait_for_action,
+)
 from accord.flows.runtime import services
 from accord.observability import business_transaction, instrumented_step
 
@@ -52,12 +70,55 @@ def issue_prepayment(contract: str) -> list[str]:
     return services().contract_to_cash.issue_prepayment(contract)
 
 
+@DBOS.step()
+@instrumented_step("activation", "record_activation")
+def record_activation(contract: str) -> None:
+    services().contract_to_cash.record_activation(contract)
+
+
+@DBOS.step()
+@instrumented_step("activation", "compensate")
+def compensate(contract: str, compensation: str) -> StepOutcome:
+    return services().contract_to_cash.compensate(contract, Compensation(compensation))
+
+
+STEPS: tuple[tuple[ActivationStep, Callable[[str], StepOutcome]], ...] = (
+    (ActivationStep.SET_UP_IN_ERP, set_up_in_erp),
+    (ActivationStep.PUBLISH_TERMS, publish_terms),
+    (ActivationStep.PROVISION_IN_PSA, provision_in_psa),
+    (ActivationStep.CONFIRM_IN_CRM, confirm_in_crm),
+)
+
+
+def _set_back(
+    contract: str, completed: Sequence[ActivationStep], failed: ActivationStep, why: Rejection
+) -> None:
+    """Run the compensations of a rejected activation, then close its exception."""
+    failure = ExceptionKind(why.failure.kind or ExceptionKind.SYSTEM_UNAVAILABLE.value)
+    plan = compensations_on_rejection(completed, failed, failure)
+    flow = DBOS.workflow_id or ""
+    for compensation in plan:
+        while not (outcome := compensate(contract, compensation.value)).done:
+            open_failure(contract, outcome, flow)
+            wait_for_action(flow)
+    undone = ", ".join(plan) or "nothing to set back"
+    close_failure(contract, f"activation rejected ({why.note}); compensated: {undone}")
+
+
 @DBOS.workflow()
 def activate_contract(contract: str) -> list[str]:
+    """Activate everywhere and return the documents issued; [] when a person rejected
+    it (every system it reached set back)."""
     with business_transaction("contract", contract):
-        for step in (set_up_in_erp, publish_terms, provision_in_psa, confirm_in_crm):
-            run_until_done(contract, partial(step, contract))
+        completed: list[ActivationStep] = []
+        for name, step in STEPS:
+            rejection = run_until_done(contract, partial(step, contract), compensable=True)
+            if rejection is not None:
+                _set_back(contract, completed, name, rejection)
+                return []
+            completed.append(name)
         issued = issue_prepayment(contract)
+        record_activation(contract)
         for number in issued:
             start_posting(number)
     return issued
@@ -65,5 +126,4 @@ def activate_contract(contract: str) -> list[str]:
 
 def start_activation(contract: str) -> None:
     """Start (or find) the activation flow of a contract."""
-    with SetWorkflowID(workflow_id(contract)):
-        DBOS.start_workflow(activate_contract, contract)
+    dispatch.current().start(activate_contract, workflow_id(contract), contract)

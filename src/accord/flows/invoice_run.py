@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS
 
+from accord.flows import dispatch
 from accord.flows.posting import start_posting
 from accord.flows.runtime import services
 from accord.observability import business_transaction, instrumented_step
@@ -45,6 +46,7 @@ def invoice_run(through: str, contract: str | None) -> list[str]:
 
 def run_invoices(through: date, contract: str | None, requested_at: str) -> list[str]:
     """Run (or find) the invoice run and return the numbers it issued."""
-    with SetWorkflowID(workflow_id(through, contract, requested_at)):
-        handle = DBOS.start_workflow(invoice_run, through.isoformat(), contract)
-    return handle.get_result()
+    run_id = workflow_id(through, contract, requested_at)
+    dispatch.current().start(invoice_run, run_id, through.isoformat(), contract)
+    issued: list[str] = dispatch.current().result(run_id)
+    return issued

@@ -10,9 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dbos import DBOS, SetWorkflowID
-
 from accord.application.operations import RunSummary
+from accord.flows import dispatch
 from accord.flows.activation import activate_contract
 from accord.flows.activation import workflow_id as activation_id
 from accord.flows.invoice_run import invoice_run
@@ -44,7 +43,7 @@ def _summary(status: Any) -> RunSummary:
 
 
 def _run(run_id: str) -> RunSummary | None:
-    found = DBOS.list_workflows(workflow_ids=[run_id])
+    found = dispatch.current().list_workflows(workflow_ids=[run_id])
     return _summary(found[0]) if found else None
 
 
@@ -56,12 +55,11 @@ class FlowInvoiceRuns:
 
     def start(self, through: date, contract: str | None, requested_by: str) -> str:
         run_id = invoice_run_id(through, contract, self._clock().isoformat())
-        with SetWorkflowID(run_id):
-            DBOS.start_workflow(invoice_run, through.isoformat(), contract)
+        dispatch.current().start(invoice_run, run_id, through.isoformat(), contract)
         return run_id
 
     def runs(self) -> Sequence[RunSummary]:
-        found = DBOS.list_workflows(workflow_id_prefix="invoice-run:", sort_desc=True)
+        found = dispatch.current().list_workflows(workflow_id_prefix="invoice-run:", sort_desc=True)
         return [_summary(status) for status in found]
 
     def run(self, run_id: str) -> RunSummary | None:
@@ -85,8 +83,7 @@ class FlowCatalog:
         if not isinstance(key, str) or not key:
             raise ValueError(f"the {flow} flow needs the parameter '{field}'")
         run_id = make_id(key)
-        with SetWorkflowID(run_id):
-            DBOS.start_workflow(workflow, key)
+        dispatch.current().start(workflow, run_id, key)
         return run_id
 
     def run(self, run_id: str) -> RunSummary | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
 from accord.canonical import v1
+from accord.flows import dispatch
 from accord.flows.posting import run_until_done
 from accord.flows.runtime import services
 from accord.observability import business_transaction, instrumented_step
@@ -37,5 +38,6 @@ def feed_back_payment(payment_id: str, payment_json: str) -> str:
 
 
 def start_payment_feedback(payment: v1.Payment) -> None:
-    with SetWorkflowID(workflow_id(payment.id)):
-        DBOS.start_workflow(feed_back_payment, payment.id, payment.model_dump_json())
+    dispatch.current().start(
+        feed_back_payment, workflow_id(payment.id), payment.id, payment.model_dump_json()
+    )

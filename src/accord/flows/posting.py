@@ -10,15 +10,19 @@ the document, and the document is marked posted only once the ERP confirms.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
+from accord.domain.exceptions import ExceptionAction
+from accord.flows import dispatch
 from accord.flows.runtime import send, services, waits
 from accord.observability import business_transaction, instrumented_step
 
 RESUME_TOPIC = "resume"
+REJECT_PREFIX = "reject:"
 
 
 def workflow_id(number: str) -> str:
@@ -51,34 +55,57 @@ def write_back(number: str) -> StepOutcome:
 
 @DBOS.step()
 @instrumented_step("posting", "open_failure")
-def open_failure(subject: str, outcome: StepOutcome, flow: str) -> None:
-    services().contract_to_cash.open_failure(subject, outcome, flow)
+def open_failure(subject: str, outcome: StepOutcome, flow: str, compensable: bool = False) -> None:
+    services().contract_to_cash.open_failure(subject, outcome, flow, compensable)
 
 
 @DBOS.step()
 @instrumented_step("posting", "close_failure")
-def close_failure(subject: str) -> None:
-    services().contract_to_cash.close_failure(subject)
+def close_failure(subject: str, note: str = "step succeeded") -> None:
+    services().contract_to_cash.close_failure(subject, note)
 
 
-def resume(flow: str) -> None:
-    """Wake a flow parked on an exception so it tries its step again."""
-    send(flow, "retry", RESUME_TOPIC)
+@dataclass(frozen=True)
+class Rejection:
+    """A person rejected a failed step instead of having it retried."""
+
+    note: str
+    failure: StepOutcome
 
 
-def run_until_done(subject: str, attempt: Callable[[], StepOutcome]) -> None:
+def resume(flow: str, action: ExceptionAction = ExceptionAction.RETRY, note: str = "") -> None:
+    """Wake a flow parked on an exception: `retry` / `replay` try its step again; `reject`
+    (offered only where the flow can undo its work) makes it compensate instead."""
+    message = REJECT_PREFIX + note if action is ExceptionAction.REJECT else "retry"
+    send(flow, message, RESUME_TOPIC)
+
+
+def wait_for_action(flow: str) -> object:
+    """Park until a person acts (or the scheduler nudges); the message received."""
+    waits.park(flow)
+    message = DBOS.recv(RESUME_TOPIC, timeout_seconds=services().resume_wait_seconds)
+    waits.unpark(flow)
+    return message
+
+
+def run_until_done(
+    subject: str, attempt: Callable[[], StepOutcome], *, compensable: bool = False
+) -> Rejection | None:
     """Run a step until it succeeds, waiting on an exception about `subject` between
-    attempts; the exception closes once the step succeeds."""
+    attempts; the exception closes once the step succeeds. With `compensable`, a person
+    may reject instead: the step is abandoned and the rejection returned, the exception
+    left open for the caller to close once it has undone its work."""
     failed = False
     flow = DBOS.workflow_id or ""
     while not (outcome := attempt()).done:
         failed = True
-        open_failure(subject, outcome, flow)
-        waits.park(flow)
-        DBOS.recv(RESUME_TOPIC, timeout_seconds=services().resume_wait_seconds)
-        waits.unpark(flow)
+        open_failure(subject, outcome, flow, compensable)
+        message = wait_for_action(flow)
+        if compensable and isinstance(message, str) and message.startswith(REJECT_PREFIX):
+            return Rejection(message.removeprefix(REJECT_PREFIX), outcome)
     if failed:
         close_failure(subject)
+    return None
 
 
 @DBOS.workflow()
@@ -93,5 +120,4 @@ def post_document(number: str) -> str:
 
 def start_posting(number: str) -> None:
     """Start (or find) the posting flow of a document."""
-    with SetWorkflowID(workflow_id(number)):
-        DBOS.start_workflow(post_document, number)
+    dispatch.current().start(post_document, workflow_id(number), number)

@@ -55,6 +55,25 @@ def test_customer_is_upserted_by_its_id_with_an_address(connector: TrytonErpConn
     assert [address["city"] for address in party["addresses."]] == ["Berlin"]
 
 
+def test_a_deactivated_project_is_finished_in_tryton_and_deactivating_again_is_harmless(
+    connector: TrytonErpConnector,
+) -> None:
+    customer_id, project_id = unique("C"), unique("P")
+    connector.upsert_customer(customer(customer_id))
+    work = int(connector.upsert_project(project(project_id, customer_id)))
+
+    connector.deactivate_project(project_id)
+    connector.deactivate_project(project_id)
+    connector.deactivate_project(unique("P-never-created"))
+
+    (record,) = connector.rpc.model(
+        "project.work", "read", [work], ["progress", "status.progress", "party"]
+    )
+    assert record["progress"] == 1.0
+    assert record["status."]["progress"] == 1.0
+    assert record["party"] == connector.ids.get("customer", customer_id)
+
+
 def test_invoice_credit_note_and_payment_round_trip(connector: TrytonErpConnector) -> None:
     customer_id, number = unique("C"), unique("INV-DE01")
     connector.upsert_customer(customer(customer_id))

@@ -2,7 +2,8 @@
 
 Documents are recorded by the caller's idempotency key (the billing system's external
 id), terms by contract id and payments by payment id: every write is an upsert, so a
-retried or replayed call leaves one record.
+retried or replayed call leaves one record. Withdrawing terms (a rejected activation's
+compensation) is a status change that is harmless to repeat.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from typing import Any
 from urllib.parse import quote
 
 from accord.canonical.v1 import Contract, Invoice, Payment
-from accord.connectors.sandbox.common import all_items, check_reachable, client_from_config
+from accord.connectors.sandbox.common import (
+    all_items,
+    change_status,
+    check_reachable,
+    client_from_config,
+    read_optional,
+)
 from accord.connectors.sdk import CheckResult, ExternalIdUpsert, Stream, System
 
 NAME = "sandbox-billing"
@@ -46,7 +53,15 @@ class SandboxBillingConnector:
         fields = contract.model_dump(
             mode="json", include={"customer", "entity", "currency", "terms"}
         )
+        fields["status"] = "active"
         ExternalIdUpsert("billing", "contracts", contract.id, fields).send(self._client)
+
+    def withdraw_terms(self, contract_id: str) -> None:
+        change_status(self._client, f"/contracts/eid:{quote(contract_id, safe='')}/withdraw")
+
+    def read_terms(self, contract_id: str) -> dict[str, Any] | None:
+        """The contract's billing terms as the billing system holds them, or None."""
+        return read_optional(self._client, f"/contracts/eid:{quote(contract_id, safe='')}")
 
     def record_invoice(self, invoice: Invoice, idempotency_key: str) -> str:
         fields = invoice.model_dump(mode="json") | {

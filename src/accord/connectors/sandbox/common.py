@@ -20,6 +20,7 @@ from accord.connectors.sdk import (
     Cursor,
     HttpClient,
     Page,
+    RejectedError,
     RetryPolicy,
     decode_cursor,
     encode_cursor,
@@ -85,6 +86,27 @@ def all_items(
         page = body.get("next_page")
         if not page:
             return
+
+
+def read_optional(client: HttpClient, path: str) -> dict[str, Any] | None:
+    """The record at `path`, or None when the system answers 404."""
+    try:
+        body: dict[str, Any] = client.get(path).json()
+    except RejectedError as error:
+        if error.status == 404:
+            return None
+        raise
+    return body
+
+
+def change_status(client: HttpClient, path: str) -> None:
+    """POST a status change (deactivate, close, withdraw); a record the system does not
+    hold (404) has nothing to change, so that counts as done."""
+    try:
+        client.post(path)
+    except RejectedError as error:
+        if error.status != 404:
+            raise
 
 
 def since_param(moment: datetime | None) -> dict[str, str]:

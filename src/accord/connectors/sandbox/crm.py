@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from accord.canonical.v1 import Contract, Customer, InvoiceStatus, Payment
-from accord.connectors.sandbox.common import check_reachable, client_from_config
+from accord.connectors.sandbox.common import check_reachable, client_from_config, read_optional
 from accord.connectors.sdk import (
     CheckResult,
     Cursor,
@@ -145,6 +145,18 @@ class SandboxCrmConnector:
             "CurrencyIsoCode": contract.currency,
         }
         self._upsert("Contract", contract.id, fields)
+
+    def withdraw_activation(self, contract_id: str) -> None:
+        """Set a confirmed contract back to Draft; one the CRM never got stays absent
+        (an upsert here would create it)."""
+        current = self.read_contract(contract_id)
+        if current is not None and current.get("Status") != "Draft":
+            self._client.patch(f"/sobjects/Contract/{current['Id']}", json={"Status": "Draft"})
+
+    def read_contract(self, contract_id: str) -> dict[str, Any] | None:
+        """The CRM's Contract with this external id, or None."""
+        path = f"/sobjects/Contract/ExtId__c/{quote(contract_id, safe='')}"
+        return read_optional(self._client, path)
 
     def record_invoice_status(self, number: str, status: InvoiceStatus) -> None:
         self._upsert("Invoice__c", number, {"Status__c": status.value})

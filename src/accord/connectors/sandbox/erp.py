@@ -30,8 +30,10 @@ from accord.canonical.v1 import (
 from accord.connectors.sandbox.common import (
     UpdatedSinceStream,
     all_items,
+    change_status,
     check_reachable,
     client_from_config,
+    read_optional,
 )
 from accord.connectors.sdk import (
     CheckResult,
@@ -99,6 +101,13 @@ class SandboxErpConnector:
         return str(
             ExternalIdUpsert("erp", "projects", project.id, fields).send(self._client).json()["id"]
         )
+
+    def deactivate_project(self, project_id: str) -> None:
+        change_status(self._client, f"/projects/eid:{quote(project_id, safe='')}/deactivate")
+
+    def read_project(self, project_id: str) -> dict[str, Any] | None:
+        """The project (job) as the ERP holds it, or None."""
+        return read_optional(self._client, f"/projects/eid:{quote(project_id, safe='')}")
 
     def post_invoice(self, invoice: Invoice, idempotency_key: str) -> PostedDocument:
         """Post the document once per key; a refusal raises `RejectedError` with the reason."""

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from accord.canonical.v1 import (
     ApprovalStatus,
@@ -20,9 +21,16 @@ from accord.canonical.v1 import (
     Milestone,
     MilestoneState,
     Project,
+    TimeAndMaterialsTerm,
     TimeEntry,
 )
-from accord.connectors.sandbox.common import all_items, check_reachable, client_from_config
+from accord.connectors.sandbox.common import (
+    all_items,
+    change_status,
+    check_reachable,
+    client_from_config,
+    read_optional,
+)
 from accord.connectors.sdk import (
     CheckResult,
     Cursor,
@@ -175,6 +183,22 @@ class SandboxPsaConnector:
         response = ExternalIdUpsert("psa", "projects", project.id, fields).send(self._client)
         return str(response.json()["id"])
 
+    def publish_rates(self, contract: Contract) -> None:
+        path = f"/projects/eid:{quote(contract.id, safe='')}/rate_card"
+        self._client.put(path, json=rate_card(contract))
+
+    def close_project(self, project_id: str) -> None:
+        change_status(self._client, f"/projects/eid:{quote(project_id, safe='')}/close")
+
+    def read_project(self, project_id: str) -> dict[str, Any] | None:
+        """The project as the PSA holds it, or None."""
+        return read_optional(self._client, f"/projects/eid:{quote(project_id, safe='')}")
+
+    def read_rate_card(self, project_id: str) -> dict[str, Any] | None:
+        """The project's rate card as the PSA holds it, or None."""
+        path = f"/projects/eid:{quote(project_id, safe='')}/rate_card"
+        return read_optional(self._client, path)
+
     def approved_time(self, since: dt.datetime | None) -> Sequence[TimeEntry]:
         params = {"filter": "approved:true"} | (
             {"updated_since": since.isoformat()} if since else {}
@@ -244,6 +268,30 @@ class SandboxPsaConnector:
             updated_at=dt.datetime.fromisoformat(item["updated_at"]),
             version=item["version"],
         )
+
+
+def rate_card(contract: Contract) -> dict[str, Any]:
+    """The PSA rate card of a contract's time-and-materials terms, as they stand."""
+    terms = [t for t in contract.terms if isinstance(t, TimeAndMaterialsTerm)]
+    return {
+        "currency": contract.currency,
+        "rates": [
+            {"term": t.id, "role": r.role, "rate": str(r.rate), "from": r.valid_from.isoformat()}
+            for t in terms
+            for r in t.rates
+        ],
+        "person_rates": [
+            {
+                "term": t.id,
+                "user_id": p.resource,
+                "rate": str(p.rate),
+                "from": p.valid_from.isoformat(),
+            }
+            for t in terms
+            for p in t.person_rates
+        ],
+        "budgets": [{"term": t.id, "cap": str(t.cap)} for t in terms if t.cap is not None],
+    }
 
 
 def connector_factory(config: Mapping[str, Any]) -> SandboxPsaConnector:

@@ -164,6 +164,19 @@ class TrytonErpConnector:
         self.ids.put("project", project.id, work)
         return str(work)
 
+    def deactivate_project(self, project_id: str) -> None:
+        """Set the ``project.work`` to the finished status (progress 100 %), so no more
+        work is booked on it; a project Tryton does not hold is left alone."""
+        work = self._find("project", project_id, "project.work", [("number", "=", project_id)])
+        if work is None:
+            return
+        done = self.rpc.model("project.work.status", "search", [("progress", "=", 1.0)], 0, 1, None)
+        if not done:
+            raise RejectedError(
+                422, "", reason="Tryton has no project status with 100 % progress to close with"
+            )
+        self.rpc.model("project.work", "write", [work], {"status": done[0], "progress": 1.0})
+
     def post_invoice(self, invoice: Invoice, idempotency_key: str) -> PostedDocument:
         """Create the invoice (or credit note) with its lines once, then post it.
 

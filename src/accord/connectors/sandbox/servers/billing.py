@@ -2,7 +2,8 @@
 
 Accord records each issued document here by its business key (`PUT /documents/eid:{key}`),
 so a retried post leaves one document. Payments recorded against a document number move
-its status to partially paid or paid.
+its status to partially paid or paid. Terms are upserted by contract id and withdrawn
+(`POST /contracts/eid:{id}/withdraw`, status `withdrawn`) when an activation is rejected.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.faults import FaultPlan
-from accord.connectors.sandbox.service import add_upsert_routes, create_system_app
+from accord.connectors.sandbox.service import (
+    add_status_route,
+    add_upsert_routes,
+    create_system_app,
+)
 from accord.connectors.sandbox.store import SandboxStore
 
 
@@ -64,6 +69,7 @@ def create_app(
     store = SandboxStore("billing", state_dir, clock)
     app = create_system_app("billing", store, clock, faults, throttle_retry_after=1.0)
     add_upsert_routes(app, store, "contracts", "contract", BillingTermsIn)
+    add_status_route(app, store, "contracts", "contract", "withdraw", {"status": "withdrawn"})
     add_upsert_routes(app, store, "documents", "document", BillingDocumentIn, filters=("contract",))
     add_upsert_routes(
         app, store, "payments", "payment", BillingPaymentIn, filters=("document_number",)

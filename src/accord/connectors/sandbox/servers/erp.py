@@ -3,7 +3,9 @@
 Behaviours worth a connector's care: upsert by external id (`PUT .../eid:{id}`), postings
 rejected when a mandatory dimension is missing or the date is in a closed period (400,
 nothing stored), and an account-wide concurrency limit answered with
-429 `SSS_REQUEST_LIMIT_EXCEEDED` (no Retry-After, like NetSuite).
+429 `SSS_REQUEST_LIMIT_EXCEEDED` (no Retry-After, like NetSuite). A job is deactivated
+(`POST /projects/eid:{id}/deactivate` sets `isinactive`, NetSuite's flag) rather than
+deleted, so its customer link stays readable.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.faults import FaultPlan
 from accord.connectors.sandbox.service import (
     SandboxError,
+    add_status_route,
     add_upsert_routes,
     create_system_app,
     not_found,
@@ -164,6 +167,7 @@ def _add_master_data_routes(app: FastAPI, store: SandboxStore) -> None:
         ("projects", "project", ProjectIn),
     ):
         add_upsert_routes(app, store, collection, kind, model)
+    add_status_route(app, store, "projects", "project", "deactivate", {"isinactive": True})
 
 
 def _add_document_routes(app: FastAPI, store: SandboxStore, settings: ErpSettings) -> None:

@@ -3,7 +3,9 @@
 The event feed (`GET /events`) is pull-only, keeps 9 simulated days, is unordered and may
 deliver duplicates (fault kinds `reorder`, `duplicate`); each event carries the previous
 and current payload. Throttling is 429 without Retry-After. There is no idempotency key:
-writers deduplicate through `external_reference`, which this API upserts on.
+writers deduplicate through `external_reference`, which this API upserts on. A project
+has one rate card (`PUT /projects/eid:{id}/rate_card`) and is closed, not deleted
+(`POST /projects/eid:{id}/close`, status `closed`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from accord.connectors.sandbox.faults import FaultPlan
 from accord.connectors.sandbox.feed import deliver
 from accord.connectors.sandbox.service import (
     SandboxError,
+    add_status_route,
     add_upsert_routes,
     create_system_app,
     not_found,
@@ -99,6 +102,8 @@ def create_app(
     store.listeners.append(_feed_writer(store))
     app = create_system_app("psa", store, clock, faults, throttle_retry_after=None)
     add_upsert_routes(app, store, "projects", "project", ProjectIn)
+    add_status_route(app, store, "projects", "project", "close", {"status": "closed"})
+    _add_rate_card_routes(app, store)
     add_upsert_routes(app, store, "milestones", "milestone", MilestoneIn, filters=("project",))
     _add_entry_routes(app, store, "time_entries", "time_entry", TimeEntryIn)
     _add_entry_routes(app, store, "expenses", "expense", ExpenseIn)
@@ -174,6 +179,36 @@ def _existing(store: SandboxStore, kind: str, entry_id: str) -> Record:
     if record is None or record.deleted:
         raise not_found(kind, entry_id)
     return record
+
+
+class RateCardIn(BaseModel):
+    """A project's rate card: role and person rates by term, and not-to-exceed budgets."""
+
+    model_config = ConfigDict(extra="forbid")
+    currency: str = Field(min_length=3, max_length=3)
+    rates: list[dict[str, Any]] = Field(default_factory=list)
+    person_rates: list[dict[str, Any]] = Field(default_factory=list)
+    budgets: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def _add_rate_card_routes(app: FastAPI, store: SandboxStore) -> None:
+    @app.put("/projects/eid:{external_id}/rate_card")
+    def set_rate_card(external_id: str, card: RateCardIn, response: Response) -> dict[str, Any]:
+        """Replace the project's rate card (one per project, keyed by the project)."""
+        with store.transaction():
+            if store.get_by_external_id("project", external_id) is None:
+                raise not_found("project", external_id)
+            body = card.model_dump(mode="json") | {"project": external_id}
+            record, created = store.upsert_external("rate_card", external_id, body)
+        response.status_code = 201 if created else 200
+        return record.to_json()
+
+    @app.get("/projects/eid:{external_id}/rate_card")
+    def read_rate_card(external_id: str) -> dict[str, Any]:
+        record = store.get_by_external_id("rate_card", external_id)
+        if record is None:
+            raise not_found("rate_card", external_id)
+        return record.to_json()
 
 
 def _add_invoicing_routes(app: FastAPI, store: SandboxStore) -> None:

@@ -1,0 +1,170 @@
+"""`accord up` killed with many flows waiting on an ERP outage restarts promptly and
+posts every waiting document once.
+
+The hub runs with its sandbox landscape; the ERP starts refusing postings once every
+contract is activated (its listings stay readable for the test), so the month-end invoice
+run leaves one posting flow per document parked on the outage. The process is SIGKILLed;
+the ERP is back when it restarts (the outage lived in the killed process's sandbox), and
+the restarted hub must answer /healthz within seconds while it recovers those flows in
+the background, then post each stranded document exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+HEALTHY_WITHIN_SECONDS = 20.0
+CONTRACTS = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RunningHub:
+    """One `accord up` process on a home that outlives it."""
+
+    def __init__(self, home: Path, port: int, log: Path) -> None:
+        env = os.environ | {"ACCORD_HOME": str(home)}
+        for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL"):
+            env.pop(name, None)
+        self.log = log
+        self.started = time.monotonic()
+        self.base = f"http://127.0.0.1:{port}"
+        # Late January: the month-end invoice run comes a few (simulated) days in.
+        command = ["up", "--port", str(port), "--start", "2026-01-26"]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "accord.cli", *command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+        )
+
+    def healthy_after(self, within: float) -> float:
+        deadline = self.started + within
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return time.monotonic() - self.started
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            time.sleep(0.2)
+        raise AssertionError(f"/healthz did not answer within {within} s")
+
+    def sandbox(self) -> str:
+        match = re.search(r"sandbox at (http://[\d.:]+)", self.log.read_text())
+        assert match, self.log.read_text()[-3000:]
+        return match.group(1)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def hubs(tmp_path: Path) -> Iterator[Callable[[str], RunningHub]]:
+    started: list[RunningHub] = []
+
+    def start(name: str) -> RunningHub:
+        hub = RunningHub(tmp_path / "home", _free_port(), tmp_path / f"{name}.log")
+        started.append(hub)
+        return hub
+
+    yield start
+    for hub in started:
+        hub.stop()
+
+
+def _read(url: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A sandbox read, waited out while the ERP throttles (it allows 5 requests at once)."""
+    for _ in range(100):
+        response = httpx.get(url, params=params, timeout=30)
+        if response.status_code != 429:
+            response.raise_for_status()
+            return dict(response.json())
+        time.sleep(0.1)
+    raise AssertionError(f"{url} kept throttling")
+
+
+def _items(sandbox: str, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 1000} | ({"page": page} if page else {})
+        body = _read(f"{sandbox}{path}", params)
+        items.extend(body["items"])
+        if not (page := body.get("next_page")):
+            return items
+
+
+def _numbers(sandbox: str, system: str) -> list[str]:
+    return [item["number"] for item in _items(sandbox, f"/{system}/documents")]
+
+
+def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def _pending_flows(home: Path) -> int:
+    with sqlite3.connect(home / "flows.sqlite") as db:
+        row = db.execute("select count(*) from workflow_status where status = 'PENDING'")
+        return int(row.fetchone()[0])
+
+
+@pytest.mark.slow
+def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once(
+    hubs: Callable[[str], RunningHub], tmp_path: Path
+) -> None:
+    first = hubs("first")
+    first.healthy_after(HEALTHY_WITHIN_SECONDS)
+    sandbox = first.sandbox()
+    _until(
+        lambda: len(_items(sandbox, "/erp/projects")) == CONTRACTS, 90, "every contract activated"
+    )
+    for postings in ("/invoices", "/credit-notes", "/prepayments"):
+        outage = {"kind": "unavailable", "path": postings}
+        httpx.post(f"{sandbox}/erp/_sandbox/faults", json=outage).raise_for_status()
+
+    def waiting() -> set[str]:
+        return set(_numbers(sandbox, "billing")) - set(_numbers(sandbox, "erp"))
+
+    _until(lambda: len(waiting()) >= 20, 90, "documents waiting on the ERP outage")
+    time.sleep(2)  # let the rest of the month-end run reach billing and park
+    stranded = waiting()
+    pending = _pending_flows(tmp_path / "home")
+    first.kill()
+    assert pending >= len(stranded)
+
+    second = hubs("second")
+    healthy_after = second.healthy_after(HEALTHY_WITHIN_SECONDS)
+    print(f"{pending} pending flows; /healthz after {healthy_after:.1f} s")
+
+    sandbox = second.sandbox()
+    _until(lambda: stranded <= set(_numbers(sandbox, "erp")), 180, "the stranded postings")
+    posted = _numbers(sandbox, "erp")
+    assert len(posted) == len(set(posted)), "no document reaches the ERP twice"
+    assert stranded <= set(_numbers(sandbox, "billing"))
