@@ -31,5 +31,10 @@ check: install
 bench: install
 	$(BIN)/python -m bench.run $(BENCH)
 
+# Not in CI: SOAK_MINUTES (default 5) of activity, faults and killed workers on
+# PostgreSQL and NATS, then reconciliation and the generator's ledger must agree.
+soak: install
+	$(BIN)/python -m bench.soak
+
 clean:
 	rm -rf $(VENV) .accord .pytest_cache .mypy_cache .ruff_cache

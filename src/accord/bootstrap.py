@@ -32,6 +32,7 @@ from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
 from accord.application.exception_actions import ExceptionActionService
 from accord.application.exception_service import ExceptionService
+from accord.application.flow_events import FlowChanges
 from accord.application.gateways import PORT_FOR_SYSTEM
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
@@ -51,6 +52,7 @@ from accord.connectors.sdk.connector import Connector, discover_connectors
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.firm_config import Firm
+from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
 from accord.settings import Settings
 
@@ -163,9 +165,10 @@ def build_services(
     """Wire billing, the exception queue, contract-to-cash, inbound sync and
     reconciliation to a hub and its connectors."""
     billing = BillingService(
-        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine), clock=clock
     )
-    exceptions = ExceptionService(hub.unit_of_work, clock)
+    changes = FlowChanges(hub.governance.audit, hub.unit_of_work, current_change_context, clock)
+    exceptions = ExceptionService(hub.unit_of_work, clock, changes)
     gateways = Gateways(
         erp=_port(connectors, "erp"),
         billing=_port(connectors, "billing"),
@@ -181,7 +184,7 @@ def build_services(
         billing=billing,
         exceptions=exceptions,
         contract_to_cash=ContractToCash(
-            billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine)
+            billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
         ),
         inbound=InboundSync(streams, SqlAlchemyCursorStore(hub.engine), hub.ingest),
         reconciliation=ReconciliationService(
@@ -219,6 +222,20 @@ def sandbox_connectors(
             config |= {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
         config |= dict((options or {}).get(system, {}))
         connector = factories[f"sandbox-{system}"](config)
+        connectors[connector.name] = connector
+    return connectors
+
+
+def remote_sandbox_connectors(url: str) -> dict[str, Connector]:
+    """One connector per system of a sandbox landscape served by another process at
+    `url` (`accord sandbox up`), so several hub processes share one landscape.
+
+    Master data first (people, customers, contracts), then delivery: workers apply what
+    is logged at once, so a time entry logged before its person would be quarantined."""
+    factories = discover_connectors()
+    connectors: dict[str, Connector] = {}
+    for system in ("hr", "crm", "clm", "psa", "billing", "erp"):
+        connector = factories[f"sandbox-{system}"]({"base_url": f"{url.rstrip('/')}/{system}"})
         connectors[connector.name] = connector
     return connectors
 

@@ -7,14 +7,18 @@ it has read, in one transaction, so billing never sees a record twice or misses 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters import dataclass_json
+from accord.adapters.locks import exclusive
 from accord.adapters.store import READ_ONLY
 from accord.adapters.tables import business_objects, metadata
+from accord.adapters.transactions import begin
 from accord.application.billing import BillingBook
 from accord.application.ports import BusinessObject
 
@@ -45,6 +49,12 @@ class SqlAlchemyBillingStateStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Serialise load-change-save across threads and processes (advisory lock)."""
+        with exclusive(self._engine, "billing-state"):
+            yield
+
     def load(self) -> tuple[BillingBook | None, int]:
         with self._engine.connect().execution_options(**READ_ONLY) as conn:
             row = conn.execute(
@@ -62,7 +72,7 @@ class SqlAlchemyBillingStateStore:
             "checkpoint": checkpoint,
             "updated_at": datetime.now(UTC),
         }
-        with self._engine.begin() as conn:
+        with begin(self._engine) as conn:
             updated = conn.execute(
                 billing_state.update().where(billing_state.c.id == _ROW).values(**values)
             )

@@ -52,10 +52,16 @@ def _begin_sqlite(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+_MIGRATE = 0x61636364_6D696772  # "accdmigr": the advisory lock key of migrations
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the latest Alembic revision (safe to run on every start)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Processes starting together (scale-out) migrate one after the other.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATE})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -12,8 +14,10 @@ from rich.console import Console
 
 from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.api.app import create_app
+from accord.application.housekeeping import Housekeeping
 from accord.application.reports import HubReports
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
+from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.firm_config import FirmConfigError, load_firm
@@ -25,11 +29,30 @@ from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 
 SANDBOX_FIRM = Path(__file__).parents[1] / "connectors" / "sandbox" / "firm.yaml"
+STEP_SLOTS = 8
+"""Flow steps that may call other systems at once: a recovered backlog drains this wide."""
 console = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
     app.command("up")(up)
+
+
+def _once_serving(
+    server: uvicorn.Server, start: Callable[[], None], stop: threading.Event
+) -> threading.Thread:
+    """Start the background work once the HTTP server answers, so /healthz never waits
+    for it (a restarted hub may have hundreds of unfinished flows to recover)."""
+
+    def wait_then_start() -> None:
+        while not server.started:
+            if stop.wait(0.05):
+                return
+        start()
+
+    starter = threading.Thread(target=wait_then_start, name="accord-start", daemon=True)
+    starter.start()
+    return starter
 
 
 def _flows_database(settings: Settings) -> str:
@@ -50,10 +73,28 @@ def up(
     start: dt.date = typer.Option(
         dt.date(2026, 1, 5), formats=["%Y-%m-%d"], help="the sandbox's first simulated day"
     ),
+    role: ProcessRole = typer.Option(
+        ProcessRole.ALL, help="all: everything in one process; scaled out: api, worker, scheduler"
+    ),
+    sandbox_url: str = typer.Option(
+        "", envvar="ACCORD_SANDBOX_URL", help="scaled out: the landscape `accord sandbox up` serves"
+    ),
+    name: str = typer.Option(
+        "", help="scaled out: this process's name (worker: its executor id); default role-host-pid"
+    ),
 ) -> None:
-    """Start the hub on the embedded default with the sandbox landscape producing activity:
-    event log, flows, scheduler, API and dashboard."""
+    """Start the hub: by default everything in one process with the sandbox landscape
+    producing activity (event log, flows, scheduler, API and dashboard); with --role, one
+    process of a scaled-out hub on PostgreSQL and NATS (see docs/deploy.md)."""
     settings = Settings.from_env()
+    if role is not ProcessRole.ALL:
+        scale = ScaleOut(settings, sandbox_url, name or default_name(role))
+        try:
+            run_role(role, scale, firm, host or settings.http_host, port or settings.http_port)
+        except RoleError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from None
+        return
     try:
         finance = load_firm(firm)
     except FirmConfigError as error:
@@ -68,11 +109,18 @@ def up(
         hub, sandbox_connectors(landscape), clock.now, SandboxLandscapeRecords(landscape.base_url)
     )
     configure_firm(hub, services.billing, finance)
-    runtime.launch(_flows_database(settings), runtime.FlowServices(services.contract_to_cash))
+    admission = runtime.StepAdmission(STEP_SLOTS, held=True)
+    flow_services = runtime.FlowServices(services.contract_to_cash)
+    runtime.launch(_flows_database(settings), flow_services, admission=admission)
     hub.invoice_runs = FlowInvoiceRuns(clock.now)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
-    hub.reports = HubReports(services.billing, services.reconciliation, clock.now)
+    hub.reports = HubReports(
+        services.billing,
+        services.reconciliation,
+        clock.now,
+        lambda kind: hub.exceptions(kind=kind),
+    )
     scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
     process = HubProcess(
         hub.relay,
@@ -80,19 +128,31 @@ def up(
         services.reconciliation,
         clock.now,
         on_reconciled=lambda report: hub_metrics().record_reconciliation(report.discrepancies),
+        housekeeping=Housekeeping(hub.governance),
     )
-    process.start()
-    landscape.start_activity(speed=speed)
     bind_host = host or settings.http_host
     bind_port = port or settings.http_port
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(hub), host=bind_host, port=bind_port, log_level="warning")
+    )
+
+    def start_background() -> None:
+        process.start()
+        admission.release()
+        landscape.start_activity(speed=speed)
+
+    stopping = threading.Event()
+    starter = _once_serving(server, start_background, stopping)
     console.print(
         f"[green]Accord is up[/green]: dashboard http://{bind_host}:{bind_port}/ "
         f"(sandbox at {landscape.url}, state in {settings.home})"
     )
     try:
-        uvicorn.run(create_app(hub), host=bind_host, port=bind_port, log_level="warning")
+        server.run()
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stopping.set()
+        starter.join(timeout=30)
         landscape.stop_activity()
         process.stop()
         runtime.shutdown()

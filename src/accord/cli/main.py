@@ -14,7 +14,17 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach each topic's commands; topics live in their own modules to stay small."""
-    from accord.cli import api, audit, events, exceptions, hub, keys, scenario, schema
+    from accord.cli import (
+        api,
+        audit,
+        events,
+        exceptions,
+        hub,
+        keys,
+        sandbox,
+        scenario,
+        schema,
+    )
 
     hub.register(app)
     schema.register(app)
@@ -24,6 +34,7 @@ def _register() -> None:
     api.register(app)
     scenario.register(app)
     exceptions.register(app)
+    sandbox.register(app)
 
 
 _register()

@@ -1,9 +1,10 @@
 """The hub's background work in one process: outbox relay and the scheduler loop.
 
 The scheduler loop ticks (pull, apply, start flows), nudges flows parked on a system
-that was down, runs month-end invoicing once a month has closed on the hub's clock, and
-reconciles the systems periodically. Every piece is idempotent, so a restarted process
-simply carries on.
+that was down, runs month-end invoicing once a month has closed on the hub's clock,
+reconciles the systems periodically, and runs the purges (expired request guards and
+sessions hourly, the retention purge daily) when given its housekeeping. Every piece is
+idempotent, so a restarted process simply carries on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from accord.application.housekeeping import Housekeeping
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.reconciliation import ReconciliationReport, ReconciliationService
 from accord.domain.calendar import Period
@@ -29,6 +31,10 @@ class Intervals:
     tick: float = 1.0
     retry: float = 30.0
     reconcile: float = 60.0
+    purge_expired: float = 3600.0
+    """Expired idempotency keys, webhook signatures and dashboard sessions."""
+    purge_retained: float = 86400.0
+    """The retention purge of raw payloads and personal data (legal holds honoured)."""
 
 
 def month_ends_due(last_billed: date | None, today: date) -> list[date]:
@@ -53,8 +59,11 @@ class HubProcess:
         clock: Callable[[], datetime],
         intervals: Intervals | None = None,
         on_reconciled: Callable[[ReconciliationReport], None] | None = None,
+        housekeeping: Housekeeping | None = None,
     ) -> None:
         self._relay = relay
+        self._housekeeping = housekeeping
+        self._last_purged = {"expired": time.monotonic(), "retained": time.monotonic()}
         self._scheduler = scheduler
         self._reconciliation = reconciliation
         self._clock = clock
@@ -91,8 +100,23 @@ class HubProcess:
                 if now - last_reconcile >= self._intervals.reconcile:
                     self._reconcile()
                     last_reconcile = now
+                self._housekeep(now)
             except Exception:  # one failed tick must not stop the hub; the next one retries
                 log.exception("scheduler tick failed; retrying at the next tick")
+
+    def _housekeep(self, now: float) -> None:
+        """Run the purges that are due; each is idempotent, so a failed one just waits
+        for its next turn."""
+        if self._housekeeping is None:
+            return
+        jobs = {
+            "expired": (self._intervals.purge_expired, self._housekeeping.purge_expired),
+            "retained": (self._intervals.purge_retained, self._housekeeping.purge_retained),
+        }
+        for name, (interval, purge) in jobs.items():
+            if now - self._last_purged[name] >= interval:
+                self._last_purged[name] = now
+                log.info("purged %s: %s", name, purge())
 
     def _invoice_closed_months(self) -> None:
         for through in month_ends_due(self.last_billed, self._clock().date()):

@@ -33,7 +33,10 @@ def test_the_clock_api_moves_every_system_and_ends_fault_windows() -> None:
         assert http.get("/billing/documents").status_code == 503
         http.put("/_sandbox/clock", json={"now": "2026-02-05T00:00:00Z"}).raise_for_status()
         assert http.get("/billing/documents").status_code == 200
-        assert http.get("/erp/_sandbox/clock").json() == {"now": "2026-02-05T00:00:00.000000Z"}
+        assert http.get("/erp/_sandbox/clock").json() == {
+            "now": "2026-02-05T00:00:00.000000Z",
+            "speed": 0.0,
+        }
 
 
 def test_yaml_config_sets_faults_and_options_and_state_survives_in_sqlite_files(

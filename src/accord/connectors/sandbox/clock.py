@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 def parse_instant(text: str) -> datetime:
@@ -83,3 +84,49 @@ class SandboxClock:
             return self._base
         elapsed = (self._monotonic() - self._base_real) * self._speed
         return self._base + timedelta(seconds=elapsed)
+
+
+class RemoteSandboxClock:
+    """The clock of a sandbox landscape running in another process, read over HTTP.
+
+    Each hub process of a scaled-out deployment reads the shared landscape's clock
+    (`GET /_sandbox/clock`: now and speed) and follows it locally between reads, so it
+    agrees with the landscape to within `refresh` seconds of a jump or a freeze.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        refresh: float = 0.5,
+        monotonic: Callable[[], float] = time.monotonic,
+        read: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
+        self._url = url.rstrip("/") + "/_sandbox/clock"
+        self._refresh = refresh
+        self._monotonic = monotonic
+        self._read = read or _read_json
+        self._lock = threading.Lock()
+        self._local: SandboxClock | None = None
+        self._read_at = 0.0
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._local is None or self._monotonic() - self._read_at >= self._refresh:
+                reading = self._read(self._url)
+                self._local = SandboxClock(
+                    parse_instant(str(reading["now"])),
+                    speed=float(reading.get("speed", 0.0)),
+                    monotonic=self._monotonic,
+                )
+                self._read_at = self._monotonic()
+            return self._local.now()
+
+
+def _read_json(url: str) -> dict[str, Any]:
+    import httpx
+
+    response = httpx.get(url, timeout=10)
+    response.raise_for_status()
+    reading: dict[str, Any] = response.json()
+    return reading

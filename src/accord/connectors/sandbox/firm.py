@@ -150,11 +150,11 @@ def _load_contract(http: httpx.Client, contract: dict[str, Any]) -> None:
         "contract": key,
         "currency": contract["currency"],
     }
-    _ok(http.put(f"/psa/projects/eid:PRJ-{key}", json=project))
+    _ok(http.put(f"/psa/projects/eid:{key}", json=project))
     for term in contract["terms"]:
         for milestone in term.get("milestones", []):
             body = {
-                "project": f"PRJ-{key}",
+                "project": key,
                 "term": term["id"],
                 "name": milestone["name"],
                 "milestone": milestone["id"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +28,15 @@ MAX_DAYS_PER_TICK = 5
 
 
 class ActivityGenerator:
-    """Keeps a landscape busy; `counts` says how much of each activity it produced."""
+    """Keeps a landscape busy; `counts` says how much of each activity it produced and
+    `ledger` which records, by id, each successful action wrote (a soak run compares
+    every system's effects with it)."""
 
     def __init__(self, landscape: Landscape, *, seed: int = 42, tick: float = 0.2) -> None:
         self.landscape = landscape
         self.firm = generate_firm(seed)
         self.counts: Counter[str] = Counter()
+        self.ledger: dict[str, list[str]] = defaultdict(list)
         self._rng = random.Random(seed)
         self._tick = tick
         self._loaded = False
@@ -46,9 +49,7 @@ class ActivityGenerator:
         """Load the firm (first time only) and produce activity in a background thread."""
         if self._thread is not None:
             return
-        if not self._loaded:
-            load_firm(self.landscape.url, self.firm)
-            self._loaded = True
+        self.load()
         self._day = self.landscape.clock.now().date()
         self.landscape.clock.run(speed)
         self._stop.clear()
@@ -56,6 +57,12 @@ class ActivityGenerator:
             target=self._run, name="accord-sandbox-activity", daemon=True
         )
         self._thread.start()
+
+    def load(self) -> None:
+        """Write the generated firm into the landscape (the first time only)."""
+        if not self._loaded:
+            load_firm(self.landscape.url, self.firm)
+            self._loaded = True
 
     def stop(self) -> None:
         """Stop producing activity and freeze the clock where it is."""
@@ -106,20 +113,24 @@ class ActivityGenerator:
         contract, worker = self._staffed()
         self._entries += 1
         body = {
-            "project": f"PRJ-{contract['id']}",
+            "project": contract["id"],
             "user_id": worker,
             "date_performed": day.isoformat(),
             "time_in_minutes": self._rng.choice([240, 360, 450, 480]),
             "term": contract["terms"][0]["id"],
+            # a fixed fee is billed by milestones: the time on it is not billable
+            "billable": contract["terms"][0]["type"] != "fixed_fee",
             "external_reference": f"GEN-T{self._entries:06d}",
         }
-        self._count("time_entries", http.post("/psa/time_entries", json=body))
+        self._count(
+            "time_entries", http.post("/psa/time_entries", json=body), body["external_reference"]
+        )
 
     def _log_expense(self, http: httpx.Client, day: date) -> None:
         contract, worker = self._staffed()
         amount = f"{self._rng.randint(20, 600)}.{self._rng.randint(0, 99):02d}"
         body = {
-            "project": f"PRJ-{contract['id']}",
+            "project": contract["id"],
             "user_id": worker,
             "date": day.isoformat(),
             "amount": amount,
@@ -129,7 +140,7 @@ class ActivityGenerator:
         self._count("expenses", http.post("/psa/expenses", json=body))
 
     def _accept_milestone(self, http: httpx.Client, day: date) -> None:
-        pending = http.get("/psa/milestones", params={"limit": 1000}).json()["items"]
+        pending = _items(http.get("/psa/milestones", params={"limit": 1000}))
         pending = [m for m in pending if not m["accepted"]]
         if pending:
             milestone = self._rng.choice(pending)
@@ -138,6 +149,7 @@ class ActivityGenerator:
             self._count(
                 "milestones_accepted",
                 http.put(f"/psa/milestones/eid:{milestone['external_id']}", json=body),
+                milestone["external_id"],
             )
 
     def _amend(self, http: httpx.Client, day: date) -> None:
@@ -153,13 +165,13 @@ class ActivityGenerator:
         }
         body = {"term": "TM", "effective_from": day.isoformat(), "changes": changes}
         self._count(
-            "amendments", http.post(f"/clm/contracts/eid:{contract['id']}/amendments", json=body)
+            "amendments",
+            http.post(f"/clm/contracts/eid:{contract['id']}/amendments", json=body),
+            f"{contract['id']}@{day.isoformat()}",
         )
 
     def _pay_invoice(self, http: httpx.Client, day: date) -> None:
-        documents = http.get("/erp/documents", params={"limit": 1000, "type": "invoice"}).json()[
-            "items"
-        ]
+        documents = _items(http.get("/erp/documents", params={"limit": 1000, "type": "invoice"}))
         open_invoices = [d for d in documents if d["status"] != "paid"]
         if open_invoices:
             document = self._rng.choice(open_invoices)
@@ -175,7 +187,24 @@ class ActivityGenerator:
         worker = self._rng.choice(self.firm.workers)
         entity = self._rng.choice(["DE01", "US01", "UK01"])
         body = {"entity": entity, "effective_from": (day - timedelta(days=14)).isoformat()}
-        self._count("transfers", http.post(f"/hr/workers/eid:{worker['id']}/employment", json=body))
+        self._count(
+            "transfers",
+            http.post(f"/hr/workers/eid:{worker['id']}/employment", json=body),
+            f"{worker['id']}@{day.isoformat()}",
+        )
 
-    def _count(self, activity: str, response: httpx.Response) -> None:
-        self.counts[activity if response.is_success else "failed"] += 1
+    def _count(self, activity: str, response: httpx.Response, key: str | None = None) -> None:
+        """Count the action; a successful one enters the ledger under `key` (default: the
+        id of the record the system answered with)."""
+        if not response.is_success:
+            self.counts["failed"] += 1
+            return
+        self.counts[activity] += 1
+        self.ledger[activity].append(key or str(response.json().get("id")))
+
+
+def _items(response: httpx.Response) -> list[dict[str, Any]]:
+    """A listing's items; a refused read (an injected fault) raises like a lost call."""
+    response.raise_for_status()
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items

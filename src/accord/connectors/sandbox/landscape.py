@@ -89,8 +89,9 @@ class Landscape:
             root.mount(f"/{system}", app)
         return root
 
-    def start(self, timeout: float = 5.0) -> Landscape:
-        """Serve on 127.0.0.1 with an ephemeral port; returns once requests are accepted."""
+    def start(self, timeout: float = 5.0, *, host: str = "127.0.0.1", port: int = 0) -> Landscape:
+        """Serve on `host`:`port` (default 127.0.0.1, an ephemeral port); returns once
+        requests are accepted."""
         if self._server is not None:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -98,7 +99,7 @@ class Landscape:
         # Accepted connections inherit it: without it, small responses wait ~40 ms for
         # delayed ACKs on keep-alive connections.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, port))
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.asgi_app(), log_level="warning", access_log=False, lifespan="off"

@@ -97,8 +97,8 @@ def control_router(
         faults.clear()
 
     @router.get("/clock")
-    def read_clock() -> dict[str, str]:
-        return {"now": format_instant(clock.now())}
+    def read_clock() -> dict[str, str | float]:
+        return {"now": format_instant(clock.now()), "speed": clock.speed}
 
     @router.put("/clock")
     def set_clock(setting: ClockSetting) -> dict[str, str]:
@@ -222,6 +222,30 @@ def add_upsert_routes(
     app.put(f"/{collection}/eid:{{external_id}}")(upsert)
     app.get(f"/{collection}/eid:{{external_id}}")(read)
     app.get(f"/{collection}")(listing)
+
+
+def add_status_route(
+    app: FastAPI,
+    store: SandboxStore,
+    collection: str,
+    kind: str,
+    action: str,
+    changes: dict[str, Any],
+) -> None:
+    """`POST /{collection}/eid:{id}/{action}`: set `changes` on an existing record.
+
+    How a system deactivates, closes or withdraws a record without deleting it: 404 when
+    there is no such record; repeating it changes nothing (no new version).
+    """
+
+    def change(external_id: str) -> dict[str, Any]:
+        with store.transaction():
+            record = store.get_by_external_id(kind, external_id)
+            if record is None:
+                raise not_found(kind, external_id)
+            return store.update(kind, record.id, record.body | changes).to_json()
+
+    app.post(f"/{collection}/eid:{{external_id}}/{action}")(change)
 
 
 def parse_filters(items: list[str], allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -1,0 +1,137 @@
+"""Named locks shared by every process on one PostgreSQL store (advisory locks).
+
+A PostgreSQL session-level advisory lock belongs to one connection: it is released when
+the holder unlocks it or when its connection ends, however the process ended (SIGKILL
+included). That makes it three tools at once:
+
+- `exclusive(name)`: mutual exclusion around a read-modify-write (the billing state);
+- `HeldLock`: a lock held for a process's lifetime — the scheduler's leadership, and a
+  worker's "I am alive" under its executor id;
+- `HeldLock.is_free(name)`: whether a process holding `name` is still alive.
+
+On SQLite (the embedded default, one process) the same calls use in-process locks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+_local_locks: dict[str, threading.RLock] = {}
+_local_guard = threading.Lock()
+_held = threading.local()
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for `name` (advisory locks take a bigint)."""
+    digest = hashlib.blake2b(f"accord:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _local(name: str) -> threading.RLock:
+    with _local_guard:
+        return _local_locks.setdefault(name, threading.RLock())
+
+
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[None]:
+    """Hold `name` across every process on the store for the block; re-entrant within
+    a thread."""
+    depth: dict[str, int] = getattr(_held, "depth", None) or {}
+    _held.depth = depth
+    if depth.get(name):
+        depth[name] += 1
+        try:
+            yield
+        finally:
+            depth[name] -= 1
+        return
+    with _local(name), _session_lock(engine, name):
+        depth[name] = 1
+        try:
+            yield
+        finally:
+            depth[name] = 0
+
+
+@contextmanager
+def _session_lock(engine: Engine, name: str) -> Iterator[None]:
+    if not _is_postgres(engine):
+        yield
+        return
+    key = lock_key(name)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+class HeldLock:
+    """A lock held on its own connection until `release()` or the process's end."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        if not _is_postgres(engine):
+            raise ValueError("held locks need PostgreSQL (set ACCORD_DATABASE_URL)")
+        self._engine = engine
+        self.name = name
+        self._connection: sa.Connection | None = None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; True if this process holds it now."""
+        if self._connection is not None:
+            return True
+        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        taken = connection.execute(
+            sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(self.name)}
+        ).scalar_one()
+        if taken:
+            self._connection = connection
+        else:
+            connection.close()
+        return bool(taken)
+
+    def still_held(self) -> bool:
+        """Whether the holding connection is alive (if it dropped, the lock is gone)."""
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute(sa.text("SELECT 1"))
+        except sa.exc.DBAPIError:
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._connection is None:
+            return
+        try:
+            self._connection.execute(
+                sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self.name)}
+            )
+        except sa.exc.DBAPIError:
+            pass  # the connection is gone, and the lock with it
+        finally:
+            self._connection.close()
+            self._connection = None
+
+    @staticmethod
+    def is_free(engine: Engine, name: str) -> bool:
+        """True if no live session holds `name` (it is taken and released at once)."""
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            key = lock_key(name)
+            taken = conn.execute(
+                sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+            ).scalar_one()
+            if taken:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            return bool(taken)

@@ -1,0 +1,64 @@
+"""`accord sandbox up`: the sandbox landscape as a process of its own, so the processes
+of a scaled-out hub (`accord up --role ...`) share one set of simulated systems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from accord.connectors.sandbox.clock import SandboxClock
+from accord.connectors.sandbox.generator import ActivityGenerator
+from accord.connectors.sandbox.landscape import Landscape
+from accord.settings import Settings
+
+console = Console(stderr=True, soft_wrap=True)
+sandbox = typer.Typer(help="The sandbox landscape: six simulated systems.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sandbox, name="sandbox")
+
+
+@sandbox.command("up")
+def up(
+    host: str = typer.Option("127.0.0.1", help="bind address"),
+    port: int = typer.Option(8500, help="port (0: any free one)"),
+    speed: float = typer.Option(
+        86_400.0, help="simulated seconds per real second (0: frozen clock, no activity)"
+    ),
+    start: dt.date = typer.Option(
+        dt.date(2026, 1, 5), formats=["%Y-%m-%d"], help="the first simulated day"
+    ),
+    state: Path = typer.Option(
+        None, help="directory of the systems' SQLite files (default ACCORD_HOME/sandbox)"
+    ),
+    seed: int = typer.Option(42, help="seed of the generated firm and its activity"),
+    warmup: float = typer.Option(
+        20.0,
+        help="seconds the clock stays frozen after the firm is loaded, so the hub reads "
+        "it before the CRM's 72-hour change feed ages out",
+    ),
+) -> None:
+    """Serve the six systems, load the generated firm and produce its activity."""
+    clock = SandboxClock(start=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC))
+    landscape = Landscape(state or Settings.from_env().home / "sandbox", clock=clock)
+    landscape.start(host=host, port=port)
+    activity = ActivityGenerator(landscape, seed=seed)
+    activity.load()
+    console.print(f"[green]sandbox landscape up[/green]: {landscape.url}")
+    print(landscape.url, flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        if speed and not stop.wait(warmup):
+            activity.start(speed)
+        stop.wait()
+    finally:
+        activity.stop()
+        landscape.stop()
