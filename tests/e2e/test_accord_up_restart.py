@@ -1,12 +1,14 @@
-"""`accord up` killed with many flows waiting on an ERP outage restarts promptly and
-posts every waiting document once.
+"""`accord up` killed or interrupted with many flows waiting on an ERP outage restarts
+promptly and posts every waiting document once.
 
 The hub runs with its sandbox landscape; the ERP starts refusing postings once every
 contract is activated (its listings stay readable for the test), so the month-end invoice
 run leaves one posting flow per document parked on the outage. The process is SIGKILLed;
 the ERP is back when it restarts (the outage lived in the killed process's sandbox), and
 the restarted hub must answer /healthz within seconds while it recovers those flows in
-the background, then post each stranded document exactly once.
+the background, then post each stranded document exactly once. Interrupted with Ctrl-C
+instead, the hub exits within seconds (its flows parked for up to an hour must not hold
+it), and the restarted one carries on from the sandbox's clock rather than going back.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import httpx
 import pytest
 
 HEALTHY_WITHIN_SECONDS = 20.0
+EXITS_WITHIN_SECONDS = 20.0
 CONTRACTS = 60
 
 
@@ -75,6 +78,16 @@ class RunningHub:
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=20)
+
+    def interrupt(self) -> float:
+        """Ctrl-C; how long the process took to exit."""
+        interrupted = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("accord up did not exit within 120 s of Ctrl-C") from None
+        return time.monotonic() - interrupted
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -135,13 +148,10 @@ def _pending_flows(home: Path) -> int:
         return int(row.fetchone()[0])
 
 
-@pytest.mark.slow
-def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once(
-    hubs: Callable[[str], RunningHub], tmp_path: Path
-) -> None:
-    first = hubs("first")
-    first.healthy_after(HEALTHY_WITHIN_SECONDS)
-    sandbox = first.sandbox()
+def _park_month_end_on_an_erp_outage(hub: RunningHub, home: Path) -> tuple[set[str], int]:
+    """Once every contract is active, take the ERP's posting endpoints down and let the
+    month-end run park its postings; the documents stranded and the flows pending."""
+    sandbox = hub.sandbox()
     _until(
         lambda: len(_items(sandbox, "/erp/projects")) == CONTRACTS, 90, "every contract activated"
     )
@@ -154,8 +164,28 @@ def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once
 
     _until(lambda: len(waiting()) >= 20, 90, "documents waiting on the ERP outage")
     time.sleep(2)  # let the rest of the month-end run reach billing and park
-    stranded = waiting()
-    pending = _pending_flows(tmp_path / "home")
+    return waiting(), _pending_flows(home)
+
+
+def _posted_once_after_restart(hub: RunningHub, stranded: set[str]) -> None:
+    sandbox = hub.sandbox()
+    _until(lambda: stranded <= set(_numbers(sandbox, "erp")), 180, "the stranded postings")
+    posted = _numbers(sandbox, "erp")
+    assert len(posted) == len(set(posted)), "no document reaches the ERP twice"
+    assert stranded <= set(_numbers(sandbox, "billing"))
+
+
+def _sandbox_now(hub: RunningHub) -> str:
+    return str(httpx.get(f"{hub.sandbox()}/_sandbox/clock", timeout=10).json()["now"])
+
+
+@pytest.mark.slow
+def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once(
+    hubs: Callable[[str], RunningHub], tmp_path: Path
+) -> None:
+    first = hubs("first")
+    first.healthy_after(HEALTHY_WITHIN_SECONDS)
+    stranded, pending = _park_month_end_on_an_erp_outage(first, tmp_path / "home")
     first.kill()
     assert pending >= len(stranded)
 
@@ -163,8 +193,25 @@ def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once
     healthy_after = second.healthy_after(HEALTHY_WITHIN_SECONDS)
     print(f"{pending} pending flows; /healthz after {healthy_after:.1f} s")
 
-    sandbox = second.sandbox()
-    _until(lambda: stranded <= set(_numbers(sandbox, "erp")), 180, "the stranded postings")
-    posted = _numbers(sandbox, "erp")
-    assert len(posted) == len(set(posted)), "no document reaches the ERP twice"
-    assert stranded <= set(_numbers(sandbox, "billing"))
+    _posted_once_after_restart(second, stranded)
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_parked_flows_exits_at_once_and_the_restart_posts_each_once(
+    hubs: Callable[[str], RunningHub], tmp_path: Path
+) -> None:
+    first = hubs("first")
+    first.healthy_after(HEALTHY_WITHIN_SECONDS)
+    stranded, _ = _park_month_end_on_an_erp_outage(first, tmp_path / "home")
+    last_seen = _sandbox_now(first)
+
+    exited_after = first.interrupt()
+    print(f"{len(stranded)} stranded documents; exited {exited_after:.1f} s after Ctrl-C")
+    assert exited_after < EXITS_WITHIN_SECONDS
+    assert first.process.returncode in (0, 130), first.log.read_text()[-3000:]  # 130: Ctrl-C
+    assert _pending_flows(tmp_path / "home") >= len(stranded), "parked flows stay pending"
+
+    second = hubs("second")
+    second.healthy_after(HEALTHY_WITHIN_SECONDS)
+    assert _sandbox_now(second) >= last_seen, "the sandbox clock resumes, never runs back"
+    _posted_once_after_restart(second, stranded)

@@ -52,13 +52,16 @@ class BillingBook:
     amendments: dict[str, int] = field(default_factory=dict)
     """Contracts whose terms were amended and not yet carried to billing and the PSA,
     with the contract version that amended them last (the amendment flow's key)."""
+    feedback_due: tuple[str, ...] = ()
+    """Payments applied here and not yet reported to the billing system and the CRM (the
+    payment feedback flow's key), noted in the save that applied them, so a crash before
+    the flow starts loses none."""
 
 
 @dataclass
 class CatchUp:
-    """What one catch-up applied that other systems must hear about."""
+    """What one catch-up found that a person must hear about."""
 
-    payments: list[v1.Payment] = field(default_factory=list)
     problems: list[BusinessException] = field(default_factory=list)
 
 
@@ -224,18 +227,16 @@ class BillingService:
     @_serialised
     def catch_up(self) -> CatchUp:
         """Apply every record the event log applied since the last catch-up; return the
-        payments newly applied and the problems found on the way."""
+        problems found on the way. A payment newly applied is noted as due for feedback
+        (see `payments_to_feed_back`)."""
         book, checkpoint = self._load()
         result = CatchUp()
         while batch := self._records.changed_since(checkpoint, self._batch_size):
             for stored in batch:
                 record = _decode(stored)
                 if isinstance(record, v1.Payment):
-                    known = record.id in book.payments
                     book, found = _apply_payment(book, record)
                     result.problems += found
-                    if not known and record.id in book.payments:
-                        result.payments.append(record)
                 else:
                     before = book
                     book, found = _apply_or_report(book, record)
@@ -314,6 +315,18 @@ class BillingService:
             amendments = {k: v for k, v in book.amendments.items() if k != contract}
             self._store.save(replace(book, amendments=amendments), checkpoint)
 
+    def payments_to_feed_back(self) -> tuple[str, ...]:
+        """Payments applied whose feedback to billing and the CRM has not finished."""
+        return self._load()[0].feedback_due
+
+    @_serialised
+    def payment_fed_back(self, payment: str) -> None:
+        """Billing and the CRM hold the payment; it is no longer due (repeats are harmless)."""
+        book, checkpoint = self._load()
+        if payment in book.feedback_due:
+            due = tuple(p for p in book.feedback_due if p != payment)
+            self._store.save(replace(book, feedback_due=due), checkpoint)
+
     @_serialised
     def mark_activated(self, contract: str) -> None:
         """Every system holds the signed contract; the first time is kept for the
@@ -369,4 +382,6 @@ def _apply_payment(
         return book, (problem,)
     state, problems = apply_payment(book.state, payment.invoice, payment.amount, payment.currency)
     applied = AppliedPayment(payment.invoice, payment.amount, payment.currency)
-    return replace(book, state=state, payments={**book.payments, payment.id: applied}), problems
+    payments = {**book.payments, payment.id: applied}
+    due = (*book.feedback_due, payment.id)
+    return replace(book, state=state, payments=payments, feedback_due=due), problems

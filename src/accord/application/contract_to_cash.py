@@ -117,6 +117,10 @@ class ContractToCash:
             raise KeyError(f"no {model.SCHEMA_NAME} {key!r} has been applied")
         return model.model_validate_json(stored.data)
 
+    def _known(self, model: type[M], key: str) -> M | None:
+        stored = self._records.get(model.SCHEMA_NAME, key)
+        return None if stored is None else model.model_validate_json(stored.data)
+
     def _project(self, contract: v1.Contract) -> v1.Project:
         customer = self._record(v1.Customer, contract.customer)
         return v1.Project(
@@ -130,9 +134,14 @@ class ContractToCash:
         )
 
     def set_up_in_erp(self, contract_id: str) -> StepOutcome:
-        """The ERP knows the customer and the project before any invoice reaches it."""
+        """The ERP knows the customer and the project before any invoice reaches it.
+        A customer the CRM has not reported yet (its feed lags the CLM's) is an unknown
+        reference the flow waits on, retried until the customer arrives."""
         contract = self._record(v1.Contract, contract_id)
-        customer = self._record(v1.Customer, contract.customer)
+        customer = self._known(v1.Customer, contract.customer)
+        if customer is None:
+            reason = f"customer {contract.customer} of contract {contract_id} is not known yet"
+            return StepOutcome(False, ExceptionKind.UNKNOWN_REFERENCE.value, reason, "crm")
 
         def write() -> None:
             self.gateways.erp.upsert_customer(customer)
@@ -301,6 +310,13 @@ class ContractToCash:
         }
         return self._changed(_attempt("billing", write), "payment.fed_back", payment.id, after)
 
+    def payments_due(self) -> list[v1.Payment]:
+        """Payments billing applied whose feedback to billing and the CRM is unfinished."""
+        return [self._record(v1.Payment, key) for key in self.billing.payments_to_feed_back()]
+
+    def payment_fed_back(self, payment_id: str) -> None:
+        self.billing.payment_fed_back(payment_id)
+
     def open_failure(
         self, subject: str, outcome: StepOutcome, workflow_id: str, compensable: bool = False
     ) -> None:
@@ -315,6 +331,11 @@ class ContractToCash:
 
     def close_failure(self, subject: str, note: str = "step succeeded") -> None:
         """Close the failures about `subject`; `note` says how it ended (a step that
-        succeeded, or a rejection and what it set back)."""
+        succeeded, or a rejection and what it set back). An unknown reference is closed
+        only when a flow opened it (billing opens its own about records it could not
+        apply, which a flow's success does not settle)."""
         for kind in (ExceptionKind.SYSTEM_UNAVAILABLE, ExceptionKind.POSTING_REJECTED):
             self.exceptions.close(kind, subject, note)
+        unknown = self.exceptions.find_open(ExceptionKind.UNKNOWN_REFERENCE, subject)
+        if unknown is not None and unknown.details.get("workflow_id"):
+            self.exceptions.close(ExceptionKind.UNKNOWN_REFERENCE, subject, note)

@@ -19,7 +19,7 @@ from accord.application.reports import HubReports
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.landscape import Landscape
+from accord.connectors.sandbox.landscape import Landscape, clock_start
 from accord.firm_config import FirmConfigError, load_firm
 from accord.flows import runtime
 from accord.flows.hub_process import HubProcess
@@ -70,8 +70,11 @@ def up(
     speed: float = typer.Option(
         86_400.0, help="simulated seconds per real second in the sandbox (86400: a day a second)"
     ),
-    start: dt.date = typer.Option(
-        dt.date(2026, 1, 5), formats=["%Y-%m-%d"], help="the sandbox's first simulated day"
+    start: dt.date | None = typer.Option(
+        None,
+        formats=["%Y-%m-%d"],
+        help="the sandbox's first simulated day on a fresh home (default 2026-01-05); "
+        "a home's sandbox resumes where its clock stopped",
     ),
     role: ProcessRole = typer.Option(
         ProcessRole.ALL, help="all: everything in one process; scaled out: api, worker, scheduler"
@@ -102,7 +105,7 @@ def up(
         raise typer.Exit(2) from None
     settings.home.mkdir(parents=True, exist_ok=True)
     configure_observability(settings.home)
-    clock = SandboxClock(start=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC))
+    clock = SandboxClock(start=clock_start(settings.home / "sandbox", start))
     landscape = Landscape(settings.home / "sandbox", clock=clock).start()
     hub = build_hub(settings, clock=clock.now)
     services = build_services(

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.generator import ActivityGenerator
-from accord.connectors.sandbox.landscape import Landscape
+from accord.connectors.sandbox.landscape import Landscape, clock_start
 from accord.settings import Settings
 
 console = Console(stderr=True, soft_wrap=True)
@@ -31,8 +31,11 @@ def up(
     speed: float = typer.Option(
         86_400.0, help="simulated seconds per real second (0: frozen clock, no activity)"
     ),
-    start: dt.date = typer.Option(
-        dt.date(2026, 1, 5), formats=["%Y-%m-%d"], help="the first simulated day"
+    start: dt.date | None = typer.Option(
+        None,
+        formats=["%Y-%m-%d"],
+        help="the first simulated day on fresh state (default 2026-01-05); existing state "
+        "resumes where its clock stopped",
     ),
     state: Path = typer.Option(
         None, help="directory of the systems' SQLite files (default ACCORD_HOME/sandbox)"
@@ -45,8 +48,9 @@ def up(
     ),
 ) -> None:
     """Serve the six systems, load the generated firm and produce its activity."""
-    clock = SandboxClock(start=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC))
-    landscape = Landscape(state or Settings.from_env().home / "sandbox", clock=clock)
+    state = state or Settings.from_env().home / "sandbox"
+    clock = SandboxClock(start=clock_start(state, start))
+    landscape = Landscape(state, clock=clock)
     landscape.start(host=host, port=port)
     activity = ActivityGenerator(landscape, seed=seed)
     activity.load()

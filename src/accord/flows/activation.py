@@ -4,7 +4,9 @@ Workflow id `activate:<contract>`. ERP customer and project first (the ledger mu
 the customer before any invoice), then billing terms, the PSA project and the CRM's
 confirmation; a retainer's prepayment document is issued last and handed to posting,
 and the time the contract became active everywhere is recorded (the activation KPI).
-A failing step opens an exception and the flow waits on it (see `posting.run_until_done`).
+A failing step opens an exception and the flow waits on it (see `posting.run_until_done`);
+a customer the CRM has not reported yet is one (`unknown_reference`, owned by
+integration), retried until the customer arrives.
 
 A person may reject the activation instead of fixing the step: the flow then runs the
 named compensation of every step that changed a system, last change first (the plan is

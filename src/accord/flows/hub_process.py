@@ -1,7 +1,9 @@
 """The hub's background work in one process: outbox relay and the scheduler loop.
 
 The scheduler loop ticks (pull, apply, start flows), nudges flows parked on a system
-that was down, runs month-end invoicing once a month has closed on the hub's clock,
+that was down or a record not yet received (each on its own backoff, see
+`domain.retry.RetryBackoff`), runs month-end invoicing once a month has closed on the
+hub's clock,
 reconciles the systems periodically, and runs the purges (expired request guards and
 sessions hourly, the retention purge daily) when given its housekeeping. Every piece is
 idempotent, so a restarted process simply carries on.
@@ -20,6 +22,7 @@ from accord.application.housekeeping import Housekeeping
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.reconciliation import ReconciliationReport, ReconciliationService
 from accord.domain.calendar import Period
+from accord.domain.retry import RetryBackoff
 from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
 
@@ -30,6 +33,10 @@ log = logging.getLogger("accord.hub")
 class Intervals:
     tick: float = 1.0
     retry: float = 30.0
+    """The first retry of a flow waiting on a system or a record, after its exception
+    opened; each later retry of that exception waits twice as long as the one before."""
+    retry_ceiling: float = 120.0
+    """The longest wait between two retries of one exception."""
     reconcile: float = 60.0
     purge_expired: float = 3600.0
     """Expired idempotency keys, webhook signatures and dashboard sessions."""
@@ -60,14 +67,18 @@ class HubProcess:
         intervals: Intervals | None = None,
         on_reconciled: Callable[[ReconciliationReport], None] | None = None,
         housekeeping: Housekeeping | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._relay = relay
         self._housekeeping = housekeeping
-        self._last_purged = {"expired": time.monotonic(), "retained": time.monotonic()}
+        self._monotonic = monotonic
+        self._last_purged = {"expired": monotonic(), "retained": monotonic()}
+        self._last_reconciled = monotonic()
         self._scheduler = scheduler
         self._reconciliation = reconciliation
         self._clock = clock
         self._intervals = intervals or Intervals()
+        self._retries = RetryBackoff(self._intervals.retry, self._intervals.retry_ceiling)
         self._on_reconciled = on_reconciled
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -88,21 +99,28 @@ class HubProcess:
         self._relay.run_forever(self._stop)
 
     def _scheduler_loop(self) -> None:
-        last_retry = last_reconcile = time.monotonic()
         while not self._stop.wait(self._intervals.tick):
             try:
-                self._scheduler.tick()
-                self._invoice_closed_months()
-                now = time.monotonic()
-                if now - last_retry >= self._intervals.retry:
-                    self._scheduler.retry_unavailable()
-                    last_retry = now
-                if now - last_reconcile >= self._intervals.reconcile:
-                    self._reconcile()
-                    last_reconcile = now
-                self._housekeep(now)
+                self.run_once()
             except Exception:  # one failed tick must not stop the hub; the next one retries
                 log.exception("scheduler tick failed; retrying at the next tick")
+
+    def run_once(self) -> None:
+        """One turn of the loop: tick, invoice closed months, and retry, reconcile and
+        purge what is due."""
+        self._scheduler.tick()
+        self._invoice_closed_months()
+        now = self._monotonic()
+        self.retry_due(now)
+        if now - self._last_reconciled >= self._intervals.reconcile:
+            self._reconcile()
+            self._last_reconciled = now
+        self._housekeep(now)
+
+    def retry_due(self, now: float) -> list[str]:
+        """Nudge the waiting flows whose exception's retry is due; the others wait on."""
+        waiting = self._scheduler.waiting_flows()
+        return self._scheduler.nudge([waiting[key] for key in self._retries.due(waiting, now)])
 
     def _housekeep(self, now: float) -> None:
         """Run the purges that are due; each is idempotent, so a failed one just waits

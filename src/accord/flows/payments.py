@@ -1,8 +1,9 @@
 """Payment feedback: a payment the ERP reported reaches billing and the CRM, once.
 
 Workflow id `payment:<payment id>`. The hub applied the payment to the invoice when it
-read it from the ERP; this flow tells the other systems, waiting on an exception while
-one of them is down.
+read it from the ERP and noted it as due for feedback in the same save; the scheduler
+starts this flow for every payment so noted, which tells the other systems, waiting on
+an exception while one of them is down, and then clears the note.
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ def mirror_payment(payment_json: str) -> StepOutcome:
     return services().contract_to_cash.mirror_payment(payment)
 
 
+@DBOS.step()
+@instrumented_step("payment_feedback", "mark_fed_back")
+def mark_fed_back(payment_id: str) -> None:
+    services().contract_to_cash.payment_fed_back(payment_id)
+
+
 @DBOS.workflow()
 def feed_back_payment(payment_id: str, payment_json: str) -> str:
     with business_transaction("payment", payment_id):
         run_until_done(payment_id, partial(mirror_payment, payment_json))
+        mark_fed_back(payment_id)
     return payment_id
 
 

@@ -18,10 +18,9 @@ from dbos import DBOS
 from accord.application.contract_to_cash import StepOutcome
 from accord.domain.exceptions import ExceptionAction
 from accord.flows import dispatch
-from accord.flows.runtime import send, services, waits
+from accord.flows.runtime import RESUME_TOPIC, send, services, wait_for_message
 from accord.observability import business_transaction, instrumented_step
 
-RESUME_TOPIC = "resume"
 REJECT_PREFIX = "reject:"
 
 
@@ -82,10 +81,7 @@ def resume(flow: str, action: ExceptionAction = ExceptionAction.RETRY, note: str
 
 def wait_for_action(flow: str) -> object:
     """Park until a person acts (or the scheduler nudges); the message received."""
-    waits.park(flow)
-    message = DBOS.recv(RESUME_TOPIC, timeout_seconds=services().resume_wait_seconds)
-    waits.unpark(flow)
-    return message
+    return wait_for_message(flow)
 
 
 def run_until_done(

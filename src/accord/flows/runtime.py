@@ -3,12 +3,18 @@
 DBOS keeps each workflow's progress in its system database (SQLite next to the store on
 the embedded default, PostgreSQL when scaled out). Flows reach the application services
 through `services()`, set once at launch, because DBOS workflows are module functions.
+
+Every flow is recorded under `FLOWS_VERSION` and recovered by it, so a hub upgraded to
+new code still resumes the flows the old one left unfinished. A process that stops
+wakes its parked flows first (`INTERRUPTED`), so none holds the exit up; each stays
+pending in the system database and parks again when recovered.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,8 +28,20 @@ from dbos import DBOS
 from accord.application.contract_to_cash import ContractToCash
 from accord.flows import dispatch
 
+FLOWS_VERSION = "accord-flows-1"
+"""The application version DBOS records on every flow and recovers by (by default DBOS
+hashes the workflow code, so any upgrade would strand the flows in progress). Bump it
+only for a change a flow in progress cannot replay: a step removed, renamed or moved
+before steps it may already have recorded (see docs/architecture.md)."""
+RESUME_TOPIC = "resume"
+"""The topic a parked flow waits on for its resume message."""
+INTERRUPTED = "interrupted"
+"""The message that wakes a parked flow whose process is stopping."""
+WAKE_TIMEOUT_SECONDS = 10.0
+
 _services: FlowServices | None = None
 _admission: StepAdmission | None = None
+_stopping = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -136,10 +154,12 @@ def launch(
         use_cases = _AdmittedUseCases(flow_services.contract_to_cash, admission)
         _services = replace(flow_services, contract_to_cash=cast(ContractToCash, use_cases))
     _admission = admission
+    _stopping.clear()
     DBOS(
         config={
             "name": "accord",
             "system_database_url": system_database_url,
+            "application_version": FLOWS_VERSION,
             "executor_id": executor_id,
             "log_level": logging.getLevelName(logging.getLogger("accord").getEffectiveLevel()),
         }
@@ -147,9 +167,38 @@ def launch(
     DBOS.launch()
 
 
+class FlowInterrupted(BaseException):
+    """Ends the thread of a parked flow whose process is stopping. Not an `Exception`, so
+    DBOS records no outcome: the flow stays pending and is recovered at the next launch."""
+
+
+def stopping() -> bool:
+    """Whether this process is shutting its flows down."""
+    return _stopping.is_set()
+
+
+def _wake_parked(timeout: float) -> None:
+    """Wake every parked flow of this process and wait until each has left its wait.
+
+    A flow that parks while this runs sees `stopping()` and leaves at once; one woken
+    by `INTERRUPTED` records the message and, recovered later, parks again."""
+    woken: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while (parked := waits.parked()) and time.monotonic() < deadline:
+        for flow in parked - woken:
+            DBOS.send(flow, INTERRUPTED, RESUME_TOPIC)
+            woken.add(flow)
+        time.sleep(0.05)
+
+
 def shutdown() -> None:
-    """Stop DBOS; unfinished workflows resume at the next launch."""
+    """Wake the parked flows, then stop DBOS; unfinished flows resume at the next launch.
+
+    A parked flow waits up to `resume_wait_seconds` (an hour); left asleep, its thread
+    would hold the interpreter's exit that long."""
     global _services, _admission
+    _stopping.set()
+    _wake_parked(WAKE_TIMEOUT_SECONDS)
     DBOS.destroy(workflow_completion_timeout_sec=0)
     if _admission is not None:
         _admission.release()  # held steps run out (idempotent) rather than block exit
@@ -181,6 +230,25 @@ class _WaitRegistry:
 
 
 waits = _WaitRegistry()
+
+
+def wait_for_message(flow: str) -> object:
+    """Park until a message for `flow` arrives, or `resume_wait_seconds` pass (None).
+
+    A parked flow is woken with `INTERRUPTED` when its process stops, and leaves by
+    `FlowInterrupted` without recording anything more; recovered after a restart, it
+    replays the recorded interruption and waits again."""
+    while True:
+        waits.park(flow)
+        if stopping():
+            waits.unpark(flow)
+            raise FlowInterrupted(flow)
+        message = DBOS.recv(RESUME_TOPIC, timeout_seconds=services().resume_wait_seconds)
+        waits.unpark(flow)
+        if message != INTERRUPTED:
+            return message
+        if stopping():
+            raise FlowInterrupted(flow)
 
 
 def send(workflow_id: str, message: str, topic: str) -> None:

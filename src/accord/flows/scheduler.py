@@ -2,8 +2,13 @@
 
 One tick is idempotent: every flow it starts has a business-key workflow id, so ticking
 twice starts nothing twice. Amended contracts are carried to billing and the PSA by an
-amendment flow per contract version, started once the contract is active everywhere.
-Waiting flows blocked by an unavailable system are nudged to retry; flows waiting on a
+amendment flow per contract version, started once the contract is active everywhere;
+payments are fed back from the list billing keeps of those not yet reported, so a flow
+not started before a crash is started after it.
+
+A tick retries nothing: flows waiting on a cause that may pass by itself (a system down,
+a record not yet received) are nudged when the hub process's `RetryBackoff` says so
+(`waiting_flows`, `nudge`), or all at once by `retry_unavailable`; flows waiting on a
 business decision wait for a person's action instead.
 """
 
@@ -16,11 +21,15 @@ from accord.application.contract_to_cash import ContractToCash
 from accord.application.inbound_sync import InboundSync
 from accord.application.worker import EventWorker
 from accord.domain.exceptions import ExceptionKind
+from accord.flows import payments
 from accord.flows.activation import start_activation
 from accord.flows.amendment import start_amendment
 from accord.flows.amendment import workflow_id as amendment_id
-from accord.flows.payments import start_payment_feedback
 from accord.flows.posting import resume, start_posting
+
+RETRIED_BY_ITSELF = (ExceptionKind.SYSTEM_UNAVAILABLE, ExceptionKind.UNKNOWN_REFERENCE)
+"""Exception kinds a waiting flow retries on its own: the cause may pass without anyone
+acting."""
 
 
 @dataclass
@@ -30,7 +39,7 @@ class TickReport:
     activations: list[str] = field(default_factory=list)
     postings: list[str] = field(default_factory=list)
     amendments: list[str] = field(default_factory=list)
-    resumed: list[str] = field(default_factory=list)
+    payments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +50,7 @@ class Scheduler:
     contract_to_cash: ContractToCash
     activated: set[str] = field(default_factory=set)
     amending: set[str] = field(default_factory=set)
+    feeding: set[str] = field(default_factory=set)
 
     def tick(self) -> TickReport:
         report = TickReport(pulled=self.inbound.pull().accepted)
@@ -49,8 +59,6 @@ class Scheduler:
         caught_up = self.billing.catch_up()
         for problem in caught_up.problems:
             self.contract_to_cash.exceptions.open(problem)
-        for payment in caught_up.payments:
-            start_payment_feedback(payment)
         for contract in self.billing.state().signed:
             if contract not in self.activated:
                 start_activation(contract)
@@ -60,8 +68,21 @@ class Scheduler:
             start_posting(number)
             report.postings.append(number)
         report.amendments = self.propagate_amendments()
-        report.resumed = self.retry_unavailable()
+        report.payments = self.feed_back_payments()
         return report
+
+    def feed_back_payments(self) -> list[str]:
+        """Start the feedback of every payment billing applied and has not yet seen
+        reported to billing and the CRM (the flow clears it from that list)."""
+        due = {payments.workflow_id(p.id): p for p in self.contract_to_cash.payments_due()}
+        self.feeding &= set(due)  # a finished flow's payment is no longer due
+        started = []
+        for flow, payment in due.items():
+            if flow not in self.feeding:
+                payments.start_payment_feedback(payment)
+                self.feeding.add(flow)
+                started.append(flow)
+        return started
 
     def propagate_amendments(self) -> list[str]:
         """Start the propagation of each amendment not yet carried to billing and the
@@ -76,15 +97,24 @@ class Scheduler:
                 started.append(flow)
         return started
 
+    def waiting_flows(self) -> dict[int, str]:
+        """Flows parked on a cause that may pass by itself, by the id of the exception
+        they wait on: a system that was unavailable, a record not yet received."""
+        waiting = {}
+        for kind in RETRIED_BY_ITSELF:
+            for record in self.contract_to_cash.exceptions.open_records(kind=kind):
+                flow = record.details.get("workflow_id")
+                if isinstance(flow, str) and flow:
+                    waiting[record.id] = flow
+        return waiting
+
+    def nudge(self, flows: list[str]) -> list[str]:
+        """Make each of these waiting flows try its step again."""
+        for flow in flows:
+            resume(flow)
+        return flows
+
     def retry_unavailable(self) -> list[str]:
-        """Nudge every flow that waits on an unavailable system to try again."""
-        resumed = []
-        records = self.contract_to_cash.exceptions.open_records(
-            kind=ExceptionKind.SYSTEM_UNAVAILABLE
-        )
-        for record in records:
-            flow = record.details.get("workflow_id")
-            if isinstance(flow, str) and flow:
-                resume(flow)
-                resumed.append(flow)
-        return resumed
+        """Nudge every flow that waits on a cause that may have passed, at once (the
+        simulated clock jumped past a fault window, say)."""
+        return self.nudge(list(self.waiting_flows().values()))

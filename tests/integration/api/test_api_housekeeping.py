@@ -30,8 +30,11 @@ class IdleRelay:
 class IdleScheduler:
     def tick(self) -> None: ...
 
-    def retry_unavailable(self) -> list[str]:
-        return []
+    def waiting_flows(self) -> dict[int, str]:
+        return {}
+
+    def nudge(self, flows: list[str]) -> list[str]:
+        return flows
 
 
 def _count(world: ApiWorld, table: sa.Table) -> int:

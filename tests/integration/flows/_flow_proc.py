@@ -3,7 +3,9 @@
 `python -m tests.integration.flows._flow_proc run WORKDIR SCENARIO LAST_EVENT` plays the
 scenario's events up to LAST_EVENT (index) on a hub and sandbox whose state lives in
 WORKDIR; with ACCORD_KILL_AFTER=<ContractToCash method> the process SIGKILLs itself the
-first time that step succeeds. `recover WORKDIR SCENARIO LAST_EVENT` starts a new process
+first time that step succeeds; with ACCORD_KILL_BEFORE_START=<workflow id prefix> it
+SIGKILLs itself when it is about to start such a flow (after whatever made the flow due
+was saved). `recover WORKDIR SCENARIO LAST_EVENT` starts a new process
 on the same state (a new sandbox port), lets DBOS recover the interrupted flows and
 settles. Both print what the sandbox systems hold, read back through their APIs.
 """
@@ -28,7 +30,7 @@ from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
-from accord.flows import runtime
+from accord.flows import dispatch, runtime
 from accord.flows.scheduler import Scheduler
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
@@ -49,6 +51,18 @@ def _kill_after(step: str) -> None:
         return result
 
     setattr(ContractToCash, step, step_then_die)
+
+
+class _DieBeforeStarting(dispatch.InProcessDispatch):
+    """Dies like a power cut when asked to start a flow whose id starts with `prefix`."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+
+    def start(self, workflow: Callable[..., Any], workflow_id: str, *args: Any) -> None:
+        if workflow_id.startswith(self._prefix):
+            os.kill(os.getpid(), signal.SIGKILL)
+        super().start(workflow, workflow_id, *args)
 
 
 class DurableRunner(ScenarioRunner):
@@ -142,6 +156,8 @@ def main(mode: str, workdir: Path, scenario_path: Path, last_event: int) -> None
         if mode == "run":
             if step := os.environ.get("ACCORD_KILL_AFTER"):
                 _kill_after(step)
+            if flow := os.environ.get("ACCORD_KILL_BEFORE_START"):
+                dispatch.use(_DieBeforeStarting(flow))
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
             for index, event in enumerate(events):

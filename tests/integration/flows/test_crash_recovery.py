@@ -29,9 +29,18 @@ ROOT = Path(__file__).parents[3]
 
 
 def _driver(
-    mode: str, workdir: Path, scenario: str, last_event: int, kill_after: str = ""
+    mode: str,
+    workdir: Path,
+    scenario: str,
+    last_event: int,
+    kill_after: str = "",
+    kill_before_start: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ACCORD_KILL_AFTER": kill_after}
+    env = {
+        **os.environ,
+        "ACCORD_KILL_AFTER": kill_after,
+        "ACCORD_KILL_BEFORE_START": kill_before_start,
+    }
     env.pop("ACCORD_DATABASE_URL", None)
     env.pop("ACCORD_NATS_URL", None)
     return subprocess.run(
@@ -151,3 +160,27 @@ def test_a_flow_killed_after_a_step_recovers_with_each_effect_once(
     assert {name: recovered[name] for name in EXPECTED[(scenario, last_event)]} == EXPECTED[
         (scenario, last_event)
     ]
+
+
+@pytest.mark.parametrize(
+    ("flow", "scenario", "last_event"),
+    [
+        pytest.param("payment:", RETAINER, RETAINER_PAID, id="payment_feedback"),
+        pytest.param("post:", TM, TM_INVOICED, id="posting"),
+    ],
+)
+def test_a_hub_killed_before_starting_a_flow_it_owes_starts_it_after_the_restart(
+    tmp_path: Path,
+    uninterrupted: dict[tuple[str, int], Any],
+    flow: str,
+    scenario: str,
+    last_event: int,
+) -> None:
+    """What made the flow due (a payment applied, a document issued) was saved; the
+    process dies before the flow starts, and the restarted hub still starts it."""
+    killed = _driver("run", tmp_path, scenario, last_event, kill_before_start=flow)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+
+    recovered = _holdings(_driver("recover", tmp_path, scenario, last_event))
+
+    assert recovered == uninterrupted[(scenario, last_event)]

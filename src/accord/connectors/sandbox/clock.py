@@ -4,14 +4,21 @@ Scenario runs freeze it and move it event by event; `make run` lets it run fast 
 simulated day per real second) so the systems produce a month of activity in a minute.
 `updated_since` cursors, feed timestamps, fault windows, feed retention and request
 quotas all read this clock, so a test or a scenario controls time completely.
+
+A landscape with state on disk keeps the clock's position next to it (`ClockFile`), so a
+restarted one carries on where it stopped (`resume_at`) instead of going back in time
+behind the records and cursors it already holds.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 
@@ -84,6 +91,39 @@ class SandboxClock:
             return self._base
         elapsed = (self._monotonic() - self._base_real) * self._speed
         return self._base + timedelta(seconds=elapsed)
+
+
+class ClockFile:
+    """Where a landscape's clock stood, as a small JSON file in its state directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def read(self) -> datetime | None:
+        """The saved position; None on a fresh state directory."""
+        try:
+            return parse_instant(str(json.loads(self.path.read_text())["now"]))
+        except FileNotFoundError:
+            return None
+
+    def write(self, now: datetime) -> None:
+        """Save `now`, replacing the file whole (a crash leaves the old or the new one)."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            draft = self.path.with_suffix(".tmp")
+            draft.write_text(json.dumps({"now": format_instant(now)}))
+            os.replace(draft, self.path)
+
+
+def resume_at(saved: datetime | None, requested: datetime | None, default: datetime) -> datetime:
+    """Where a landscape's clock starts: where it stood when it last stopped, or on a
+    fresh state the `requested` start (else `default`). A requested start later than
+    the saved position moves the clock forward; an earlier one is ignored, because time
+    never runs back behind what the systems already hold."""
+    if saved is None:
+        return requested or default
+    return max(saved, requested) if requested else saved
 
 
 class RemoteSandboxClock:

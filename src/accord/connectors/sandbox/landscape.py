@@ -4,6 +4,8 @@
 with an ephemeral port, in a background thread, sharing one `SandboxClock`. The scenario
 runner starts one per run (it starts in a fraction of a second); `accord up` starts one
 with the generated firm and lets the activity generator run on an accelerated clock.
+With a state directory, the clock's position is saved there every second and on stop
+(`clock.json`), for `clock_start` to resume from after a restart.
 
 Config (a mapping, or YAML via `Landscape.from_yaml`), per system: `faults` (a list of
 fault objects, as for `POST /<system>/_sandbox/faults`) and system options, e.g.
@@ -18,7 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,7 +29,7 @@ import uvicorn
 import yaml
 from fastapi import FastAPI
 
-from accord.connectors.sandbox.clock import SandboxClock
+from accord.connectors.sandbox.clock import ClockFile, SandboxClock, resume_at
 from accord.connectors.sandbox.faults import Fault, FaultPlan, fault_from_dict
 from accord.connectors.sandbox.servers import billing, clm, crm, erp, hr, psa
 from accord.connectors.sandbox.service import control_router
@@ -45,6 +47,24 @@ FACTORIES: dict[str, AppFactory] = {
 SYSTEMS = tuple(FACTORIES)
 # Systems modelled on Kantata answer 429 without Retry-After; the others send one.
 THROTTLE_RETRY_AFTER: dict[str, float | None] = {s: 1.0 for s in SYSTEMS} | {"psa": None}
+CLOCK_FILE = "clock.json"
+CLOCK_SAVE_SECONDS = 1.0
+
+
+FIRST_DAY = date(2026, 1, 5)
+
+
+def clock_start(state_dir: Path, first_day: date | None = None) -> datetime:
+    """Where the clock of a landscape kept in `state_dir` starts: where it stood when it
+    last ran, or at midnight of `first_day` (default `FIRST_DAY`) on fresh state (see
+    `clock.resume_at`)."""
+
+    def midnight(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+    requested = midnight(first_day) if first_day else None
+    saved = ClockFile(state_dir / CLOCK_FILE).read()
+    return resume_at(saved, requested, midnight(FIRST_DAY))
 
 
 class Landscape:
@@ -75,6 +95,8 @@ class Landscape:
         self._thread: threading.Thread | None = None
         self._port = 0
         self._activity: Any = None
+        self._clock_file = ClockFile(state_dir / CLOCK_FILE) if state_dir else None
+        self._keeping = threading.Event()
 
     @classmethod
     def from_yaml(cls, path: Path, **kwargs: Any) -> Landscape:
@@ -117,7 +139,21 @@ class Landscape:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the sandbox landscape did not start; see the log above")
             time.sleep(0.005)
+        self._keep_clock()
         return self
+
+    def _keep_clock(self) -> None:
+        """Save the clock's position every second while the landscape runs."""
+        if self._clock_file is None:
+            return
+        clock_file = self._clock_file
+        self._keeping.clear()
+
+        def keep() -> None:
+            while not self._keeping.wait(CLOCK_SAVE_SECONDS):
+                clock_file.write(self.clock.now())
+
+        threading.Thread(target=keep, name="accord-sandbox-clock", daemon=True).start()
 
     @property
     def url(self) -> str:
@@ -157,8 +193,12 @@ class Landscape:
             self._activity.stop()
 
     def stop(self) -> None:
-        """Stop activity and the server; the SQLite files (if any) stay for inspection."""
+        """Stop activity and the server; the SQLite files (if any) stay for inspection,
+        and the clock's position for a restart."""
         self.stop_activity()
+        if self._clock_file is not None and self._server is not None:
+            self._keeping.set()
+            self._clock_file.write(self.clock.now())
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=5)

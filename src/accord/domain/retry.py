@@ -1,0 +1,48 @@
+"""When to try again a flow that waits on a cause that may pass by itself.
+
+A flow parked on a system that is down (or on a record not yet received) is nudged to
+retry its step. Nudging every waiting flow at every scheduler tick turns a long outage
+into a burst of failing calls each second; instead each exception waits its own delay,
+doubled after every nudge up to a ceiling, so a short blip is retried soon and a long
+outage is probed ever more rarely. A new exception (the cause came back after a success)
+starts over from the first delay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    at: float
+    delay: float
+
+
+@dataclass
+class RetryBackoff:
+    """Per exception, when its waiting flow is next due a retry (times in seconds on any
+    monotonic clock)."""
+
+    first: float = 30.0
+    """The delay before the first retry, from when the exception was first seen."""
+    ceiling: float = 120.0
+    """The longest delay between two retries of one exception."""
+    _due: dict[int, _Due] = field(default_factory=dict)
+
+    def due(self, waiting: Iterable[int], now: float) -> list[int]:
+        """The exceptions among `waiting` whose retry is due at `now`, each then pushed
+        back by twice its last delay; exceptions no longer waiting are forgotten."""
+        current = set(waiting)
+        self._due = {key: due for key, due in self._due.items() if key in current}
+        ready = []
+        for key in sorted(current):
+            due = self._due.get(key)
+            if due is None:
+                self._due[key] = _Due(now + self.first, self.first)
+            elif now >= due.at:
+                delay = min(due.delay * 2, self.ceiling)
+                self._due[key] = _Due(now + delay, delay)
+                ready.append(key)
+        return ready
