@@ -222,6 +222,8 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
         if option.text == "skip":
             option.click()
     target.find_element(By.CSS_SELECTOR, "form.act button").click()
+    # The click submits a POST and a redirect; the notice exists once the page has loaded.
+    _wait_for(lambda: driver.find_elements(By.ID, "notice"), 30)  # type: ignore[attr-defined]
     notice = driver.find_element(By.ID, "notice").text  # type: ignore[attr-defined]
     driver.save_screenshot(str(ARTIFACTS / "08-exception-resolved.png"))  # type: ignore[attr-defined]
     assert "skip" in notice and "open" not in notice.split("now", 1)[1], notice
