@@ -24,7 +24,12 @@ from accord.canonical.registry import model_for
 from accord.domain.billing import state as engine
 from accord.domain.billing.documents import Document
 from accord.domain.billing.payments import apply_payment, confirm_posting
-from accord.domain.billing.run import InvoiceRunResult, run_invoicing, sign_contract
+from accord.domain.billing.run import (
+    InvoiceRunResult,
+    run_invoicing,
+    sign_contract,
+    withdraw_contract,
+)
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
 from accord.domain.contracts.model import Firm, FxQuote, TaxRule, TimeAndMaterialsTerm
@@ -275,6 +280,12 @@ class BillingService:
 
     def close_period(self, entity: str, period: Period) -> None:
         self._update(lambda s: engine.close_period(s, entity, period))
+
+    def withdraw(self, contract: str) -> date:
+        """Bill nothing more on `contract` (its activation was rejected); returns the day."""
+        on = self._clock().date()
+        self._update(lambda s: withdraw_contract(s, contract, on))
+        return on
 
     def decide(self, kind: ExceptionKind, subject: str, action: ExceptionAction) -> None:
         """Record a finance decision (approve / reject) for the next run to apply."""

@@ -187,7 +187,15 @@ class ContractToCash:
             Compensation.CLOSE_PSA_PROJECT: ("psa", self.gateways.psa.close_project),
             Compensation.WITHDRAW_CRM_ACTIVATION: ("crm", self.gateways.crm.withdraw_activation),
         }[compensation]
-        return _attempt(system, lambda: undo(contract_id))
+        after = {"contract": contract_id, "compensation": compensation.value, "system": system}
+        outcome = _attempt(system, lambda: undo(contract_id))
+        return self._changed(outcome, "contract.compensated", contract_id, after)
+
+    def withdraw(self, contract_id: str) -> None:
+        """Billing bills nothing more on a contract whose activation was set back."""
+        on = self.billing.withdraw(contract_id)
+        after = {"contract": contract_id, "withdrawn_on": on.isoformat()}
+        self._changed(StepOutcome(True), "contract.withdrawn", contract_id, after)
 
     def amendments_due(self) -> dict[str, int]:
         """Contracts whose amended terms have not reached billing and the PSA yet, with

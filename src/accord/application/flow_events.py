@@ -66,6 +66,16 @@ FLOW_EVENTS: tuple[FlowEvent, ...] = (
         {"contract": "string"},
     ),
     FlowEvent(
+        "contract.compensated",
+        "A rejected activation set one system back (the compensation named).",
+        {"contract": "string", "compensation": "string", "system": "string"},
+    ),
+    FlowEvent(
+        "contract.withdrawn",
+        "A rejected activation is set back everywhere; billing bills nothing more on it.",
+        {"contract": "string", "withdrawn_on": "string"},
+    ),
+    FlowEvent(
         "document.issued",
         "An invoice, credit note or prepayment document was issued.",
         {"contract": "string", "kind": "string", "currency": "string", "total": "string"},

@@ -67,6 +67,7 @@ class ExceptionKind(StrEnum):
     UNAPPLIED_PAYMENT = "unapplied_payment"
     CAP_REACHED = "cap_reached"
     RECONCILIATION_DISCREPANCY = "reconciliation_discrepancy"
+    CONTRACT_WITHDRAWN = "contract_withdrawn"
 
     @property
     def policy(self) -> ExceptionPolicy:
@@ -113,6 +114,9 @@ POLICIES: dict[ExceptionKind, ExceptionPolicy] = {
     ),
     ExceptionKind.RECONCILIATION_DISCREPANCY: ExceptionPolicy(
         OwnerRole.FINANCE, Severity.MEDIUM, timedelta(days=2), _FIX
+    ),
+    ExceptionKind.CONTRACT_WITHDRAWN: ExceptionPolicy(
+        OwnerRole.BILLING, Severity.HIGH, timedelta(days=2), (ExceptionAction.SKIP,)
     ),
 }
 

@@ -84,6 +84,12 @@ def compensate(contract: str, compensation: str) -> StepOutcome:
     return services().contract_to_cash.compensate(contract, Compensation(compensation))
 
 
+@DBOS.step()
+@instrumented_step("activation", "withdraw_in_billing")
+def withdraw_in_billing(contract: str) -> None:
+    services().contract_to_cash.withdraw(contract)
+
+
 STEPS: tuple[tuple[ActivationStep, Callable[[str], StepOutcome]], ...] = (
     (ActivationStep.SET_UP_IN_ERP, set_up_in_erp),
     (ActivationStep.PUBLISH_TERMS, publish_terms),
@@ -103,6 +109,7 @@ def _set_back(
         while not (outcome := compensate(contract, compensation.value)).done:
             open_failure(contract, outcome, flow)
             wait_for_action(flow)
+    withdraw_in_billing(contract)
     undone = ", ".join(plan) or "nothing to set back"
     close_failure(contract, f"activation rejected ({why.note}); compensated: {undone}")
 

@@ -22,7 +22,7 @@ from accord.domain.exceptions import (
 )
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import _Run
-from tests.integration.flows._flow_proc import DurableRunner
+from tests.integration.flows._flow_proc import DurableRunner, _holdings
 
 SCENARIO = Path(__file__).parents[4] / "shared" / "scenarios" / "tm-correction-de.yaml"
 CONTRACT = "K1"
@@ -43,6 +43,17 @@ def _signed(
         runner._apply(run, 0, signing)
         runner._settle(run)
         yield runner, run
+
+
+def _play_the_rest(runner: DurableRunner, run: _Run) -> None:
+    """The scenario's later events (approved time, invoice runs) after the rejection;
+    its payments are left out, as they pay invoices that are never issued now."""
+    for index, event in enumerate(run.scenario.events[1:], start=1):
+        if "Payment" in type(event).__name__:
+            continue
+        runner._advance(run, event.at)
+        runner._apply(run, index, event)
+        runner._settle(run)
 
 
 def _connector(run: _Run, system: str) -> Any:
@@ -105,6 +116,19 @@ def test_a_psa_refusal_then_a_rejection_sets_back_erp_and_billing_and_leaves_crm
         assert "withdraw_billing_terms, deactivate_erp_project" in outcome
         assert "close_psa_project" not in outcome  # the PSA refused: nothing to undo there
         assert not run.services.contract_to_cash.is_activated(CONTRACT)
+
+        _play_the_rest(runner, run)
+        assert _holdings(run)["erp_documents"] == []  # approved time is never invoiced
+        assert _holdings(run)["billing_documents"] == []
+        assert CONTRACT in run.services.billing.book().state.withdrawn
+        audited = [
+            (r.action, (r.after or {}).get("compensation"))
+            for r in run.hub.governance.audit.records()
+            if r.subject == CONTRACT and r.actor == f"flow:activate:{CONTRACT}"
+        ]
+        assert ("contract.compensated", "withdraw_billing_terms") in audited
+        assert ("contract.compensated", "deactivate_erp_project") in audited
+        assert ("contract.withdrawn", None) in audited
 
 
 def test_a_rejection_during_a_psa_outage_waits_for_the_psa_and_then_closes_its_project(

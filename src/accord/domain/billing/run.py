@@ -69,6 +69,46 @@ def sign_contract(state: BillingState, contract: str, on: date) -> InvoiceRunRes
     return InvoiceRunResult(issuer.changes.apply(state), documents)
 
 
+def withdraw_contract(state: BillingState, contract: str, on: date) -> BillingState:
+    """A contract whose activation was rejected and set back: nothing more is billed on it.
+
+    Work that still arrives for it is reported by the invoice run, never invoiced, because
+    the ERP project it would post to has been deactivated."""
+    return replace(state, withdrawn={**state.withdrawn, contract: on})
+
+
+def _withdrawn_work(
+    state: BillingState,
+    contract: Contract,
+    through: date,
+    fx: FxTable,
+    counters: dict[tuple[str, str], int],
+) -> list[BusinessException]:
+    """What a run would bill on a withdrawn contract, as one exception (nothing is issued)."""
+    issuer = Issuer(state, contract, through, dict(counters))
+    try:
+        plan = _plan(state, contract, through, fx, issuer)
+    except BlockedByException:
+        return []
+    lines = plan.invoice_lines + plan.credit_lines
+    if not lines:
+        return []
+    amount = sum((line.net for line in plan.invoice_lines), Decimal(0)) - sum(
+        (line.net for line in plan.credit_lines), Decimal(0)
+    )
+    return [
+        BusinessException(
+            ExceptionKind.CONTRACT_WITHDRAWN,
+            contract.id,
+            f"{amount} {contract.currency} of work on {contract.id} is not invoiced: its "
+            f"activation was rejected on {state.withdrawn[contract.id].isoformat()}; move "
+            f"the work to an active contract or re-sign it",
+            amount_at_risk=amount,
+            currency=contract.currency,
+        )
+    ]
+
+
 def run_invoicing(
     state: BillingState, through: date, contract: str | None = None
 ) -> InvoiceRunResult:
@@ -79,6 +119,9 @@ def run_invoicing(
     exceptions: list[BusinessException] = []
     for candidate in state.contracts.values():
         if contract is not None and candidate.id != contract:
+            continue
+        if candidate.id in state.withdrawn:
+            exceptions += _withdrawn_work(state, candidate, through, fx, changes.counters)
             continue
         issuer = Issuer(state, candidate, through, changes.counters)
         try:

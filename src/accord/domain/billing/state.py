@@ -44,6 +44,7 @@ class BillingState:
     expenses: dict[str, dict[str, Expense]] = field(default_factory=dict)
     milestones: dict[MilestoneKey, MilestoneState] = field(default_factory=dict)
     signed: dict[str, date] = field(default_factory=dict)
+    withdrawn: dict[str, date] = field(default_factory=dict)
     closed_periods: dict[str, frozenset[Period]] = field(default_factory=dict)
     ledger: BillingLedger = field(default_factory=BillingLedger)
 
