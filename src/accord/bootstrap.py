@@ -122,15 +122,23 @@ def build_hub(
     else:
         bus = InProcessBus()
         publisher = bus
+    governance = build_sql_governance(engine, GovernanceSettings.from_env(), clock)
+    # What ingest and the worker find wrong is audited and announced like any exception.
+    changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
+    raised = ExceptionService(unit_of_work, clock, changes)
     return Hub(
         engine=engine,
-        ingest=IngestService(unit_of_work, clock=clock),
+        ingest=IngestService(unit_of_work, clock=clock, exceptions=raised),
         worker=EventWorker(
-            unit_of_work, name=worker_name, batch_size=worker_batch_size, clock=clock
+            unit_of_work,
+            name=worker_name,
+            batch_size=worker_batch_size,
+            clock=clock,
+            exceptions=raised,
         ),
         relay=OutboxRelay(unit_of_work, publisher),
         publisher=publisher,
-        governance=build_sql_governance(engine, GovernanceSettings.from_env(), clock),
+        governance=governance,
         bus=bus,
     )
 

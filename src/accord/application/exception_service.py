@@ -8,18 +8,53 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from accord.application.clock import Clock
 from accord.application.flow_events import FlowChanges
 from accord.application.ports import ExceptionQueue, ExceptionRecord
-from accord.application.unit_of_work import UnitOfWorkFactory
+from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.domain.exceptions import (
     BusinessException,
     ExceptionKind,
     ExceptionStatus,
     OwnerRole,
 )
+
+
+class BatchExceptions(Protocol):
+    """How a batch (an event-worker batch, an ingest batch) raises the exceptions it
+    finds: inside its own unit of work, so they commit or roll back with the batch."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """The block the batch opens its unit of work in (cheap: the batch's own
+        transaction, shared with whatever `raise_in` writes)."""
+        ...
+
+    def raise_in(
+        self,
+        uow: UnitOfWork,
+        exception: BusinessException,
+        details: Mapping[str, Any],
+        at: datetime,
+    ) -> int: ...
+
+
+class QueuedOnly:
+    """`BatchExceptions` that only queue the record (the event log on its own, tests)."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def raise_in(
+        self,
+        uow: UnitOfWork,
+        exception: BusinessException,
+        details: Mapping[str, Any],
+        at: datetime,
+    ) -> int:
+        return uow.exceptions.raise_(exception, details, at)
 
 
 class ExceptionService:
@@ -36,15 +71,38 @@ class ExceptionService:
     def _announcing(self) -> AbstractContextManager[None]:
         return self._changes.transaction() if self._changes is not None else nullcontext()
 
+    def transaction(self) -> AbstractContextManager[None]:
+        """The block a batch opens its unit of work in, so that `raise_in` audits and
+        announces in the batch's own transaction (see `BatchExceptions`)."""
+        return self._announcing()
+
     def _opened(self, record: ExceptionRecord | None) -> None:
-        if self._changes is not None and record is not None:
+        if record is not None:
+            self._announce_opened(record.id, record.kind, record.subject)
+
+    def _announce_opened(self, exception_id: int, kind: ExceptionKind, subject: str) -> None:
+        if self._changes is not None:
             after = {
-                "id": record.id,
-                "kind": str(record.kind),
-                "owner": str(record.owner),
-                "severity": str(record.severity),
+                "id": exception_id,
+                "kind": str(kind),
+                "owner": str(kind.policy.owner),
+                "severity": str(kind.policy.severity),
             }
-            self._changes.record("exception.opened", record.subject, after, None, str(record.id))
+            self._changes.record("exception.opened", subject, after, None, str(exception_id))
+
+    def raise_in(
+        self,
+        uow: UnitOfWork,
+        exception: BusinessException,
+        details: Mapping[str, Any],
+        at: datetime,
+    ) -> int:
+        """Raise a problem a batch found, in the batch's unit of work (opened inside
+        `transaction()`): queued, audited and announced when the batch commits, gone if
+        it rolls back. Each call is a new record: a batch's subjects are its events."""
+        exception_id = uow.exceptions.raise_(exception, details, at)
+        self._announce_opened(exception_id, exception.kind, exception.subject)
+        return exception_id
 
     def _closed(self, record: ExceptionRecord, status: ExceptionStatus, note: str) -> None:
         if self._changes is not None:

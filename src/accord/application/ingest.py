@@ -3,7 +3,8 @@
 Every delivered event is kept with its raw payload. A valid one is stored pending for
 the worker; a duplicate `(source, id)` is acknowledged and changes nothing; an invalid
 one (bad JSON, missing or mistyped fields, unknown type, oversized) is stored
-quarantined with the reason and raises an `invalid_event` exception, never dropped.
+quarantined with the reason and raises an `invalid_event` exception (audited and
+announced with the batch when wired to the exception service), never dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import Field, TypeAdapter, ValidationError, create_model
 
 from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
+from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.ports import EventStatus, InboundEvent
 from accord.application.unit_of_work import UnitOfWorkFactory
 from accord.canonical.base import CanonicalModel
@@ -64,8 +66,10 @@ class IngestService:
         batch_size: int = 5000,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         clock: Clock = utc_now,
+        exceptions: BatchExceptions | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._exceptions = exceptions or QueuedOnly()
         self.batch_size = batch_size
         self._max_event_bytes = max_event_bytes
         self._clock = clock
@@ -105,14 +109,15 @@ class IngestService:
                 event = self.parse(raw)
                 (valid if event.status is EventStatus.PENDING else invalid).append(event)
         report = IngestReport()
-        with self._unit_of_work() as uow:
+        with self._exceptions.transaction(), self._unit_of_work() as uow:
             report.accepted = uow.events.append(valid)
             stored = uow.events.append_quarantined(invalid)
             now = self._clock()
             for event in stored:
                 reason = event.reason or "invalid event"
                 report.reasons[reason.splitlines()[0]] += 1
-                uow.exceptions.raise_(
+                self._exceptions.raise_in(
+                    uow,
                     BusinessException(ExceptionKind.INVALID_EVENT, event.event_id, reason),
                     {"source": event.source, "event_id": event.event_id, "type": event.type},
                     now,

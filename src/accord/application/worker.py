@@ -1,7 +1,8 @@
 """The event-log worker: applies pending inbound events in batches, exactly once.
 
 One batch is one unit of work: the business-object upserts (the effects), the outbox
-messages announcing them, exceptions for events that cannot be applied, the events'
+messages announcing them, exceptions for events that cannot be applied (with their audit
+rows and `exception.opened` events when wired to the exception service), the events'
 new statuses and the worker checkpoint all commit together. A crash anywhere before the
 commit leaves the batch pending; after it, nothing is left to redo.
 """
@@ -15,6 +16,7 @@ from datetime import datetime
 from accord.application.applying import BatchPlan, ReferenceRules, plan_batch
 from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
+from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.domain.exceptions import BusinessException, ExceptionKind
 
@@ -40,8 +42,10 @@ class EventWorker:
         references: ReferenceRules = DEFAULT_REFERENCES,
         clock: Clock = utc_now,
         before_commit: BeforeCommit | None = None,
+        exceptions: BatchExceptions | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._exceptions = exceptions or QueuedOnly()
         self.name = name
         self._batch_size = batch_size
         self._references = references
@@ -69,7 +73,7 @@ class EventWorker:
 
     def process_batch(self, limit: int) -> int:
         """Claim and apply up to `limit` pending events in one transaction."""
-        with collector_paused(), self._unit_of_work() as uow:
+        with collector_paused(), self._exceptions.transaction(), self._unit_of_work() as uow:
             claimed = uow.events.claim_pending(limit)
             if not claimed:
                 return 0
@@ -90,13 +94,13 @@ class EventWorker:
             uow.commit()
             return len(claimed)
 
-    @staticmethod
-    def _write(uow: UnitOfWork, plan: BatchPlan, now: datetime) -> None:
+    def _write(self, uow: UnitOfWork, plan: BatchPlan, now: datetime) -> None:
         uow.objects.upsert(plan.objects, now)
         uow.outbox.add(plan.messages, now)
         uow.events.record_outcomes(plan.applied, plan.outcomes, now)
         for rejected in plan.rejected:
-            uow.exceptions.raise_(
+            self._exceptions.raise_in(
+                uow,
                 BusinessException(
                     kind=ExceptionKind.UNKNOWN_REFERENCE,
                     subject=rejected.event.event_id,
