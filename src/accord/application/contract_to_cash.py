@@ -104,11 +104,12 @@ class ContractToCash:
         subject: str,
         after: Mapping[str, Any],
         before: Mapping[str, Any] | None = None,
+        occurrence: str = "",
     ) -> StepOutcome:
         """Audit and announce what a step changed in another system, once it succeeded
-        (see `flow_events.FLOW_EVENTS`)."""
+        (see `flow_events.FLOW_EVENTS`; `occurrence` as in `FlowChanges.record`)."""
         if outcome.done and self._changes is not None:
-            self._changes.record(name, subject, after, before)
+            self._changes.record(name, subject, after, before, occurrence)
         return outcome
 
     def _record(self, model: type[M], key: str) -> M:
@@ -177,7 +178,9 @@ class ContractToCash:
     def publish_rates_in_psa(self, contract_id: str) -> StepOutcome:
         """The PSA's rate card follows the contract's terms as they stand (amendments)."""
         contract = self._record(v1.Contract, contract_id)
-        return _attempt("psa", lambda: self.gateways.psa.publish_rates(contract))
+        outcome = _attempt("psa", lambda: self.gateways.psa.publish_rates(contract))
+        after = {"contract": contract.id, "version": contract.version}
+        return self._changed(outcome, "contract.rates_published_in_psa", contract_id, after)
 
     def compensate(self, contract_id: str, compensation: Compensation) -> StepOutcome:
         """Set one system back after a rejected activation (safe to repeat)."""
@@ -203,7 +206,12 @@ class ContractToCash:
         return self.billing.amendments_due()
 
     def amendment_propagated(self, contract_id: str, version: int) -> None:
+        """Billing and the PSA hold the terms as amended by contract `version`."""
         self.billing.amendment_propagated(contract_id, version)
+        after = {"contract": contract_id, "version": version}
+        self._changed(
+            StepOutcome.ok(), "contract.amendment_published", contract_id, after, None, str(version)
+        )
 
     def is_activated(self, contract_id: str) -> bool:
         """Whether the contract's activation finished (every system holds it)."""

@@ -76,6 +76,16 @@ FLOW_EVENTS: tuple[FlowEvent, ...] = (
         {"contract": "string", "withdrawn_on": "string"},
     ),
     FlowEvent(
+        "contract.rates_published_in_psa",
+        "The PSA's rate card holds the contract's rates as of the contract version named.",
+        {"contract": "string", "version": "integer"},
+    ),
+    FlowEvent(
+        "contract.amendment_published",
+        "An amendment (the contract version named) reached both billing and the PSA.",
+        {"contract": "string", "version": "integer"},
+    ),
+    FlowEvent(
         "document.issued",
         "An invoice, credit note or prepayment document was issued.",
         {"contract": "string", "kind": "string", "currency": "string", "total": "string"},

@@ -1,8 +1,9 @@
 """A rejected activation sets back every system it reached; none is left half-activated.
 
 The hub (DBOS on SQLite) activates a signed contract against the sandbox landscape; the
-PSA fails the project step; a person rejects the activation from the exception queue.
-What each system then holds is read back from the sandbox, not from Accord's tables.
+PSA (or the CRM) fails its step; a person rejects the activation from the exception
+queue. What each system then holds is read back from the sandbox, not from Accord's
+tables; billing never invoices the contract afterwards, and each compensation is audited.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ def _signed(
         yield runner, run
 
 
-def _play_the_rest(runner: DurableRunner, run: _Run) -> None:
-    """The scenario's later events (approved time, invoice runs) after the rejection;
-    its payments are left out, as they pay invoices that are never issued now."""
-    for index, event in enumerate(run.scenario.events[1:], start=1):
+def _play_the_rest(
+    runner: DurableRunner, run: _Run, start: int = 1, stop: int | None = None
+) -> None:
+    """The scenario's events from `start` up to `stop` (approved time, corrections,
+    invoice runs); its payments are left out, as they pay invoices never issued now."""
+    for index, event in list(enumerate(run.scenario.events))[start:stop]:
         if "Payment" in type(event).__name__:
             continue
         runner._advance(run, event.at)
@@ -81,6 +84,21 @@ def _assert_set_back(run: _Run) -> None:
     assert psa.read_rate_card(CONTRACT) is None or in_psa is not None
     in_crm = crm.read_contract(CONTRACT)
     assert in_crm is None or in_crm["Status"] != "Activated"
+
+
+def _compensations_audited(run: _Run) -> list[str]:
+    """The compensations the activation flow audited, in order; the contract's
+    withdrawal from billing is audited once, after the last of them."""
+    rows = [
+        r
+        for r in run.hub.governance.audit.records()
+        if r.subject == CONTRACT and r.actor == f"flow:activate:{CONTRACT}"
+    ]
+    compensated = [r for r in rows if r.action == "contract.compensated"]
+    (withdrawn,) = [r for r in rows if r.action == "contract.withdrawn"]
+    assert compensated and withdrawn.seq > compensated[-1].seq
+    assert all(r.after and r.after["contract"] == CONTRACT for r in compensated)
+    return [str((r.after or {})["compensation"]) for r in compensated]
 
 
 def _closed_with_outcome(run: _Run, kind: ExceptionKind) -> str:
@@ -121,14 +139,7 @@ def test_a_psa_refusal_then_a_rejection_sets_back_erp_and_billing_and_leaves_crm
         assert _holdings(run)["erp_documents"] == []  # approved time is never invoiced
         assert _holdings(run)["billing_documents"] == []
         assert CONTRACT in run.services.billing.book().state.withdrawn
-        audited = [
-            (r.action, (r.after or {}).get("compensation"))
-            for r in run.hub.governance.audit.records()
-            if r.subject == CONTRACT and r.actor == f"flow:activate:{CONTRACT}"
-        ]
-        assert ("contract.compensated", "withdraw_billing_terms") in audited
-        assert ("contract.compensated", "deactivate_erp_project") in audited
-        assert ("contract.withdrawn", None) in audited
+        assert _compensations_audited(run) == ["withdraw_billing_terms", "deactivate_erp_project"]
 
 
 def test_a_rejection_during_a_psa_outage_waits_for_the_psa_and_then_closes_its_project(
@@ -152,3 +163,41 @@ def test_a_rejection_during_a_psa_outage_waits_for_the_psa_and_then_closes_its_p
         _assert_set_back(run)
         outcome = _closed_with_outcome(run, ExceptionKind.SYSTEM_UNAVAILABLE)
         assert "close_psa_project, withdraw_billing_terms, deactivate_erp_project" in outcome
+        assert _compensations_audited(run) == [
+            "close_psa_project",
+            "withdraw_billing_terms",
+            "deactivate_erp_project",
+        ]
+
+
+FIRST_INVOICE_RUN = 3
+
+
+def test_time_approved_before_a_rejection_is_never_invoiced_and_billing_owns_it(
+    tmp_path: Path,
+) -> None:
+    """The CRM refuses the confirmation, the last step: ERP, billing and the PSA hold the
+    contract and consultants log approved time on it. Then the activation is rejected:
+    the invoice runs that follow issue nothing for it, in billing or the ERP, and billing
+    owns an exception saying how much work is held."""
+    refusing_crm = {"crm": {"faults": [{"kind": "reject", "path": "/sobjects/Contract"}]}}
+    with _signed(tmp_path, refusing_crm) as (runner, run):
+        assert run.services.exceptions.find_open(ExceptionKind.POSTING_REJECTED, CONTRACT)
+        _play_the_rest(runner, run, stop=FIRST_INVOICE_RUN)  # 10 h approved in the PSA
+        assert run.services.billing.state().time_entries[CONTRACT]
+
+        _reject(runner, run, ExceptionKind.POSTING_REJECTED)
+        _assert_set_back(run)
+        _play_the_rest(runner, run, start=FIRST_INVOICE_RUN)
+
+        assert _holdings(run)["erp_documents"] == []
+        assert _holdings(run)["billing_documents"] == []
+        assert run.services.billing.documents() == []
+        (held,) = run.services.exceptions.open_records(kind=ExceptionKind.CONTRACT_WITHDRAWN)
+        assert (held.subject, held.owner) == (CONTRACT, OwnerRole.BILLING)
+        assert held.message.startswith("1500.00 EUR of work")  # 10 h at 150, as approved
+        assert _compensations_audited(run) == [
+            "close_psa_project",
+            "withdraw_billing_terms",
+            "deactivate_erp_project",
+        ]

@@ -57,6 +57,24 @@ def _play_signing_and_amendment(runner: DurableRunner, run: _Run) -> None:
     runner._settle(run)
 
 
+def _assert_the_amendment_flow_audited_its_changes(run: _Run) -> None:
+    """One audit row per change, under the amendment flow `amend:<contract>:<version>`."""
+    rows = [
+        r
+        for r in run.hub.governance.audit.records()
+        if r.actor.startswith(f"flow:amend:{CONTRACT}:") and r.subject == CONTRACT
+    ]
+    assert sorted(r.action for r in rows) == [
+        "contract.amendment_published",
+        "contract.rates_published_in_psa",
+        "contract.terms_published",
+    ]
+    (published,) = [r for r in rows if r.action == "contract.amendment_published"]
+    version = published.actor.rsplit(":", 1)[1]
+    assert published.after == {"contract": CONTRACT, "version": int(version)}
+    assert run.hub.governance.audit.verify().ok
+
+
 def test_an_amended_rate_and_cap_reach_billing_and_the_psa_once(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIO)
     runner = DurableRunner(scenario, tmp_path, scenario.events[0].at)
@@ -84,6 +102,7 @@ def test_an_amended_rate_and_cap_reach_billing_and_the_psa_once(tmp_path: Path) 
 
         assert run.services.contract_to_cash.amendments_due() == {}
         assert run.services.exceptions.open_records(kind=ExceptionKind.SYSTEM_UNAVAILABLE) == []
+        _assert_the_amendment_flow_audited_its_changes(run)
         again = run.scheduler.tick()
         assert again.amendments == [] and not busy_workflows()
 
