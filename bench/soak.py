@@ -304,7 +304,7 @@ def compare(
     invoiced = httpx.get(f"{landscape.url}/psa/invoiced_entries/count", timeout=10).json()
     payments = len(set(ledger["payments"]))
     rows = [
-        ("approved time entries", len(set(ledger["time_entries"])), hub.objects("time_entry")),
+        ("time entries", len(set(ledger["time_entries"])), hub.objects("time_entry")),
         ("expenses", len(set(ledger["expenses"])), hub.objects("expense")),
         ("payments read by the hub", payments, hub.objects("payment")),
         ("payments in the ERP", payments, len(counted(landscape, "erp", "/payments"))),

@@ -183,3 +183,23 @@ class TestSandboxPsaContract(ConnectorContract):
             write=lambda i: psa.mark_invoiced([f"B{i}"], f"INV-DE01-{i:06d}"),
             count=psa.count_invoiced_entries,
         )
+
+
+def test_an_entrys_approval_reaches_the_feed_as_submitted_then_approved_or_rejected(
+    psa: SandboxPsaConnector, users: httpx.Client
+) -> None:
+    for reference, decision in (("T1", {"approved": True}), ("T2", {"rejected": True})):
+        body = {"project": "PRJ-K1", "user_id": "R1", "date_performed": "2026-02-02"}
+        body |= {"time_in_minutes": 60, "approved": False, "external_reference": reference}
+        entry = users.post("/time_entries", json=body).raise_for_status().json()["id"]
+        users.patch(f"/time_entries/{entry}", json=decision).raise_for_status()
+
+    stream = next(s for s in psa.streams() if s.name == "time_entries")
+    changes = [r for page in read_all(stream, None, limit=10) for r in page.records]
+
+    assert [(c.id, c.version, str(c.status)) for c in changes] == [
+        ("T1", 1, "submitted"),
+        ("T1", 2, "approved"),
+        ("T2", 1, "submitted"),
+        ("T2", 2, "rejected"),
+    ]

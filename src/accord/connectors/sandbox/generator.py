@@ -2,9 +2,15 @@
 
 `ActivityGenerator` loads the generated firm (see `firm.py`) into a running landscape,
 lets the simulated clock run (default one simulated day per real second) and, for every
-simulated working day, produces what the firm's people do: approved time in the PSA,
-expenses, milestone acceptances, contract amendments in the CLM, customer payments in
+simulated working day, produces what the firm's people do: time and expenses submitted
+in the PSA, milestone acceptances, contract amendments in the CLM, customer payments in
 the ERP for posted invoices, and now and then a retroactive transfer in HR.
+
+Submitted time and expenses wait for their approver, as in a real firm: most are
+approved a few simulated days later, some are rejected and some are still waiting when
+the run ends, so approved work and billed work differ for real. Who is approved, when
+and who is not is decided by the seed (an approver's own random stream, so the rest of
+the activity is the same as without approvals).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +32,22 @@ if TYPE_CHECKING:
 __all__ = ["ActivityGenerator", "Firm", "generate_firm", "load_firm"]
 
 MAX_DAYS_PER_TICK = 5
+APPROVED_SHARE = 0.85
+"""Of the submitted time entries and expenses, the share the approver approves..."""
+REJECTED_SHARE = 0.05
+"""...and the share rejected; the rest stays submitted, never billed."""
+REVIEW_DAYS = (1, 4)
+"""How many simulated days after submission the approver decides (inclusive range)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Review:
+    """An approver's pending decision on one submitted entry."""
+
+    due: date
+    collection: str  # "time_entries" or "expenses"
+    entry: str  # the PSA's id of the entry
+    approve: bool
 
 
 class ActivityGenerator:
@@ -38,6 +61,8 @@ class ActivityGenerator:
         self.counts: Counter[str] = Counter()
         self.ledger: dict[str, list[str]] = defaultdict(list)
         self._rng = random.Random(seed)
+        self._approver = random.Random(f"{seed}:approver")
+        self._reviews: list[_Review] = []
         self._tick = tick
         self._loaded = False
         self._stop = threading.Event()
@@ -89,7 +114,9 @@ class ActivityGenerator:
                 self.produce_day(http, self._day)
 
     def produce_day(self, http: httpx.Client, day: date) -> None:
-        """One working day of the firm; a failing system (fault injection) skips an action."""
+        """One working day of the firm; a failing system (fault injection) skips an action
+        (a failed approval is tried again the next day)."""
+        self._review_due(http, day)
         actions = [
             (self._log_time, 12),
             (self._log_expense, 2),
@@ -120,11 +147,12 @@ class ActivityGenerator:
             "term": contract["terms"][0]["id"],
             # a fixed fee is billed by milestones: the time on it is not billable
             "billable": contract["terms"][0]["type"] != "fixed_fee",
+            "approved": False,
             "external_reference": f"GEN-T{self._entries:06d}",
         }
-        self._count(
-            "time_entries", http.post("/psa/time_entries", json=body), body["external_reference"]
-        )
+        response = http.post("/psa/time_entries", json=body)
+        if self._count("time_entries", response, body["external_reference"]):
+            self._submitted("time_entries", response, day)
 
     def _log_expense(self, http: httpx.Client, day: date) -> None:
         contract, worker = self._staffed()
@@ -136,8 +164,38 @@ class ActivityGenerator:
             "amount": amount,
             "currency": contract["currency"],
             "category": "travel",
+            "approved": False,
         }
-        self._count("expenses", http.post("/psa/expenses", json=body))
+        response = http.post("/psa/expenses", json=body)
+        if self._count("expenses", response):
+            self._submitted("expenses", response, day)
+
+    def _submitted(self, collection: str, response: httpx.Response, day: date) -> None:
+        """The approver's decision on a new entry: approve or reject it some days later,
+        or leave it waiting (no review at all)."""
+        draw = self._approver.random()
+        delay = timedelta(days=self._approver.randint(*REVIEW_DAYS))
+        if draw < APPROVED_SHARE + REJECTED_SHARE:
+            entry = str(response.json()["id"])
+            self._reviews.append(_Review(day + delay, collection, entry, draw < APPROVED_SHARE))
+
+    def _review_due(self, http: httpx.Client, day: date) -> None:
+        """Approve or reject each entry whose review is due; keep the ones that fail."""
+        waiting = []
+        for review in self._reviews:
+            if review.due > day or not self._review(http, review):
+                waiting.append(review)
+        self._reviews = waiting
+
+    def _review(self, http: httpx.Client, review: _Review) -> bool:
+        decision = {"approved": True} if review.approve else {"rejected": True}
+        activity = f"{review.collection}_{'approved' if review.approve else 'rejected'}"
+        try:
+            response = http.patch(f"/psa/{review.collection}/{review.entry}", json=decision)
+        except httpx.HTTPError:
+            self.counts["failed"] += 1
+            return False
+        return self._count(activity, response, review.entry)
 
     def _accept_milestone(self, http: httpx.Client, day: date) -> None:
         pending = _items(http.get("/psa/milestones", params={"limit": 1000}))
@@ -193,14 +251,15 @@ class ActivityGenerator:
             f"{worker['id']}@{day.isoformat()}",
         )
 
-    def _count(self, activity: str, response: httpx.Response, key: str | None = None) -> None:
+    def _count(self, activity: str, response: httpx.Response, key: str | None = None) -> bool:
         """Count the action; a successful one enters the ledger under `key` (default: the
-        id of the record the system answered with)."""
+        id of the record the system answered with). Returns whether it succeeded."""
         if not response.is_success:
             self.counts["failed"] += 1
-            return
+            return False
         self.counts[activity] += 1
         self.ledger[activity].append(key or str(response.json().get("id")))
+        return True
 
 
 def _items(response: httpx.Response) -> list[dict[str, Any]]:

@@ -219,7 +219,7 @@ class SandboxPsaConnector:
         return int(self._client.get("/invoiced_entries/count").json()["count"])
 
     def _time_entry(self, item: Mapping[str, Any], deleted: bool) -> TimeEntry:
-        status = ApprovalStatus.APPROVED if item["approved"] else ApprovalStatus.SUBMITTED
+        status = _approval(item)
         return TimeEntry(
             id=item.get("external_reference") or item["id"],
             contract=self._projects.contract_of(item["project"]),
@@ -237,7 +237,7 @@ class SandboxPsaConnector:
         )
 
     def _expense(self, item: Mapping[str, Any], deleted: bool) -> Expense:
-        status = ApprovalStatus.APPROVED if item["approved"] else ApprovalStatus.SUBMITTED
+        status = _approval(item)
         return Expense(
             id=item.get("external_reference") or item["id"],
             contract=self._projects.contract_of(item["project"]),
@@ -297,3 +297,10 @@ def rate_card(contract: Contract) -> dict[str, Any]:
 def connector_factory(config: Mapping[str, Any]) -> SandboxPsaConnector:
     """Entry point `sandbox-psa`: a connector to the sandbox PSA at `config["base_url"]`."""
     return SandboxPsaConnector(config)
+
+
+def _approval(item: Mapping[str, Any]) -> ApprovalStatus:
+    """A PSA entry's approval: approved, rejected by its approver, or still submitted."""
+    if item.get("rejected"):
+        return ApprovalStatus.REJECTED
+    return ApprovalStatus.APPROVED if item["approved"] else ApprovalStatus.SUBMITTED

@@ -84,7 +84,9 @@ def _withdrawn_work(
     fx: FxTable,
     counters: dict[tuple[str, str], int],
 ) -> list[BusinessException]:
-    """What a run would bill on a withdrawn contract, as one exception (nothing is issued)."""
+    """What a run would bill on a withdrawn contract, as one exception (nothing is issued).
+    The amount at stake is the invoice's net plus the credit note's (unsigned): both
+    would have changed what the customer owes."""
     issuer = Issuer(state, contract, through, dict(counters))
     try:
         plan = _plan(state, contract, through, fx, issuer)
@@ -100,9 +102,10 @@ def _withdrawn_work(
         BusinessException(
             ExceptionKind.CONTRACT_WITHDRAWN,
             contract.id,
-            f"{amount} {contract.currency} of work on {contract.id} is not invoiced: its "
-            f"activation was rejected on {state.withdrawn[contract.id].isoformat()}; move "
-            f"the work to an active contract or re-sign it",
+            f"{amount} {contract.currency} of work and corrections on {contract.id} is not "
+            f"invoiced: its activation was rejected on "
+            f"{state.withdrawn[contract.id].isoformat()}; move the work to an active "
+            f"contract or re-sign it",
             amount_at_risk=amount,
             currency=contract.currency,
         )

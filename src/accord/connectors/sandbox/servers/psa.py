@@ -67,6 +67,7 @@ class TimeEntryIn(BaseModel):
     rate_in_cents: int | None = None
     currency: str | None = None
     approved: bool = True
+    rejected: bool = False
     notes: str | None = None
     term: str | None = None
     invoice_id: str | None = None
@@ -82,6 +83,7 @@ class ExpenseIn(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
     billable: bool = True
     approved: bool = True
+    rejected: bool = False
     category: str | None = None
     invoice_id: str | None = None
     external_reference: str | None = None
