@@ -9,16 +9,20 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from accord.application.document_mapping import to_invoice
 from accord.application.exception_service import ExceptionService
 from accord.application.reconciliation import ReconciliationService, ReconciliationSources
+from accord.application.reconciliation_mapping import document_charges, hub_charges
 from accord.canonical import v1
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import BillingState, approve_time, correct_time
 from accord.domain.delivery.model import TimeEntry
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus
-from accord.domain.reconciliation import DiscrepancyKind, Tolerances
+from accord.domain.reconciliation import DiscrepancyKind, Tolerances, double_billed
 from tests.unit.reconciliation.fake_queue import FakeUnitOfWork, ScanCountingQueue
 from tests.unit.reconciliation.test_reconciliation_service import (
     FakeErp,
@@ -141,3 +145,29 @@ def test_the_exception_queue_is_scanned_a_fixed_number_of_times_however_many_fou
         scans[entries] = (opening, queue.scans - opening)
     assert scans[0] == scans[30]
     assert max(scans[30]) <= 6
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["0", "2", "6.5", "8", "12"]), st.booleans()),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_run_of_corrections_bills_each_entry_once_for_its_current_hours(
+    changes: list[tuple[str, bool]],
+) -> None:
+    """Whatever hours and billable flags an invoiced entry goes through, each invoice run
+    correcting it, its lines on every document add up to its current value and never to
+    two live billings."""
+    state = billed_state()
+    for n, (hours, billable) in enumerate(changes):
+        state = correct_time(state, "T5", hours=D(hours), billable=billable)
+        state = run_invoicing(state, date(2026, 2, 1 + 5 * n)).state
+    invoices = [to_invoice(d) for d in state.ledger.documents.values()]
+    for charges in (hub_charges(state), document_charges(invoices)):
+        assert double_billed("billed_once", charges) == []
+        t5 = sum((c.amount for c in charges if c.key == "time_entry:T5"), D(0))
+        hours, billable = changes[-1]
+        assert t5 == (D(hours) * 150 if billable else 0)
