@@ -24,6 +24,7 @@ from accord.adapters.billing_store import (
 from accord.adapters.governance import build_sql_governance
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
+from accord.adapters.reconciliation_runs import SqlAlchemyReconciliationRuns
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from accord.application.billing import BillingService, FirmConfiguration
@@ -45,6 +46,7 @@ from accord.application.reconciliation import (
     ReconciliationService,
     ReconciliationSources,
 )
+from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
 from accord.connectors.sandbox.landscape import Landscape
@@ -152,6 +154,8 @@ class Services:
     contract_to_cash: ContractToCash
     inbound: InboundSync
     reconciliation: ReconciliationService
+    reconciliation_jobs: ReconciliationJobs
+    """Reconciliation as stored jobs: what the scheduler runs and the reports read."""
     exception_actions: ExceptionActionService
     connectors: Mapping[str, Connector]
 
@@ -183,6 +187,19 @@ def build_services(
         psa=_port(connectors, "psa"),
         crm=_port(connectors, "crm"),
     )
+    reconciliation = ReconciliationService(
+        ReconciliationSources(
+            erp=gateways.erp,
+            billing=gateways.billing,
+            psa=gateways.psa,
+            clm=_port(connectors, "clm"),
+            landscape=landscape_records,
+        ),
+        billing.state,
+        exceptions,
+        clock,
+        fast_engine=DuckDbReconciliationEngine(),
+    )
     streams = [
         SourceStream(name, stream)
         for name, connector in connectors.items()
@@ -195,18 +212,9 @@ def build_services(
             billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
         ),
         inbound=InboundSync(streams, SqlAlchemyCursorStore(hub.engine), hub.ingest),
-        reconciliation=ReconciliationService(
-            ReconciliationSources(
-                erp=gateways.erp,
-                billing=gateways.billing,
-                psa=gateways.psa,
-                clm=_port(connectors, "clm"),
-                landscape=landscape_records,
-            ),
-            billing.state,
-            exceptions,
-            clock,
-            fast_engine=DuckDbReconciliationEngine(),
+        reconciliation=reconciliation,
+        reconciliation_jobs=ReconciliationJobs(
+            SqlAlchemyReconciliationRuns(hub.engine), reconciliation, clock
         ),
         exception_actions=ExceptionActionService(exceptions, billing, resume),
         connectors=connectors,

@@ -199,7 +199,14 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
     assert number in driver.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
     assert driver.find_elements(By.CSS_SELECTOR, "#lineage tr")  # type: ignore[attr-defined]
     _open(driver, f"{base}/reconciliation", "04-reconciliation")
-    assert int(_metric(driver, "discrepancies")) > 0
+    driver.find_element(By.ID, "request-reconciliation").click()  # type: ignore[attr-defined]
+    assert "reconciliation run #" in driver.find_element(By.ID, "notice").text  # type: ignore[attr-defined]
+
+    def reconciled() -> bool:
+        _open(driver, f"{base}/reconciliation", "04-reconciliation")
+        return int(_metric(driver, "discrepancies")) > 0
+
+    _wait_for(reconciled, 120)  # the scheduler runs the requested job at its next tick
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(BAD_EVENT) + "\n")

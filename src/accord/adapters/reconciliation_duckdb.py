@@ -4,7 +4,8 @@ Same rules as `accord.domain.reconciliation.rules.compare` (the reference): per
 comparison, the two sides become Arrow tables (decimals travel as text and are cast to
 DECIMAL(38, 10), exact for every currency and hour figure Accord handles), one SQL full
 outer join on the key finds every missing record and the first failing check per key,
-and only the findings come back to Python. Tests hold both paths to the same findings.
+and only the findings come back to Python. A check within one system (double billing)
+is one grouped query over its charge records. Tests hold both paths to the same findings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from accord.domain.reconciliation import (
     COMPARISONS,
+    ChargeRecord,
     Check,
     Comparison,
     DiscrepancyKind,
@@ -120,6 +122,65 @@ def _sql(
     """
 
 
+_DOUBLE_BILLED = f"""
+    WITH charges AS (
+        SELECT key, "on", origin, CAST(amount AS {DECIMAL}) AS amount, currency, cancelled
+        FROM charge_records),
+    billings AS (
+        SELECT key, origin, min("on") AS "on", sum(amount) AS amount,
+               bool_or(cancelled) AS cancelled, min(currency) AS currency
+        FROM charges GROUP BY key, origin),
+    live AS (
+        SELECT *, row_number() OVER (
+            PARTITION BY key ORDER BY coalesce("on", DATE '9999-12-31'), origin) AS n
+        FROM billings WHERE NOT cancelled AND amount > 0)
+    SELECT key,
+           max(CASE WHEN n = 2 THEN "on" END) AS "on",
+           sum(amount) FILTER (WHERE n > 1) AS excess,
+           min(currency) AS currency,
+           max(CASE WHEN n = 1 THEN origin END) AS first,
+           string_agg(origin, ' ' ORDER BY n) FILTER (WHERE n > 1) AS again
+    FROM live GROUP BY key HAVING count(*) > 1 ORDER BY key
+"""
+
+
+def _charges(records: Sequence[Record]) -> pa.Table:
+    charges = [r for r in records if isinstance(r, ChargeRecord)]
+    return pa.table(
+        {
+            "key": pa.array([c.key for c in charges], pa.string()),
+            "on": pa.array([c.on for c in charges], pa.date32()),
+            "origin": pa.array([c.origin for c in charges], pa.string()),
+            "amount": _decimals([c.amount for c in charges]),
+            "currency": pa.array([c.currency for c in charges], pa.string()),
+            "cancelled": pa.array([c.cancelled for c in charges], pa.bool_()),
+        }
+    )
+
+
+def _double_billed(
+    connection: duckdb.DuckDBPyConnection, comparison: str, records: Sequence[Record]
+) -> list[Finding]:
+    connection.register("charge_records", _charges(records))
+    try:
+        rows = connection.execute(_DOUBLE_BILLED).fetchall()
+    finally:
+        connection.unregister("charge_records")
+    return [
+        Finding(
+            comparison,
+            DiscrepancyKind.DOUBLE_BILLED,
+            str(key),
+            on if isinstance(on, date) else None,
+            excess if isinstance(excess, Decimal) else None,
+            None if currency is None else str(currency),
+            str(first),
+            str(again),
+        )
+        for key, on, excess, currency, first, again in rows
+    ]
+
+
 class _Tables:
     """Arrow tables built once per record sequence and column set within one run: the
     hub's documents feed two comparisons and are converted once."""
@@ -152,6 +213,9 @@ class DuckDbReconciliationEngine:
                 connection.execute(f"SET threads = {int(self._threads)}")
             for name, (left, right) in records.items():
                 comparison = COMPARISONS[name]
+                if comparison.within:
+                    findings += _double_billed(connection, name, left)
+                    continue
                 findings += self._compare(connection, tables, comparison, left, right, tolerances)
         return findings
 

@@ -196,7 +196,59 @@ async def _report(request: Request, principal: Principal, name: str) -> dict[str
     summary="Where the connected systems disagree",
 )
 async def get_reconciliation(request: Request, principal: ReportReader) -> dict[str, Any]:
+    """The last reconciliation run's discrepancies, `as_of` the business day compared,
+    `ran_at` when it finished, `last_run` the latest job that finished (done or failed)
+    and `pending` the job requested or running. It never runs a reconciliation:
+    `POST /api/v1/reconciliation/runs` asks for one, the scheduler also runs one on its
+    interval."""
     return await _report(request, principal, "reconciliation")
+
+
+RunStarter = Annotated[Principal, Depends(require(Permission.START_RUNS))]
+
+
+@router.post(
+    "/reconciliation/runs",
+    status_code=202,
+    operation_id="request_reconciliation_run",
+    responses=Unavailable,
+    summary="Request a reconciliation run (the one under way, if any)",
+)
+async def request_reconciliation_run(request: Request, principal: RunStarter) -> dict[str, Any]:
+    """Queue a reconciliation job for the scheduler and answer with it: poll its `href`
+    until `status` is `done` (or `failed`), then read `GET /api/v1/reconciliation`. While
+    a job is requested or running, a request answers with that job, so two requests do
+    not run two reconciliations."""
+    reports: Reports = hub_service(request, "reports")
+    try:
+        job = dict(await run_in_threadpool(reports.request_reconciliation, principal.actor))
+    except ActionNotAvailable as error:
+        raise ProblemError(503, "unavailable", "Service unavailable", str(error)) from None
+    await run_in_threadpool(
+        governance_of(request).audit.record,
+        principal.actor,
+        "reconciliation.requested",
+        f"reconciliation_run:{job['id']}",
+        after={"status": job["status"]},
+        correlation_id=correlation_of(request),
+    )
+    return job
+
+
+@router.get(
+    "/reconciliation/runs/{run_id}",
+    operation_id="get_reconciliation_run",
+    responses={404: problem("No such reconciliation run"), **Unavailable},
+    summary="A reconciliation job's status",
+)
+async def get_reconciliation_run(
+    request: Request, principal: ReportReader, run_id: Annotated[int, Path(ge=1, le=2**62)]
+) -> dict[str, Any]:
+    reports: Reports = hub_service(request, "reports")
+    job = await run_in_threadpool(reports.reconciliation_run, run_id)
+    if job is None:
+        raise ProblemError(404, "not-found", "Not found", f"no reconciliation run {run_id}")
+    return dict(job)
 
 
 @router.get(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from accord.canonical import v1
-from accord.domain.billing.documents import Document, DocumentLine
+from accord.domain.billing.documents import Document, DocumentLine, LineKind
 
 
 def _line(line: DocumentLine) -> v1.InvoiceLine:
+    """The canonical line, naming what it bills: the time entries (and each one's hours)
+    of a time line, the entry a correction corrects, the expense or the milestone. This
+    is what reconciliation reads back to find an item billed twice."""
+    time = line.kind is LineKind.TIME
+    billed = line.items[0][0] if line.items else None
     return v1.InvoiceLine(
         kind=v1.ChargeKind(line.kind.value),
         term=line.term,
@@ -16,7 +21,10 @@ def _line(line: DocumentLine) -> v1.InvoiceLine:
         net=line.net,
         tax_category=v1.TaxCategory(line.tax_category.value),
         tax_rate=line.tax_rate,
-        time_entry_ids=[line.entry] if line.entry else [],
+        time_entry_ids=[e for e, _ in line.items] if time else [line.entry] if line.entry else [],
+        time_entry_hours=[hours for _, hours in line.items] if time else [],
+        expense_id=billed if line.kind is LineKind.EXPENSE else None,
+        milestone_id=billed if line.kind is LineKind.MILESTONE else None,
     )
 
 

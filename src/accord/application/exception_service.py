@@ -6,7 +6,7 @@ record stays the one people work. A cause that disappears closes its record on i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, Protocol
@@ -152,6 +152,49 @@ class ExceptionService:
             self._closed(existing, ExceptionStatus.RESOLVED, note)
             uow.commit()
             return True
+
+    def open_all(
+        self, problems: Sequence[tuple[BusinessException, Mapping[str, Any]]]
+    ) -> list[int]:
+        """Open many problems in one transaction, each unless its (kind, subject) is open
+        already; the open records of each kind are read once, not once per problem."""
+        ids = []
+        with self._announcing(), self._unit_of_work() as uow:
+            open_now: dict[ExceptionKind, dict[str, int]] = {}
+            for exception, details in problems:
+                subjects = open_now.get(exception.kind)
+                if subjects is None:
+                    subjects = open_now[exception.kind] = self._open_subjects(uow, exception.kind)
+                if exception.subject not in subjects:
+                    new_id = uow.exceptions.raise_(exception, dict(details), self._clock())
+                    self._announce_opened(new_id, exception.kind, exception.subject)
+                    subjects[exception.subject] = new_id
+                ids.append(subjects[exception.subject])
+            uow.commit()
+        return ids
+
+    def close_all(self, records: Sequence[ExceptionRecord], note: str) -> int:
+        """Close, in one transaction, those of `records` still open (their cause is
+        gone); returns how many it closed."""
+        closed = 0
+        with self._announcing(), self._unit_of_work() as uow:
+            still_open = {
+                r.id
+                for kind in {record.kind for record in records}
+                for r in uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN)
+            }
+            for record in records:
+                if record.id in still_open:
+                    uow.exceptions.resolve(record.id, note, self._clock())
+                    self._closed(record, ExceptionStatus.RESOLVED, note)
+                    closed += 1
+            uow.commit()
+        return closed
+
+    @staticmethod
+    def _open_subjects(uow: UnitOfWork, kind: ExceptionKind) -> dict[str, int]:
+        listed = uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN)
+        return {record.subject: record.id for record in listed}
 
     def skip(self, exception_id: int, reason: str) -> None:
         with self._announcing(), self._unit_of_work() as uow:

@@ -70,7 +70,14 @@ class Reports(Protocol):
     def invoices(self) -> Sequence[Mapping[str, Any]]:
         """Every issued document, newest first."""
 
-    def reconciliation(self) -> Mapping[str, Any]: ...
+    def reconciliation(self) -> Mapping[str, Any]:
+        """The last reconciliation run's report and when it ran; never runs one."""
+
+    def request_reconciliation(self, requested_by: str) -> Mapping[str, Any]:
+        """Request a reconciliation run; the job (the one under way, if any) to poll.
+        ActionNotAvailable when this hub runs no reconciliation jobs."""
+
+    def reconciliation_run(self, run_id: int) -> Mapping[str, Any] | None: ...
 
     def leakage(self) -> Mapping[str, Any]: ...
 

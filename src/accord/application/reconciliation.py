@@ -4,9 +4,11 @@
 `LandscapeRecords` for what the ports do not list), compares with the hub's own billing
 state using the rules in `accord.domain.reconciliation`, opens one
 `reconciliation_discrepancy` exception per discrepancy (subject
-`<comparison>:<business key>`, e.g. `documents_hub_erp:INV-DE01-000001`) and closes the
-ones whose discrepancy has disappeared. A system that cannot be read is reported under
-`skipped`; its comparisons neither raise nor close anything in that run.
+`<comparison>:<business key>`, e.g. `documents_hub_erp:INV-DE01-000001`; a double bill
+opens a `double_billing` one, e.g. `billed_once_erp:time_entry:T1`) and closes the
+ones whose discrepancy has disappeared; the open records are read once per run. A system
+that cannot be read is reported under `skipped`; its comparisons neither raise nor
+close anything in that run.
 
 Large inputs go to the fast engine (DuckDB) when one is given: the same rules, the same
 findings, vectorised.
@@ -18,17 +20,19 @@ import builtins
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from accord.application import reconciliation_mapping as mapping
 from accord.application.clock import Clock
 from accord.application.gateways import BillingGateway, ClmGateway, ErpGateway, PsaGateway
 from accord.application.ports import ExceptionRecord
+from accord.canonical import v1
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
 from accord.domain.reconciliation import (
     ContractRecord,
     Discrepancy,
+    DiscrepancyKind,
     Finding,
     LeakageReport,
     PaymentRecord,
@@ -41,6 +45,9 @@ from accord.domain.reconciliation import (
 )
 
 KIND = ExceptionKind.RECONCILIATION_DISCREPANCY
+KINDS = (KIND, ExceptionKind.DOUBLE_BILLING)
+"""The exception kinds a run opens and closes: double billing has its own."""
+T = TypeVar("T")
 Side = tuple[Sequence[Record], Sequence[Record]]
 
 
@@ -72,17 +79,18 @@ class LandscapeRecords(Protocol):
 
 
 class ExceptionSink(Protocol):
-    """The part of `ExceptionService` reconciliation uses."""
-
-    def open(
-        self, exception: BusinessException, details: Mapping[str, Any] | None = None
-    ) -> int: ...
-
-    def close(self, kind: ExceptionKind, subject: str, note: str) -> bool: ...
+    """The part of `ExceptionService` reconciliation uses: the open records of a kind
+    read once per run, then the new ones opened and the solved ones closed in bulk."""
 
     def open_records(
         self, owner: OwnerRole | None = None, kind: ExceptionKind | None = None
     ) -> builtins.list[ExceptionRecord]: ...
+
+    def open_all(
+        self, problems: Sequence[tuple[BusinessException, Mapping[str, Any]]]
+    ) -> builtins.list[int]: ...
+
+    def close_all(self, records: Sequence[ExceptionRecord], note: str) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +125,18 @@ class _Reads:
 
     def __init__(self) -> None:
         self.failed: dict[str, str] = {}
-        self._cache: dict[str, Sequence[Record] | None] = {}
+        self._cache: dict[str, Sequence[Any] | None] = {}
 
     def get(
         self, name: str, system: str, read: Callable[[], Sequence[Record]]
     ) -> Sequence[Record] | None:
+        return self.raw(name, system, lambda: mapping.unique(read()))
+
+    def raw(self, name: str, system: str, read: Callable[[], Sequence[T]]) -> Sequence[T] | None:
+        """What `read` returns, as it returns it (documents before they become records)."""
         if name not in self._cache:
             try:
-                self._cache[name] = mapping.unique(read()) if system not in self.failed else None
+                self._cache[name] = read() if system not in self.failed else None
             except Exception as error:  # a system's outage must not stop the others
                 self.failed[system] = f"{type(error).__name__}: {error}"
                 self._cache[name] = None
@@ -215,22 +227,15 @@ class ReconciliationService:
                 "psa_time", "psa", lambda: mapping.psa_approved_time(psa.approved_time(None), state)
             )
             pairs["time_psa_hub"] = (approved, mapping.hub_billed_time(state))
+        pairs["billed_once_hub"] = (mapping.hub_charges(state), ())
         if s.billing is not None:
             billing = s.billing
-            billed = reads.get(
-                "billing_documents",
-                "billing",
-                lambda: [mapping.billing_document(i) for i in billing.list_documents()],
-            )
-            pairs["documents_hub_billing"] = (hub_documents, billed)
+            billed = reads.raw("billing_documents", "billing", billing.list_documents)
+            self._documents(pairs, "billing", hub_documents, billed, mapping.billing_document)
         if s.erp is not None:
             erp = s.erp
-            posted = reads.get(
-                "erp_documents",
-                "erp",
-                lambda: [mapping.erp_document(i) for i in erp.list_documents()],
-            )
-            pairs["documents_hub_erp"] = (hub_documents, posted)
+            posted = reads.raw("erp_documents", "erp", erp.list_documents)
+            self._documents(pairs, "erp", hub_documents, posted, mapping.erp_document)
             received = reads.get(
                 "erp_payments",
                 "erp",
@@ -244,6 +249,26 @@ class ReconciliationService:
                     )
         return pairs
 
+    @staticmethod
+    def _documents(
+        pairs: dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]],
+        system: str,
+        hub_documents: Sequence[Record],
+        documents: Sequence[v1.Invoice] | None,
+        record: Callable[[v1.Invoice], Record],
+    ) -> None:
+        """The hub's documents against a system's, and that system's own documents for
+        items billed twice."""
+        if documents is None:
+            pairs[f"documents_hub_{system}"] = (hub_documents, None)
+            pairs[f"billed_once_{system}"] = (None, ())
+            return
+        pairs[f"documents_hub_{system}"] = (
+            hub_documents,
+            mapping.unique(record(d) for d in documents),
+        )
+        pairs[f"billed_once_{system}"] = (mapping.document_charges(documents), ())
+
     def _landscape(self, reads: _Reads, what: str, system: str) -> Sequence[Record] | None:
         landscape = self._sources.landscape
         if landscape is None:
@@ -255,23 +280,48 @@ class ReconciliationService:
     def _update_exceptions(
         sink: ExceptionSink, discrepancies: Sequence[Discrepancy], compared: set[str]
     ) -> None:
-        current = {d.subject: d for d in discrepancies}
-        for discrepancy in discrepancies:
-            sink.open(_exception(discrepancy), discrepancy.to_dict())
-        for record in sink.open_records(kind=KIND):
-            comparison = record.subject.split(":", 1)[0]
-            if comparison in compared and record.subject not in current:
-                sink.close(KIND, record.subject, "the systems agree again")
+        """Open what is new and close what is gone, against the open records of each
+        kind read once: the queue is scanned a fixed number of times per run, however
+        many discrepancies there are."""
+        found = {(_kind(d), d.subject): d for d in discrepancies}
+        already = {(r.kind, r.subject): r for kind in KINDS for r in sink.open_records(kind=kind)}
+        new = [(_exception(d), d.to_dict()) for key, d in found.items() if key not in already]
+        gone = [
+            record
+            for key, record in already.items()
+            if record.subject.split(":", 1)[0] in compared and key not in found
+        ]
+        if new:
+            sink.open_all(new)
+        if gone:
+            sink.close_all(gone, "the systems agree again")
+
+
+def _kind(discrepancy: Discrepancy) -> ExceptionKind:
+    if discrepancy.kind is DiscrepancyKind.DOUBLE_BILLED:
+        return ExceptionKind.DOUBLE_BILLING
+    return KIND
 
 
 def _exception(discrepancy: Discrepancy) -> BusinessException:
     left, right = discrepancy.systems
+    if discrepancy.kind is DiscrepancyKind.DOUBLE_BILLED:
+        message = (
+            f"double_billed: {discrepancy.key} is billed on {discrepancy.left_value} and "
+            f"again on {discrepancy.right_value} in {left} ({discrepancy.amount_at_risk} "
+            f"{discrepancy.currency} billed beyond once); finance to credit the duplicate, "
+            f"then reconcile again"
+        )
+    else:
+        message = (
+            f"{discrepancy.kind.value}: {discrepancy.key} differs between {left} and {right}"
+            f" ({left}: {discrepancy.left_value}, {right}: {discrepancy.right_value}); "
+            f"{discrepancy.owner.value} to correct the system in error, then reconcile again"
+        )
     return BusinessException(
-        KIND,
+        _kind(discrepancy),
         discrepancy.subject,
-        f"{discrepancy.kind.value}: {discrepancy.key} differs between {left} and {right}"
-        f" ({left}: {discrepancy.left_value}, {right}: {discrepancy.right_value}); "
-        f"{discrepancy.owner.value} to correct the system in error, then reconcile again",
+        message,
         amount_at_risk=discrepancy.amount_at_risk,
         currency=discrepancy.currency,
         blocks=(discrepancy.key,),

@@ -6,14 +6,16 @@ counts from, which amount is at risk, which fields that system does not maintain
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from accord.canonical import v1
+from accord.domain.billing.documents import Document, DocumentLine, DocumentStatus, LineKind
 from accord.domain.billing.state import BillingState
 from accord.domain.delivery.model import TimeEntry
 from accord.domain.money import round_to_currency
 from accord.domain.reconciliation import (
+    ChargeRecord,
     ContractRecord,
     DocumentRecord,
     PaymentRecord,
@@ -137,3 +139,107 @@ def psa_approved_time(entries: Iterable[v1.TimeEntry], state: BillingState) -> l
 def unique(records: Iterable[Record]) -> list[Record]:
     """One record per key (the last one read wins), as the comparisons require."""
     return list({record.key: record for record in records}.values())
+
+
+def _time(entry: str) -> str:
+    return f"time_entry:{entry}"
+
+
+def _hub_items(document: Document, line: DocumentLine) -> list[tuple[str, Decimal]]:
+    """(item key, the line's net for it) of one line of a document the hub issued."""
+    if line.kind is LineKind.TIME:
+        return [(_time(entry), hours * line.unit_price) for entry, hours in line.items]
+    if line.kind is LineKind.CORRECTION and line.entry:
+        return [(_time(line.entry), line.net)]
+    if line.kind is LineKind.EXPENSE:
+        return [(f"expense:{expense}", line.net) for expense, _ in line.items]
+    if line.kind is LineKind.MILESTONE:
+        prefix = f"milestone:{document.contract}/{line.term}"
+        return [(f"{prefix}/{milestone}", line.net) for milestone, _ in line.items]
+    return []
+
+
+def hub_charges(state: BillingState) -> list[ChargeRecord]:
+    """What each line of the hub's documents bills: time entries, expenses, milestones.
+
+    A correction belongs to the billing of the invoice it corrects (`reference`)."""
+    documents = state.ledger.documents.values()
+    credited = {d.number for d in documents if d.status is DocumentStatus.CREDITED}
+    charges = []
+    for document in documents:
+        for line in document.lines:
+            origin = document.number
+            if line.kind is LineKind.CORRECTION and line.reference:
+                origin = line.reference
+            charges += [
+                ChargeRecord(
+                    key,
+                    document.issue_date,
+                    document.number,
+                    origin,
+                    amount,
+                    document.currency,
+                    origin in credited,
+                )
+                for key, amount in _hub_items(document, line)
+            ]
+    return charges
+
+
+def _line_items(invoice: v1.Invoice, line: v1.InvoiceLine) -> list[tuple[str, Decimal]]:
+    """(item key, the line's net for it) of a canonical line. A line naming several
+    entries without their hours shares its net equally among them."""
+    ids = line.time_entry_ids
+    if line.kind in (v1.ChargeKind.TIME, v1.ChargeKind.CORRECTION) and ids:
+        if line.kind is v1.ChargeKind.TIME and len(line.time_entry_hours) == len(ids):
+            shares = [hours * line.unit_price for hours in line.time_entry_hours]
+        else:
+            shares = [line.net / len(ids)] * len(ids)
+        return [(_time(entry), share) for entry, share in zip(ids, shares, strict=True)]
+    if line.kind is v1.ChargeKind.EXPENSE and line.expense_id:
+        return [(f"expense:{line.expense_id}", line.net)]
+    if line.kind is v1.ChargeKind.MILESTONE and line.milestone_id:
+        return [(f"milestone:{invoice.contract}/{line.term}/{line.milestone_id}", line.net)]
+    return []
+
+
+def document_charges(invoices: Sequence[v1.Invoice]) -> list[ChargeRecord]:
+    """What each line of a system's documents bills, read back from that system.
+
+    Canonical lines carry no reference of their own: a correction belongs to the
+    billing of the invoice among its document's `references` that billed the item
+    (else its only reference, else the document itself)."""
+    lines = [(i, ln, _line_items(i, ln)) for i in invoices for ln in i.lines]
+    first_charges = {
+        (invoice.business_key(), key)
+        for invoice, line, items in lines
+        if line.kind is not v1.ChargeKind.CORRECTION
+        for key, _ in items
+    }
+    credited = {i.business_key() for i in invoices if i.status is v1.InvoiceStatus.CREDITED}
+    charges = []
+    for invoice, line, items in lines:
+        number = invoice.business_key()
+        for key, amount in items:
+            origin = number
+            if line.kind is v1.ChargeKind.CORRECTION:
+                origin = _corrected(invoice, key, first_charges)
+            charges.append(
+                ChargeRecord(
+                    key,
+                    invoice.issue_date,
+                    number,
+                    origin,
+                    amount,
+                    invoice.currency,
+                    origin in credited,
+                )
+            )
+    return charges
+
+
+def _corrected(invoice: v1.Invoice, key: str, first_charges: set[tuple[str, str]]) -> str:
+    for reference in invoice.references:
+        if (reference, key) in first_charges:
+            return reference
+    return invoice.references[0] if len(invoice.references) == 1 else invoice.business_key()

@@ -10,8 +10,10 @@ from typing import Any
 
 from accord.application.billing import BillingService
 from accord.application.clock import Clock
+from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
 from accord.application.reconciliation import ReconciliationService
+from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.ledger import BilledEntry
 from accord.domain.billing.report import format_amount, render_document, render_documents
@@ -62,7 +64,10 @@ def _billing_totals(documents: Sequence[Document]) -> dict[str, Any]:
 
 
 class HubReports:
-    """The `Reports` port on the hub's billing book, reconciliation and exception queue."""
+    """The `Reports` port on the hub's billing book, reconciliation and exception queue.
+
+    Reconciliation is read from the stored jobs (`jobs`): a report never runs one.
+    Without jobs there is nothing to read and nothing to request."""
 
     def __init__(
         self,
@@ -70,11 +75,13 @@ class HubReports:
         reconciliation: ReconciliationService,
         clock: Clock,
         exceptions: ExceptionsOfKind,
+        jobs: ReconciliationJobs | None = None,
     ) -> None:
         self._billing = billing
         self._reconciliation = reconciliation
         self._clock = clock
         self._exceptions = exceptions
+        self._jobs = jobs
 
     def now(self) -> datetime:
         """The hub's clock (simulated under the sandbox), so ages read in business time."""
@@ -85,7 +92,22 @@ class HubReports:
         return list(reversed(render_documents(self._billing.state())))
 
     def reconciliation(self) -> Mapping[str, Any]:
-        return self._reconciliation.run(self._clock().date()).to_dict()
+        """The last reconciliation run's discrepancies and when it ran (see
+        `ReconciliationJobs.latest`); it reads, it never reconciles."""
+        if self._jobs is None:
+            return {"discrepancies": [], "ran_at": None, "last_run": None, "pending": None}
+        return self._jobs.latest()
+
+    def request_reconciliation(self, requested_by: str) -> Mapping[str, Any]:
+        """Ask for a reconciliation run: the job to poll (the one under way, if any)."""
+        if self._jobs is None:
+            raise ActionNotAvailable("this hub does not run reconciliation jobs")
+        return self._jobs.request(requested_by).summary()
+
+    def reconciliation_run(self, run_id: int) -> Mapping[str, Any] | None:
+        """One reconciliation job's status (None when there is no such job)."""
+        job = None if self._jobs is None else self._jobs.run(run_id)
+        return None if job is None else job.summary()
 
     def leakage(self) -> Mapping[str, Any]:
         return self._reconciliation.leakage(self._clock().date()).to_dict()

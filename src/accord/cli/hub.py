@@ -123,14 +123,17 @@ def up(
         services.reconciliation,
         clock.now,
         lambda kind: hub.exceptions(kind=kind),
+        services.reconciliation_jobs,
     )
     scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
+    services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(
+        report.discrepancies
+    )
     process = HubProcess(
         hub.relay,
         scheduler,
-        services.reconciliation,
+        services.reconciliation_jobs,
         clock.now,
-        on_reconciled=lambda report: hub_metrics().record_reconciliation(report.discrepancies),
         housekeeping=Housekeeping(hub.governance),
     )
     bind_host = host or settings.http_host

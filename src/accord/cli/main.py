@@ -21,6 +21,7 @@ def _register() -> None:
         exceptions,
         hub,
         keys,
+        reconciliation,
         sandbox,
         scenario,
         schema,
@@ -34,6 +35,7 @@ def _register() -> None:
     api.register(app)
     scenario.register(app)
     exceptions.register(app)
+    reconciliation.register(app)
     sandbox.register(app)
 
 

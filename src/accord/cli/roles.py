@@ -118,7 +118,11 @@ def attach_process_ports(hub: Hub, services: Services, clock: Callable[[], datet
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
     hub.reports = HubReports(
-        services.billing, services.reconciliation, clock, lambda kind: hub.exceptions(kind=kind)
+        services.billing,
+        services.reconciliation,
+        clock,
+        lambda kind: hub.exceptions(kind=kind),
+        services.reconciliation_jobs,
     )
 
 
@@ -211,13 +215,15 @@ def _lead(
     services = wired.services
     configure_firm(wired.hub, services.billing, finance)
     scheduler = Scheduler(services.inbound, None, services.billing, services.contract_to_cash)
+    services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(
+        report.discrepancies
+    )
     process = HubProcess(
         wired.hub.relay,
         scheduler,
-        services.reconciliation,
+        services.reconciliation_jobs,
         wired.clock,
         intervals,
-        on_reconciled=lambda report: hub_metrics().record_reconciliation(report.discrepancies),
         housekeeping=Housekeeping(wired.hub.governance),
     )
     process.start()

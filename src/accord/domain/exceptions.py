@@ -68,6 +68,7 @@ class ExceptionKind(StrEnum):
     CAP_REACHED = "cap_reached"
     RECONCILIATION_DISCREPANCY = "reconciliation_discrepancy"
     CONTRACT_WITHDRAWN = "contract_withdrawn"
+    DOUBLE_BILLING = "double_billing"
 
     @property
     def policy(self) -> ExceptionPolicy:
@@ -117,6 +118,9 @@ POLICIES: dict[ExceptionKind, ExceptionPolicy] = {
     ),
     ExceptionKind.CONTRACT_WITHDRAWN: ExceptionPolicy(
         OwnerRole.BILLING, Severity.HIGH, timedelta(days=2), (ExceptionAction.SKIP,)
+    ),
+    ExceptionKind.DOUBLE_BILLING: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.CRITICAL, timedelta(days=1), (ExceptionAction.SKIP,)
     ),
 }
 

@@ -4,7 +4,8 @@ The scheduler loop ticks (pull, apply, start flows), nudges flows parked on a sy
 that was down or a record not yet received (each on its own backoff, see
 `domain.retry.RetryBackoff`), runs month-end invoicing once a month has closed on the
 hub's clock,
-reconciles the systems periodically, and runs the purges (expired request guards and
+requests a reconciliation job on its interval and runs the job requested (by it, the API
+or the dashboard) at the next tick, and runs the purges (expired request guards and
 sessions hourly, the retention purge daily) when given its housekeeping. Every piece is
 idempotent, so a restarted process simply carries on.
 """
@@ -20,7 +21,7 @@ from datetime import date, datetime
 
 from accord.application.housekeeping import Housekeeping
 from accord.application.outbox_relay import OutboxRelay
-from accord.application.reconciliation import ReconciliationReport, ReconciliationService
+from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.domain.calendar import Period
 from accord.domain.retry import RetryBackoff
 from accord.flows.invoice_run import run_invoices
@@ -38,6 +39,7 @@ class Intervals:
     retry_ceiling: float = 120.0
     """The longest wait between two retries of one exception."""
     reconcile: float = 60.0
+    """How often the scheduler requests a reconciliation job of its own."""
     purge_expired: float = 3600.0
     """Expired idempotency keys, webhook signatures and dashboard sessions."""
     purge_retained: float = 86400.0
@@ -62,10 +64,9 @@ class HubProcess:
         self,
         relay: OutboxRelay,
         scheduler: Scheduler,
-        reconciliation: ReconciliationService,
+        reconciliation: ReconciliationJobs | None,
         clock: Callable[[], datetime],
         intervals: Intervals | None = None,
-        on_reconciled: Callable[[ReconciliationReport], None] | None = None,
         housekeeping: Housekeeping | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -79,12 +80,13 @@ class HubProcess:
         self._clock = clock
         self._intervals = intervals or Intervals()
         self._retries = RetryBackoff(self._intervals.retry, self._intervals.retry_ceiling)
-        self._on_reconciled = on_reconciled
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.last_billed: date | None = None
 
     def start(self) -> None:
+        if self._reconciliation is not None:
+            self._reconciliation.recover()
         for name, target in (("relay", self._relay_loop), ("scheduler", self._scheduler_loop)):
             thread = threading.Thread(target=target, name=f"accord-{name}", daemon=True)
             thread.start()
@@ -106,15 +108,14 @@ class HubProcess:
                 log.exception("scheduler tick failed; retrying at the next tick")
 
     def run_once(self) -> None:
-        """One turn of the loop: tick, invoice closed months, and retry, reconcile and
-        purge what is due."""
+        """One turn of the loop: tick, invoice closed months, retry what is due, run the
+        reconciliation job requested (requesting one when its interval is up) and purge
+        what is due."""
         self._scheduler.tick()
         self._invoice_closed_months()
         now = self._monotonic()
         self.retry_due(now)
-        if now - self._last_reconciled >= self._intervals.reconcile:
-            self._reconcile()
-            self._last_reconciled = now
+        self._reconcile(now)
         self._housekeep(now)
 
     def retry_due(self, now: float) -> list[str]:
@@ -141,7 +142,11 @@ class HubProcess:
             run_invoices(through, None, f"month-end:{through.isoformat()}")
             self.last_billed = through
 
-    def _reconcile(self) -> None:
-        report = self._reconciliation.run(self._clock().date())
-        if self._on_reconciled is not None:
-            self._on_reconciled(report)
+    def _reconcile(self, now: float) -> None:
+        jobs = self._reconciliation
+        if jobs is None:
+            return
+        if now - self._last_reconciled >= self._intervals.reconcile:
+            jobs.request("scheduler")
+            self._last_reconciled = now
+        jobs.run_requested()

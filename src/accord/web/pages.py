@@ -211,7 +211,8 @@ def _amount_rows(items: list[Mapping[str, Any]], key: str) -> list[tuple[str, De
 
 @router.get("/reconciliation", response_class=HTMLResponse)
 async def reconciliation(request: Request) -> HTMLResponse:
-    """Where the connected systems disagree, and billable work not billed."""
+    """Where the connected systems disagree, as the last reconciliation run found it (the
+    page never runs one; it offers to request one), and billable work not billed."""
     reports = _reports(request)
     principal = _principal(request)
     found = masked_for(
@@ -224,6 +225,9 @@ async def reconciliation(request: Request) -> HTMLResponse:
         request,
         "reconciliation.html",
         {
+            "run": found,
+            "can_request": principal.can(Permission.START_RUNS),
+            "notice": request.query_params.get("notice"),
             "discrepancies": paginate(discrepancies, request, "discrepancies_page"),
             "leakage": leak,
             "leakage_items": paginate(leak.get("items", []), request, "leakage_page"),
@@ -237,6 +241,30 @@ async def reconciliation(request: Request) -> HTMLResponse:
             ),
         },
     )
+
+
+@router.post("/reconciliation/run")
+async def request_reconciliation(request: Request) -> Response:
+    """Request a reconciliation run, as `POST /api/v1/reconciliation/runs` does; the page
+    then shows the job under way until the scheduler has run it."""
+    principal = _principal(request)
+    if not principal.can(Permission.START_RUNS):
+        raise HTTPException(403, f"requesting a reconciliation needs {Permission.START_RUNS}")
+    try:
+        job = await run_in_threadpool(_reports(request).request_reconciliation, principal.actor)
+    except ActionNotAvailable as error:
+        notice = str(error)
+    else:
+        await run_in_threadpool(
+            governance_of(request).audit.record,
+            principal.actor,
+            "reconciliation.requested",
+            f"reconciliation_run:{job['id']}",
+            after={"status": job["status"]},
+            correlation_id=correlation_of(request),
+        )
+        notice = f"reconciliation run #{job['id']} {job['status']}"
+    return RedirectResponse(f"/reconciliation?{urlencode({'notice': notice})}", status_code=303)
 
 
 @router.get("/kpis", response_class=HTMLResponse)

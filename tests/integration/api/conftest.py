@@ -80,6 +80,12 @@ class FakeReports:
     def reconciliation(self) -> Mapping[str, Any]:
         return {"discrepancies": [{"invoice": "INV-1", "erp": "100.00", "billing": "90.00"}]}
 
+    def request_reconciliation(self, requested_by: str) -> Mapping[str, Any]:
+        return {"id": 1, "status": "requested", "requested_by": requested_by}
+
+    def reconciliation_run(self, run_id: int) -> Mapping[str, Any] | None:
+        return {"id": 1, "status": "done"} if run_id == 1 else None
+
     def leakage(self) -> Mapping[str, Any]:
         return {"unbilled_hours": "12.5", "margin": "1500.00"}
 

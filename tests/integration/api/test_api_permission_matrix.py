@@ -42,6 +42,8 @@ OPERATIONS: dict[str, tuple[str, str, Any, Permission]] = {
         P.ACT_ON_EXCEPTIONS,
     ),
     "get_reconciliation": ("GET", "/api/v1/reconciliation", None, P.READ_REPORTS),
+    "request_reconciliation_run": ("POST", "/api/v1/reconciliation/runs", None, P.START_RUNS),
+    "get_reconciliation_run": ("GET", "/api/v1/reconciliation/runs/1", None, P.READ_REPORTS),
     "get_leakage": ("GET", "/api/v1/leakage", None, P.READ_REPORTS),
     "get_lineage": ("GET", "/api/v1/lineage/INV-1", None, P.READ_REPORTS),
     "get_kpis": ("GET", "/api/v1/kpis", None, P.READ_REPORTS),

@@ -168,7 +168,7 @@ def found(discrepancies: tuple[Discrepancy, ...]) -> dict[tuple[str, str], Discr
 def test_a_clean_landscape_has_no_discrepancies(firm: Firmwide) -> None:
     report = firm.service().run(AS_OF)
     assert report.skipped == {}
-    assert len(report.compared) == 10
+    assert len(report.compared) == 13
     assert report.discrepancies == ()
 
 

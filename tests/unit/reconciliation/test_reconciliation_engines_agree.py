@@ -12,6 +12,7 @@ from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.application.reconciliation import InMemoryReconciliationEngine
 from accord.domain.reconciliation import (
     COMPARISONS,
+    ChargeRecord,
     ContractRecord,
     DocumentRecord,
     Finding,
@@ -39,6 +40,17 @@ SHAPES: dict[str, st.SearchStrategy[Record]] = {
     ),
     "payments": st.builds(PaymentRecord, keys, days, words, money, currencies),
 }
+origins = st.sampled_from(["INV-1", "INV-2", "INV-3"])
+charges = st.builds(
+    ChargeRecord,
+    keys,
+    days,
+    origins,
+    origins,
+    st.decimals(Decimal("-50"), Decimal("50"), places=2, allow_nan=False, allow_infinity=False),
+    currencies,
+    st.booleans() | st.just(False),
+)
 
 
 def _side(shape: st.SearchStrategy[Record]) -> st.SearchStrategy[list[Record]]:
@@ -52,6 +64,9 @@ def landscapes(draw: st.DrawFn) -> dict[str, tuple[list[Record], list[Record]]]:
     )
     records = {}
     for name in names:
+        if COMPARISONS[name].within:
+            records[name] = (draw(st.lists(charges, max_size=10)), [])
+            continue
         shape = SHAPES[name.split("_", 1)[0]]
         records[name] = (draw(_side(shape)), draw(_side(shape)))
     return records

@@ -111,8 +111,11 @@ class FakeDownBilling:
 
 
 class FakeExceptionSink:
+    """The exception queue reconciliation writes to, counting how often it is scanned."""
+
     def __init__(self) -> None:
         self.records: dict[str, ExceptionRecord] = {}
+        self.scans = 0
 
     def open(self, exception: BusinessException, details: Mapping[str, Any] | None = None) -> int:
         if exception.subject not in self.records:
@@ -130,14 +133,27 @@ class FakeExceptionSink:
             )
         return self.records[exception.subject].id
 
-    def close(self, kind: ExceptionKind, subject: str, note: str) -> bool:
-        self.records[subject] = replace(self.records[subject], status=ExceptionStatus.RESOLVED)
-        return True
+    def open_all(
+        self, problems: Sequence[tuple[BusinessException, Mapping[str, Any]]]
+    ) -> builtins.list[int]:
+        self.scans += 1
+        return [self.open(exception, details) for exception, details in problems]
+
+    def close_all(self, records: Sequence[ExceptionRecord], note: str) -> int:
+        self.scans += 1
+        for record in records:
+            self.records[record.subject] = replace(record, status=ExceptionStatus.RESOLVED)
+        return len(records)
 
     def open_records(
         self, owner: OwnerRole | None = None, kind: ExceptionKind | None = None
     ) -> builtins.list[ExceptionRecord]:
-        return [r for r in self.records.values() if r.status is ExceptionStatus.OPEN]
+        self.scans += 1
+        return [
+            r
+            for r in self.records.values()
+            if r.status is ExceptionStatus.OPEN and (kind is None or r.kind == kind)
+        ]
 
 
 def service(

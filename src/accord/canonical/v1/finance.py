@@ -67,6 +67,10 @@ class InvoiceLine(CanonicalValue):
     tax_category: TaxCategory
     tax_rate: NonNegativeDecimalStr
     time_entry_ids: list[Identifier] = Field(default_factory=list)
+    time_entry_hours: list[DecimalStr] = Field(
+        default_factory=list,
+        description="hours of each of time_entry_ids on a time line, in the same order",
+    )
     expense_id: Identifier | None = None
     milestone_id: Identifier | None = None
     rate_version: str | None = None

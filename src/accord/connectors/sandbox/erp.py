@@ -190,7 +190,9 @@ class SandboxErpConnector:
 
 def _lines(invoice: Invoice) -> list[dict[str, Any]]:
     """ERP lines with tax per line; rounding leftovers go to the last taxed line, so the
-    ERP's total tax equals the invoice's (computed per tax group, EN 16931 BR-CO-17)."""
+    ERP's total tax equals the invoice's (computed per tax group, EN 16931 BR-CO-17).
+    Each line names what it bills (time entries and their hours, expense, milestone) in
+    the ERP's line fields, so reconciliation can find an item billed twice there."""
     taxes = [
         (line.net * line.tax_rate / 100).quantize(CENT, ROUND_HALF_UP) for line in invoice.lines
     ]
@@ -209,6 +211,10 @@ def _lines(invoice: Invoice) -> list[dict[str, Any]]:
             "tax_amount": tax,
             "item": line.kind.value,
             "term": line.term,
+            "time_entries": line.time_entry_ids,
+            "time_entry_hours": line.time_entry_hours,
+            "expense": line.expense_id,
+            "milestone": line.milestone_id,
         }
         for line, tax in zip(invoice.lines, taxes, strict=True)
     ]
@@ -240,6 +246,10 @@ def invoice_from_erp(item: Mapping[str, Any]) -> Invoice:
             net=Decimal(line["amount"]),
             tax_category=TaxCategory(line["tax_code"] or "S"),
             tax_rate=Decimal(line["tax_rate"]),
+            time_entry_ids=line.get("time_entries") or [],
+            time_entry_hours=[Decimal(h) for h in line.get("time_entry_hours") or []],
+            expense_id=line.get("expense"),
+            milestone_id=line.get("milestone"),
         )
         for line in item["lines"]
     ]

@@ -46,7 +46,11 @@ def draft_expenses(
         if expense.id in state.ledger.expenses:
             continue
         amount = expense_amount(expense, contract, policy, fx)
-        lines.append(DraftLine(LineKind.EXPENSE, None, expense.id, ONE, amount, amount))
+        lines.append(
+            DraftLine(
+                LineKind.EXPENSE, None, expense.id, ONE, amount, amount, items=((expense.id, ONE),)
+            )
+        )
     return lines
 
 
@@ -63,7 +67,15 @@ def draft_milestones(state: BillingState, contract: Contract) -> list[tuple[str,
             if not status.accepted or status.on_hold or key in state.ledger.milestones:
                 continue
             amount = amounts[milestone.id]
-            line = DraftLine(LineKind.MILESTONE, term.id, milestone.name, ONE, amount, amount)
+            line = DraftLine(
+                LineKind.MILESTONE,
+                term.id,
+                milestone.name,
+                ONE,
+                amount,
+                amount,
+                items=((milestone.id, ONE),),
+            )
             found.append((milestone.id, line))
     return found
 

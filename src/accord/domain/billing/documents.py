@@ -50,9 +50,15 @@ class DocumentStatus(StrEnum):
     CREDITED = "credited"
 
 
+LineItem = tuple[str, Decimal]
+"""What a line bills, with its share of the line's quantity: (time entry id, hours) on
+a time line, (expense id, 1) on an expense line, (milestone id, 1) on a milestone line."""
+
+
 @dataclass(frozen=True, slots=True)
 class DraftLine:
-    """A line before tax is known. `entry` and `reference` give a correction's lineage."""
+    """A line before tax is known. `entry` and `reference` give a correction's lineage,
+    `items` what a time, expense or milestone line bills."""
 
     kind: LineKind
     term: str | None
@@ -62,6 +68,7 @@ class DraftLine:
     net: Decimal
     entry: str | None = None
     reference: str | None = None
+    items: tuple[LineItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class DocumentLine:
     tax_rate: Decimal
     entry: str | None = None
     reference: str | None = None
+    items: tuple[LineItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,7 @@ def build_document(
             rule.rate,
             d.entry,
             d.reference,
+            d.items,
         )
         for d in drafts
     )

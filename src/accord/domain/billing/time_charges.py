@@ -37,11 +37,19 @@ class TimeOutcome:
     used_rates: set[tuple[str, str, RateKey]] = field(default_factory=set)
 
 
+@dataclass(slots=True)
+class _Group:
+    """The entries of one time line: same term, role and unit price."""
+
+    term: str
+    items: list[tuple[str, Decimal]] = field(default_factory=list)
+
+
 def draft_time(state: BillingState, contract: Contract, through: date) -> TimeOutcome:
     """Everything time contributes to this contract's documents in a run through `through`."""
     cards = {t.id: RateCard(t) for t in contract.terms if isinstance(t, TimeAndMaterialsTerm)}
     outcome = TimeOutcome()
-    groups: dict[tuple[int, str, Decimal], tuple[str, Decimal]] = {}
+    groups: dict[tuple[int, str, Decimal], _Group] = {}
     order = {t.id: i for i, t in enumerate(contract.terms)}
     billed = state.ledger.entries
     for entry in state.time_entries.get(contract.id, {}).values():
@@ -55,10 +63,17 @@ def draft_time(state: BillingState, contract: Contract, through: date) -> TimeOu
                 _bill_new(state, contract, entry, resource, card, outcome, groups, order)
         else:
             _correct(state, contract, entry, resource, card, previous, outcome)
-    for (_, role, price), (term, hours) in sorted(groups.items()):
+    for (_, role, price), group in sorted(groups.items()):
+        hours = sum((h for _, h in group.items), Decimal(0))
         outcome.invoice_lines.append(
             DraftLine(
-                LineKind.TIME, term, role, hours, price, line_net(hours, price, contract.currency)
+                LineKind.TIME,
+                group.term,
+                role,
+                hours,
+                price,
+                line_net(hours, price, contract.currency),
+                items=tuple(sorted(group.items)),
             )
         )
     return outcome
@@ -91,7 +106,7 @@ def _bill_new(
     resource: Resource,
     card: RateCard,
     outcome: TimeOutcome,
-    groups: dict[tuple[int, str, Decimal], tuple[str, Decimal]],
+    groups: dict[tuple[int, str, Decimal], _Group],
     order: dict[str, int],
 ) -> None:
     if resource.employer_on(entry.work_date) is None:
@@ -108,8 +123,7 @@ def _bill_new(
     if resolved is None:
         return
     key = (order[entry.term], resource.role, resolved.price)
-    hours = groups[key][1] + entry.hours if key in groups else entry.hours
-    groups[key] = (entry.term, hours)
+    groups.setdefault(key, _Group(entry.term)).items.append((entry.id, entry.hours))
     basis = _basis(state, contract, entry, resource, entry.hours, outcome)
     outcome.billed[entry.id] = BilledEntry(
         entry.id,

@@ -5,6 +5,7 @@
 revenue-leakage report. Standard library only.
 """
 
+from accord.domain.reconciliation.double_billing import double_billed
 from accord.domain.reconciliation.kinds import OWNERS, Discrepancy, DiscrepancyKind, Finding
 from accord.domain.reconciliation.leakage import (
     LeakageItem,
@@ -14,6 +15,7 @@ from accord.domain.reconciliation.leakage import (
     standard_value,
 )
 from accord.domain.reconciliation.records import (
+    ChargeRecord,
     ContractRecord,
     DocumentRecord,
     PaymentRecord,
@@ -37,6 +39,7 @@ from accord.domain.reconciliation.rules import (
 __all__ = [
     "COMPARISONS",
     "OWNERS",
+    "ChargeRecord",
     "Check",
     "Comparison",
     "ContractRecord",
@@ -56,6 +59,7 @@ __all__ = [
     "compare",
     "compare_all",
     "display_value",
+    "double_billed",
     "revenue_leakage",
     "settle",
     "settlement_status",

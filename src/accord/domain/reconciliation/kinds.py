@@ -33,6 +33,7 @@ class DiscrepancyKind(StrEnum):
     PAYMENT_NOT_MIRRORED = "payment_not_mirrored"
     PAYMENT_MISAPPLIED = "payment_misapplied"
     UNKNOWN_PAYMENT = "unknown_payment"
+    DOUBLE_BILLED = "double_billed"
 
     @property
     def owner(self) -> OwnerRole:
@@ -59,6 +60,7 @@ OWNERS: dict[DiscrepancyKind, OwnerRole] = {
     DiscrepancyKind.PAYMENT_NOT_MIRRORED: OwnerRole.BILLING,
     DiscrepancyKind.PAYMENT_MISAPPLIED: OwnerRole.BILLING,
     DiscrepancyKind.UNKNOWN_PAYMENT: OwnerRole.FINANCE,
+    DiscrepancyKind.DOUBLE_BILLED: OwnerRole.FINANCE,
 }
 """The team that acts on each kind: finance owns the ledger, billing the invoices and
 their mirrors, the PMO projects and time, integration what only a re-sync can fix."""
@@ -113,5 +115,11 @@ class Discrepancy:
             "currency": self.currency,
             "age_days": self.age_days,
             "owner": self.owner.value,
-            "values": {self.systems[0]: self.left_value, self.systems[1]: self.right_value},
+            "values": self._values(),
         }
+
+    def _values(self) -> dict[str, str | None]:
+        left, right = self.systems
+        if left == right:  # a check within one system: where first, where again
+            return {"first": self.left_value, "again": self.right_value}
+        return {left: self.left_value, right: self.right_value}

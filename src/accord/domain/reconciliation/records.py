@@ -85,7 +85,29 @@ class PaymentRecord:
     currency: str | None = None
 
 
-Record = ContractRecord | ProjectRecord | WorkRecord | DocumentRecord | PaymentRecord
+@dataclass(frozen=True, slots=True)
+class ChargeRecord:
+    """What one document line bills for one item, as one system holds the document.
+
+    `key` names the item: `time_entry:<id>`, `expense:<id>` or
+    `milestone:<contract>/<term>/<milestone>`. `document` is the document the line is on
+    and `origin` the invoice whose billing of the item the line belongs to: the document
+    itself for a first charge, the invoice it corrects for a correction or a credit.
+    `amount` is the line's net for the item (negative on a credit note), `on` the
+    document's issue date, and `cancelled` says the origin was credited in full.
+    Unlike the other records, an item has as many charge records as lines that bill it.
+    """
+
+    key: str
+    on: date | None
+    document: str
+    origin: str
+    amount: Decimal
+    currency: str | None = None
+    cancelled: bool = False
+
+
+Record = ContractRecord | ProjectRecord | WorkRecord | DocumentRecord | PaymentRecord | ChargeRecord
 
 _SETTLEMENT = {
     "issued": "open",

@@ -13,6 +13,10 @@ tolerance. Amount at risk: the present side's amount for a missing record, the a
 difference for an `AMOUNT` check, the difference of the records' amounts for an `HOURS`
 check (or the amount known), and the record's amount for an `EXACT` check.
 
+A comparison with `within` set is a check inside one system instead: its left records
+are `ChargeRecord`s of that system's documents, its right side is empty, and it finds
+the items billed twice (`double_billing.double_billed`).
+
 `compare` is the plain-Python implementation; the DuckDB adapter implements the same
 rules for volume, and tests hold the two to the same findings.
 """
@@ -26,8 +30,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from accord.domain.money import MINOR_UNITS, round_to_currency
+from accord.domain.reconciliation.double_billing import double_billed
 from accord.domain.reconciliation.kinds import Discrepancy, DiscrepancyKind, Finding
-from accord.domain.reconciliation.records import Record
+from accord.domain.reconciliation.records import ChargeRecord, Record
 
 K = DiscrepancyKind
 
@@ -53,6 +58,8 @@ class Comparison:
     missing_in_right: DiscrepancyKind | None
     missing_in_left: DiscrepancyKind | None
     checks: tuple[Check, ...] = ()
+    within: bool = False
+    """A check within one system (left = right): each item billed once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +160,15 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison(
             "payments_erp_crm", "erp", "crm", K.PAYMENT_NOT_MIRRORED, K.UNKNOWN_PAYMENT, _PAYMENT
         ),
+        *(
+            Comparison(f"billed_once_{system}", system, system, None, None, within=True)
+            for system in ("hub", "billing", "erp")
+        ),
     )
 }
 """Every comparison Accord runs, by name; the record shape follows from the name's
-first word (contracts, projects, time, documents, payments)."""
+first word (contracts, projects, time, documents, payments; `billed_once` takes the
+charge records of one system's documents)."""
 
 
 def display_value(value: object) -> str:
@@ -282,5 +294,9 @@ def compare_all(
     """Run each named comparison on its (left, right) records."""
     findings: list[Finding] = []
     for name, (left, right) in records.items():
-        findings += compare(COMPARISONS[name], left, right, tolerances)
+        comparison = COMPARISONS[name]
+        if comparison.within:
+            findings += double_billed(name, (r for r in left if isinstance(r, ChargeRecord)))
+        else:
+            findings += compare(comparison, left, right, tolerances)
     return findings

@@ -69,6 +69,10 @@ class DocumentLineIn(Dimensions):
     tax_amount: Decimal = Decimal("0")
     item: str | None = None
     term: str | None = None
+    time_entries: list[str] = Field(default_factory=list)
+    time_entry_hours: list[Decimal] = Field(default_factory=list)
+    expense: str | None = None
+    milestone: str | None = None
 
 
 class DocumentIn(Dimensions):
