@@ -122,7 +122,9 @@ def build_hub(
     else:
         bus = InProcessBus()
         publisher = bus
-    governance = build_sql_governance(engine, GovernanceSettings.from_env(), clock)
+    # Governance runs on the wall clock; `clock` is the business clock (simulated under
+    # the sandbox) and must never reach it.
+    governance = build_sql_governance(engine, GovernanceSettings.from_env())
     # What ingest and the worker find wrong is audited and announced like any exception.
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
     raised = ExceptionService(unit_of_work, clock, changes)

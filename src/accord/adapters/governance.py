@@ -12,7 +12,7 @@ from accord.adapters.retention_store import SqlAlchemyRetentionStore
 from accord.adapters.session_store import SqlAlchemySessionStore
 from accord.adapters.transactions import SqlAlchemyTransactions
 from accord.application.audit import AuditTrail
-from accord.application.clock import Clock, utc_now
+from accord.application.clock import WallClock, wall_clock
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.retention import RetentionService
 from accord.application.security import ApiKeys
@@ -20,16 +20,18 @@ from accord.application.sessions import DashboardSessions
 
 
 def build_sql_governance(
-    engine: Engine, settings: GovernanceSettings, clock: Clock = utc_now
+    engine: Engine, settings: GovernanceSettings, clock: WallClock = wall_clock
 ) -> Governance:
-    """Governance over a migrated store (`accord.adapters.store.migrate` ran already)."""
+    """Governance over a migrated store (`accord.adapters.store.migrate` ran already).
+
+    It runs on the wall clock only, never on a hub's business clock: key and session
+    expiry, audit timestamps and retention count in real time."""
     audit = AuditTrail(SqlAlchemyAuditLog(engine), clock, SqlAlchemyTransactions(engine))
     keys = ApiKeys(SqlAlchemyApiKeyStore(engine), clock)
     return Governance(
         settings=settings,
         keys=keys,
-        # Sessions expire in wall-clock time, whatever business clock the hub runs on.
-        sessions=DashboardSessions(SqlAlchemySessionStore(engine), keys, utc_now),
+        sessions=DashboardSessions(SqlAlchemySessionStore(engine), keys, clock),
         audit=audit,
         idempotency=SqlAlchemyIdempotencyStore(engine),
         replay_guard=SqlAlchemyReplayGuard(engine),

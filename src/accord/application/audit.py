@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from accord.application.clock import Clock, utc_now
+from accord.application.clock import WallClock, wall_clock
 from accord.application.unit_of_work import Transaction, each_on_its_own
 
 GENESIS = "0" * 64
@@ -166,11 +166,15 @@ class AuditTrail:
     """Records changes made by people and flows; the one way to write the audit log.
 
     Make the change and record it inside `transaction()`: the change and its audit row
-    then commit together, and a failure after either rolls back both.
+    then commit together, and a failure after either rolls back both. Rows are stamped
+    with the wall clock, never the hub's business clock.
     """
 
     def __init__(
-        self, log: AuditLog, clock: Clock = utc_now, transaction: Transaction = each_on_its_own
+        self,
+        log: AuditLog,
+        clock: WallClock = wall_clock,
+        transaction: Transaction = each_on_its_own,
     ) -> None:
         self._log = log
         self._clock = clock

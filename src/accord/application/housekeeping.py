@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from accord.application.clock import Clock, utc_now
+from accord.application.clock import WallClock, wall_clock
 from accord.application.governance import Governance
 from accord.application.retention import PurgeReport
 
@@ -26,8 +26,8 @@ class ExpiredPurge:
 
 
 class Housekeeping:
-    def __init__(self, governance: Governance, clock: Clock = utc_now) -> None:
-        """`clock` is wall-clock time: keys, signatures and sessions expire in real time."""
+    def __init__(self, governance: Governance, clock: WallClock = wall_clock) -> None:
+        """Keys, signatures and sessions expire in real time, whatever the hub's clock."""
         self._governance = governance
         self._clock = clock
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import typer
 from rich.console import Console
@@ -60,19 +60,20 @@ def create(
 
 @keys.command("list")
 def list_keys() -> None:
-    """List keys with roles, expiry and state; secrets are never shown."""
+    """List keys with roles, expiry and state (the one a request with the key meets);
+    secrets are never shown."""
     with open_governance() as governance:
-        records = governance.keys.list()
-    now = datetime.now(UTC)
+        keys = governance.keys
+        rows = [(record, keys.state(record)) for record in keys.list()]
     table = Table("key id", "name", "roles", "created", "expires", "state")
-    for record in records:
+    for record, state in rows:
         table.add_row(
             record.key_id,
             record.name,
             ", ".join(sorted(record.roles)),
             record.created_at.strftime("%Y-%m-%d"),
             record.expires_at.strftime("%Y-%m-%d") if record.expires_at else "never",
-            record.state(now),
+            state,
         )
     console.print(table)
 
