@@ -154,7 +154,12 @@ async def list_audit(
 async def verify_audit(request: Request, principal: Auditor) -> AuditVerification:
     result = await run_in_threadpool(governance_of(request).audit.verify)
     return AuditVerification(
-        ok=result.ok, checked=result.checked, broken_at=result.broken_at, reason=result.reason
+        ok=result.ok,
+        checked=result.checked,
+        broken_at=result.broken_at,
+        reason=result.reason,
+        anchored_through=result.anchored_through,
+        unanchored=result.unanchored,
     )
 
 

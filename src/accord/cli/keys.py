@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from accord.adapters.governance import build_sql_governance
+from accord.adapters.governance import AuditKeyError, audit_anchoring, build_sql_governance
 from accord.adapters.store import create_store_engine, migrate
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.security import Role
@@ -29,10 +29,16 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def open_governance() -> Iterator[Governance]:
     """Governance services on the configured store (migrated first)."""
-    engine = create_store_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    try:
+        anchoring = audit_anchoring(settings)
+    except AuditKeyError as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(code=2) from None
+    engine = create_store_engine(settings.database_url)
     try:
         migrate(engine)
-        yield build_sql_governance(engine, GovernanceSettings.from_env())
+        yield build_sql_governance(engine, GovernanceSettings.from_env(), anchoring=anchoring)
     finally:
         engine.dispose()
 
