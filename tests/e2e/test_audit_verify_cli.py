@@ -82,10 +82,15 @@ def test_without_a_key_verify_says_the_head_is_not_anchored(tmp_path: Path) -> N
 
 
 def test_an_unreadable_key_file_is_a_clear_error(tmp_path: Path) -> None:
-    verified = _accord(tmp_path, "audit", "verify", key=tmp_path / "missing.key")
+    missing = tmp_path / "missing.key"
 
-    assert verified.returncode == 2 and "cannot read ACCORD_AUDIT_KEY_FILE" in verified.stdout
-    assert "Traceback" not in verified.stderr
+    verified = _accord(tmp_path, "audit", "verify", key=missing)
+    hub = _accord(tmp_path, "up", "--port", "0", key=missing)
+
+    for ran in (verified, hub):
+        assert ran.returncode == 2, ran.stdout + ran.stderr
+        assert "cannot read ACCORD_AUDIT_KEY_FILE" in ran.stdout + ran.stderr
+        assert "Traceback" not in ran.stderr
 
 
 def test_a_recomputed_chain_fails_verification(tmp_path: Path) -> None:

@@ -24,7 +24,9 @@ from accord.application.audit import AuditEntry, AuditTampered, AuditTrail, row_
 from accord.application.audit_anchor import Anchoring, AnchorKey, NotAnchored
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.retention import RetentionPolicy
+from accord.application.security import Role
 from tests.clocks import FakeWallClock
+from tests.integration.api.conftest import ApiWorld
 
 KEY = b"audit-key-0123456789abcdef-0123456789"
 ROWS = 5
@@ -251,3 +253,12 @@ def test_without_a_key_verify_says_the_head_is_not_anchored(
     assert "ACCORD_AUDIT_KEY_FILE" in str(result.unanchored)
     with pytest.raises(NotAnchored, match="ACCORD_AUDIT_KEY_FILE"):
         audit.anchor()
+
+
+def test_the_api_says_the_head_is_not_anchored_without_a_key(world: ApiWorld) -> None:
+    verified = world.client.get("/api/v1/audit/verification", headers=world.as_role(Role.AUDITOR))
+
+    assert verified.status_code == 200
+    body = verified.json()
+    assert body["ok"] and body["anchored_through"] is None
+    assert "ACCORD_AUDIT_KEY_FILE" in body["unanchored"]
