@@ -55,4 +55,4 @@ class Housekeeping:
             anchor = self._governance.audit.anchor()
         except NotAnchored:
             return "skipped: no audit key configured (ACCORD_AUDIT_KEY_FILE)"
-        return f"row {anchor.seq}" if anchor is not None else "head already anchored"
+        return f"row {anchor.seq}" if anchor is not None else "nothing new to anchor"

@@ -69,7 +69,7 @@ def anchor() -> None:
             console.print(f"[red]not anchored, the audit trail is TAMPERED:[/] {error}")
             raise typer.Exit(code=1) from None
     if signed is None:
-        console.print("the head is already anchored; nothing new to sign")
+        console.print("nothing new to anchor: no row was written since the last anchor")
         return
     console.print(f"anchored row {signed.seq} (hash {signed.hash[:16]}…)")
 
