@@ -290,7 +290,10 @@ class AuditTrail:
         anchoring = self._anchoring
         if anchoring is None or anchoring.key is None:
             raise NotAnchored(_NO_KEY)
-        anchors = anchoring.store.all()
+        try:
+            anchors = anchoring.store.all()
+        except AnchorFileDamaged as error:
+            raise AuditTampered(Verification(0, reason=str(error))) from None
         bad = forged(anchors, anchoring.key)
         if bad is not None:
             raise AuditTampered(Verification(0, reason=_forged(bad, anchoring.store.location)))

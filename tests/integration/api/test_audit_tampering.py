@@ -262,3 +262,15 @@ def test_the_api_says_the_head_is_not_anchored_without_a_key(world: ApiWorld) ->
     body = verified.json()
     assert body["ok"] and body["anchored_through"] is None
     assert "ACCORD_AUDIT_KEY_FILE" in body["unanchored"]
+
+
+def test_an_altered_anchor_file_is_reported_not_trusted(trail: AuditTrail, tmp_path: Path) -> None:
+    trail.anchor()
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(anchors.read_text().replace('"seq":', '"row":') + "\n")
+
+    result = trail.verify()
+
+    assert not result.ok and "the anchor file was altered" in str(result.reason)
+    with pytest.raises(AuditTampered, match="altered"):
+        trail.anchor()
