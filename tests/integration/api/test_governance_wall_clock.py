@@ -65,10 +65,10 @@ def fast(tmp_path: Path) -> Iterator[FastHub]:
     hub.close()
 
 
-def _cli_key(hub: Hub, role: Role = Role.ADMIN, days: int = 90) -> str:
-    """A key as `accord keys create` makes it: its own governance on the same store."""
+def _cli_key(hub: Hub, role: Role = Role.ADMIN) -> str:
+    """A 90-day key as `accord keys create` makes it: its own governance on the store."""
     cli = build_sql_governance(hub.engine, GovernanceSettings())
-    return cli.keys.create("operator", [role], timedelta(days=days)).token
+    return cli.keys.create("operator", [role], timedelta(days=90)).token
 
 
 def test_a_90_day_key_still_works_after_the_hub_clock_ran_a_year_ahead(fast: FastHub) -> None:
