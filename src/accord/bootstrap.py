@@ -21,7 +21,7 @@ from accord.adapters.billing_store import (
     SqlAlchemyBusinessObjectReader,
     SqlAlchemyCursorStore,
 )
-from accord.adapters.governance import build_sql_governance
+from accord.adapters.governance import audit_anchoring, build_sql_governance
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.reconciliation_runs import SqlAlchemyReconciliationRuns
@@ -124,7 +124,11 @@ def build_hub(
     else:
         bus = InProcessBus()
         publisher = bus
-    governance = build_sql_governance(engine, GovernanceSettings.from_env(), clock)
+    # Governance runs on the wall clock; `clock` is the business clock (simulated under
+    # the sandbox) and must never reach it.
+    governance = build_sql_governance(
+        engine, GovernanceSettings.from_env(), anchoring=audit_anchoring(settings)
+    )
     # What ingest and the worker find wrong is audited and announced like any exception.
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
     raised = ExceptionService(unit_of_work, clock, changes)

@@ -34,7 +34,8 @@ def test_keys_lifecycle_and_a_tampered_audit_row_is_found(tmp_path: Path) -> Non
     assert "revoked" in _accord(tmp_path, "keys", "list").stdout
 
     intact = _accord(tmp_path, "audit", "verify")
-    assert intact.returncode == 0 and "2 rows verified" in intact.stdout
+    assert "2 rows verified" in intact.stdout
+    assert intact.returncode == 3 and "NOT ANCHORED" in intact.stdout  # no audit key here
 
     database = sqlite3.connect(tmp_path / "accord.sqlite")
     try:

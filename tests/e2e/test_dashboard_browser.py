@@ -61,7 +61,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, di
     port = _free_port()
     env = {**os.environ, "ACCORD_HOME": str(home), "ACCORD_HTTP_PORT": str(port)}
     env.pop("ACCORD_DATABASE_URL", None)
-    token = _accord(env, "keys", "create", "dashboard", "--role", "admin", "--days", "0")
+    # A 90-day key, as an operator makes it: it must outlive the sandbox's fast clock.
+    token = _accord(env, "keys", "create", "dashboard", "--role", "admin", "--days", "90")
     token = token.strip().splitlines()[-1]
     log = (home / "up.log").open("w")
     process = subprocess.Popen([*ACCORD, "up"], env=env, stdout=log, stderr=log)

@@ -102,7 +102,7 @@ class SqlAlchemyRetentionStore:
                     c.purged_at.is_(None),
                     _outside([c.subject], held),
                 )
-                .values(before=None, after=None, purged_at=at)
+                .values(before=sa.null(), after=sa.null(), purged_at=at)
             ).rowcount
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -33,7 +33,7 @@ Auditor = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]
 HoldKeeper = Annotated[Principal, Depends(require(Permission.PLACE_HOLDS))]
 
 
-def _key(record: ApiKeyRecord) -> dict[str, object]:
+def _key(record: ApiKeyRecord, state: str) -> dict[str, object]:
     return {
         "key_id": record.key_id,
         "name": record.name,
@@ -41,14 +41,15 @@ def _key(record: ApiKeyRecord) -> dict[str, object]:
         "created_at": record.created_at,
         "expires_at": record.expires_at,
         "revoked_at": record.revoked_at,
-        "state": record.state(datetime.now(UTC)),
+        "state": state,
     }
 
 
 @router.get("/keys", operation_id="list_keys", summary="API keys (never their secrets)")
 async def list_keys(request: Request, principal: KeyAdmin) -> list[KeyView]:
-    records = await run_in_threadpool(governance_of(request).keys.list)
-    return [KeyView.model_validate(_key(record)) for record in records]
+    keys = governance_of(request).keys
+    records = await run_in_threadpool(keys.list)
+    return [KeyView.model_validate(_key(record, keys.state(record))) for record in records]
 
 
 def _create_key(governance: Governance, body: CreateKey, actor: str, correlation: str) -> IssuedKey:
@@ -59,7 +60,10 @@ def _create_key(governance: Governance, body: CreateKey, actor: str, correlation
             actor,
             "api_key.created",
             f"api_key:{issued.record.key_id}",
-            after={key: str(value) for key, value in _key(issued.record).items()},
+            after={
+                key: str(value)
+                for key, value in _key(issued.record, governance.keys.state(issued.record)).items()
+            },
             correlation_id=correlation,
         )
     return issued
@@ -70,7 +74,8 @@ async def create_key(request: Request, body: CreateKey, principal: KeyAdmin) -> 
     issued = await run_in_threadpool(
         _create_key, governance_of(request), body, principal.actor, correlation_of(request)
     )
-    return CreatedKey.model_validate({**_key(issued.record), "token": issued.token})
+    state = governance_of(request).keys.state(issued.record)
+    return CreatedKey.model_validate({**_key(issued.record, state), "token": issued.token})
 
 
 def _revoke_key(governance: Governance, key_id: str, actor: str, correlation: str) -> bool:
@@ -106,7 +111,7 @@ async def revoke_key(
         raise ProblemError(404, "not-found", "Not found", f"no active API key '{key_id}'")
     records = await run_in_threadpool(governance.keys.list)
     record = next(record for record in records if record.key_id == key_id)
-    return KeyView.model_validate(_key(record))
+    return KeyView.model_validate(_key(record, governance.keys.state(record)))
 
 
 def _row(record: AuditRecord) -> AuditRow:
@@ -149,7 +154,12 @@ async def list_audit(
 async def verify_audit(request: Request, principal: Auditor) -> AuditVerification:
     result = await run_in_threadpool(governance_of(request).audit.verify)
     return AuditVerification(
-        ok=result.ok, checked=result.checked, broken_at=result.broken_at, reason=result.reason
+        ok=result.ok,
+        checked=result.checked,
+        broken_at=result.broken_at,
+        reason=result.reason,
+        anchored_through=result.anchored_through,
+        unanchored=result.unanchored,
     )
 
 

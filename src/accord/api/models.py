@@ -118,6 +118,12 @@ class AuditVerification(BaseModel):
     checked: int
     broken_at: int | None
     reason: str | None
+    anchored_through: int | None = Field(
+        None, description="the newest row a signed anchor outside the database vouches for"
+    )
+    unanchored: str | None = Field(
+        None, description="why the chain head is not anchored, and how to anchor it"
+    )
 
 
 class PlaceHold(Body):

@@ -3,7 +3,8 @@
 Expired: idempotency keys older than their time to live, webhook signatures too old to
 be replayed (a delivery that old fails the timestamp check anyway), dashboard sessions
 that expired or were signed out. Retained: raw payloads and personal data past their
-retention period, unless under a legal hold (`RetentionService.purge`, audited).
+retention period, unless under a legal hold (`RetentionService.purge`, audited). And the
+audit chain's head, signed and anchored outside the database (`AuditTrail.anchor`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from accord.application.clock import Clock, utc_now
+from accord.application.audit_anchor import NotAnchored
+from accord.application.clock import WallClock, wall_clock
 from accord.application.governance import Governance
 from accord.application.retention import PurgeReport
 
@@ -26,8 +28,8 @@ class ExpiredPurge:
 
 
 class Housekeeping:
-    def __init__(self, governance: Governance, clock: Clock = utc_now) -> None:
-        """`clock` is wall-clock time: keys, signatures and sessions expire in real time."""
+    def __init__(self, governance: Governance, clock: WallClock = wall_clock) -> None:
+        """Keys, signatures and sessions expire in real time, whatever the hub's clock."""
         self._governance = governance
         self._clock = clock
 
@@ -44,3 +46,13 @@ class Housekeeping:
 
     def purge_retained(self) -> PurgeReport:
         return self._governance.retention.purge(SCHEDULER_ACTOR, f"scheduler:{uuid.uuid4().hex}")
+
+    def anchor_audit(self) -> str:
+        """Sign the audit chain's head outside the database when an audit key is set.
+        Raises AuditTampered (and signs nothing) when the rows since the last anchor do
+        not verify."""
+        try:
+            anchor = self._governance.audit.anchor()
+        except NotAnchored:
+            return "skipped: no audit key configured (ACCORD_AUDIT_KEY_FILE)"
+        return f"row {anchor.seq}" if anchor is not None else "nothing new to anchor"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from accord.application.audit import AuditTrail
-from accord.application.clock import Clock, utc_now
+from accord.application.clock import WallClock, wall_clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +59,17 @@ class RetentionStore(Protocol):
 
 
 class RetentionService:
-    """Runs the purge job and manages legal holds; every change is audited."""
+    """Runs the purge job and manages legal holds; every change is audited.
+
+    Periods count in real time (`WallClock`), as do the audit and receipt times they are
+    compared with, so a simulated business clock never hastens a purge."""
 
     def __init__(
         self,
         store: RetentionStore,
         policy: RetentionPolicy,
         audit: AuditTrail,
-        clock: Clock = utc_now,
+        clock: WallClock = wall_clock,
     ) -> None:
         self._store = store
         self.policy = policy

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from accord.application.clock import Clock, utc_now
+from accord.application.clock import WallClock, wall_clock
 
 
 class Role(StrEnum):
@@ -153,9 +153,11 @@ def _sha256(secret: str) -> str:
 
 
 class ApiKeys:
-    """Issues, checks and revokes API keys (`acc_<id>_<secret>`)."""
+    """Issues, checks and revokes API keys (`acc_<id>_<secret>`).
 
-    def __init__(self, store: ApiKeyStore, clock: Clock = utc_now) -> None:
+    Keys expire in real time (`WallClock`), whatever business clock the hub runs on."""
+
+    def __init__(self, store: ApiKeyStore, clock: WallClock = wall_clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -187,7 +189,7 @@ class ApiKeys:
         expected = record.secret_sha256 if record else _sha256("")
         if not hmac.compare_digest(presented, expected) or record is None:
             raise AuthenticationFailed("the API key is not known")
-        state = record.state(self._clock())
+        state = self.state(record)
         if state != "active":
             raise AuthenticationFailed(f"the API key {key_id} is {state}; ask an admin for one")
         return Principal(
@@ -200,7 +202,12 @@ class ApiKeys:
     def is_active(self, key_id: str) -> bool:
         """Whether the key exists and is neither revoked nor expired."""
         record = self._store.get(key_id)
-        return record is not None and record.state(self._clock()) == "active"
+        return record is not None and self.state(record) == "active"
+
+    def state(self, record: ApiKeyRecord) -> str:
+        """`active`, `expired` or `revoked` now: what `authenticate` decides on, so every
+        listing of keys shows the state a request with the key meets."""
+        return record.state(self._clock())
 
     def list(self) -> list[ApiKeyRecord]:
         return self._store.all()

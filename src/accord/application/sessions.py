@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from accord.application.clock import Clock, utc_now
+from accord.application.clock import WallClock, wall_clock
 from accord.application.security import ApiKeys, AuthenticationFailed, Principal, Role
 
 SESSION_LIFETIME = timedelta(hours=8)
@@ -67,13 +67,13 @@ def session_hash(session_id: str) -> str:
 
 
 class DashboardSessions:
-    """Opens, resolves and revokes dashboard sessions."""
+    """Opens, resolves and revokes dashboard sessions; they expire in real time."""
 
     def __init__(
         self,
         store: SessionStore,
         keys: ApiKeys,
-        clock: Clock = utc_now,
+        clock: WallClock = wall_clock,
         lifetime: timedelta = SESSION_LIFETIME,
     ) -> None:
         self._store = store

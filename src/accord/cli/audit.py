@@ -1,4 +1,4 @@
-"""`accord audit verify|show` and `accord retention purge|hold|release|holds`."""
+"""`accord audit verify|anchor|show` and `accord retention purge|hold|release|holds`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from accord.application.audit import AuditTampered
+from accord.application.audit_anchor import NotAnchored
 from accord.cli.keys import CLI_ACTOR, open_governance
 
 console = Console()
@@ -22,19 +24,54 @@ def register(app: typer.Typer) -> None:
     app.add_typer(retention, name="retention")
 
 
+UNANCHORED_EXIT = 3
+"""`accord audit verify`: the chain is whole, but its head is not anchored."""
+
+
 @audit.command("verify")
 def verify() -> None:
-    """Walk the chain; exit 1 and name the first row that fails when anything was altered."""
+    """Walk the chain and check it against the signed anchors outside the database.
+
+    Exit 0: intact and anchored. Exit 1: tampered (the first row at fault is named).
+    Exit 3: the chain is whole but its head is not anchored, so a cut-off tail or a
+    recomputed chain could not be seen (the message says how to anchor it)."""
     with open_governance() as governance:
         result = governance.audit.verify()
-    if result.ok:
-        console.print(f"audit trail intact: {result.checked} rows verified")
-        return
+    if not result.ok:
+        where = f"at row {result.broken_at}" if result.broken_at is not None else "(anchors)"
+        console.print(
+            f"[red]audit trail TAMPERED {where}:[/] {result.reason} "
+            f"({result.checked} rows verified before it)"
+        )
+        raise typer.Exit(code=1)
+    console.print(f"audit trail intact: {result.checked} rows verified")
+    if result.unanchored is not None:
+        console.print(f"[yellow]NOT ANCHORED:[/] {result.unanchored}")
+        raise typer.Exit(code=UNANCHORED_EXIT)
+    since = result.checked - (result.anchored_through or 0)
     console.print(
-        f"[red]audit trail TAMPERED at row {result.broken_at}:[/] {result.reason} "
-        f"({result.checked} rows verified before it)"
+        f"head anchored through row {result.anchored_through}"
+        + (f"; {since} rows written since are anchored next" if since else "")
     )
-    raise typer.Exit(code=1)
+
+
+@audit.command("anchor")
+def anchor() -> None:
+    """Sign the chain's head with the audit key and append it to the anchor file, once
+    the rows written since the previous anchor verify (the hub does this hourly)."""
+    with open_governance() as governance:
+        try:
+            signed = governance.audit.anchor()
+        except NotAnchored as error:
+            console.print(f"[red]error:[/] {error}")
+            raise typer.Exit(code=2) from None
+        except AuditTampered as error:
+            console.print(f"[red]not anchored, the audit trail is TAMPERED:[/] {error}")
+            raise typer.Exit(code=1) from None
+    if signed is None:
+        console.print("nothing new to anchor: no row was written since the last anchor")
+        return
+    console.print(f"anchored row {signed.seq} (hash {signed.hash[:16]}…)")
 
 
 @audit.command("show")

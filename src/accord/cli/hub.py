@@ -12,6 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from accord.adapters.governance import AuditKeyError, audit_anchoring
 from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.api.app import create_app
 from accord.application.housekeeping import Housekeeping
@@ -90,6 +91,11 @@ def up(
     producing activity (event log, flows, scheduler, API and dashboard); with --role, one
     process of a scaled-out hub on PostgreSQL and NATS (see docs/deploy.md)."""
     settings = Settings.from_env()
+    try:
+        audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
+    except AuditKeyError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
     if role is not ProcessRole.ALL:
         scale = ScaleOut(settings, sandbox_url, name or default_name(role))
         try:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from accord.adapters.governance import build_sql_governance
+from accord.adapters.governance import AuditKeyError, audit_anchoring, build_sql_governance
 from accord.adapters.store import create_store_engine, migrate
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.security import Role
@@ -29,10 +29,16 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def open_governance() -> Iterator[Governance]:
     """Governance services on the configured store (migrated first)."""
-    engine = create_store_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    try:
+        anchoring = audit_anchoring(settings)
+    except AuditKeyError as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(code=2) from None
+    engine = create_store_engine(settings.database_url)
     try:
         migrate(engine)
-        yield build_sql_governance(engine, GovernanceSettings.from_env())
+        yield build_sql_governance(engine, GovernanceSettings.from_env(), anchoring=anchoring)
     finally:
         engine.dispose()
 
@@ -60,19 +66,20 @@ def create(
 
 @keys.command("list")
 def list_keys() -> None:
-    """List keys with roles, expiry and state; secrets are never shown."""
+    """List keys with roles, expiry and state (the one a request with the key meets);
+    secrets are never shown."""
     with open_governance() as governance:
-        records = governance.keys.list()
-    now = datetime.now(UTC)
+        keys = governance.keys
+        rows = [(record, keys.state(record)) for record in keys.list()]
     table = Table("key id", "name", "roles", "created", "expires", "state")
-    for record in records:
+    for record, state in rows:
         table.add_row(
             record.key_id,
             record.name,
             ", ".join(sorted(record.roles)),
             record.created_at.strftime("%Y-%m-%d"),
             record.expires_at.strftime("%Y-%m-%d") if record.expires_at else "never",
-            record.state(now),
+            state,
         )
     console.print(table)
 

@@ -6,7 +6,8 @@ that was down or a record not yet received (each on its own backoff, see
 hub's clock,
 requests a reconciliation job on its interval and runs the job requested (by it, the API
 or the dashboard) at the next tick, and runs the purges (expired request guards and
-sessions hourly, the retention purge daily) when given its housekeeping. Every piece is
+sessions hourly, the retention purge daily, the audit anchor hourly) when given its
+housekeeping. Every piece is
 idempotent, so a restarted process simply carries on.
 """
 
@@ -44,6 +45,8 @@ class Intervals:
     """Expired idempotency keys, webhook signatures and dashboard sessions."""
     purge_retained: float = 86400.0
     """The retention purge of raw payloads and personal data (legal holds honoured)."""
+    anchor_audit: float = 3600.0
+    """Sign the audit chain's head and append it to the anchor file (with an audit key)."""
 
 
 def month_ends_due(last_billed: date | None, today: date) -> list[date]:
@@ -73,7 +76,13 @@ class HubProcess:
         self._relay = relay
         self._housekeeping = housekeeping
         self._monotonic = monotonic
-        self._last_purged = {"expired": monotonic(), "retained": monotonic()}
+        # The head is anchored at the first tick too: a hub restarted within the hour
+        # would otherwise never anchor it.
+        self._last_purged = {
+            "expired": monotonic(),
+            "retained": monotonic(),
+            "anchored": float("-inf"),
+        }
         self._last_reconciled = monotonic()
         self._scheduler = scheduler
         self._reconciliation = reconciliation
@@ -131,11 +140,12 @@ class HubProcess:
         jobs = {
             "expired": (self._intervals.purge_expired, self._housekeeping.purge_expired),
             "retained": (self._intervals.purge_retained, self._housekeeping.purge_retained),
+            "anchored": (self._intervals.anchor_audit, self._housekeeping.anchor_audit),
         }
         for name, (interval, purge) in jobs.items():
             if now - self._last_purged[name] >= interval:
                 self._last_purged[name] = now
-                log.info("purged %s: %s", name, purge())
+                log.info("housekeeping %s: %s", name, purge())
 
     def _invoice_closed_months(self) -> None:
         for through in month_ends_due(self.last_billed, self._clock().date()):

@@ -67,7 +67,9 @@ async def overview(request: Request) -> HTMLResponse:
     open_records = [r for r in records if str(r.status) == "open"]
     breached = [r for r in open_records if r.sla_due is not None and r.sla_due < now]
     counts = {str(s): n for s, n in status.counts.items()}
-    lag = now - status.oldest_pending_at if status.oldest_pending_at else None
+    # Events are stamped on receipt by the wall clock, so their lag is real time too.
+    oldest = status.oldest_pending_at
+    lag = datetime.now(UTC) - oldest if oldest else None
     by_owner = Counter(str(r.owner) for r in open_records)
     return _page(
         request,

@@ -18,6 +18,7 @@ from accord.application.governance import GovernanceSettings
 from accord.application.retention import RetentionPolicy
 from accord.application.security import Role
 from accord.domain.exceptions import BusinessException, ExceptionKind, ExceptionStatus
+from tests.clocks import FakeWallClock
 from tests.integration.api.conftest import ApiWorld
 
 
@@ -53,7 +54,7 @@ def test_the_store_refuses_edits_and_purges_keep_the_chain_whole(engine: sa.Engi
         connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 3"))
 
     governance.retention.place_hold("resource:R1", "tribunal", "oidc:legal", "c-hold")
-    purged = build_sql_governance(engine, settings, clock=lambda: later).retention.purge(
+    purged = build_sql_governance(engine, settings, FakeWallClock(later)).retention.purge(
         "cli:operator", "c-purge"
     )
 

@@ -7,15 +7,20 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from accord.adapters.audit_anchor_file import JsonLinesAnchorFile
+from accord.adapters.governance import build_sql_governance
 from accord.adapters.governance_tables import (
     dashboard_sessions,
     idempotency_keys,
     webhook_signatures,
 )
+from accord.application.audit_anchor import Anchoring, AnchorKey
+from accord.application.governance import GovernanceSettings
 from accord.application.housekeeping import SCHEDULER_ACTOR, Housekeeping
 from accord.application.security import Principal, Role
 from accord.flows.hub_process import HubProcess, Intervals
@@ -100,3 +105,28 @@ def test_the_hub_process_purges_expired_request_guards_and_sessions(world: ApiWo
     purges = [r for r in world.governance.audit.records() if r.action == "retention.purged"]
     assert purges and purges[0].actor == SCHEDULER_ACTOR
     assert world.governance.audit.verify().ok
+
+
+def test_the_hub_process_anchors_the_audit_head_outside_the_database(
+    world: ApiWorld, tmp_path: Path
+) -> None:
+    anchors = JsonLinesAnchorFile(tmp_path / "anchors" / "audit-anchors.jsonl")
+    anchoring = Anchoring(AnchorKey(b"k" * 32), anchors)
+    governance = build_sql_governance(world.hub.engine, GovernanceSettings(), anchoring=anchoring)
+    governance.audit.record("cli:operator", "api_key.created", "api_key:x", correlation_id="c")
+    process = HubProcess(
+        IdleRelay(),  # type: ignore[arg-type]
+        IdleScheduler(),  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        lambda: datetime.now(UTC),
+        Intervals(tick=0.05, retry=3600, reconcile=3600),
+        housekeeping=Housekeeping(governance),
+    )
+    process.last_billed = (datetime.now(UTC).replace(day=1) - timedelta(days=1)).date()
+
+    process.run_once()  # the first tick anchors at once, then hourly
+
+    head = governance.audit.records()[-1]
+    assert [(a.seq, a.hash) for a in anchors.all()] == [(head.seq, head.hash)]
+    verified = governance.audit.verify()
+    assert verified.ok and verified.anchored_through == head.seq

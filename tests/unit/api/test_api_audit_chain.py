@@ -94,3 +94,33 @@ def test_a_purged_row_keeps_its_digests_so_the_chain_still_verifies() -> None:
         log.rows[0], before=None, after=None, purged_at=datetime(2025, 1, 1, tzinfo=UTC)
     )
     assert verify(log.records(), log.head()).ok
+
+
+class BusyAuditLog(FakeAuditLog):
+    """A log another writer appends to right after its head was read, as on a live hub."""
+
+    def head(self) -> tuple[int, str]:
+        head = self.head_pointer
+        entry = AuditEntry("flow:post:INV-1", "document.posted", "INV-1", None, None, "c")
+        self.append(entry, datetime(2024, 2, 1, tzinfo=UTC))
+        return head
+
+
+def test_rows_appended_while_the_chain_is_verified_are_left_to_the_next_check() -> None:
+    log = BusyAuditLog()
+    trail = AuditTrail(log, clock=lambda: datetime(2024, 1, 1, tzinfo=UTC))
+    trail.record("oidc:alice", "exception.skip", "exception:1", correlation_id="c1")
+
+    result = trail.verify()
+
+    assert result.ok, result.reason
+    assert result.checked == 1 and len(log.rows) > 1
+
+
+def test_a_head_moved_back_over_rows_still_there_is_detected() -> None:
+    trail, log = _trail()
+    log.head_pointer = (3, log.rows[2].hash)
+
+    result = trail.verify()
+
+    assert not result.ok and result.broken_at == 4 and "around the chain head" in str(result.reason)
