@@ -61,3 +61,16 @@ def connector(tryton_server: RunningTryton) -> Iterator[TrytonErpConnector]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for kind, seconds in SET_UP_SECONDS.items():
         terminalreporter.write_line(f"tryton: {kind} set-up and start took {seconds:.1f} s")
+
+
+@pytest.fixture(scope="module")
+def connector_module(tryton_server: RunningTryton) -> Iterator[TrytonErpConnector]:
+    """One connector for a module's tests (its id map and set-up shared between them)."""
+    built = TrytonErpConnector(
+        TrytonSettings(
+            tryton_server.url, tryton_server.database, tryton_server.login, tryton_server.password
+        ),
+        InMemoryExternalIdMap(),
+    )
+    yield built
+    built.close()

@@ -182,6 +182,7 @@ class TrytonErpConnector:
 
         Repeating the call with the same key finds the first invoice (by the id map, else
         by its reference in Tryton) and only finishes what is left, e.g. the posting.
+        The answer carries the totals Tryton computed and stored, read back after posting.
         Raises `UnavailableError` when Tryton did not answer the create in time: the hub
         retries later, and the retry finds the invoice if the create went through.
         """
@@ -195,8 +196,13 @@ class TrytonErpConnector:
         (record,) = self.rpc.model(INVOICE, "read", [found], ["state"])
         if record["state"] in POSTABLE_STATES:
             self._post(found)
-            (record,) = self.rpc.model(INVOICE, "read", [found], ["state"])
-        return PostedDocument(external_id=str(found), number=key, status=record["state"])
+        (record,) = self.rpc.model(INVOICE, "read", [found], mapping.TOTAL_FIELDS)
+        return PostedDocument(
+            external_id=str(found),
+            number=key,
+            status=record["state"],
+            totals=mapping.posted_totals(record, invoice),
+        )
 
     def _post(self, invoice: int) -> None:
         """Post, acknowledging Tryton's warnings (e.g. a due date already in the past).

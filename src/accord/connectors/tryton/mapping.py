@@ -26,6 +26,8 @@ from accord.canonical.v1 import (
     Project,
     TaxCategory,
 )
+from accord.connectors.tryton.amounts import SentLine, TaxAccounts, sent_line, tax_line_values
+from accord.domain.billing.posting_check import DocumentTotals
 
 MARKER_PREFIX = "accord-"
 LINE_FIELDS = ["description", "quantity", "unit_price", "amount", "taxes", "note", "origin"]
@@ -46,6 +48,9 @@ INVOICE_FIELDS = [
 ]
 
 
+TOTAL_FIELDS = ["state", "untaxed_amount", "tax_amount", "total_amount", "currency.code"]
+
+
 @dataclass(frozen=True)
 class LedgerSetup:
     """The Tryton records every invoice refers to, looked up once per connector."""
@@ -60,6 +65,7 @@ class LedgerSetup:
     currencies: Mapping[str, int]
     taxes_by_rate: Mapping[Decimal, int]
     rates_by_tax: Mapping[int, Decimal]
+    tax_accounts: Mapping[int, TaxAccounts]
 
 
 @dataclass(frozen=True)
@@ -151,10 +157,12 @@ def invoice_values(
             f"(known: {', '.join(sorted(setup.currencies))}); add it and its rates in Tryton"
         )
     sign = Decimal(-1) if _is_positive_credit_note(invoice) else Decimal(1)
+    sent = [sent_line(line, sign) for line in invoice.lines]
     lines = [
-        _line_values(line, sign, setup, origin)
-        for line, origin in zip(invoice.lines, origins, strict=True)
+        _line_values(line, amounts, setup, origin)
+        for line, amounts, origin in zip(invoice.lines, sent, origins, strict=True)
     ]
+    taxes = tax_line_values(invoice, sign, sent, setup.taxes_by_rate, setup.tax_accounts)
     return {
         "type": "out",
         "company": setup.company,
@@ -169,6 +177,7 @@ def invoice_values(
         "description": f"{invoice.kind.value.replace('_', ' ')} for contract {invoice.contract}",
         "comment": marker_block(invoice, idempotency_key),
         "lines": [["create", lines]],
+        "taxes": [["create", taxes]],
     }
 
 
@@ -177,7 +186,7 @@ def _is_positive_credit_note(invoice: Invoice) -> bool:
 
 
 def _line_values(
-    line: InvoiceLine, sign: Decimal, setup: LedgerSetup, origin: str | None
+    line: InvoiceLine, sent: SentLine, setup: LedgerSetup, origin: str | None
 ) -> dict[str, Any]:
     taxes: list[int] = []
     if line.tax_rate:
@@ -189,6 +198,9 @@ def _line_values(
                 f"(known: {known}); create the tax in Tryton"
             )
         taxes.append(setup.taxes_by_rate[rate])
+    note = {"kind": line.kind.value, "tax-category": line.tax_category.value}
+    if sent.reshaped:
+        note |= {"quantity": str(line.quantity), "unit-price": str(line.unit_price)}
     values: dict[str, Any] = {
         "type": "line",
         "invoice_type": "out",
@@ -196,12 +208,11 @@ def _line_values(
         "unit": setup.unit,
         "account": setup.revenue_account,
         "description": line.description,
-        # Tryton stores quantities as floats; hours and units are exact in binary here.
-        "quantity": float(line.quantity * sign),
-        "unit_price": line.unit_price,
+        # Tryton stores quantities as floats; two decimals are exact through str().
+        "quantity": float(sent.quantity),
+        "unit_price": sent.unit_price,
         "taxes": [["add", taxes]],
-        "note": f"{MARKER_PREFIX}kind: {line.kind.value}\n"
-        f"{MARKER_PREFIX}tax-category: {line.tax_category.value}",
+        "note": "\n".join(f"{MARKER_PREFIX}{name}: {value}" for name, value in note.items()),
     }
     if origin is not None:
         values["origin"] = origin
@@ -210,6 +221,18 @@ def _line_values(
 
 def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
+
+
+def posted_totals(record: Mapping[str, Any], invoice: Invoice) -> DocumentTotals:
+    """Tryton's own untaxed, tax and total amounts, in the sign of the document Accord
+    issued (a credit note Accord issued positive is stored negative in Tryton)."""
+    sign = Decimal(-1) if _is_positive_credit_note(invoice) else Decimal(1)
+    return DocumentTotals(
+        currency=related_value(record, "currency", "code") or invoice.currency,
+        untaxed=sign * Decimal(record["untaxed_amount"]),
+        tax=sign * Decimal(record["tax_amount"]),
+        total=sign * Decimal(record["total_amount"]),
+    )
 
 
 def invoice_status(record: Mapping[str, Any]) -> InvoiceStatus:
@@ -268,12 +291,12 @@ def canonical_invoice(
 def _canonical_line(line: Mapping[str, Any], rates_by_tax: Mapping[int, Decimal]) -> InvoiceLine:
     markers = read_markers(line.get("note"))
     rates = [rates_by_tax[tax] for tax in line.get("taxes", []) if tax in rates_by_tax]
-    quantity = Decimal(str(line["quantity"]))
+    quantity = Decimal(markers.get("quantity") or str(line["quantity"]))
     return InvoiceLine(
         kind=ChargeKind(markers.get("kind", "time")),
         description=line.get("description") or "",
         quantity=quantity,
-        unit_price=Decimal(line["unit_price"]),
+        unit_price=Decimal(markers.get("unit-price") or line["unit_price"]),
         net=Decimal(line["amount"]),
         tax_category=TaxCategory(markers.get("tax-category", "S" if rates else "Z")),
         tax_rate=sum(rates, Decimal(0)) * 100,
