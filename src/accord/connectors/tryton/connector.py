@@ -35,6 +35,7 @@ from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
 from accord.connectors.tryton.ledger import load_ledger_setup
 from accord.connectors.tryton.rpc import TrytonRpc
+from accord.connectors.tryton.streams import documents_stream, payments_stream
 
 INVOICE = "account.invoice"
 MAX_WARNINGS = 5
@@ -115,10 +116,19 @@ class TrytonErpConnector:
     # Connector -----------------------------------------------------------------------
 
     def check(self, config: Mapping[str, Any]) -> CheckResult:
-        """Log in and find the company, journal, product and taxes Accord needs."""
+        """Log in and find the company, journal, product and taxes Accord needs; with a
+        ``config`` other than the connector's own, check that one instead (once, no retry)."""
         try:
-            if config:
-                TrytonSettings.from_config(config)
+            settings = TrytonSettings.from_config(config) if config else self.settings
+        except ValueError as error:
+            return CheckResult(ok=False, message=str(error))
+        if settings != self.settings:
+            probe = TrytonErpConnector(settings, retry=RetryPolicy(max_attempts=1))
+            try:
+                return probe.check({})
+            finally:
+                probe.close()
+        try:
             setup = self.setup()
         except (ConnectorError, LookupError, ValueError) as error:
             return CheckResult(ok=False, message=str(error))
@@ -129,7 +139,9 @@ class TrytonErpConnector:
         )
 
     def streams(self) -> list[Stream]:
-        return []
+        """``payments`` (recorded against customer invoices) and ``documents`` (customer
+        invoices and credit notes as they are posted, paid or cancelled); see `streams`."""
+        return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
         return {"ErpGateway": self}

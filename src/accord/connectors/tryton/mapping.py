@@ -45,6 +45,7 @@ INVOICE_FIELDS = [
     "comment",
     "lines",
     "origin_invoices",
+    "write_date",
 ]
 
 
@@ -285,6 +286,7 @@ def canonical_invoice(
         + Decimal(record["tax_amount"]),
         status=invoice_status(record),
         paid=amount_paid(record),
+        updated_at=as_utc(record.get("write_date")),
     )
 
 
@@ -321,4 +323,10 @@ def canonical_payment(line: Mapping[str, Any], invoice: Mapping[str, Any]) -> Pa
         received_on=line["date"],
         customer=related_value(invoice, "party", "code"),
         reference=related_value(line, "move", "number"),
+        updated_at=as_utc(line.get("create_date")),
     )
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """Tryton's timestamps are naive UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment is not None else None
