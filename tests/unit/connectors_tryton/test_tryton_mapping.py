@@ -164,3 +164,17 @@ def test_tax_lines_carry_accords_tax_split_by_the_sign_of_their_base() -> None:
         (21, Decimal("-5.03"), Decimal("-0.95")),
     ]
     assert sum(t["amount"] for t in taxes) == document.tax_total  # type: ignore[misc]
+
+
+def test_money_received_is_a_payment_and_a_refund_paid_out_is_not() -> None:
+    received = {"id": 5, "credit": Decimal("119.00"), "debit": Decimal(0), "date": dt.date.today()}
+    refund = {**received, "credit": Decimal(0), "debit": Decimal("59.50")}
+    invoice = {"reference": "INV-DE01-000001", "currency.": {"code": "EUR"}}
+
+    assert mapping.is_money_received(received) and not mapping.is_money_received(refund)
+    payment = mapping.canonical_payment(received, invoice)
+    assert (payment.id, payment.invoice, payment.amount) == (
+        "tryton-move-line-5",
+        "INV-DE01-000001",
+        Decimal("119.00"),
+    )

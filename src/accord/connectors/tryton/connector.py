@@ -281,7 +281,11 @@ class TrytonErpConnector:
             "account.move.line", "search_read", domain, 0, None, [["date", "ASC"], ["id", "ASC"]],
             ["date", "debit", "credit", "move.number"],
         )  # fmt: skip
-        return [mapping.canonical_payment(line, invoice_of_line[line["id"]]) for line in lines]
+        return [
+            mapping.canonical_payment(line, invoice_of_line[line["id"]])
+            for line in lines
+            if mapping.is_money_received(line)
+        ]
 
     # Set-up and look-ups -------------------------------------------------------------
 

@@ -313,6 +313,12 @@ def related_value(record: Mapping[str, Any], field: str, name: str) -> str | Non
     return None
 
 
+def is_money_received(line: Mapping[str, Any]) -> bool:
+    """A payment line that credits the customer's receivable (a refund paid out against
+    a credit note debits it, and is not a canonical `Payment`)."""
+    return Decimal(line["credit"]) > Decimal(line["debit"])
+
+
 def canonical_payment(line: Mapping[str, Any], invoice: Mapping[str, Any]) -> Payment:
     """One payment move line reconciled against an Accord invoice as a canonical `Payment`."""
     return Payment(

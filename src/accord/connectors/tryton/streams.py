@@ -103,8 +103,11 @@ def payments_stream(rpc: TrytonRpc) -> TrytonChangeStream:
 
 def _payments(lines: list[dict[str, Any]]) -> list[Payment]:
     """Money received; a refund paid out against a credit note is not a `Payment`."""
-    payments = [mapping.canonical_payment(line, line["invoice_payment."]) for line in lines]
-    return [payment for payment in payments if payment.amount > 0]
+    return [
+        mapping.canonical_payment(line, line["invoice_payment."])
+        for line in lines
+        if mapping.is_money_received(line)
+    ]
 
 
 def documents_stream(
