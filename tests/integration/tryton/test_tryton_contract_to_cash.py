@@ -127,6 +127,9 @@ def test_contract_to_cash_with_tryton_as_the_erp(own_tryton: RunningTryton, tmp_
             assert run.services.contract_to_cash.post_to_erp(number).done
         invoice = run.services.billing.document(INVOICE)
         mismatches = run.services.exceptions.open_records(kind=ExceptionKind.POSTING_MISMATCH)
+        still_open = [
+            (r.kind, r.subject, r.message) for r in run.services.exceptions.open_records()
+        ]
         crm_payments = _crm(run.landscape, "Payment__c")
         crm_invoices = {r["ExtId__c"]: r["Status__c"] for r in _crm(run.landscape, "Invoice__c")}
 
@@ -142,6 +145,7 @@ def test_contract_to_cash_with_tryton_as_the_erp(own_tryton: RunningTryton, tmp_
         (INVOICE, "paid", "1785.00"),
     ]
     assert mismatches == []  # the ledger holds the issued figures
+    assert still_open == []
 
     assert invoice is not None and invoice.status is DocumentStatus.PAID
     assert [
