@@ -147,6 +147,16 @@ def test_a_line_tryton_would_round_otherwise_is_sent_as_one_unit_at_its_net() ->
     assert (read_back.quantity, read_back.unit_price) == (Decimal("0.5"), Decimal("21.97"))
 
 
+def test_a_unit_price_with_more_digits_than_tryton_keeps_is_kept_in_the_note() -> None:
+    issued = _line("1", "10.00499", "10.00")
+    document = _document("invoice", "1").model_copy(update={"lines": [issued]})
+
+    (line,) = _lines(mapping.invoice_values(document, "k", SETUP, PARTY, [None]))
+
+    assert (line["quantity"], line["unit_price"]) == (1.0, Decimal("10.00"))
+    assert mapping.read_markers(str(line["note"]))["unit-price"] == "10.00499"
+
+
 def test_tax_lines_carry_accords_tax_split_by_the_sign_of_their_base() -> None:
     lines = [
         _line("1", "10.03", "10.03"),

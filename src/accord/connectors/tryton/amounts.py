@@ -41,15 +41,14 @@ class TaxAccounts:
 @dataclass(frozen=True)
 class SentLine:
     """A line's quantity and unit price as sent, and the amount Tryton computes from them
-    (the issued net, with the sign the document is sent with)."""
+    (the issued net, with the sign the document is sent with); `issued_quantity` is the
+    issued quantity in that sign, what the line note keeps when the line is reshaped."""
 
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
-
-    @property
-    def reshaped(self) -> bool:
-        return self.quantity in (1, -1) and self.unit_price == abs(self.amount)
+    issued_quantity: Decimal
+    reshaped: bool = False  # sent as one unit at its net instead of as issued
 
 
 def sent_line(line: InvoiceLine, sign: Decimal) -> SentLine:
@@ -61,8 +60,9 @@ def sent_line(line: InvoiceLine, sign: Decimal) -> SentLine:
         and quantity * line.unit_price == amount
     )
     if exact:
-        return SentLine(quantity, line.unit_price, amount)
-    return SentLine(Decimal(1) if amount >= 0 else Decimal(-1), abs(amount), amount)
+        return SentLine(quantity, line.unit_price, amount, quantity)
+    one = Decimal(1) if amount >= 0 else Decimal(-1)
+    return SentLine(one, abs(amount), amount, quantity, reshaped=True)
 
 
 def _places(value: Decimal) -> int:

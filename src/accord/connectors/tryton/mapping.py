@@ -201,7 +201,7 @@ def _line_values(
         taxes.append(setup.taxes_by_rate[rate])
     note = {"kind": line.kind.value, "tax-category": line.tax_category.value}
     if sent.reshaped:
-        note |= {"quantity": str(line.quantity), "unit-price": str(line.unit_price)}
+        note |= {"quantity": str(sent.issued_quantity), "unit-price": str(line.unit_price)}
     values: dict[str, Any] = {
         "type": "line",
         "invoice_type": "out",
