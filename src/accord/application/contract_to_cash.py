@@ -20,6 +20,7 @@ from accord.application.gateways import (
     BillingGateway,
     CrmGateway,
     ErpGateway,
+    PostedDocument,
     PsaGateway,
     is_gateway_failure,
 )
@@ -28,6 +29,7 @@ from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
+from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch
 from accord.domain.billing.run import InvoiceRunResult
 from accord.domain.exceptions import BusinessException, ExceptionKind
 
@@ -281,10 +283,33 @@ class ContractToCash:
         return self._changed(outcome, "document.recorded_in_billing", number, after)
 
     def post_to_erp(self, number: str) -> StepOutcome:
-        invoice = to_invoice(self._document(number))
+        """Post the document to the ERP once, then check that the ledger agrees with it."""
+        document = self._document(number)
+        invoice = to_invoice(document)
         key = idempotency_key("erp", "post", number)
-        outcome = _attempt("erp", lambda: self.gateways.erp.post_invoice(invoice, key))
+        posted: list[PostedDocument] = []
+        outcome = _attempt(
+            "erp", lambda: posted.append(self.gateways.erp.post_invoice(invoice, key))
+        )
+        if posted:
+            self._check_ledger(document, posted[0].totals)
         return self._changed(outcome, "document.posted_to_erp", number, {"idempotency_key": key})
+
+    def _check_ledger(self, document: Document, held: DocumentTotals | None) -> None:
+        """Open a `posting_mismatch` when the ERP's own totals differ from the issued
+        document's (both figures in the details); close it once they agree again. An ERP
+        that reports no totals is left to reconciliation."""
+        if held is None:
+            return
+        issued = DocumentTotals(
+            document.currency, document.net_total, document.tax_total, document.gross_total
+        )
+        mismatch = posting_mismatch(document.number, issued, held)
+        if mismatch is None:
+            self.exceptions.close(ExceptionKind.POSTING_MISMATCH, document.number, "ledger agrees")
+            return
+        details = {"system": "erp", "issued": issued.as_details(), "erp": held.as_details()}
+        self.exceptions.open(mismatch, details)
 
     def mark_posted(self, number: str) -> None:
         before = {"status": str(self._document(number).status)}

@@ -30,6 +30,7 @@ from accord.canonical.v1 import (
     Resource,
     TimeEntry,
 )
+from accord.domain.billing.posting_check import DocumentTotals
 from accord.domain.exceptions import ExceptionKind
 
 
@@ -38,7 +39,9 @@ class PostedDocument(Protocol):
     """A document as the target system holds it after a posting.
 
     `external_id` is the system's own id, `number` the business number (e.g.
-    `INV-DE01-000001`), `status` the system's status word (e.g. `posted`, `paid`).
+    `INV-DE01-000001`), `status` the system's status word (e.g. `posted`, `paid`),
+    `totals` the untaxed amount, tax and total the system computed and stored, in the
+    issued document's sign (None when it does not report them).
     Connectors return `accord.connectors.sdk.PostedDocument`; any object with these
     attributes (a frozen dataclass in a test fake) will do.
     """
@@ -51,6 +54,9 @@ class PostedDocument(Protocol):
 
     @property
     def status(self) -> str: ...
+
+    @property
+    def totals(self) -> DocumentTotals | None: ...
 
 
 class ErpGateway(Protocol):
@@ -70,7 +76,9 @@ class ErpGateway(Protocol):
         ...
 
     def post_invoice(self, invoice: Invoice, idempotency_key: str) -> PostedDocument:
-        """Post an issued document once; a repeat with the same key returns the first posting.
+        """Post an issued document once; a repeat with the same key returns the first posting,
+        with the totals the ERP holds for it (read back, not echoed), so the hub can check
+        that the ledger agrees with the document.
 
         Raises a non-retryable `GatewayFailure` when the ERP refuses it (for example a
         missing mandatory dimension).

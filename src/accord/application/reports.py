@@ -28,7 +28,11 @@ from accord.domain.kpis import (
 ExceptionsOfKind = Callable[[ExceptionKind], Sequence[ExceptionRecord]]
 """Every exception of a kind, open or resolved (the queue's history)."""
 
-POSTING_TROUBLE = (ExceptionKind.POSTING_REJECTED, ExceptionKind.SYSTEM_UNAVAILABLE)
+POSTING_TROUBLE = (
+    ExceptionKind.POSTING_REJECTED,
+    ExceptionKind.SYSTEM_UNAVAILABLE,
+    ExceptionKind.POSTING_MISMATCH,  # posted, but the ledger does not say what was issued
+)
 
 
 def _entry_lineage(entry: BilledEntry) -> dict[str, str]:

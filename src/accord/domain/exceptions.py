@@ -60,6 +60,7 @@ class ExceptionKind(StrEnum):
     MISSING_FX_RATE = "missing_fx_rate"
     CLOSED_PERIOD_CHANGE = "closed_period_change"
     POSTING_REJECTED = "posting_rejected"
+    POSTING_MISMATCH = "posting_mismatch"
     SYSTEM_UNAVAILABLE = "system_unavailable"
     UNKNOWN_REFERENCE = "unknown_reference"
     INVALID_EVENT = "invalid_event"
@@ -94,6 +95,10 @@ POLICIES: dict[ExceptionKind, ExceptionPolicy] = {
     ),
     ExceptionKind.POSTING_REJECTED: ExceptionPolicy(
         OwnerRole.FINANCE, Severity.HIGH, timedelta(days=1), _FIX
+    ),
+    # The document is posted; finance corrects the ledger entry, then skips with a note.
+    ExceptionKind.POSTING_MISMATCH: ExceptionPolicy(
+        OwnerRole.FINANCE, Severity.HIGH, timedelta(days=2), (ExceptionAction.SKIP,)
     ),
     ExceptionKind.SYSTEM_UNAVAILABLE: ExceptionPolicy(
         OwnerRole.INTEGRATION, Severity.CRITICAL, timedelta(hours=4), _FIX

@@ -24,7 +24,8 @@ from accord.connectors.tryton.testing import RunningTryton
 SET_UP_SECONDS: dict[str, float] = {}
 
 
-def _cannot_start(message: str) -> None:
+def cannot_start(message: str) -> None:
+    """Skip locally, fail on CI: CI never passes without a live Tryton."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; CI requires a live Tryton", pytrace=False)
     pytest.skip(message)
@@ -41,7 +42,7 @@ def tryton_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningT
             SET_UP_SECONDS["cold" if cold else "warm"] = time.monotonic() - started
             yield server
     except testing.TrytonStartError as error:
-        _cannot_start(f"Tryton could not be started: {error}")
+        cannot_start(f"Tryton could not be started: {error}")
 
 
 @pytest.fixture
@@ -61,3 +62,16 @@ def connector(tryton_server: RunningTryton) -> Iterator[TrytonErpConnector]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for kind, seconds in SET_UP_SECONDS.items():
         terminalreporter.write_line(f"tryton: {kind} set-up and start took {seconds:.1f} s")
+
+
+@pytest.fixture(scope="module")
+def connector_module(tryton_server: RunningTryton) -> Iterator[TrytonErpConnector]:
+    """One connector for a module's tests (its id map and set-up shared between them)."""
+    built = TrytonErpConnector(
+        TrytonSettings(
+            tryton_server.url, tryton_server.database, tryton_server.login, tryton_server.password
+        ),
+        InMemoryExternalIdMap(),
+    )
+    yield built
+    built.close()

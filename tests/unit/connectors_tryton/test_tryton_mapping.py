@@ -9,6 +9,7 @@ import pytest
 
 from accord.canonical.v1 import Invoice, InvoiceLine, InvoiceStatus
 from accord.connectors.tryton import mapping
+from accord.connectors.tryton.amounts import TaxAccounts
 
 SETUP = mapping.LedgerSetup(
     company=1,
@@ -21,6 +22,7 @@ SETUP = mapping.LedgerSetup(
     currencies={"EUR": 1},
     taxes_by_rate={Decimal("0.19"): 9},
     rates_by_tax={9: Decimal("0.19")},
+    tax_accounts={9: TaxAccounts("VAT 19%", 20, 21)},
 )
 PARTY = mapping.PartyAccounts(party=10, address=11, receivable=12)
 
@@ -109,3 +111,80 @@ def test_tryton_states_read_back_as_accord_statuses(
 
     assert mapping.invoice_status(record) is status
     assert mapping.amount_paid(record) == Decimal(paid)
+
+
+def _line(quantity: str, unit_price: str, net: str) -> InvoiceLine:
+    return InvoiceLine(
+        kind="correction" if Decimal(net) < 0 else "time",  # type: ignore[arg-type]
+        description=f"{quantity} x {unit_price}",
+        quantity=Decimal(quantity),
+        unit_price=Decimal(unit_price),
+        net=Decimal(net),
+        tax_category="S",  # type: ignore[arg-type]
+        tax_rate=Decimal("19.00"),
+    )
+
+
+def _taxes(values: dict[str, object]) -> list[dict[str, object]]:
+    ((_, created),) = values["taxes"]  # type: ignore[misc]
+    return created  # type: ignore[no-any-return]
+
+
+def test_a_line_tryton_would_round_otherwise_is_sent_as_one_unit_at_its_net() -> None:
+    # 0.5 x 21.97 = 10.985: Tryton rounds half-even to 10.98, Accord issued 10.99.
+    issued = _line("0.5", "21.97", "10.99")
+    document = _document("invoice", "1").model_copy(update={"lines": [issued]})
+
+    values = mapping.invoice_values(document, "k", SETUP, PARTY, [None])
+
+    (line,) = _lines(values)
+    assert (line["quantity"], line["unit_price"]) == (1.0, Decimal("10.99"))
+    markers = mapping.read_markers(str(line["note"]))
+    assert (markers["quantity"], markers["unit-price"]) == ("0.5", "21.97")
+    read_back = mapping._canonical_line(
+        {**line, "amount": Decimal("10.99"), "taxes": [9]}, {9: Decimal("0.19")}
+    )
+    assert (read_back.quantity, read_back.unit_price) == (Decimal("0.5"), Decimal("21.97"))
+
+
+def test_a_unit_price_with_more_digits_than_tryton_keeps_is_kept_in_the_note() -> None:
+    issued = _line("1", "10.00499", "10.00")
+    document = _document("invoice", "1").model_copy(update={"lines": [issued]})
+
+    (line,) = _lines(mapping.invoice_values(document, "k", SETUP, PARTY, [None]))
+
+    assert (line["quantity"], line["unit_price"]) == (1.0, Decimal("10.00"))
+    assert mapping.read_markers(str(line["note"]))["unit-price"] == "10.00499"
+
+
+def test_tax_lines_carry_accords_tax_split_by_the_sign_of_their_base() -> None:
+    lines = [
+        _line("1", "10.03", "10.03"),
+        _line("1", "20.03", "20.03"),
+        _line("-1", "5.03", "-5.03"),
+    ]
+    document = _document("invoice", "1").model_copy(
+        update={"lines": lines, "tax_total": Decimal("4.76")}  # round(25.03 x 0.19) = 4.76
+    )
+
+    taxes = _taxes(mapping.invoice_values(document, "k", SETUP, PARTY, [None] * 3))
+
+    assert [(t["account"], t["base"], t["amount"]) for t in taxes] == [
+        (20, Decimal("30.06"), Decimal("5.71")),
+        (21, Decimal("-5.03"), Decimal("-0.95")),
+    ]
+    assert sum(t["amount"] for t in taxes) == document.tax_total  # type: ignore[misc]
+
+
+def test_money_received_is_a_payment_and_a_refund_paid_out_is_not() -> None:
+    received = {"id": 5, "credit": Decimal("119.00"), "debit": Decimal(0), "date": dt.date.today()}
+    refund = {**received, "credit": Decimal(0), "debit": Decimal("59.50")}
+    invoice = {"reference": "INV-DE01-000001", "currency.": {"code": "EUR"}}
+
+    assert mapping.is_money_received(received) and not mapping.is_money_received(refund)
+    payment = mapping.canonical_payment(received, invoice)
+    assert (payment.id, payment.invoice, payment.amount) == (
+        "tryton-move-line-5",
+        "INV-DE01-000001",
+        Decimal("119.00"),
+    )

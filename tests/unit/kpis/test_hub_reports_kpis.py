@@ -12,6 +12,7 @@ from accord.application.billing import BillingBook, BillingService
 from accord.application.ports import BusinessObject
 from accord.canonical import v1
 from accord.domain.billing.documents import DocumentStatus
+from accord.domain.exceptions import ExceptionKind, ExceptionStatus
 from tests.unit.kpis.fakes import (
     SEEDED_KPIS,
     FakeAppliedRecords,
@@ -51,6 +52,20 @@ def test_posting_without_exceptions_is_first_time_and_new_work_waits() -> None:
     }
     assert kpis["invoice_cycle"]["waiting"] == 1
     assert kpis["billed_vs_approved"][0]["billed_percent"] == "100.0"
+
+
+def test_a_posting_whose_ledger_differs_was_not_right_the_first_time() -> None:
+    seeded = seeded_reports()
+    seeded.history.records.clear()
+    (number,) = seeded.billing.book().posted_at
+    seeded.history.add(ExceptionKind.POSTING_MISMATCH, number, ExceptionStatus.OPEN)
+
+    kpis = seeded.reports.kpis()
+
+    assert (kpis["first_time_posting"]["first_time"], kpis["first_time_posting"]["retried"]) == (
+        0,
+        1,
+    )
 
 
 def test_the_first_posting_and_activation_times_are_kept() -> None:

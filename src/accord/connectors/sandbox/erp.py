@@ -44,6 +44,7 @@ from accord.connectors.sdk import (
     System,
     idempotency_key,
 )
+from accord.domain.billing.posting_check import DocumentTotals
 
 NAME = "sandbox-erp"
 COLLECTION = {
@@ -228,8 +229,15 @@ def _erp_reason(invoice: Invoice, error: RejectedError) -> str:
 
 
 def _posted(item: Mapping[str, Any]) -> PostedDocument:
+    """The document as the ERP answered, with the totals it computed from the lines."""
+    totals = DocumentTotals(
+        currency=item["currency"],
+        untaxed=Decimal(item["net_total"]),
+        tax=Decimal(item["tax_total"]),
+        total=Decimal(item["gross_total"]),
+    )
     return PostedDocument(
-        external_id=item["id"], number=item["number"], status=STATUS[item["status"]]
+        external_id=item["id"], number=item["number"], status=STATUS[item["status"]], totals=totals
     )
 
 

@@ -27,6 +27,7 @@ import httpx
 
 from accord.connectors.sdk.connector import idempotency_key
 from accord.connectors.sdk.http import HttpClient
+from accord.domain.billing.posting_check import DocumentTotals
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,16 @@ class PostedDocument:
 
     Matches the application's `PostedDocument` port type: `external_id` is the system's
     own id, `number` the business number (e.g. `INV-DE01-000001`), `status` the system's
-    status word (e.g. `posted`, `paid`).
+    status word (e.g. `posted`, `paid`). `totals` are the untaxed amount, tax and total
+    the system itself computed and stored, read back after the write, in the issued
+    document's sign (a credit note the hub issued positive reads positive); None when
+    the system does not report them.
     """
 
     external_id: str
     number: str
     status: str
+    totals: DocumentTotals | None = None
 
 
 @dataclass(frozen=True)

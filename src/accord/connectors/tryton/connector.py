@@ -35,6 +35,7 @@ from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
 from accord.connectors.tryton.ledger import load_ledger_setup
 from accord.connectors.tryton.rpc import TrytonRpc
+from accord.connectors.tryton.streams import documents_stream, payments_stream
 
 INVOICE = "account.invoice"
 MAX_WARNINGS = 5
@@ -115,10 +116,19 @@ class TrytonErpConnector:
     # Connector -----------------------------------------------------------------------
 
     def check(self, config: Mapping[str, Any]) -> CheckResult:
-        """Log in and find the company, journal, product and taxes Accord needs."""
+        """Log in and find the company, journal, product and taxes Accord needs; with a
+        ``config`` other than the connector's own, check that one instead (once, no retry)."""
         try:
-            if config:
-                TrytonSettings.from_config(config)
+            settings = TrytonSettings.from_config(config) if config else self.settings
+        except ValueError as error:
+            return CheckResult(ok=False, message=str(error))
+        if settings != self.settings:
+            probe = TrytonErpConnector(settings, retry=RetryPolicy(max_attempts=1))
+            try:
+                return probe.check({})
+            finally:
+                probe.close()
+        try:
             setup = self.setup()
         except (ConnectorError, LookupError, ValueError) as error:
             return CheckResult(ok=False, message=str(error))
@@ -129,7 +139,9 @@ class TrytonErpConnector:
         )
 
     def streams(self) -> list[Stream]:
-        return []
+        """``payments`` (recorded against customer invoices) and ``documents`` (customer
+        invoices and credit notes as they are posted, paid or cancelled); see `streams`."""
+        return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
         return {"ErpGateway": self}
@@ -182,6 +194,7 @@ class TrytonErpConnector:
 
         Repeating the call with the same key finds the first invoice (by the id map, else
         by its reference in Tryton) and only finishes what is left, e.g. the posting.
+        The answer carries the totals Tryton computed and stored, read back after posting.
         Raises `UnavailableError` when Tryton did not answer the create in time: the hub
         retries later, and the retry finds the invoice if the create went through.
         """
@@ -195,8 +208,13 @@ class TrytonErpConnector:
         (record,) = self.rpc.model(INVOICE, "read", [found], ["state"])
         if record["state"] in POSTABLE_STATES:
             self._post(found)
-            (record,) = self.rpc.model(INVOICE, "read", [found], ["state"])
-        return PostedDocument(external_id=str(found), number=key, status=record["state"])
+        (record,) = self.rpc.model(INVOICE, "read", [found], mapping.TOTAL_FIELDS)
+        return PostedDocument(
+            external_id=str(found),
+            number=key,
+            status=record["state"],
+            totals=mapping.posted_totals(record, invoice),
+        )
 
     def _post(self, invoice: int) -> None:
         """Post, acknowledging Tryton's warnings (e.g. a due date already in the past).
@@ -263,7 +281,11 @@ class TrytonErpConnector:
             "account.move.line", "search_read", domain, 0, None, [["date", "ASC"], ["id", "ASC"]],
             ["date", "debit", "credit", "move.number"],
         )  # fmt: skip
-        return [mapping.canonical_payment(line, invoice_of_line[line["id"]]) for line in lines]
+        return [
+            mapping.canonical_payment(line, invoice_of_line[line["id"]])
+            for line in lines
+            if mapping.is_money_received(line)
+        ]
 
     # Set-up and look-ups -------------------------------------------------------------
 

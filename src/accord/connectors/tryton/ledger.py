@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from accord.connectors.tryton.amounts import TaxAccounts
 from accord.connectors.tryton.mapping import LedgerSetup
 from accord.connectors.tryton.rpc import TrytonRpc
 
@@ -30,10 +31,17 @@ def load_ledger_setup(rpc: TrytonRpc, product_code: str) -> LedgerSetup:
         )
     terms = rpc.model("account.invoice.payment_term", "search", [], 0, 1, None)
     currencies = rpc.model("currency.currency", "search_read", [], 0, None, None, ["code"])
-    rates_by_tax = _percentage_taxes(rpc, company)
+    taxes = _percentage_taxes(rpc, company)
+    rates_by_tax = {tax["id"]: Decimal(tax["rate"]) for tax in taxes}
     taxes_by_rate: dict[Decimal, int] = {}
     for tax_id, rate in rates_by_tax.items():
         taxes_by_rate.setdefault(rate, tax_id)  # the oldest tax of a rate wins
+    tax_accounts = {
+        tax["id"]: TaxAccounts(
+            tax["description"] or tax["name"], tax["invoice_account"], tax["credit_note_account"]
+        )
+        for tax in taxes
+    }
     return LedgerSetup(
         company=company,
         journal=journals[0],
@@ -45,6 +53,7 @@ def load_ledger_setup(rpc: TrytonRpc, product_code: str) -> LedgerSetup:
         currencies={currency["code"]: currency["id"] for currency in currencies},
         taxes_by_rate=taxes_by_rate,
         rates_by_tax=rates_by_tax,
+        tax_accounts=tax_accounts,
     )
 
 
@@ -69,11 +78,13 @@ def _service_product(rpc: TrytonRpc, product_code: str) -> dict[str, Any]:
     return {**product, "revenue_account": revenue_account}
 
 
-def _percentage_taxes(rpc: TrytonRpc, company: int) -> dict[int, Decimal]:
-    """Tax id -> rate (a fraction, 0.19) of the company's top-level percentage taxes."""
-    taxes = rpc.model(
+def _percentage_taxes(rpc: TrytonRpc, company: int) -> list[dict[str, Any]]:
+    """The company's top-level percentage taxes (rate a fraction, 0.19) with the accounts
+    their invoice and credit note lines use."""
+    taxes: list[dict[str, Any]] = rpc.model(
         "account.tax", "search_read",
         [("type", "=", "percentage"), ("parent", "=", None), ("company", "=", company)],
-        0, None, [["id", "ASC"]], ["rate"],
+        0, None, [["id", "ASC"]],
+        ["rate", "name", "description", "invoice_account", "credit_note_account"],
     )  # fmt: skip
-    return {tax["id"]: Decimal(tax["rate"]) for tax in taxes}
+    return taxes

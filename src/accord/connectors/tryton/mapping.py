@@ -26,6 +26,8 @@ from accord.canonical.v1 import (
     Project,
     TaxCategory,
 )
+from accord.connectors.tryton.amounts import SentLine, TaxAccounts, sent_line, tax_line_values
+from accord.domain.billing.posting_check import DocumentTotals
 
 MARKER_PREFIX = "accord-"
 LINE_FIELDS = ["description", "quantity", "unit_price", "amount", "taxes", "note", "origin"]
@@ -43,7 +45,11 @@ INVOICE_FIELDS = [
     "comment",
     "lines",
     "origin_invoices",
+    "write_date",
 ]
+
+
+TOTAL_FIELDS = ["state", "untaxed_amount", "tax_amount", "total_amount", "currency.code"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class LedgerSetup:
     currencies: Mapping[str, int]
     taxes_by_rate: Mapping[Decimal, int]
     rates_by_tax: Mapping[int, Decimal]
+    tax_accounts: Mapping[int, TaxAccounts]
 
 
 @dataclass(frozen=True)
@@ -151,10 +158,12 @@ def invoice_values(
             f"(known: {', '.join(sorted(setup.currencies))}); add it and its rates in Tryton"
         )
     sign = Decimal(-1) if _is_positive_credit_note(invoice) else Decimal(1)
+    sent = [sent_line(line, sign) for line in invoice.lines]
     lines = [
-        _line_values(line, sign, setup, origin)
-        for line, origin in zip(invoice.lines, origins, strict=True)
+        _line_values(line, amounts, setup, origin)
+        for line, amounts, origin in zip(invoice.lines, sent, origins, strict=True)
     ]
+    taxes = tax_line_values(invoice, sign, sent, setup.taxes_by_rate, setup.tax_accounts)
     return {
         "type": "out",
         "company": setup.company,
@@ -169,6 +178,7 @@ def invoice_values(
         "description": f"{invoice.kind.value.replace('_', ' ')} for contract {invoice.contract}",
         "comment": marker_block(invoice, idempotency_key),
         "lines": [["create", lines]],
+        "taxes": [["create", taxes]],
     }
 
 
@@ -177,7 +187,7 @@ def _is_positive_credit_note(invoice: Invoice) -> bool:
 
 
 def _line_values(
-    line: InvoiceLine, sign: Decimal, setup: LedgerSetup, origin: str | None
+    line: InvoiceLine, sent: SentLine, setup: LedgerSetup, origin: str | None
 ) -> dict[str, Any]:
     taxes: list[int] = []
     if line.tax_rate:
@@ -189,6 +199,9 @@ def _line_values(
                 f"(known: {known}); create the tax in Tryton"
             )
         taxes.append(setup.taxes_by_rate[rate])
+    note = {"kind": line.kind.value, "tax-category": line.tax_category.value}
+    if sent.reshaped:
+        note |= {"quantity": str(sent.issued_quantity), "unit-price": str(line.unit_price)}
     values: dict[str, Any] = {
         "type": "line",
         "invoice_type": "out",
@@ -196,12 +209,11 @@ def _line_values(
         "unit": setup.unit,
         "account": setup.revenue_account,
         "description": line.description,
-        # Tryton stores quantities as floats; hours and units are exact in binary here.
-        "quantity": float(line.quantity * sign),
-        "unit_price": line.unit_price,
+        # Tryton stores quantities as floats; two decimals are exact through str().
+        "quantity": float(sent.quantity),
+        "unit_price": sent.unit_price,
         "taxes": [["add", taxes]],
-        "note": f"{MARKER_PREFIX}kind: {line.kind.value}\n"
-        f"{MARKER_PREFIX}tax-category: {line.tax_category.value}",
+        "note": "\n".join(f"{MARKER_PREFIX}{name}: {value}" for name, value in note.items()),
     }
     if origin is not None:
         values["origin"] = origin
@@ -210,6 +222,18 @@ def _line_values(
 
 def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
+
+
+def posted_totals(record: Mapping[str, Any], invoice: Invoice) -> DocumentTotals:
+    """Tryton's own untaxed, tax and total amounts, in the sign of the document Accord
+    issued (a credit note Accord issued positive is stored negative in Tryton)."""
+    sign = Decimal(-1) if _is_positive_credit_note(invoice) else Decimal(1)
+    return DocumentTotals(
+        currency=related_value(record, "currency", "code") or invoice.currency,
+        untaxed=sign * Decimal(record["untaxed_amount"]),
+        tax=sign * Decimal(record["tax_amount"]),
+        total=sign * Decimal(record["total_amount"]),
+    )
 
 
 def invoice_status(record: Mapping[str, Any]) -> InvoiceStatus:
@@ -262,18 +286,19 @@ def canonical_invoice(
         + Decimal(record["tax_amount"]),
         status=invoice_status(record),
         paid=amount_paid(record),
+        updated_at=as_utc(record.get("write_date")),
     )
 
 
 def _canonical_line(line: Mapping[str, Any], rates_by_tax: Mapping[int, Decimal]) -> InvoiceLine:
     markers = read_markers(line.get("note"))
     rates = [rates_by_tax[tax] for tax in line.get("taxes", []) if tax in rates_by_tax]
-    quantity = Decimal(str(line["quantity"]))
+    quantity = Decimal(markers.get("quantity") or str(line["quantity"]))
     return InvoiceLine(
         kind=ChargeKind(markers.get("kind", "time")),
         description=line.get("description") or "",
         quantity=quantity,
-        unit_price=Decimal(line["unit_price"]),
+        unit_price=Decimal(markers.get("unit-price") or line["unit_price"]),
         net=Decimal(line["amount"]),
         tax_category=TaxCategory(markers.get("tax-category", "S" if rates else "Z")),
         tax_rate=sum(rates, Decimal(0)) * 100,
@@ -288,6 +313,12 @@ def related_value(record: Mapping[str, Any], field: str, name: str) -> str | Non
     return None
 
 
+def is_money_received(line: Mapping[str, Any]) -> bool:
+    """A payment line that credits the customer's receivable (a refund paid out against
+    a credit note debits it, and is not a canonical `Payment`)."""
+    return Decimal(line["credit"]) > Decimal(line["debit"])
+
+
 def canonical_payment(line: Mapping[str, Any], invoice: Mapping[str, Any]) -> Payment:
     """One payment move line reconciled against an Accord invoice as a canonical `Payment`."""
     return Payment(
@@ -298,4 +329,10 @@ def canonical_payment(line: Mapping[str, Any], invoice: Mapping[str, Any]) -> Pa
         received_on=line["date"],
         customer=related_value(invoice, "party", "code"),
         reference=related_value(line, "move", "number"),
+        updated_at=as_utc(line.get("create_date")),
     )
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """Tryton's timestamps are naive UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment is not None else None

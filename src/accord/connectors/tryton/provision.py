@@ -6,9 +6,10 @@ Run once per initialised database, after ``trytond-admin`` has activated the mod
 
 It creates what a professional-services firm needs before its first invoice: a company
 in EUR, fiscal years with monthly periods and invoice sequences, the standard chart of
-accounts, a 19 % sales tax, a direct payment term, a service product sold by the hour,
-an employee with an hourly cost price, and a cash payment method (so payments can be
-registered against invoices). It adapts the scenario tests shipped with the Tryton
+accounts, a 19 % sales tax and four other rates, tax rounded per document (as Accord
+does), a direct payment term, a service product sold by the hour, an employee with an
+hourly cost price, and a cash payment method (so payments can be registered against
+invoices). It adapts the scenario tests shipped with the Tryton
 modules; it runs in its own process because proteus configures trytond globally.
 """
 
@@ -25,6 +26,9 @@ FISCAL_YEARS = sorted({2026, dt.date.today().year})
 COMPANY_NAME = "Accord Test Consulting GmbH"
 CURRENCY_CODE = "EUR"
 SALES_TAX_RATE = Decimal("0.19")
+# Further rates the tests invoice with (reduced, other member states, Switzerland).
+OTHER_TAX_RATES = (Decimal("0.07"), Decimal("0.20"), Decimal("0.055"), Decimal("0.081"))
+TAX_ROUNDING = "document"  # one rounding per tax on the document, as Accord (BR-CO-17)
 SERVICE_PRODUCT_CODE = "SERVICES"
 EMPLOYEE_COST_PRICE = Decimal("60.00")
 
@@ -49,6 +53,11 @@ def provision(config_file: str, database: str) -> None:
     tax = create_tax(SALES_TAX_RATE)
     tax.name = tax.description = "VAT 19%"
     tax.save()
+    for rate in OTHER_TAX_RATES:
+        other = create_tax(rate)
+        other.name = other.description = f"VAT {(rate * 100).normalize():f}%"
+        other.save()
+    _set_tax_rounding()
     _create_payment_term()
     _create_service_product(accounts["revenue"], tax)
     _create_employee()
@@ -65,6 +74,14 @@ def _create_fiscal_year(year: int) -> None:
     fiscal_year.name = str(year)
     fiscal_year.save()
     fiscal_year.click("create_period")
+
+
+def _set_tax_rounding() -> None:
+    from proteus import Model
+
+    configuration = Model.get("account.configuration")(1)
+    configuration.tax_rounding = TAX_ROUNDING
+    configuration.save()
 
 
 def _create_payment_term() -> None:
