@@ -18,6 +18,7 @@ from accord.api.problems import install_problem_handlers
 from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
+from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
 from accord.web.pages import STATIC
@@ -93,8 +94,11 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
         app.include_router(router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.include_router(login_router)
-    app.include_router(web_router, dependencies=[Depends(dashboard_principal)])
+    # Same origin first: a cross-site post is refused before any session is looked up.
+    app.include_router(login_router, dependencies=[Depends(same_origin)])
+    app.include_router(
+        web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
+    )
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)
     return app

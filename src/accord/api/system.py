@@ -80,7 +80,8 @@ def _add_collection(kind: str) -> None:
         response_model=Page[Record],
     )
     router.add_api_route(
-        path + "/{key}",
+        # `path`: a business key may hold `/` (a milestone is `K002/FF/M1`).
+        path + "/{key:path}",
         get_record,
         methods=["GET"],
         operation_id=f"get_{kind}",
