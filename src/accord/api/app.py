@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from accord.api import experience, process, system, webhooks
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
+from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
 from accord.api.correlation import CorrelationMiddleware
 from accord.api.idempotency import IdempotencyMiddleware
 from accord.api.openapi import install_openapi
@@ -35,6 +36,8 @@ DESCRIPTION = """Governed API of the Accord hub.
 
 Authenticate with `Authorization: Bearer <API key or OIDC token>`. Errors are RFC 9457
 problem documents. POST accepts `Idempotency-Key`. Lists page with `cursor`/`next_cursor`.
+A request body over its limit is a 413 (before it is read or its caller authenticated);
+a JSON body nested deeper than 64 levels is a 400.
 """
 
 
@@ -47,6 +50,11 @@ class HubView(Protocol):
     """
 
     def status(self) -> Any: ...
+
+
+def _body_limits(governance: Governance) -> BodyLimits:
+    settings = governance.settings
+    return BodyLimits(api=settings.api_max_body_bytes, webhooks=settings.webhook_max_bytes)
 
 
 def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
@@ -73,6 +81,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     install_redaction()
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
+    # Outside idempotency and every route: a body is bounded before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, limits=lambda: _body_limits(wired))
     app.add_middleware(CorrelationMiddleware)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)

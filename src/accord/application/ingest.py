@@ -2,9 +2,13 @@
 
 Every delivered event is kept with its raw payload. A valid one is stored pending for
 the worker; a duplicate `(source, id)` is acknowledged and changes nothing; an invalid
-one (bad JSON, missing or mistyped fields, unknown type, oversized) is stored
-quarantined with the reason and raises an `invalid_event` exception (audited and
-announced with the batch when wired to the exception service), never dropped.
+one (bad JSON, missing or mistyped fields, unknown type) is stored quarantined with the
+reason and raises an `invalid_event` exception (audited and announced with the batch
+when wired to the exception service), never dropped.
+
+An event too large (over `max_event_bytes`) or nested too deeply (over
+`MAX_JSON_DEPTH`) is not taken at all: its whole batch is refused (`EventsRefused`)
+before anything is stored, so the sender learns at once and nothing unbounded is kept.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
 
@@ -27,7 +31,8 @@ from accord.application.ports import EventStatus, InboundEvent
 from accord.application.unit_of_work import UnitOfWorkFactory
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import DEFAULT_MAX_EVENT_BYTES, CloudEvent, problems_of
-from accord.canonical.errors import InvalidEvent, MalformedEvent, PayloadTooLarge, Problem
+from accord.canonical.errors import InvalidEvent, MalformedEvent, Problem
+from accord.canonical.nesting import MAX_JSON_DEPTH, nests_deeper_than
 from accord.canonical.registry import ALL_MODELS, event_type_for, model_for_event_type
 from accord.domain.exceptions import BusinessException, ExceptionKind
 
@@ -54,6 +59,24 @@ class IngestReport:
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.reasons.update(other.reasons)
+
+
+class Refusal(NamedTuple):
+    """Why the event at `position` (from 0) of a batch is not taken: too large or too deep."""
+
+    position: int
+    reason: str
+    too_large: bool
+
+
+class EventsRefused(ValueError):
+    """A batch held events the log does not take; nothing of the batch was stored."""
+
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals = list(refusals)
+        shown = "; ".join(f"event {r.position + 1}: {r.reason}" for r in self.refusals[:3])
+        more = len(self.refusals) - 3
+        super().__init__(shown + (f"; and {more} more" if more > 0 else ""))
 
 
 class IngestService:
@@ -100,8 +123,32 @@ class IngestService:
             on_batch(report)
         return report
 
+    def refusals(self, raws: Sequence[bytes | str]) -> list[Refusal]:
+        """The events of `raws` the log would not take (see the module's docstring)."""
+        found = []
+        for index, raw in enumerate(raws):
+            size = _size_over(raw, self._max_event_bytes)
+            if size is not None:
+                reason = (
+                    f"event of {size} bytes exceeds the {self._max_event_bytes}-byte limit; "
+                    "send large documents by reference or raise the limit"
+                )
+                found.append(Refusal(index, reason, too_large=True))
+            elif nests_deeper_than(raw, MAX_JSON_DEPTH):
+                reason = (
+                    f"event nests objects or arrays deeper than {MAX_JSON_DEPTH} levels; "
+                    "no canonical record needs that many"
+                )
+                found.append(Refusal(index, reason, too_large=False))
+        return found
+
     def ingest_batch(self, raws: Sequence[bytes | str]) -> IngestReport:
-        """Append one batch in one transaction and report what became of it."""
+        """Append one batch in one transaction and report what became of it.
+
+        Raises EventsRefused, storing nothing, when an event is too large or too deep."""
+        refused = self.refusals(raws)
+        if refused:
+            raise EventsRefused(refused)
         valid: list[InboundEvent] = []
         invalid: list[InboundEvent] = []
         with collector_paused():
@@ -136,12 +183,6 @@ class IngestService:
 
     def _parse_valid(self, raw: bytes | str) -> InboundEvent:
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-        size = len(raw) if isinstance(raw, bytes) else len(raw.encode())
-        if size > self._max_event_bytes:
-            raise PayloadTooLarge(
-                f"event of {size} bytes exceeds the {self._max_event_bytes}-byte limit; "
-                "send large documents by reference or raise the limit"
-            )
         try:
             typed = _ANY_EVENT.validate_json(raw)
             envelope, model = typed, typed.data
@@ -157,6 +198,18 @@ class IngestService:
             business_key=model.business_key(),
             business_version=model.business_version(),
         )
+
+
+def _size_over(raw: bytes | str, limit: int) -> int | None:
+    """The byte size of `raw` when it is over `limit`, else None; a short text is not
+    encoded to find out (a character is at most 4 bytes of UTF-8)."""
+    if isinstance(raw, bytes):
+        size = len(raw)
+    elif len(raw) * 4 <= limit:
+        return None
+    else:
+        size = len(raw.encode())
+    return size if size > limit else None
 
 
 def _typed_event(model: type[CanonicalModel]) -> Any:
@@ -221,7 +274,7 @@ def _identity(text: str) -> tuple[str | None, str | None, str | None]:
     """Best-effort `source`, `id` and `type` of an invalid event, for dedup and triage."""
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None, None
     if not isinstance(document, dict):
         return None, None, None

@@ -79,7 +79,10 @@ def test_ids_with_slashes_reach_lineage_and_runs(world: ApiWorld) -> None:
     for path, detail in (
         ("/api/v1/lineage/2026/0001", "no invoice '2026/0001'"),
         ("/api/v1/flow-runs/activate:K/1", "no flow run 'activate:K/1'"),
-        ("/api/v1/invoice-runs/invoice-run:K/1:2026-01", "no invoice run 'invoice-run:K/1:2026-01'"),
+        (
+            "/api/v1/invoice-runs/invoice-run:K/1:2026-01",
+            "no invoice run 'invoice-run:K/1:2026-01'",
+        ),
     ):
         response = world.client.get(path, headers=headers)
         assert response.status_code == 404 and response.json()["detail"] == detail, path
