@@ -24,6 +24,7 @@ from accord.adapters.sql import (
 from accord.adapters.tables import (
     apply_sequence,
     business_objects,
+    inbound_events,
     worker_checkpoints,
 )
 from accord.application.ports import (
@@ -32,9 +33,11 @@ from accord.application.ports import (
     EventStatus,
     InboundEvent,
     PendingEvent,
+    QuarantinedDelivery,
 )
 
 _KEY_CHUNK = 900
+_PAIR_CHUNK = 400
 _STATUS_TEXT = {status: status.value for status in EventStatus}
 """Looked up per row: `Enum.value` is a descriptor call, measurable at 200,000 rows."""
 _APPLY_SEQUENCE_ROW = 1
@@ -45,7 +48,8 @@ _CLAIM = (
 _APPEND = (
     "INSERT INTO inbound_events (source, event_id, type, subject, business_kind, "
     "business_key, business_version, status, reason, payload, received_at) "
-    f"VALUES ({placeholders(11)}) ON CONFLICT (source, event_id) DO NOTHING"
+    f"VALUES ({placeholders(11)}) "
+    "ON CONFLICT (source, event_id) WHERE status <> 'superseded' DO NOTHING"
 )
 _MARK_APPLIED = (
     "UPDATE inbound_events SET status = ?, reason = NULL, processed_at = ? "
@@ -102,6 +106,28 @@ class SqlAlchemyEventLog:
             if execute_many(self._connection, _APPEND, [row]):
                 new.append(event)
         return new
+
+    def supersede_quarantined(
+        self, events: Sequence[InboundEvent], at: datetime
+    ) -> list[QuarantinedDelivery]:
+        ev = inbound_events.c
+        pairs = list({(e.source, e.event_id) for e in events})
+        found: list[QuarantinedDelivery] = []
+        for part in chunks(pairs, _PAIR_CHUNK):
+            query = sa.select(ev.seq, ev.source, ev.event_id).where(
+                ev.status == EventStatus.QUARANTINED.value,
+                sa.tuple_(ev.source, ev.event_id).in_(part),
+            )
+            if self._connection.dialect.name == "postgresql":
+                query = query.with_for_update()
+            found += [QuarantinedDelivery(*row) for row in self._connection.execute(query)]
+        for seqs in chunks([q.seq for q in found], _KEY_CHUNK):
+            self._connection.execute(
+                sa.update(inbound_events)
+                .where(ev.seq.in_(seqs))
+                .values(status=EventStatus.SUPERSEDED.value, processed_at=at)
+            )
+        return found
 
     def claim_pending(self, limit: int) -> list[PendingEvent]:
         lock = " FOR UPDATE SKIP LOCKED" if self._connection.dialect.name == "postgresql" else ""

@@ -1,7 +1,9 @@
 """Ingest: append delivered CloudEvents to the inbound event log, one transaction a batch.
 
 Every delivered event is kept with its raw payload. A valid one is stored pending for
-the worker; a duplicate `(source, id)` is acknowledged and changes nothing; an invalid
+the worker; a duplicate `(source, id)` is acknowledged and changes nothing, unless the
+delivery stored under it was quarantined: then the valid one is a correction, stored
+and applied, the quarantined one kept as superseded and its exception closed. An invalid
 one (bad JSON, missing or mistyped fields, unknown type) is stored quarantined with the
 reason and raises an `invalid_event` exception (audited and announced with the batch
 when wired to the exception service), never dropped.
@@ -18,6 +20,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import reduce
 from operator import or_
 from typing import Annotated, Any, Literal, NamedTuple
@@ -28,13 +31,13 @@ from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.ports import EventStatus, InboundEvent
-from accord.application.unit_of_work import UnitOfWorkFactory
+from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import DEFAULT_MAX_EVENT_BYTES, CloudEvent, problems_of
 from accord.canonical.errors import InvalidEvent, MalformedEvent, Problem
 from accord.canonical.nesting import MAX_JSON_DEPTH, nests_deeper_than
 from accord.canonical.registry import ALL_MODELS, event_type_for, model_for_event_type
-from accord.domain.exceptions import BusinessException, ExceptionKind
+from accord.domain.exceptions import BusinessException, ExceptionKind, ExceptionStatus
 
 UNPARSED_SOURCE = "urn:accord:ingest:unidentified"
 """Source recorded for an event whose own `source`/`id` could not be read; its id is
@@ -46,6 +49,8 @@ class IngestReport:
     """What one ingest call did; `reasons` counts quarantine reasons (first line only)."""
 
     accepted: int = 0
+    corrected: int = 0
+    """Of `accepted`: corrected redeliveries of quarantined events."""
     duplicates: int = 0
     quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
@@ -56,6 +61,7 @@ class IngestReport:
 
     def add(self, other: IngestReport) -> None:
         self.accepted += other.accepted
+        self.corrected += other.corrected
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.reasons.update(other.reasons)
@@ -157,9 +163,12 @@ class IngestService:
                 (valid if event.status is EventStatus.PENDING else invalid).append(event)
         report = IngestReport()
         with self._exceptions.transaction(), self._unit_of_work() as uow:
-            report.accepted = uow.events.append(valid)
-            stored = uow.events.append_quarantined(invalid)
             now = self._clock()
+            report.accepted = uow.events.append(valid)
+            if report.accepted < len(valid):
+                report.corrected = self._append_corrections(uow, valid, now)
+                report.accepted += report.corrected
+            stored = uow.events.append_quarantined(invalid)
             for event in stored:
                 reason = event.reason or "invalid event"
                 report.reasons[reason.splitlines()[0]] += 1
@@ -173,6 +182,28 @@ class IngestService:
         report.quarantined = len(stored)
         report.duplicates = len(raws) - report.accepted - report.quarantined
         return report
+
+    def _append_corrections(
+        self, uow: UnitOfWork, valid: Sequence[InboundEvent], now: datetime
+    ) -> int:
+        """Valid events whose `(source, id)` was quarantined are corrected redeliveries:
+        the quarantined delivery is kept, superseded, the correction appended, and the
+        exception the quarantine raised is closed. Returns how many were appended."""
+        superseded = uow.events.supersede_quarantined(valid, now)
+        if not superseded:
+            return 0
+        replaced = {(q.source, q.event_id) for q in superseded}
+        appended = uow.events.append([e for e in valid if (e.source, e.event_id) in replaced])
+        for kind in (ExceptionKind.INVALID_EVENT, ExceptionKind.UNKNOWN_REFERENCE):
+            for record in uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN):
+                source = record.details.get("source")
+                if (source, record.subject) in replaced:
+                    note = (
+                        f"a corrected redelivery of {source} {record.subject} was logged; "
+                        "the quarantined delivery is kept as superseded"
+                    )
+                    self._exceptions.resolve_in(uow, record, note, now)
+        return appended
 
     def parse(self, raw: bytes | str) -> InboundEvent:
         """Turn one raw event into a log entry: pending when valid, else quarantined."""

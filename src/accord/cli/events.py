@@ -88,6 +88,11 @@ def _print_report(report: IngestReport) -> None:
         f"accepted {report.accepted}, duplicates {report.duplicates}, "
         f"quarantined {report.quarantined}"
     )
+    if report.corrected:
+        console.print(
+            f"  {report.corrected} of the accepted correct quarantined events (same source "
+            "and id); the quarantined deliveries are kept as superseded"
+        )
     for reason, count in report.reasons.most_common():
         console.print(f"  quarantined x{count}: {reason}", markup=False)
     if report.quarantined:
