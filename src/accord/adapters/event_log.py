@@ -24,7 +24,6 @@ from accord.adapters.sql import (
 from accord.adapters.tables import (
     apply_sequence,
     business_objects,
-    inbound_events,
     worker_checkpoints,
 )
 from accord.application.ports import (
@@ -56,6 +55,22 @@ _MARK_APPLIED = (
     "WHERE seq BETWEEN ? AND ?"
 )
 _MARK_OTHER = "UPDATE inbound_events SET status = ?, reason = ?, processed_at = ? WHERE seq = ?"
+_QUARANTINED_SQLITE = (
+    "SELECT e.seq, e.source, e.event_id FROM wanted CROSS JOIN inbound_events AS e "
+    "ON e.source = wanted.source AND e.event_id = wanted.event_id "
+    "AND e.status <> 'superseded' WHERE +e.status = 'quarantined'"
+)
+_QUARANTINED_PG = (
+    "SELECT e.seq, e.source, e.event_id "
+    "FROM unnest(?::text[], ?::text[]) AS wanted (source, event_id) "
+    "JOIN inbound_events AS e ON e.source = wanted.source AND e.event_id = wanted.event_id "
+    "WHERE e.status = 'quarantined' AND e.status <> 'superseded' FOR UPDATE OF e"
+)
+"""Quarantined deliveries among some `(source, event_id)`, looked up one by one in the
+unique index: `status <> 'superseded'` is spelled out so the planner sees the partial
+index applies, and SQLite's `+status` keeps it off the status index (which would read
+every quarantined row of the log)."""
+_MARK_SUPERSEDED = "UPDATE inbound_events SET status = 'superseded', processed_at = ? WHERE seq = ?"
 _VERSIONS = "SELECT key, version FROM business_objects WHERE kind = ? AND key IN"
 _VERSIONS_PG = (
     "SELECT b.key, b.version FROM unnest(?::text[]) AS wanted (key) "
@@ -110,23 +125,20 @@ class SqlAlchemyEventLog:
     def supersede_quarantined(
         self, events: Sequence[InboundEvent], at: datetime
     ) -> list[QuarantinedDelivery]:
-        ev = inbound_events.c
         pairs = list({(e.source, e.event_id) for e in events})
-        found: list[QuarantinedDelivery] = []
-        for part in chunks(pairs, _PAIR_CHUNK):
-            query = sa.select(ev.seq, ev.source, ev.event_id).where(
-                ev.status == EventStatus.QUARANTINED.value,
-                sa.tuple_(ev.source, ev.event_id).in_(part),
-            )
-            if self._connection.dialect.name == "postgresql":
-                query = query.with_for_update()
-            found += [QuarantinedDelivery(*row) for row in self._connection.execute(query)]
-        for seqs in chunks([q.seq for q in found], _KEY_CHUNK):
-            self._connection.execute(
-                sa.update(inbound_events)
-                .where(ev.seq.in_(seqs))
-                .values(status=EventStatus.SUPERSEDED.value, processed_at=at)
-            )
+        if self._connection.dialect.name == "postgresql":
+            sources, ids = [p[0] for p in pairs], [p[1] for p in pairs]
+            rows = fetch_all(self._connection, _QUARANTINED_PG, (sources, ids))
+        else:
+            rows = []
+            for part in chunks(pairs, _PAIR_CHUNK):
+                wanted = ", ".join(["(?, ?)"] * len(part))
+                statement = f"WITH wanted (source, event_id) AS (VALUES {wanted}) "
+                statement += _QUARANTINED_SQLITE
+                rows += fetch_all(self._connection, statement, [v for p in part for v in p])
+        found = [QuarantinedDelivery(*row) for row in rows]
+        when = stamp(self._connection, at)
+        execute_many(self._connection, _MARK_SUPERSEDED, [(when, q.seq) for q in found])
         return found
 
     def claim_pending(self, limit: int) -> list[PendingEvent]:
