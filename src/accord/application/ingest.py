@@ -46,24 +46,28 @@ then the SHA-256 of the raw bytes, so redelivering the same bytes is still a dup
 
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingest call did; `reasons` counts quarantine reasons (first line only)."""
+    """What one ingest call did; `reasons` counts the reasons of quarantined and refused
+    events (first line only)."""
 
     accepted: int = 0
     corrected: int = 0
     """Of `accepted`: corrected redeliveries of quarantined events."""
     duplicates: int = 0
     quarantined: int = 0
+    refused: int = 0
+    """Left out unstored, too large or too deep (pulled batches only)."""
     reasons: Counter[str] = field(default_factory=Counter)
 
     @property
     def received(self) -> int:
-        return self.accepted + self.duplicates + self.quarantined
+        return self.accepted + self.duplicates + self.quarantined + self.refused
 
     def add(self, other: IngestReport) -> None:
         self.accepted += other.accepted
         self.corrected += other.corrected
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
+        self.refused += other.refused
         self.reasons.update(other.reasons)
 
 
@@ -148,20 +152,27 @@ class IngestService:
                 found.append(Refusal(index, reason, too_large=False))
         return found
 
-    def ingest_batch(self, raws: Sequence[bytes | str]) -> IngestReport:
+    def ingest_batch(
+        self, raws: Sequence[bytes | str], *, refuse_whole: bool = True
+    ) -> IngestReport:
         """Append one batch in one transaction and report what became of it.
 
-        Raises EventsRefused, storing nothing, when an event is too large or too deep."""
+        An event too large or too deep raises EventsRefused, storing nothing. With
+        `refuse_whole=False` (records pulled from a system, which no answer reaches)
+        such an event is left out instead, unstored, and raises an `invalid_event`
+        exception naming it; the rest of the batch is appended."""
         refused = self.refusals(raws)
-        if refused:
+        if refused and refuse_whole:
             raise EventsRefused(refused)
+        left_out = {refusal.position: refusal.reason for refusal in refused}
         valid: list[InboundEvent] = []
         invalid: list[InboundEvent] = []
         with collector_paused():
-            for raw in raws:
-                event = self.parse(raw)
-                (valid if event.status is EventStatus.PENDING else invalid).append(event)
-        report = IngestReport()
+            for position, raw in enumerate(raws):
+                if position not in left_out:
+                    event = self.parse(raw)
+                    (valid if event.status is EventStatus.PENDING else invalid).append(event)
+        report = IngestReport(refused=len(left_out))
         with self._exceptions.transaction(), self._unit_of_work() as uow:
             now = self._clock()
             report.accepted = uow.events.append(valid)
@@ -169,19 +180,26 @@ class IngestService:
                 report.corrected = self._append_corrections(uow, valid, now)
                 report.accepted += report.corrected
             stored = uow.events.append_quarantined(invalid)
-            for event in stored:
-                reason = event.reason or "invalid event"
-                report.reasons[reason.splitlines()[0]] += 1
-                self._exceptions.raise_in(
-                    uow,
-                    BusinessException(ExceptionKind.INVALID_EVENT, event.event_id, reason),
-                    {"source": event.source, "event_id": event.event_id, "type": event.type},
-                    now,
-                )
+            unstored = [_quarantined(raws[at], reason) for at, reason in left_out.items()]
+            for event in [*stored, *unstored]:
+                self._raise_invalid(uow, event, now, report)
             uow.commit()
         report.quarantined = len(stored)
-        report.duplicates = len(raws) - report.accepted - report.quarantined
+        report.duplicates = len(raws) - report.accepted - report.quarantined - report.refused
         return report
+
+    def _raise_invalid(
+        self, uow: UnitOfWork, event: InboundEvent, now: datetime, report: IngestReport
+    ) -> None:
+        reason = event.reason or "invalid event"
+        report.reasons[reason.splitlines()[0]] += 1
+        details = {"source": event.source, "event_id": event.event_id, "type": event.type}
+        self._exceptions.raise_in(
+            uow,
+            BusinessException(ExceptionKind.INVALID_EVENT, event.event_id, reason),
+            details,
+            now,
+        )
 
     def _append_corrections(
         self, uow: UnitOfWork, valid: Sequence[InboundEvent], now: datetime

@@ -155,6 +155,22 @@ def test_an_oversized_or_too_deep_event_refuses_its_batch_and_nothing_is_stored(
     assert hub.exceptions() == []
 
 
+def test_a_pulled_batch_leaves_an_oversized_event_out_with_an_exception(hub: Hub) -> None:
+    """Records pulled from a system reach no sender: the one too large is not stored,
+    an exception names it, and the rest of the page is logged."""
+    fine = cloud_event("c1", "accord.customer.v1", {"id": "C1", "name": "x", "country": "DE"})
+    big = cloud_event("o1", "accord.customer.v1", {"id": "C9", "name": "x" * 300_000})
+
+    report = hub.ingest.ingest_batch([fine, big], refuse_whole=False)
+
+    assert (report.accepted, report.refused, report.quarantined) == (1, 1, 0)
+    assert hub.status().counts[EventStatus.PENDING] == 1
+    assert sum(hub.status().counts.values()) == 1
+    [record] = hub.exceptions(kind=ExceptionKind.INVALID_EVENT)
+    assert record.subject == "o1" and "262144-byte limit" in record.message
+    assert record.details["source"] == "psa"
+
+
 def test_an_event_naming_an_unknown_contract_is_quarantined_as_unknown_reference(
     hub: Hub,
 ) -> None:
