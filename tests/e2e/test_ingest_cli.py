@@ -64,3 +64,31 @@ def test_ingest_of_a_missing_or_non_json_lines_file_exits_2_with_a_reason(tmp_pa
 
     assert missing.returncode == 2 and "does not exist" in missing.stdout
     assert wrong.returncode == 2 and "is not JSON lines" in wrong.stdout
+
+
+def test_ingest_of_a_deeply_nested_or_oversized_line_exits_2_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    fine = _event("c1", {"id": "C1", "name": "Customer 1", "country": "DE"})
+    deep = fine.replace('"country": "DE"', '"country": "DE", "x": ' + "[" * 50_000 + "]" * 50_000)
+    big = fine.replace('"country": "DE"', '"country": "DE", "pad": "' + "x" * 300_000 + '"')
+    nested = tmp_path / "nested.jsonl"
+    nested.write_text(f"{fine}\n\n{deep}\n")
+    oversized = tmp_path / "oversized.jsonl"
+    oversized.write_text(f"{fine}\n{big}\n")
+
+    refused_deep = _accord(tmp_path, "ingest", str(nested))
+    refused_big = _accord(tmp_path, "ingest", str(oversized))
+    status = _accord(tmp_path, "status")
+
+    assert refused_deep.returncode == 2, refused_deep.stdout + refused_deep.stderr
+    assert "line 3: event nests objects or arrays deeper than 64 levels" in refused_deep.stdout
+    assert refused_big.returncode == 2, refused_big.stdout + refused_big.stderr
+    assert (
+        "line 2: event of 300" in refused_big.stdout and "262144-byte limit" in refused_big.stdout
+    )
+    for run in (refused_deep, refused_big):
+        assert "Nothing was ingested" in run.stdout
+        assert "Traceback" not in run.stdout + run.stderr
+    stored = [row.split() for row in status.stdout.splitlines() if "events " in row]
+    assert stored and all(row[-2] == "0" for row in stored), status.stdout

@@ -32,9 +32,11 @@ from accord.application.ports import (
     EventStatus,
     InboundEvent,
     PendingEvent,
+    QuarantinedDelivery,
 )
 
 _KEY_CHUNK = 900
+_PAIR_CHUNK = 400
 _STATUS_TEXT = {status: status.value for status in EventStatus}
 """Looked up per row: `Enum.value` is a descriptor call, measurable at 200,000 rows."""
 _APPLY_SEQUENCE_ROW = 1
@@ -45,13 +47,30 @@ _CLAIM = (
 _APPEND = (
     "INSERT INTO inbound_events (source, event_id, type, subject, business_kind, "
     "business_key, business_version, status, reason, payload, received_at) "
-    f"VALUES ({placeholders(11)}) ON CONFLICT (source, event_id) DO NOTHING"
+    f"VALUES ({placeholders(11)}) "
+    "ON CONFLICT (source, event_id) WHERE status <> 'superseded' DO NOTHING"
 )
 _MARK_APPLIED = (
     "UPDATE inbound_events SET status = ?, reason = NULL, processed_at = ? "
     "WHERE seq BETWEEN ? AND ?"
 )
 _MARK_OTHER = "UPDATE inbound_events SET status = ?, reason = ?, processed_at = ? WHERE seq = ?"
+_QUARANTINED_SQLITE = (
+    "SELECT e.seq, e.source, e.event_id FROM wanted CROSS JOIN inbound_events AS e "
+    "ON e.source = wanted.source AND e.event_id = wanted.event_id "
+    "AND e.status <> 'superseded' WHERE +e.status = 'quarantined'"
+)
+_QUARANTINED_PG = (
+    "SELECT e.seq, e.source, e.event_id "
+    "FROM unnest(?::text[], ?::text[]) AS wanted (source, event_id) "
+    "JOIN inbound_events AS e ON e.source = wanted.source AND e.event_id = wanted.event_id "
+    "WHERE e.status = 'quarantined' AND e.status <> 'superseded' FOR UPDATE OF e"
+)
+"""Quarantined deliveries among some `(source, event_id)`, looked up one by one in the
+unique index: `status <> 'superseded'` is spelled out so the planner sees the partial
+index applies, and SQLite's `+status` keeps it off the status index (which would read
+every quarantined row of the log)."""
+_MARK_SUPERSEDED = "UPDATE inbound_events SET status = 'superseded', processed_at = ? WHERE seq = ?"
 _VERSIONS = "SELECT key, version FROM business_objects WHERE kind = ? AND key IN"
 _VERSIONS_PG = (
     "SELECT b.key, b.version FROM unnest(?::text[]) AS wanted (key) "
@@ -102,6 +121,25 @@ class SqlAlchemyEventLog:
             if execute_many(self._connection, _APPEND, [row]):
                 new.append(event)
         return new
+
+    def supersede_quarantined(
+        self, events: Sequence[InboundEvent], at: datetime
+    ) -> list[QuarantinedDelivery]:
+        pairs = list({(e.source, e.event_id) for e in events})
+        if self._connection.dialect.name == "postgresql":
+            sources, ids = [p[0] for p in pairs], [p[1] for p in pairs]
+            rows = fetch_all(self._connection, _QUARANTINED_PG, (sources, ids))
+        else:
+            rows = []
+            for part in chunks(pairs, _PAIR_CHUNK):
+                wanted = ", ".join(["(?, ?)"] * len(part))
+                statement = f"WITH wanted (source, event_id) AS (VALUES {wanted}) "
+                statement += _QUARANTINED_SQLITE
+                rows += fetch_all(self._connection, statement, [v for p in part for v in p])
+        found = [QuarantinedDelivery(*row) for row in rows]
+        when = stamp(self._connection, at)
+        execute_many(self._connection, _MARK_SUPERSEDED, [(when, q.seq) for q in found])
+        return found
 
     def claim_pending(self, limit: int) -> list[PendingEvent]:
         lock = " FOR UPDATE SKIP LOCKED" if self._connection.dialect.name == "postgresql" else ""

@@ -29,9 +29,19 @@ inbound_events = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True)),
-    sa.UniqueConstraint("source", "event_id", name="uq_inbound_events_source_event_id"),
 )
 sa.Index("ix_inbound_events_status_seq", inbound_events.c.status, inbound_events.c.seq)
+LIVE_EVENTS = sa.text("status <> 'superseded'")
+"""`(source, event_id)` is unique among the events that stand: a quarantined delivery
+replaced by its corrected redelivery is kept, superseded, next to it."""
+sa.Index(
+    "uq_inbound_events_source_event_id",
+    inbound_events.c.source,
+    inbound_events.c.event_id,
+    unique=True,
+    sqlite_where=LIVE_EVENTS,
+    postgresql_where=LIVE_EVENTS,
+)
 
 business_objects = sa.Table(
     "business_objects",

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from accord.api import experience, process, system, webhooks
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
+from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
 from accord.api.correlation import CorrelationMiddleware
 from accord.api.idempotency import IdempotencyMiddleware
 from accord.api.openapi import install_openapi
@@ -18,6 +19,7 @@ from accord.api.problems import install_problem_handlers
 from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
+from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
 from accord.web.pages import STATIC
@@ -34,6 +36,8 @@ DESCRIPTION = """Governed API of the Accord hub.
 
 Authenticate with `Authorization: Bearer <API key or OIDC token>`. Errors are RFC 9457
 problem documents. POST accepts `Idempotency-Key`. Lists page with `cursor`/`next_cursor`.
+A request body over its limit is a 413 (before it is read or its caller authenticated);
+a JSON body nested deeper than 64 levels is a 400.
 """
 
 
@@ -46,6 +50,11 @@ class HubView(Protocol):
     """
 
     def status(self) -> Any: ...
+
+
+def _body_limits(governance: Governance) -> BodyLimits:
+    settings = governance.settings
+    return BodyLimits(api=settings.api_max_body_bytes, webhooks=settings.webhook_max_bytes)
 
 
 def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
@@ -72,6 +81,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     install_redaction()
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
+    # Outside idempotency and every route: a body is bounded before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, limits=lambda: _body_limits(wired))
     app.add_middleware(CorrelationMiddleware)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)
@@ -93,8 +104,11 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
         app.include_router(router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.include_router(login_router)
-    app.include_router(web_router, dependencies=[Depends(dashboard_principal)])
+    # Same origin first: a cross-site post is refused before any session is looked up.
+    app.include_router(login_router, dependencies=[Depends(same_origin)])
+    app.include_router(
+        web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
+    )
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)
     return app

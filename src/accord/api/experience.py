@@ -108,7 +108,8 @@ async def get_exception(
     return _view(principal, await run_in_threadpool(_one, request, exception_id))
 
 
-def _actions(request: Request) -> ExceptionActions:
+def exception_actions_of(request: Request) -> ExceptionActions:
+    """The hub's exception actions, or the queue's own when no flows are wired."""
     hub = request.app.state.hub
     wired: ExceptionActions | None = getattr(hub, "exception_actions", None)
     return wired if wired is not None else QueueExceptionActions(hub.unit_of_work)
@@ -140,7 +141,7 @@ async def act_on_exception(
         after = await run_in_threadpool(
             take_action,
             governance_of(request),
-            _actions(request),
+            exception_actions_of(request),
             before,
             body.action,
             body.note,
@@ -262,7 +263,7 @@ async def get_leakage(request: Request, principal: ReportReader) -> dict[str, An
 
 
 @router.get(
-    "/lineage/{invoice_number}",
+    "/lineage/{invoice_number:path}",
     operation_id="get_lineage",
     responses={404: problem("No such invoice"), **Unavailable},
     summary="From an invoice line to its time entries, rate-card version and contract terms",

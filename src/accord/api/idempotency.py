@@ -10,7 +10,6 @@ by event id and refuse replayed signatures instead.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from datetime import UTC, datetime
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.api.problems import PROBLEM_BASE, PROBLEM_JSON
+from accord.api.problems import send_problem
 from accord.application.idempotency import Claim, IdempotencyStore, StoredResponse
 
 HEADER = "idempotency-key"
@@ -146,24 +145,4 @@ async def _send_stored(send: Send, response: StoredResponse) -> None:
 
 async def _problem(scope: Scope, send: Send, status: int, slug: str, detail: str) -> None:
     titles = {400: "Bad request", 409: "Conflict", 422: "Idempotency key reused"}
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE + slug,
-            "title": titles[status],
-            "status": status,
-            "detail": detail,
-            "instance": scope["path"],
-            "correlation_id": scope.get("state", {}).get("correlation_id"),
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(scope, send, status, slug, titles[status], detail)

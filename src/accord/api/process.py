@@ -27,6 +27,7 @@ Unavailable: dict[int | str, dict[str, Any]] = {
     503: problem("The flow engine is not running in this hub")
 }
 RunId = Annotated[str, Path(max_length=200)]
+"""A run id names business keys, which may hold `/`: its routes take the rest of the path."""
 
 
 def _run(principal: Principal, run: RunSummary) -> Run:
@@ -82,7 +83,7 @@ async def list_invoice_runs(
 
 
 @router.get(
-    "/invoice-runs/{run_id}",
+    "/invoice-runs/{run_id:path}",
     operation_id="get_invoice_run",
     summary="Inspect an invoice run",
     responses={404: problem("No such run"), **Unavailable},
@@ -140,7 +141,7 @@ async def start_flow(
 
 
 @router.get(
-    "/flow-runs/{run_id}",
+    "/flow-runs/{run_id:path}",
     operation_id="get_flow_run",
     summary="Inspect a flow run",
     responses={404: problem("No such run"), **Unavailable},

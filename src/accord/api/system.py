@@ -18,7 +18,7 @@ from accord.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cur
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
 from accord.application.governance import Governance
-from accord.application.ingest import IngestReport, IngestService
+from accord.application.ingest import EventsRefused, IngestReport, IngestService
 from accord.application.masking import masked_for
 from accord.application.ports import BusinessObject
 from accord.application.security import Permission, Principal
@@ -80,7 +80,8 @@ def _add_collection(kind: str) -> None:
         response_model=Page[Record],
     )
     router.add_api_route(
-        path + "/{key}",
+        # `path`: a business key may hold `/` (a milestone is `K002/FF/M1`).
+        path + "/{key:path}",
         get_record,
         methods=["GET"],
         operation_id=f"get_{kind}",
@@ -99,22 +100,44 @@ for _model in ALL_MODELS:
     status_code=202,
     operation_id="ingest_events",
     summary="Append CloudEvents to the inbound event log",
-    responses={413: problem("More events than one request may carry")},
+    responses={
+        400: problem("The JSON body nests deeper than 64 levels"),
+        413: problem(
+            "More events than one request may carry, an event over the size limit, or a "
+            "body over the request limit; nothing was stored"
+        ),
+        422: problem("The body is not a list of JSON objects, or an event nests too deeply"),
+    },
 )
 async def ingest_events(
     request: Request,
     principal: Writer,
     events: Annotated[
         list[dict[str, Any]],
-        Body(description="CloudEvents 1.0 in structured mode", max_length=MAX_BATCH),
+        Body(
+            description=f"CloudEvents 1.0 in structured mode, at most {MAX_BATCH}",
+            json_schema_extra={"maxItems": MAX_BATCH},
+        ),
     ],
 ) -> IngestResult:
     """Valid events are stored pending; duplicates are acknowledged; invalid ones are
-    quarantined with their reason and raise an `invalid_event` exception."""
+    quarantined with their reason and raise an `invalid_event` exception. A batch with
+    more than 1,000 events, or with an event over the event size limit, is refused
+    whole (413) and nothing of it is stored."""
+    if len(events) > MAX_BATCH:
+        raise ProblemError(
+            413,
+            "too-many-events",
+            "Too many events",
+            f"a request may carry at most {MAX_BATCH} events (got {len(events)}); "
+            "send them in several requests",
+        )
     lines = [json.dumps(event) for event in events]
+    ingest: IngestService = request.app.state.hub.ingest
+    _check_bounds(ingest, lines)
     report = await run_in_threadpool(
         _ingest_audited,
-        request.app.state.hub.ingest,
+        ingest,
         governance_of(request),
         lines,
         principal.actor,
@@ -126,6 +149,16 @@ async def ingest_events(
         quarantined=report.quarantined,
         reasons=dict(report.reasons),
     )
+
+
+def _check_bounds(ingest: IngestService, lines: list[str]) -> None:
+    refused = ingest.refusals(lines)
+    if not refused:
+        return
+    detail = f"{EventsRefused(refused)}; nothing of this batch was stored"
+    if any(refusal.too_large for refusal in refused):
+        raise ProblemError(413, "event-too-large", "Event too large", detail)
+    raise ProblemError(422, "event-too-deep", "Event nested too deeply", detail)
 
 
 def _ingest_audited(

@@ -1,8 +1,10 @@
 """Inbound webhooks: signed CloudEvents from connected systems, logged before acknowledged.
 
-Checks, in order: content type (415), size (413), known source (404), signature and its
-age (401), the event's CloudEvent `source` belongs to the webhook's source (403), replay
-of a seen signature (409). A verified event is appended to the inbound event log in one
+Checks, in order: body size and JSON nesting (413 and 400, by `BodyLimitMiddleware`
+before the route runs), content type (415), the event within the log's bounds (413 too
+large, 422 nested too deeply), known source (404), signature and its age (401), the
+event's CloudEvent `source` belongs to the webhook's source (403), replay of a seen
+signature (409). A verified event is appended to the inbound event log in one
 committed transaction, and only then answered 202; the same event delivered again
 (newly signed) is answered 202 `duplicate` and logged once.
 """
@@ -51,25 +53,11 @@ def _check_content_type(request: Request) -> None:
         )
 
 
-def _too_large(limit: int) -> ProblemError:
-    return ProblemError(
-        413,
-        "payload-too-large",
-        "Payload too large",
-        f"a webhook body may carry at most {limit} bytes; send large documents by reference",
-    )
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise _too_large(limit)
-    return bytes(body)
+def _check_bounds(ingest: IngestService, body: bytes) -> None:
+    for refusal in ingest.refusals([body]):
+        if refusal.too_large:
+            raise ProblemError(413, "payload-too-large", "Payload too large", refusal.reason)
+        raise ProblemError(422, "event-too-deep", "Event nested too deeply", refusal.reason)
 
 
 def _rejected(error: WebhookRejected) -> ProblemError:
@@ -95,8 +83,10 @@ def _rejected(error: WebhookRejected) -> ProblemError:
         403: problem("The event's CloudEvent source does not belong to this webhook source"),
         404: problem("No webhook secret is configured for this source"),
         409: problem("This exact signed request was received before (a replay)"),
+        400: problem("The JSON body nests deeper than 64 levels"),
         413: problem("The body exceeds the size limit"),
         415: problem("The body is not a JSON CloudEvent"),
+        422: problem("The event is invalid (logged as quarantined) or nested too deeply"),
     },
 )
 async def receive_webhook(
@@ -110,7 +100,9 @@ async def receive_webhook(
     governance = governance_of(request)
     settings = governance.settings
     _check_content_type(request)
-    body = await _read_capped(request, settings.webhook_max_bytes)
+    body = await request.body()
+    ingest: IngestService = request.app.state.hub.ingest
+    _check_bounds(ingest, body)
     secret = governance.webhook_secrets.secret_for(source)
     if secret is None:
         raise ProblemError(
@@ -124,7 +116,6 @@ async def receive_webhook(
         matched = verify_signature(secret, signature, body, now, settings.webhook_tolerance)
     except WebhookRejected as error:
         raise _rejected(error) from None
-    ingest: IngestService = request.app.state.hub.ingest
     event = ingest.parse(body)
     if event.reason is None and not source_belongs_to(event.source, source):
         raise ProblemError(

@@ -40,6 +40,10 @@ class BatchExceptions(Protocol):
         at: datetime,
     ) -> int: ...
 
+    def resolve_in(self, uow: UnitOfWork, record: ExceptionRecord, note: str, at: datetime) -> None:
+        """Close an open record whose cause the batch removed, in the batch's unit of work."""
+        ...
+
 
 class QueuedOnly:
     """`BatchExceptions` that only queue the record (the event log on its own, tests)."""
@@ -55,6 +59,9 @@ class QueuedOnly:
         at: datetime,
     ) -> int:
         return uow.exceptions.raise_(exception, details, at)
+
+    def resolve_in(self, uow: UnitOfWork, record: ExceptionRecord, note: str, at: datetime) -> None:
+        uow.exceptions.resolve(record.id, note, at)
 
 
 class ExceptionService:
@@ -103,6 +110,11 @@ class ExceptionService:
         exception_id = uow.exceptions.raise_(exception, details, at)
         self._announce_opened(exception_id, exception.kind, exception.subject)
         return exception_id
+
+    def resolve_in(self, uow: UnitOfWork, record: ExceptionRecord, note: str, at: datetime) -> None:
+        """Close a record a batch found resolved, audited and announced with the batch."""
+        uow.exceptions.resolve(record.id, note, at)
+        self._closed(record, ExceptionStatus.RESOLVED, note)
 
     def _closed(self, record: ExceptionRecord, status: ExceptionStatus, note: str) -> None:
         if self._changes is not None:

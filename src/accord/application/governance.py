@@ -17,6 +17,8 @@ from accord.application.sessions import DashboardSessions
 from accord.application.webhooks import ReplayGuard, StaticWebhookSecrets
 
 DEFAULT_WEBHOOK_MAX_BYTES = 256 * 1024
+DEFAULT_API_MAX_BODY_BYTES = 4 * 1024 * 1024
+"""A batch of 1,000 events of about 4 KiB each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ class GovernanceSettings:
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_tolerance: timedelta = timedelta(minutes=5)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
+    api_max_body_bytes: int = DEFAULT_API_MAX_BODY_BYTES
+    """The largest request body the API takes (webhooks have their own limit)."""
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     idempotency_ttl: timedelta = timedelta(hours=24)
     """How long a POST's `Idempotency-Key` keeps its response; the purge drops it after."""
@@ -43,6 +47,7 @@ class GovernanceSettings:
     def from_env(cls) -> GovernanceSettings:
         """ACCORD_OIDC_{ISSUER,AUDIENCE,JWKS,ROLES_CLAIM}, ACCORD_WEBHOOK_SECRETS (a JSON
         file mapping source to secret), ACCORD_WEBHOOK_{TOLERANCE_SECONDS,MAX_BYTES},
+        ACCORD_API_MAX_BODY_BYTES,
         ACCORD_RETENTION_{RAW_PAYLOAD,PERSONAL_DATA}_DAYS, ACCORD_IDEMPOTENCY_TTL_HOURS."""
         env = os.environ
         oidc = None
@@ -61,6 +66,9 @@ class GovernanceSettings:
             ),
             webhook_max_bytes=int(
                 env.get("ACCORD_WEBHOOK_MAX_BYTES", str(DEFAULT_WEBHOOK_MAX_BYTES))
+            ),
+            api_max_body_bytes=int(
+                env.get("ACCORD_API_MAX_BODY_BYTES", str(DEFAULT_API_MAX_BODY_BYTES))
             ),
             retention=RetentionPolicy(
                 raw_payload_days=int(env.get("ACCORD_RETENTION_RAW_PAYLOAD_DAYS", "90")),

@@ -102,7 +102,10 @@ class InboundSync:
         while True:
             page = source.stream.read(cursor, self._page_size)
             if page.records:
-                total.add(self._ingest.ingest_batch([event_for(r, origin) for r in page.records]))
+                events = [event_for(r, origin) for r in page.records]
+                # A record too large to log is left out with an exception: refusing the
+                # page would hold the stream's cursor on it for ever.
+                total.add(self._ingest.ingest_batch(events, refuse_whole=False))
             if page.next_cursor is not None and page.next_cursor != cursor:
                 cursor = page.next_cursor
                 self._cursors.put(source.connector, name, cursor)

@@ -1,10 +1,16 @@
 """Ingest: append delivered CloudEvents to the inbound event log, one transaction a batch.
 
 Every delivered event is kept with its raw payload. A valid one is stored pending for
-the worker; a duplicate `(source, id)` is acknowledged and changes nothing; an invalid
-one (bad JSON, missing or mistyped fields, unknown type, oversized) is stored
-quarantined with the reason and raises an `invalid_event` exception (audited and
-announced with the batch when wired to the exception service), never dropped.
+the worker; a duplicate `(source, id)` is acknowledged and changes nothing, unless the
+delivery stored under it was quarantined: then the valid one is a correction, stored
+and applied, the quarantined one kept as superseded and its exception closed. An invalid
+one (bad JSON, missing or mistyped fields, unknown type) is stored quarantined with the
+reason and raises an `invalid_event` exception (audited and announced with the batch
+when wired to the exception service), never dropped.
+
+An event too large (over `max_event_bytes`) or nested too deeply (over
+`MAX_JSON_DEPTH`) is not taken at all: its whole batch is refused (`EventsRefused`)
+before anything is stored, so the sender learns at once and nothing unbounded is kept.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import reduce
 from operator import or_
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
 
@@ -24,12 +31,13 @@ from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.ports import EventStatus, InboundEvent
-from accord.application.unit_of_work import UnitOfWorkFactory
+from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import DEFAULT_MAX_EVENT_BYTES, CloudEvent, problems_of
-from accord.canonical.errors import InvalidEvent, MalformedEvent, PayloadTooLarge, Problem
+from accord.canonical.errors import InvalidEvent, MalformedEvent, Problem
+from accord.canonical.nesting import MAX_JSON_DEPTH, nests_deeper_than
 from accord.canonical.registry import ALL_MODELS, event_type_for, model_for_event_type
-from accord.domain.exceptions import BusinessException, ExceptionKind
+from accord.domain.exceptions import BusinessException, ExceptionKind, ExceptionStatus
 
 UNPARSED_SOURCE = "urn:accord:ingest:unidentified"
 """Source recorded for an event whose own `source`/`id` could not be read; its id is
@@ -38,22 +46,47 @@ then the SHA-256 of the raw bytes, so redelivering the same bytes is still a dup
 
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingest call did; `reasons` counts quarantine reasons (first line only)."""
+    """What one ingest call did; `reasons` counts the reasons of quarantined and refused
+    events (first line only)."""
 
     accepted: int = 0
+    corrected: int = 0
+    """Of `accepted`: corrected redeliveries of quarantined events."""
     duplicates: int = 0
     quarantined: int = 0
+    refused: int = 0
+    """Left out unstored, too large or too deep (pulled batches only)."""
     reasons: Counter[str] = field(default_factory=Counter)
 
     @property
     def received(self) -> int:
-        return self.accepted + self.duplicates + self.quarantined
+        return self.accepted + self.duplicates + self.quarantined + self.refused
 
     def add(self, other: IngestReport) -> None:
         self.accepted += other.accepted
+        self.corrected += other.corrected
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
+        self.refused += other.refused
         self.reasons.update(other.reasons)
+
+
+class Refusal(NamedTuple):
+    """Why the event at `position` (from 0) of a batch is not taken: too large or too deep."""
+
+    position: int
+    reason: str
+    too_large: bool
+
+
+class EventsRefused(ValueError):
+    """A batch held events the log does not take; nothing of the batch was stored."""
+
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals = list(refusals)
+        shown = "; ".join(f"event {r.position + 1}: {r.reason}" for r in self.refusals[:3])
+        more = len(self.refusals) - 3
+        super().__init__(shown + (f"; and {more} more" if more > 0 else ""))
 
 
 class IngestService:
@@ -100,32 +133,95 @@ class IngestService:
             on_batch(report)
         return report
 
-    def ingest_batch(self, raws: Sequence[bytes | str]) -> IngestReport:
-        """Append one batch in one transaction and report what became of it."""
+    def refusals(self, raws: Sequence[bytes | str]) -> list[Refusal]:
+        """The events of `raws` the log would not take (see the module's docstring)."""
+        found = []
+        for index, raw in enumerate(raws):
+            size = _size_over(raw, self._max_event_bytes)
+            if size is not None:
+                reason = (
+                    f"event of {size} bytes exceeds the {self._max_event_bytes}-byte limit; "
+                    "send large documents by reference or raise the limit"
+                )
+                found.append(Refusal(index, reason, too_large=True))
+            elif nests_deeper_than(raw, MAX_JSON_DEPTH):
+                reason = (
+                    f"event nests objects or arrays deeper than {MAX_JSON_DEPTH} levels; "
+                    "no canonical record needs that many"
+                )
+                found.append(Refusal(index, reason, too_large=False))
+        return found
+
+    def ingest_batch(
+        self, raws: Sequence[bytes | str], *, refuse_whole: bool = True
+    ) -> IngestReport:
+        """Append one batch in one transaction and report what became of it.
+
+        An event too large or too deep raises EventsRefused, storing nothing. With
+        `refuse_whole=False` (records pulled from a system, which no answer reaches)
+        such an event is left out instead, unstored, and raises an `invalid_event`
+        exception naming it; the rest of the batch is appended."""
+        refused = self.refusals(raws)
+        if refused and refuse_whole:
+            raise EventsRefused(refused)
+        left_out = {refusal.position: refusal.reason for refusal in refused}
         valid: list[InboundEvent] = []
         invalid: list[InboundEvent] = []
         with collector_paused():
-            for raw in raws:
-                event = self.parse(raw)
-                (valid if event.status is EventStatus.PENDING else invalid).append(event)
-        report = IngestReport()
+            for position, raw in enumerate(raws):
+                if position not in left_out:
+                    event = self.parse(raw)
+                    (valid if event.status is EventStatus.PENDING else invalid).append(event)
+        report = IngestReport(refused=len(left_out))
         with self._exceptions.transaction(), self._unit_of_work() as uow:
-            report.accepted = uow.events.append(valid)
-            stored = uow.events.append_quarantined(invalid)
             now = self._clock()
-            for event in stored:
-                reason = event.reason or "invalid event"
-                report.reasons[reason.splitlines()[0]] += 1
-                self._exceptions.raise_in(
-                    uow,
-                    BusinessException(ExceptionKind.INVALID_EVENT, event.event_id, reason),
-                    {"source": event.source, "event_id": event.event_id, "type": event.type},
-                    now,
-                )
+            report.accepted = uow.events.append(valid)
+            if report.accepted < len(valid):
+                report.corrected = self._append_corrections(uow, valid, now)
+                report.accepted += report.corrected
+            stored = uow.events.append_quarantined(invalid)
+            unstored = [_quarantined(raws[at], reason) for at, reason in left_out.items()]
+            for event in [*stored, *unstored]:
+                self._raise_invalid(uow, event, now, report)
             uow.commit()
         report.quarantined = len(stored)
-        report.duplicates = len(raws) - report.accepted - report.quarantined
+        report.duplicates = len(raws) - report.accepted - report.quarantined - report.refused
         return report
+
+    def _raise_invalid(
+        self, uow: UnitOfWork, event: InboundEvent, now: datetime, report: IngestReport
+    ) -> None:
+        reason = event.reason or "invalid event"
+        report.reasons[reason.splitlines()[0]] += 1
+        details = {"source": event.source, "event_id": event.event_id, "type": event.type}
+        self._exceptions.raise_in(
+            uow,
+            BusinessException(ExceptionKind.INVALID_EVENT, event.event_id, reason),
+            details,
+            now,
+        )
+
+    def _append_corrections(
+        self, uow: UnitOfWork, valid: Sequence[InboundEvent], now: datetime
+    ) -> int:
+        """Valid events whose `(source, id)` was quarantined are corrected redeliveries:
+        the quarantined delivery is kept, superseded, the correction appended, and the
+        exception the quarantine raised is closed. Returns how many were appended."""
+        superseded = uow.events.supersede_quarantined(valid, now)
+        if not superseded:
+            return 0
+        replaced = {(q.source, q.event_id) for q in superseded}
+        appended = uow.events.append([e for e in valid if (e.source, e.event_id) in replaced])
+        for kind in (ExceptionKind.INVALID_EVENT, ExceptionKind.UNKNOWN_REFERENCE):
+            for record in uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN):
+                source = record.details.get("source")
+                if (source, record.subject) in replaced:
+                    note = (
+                        f"a corrected redelivery of {source} {record.subject} was logged; "
+                        "the quarantined delivery is kept as superseded"
+                    )
+                    self._exceptions.resolve_in(uow, record, note, now)
+        return appended
 
     def parse(self, raw: bytes | str) -> InboundEvent:
         """Turn one raw event into a log entry: pending when valid, else quarantined."""
@@ -136,12 +232,6 @@ class IngestService:
 
     def _parse_valid(self, raw: bytes | str) -> InboundEvent:
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-        size = len(raw) if isinstance(raw, bytes) else len(raw.encode())
-        if size > self._max_event_bytes:
-            raise PayloadTooLarge(
-                f"event of {size} bytes exceeds the {self._max_event_bytes}-byte limit; "
-                "send large documents by reference or raise the limit"
-            )
         try:
             typed = _ANY_EVENT.validate_json(raw)
             envelope, model = typed, typed.data
@@ -157,6 +247,18 @@ class IngestService:
             business_key=model.business_key(),
             business_version=model.business_version(),
         )
+
+
+def _size_over(raw: bytes | str, limit: int) -> int | None:
+    """The byte size of `raw` when it is over `limit`, else None; a short text is not
+    encoded to find out (a character is at most 4 bytes of UTF-8)."""
+    if isinstance(raw, bytes):
+        size = len(raw)
+    elif len(raw) * 4 <= limit:
+        return None
+    else:
+        size = len(raw.encode())
+    return size if size > limit else None
 
 
 def _typed_event(model: type[CanonicalModel]) -> Any:
@@ -221,7 +323,7 @@ def _identity(text: str) -> tuple[str | None, str | None, str | None]:
     """Best-effort `source`, `id` and `type` of an invalid event, for dedup and triage."""
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None, None
     if not isinstance(document, dict):
         return None, None, None

@@ -1,4 +1,5 @@
-"""Field-level masking: cost rates, margins and payroll data for callers without `sensitive`.
+"""Field-level masking: cost rates, margins, markups and payroll data for callers without
+`sensitive`.
 
 Masking works on field names anywhere in a document, so a new canonical field named like
 a sensitive one is masked by default rather than leaked by default.
@@ -24,6 +25,7 @@ SENSITIVE_FIELDS = frozenset(
         "margin_percent",
         "gross_margin",
         "transfer_markup_percent",
+        "intercompany_markup_percent",
         "salary",
         "compensation",
         "payroll",

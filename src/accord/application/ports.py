@@ -25,12 +25,14 @@ from accord.domain.exceptions import (
 
 
 class EventStatus(StrEnum):
-    """Where an inbound event stands: waiting, applied, too old to apply, or rejected."""
+    """Where an inbound event stands: waiting, applied, too old to apply, rejected, or
+    rejected and then replaced by a corrected redelivery (kept for the record)."""
 
     PENDING = "pending"
     APPLIED = "applied"
     STALE = "stale"
     QUARANTINED = "quarantined"
+    SUPERSEDED = "superseded"
 
 
 class InboundEvent(NamedTuple):
@@ -137,10 +139,24 @@ class EventLogStatus:
         return self.counts.get(EventStatus.PENDING, 0)
 
 
+class QuarantinedDelivery(NamedTuple):
+    """A quarantined event, by its log position and identity."""
+
+    seq: int
+    source: str
+    event_id: str
+
+
 class InboundEventLog(Protocol):
     def append(self, events: Sequence[InboundEvent]) -> int:
-        """Store new events; `(source, event_id)` already present are skipped. Returns
-        how many were stored."""
+        """Store new events; `(source, event_id)` already present (other than
+        superseded) are skipped. Returns how many were stored."""
+
+    def supersede_quarantined(
+        self, events: Sequence[InboundEvent], at: datetime
+    ) -> list[QuarantinedDelivery]:
+        """Mark superseded the quarantined deliveries with the `(source, event_id)` of
+        one of `events`, so those events can be appended; returns what was superseded."""
 
     def append_quarantined(self, events: Sequence[InboundEvent]) -> list[InboundEvent]:
         """Store rejected events; returns the ones that were new (not duplicates)."""

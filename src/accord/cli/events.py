@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from accord.application.ingest import IngestReport
+from accord.application.ingest import IngestReport, Refusal
 from accord.application.ports import EventLogStatus
 from accord.bootstrap import build_hub
 from accord.settings import Settings
@@ -26,10 +27,15 @@ def register(app: typer.Typer) -> None:
 def ingest(
     file: Path = typer.Argument(..., help="JSON lines, one CloudEvent (structured mode) a line"),
 ) -> None:
-    """Append the events of FILE to the inbound event log; duplicates change nothing."""
-    lines = _read_json_lines(file)
+    """Append the events of FILE to the inbound event log; duplicates change nothing.
+
+    A line over the event size limit or nested too deeply refuses the whole file (exit
+    2): nothing is ingested until it is fixed or removed."""
+    numbered = _read_json_lines(file)
+    lines = [line for _, line in numbered]
     hub = build_hub(Settings.from_env())
     try:
+        _refuse_out_of_bounds(file, [number for number, _ in numbered], hub.ingest.refusals(lines))
         with Progress(
             TextColumn("ingesting"),
             BarColumn(),
@@ -46,18 +52,35 @@ def ingest(
     _print_report(report)
 
 
-def _read_json_lines(file: Path) -> list[bytes]:
+def _read_json_lines(file: Path) -> list[tuple[int, bytes]]:
+    """The file's non-blank lines with their line numbers (from 1)."""
     if not file.is_file():
         console.print(f"[red]error:[/] {file} does not exist or is not a file.")
         raise typer.Exit(code=2)
-    lines = [line for line in file.read_bytes().splitlines() if line.strip()]
-    if not lines or not lines[0].lstrip().startswith(b"{"):
+    numbered = [
+        (number, line)
+        for number, line in enumerate(file.read_bytes().splitlines(), start=1)
+        if line.strip()
+    ]
+    if not numbered or not numbered[0][1].lstrip().startswith(b"{"):
         console.print(
             f"[red]error:[/] {file} is not JSON lines: expected one CloudEvent JSON object "
             "per line (a line starting with '{')."
         )
         raise typer.Exit(code=2)
-    return lines
+    return numbered
+
+
+def _refuse_out_of_bounds(file: Path, numbers: list[int], refused: list[Refusal]) -> None:
+    if not refused:
+        return
+    for refusal in refused[:10]:
+        where = escape(f"{file}, line {numbers[refusal.position]}")
+        console.print(f"[red]error:[/] {where}: {escape(refusal.reason)}", highlight=False)
+    if len(refused) > 10:
+        console.print(f"... and {len(refused) - 10} more lines like these.")
+    console.print("Nothing was ingested: fix or remove these lines and run again.")
+    raise typer.Exit(code=2)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -65,6 +88,11 @@ def _print_report(report: IngestReport) -> None:
         f"accepted {report.accepted}, duplicates {report.duplicates}, "
         f"quarantined {report.quarantined}"
     )
+    if report.corrected:
+        console.print(
+            f"  {report.corrected} of the accepted correct quarantined events (same source "
+            "and id); the quarantined deliveries are kept as superseded"
+        )
     for reason, count in report.reasons.most_common():
         console.print(f"  quarantined x{count}: {reason}", markup=False)
     if report.quarantined:

@@ -4,12 +4,12 @@ The credential is checked exactly as the API checks it and then forgotten: the b
 gets a server-side session instead, a random opaque id in an HttpOnly, SameSite=Strict
 cookie (Secure over https). The store keeps only the id's SHA-256 and its expiry;
 signing out revokes it, and so does revoking the API key it was opened with. The API
-accepts the session for reads only. Opening and closing sessions is audited.
+accepts the session for reads only. Opening and closing sessions is audited. Signing
+in and out are refused from another origin, and signing out needs the session's form
+token (`accord.web.forms`).
 """
 
 from __future__ import annotations
-
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,6 +20,7 @@ from accord.api.security.auth import SESSION_COOKIE, authenticate_token, governa
 from accord.application.governance import Governance
 from accord.application.security import AuthenticationFailed, Principal
 from accord.application.sessions import OpenedSession
+from accord.web.forms import check_form_token, read_form
 from accord.web.pages import templates
 
 router = APIRouter(include_in_schema=False)
@@ -68,8 +69,7 @@ def _open_session(governance: Governance, principal: Principal, correlation: str
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
-    token = (form.get("token") or [""])[0].strip()
+    token = (await read_form(request)).get("token", "").strip()
     try:
         principal = await run_in_threadpool(authenticate_token, request, token)
     except AuthenticationFailed as error:
@@ -109,6 +109,7 @@ async def logout(request: Request) -> Response:
     """Revoke the session on the server, then drop the cookie."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
+        check_form_token(request, await read_form(request))
         await run_in_threadpool(
             _close_session, governance_of(request), session_id, correlation_of(request)
         )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
-from accord.api.experience import take_action
+from accord.api.experience import exception_actions_of, take_action
+from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
@@ -26,6 +27,7 @@ from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
+from accord.web.forms import check_form_token, page_form_token, read_form
 from accord.web.kpi_view import kpi_context
 from accord.web.paging import paginate
 
@@ -41,7 +43,8 @@ def _principal(request: Request) -> Principal:
 
 
 def _page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"page": name, **context})
+    csrf = page_form_token(request)
+    return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
 
 def _now(hub: Any) -> datetime:
@@ -163,14 +166,28 @@ async def exceptions(request: Request) -> HTMLResponse:
     return _page(request, "exceptions.html", context)
 
 
+def _chosen_action(form: Mapping[str, str]) -> ExceptionAction:
+    known = ", ".join(action.value for action in ExceptionAction)
+    name = form.get("action", "").strip()
+    if not name:
+        raise ProblemError(400, "bad-request", "Bad request", f"choose an action: {known}")
+    try:
+        return ExceptionAction(name)
+    except ValueError:
+        raise ProblemError(
+            400, "unknown-action", "Unknown action", f"unknown action '{name}'; one of: {known}"
+        ) from None
+
+
 @router.post("/exceptions/{exception_id}/act")
 async def act(request: Request, exception_id: int) -> Response:
     """Take an action from the queue, with the API's rules: the owning team or an admin,
     and every action audited."""
-    form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
-    action = ExceptionAction((form.get("action") or ["skip"])[0])
-    note = (form.get("note") or [""])[0].strip()
-    back = (form.get("back") or [""])[0]
+    form = await read_form(request)
+    check_form_token(request, form)
+    action = _chosen_action(form)
+    note = form.get("note", "").strip()
+    back = form.get("back", "")
     principal = _principal(request)
     hub = request.app.state.hub
     record = next(
@@ -188,7 +205,7 @@ async def act(request: Request, exception_id: int) -> Response:
         after = await run_in_threadpool(
             take_action,
             governance_of(request),
-            hub.exception_actions,
+            exception_actions_of(request),
             record,
             action,
             note,
@@ -286,7 +303,7 @@ async def invoices(request: Request) -> HTMLResponse:
     return _page(request, "invoices.html", {"invoices": paginate(shown, request)})
 
 
-@router.get("/invoices/{number}", response_class=HTMLResponse)
+@router.get("/invoices/{number:path}", response_class=HTMLResponse)
 async def lineage(request: Request, number: str) -> HTMLResponse:
     """An invoice's lines back to their time entries, rate-card versions and contract terms."""
     document = await run_in_threadpool(_reports(request).lineage, number)

@@ -15,15 +15,19 @@ from accord.adapters.sql import aware
 from accord.api.security.auth import SESSION_COOKIE
 from accord.application.security import Role
 from accord.application.sessions import session_hash
+from accord.web.forms import form_token
 from tests.integration.api.conftest import AUDIENCE, ISSUER, ApiWorld
+
+HERE = {"Origin": "http://testserver"}
+"""A browser names the dashboard's origin on every form post."""
 
 
 def test_the_dashboard_redirects_to_login_and_accepts_an_api_key(world: ApiWorld) -> None:
     client = world.client
     anonymous = client.get("/", follow_redirects=False)
-    refused = client.post("/login", data={"token": "acc_000000000000_wrong"})
+    refused = client.post("/login", data={"token": "acc_000000000000_wrong"}, headers=HERE)
     signed_in = client.post(
-        "/login", data={"token": world.tokens[Role.VIEWER]}, follow_redirects=False
+        "/login", data={"token": world.tokens[Role.VIEWER]}, headers=HERE, follow_redirects=False
     )
     overview = client.get("/")
     forged_post = client.post("/api/v1/invoice-runs", json={"through": "2024-03-31"})
@@ -37,7 +41,7 @@ def test_the_dashboard_redirects_to_login_and_accepts_an_api_key(world: ApiWorld
 
 
 def _sign_in(client: TestClient, token: str) -> str:
-    response = client.post("/login", data={"token": token}, follow_redirects=False)
+    response = client.post("/login", data={"token": token}, headers=HERE, follow_redirects=False)
     assert response.status_code == 303, response.text
     return str(client.cookies[SESSION_COOKIE])
 
@@ -49,7 +53,9 @@ def _stored_sessions(world: ApiWorld) -> list[dict[str, Any]]:
 
 def test_the_cookie_holds_an_opaque_session_id_never_the_credential(world: ApiWorld) -> None:
     token = world.tokens[Role.VIEWER]
-    response = world.client.post("/login", data={"token": token}, follow_redirects=False)
+    response = world.client.post(
+        "/login", data={"token": token}, headers=HERE, follow_redirects=False
+    )
     cookie = response.headers["set-cookie"]
     session_id = world.client.cookies[SESSION_COOKIE]
     stored = _stored_sessions(world)
@@ -66,14 +72,20 @@ def test_the_cookie_holds_an_opaque_session_id_never_the_credential(world: ApiWo
 def test_over_https_the_session_cookie_is_secure(world: ApiWorld) -> None:
     with TestClient(world.client.app, base_url="https://testserver") as client:
         response = client.post(
-            "/login", data={"token": world.tokens[Role.VIEWER]}, follow_redirects=False
+            "/login",
+            data={"token": world.tokens[Role.VIEWER]},
+            headers={"Origin": "https://testserver"},
+            follow_redirects=False,
         )
     assert "secure" in response.headers["set-cookie"].lower()
 
 
 def test_a_signed_out_session_is_refused_and_audited(world: ApiWorld) -> None:
     session_id = _sign_in(world.client, world.tokens[Role.VIEWER])
-    world.client.post("/logout", follow_redirects=False)
+    signed_out = world.client.post(
+        "/logout", data={"csrf": form_token(session_id)}, headers=HERE, follow_redirects=False
+    )
+    assert signed_out.status_code == 303
     world.client.cookies.set(SESSION_COOKIE, session_id)  # a copy kept by an attacker
 
     page = world.client.get("/", follow_redirects=False)

@@ -24,7 +24,10 @@ from tests.unit.kpis.fakes import (
 
 def _sign_in(world: ApiWorld, role: Role = Role.VIEWER) -> None:
     signed_in = world.client.post(
-        "/login", data={"token": world.tokens[role]}, follow_redirects=False
+        "/login",
+        data={"token": world.tokens[role]},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
     )
     assert signed_in.status_code == 303
 

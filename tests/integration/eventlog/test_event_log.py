@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from accord.application.ingest import EventsRefused
 from accord.application.ports import EventStatus
 from accord.bootstrap import Hub
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
@@ -102,10 +103,6 @@ MALFORMED = {
         cloud_event("u1", "accord.teleport.v1", {"id": "T1"}),
         "unknown event type",
     ),
-    "oversized payload": (
-        cloud_event("o1", "accord.customer.v1", {"id": "C9", "name": "x" * 300_000}),
-        "exceeds the",
-    ),
 }
 
 
@@ -126,6 +123,52 @@ def test_malformed_input_is_quarantined_with_its_reason_and_raw_payload(
     with hub.engine.connect() as connection:
         stored = connection.exec_driver_sql("SELECT payload FROM inbound_events").scalar_one()
     assert stored == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (
+            cloud_event("o1", "accord.customer.v1", {"id": "C9", "name": "x" * 300_000}),
+            "262144-byte limit",
+        ),
+        (
+            cloud_event("d1", "accord.customer.v1", {"id": "C9", "x": "deep"}).replace(
+                '"deep"', "[" * 100 + "]" * 100
+            ),
+            "deeper than 64 levels",
+        ),
+    ],
+    ids=["oversized", "too deep"],
+)
+def test_an_oversized_or_too_deep_event_refuses_its_batch_and_nothing_is_stored(
+    hub: Hub, raw: str, reason: str
+) -> None:
+    fine = cloud_event("c1", "accord.customer.v1", {"id": "C1", "name": "x", "country": "DE"})
+
+    with pytest.raises(EventsRefused) as refused:
+        hub.ingest.ingest_lines([fine, raw])
+
+    assert [r.position for r in refused.value.refusals] == [1]
+    assert "event 2: " in str(refused.value) and reason in str(refused.value)
+    assert sum(hub.status().counts.values()) == 0
+    assert hub.exceptions() == []
+
+
+def test_a_pulled_batch_leaves_an_oversized_event_out_with_an_exception(hub: Hub) -> None:
+    """Records pulled from a system reach no sender: the one too large is not stored,
+    an exception names it, and the rest of the page is logged."""
+    fine = cloud_event("c1", "accord.customer.v1", {"id": "C1", "name": "x", "country": "DE"})
+    big = cloud_event("o1", "accord.customer.v1", {"id": "C9", "name": "x" * 300_000})
+
+    report = hub.ingest.ingest_batch([fine, big], refuse_whole=False)
+
+    assert (report.accepted, report.refused, report.quarantined) == (1, 1, 0)
+    assert hub.status().counts[EventStatus.PENDING] == 1
+    assert sum(hub.status().counts.values()) == 1
+    [record] = hub.exceptions(kind=ExceptionKind.INVALID_EVENT)
+    assert record.subject == "o1" and "262144-byte limit" in record.message
+    assert record.details["source"] == "psa"
 
 
 def test_an_event_naming_an_unknown_contract_is_quarantined_as_unknown_reference(
