@@ -3,8 +3,8 @@
 `(source, event_id)` stays unique among the events that stand; a quarantined delivery
 that a corrected one replaced is kept with status `superseded` and leaves the index.
 
-Revision ID: 0006_input
-Revises: 0005
+Revision ID: 0008_input
+Revises: 0007_gov
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_input"
-down_revision = "0005"
+revision = "0008_input"
+down_revision = "0007_gov"
 branch_labels = None
 depends_on = None
 
