@@ -266,6 +266,7 @@ async def reconciliation(request: Request) -> HTMLResponse:
 async def request_reconciliation(request: Request) -> Response:
     """Request a reconciliation run, as `POST /api/v1/reconciliation/runs` does; the page
     then shows the job under way until the scheduler has run it."""
+    check_form_token(request, await read_form(request))
     principal = _principal(request)
     if not principal.can(Permission.START_RUNS):
         raise HTTPException(403, f"requesting a reconciliation needs {Permission.START_RUNS}")

@@ -3,6 +3,8 @@ reconciliation; a POST (API or dashboard) requests a job whose status can be pol
 
 from __future__ import annotations
 
+import re
+
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.security import Role
 from tests.integration.api.conftest import ApiWorld
@@ -49,16 +51,27 @@ def test_get_reads_the_stored_report_and_post_requests_a_job_to_poll(world: ApiW
 
 def test_the_page_shows_the_last_run_and_offers_a_new_one(world: ApiWorld) -> None:
     hub_jobs, reconciliation = wire(world)
+    origin = {"Origin": "http://testserver"}
     signed_in = world.client.post(
-        "/login", data={"token": world.tokens[Role.FINANCE]}, follow_redirects=False
+        "/login",
+        data={"token": world.tokens[Role.FINANCE]},
+        headers=origin,
+        follow_redirects=False,
     )
     assert signed_in.status_code == 303
 
     page = world.client.get("/reconciliation").text
     assert "No reconciliation run has finished yet." in page
     assert 'id="request-reconciliation"' in page
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert token is not None
+    forged = world.client.post("/reconciliation/run", headers=origin, follow_redirects=False)
+    assert forged.status_code == 403  # a form without the session's token is refused
     asked = world.client.post(
-        "/reconciliation/run", headers={"Origin": "http://testserver"}, follow_redirects=True
+        "/reconciliation/run",
+        data={"csrf": token.group(1)},
+        headers=origin,
+        follow_redirects=True,
     )
     assert asked.status_code == 200
     assert "is requested" in asked.text
