@@ -47,12 +47,24 @@ class BillingState:
     withdrawn: dict[str, date] = field(default_factory=dict)
     closed_periods: dict[str, frozenset[Period]] = field(default_factory=dict)
     ledger: BillingLedger = field(default_factory=BillingLedger)
+    cap_changes: dict[tuple[str, str], tuple[tuple[date, Decimal | None], ...]] = field(
+        default_factory=dict
+    )
+    """(contract, term) -> (effective date, cap before it) of each dated cap amendment."""
 
     def find_entry(self, entry_id: str) -> TimeEntry | None:
         for entries in self.time_entries.values():
             if entry_id in entries:
                 return entries[entry_id]
         return None
+
+    def cap_on(self, contract: str, term: TimeAndMaterialsTerm, day: date) -> Decimal | None:
+        """The cap in force on `day`: the one an amendment effective after `day`
+        replaced, else the term's current cap."""
+        for effective, before in self.cap_changes.get((contract, term.id), ()):
+            if day < effective:
+                return before
+        return term.cap
 
     def is_closed(self, entity: str, day: date) -> bool:
         return Period.of(day) in self.closed_periods.get(entity, frozenset())
@@ -162,9 +174,12 @@ def amend_contract(
     rates: Iterable[RateVersion] = (),
     person_rates: Iterable[PersonRate] = (),
     cap: Decimal | None = None,
+    effective: date | None = None,
 ) -> BillingState:
     """Add rate versions or set a new cap on a T&M term.
 
+    A new cap `effective` on a date applies from that date on: revenue of earlier months
+    keeps the cap in force then. Without a date it applies to every month.
     Raises `UsedRateVersionChange` when a version that priced an issued line would change.
     """
     contract = state.contracts[contract_id]
@@ -173,7 +188,14 @@ def amend_contract(
         raise ValueError(f"{contract_id}/{term_id} is not a time-and-materials term")
     used = state.ledger.used_rate_keys(contract_id, term_id)
     amended = contract.with_term(amend_rates(term, rates, person_rates, cap, used))
-    return replace(state, contracts={**state.contracts, contract_id: amended})
+    changes = state.cap_changes
+    if cap is not None and cap != term.cap:
+        key = (contract_id, term_id)
+        earlier = changes.get(key, ()) if effective else ()
+        kept = tuple(c for c in earlier if effective is None or c[0] < effective)
+        dated = ((effective, term.cap),) if effective else ()
+        changes = {**changes, key: kept + dated}
+    return replace(state, contracts={**state.contracts, contract_id: amended}, cap_changes=changes)
 
 
 def transfer_resource(
