@@ -27,7 +27,7 @@ from accord.domain.billing.time_charges import PENDING_INVOICE, TimeOutcome
 from accord.domain.contracts.model import Contract, RetainerTerm, TimeAndMaterialsTerm
 from accord.domain.contracts.rates import RateKey
 from accord.domain.exceptions import ExceptionKind
-from accord.domain.money import round_to_currency
+from accord.domain.money import allocate
 
 ONE = Decimal(1)
 
@@ -122,13 +122,16 @@ class Issuer:
         return document
 
     def _credit_originals(self, credit_note: Document) -> None:
-        for reference in credit_note.references:
-            net = -sum(
-                (ln.net for ln in credit_note.lines if ln.reference == reference), Decimal(0)
-            )
-            rate = credit_note.lines[0].tax_rate
-            gross = net + round_to_currency(net * rate / 100, credit_note.currency)
-            self.changes.documents[reference] = record_credit(self.document(reference), gross)
+        """Reduce each referenced invoice by its share of the credit note's gross. The
+        credit note's tax is split in proportion to the nets, never rounded per invoice,
+        so the invoices are reduced by exactly what the credit note credits."""
+        nets = [
+            -sum((ln.net for ln in credit_note.lines if ln.reference == reference), Decimal(0))
+            for reference in credit_note.references
+        ]
+        taxes = allocate(-credit_note.tax_total, nets, credit_note.currency)
+        for reference, net, tax in zip(credit_note.references, nets, taxes, strict=True):
+            self.changes.documents[reference] = record_credit(self.document(reference), net + tax)
 
     def record_time(self, time: TimeOutcome, invoice: str | None) -> None:
         for entry_id, billed in time.billed.items():
