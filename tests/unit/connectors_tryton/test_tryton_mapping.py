@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accord.canonical.v1 import Invoice, InvoiceLine, InvoiceStatus
-from accord.connectors.tryton import mapping
+from accord.connectors.tryton import mapping, rpc
 
 SETUP = mapping.LedgerSetup(
     company=1,
@@ -109,3 +109,15 @@ def test_tryton_states_read_back_as_accord_statuses(
 
     assert mapping.invoice_status(record) is status
     assert mapping.amount_paid(record) == Decimal(paid)
+
+
+@pytest.mark.parametrize("quantity", ["0.10", "7.35", "-1.15"])
+def test_quantities_travel_as_exact_decimal_strings_never_floats(quantity: str) -> None:
+    kind = "credit_note" if quantity.startswith("-") else "invoice"
+    values = mapping.invoice_values(_document(kind, quantity), "k", SETUP, PARTY, [None])
+
+    (line,) = _lines(values)
+    assert rpc.encode(line["quantity"]) == {
+        "__class__": "Decimal",
+        "decimal": quantity.lstrip("-") if kind == "invoice" else quantity,
+    }

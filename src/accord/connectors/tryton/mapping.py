@@ -196,8 +196,9 @@ def _line_values(
         "unit": setup.unit,
         "account": setup.revenue_account,
         "description": line.description,
-        # Tryton stores quantities as floats; hours and units are exact in binary here.
-        "quantity": float(line.quantity * sign),
+        # A Decimal travels as a decimal string, so 0.10 h arrives as 0.10, never as
+        # the nearest binary float; Tryton converts it for its own field.
+        "quantity": line.quantity * sign,
         "unit_price": line.unit_price,
         "taxes": [["add", taxes]],
         "note": f"{MARKER_PREFIX}kind: {line.kind.value}\n"
