@@ -113,12 +113,15 @@ def hub_billed_time(state: BillingState) -> list[WorkRecord]:
 
 def psa_approved_time(entries: Iterable[v1.TimeEntry], state: BillingState) -> list[WorkRecord]:
     """Approved billable time in the PSA, valued at the hub's rate on the work date when
-    the hub knows the contract and the resource (else the amount is unknown)."""
+    the hub knows the contract and the resource (else the amount is unknown). Time on a
+    fixed-fee or retainer term is left out: it is never billed by the hour."""
     records: dict[str, WorkRecord] = {}
     for entry in entries:
         if entry.status is not v1.ApprovalStatus.APPROVED or not entry.billable:
             continue
         contract = state.contracts.get(entry.contract)
+        if contract is not None and not contract.bills_hours_on(entry.term):
+            continue
         value: Decimal | None = None
         if contract is not None:
             work = TimeEntry(
