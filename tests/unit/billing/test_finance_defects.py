@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from accord.domain.billing.documents import DocumentKind
+from accord.domain.billing.errors import UnknownReference
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import approve_time, correct_time
+from accord.domain.exceptions import ExceptionKind
 from tests.unit.billing.builders import FEB, JAN, entry, make_state, tm_term
 
 MAR_END = FEB.replace(month=3, day=31)
@@ -27,3 +31,13 @@ def test_a_credit_note_over_several_invoices_credits_exactly_its_gross() -> None
     assert credit_note.references == ("INV-DE01-000001", "INV-DE01-000002")
     invoices = [result.state.ledger.documents[n] for n in credit_note.references]
     assert sum(d.credited for d in invoices) == -credit_note.gross_total == Decimal("3.57")
+
+
+def test_correcting_time_never_approved_is_an_unknown_reference_not_a_key_error() -> None:
+    state = approve_time(make_state(), [entry("T1", 9, "1")])
+    with pytest.raises(UnknownReference) as refused:
+        correct_time(state, "T9", hours=Decimal(2))
+    assert not isinstance(refused.value, KeyError)
+    assert refused.value.exception.kind is ExceptionKind.UNKNOWN_REFERENCE
+    assert refused.value.exception.subject == "T9"
+    assert "never approved" in str(refused.value)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from accord.domain.billing.errors import UnknownReference
 from accord.domain.billing.ledger import BillingLedger
 from accord.domain.calendar import Period
 from accord.domain.contracts.model import (
@@ -124,10 +125,16 @@ def correct_time(
     billable: bool | None = None,
     work_date: date | None = None,
 ) -> BillingState:
-    """Change an approved entry, invoiced or not; the next run bills the difference."""
+    """Change an approved entry, invoiced or not; the next run bills the difference.
+
+    Raises `UnknownReference` when no entry with that id was ever approved."""
     current = state.find_entry(entry_id)
     if current is None:
-        raise KeyError(f"no approved time entry {entry_id!r} to correct")
+        raise UnknownReference(
+            entry_id,
+            f"time entry {entry_id} was never approved, so there is nothing to correct: "
+            f"approve it first (or check the id)",
+        )
     corrected = replace(
         current,
         hours=current.hours if hours is None else hours,
