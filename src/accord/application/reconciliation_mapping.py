@@ -153,7 +153,9 @@ def _hub_items(document: Document, line: DocumentLine) -> list[tuple[str, Decima
     if line.kind is LineKind.TIME:
         return [(_time(entry), hours * line.unit_price) for entry, hours in line.items]
     if line.kind is LineKind.CORRECTION and line.entry:
-        return [(_time(line.entry), line.net)]
+        # A time correction names its term; an expense correction has none.
+        key = _time(line.entry) if line.term else f"expense:{line.entry}"
+        return [(key, line.net)]
     if line.kind is LineKind.EXPENSE:
         return [(f"expense:{expense}", line.net) for expense, _ in line.items]
     if line.kind is LineKind.MILESTONE:
@@ -199,7 +201,7 @@ def _line_items(invoice: v1.Invoice, line: v1.InvoiceLine) -> list[tuple[str, De
         else:
             shares = [line.net / len(ids)] * len(ids)
         return [(_time(entry), share) for entry, share in zip(ids, shares, strict=True)]
-    if line.kind is v1.ChargeKind.EXPENSE and line.expense_id:
+    if line.kind in (v1.ChargeKind.EXPENSE, v1.ChargeKind.CORRECTION) and line.expense_id:
         return [(f"expense:{line.expense_id}", line.net)]
     if line.kind is v1.ChargeKind.MILESTONE and line.milestone_id:
         return [(f"milestone:{invoice.contract}/{line.term}/{line.milestone_id}", line.net)]

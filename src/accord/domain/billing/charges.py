@@ -54,6 +54,62 @@ def draft_expenses(
     return lines
 
 
+@dataclass(frozen=True, slots=True)
+class ExpenseCorrections:
+    """Differences between what invoiced expenses stand at and what they are now."""
+
+    increases: list[DraftLine]
+    credits: list[DraftLine]
+    billed: dict[str, Decimal]
+    """Expense id -> the net it stands at once these lines are issued."""
+
+
+def billed_expense(ledger: BillingLedger, expense_id: str) -> Decimal:
+    """The net an invoiced expense stands at: recorded since corrections exist, read from
+    its invoice line for expenses invoiced before."""
+    if expense_id in ledger.expense_billed:
+        return ledger.expense_billed[expense_id]
+    invoice = ledger.documents.get(ledger.expenses[expense_id])
+    lines = invoice.lines if invoice else ()
+    return sum(
+        (ln.net for ln in lines if ln.kind is LineKind.EXPENSE and ln.description == expense_id),
+        Decimal(0),
+    )
+
+
+def draft_expense_corrections(
+    state: BillingState, contract: Contract, through: date, fx: FxTable
+) -> ExpenseCorrections:
+    """An invoiced expense re-approved with another amount, or made non-billable, is
+    corrected like time: a reduction on the credit note, an increase on the next
+    invoice, both `correction <expense id>` lines referencing the original invoice."""
+    policy = contract.expense_policy or ExpensePolicy()
+    ledger = state.ledger
+    corrections = ExpenseCorrections([], [], {})
+    for expense in sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id):
+        if expense.id not in ledger.expenses:
+            continue
+        due = expense.billable and expense.expense_date <= through
+        now = expense_amount(expense, contract, policy, fx) if due else Decimal(0)
+        delta = now - billed_expense(ledger, expense.id)
+        if not delta:
+            continue
+        quantity = ONE if delta > 0 else -ONE
+        line = DraftLine(
+            LineKind.CORRECTION,
+            None,
+            f"correction {expense.id}",
+            quantity,
+            abs(delta),
+            delta,
+            expense.id,
+            ledger.expenses[expense.id],
+        )
+        (corrections.increases if delta > 0 else corrections.credits).append(line)
+        corrections.billed[expense.id] = now
+    return corrections
+
+
 def draft_milestones(state: BillingState, contract: Contract) -> list[tuple[str, DraftLine]]:
     """(milestone id, line) for accepted milestones not on hold and not yet billed."""
     found = []

@@ -40,6 +40,7 @@ class LedgerChanges:
     documents: dict[str, Document] = field(default_factory=dict)
     entries: dict[str, BilledEntry] = field(default_factory=dict)
     expenses: dict[str, str] = field(default_factory=dict)
+    expense_billed: dict[str, Decimal] = field(default_factory=dict)
     milestones: dict[tuple[str, str, str], str] = field(default_factory=dict)
     cap_billed: dict[TermKey, Decimal] = field(default_factory=dict)
     held: dict[TermKey, Decimal] = field(default_factory=dict)
@@ -56,6 +57,7 @@ class LedgerChanges:
             "documents",
             "entries",
             "expenses",
+            "expense_billed",
             "milestones",
             "cap_billed",
             "held",
@@ -75,6 +77,7 @@ class LedgerChanges:
             documents={**old.documents, **self.documents},
             entries={**old.entries, **self.entries} if self.entries else old.entries,
             expenses={**old.expenses, **self.expenses},
+            expense_billed={**old.expense_billed, **self.expense_billed},
             milestones={**old.milestones, **self.milestones},
             cap_billed={**old.cap_billed, **self.cap_billed},
             held={**old.held, **self.held},

@@ -52,6 +52,9 @@ class BillingState:
         default_factory=dict
     )
     """(contract, term) -> (effective date, cap before it) of each dated cap amendment."""
+    stale_deliveries: dict[str, str] = field(default_factory=dict)
+    """Entry id -> source token of the latest delivery ignored because it was older than
+    the entry billing holds (recorded, never applied)."""
 
     def find_entry(self, entry_id: str) -> TimeEntry | None:
         for entries in self.time_entries.values():
@@ -97,12 +100,15 @@ def new_state(
 
 def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingState:
     """Record approved time entries. A redelivered identical entry changes nothing; a
-    different payload under a known id is a correction (its version moves on).
+    different payload under a known id is a correction (its version moves on); a
+    delivery older than the entry held (by the source's token) is recorded in
+    `stale_deliveries` and not applied, so a late redelivery never reverts a correction.
 
     An entry keeps the contract it was first approved on: ids are looked up there only,
     so a batch costs one copy per touched contract, not a scan of every contract.
     """
     by_contract = dict(state.time_entries)
+    stale = state.stale_deliveries
     copied: set[str] = set()
     for entry in entries:
         if entry.contract not in copied:
@@ -110,12 +116,17 @@ def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingSt
             copied.add(entry.contract)
         bucket = by_contract[entry.contract]
         current = bucket.get(entry.id)
+        if current is not None and entry.is_older_than(current):
+            stale = {**stale, entry.id: entry.source_version}
+            continue
         if current is not None and current.same_content(entry):
+            if current.is_older_than(entry):
+                bucket[entry.id] = replace(current, source_version=entry.source_version)
             continue
         if current is not None:
             entry = replace(entry, version=current.version + 1)
         bucket[entry.id] = entry
-    return replace(state, time_entries=by_contract)
+    return replace(state, time_entries=by_contract, stale_deliveries=stale)
 
 
 def correct_time(
@@ -147,12 +158,20 @@ def correct_time(
 
 
 def approve_expenses(state: BillingState, expenses: Iterable[Expense]) -> BillingState:
+    """Record approved expenses. A re-approval (new amount, made non-billable) replaces
+    the expense and the next run bills the difference from what was invoiced; a
+    delivery older than the one held is recorded in `stale_deliveries`, not applied."""
     by_contract = dict(state.expenses)
+    stale = state.stale_deliveries
     for expense in expenses:
         bucket = dict(by_contract.get(expense.contract, {}))
+        current = bucket.get(expense.id)
+        if current is not None and expense.is_older_than(current):
+            stale = {**stale, expense.id: expense.source_version}
+            continue
         bucket[expense.id] = expense
         by_contract[expense.contract] = bucket
-    return replace(state, expenses=by_contract)
+    return replace(state, expenses=by_contract, stale_deliveries=stale)
 
 
 def set_milestone(
