@@ -32,6 +32,11 @@ from accord.domain.money import allocate
 ONE = Decimal(1)
 
 
+def _room(document: Document) -> Decimal:
+    """What an invoice can still be credited: its gross less what credit notes took."""
+    return max(Decimal(0), document.gross_total - document.credited)
+
+
 @dataclass(slots=True)
 class LedgerChanges:
     """Additions and replacements to apply to a `BillingLedger`."""
@@ -119,22 +124,54 @@ class Issuer:
         references = tuple(dict.fromkeys(ln.reference for ln in lines if ln.reference))
         header = (contract.id, customer.id, contract.entity, contract.currency)
         document = build_document(number, kind, header, self.issue_date, references, lines, rule)
-        self.changes.documents[number] = document
         if kind is DocumentKind.CREDIT_NOTE:
-            self._credit_originals(document)
+            document = replace(document, references=self._credit_originals(document))
+        self.changes.documents[number] = document
         return document
 
-    def _credit_originals(self, credit_note: Document) -> None:
-        """Reduce each referenced invoice by its share of the credit note's gross. The
-        credit note's tax is split in proportion to the nets, never rounded per invoice,
-        so the invoices are reduced by exactly what the credit note credits."""
+    def _credit_originals(self, credit_note: Document) -> tuple[str, ...]:
+        """Reduce each referenced invoice by its share of the credit note's gross and
+        return the references the credit note ends up naming.
+
+        The credit note's tax is split in proportion to the nets, never rounded per
+        invoice, so the invoices are reduced by exactly what the credit note credits.
+        A share beyond what an invoice still has to credit (its gross less earlier
+        credits) goes to the invoices that corrected it upwards, oldest first, which are
+        then referenced too: no invoice is ever credited beyond its gross."""
         nets = [
             -sum((ln.net for ln in credit_note.lines if ln.reference == reference), Decimal(0))
             for reference in credit_note.references
         ]
         taxes = allocate(-credit_note.tax_total, nets, credit_note.currency)
+        named = list(credit_note.references)
         for reference, net, tax in zip(credit_note.references, nets, taxes, strict=True):
-            self.changes.documents[reference] = record_credit(self.document(reference), net + tax)
+            left = net + tax
+            for target in (reference, *self._corrections_of(reference)):
+                if left <= 0:
+                    break
+                document = self.document(target)
+                share = min(left, _room(document))
+                if share <= 0:
+                    continue
+                self.changes.documents[target] = record_credit(document, share)
+                left -= share
+                if target not in named:
+                    named.append(target)
+            if left > 0:  # nothing else to spread it on: the original carries the rest
+                self.changes.documents[reference] = record_credit(self.document(reference), left)
+        return tuple(named)
+
+    def _corrections_of(self, invoice: str) -> list[str]:
+        """Invoices of this contract that reference `invoice` (upward corrections), in
+        issue order."""
+        documents = {**self._state.ledger.documents, **self.changes.documents}
+        return [
+            d.number
+            for d in documents.values()
+            if d.kind is DocumentKind.INVOICE
+            and d.contract == self._contract.id
+            and invoice in d.references
+        ]
 
     def record_time(self, time: TimeOutcome, invoice: str | None) -> None:
         for entry_id, billed in time.billed.items():
