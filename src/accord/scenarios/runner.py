@@ -31,6 +31,7 @@ from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
+from accord.domain.revenue.recognition import revenue_report
 from accord.flows import runtime
 from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
@@ -194,7 +195,10 @@ class ScenarioRunner:
         erp = connectors["sandbox-erp"].summary()  # type: ignore[attr-defined]
         reconciliation = run.services.reconciliation.run(run.landscape.clock.now().date())
         report: dict[str, Any] = {"scenario": self.scenario.name}
-        report |= billing_sections(run.services.billing.state())
+        state = run.services.billing.state()
+        for problem in revenue_report(state).exceptions:  # e.g. missing_fx_rate, for finance
+            run.services.exceptions.open(problem)
+        report |= billing_sections(state)
         report["reconciliation"] = reconciliation.to_dict()
         report["exceptions"] = exception_rows(run.services.exceptions.open_records())
         report["systems"] = {
