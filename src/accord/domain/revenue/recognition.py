@@ -1,11 +1,13 @@
 """Revenue recognition (ASC 606 / IFRS 15) and realization per contract term.
 
-- Time & materials: revenue follows the right to invoice, the rate-card value of billable
-  work done (limited by a not-to-exceed cap).
+- Time & materials: revenue follows the right to invoice: what the documents bill, as
+  rounded on them, plus the value of billable work they do not bill yet, within the
+  not-to-exceed cap in force at the time.
 - Fixed fee with `estimated_cost`: cost-to-cost, cumulative = fee x min(1, cost to date /
   estimated cost); without an estimate, revenue follows the accepted (billed) milestones.
 - Retainer: the prepayment is deferred; revenue arrives through the time it pays for.
 Cumulative revenue above cumulative billing is a contract asset, below it a liability.
+A term that cannot be valued (a missing FX rate) is an exception, never a guess.
 """
 
 from __future__ import annotations
