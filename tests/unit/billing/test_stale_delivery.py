@@ -49,3 +49,20 @@ def test_a_newer_delivery_still_corrects() -> None:
     state = apply_record(state, _delivery("8", 1, T0 + dt.timedelta(hours=2)))
 
     assert state.time_entries["K1"]["T1"].hours == Decimal(8)
+
+
+def test_an_older_expense_delivery_never_reverts_a_re_approval() -> None:
+    taxi = v1.Expense(
+        id="E1",
+        contract="K1",
+        resource="R1",
+        date=dt.date(2026, 1, 14),
+        amount=Decimal(100),
+        currency="EUR",
+        version=2,
+    )
+    state = apply_record(make_state(), taxi)
+    state = apply_record(state, taxi.model_copy(update={"amount": Decimal(80), "version": 1}))
+
+    assert state.expenses["K1"]["E1"].amount == Decimal(100)
+    assert "E1" in state.stale_deliveries
