@@ -10,9 +10,16 @@ from accord.application.document_mapping import to_invoice
 from accord.application.reconciliation_mapping import hub_charges
 from accord.domain.billing.report import render_document
 from accord.domain.billing.run import run_invoicing
-from accord.domain.billing.state import BillingState, approve_expenses
+from accord.domain.billing.state import (
+    BillingState,
+    approve_expenses,
+    close_period,
+    decide_exception,
+)
+from accord.domain.calendar import Period
 from accord.domain.contracts.model import ExpensePolicy
 from accord.domain.delivery.model import Expense
+from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from tests.unit.billing.builders import FEB, JAN, make_state
 
 MAR = date(2026, 3, 31)
@@ -69,3 +76,25 @@ def test_an_expense_correction_reads_back_as_the_expense_never_as_time() -> None
     }
     (line,) = to_invoice(state.ledger.documents["CN-DE01-000001"]).lines
     assert (line.expense_id, line.time_entry_ids) == ("E1", [])
+
+
+def test_a_correction_of_an_expense_in_a_closed_period_waits_for_finance() -> None:
+    state = close_period(_invoiced(), "DE01", Period(2026, 1))
+    state = approve_expenses(state, [replace(TAXI, amount=D("80"))])
+    held = run_invoicing(state, FEB)
+    assert held.documents == ()
+    assert [(x.kind, x.subject) for x in held.exceptions] == [
+        (ExceptionKind.CLOSED_PERIOD_CHANGE, "E1")
+    ]
+    approved = decide_exception(
+        held.state, ExceptionKind.CLOSED_PERIOD_CHANGE, "E1", ExceptionAction.APPROVE
+    )
+    assert _lines(approved, FEB) == [
+        ("credit_note", "CN-DE01-000001", ["INV-DE01-000001"], ["correction E1 -1.00 x 22.00"])
+    ]
+    rejected = decide_exception(
+        held.state, ExceptionKind.CLOSED_PERIOD_CHANGE, "E1", ExceptionAction.REJECT
+    )
+    after = run_invoicing(rejected, FEB)
+    assert (after.documents, after.exceptions) == ((), ())
+    assert run_invoicing(after.state, MAR).exceptions == ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from accord.domain.contracts.model import (
     milestone_amounts,
 )
 from accord.domain.delivery.model import Expense, MilestoneState
+from accord.domain.exceptions import BusinessException, ExceptionAction, ExceptionKind
 from accord.domain.money import round_to_currency
 
 ONE = Decimal(1)
@@ -58,10 +59,46 @@ def draft_expenses(
 class ExpenseCorrections:
     """Differences between what invoiced expenses stand at and what they are now."""
 
-    increases: list[DraftLine]
-    credits: list[DraftLine]
-    billed: dict[str, Decimal]
+    increases: list[DraftLine] = field(default_factory=list)
+    credits: list[DraftLine] = field(default_factory=list)
+    billed: dict[str, Decimal] = field(default_factory=dict)
     """Expense id -> the net it stands at once these lines are issued."""
+    exceptions: list[BusinessException] = field(default_factory=list)
+    consumed: list[tuple[ExceptionKind, str]] = field(default_factory=list)
+    declined: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+
+
+DECLINED_EXPENSE = "expense:"
+"""Prefix of an expense's key in `BillingLedger.declined` (time entries use bare ids)."""
+
+
+def _may_correct(
+    state: BillingState, contract: Contract, expense: Expense, now: Decimal, out: ExpenseCorrections
+) -> bool:
+    """An expense dated in a closed period is corrected only once finance approves
+    (`closed_period_change`); a rejection keeps the invoiced figure for that value."""
+    if state.ledger.declined.get(DECLINED_EXPENSE + expense.id) == (0, now):
+        return False
+    if not state.is_closed(contract.entity, expense.expense_date):
+        return True
+    key = (ExceptionKind.CLOSED_PERIOD_CHANGE, expense.id)
+    decision = state.ledger.decisions.get(key)
+    if decision is None:
+        out.exceptions.append(
+            BusinessException(
+                ExceptionKind.CLOSED_PERIOD_CHANGE,
+                expense.id,
+                f"expense {expense.id} changed after invoicing and is dated in a closed "
+                f"period of {contract.entity}: approve to bill the correction in the open "
+                f"period, or reject to keep the invoiced figure",
+            )
+        )
+        return False
+    out.consumed.append(key)
+    if decision is ExceptionAction.REJECT:
+        out.declined[DECLINED_EXPENSE + expense.id] = (0, now)
+        return False
+    return decision is ExceptionAction.APPROVE
 
 
 def billed_expense(ledger: BillingLedger, expense_id: str) -> Decimal:
@@ -85,14 +122,14 @@ def draft_expense_corrections(
     invoice, both `correction <expense id>` lines referencing the original invoice."""
     policy = contract.expense_policy or ExpensePolicy()
     ledger = state.ledger
-    corrections = ExpenseCorrections([], [], {})
+    corrections = ExpenseCorrections()
     for expense in sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id):
         if expense.id not in ledger.expenses:
             continue
         due = expense.billable and expense.expense_date <= through
         now = expense_amount(expense, contract, policy, fx) if due else Decimal(0)
         delta = now - billed_expense(ledger, expense.id)
-        if not delta:
+        if not delta or not _may_correct(state, contract, expense, now, corrections):
             continue
         quantity = ONE if delta > 0 else -ONE
         line = DraftLine(

@@ -150,6 +150,9 @@ def _plan(
     time = draft_time(state, contract, through)
     expenses = draft_expenses(state, contract, through, fx)
     corrected = draft_expense_corrections(state, contract, through, fx)
+    time.exceptions += corrected.exceptions  # reported, consumed and declined with time's
+    time.consumed += corrected.consumed
+    time.declined.update(corrected.declined)
     milestones = draft_milestones(state, contract)
     time_lines = [ln for ln in time.invoice_lines if ln.kind is LineKind.TIME]
     increases = sorted(
