@@ -137,7 +137,8 @@ class Issuer:
         invoice, so the invoices are reduced by exactly what the credit note credits.
         A share beyond what an invoice still has to credit (its gross less earlier
         credits) goes to the invoices that corrected it upwards, oldest first, which are
-        then referenced too: no invoice is ever credited beyond its gross."""
+        then referenced too. Only the rounding of credit lines one by one can leave a
+        few cents beyond an invoice's gross (see docs/billing.md)."""
         nets = [
             -sum((ln.net for ln in credit_note.lines if ln.reference == reference), Decimal(0))
             for reference in credit_note.references
@@ -145,21 +146,24 @@ class Issuer:
         taxes = allocate(-credit_note.tax_total, nets, credit_note.currency)
         named = list(credit_note.references)
         for reference, net, tax in zip(credit_note.references, nets, taxes, strict=True):
-            left = net + tax
-            for target in (reference, *self._corrections_of(reference)):
-                if left <= 0:
-                    break
-                document = self.document(target)
-                share = min(left, _room(document))
-                if share <= 0:
-                    continue
-                self.changes.documents[target] = record_credit(document, share)
-                left -= share
-                if target not in named:
-                    named.append(target)
+            left = self._credit_up_to_room(reference, net + tax)
+            for upward in self._corrections_of(reference) if left > 0 else ():
+                credited = left - self._credit_up_to_room(upward, left)
+                left -= credited
+                if credited and upward not in named:
+                    named.append(upward)
             if left > 0:  # nothing else to spread it on: the original carries the rest
                 self.changes.documents[reference] = record_credit(self.document(reference), left)
         return tuple(named)
+
+    def _credit_up_to_room(self, invoice: str, amount: Decimal) -> Decimal:
+        """Credit `invoice` with as much of `amount` as it has left; return the rest."""
+        document = self.document(invoice)
+        share = min(amount, _room(document))
+        if share > 0:
+            self.changes.documents[invoice] = record_credit(document, share)
+            return amount - share
+        return amount
 
     def _corrections_of(self, invoice: str) -> list[str]:
         """Invoices of this contract that reference `invoice` (upward corrections), in
