@@ -149,8 +149,19 @@ def _amendments(state: BillingState, record: v1.Contract) -> BillingState:
         ]
         cap = term.cap if term.cap != before.cap else None
         if rates or people or cap is not None:
-            state = engine.amend_contract(state, record.id, term.id, rates, people, cap)
+            state = engine.amend_contract(
+                state, record.id, term.id, rates, people, cap, _effective(record)
+            )
     return state
+
+
+def _effective(record: v1.Contract | v1.Amendment) -> date | None:
+    """The day an amended cap takes effect: the amendment's signing day, else the day the
+    source changed the record (revenue of earlier months keeps the cap then in force)."""
+    signed = record.signed_on if isinstance(record, v1.Amendment) else None
+    if signed is not None:
+        return signed
+    return record.updated_at.date() if record.updated_at else None
 
 
 def _apply_contract(state: BillingState, record: v1.Contract) -> BillingState:
@@ -181,6 +192,7 @@ def _apply_delivery(state: BillingState, record: CanonicalModel) -> BillingState
             to_domain.rate_versions(record.rates),
             to_domain.person_rates(record.person_rates),
             record.cap,
+            _effective(record),
         )
     return state
 

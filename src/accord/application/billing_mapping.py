@@ -80,6 +80,7 @@ def time_entry(record: v1.TimeEntry) -> TimeEntry:
         record.date,
         record.hours,
         record.billable and record.status == v1.ApprovalStatus.APPROVED,
+        source_version=record.business_version(),
     )
 
 
@@ -92,4 +93,5 @@ def expense(record: v1.Expense) -> Expense:
         record.amount,
         record.currency,
         record.billable and record.status == v1.ApprovalStatus.APPROVED,
+        source_version=record.business_version(),
     )

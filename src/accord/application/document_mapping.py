@@ -12,6 +12,9 @@ def _line(line: DocumentLine) -> v1.InvoiceLine:
     is what reconciliation reads back to find an item billed twice."""
     time = line.kind is LineKind.TIME
     billed = line.items[0][0] if line.items else None
+    corrects_expense = line.kind is LineKind.CORRECTION and line.term is None
+    corrected = line.entry if line.entry and not corrects_expense else None
+    expense = line.entry if corrects_expense else billed
     return v1.InvoiceLine(
         kind=v1.ChargeKind(line.kind.value),
         term=line.term,
@@ -21,9 +24,9 @@ def _line(line: DocumentLine) -> v1.InvoiceLine:
         net=line.net,
         tax_category=v1.TaxCategory(line.tax_category.value),
         tax_rate=line.tax_rate,
-        time_entry_ids=[e for e, _ in line.items] if time else [line.entry] if line.entry else [],
+        time_entry_ids=[e for e, _ in line.items] if time else [corrected] if corrected else [],
         time_entry_hours=[hours for _, hours in line.items] if time else [],
-        expense_id=billed if line.kind is LineKind.EXPENSE else None,
+        expense_id=expense if line.kind is LineKind.EXPENSE or corrects_expense else None,
         milestone_id=billed if line.kind is LineKind.MILESTONE else None,
     )
 

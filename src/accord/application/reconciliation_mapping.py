@@ -113,12 +113,15 @@ def hub_billed_time(state: BillingState) -> list[WorkRecord]:
 
 def psa_approved_time(entries: Iterable[v1.TimeEntry], state: BillingState) -> list[WorkRecord]:
     """Approved billable time in the PSA, valued at the hub's rate on the work date when
-    the hub knows the contract and the resource (else the amount is unknown)."""
+    the hub knows the contract and the resource (else the amount is unknown). Time on a
+    fixed-fee or retainer term is left out: it is never billed by the hour."""
     records: dict[str, WorkRecord] = {}
     for entry in entries:
         if entry.status is not v1.ApprovalStatus.APPROVED or not entry.billable:
             continue
         contract = state.contracts.get(entry.contract)
+        if contract is not None and not contract.bills_hours_on(entry.term):
+            continue
         value: Decimal | None = None
         if contract is not None:
             work = TimeEntry(
@@ -150,7 +153,9 @@ def _hub_items(document: Document, line: DocumentLine) -> list[tuple[str, Decima
     if line.kind is LineKind.TIME:
         return [(_time(entry), hours * line.unit_price) for entry, hours in line.items]
     if line.kind is LineKind.CORRECTION and line.entry:
-        return [(_time(line.entry), line.net)]
+        # A time correction names its term; an expense correction has none.
+        key = _time(line.entry) if line.term else f"expense:{line.entry}"
+        return [(key, line.net)]
     if line.kind is LineKind.EXPENSE:
         return [(f"expense:{expense}", line.net) for expense, _ in line.items]
     if line.kind is LineKind.MILESTONE:
@@ -196,7 +201,7 @@ def _line_items(invoice: v1.Invoice, line: v1.InvoiceLine) -> list[tuple[str, De
         else:
             shares = [line.net / len(ids)] * len(ids)
         return [(_time(entry), share) for entry, share in zip(ids, shares, strict=True)]
-    if line.kind is v1.ChargeKind.EXPENSE and line.expense_id:
+    if line.kind in (v1.ChargeKind.EXPENSE, v1.ChargeKind.CORRECTION) and line.expense_id:
         return [(f"expense:{line.expense_id}", line.net)]
     if line.kind is v1.ChargeKind.MILESTONE and line.milestone_id:
         return [(f"milestone:{invoice.contract}/{line.term}/{line.milestone_id}", line.net)]

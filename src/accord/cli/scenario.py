@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
-from accord.scenarios.format import ScenarioError, load_scenario
+from accord.scenarios.format import Scenario, ScenarioError, load_scenario
 from accord.scenarios.report import differences
-from accord.scenarios.runner import ScenarioRunner
+from accord.scenarios.runner import ScenarioEventRefused, ScenarioRunner
 
 scenario_app = typer.Typer(help="Play scenario files through the hub and the sandbox.")
 err = Console(stderr=True, soft_wrap=True)
@@ -19,6 +20,14 @@ err = Console(stderr=True, soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     app.add_typer(scenario_app, name="scenario")
+
+
+def _play(scenario: Scenario, workdir: Path | None) -> dict[str, Any]:
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        return ScenarioRunner(scenario, workdir).run()
+    with tempfile.TemporaryDirectory(prefix="accord-scenario-") as temp:
+        return ScenarioRunner(scenario, Path(temp)).run()
 
 
 @scenario_app.command("run")
@@ -31,18 +40,17 @@ def run(
     ),
 ) -> None:
     """Play FILE on a fresh embedded store and print the report (exit 1 if --check fails,
-    2 if the file is not a valid scenario)."""
+    2 if the file is not a valid scenario or one of its events cannot be carried out)."""
     try:
         scenario = load_scenario(file)
     except ScenarioError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    if workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        report = ScenarioRunner(scenario, workdir).run()
-    else:
-        with tempfile.TemporaryDirectory(prefix="accord-scenario-") as temp:
-            report = ScenarioRunner(scenario, Path(temp)).run()
+    try:
+        report = _play(scenario, workdir)
+    except ScenarioEventRefused as refused:
+        err.print(f"[red]{file}: {refused}[/red]")
+        raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     if check:

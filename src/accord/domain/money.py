@@ -143,3 +143,23 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.format()} {self.currency}"
+
+
+def allocate(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
+    """Split a rounded `total` in proportion to `weights` into amounts of the currency
+    that sum to `total` exactly (largest remainder: the leftover minor units go to the
+    shares that lost most to rounding, earlier shares first on a tie)."""
+    whole = sum(weights, Decimal(0))
+    if not weights:
+        return []
+    if whole == 0:
+        return [total] + [Decimal(0)] * (len(weights) - 1)
+    step = quantum(currency)
+    sign = Decimal(-1) if total < 0 else Decimal(1)
+    exact = [abs(total) * w / whole for w in weights]
+    shares = [(e / step).to_integral_value(rounding="ROUND_FLOOR") * step for e in exact]
+    left = int((abs(total) - sum(shares, Decimal(0))) / step)
+    by_loss = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for index in by_loss[:left]:
+        shares[index] += step
+    return [sign * s for s in shares]

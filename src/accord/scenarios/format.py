@@ -9,16 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from accord.canonical.base import CurrencyCode, DecimalStr, NonNegativeDecimalStr
 from accord.canonical.v1 import Contract, Customer, PersonRate, Resource, RoleRate
+from accord.domain.exceptions import ExceptionKind
 from accord.firm_config import Firm
+
+
+def _whole_minutes(hours: Decimal) -> Decimal:
+    if (hours * 60) % 1:
+        raise ValueError(
+            f"{hours} h is not a whole number of minutes, which is what the PSA records: "
+            "give hours in steps of 1/60 (for example 7.35 or 0.25)"
+        )
+    return hours
+
+
+Hours = Annotated[NonNegativeDecimalStr, AfterValidator(_whole_minutes)]
+"""Hours of a time entry: a whole number of minutes, so they are billed exactly."""
 
 
 class _Strict(BaseModel):
@@ -50,14 +65,14 @@ class TimeApproved(_Event):
     term: str
     resource: str
     date: dt.date
-    hours: NonNegativeDecimalStr
+    hours: Hours
     billable: bool = True
 
 
 class TimeCorrected(_Event):
     type: Literal["time.corrected"]
     id: str
-    hours: NonNegativeDecimalStr | None = None
+    hours: Hours | None = None
     billable: bool | None = None
     date: dt.date | None = None
 
@@ -108,7 +123,7 @@ class PeriodClosed(_Event):
 
 class ExceptionResolved(_Event):
     type: Literal["exception.resolved"]
-    kind: str
+    kind: ExceptionKind
     subject: str
     action: Literal["approve", "reject", "retry"]
 
@@ -183,10 +198,28 @@ def parse_scenario(raw: Any, source: str = "scenario") -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError(source, [("(top level)", "a scenario must be a mapping")])
     try:
-        return TypeAdapter(Scenario).validate_python(raw)
+        scenario = TypeAdapter(Scenario).validate_python(raw)
     except ValidationError as error:
         problems = [(_path(e["loc"], raw), e["msg"]) for e in error.errors()]
         raise ScenarioError(source, problems) from None
+    problems = list(_timeline_problems(scenario.events))
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def _timeline_problems(events: Sequence[Any]) -> Iterator[tuple[str, str]]:
+    """Events that name what no earlier event created (a correction of time never
+    approved), found before anything runs."""
+    approved: set[str] = set()
+    for index, event in enumerate(events):
+        if isinstance(event, TimeApproved):
+            approved.add(event.id)
+        elif isinstance(event, TimeCorrected) and event.id not in approved:
+            yield (
+                f"events[{index}].id",
+                f"time entry {event.id} is corrected before any time.approved event approved it",
+            )
 
 
 def load_scenario(path: Path) -> Scenario:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.adapters.sandbox_records import SandboxLandscapeRecords
+from accord.application.operations import ActionNotAvailable
 from accord.bootstrap import (
     Hub,
     Services,
@@ -30,6 +31,7 @@ from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
+from accord.domain.revenue.recognition import revenue_report
 from accord.flows import runtime
 from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
@@ -39,6 +41,11 @@ from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 
 SETTLE_TIMEOUT_SECONDS = 120.0
+
+
+class ScenarioEventRefused(Exception):
+    """An event the hub cannot carry out as the file states it (say, resolving an
+    exception that is not open): the run stops with this message, not a traceback."""
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -145,18 +152,23 @@ class ScenarioRunner:
                 )
                 services.billing.close_period(event.entity, Period.parse(event.period))
             case sf.ExceptionResolved():
-                self._resolve(run, event)
+                self._resolve(run, index, event)
 
-    def _resolve(self, run: _Run, event: sf.ExceptionResolved) -> None:
+    def _resolve(self, run: _Run, index: int, event: sf.ExceptionResolved) -> None:
+        where = f"events[{index}] (exception.resolved at {event.at})"
         record = run.services.exceptions.find_open(ExceptionKind(event.kind), event.subject)
         if record is None:
-            raise ValueError(
-                f"exception.resolved at {event.at}: no open {event.kind} exception "
-                f"about {event.subject}"
+            raise ScenarioEventRefused(
+                f"{where}: no open {event.kind} exception about {event.subject}; an "
+                f"exception can be resolved only while it is open: check its kind and "
+                f"subject against the exceptions the report lists"
             )
-        run.services.exception_actions.apply(
-            record, ExceptionAction(event.action), f"{event.action} by a person"
-        )
+        try:
+            run.services.exception_actions.apply(
+                record, ExceptionAction(event.action), f"{event.action} by a person"
+            )
+        except ActionNotAvailable as refused:
+            raise ScenarioEventRefused(f"{where}: {refused}") from None
 
     def _settle(self, run: _Run) -> None:
         """Tick until the hub has nothing left to pull, apply or run."""
@@ -183,7 +195,10 @@ class ScenarioRunner:
         erp = connectors["sandbox-erp"].summary()  # type: ignore[attr-defined]
         reconciliation = run.services.reconciliation.run(run.landscape.clock.now().date())
         report: dict[str, Any] = {"scenario": self.scenario.name}
-        report |= billing_sections(run.services.billing.state())
+        state = run.services.billing.state()
+        for problem in revenue_report(state).exceptions:  # e.g. missing_fx_rate, for finance
+            run.services.exceptions.open(problem)
+        report |= billing_sections(state)
         report["reconciliation"] = reconciliation.to_dict()
         report["exceptions"] = exception_rows(run.services.exceptions.open_records())
         report["systems"] = {

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accord.canonical.v1 import Invoice, InvoiceLine, InvoiceStatus
-from accord.connectors.tryton import mapping
+from accord.connectors.tryton import mapping, rpc
 from accord.connectors.tryton.amounts import TaxAccounts
 
 SETUP = mapping.LedgerSetup(
@@ -138,7 +138,7 @@ def test_a_line_tryton_would_round_otherwise_is_sent_as_one_unit_at_its_net() ->
     values = mapping.invoice_values(document, "k", SETUP, PARTY, [None])
 
     (line,) = _lines(values)
-    assert (line["quantity"], line["unit_price"]) == (1.0, Decimal("10.99"))
+    assert (line["quantity"], line["unit_price"]) == (Decimal(1), Decimal("10.99"))
     markers = mapping.read_markers(str(line["note"]))
     assert (markers["quantity"], markers["unit-price"]) == ("0.5", "21.97")
     read_back = mapping._canonical_line(
@@ -153,7 +153,7 @@ def test_a_unit_price_with_more_digits_than_tryton_keeps_is_kept_in_the_note() -
 
     (line,) = _lines(mapping.invoice_values(document, "k", SETUP, PARTY, [None]))
 
-    assert (line["quantity"], line["unit_price"]) == (1.0, Decimal("10.00"))
+    assert (line["quantity"], line["unit_price"]) == (Decimal(1), Decimal("10.00"))
     assert mapping.read_markers(str(line["note"]))["unit-price"] == "10.00499"
 
 
@@ -188,3 +188,15 @@ def test_money_received_is_a_payment_and_a_refund_paid_out_is_not() -> None:
         "INV-DE01-000001",
         Decimal("119.00"),
     )
+
+
+@pytest.mark.parametrize("quantity", ["0.10", "7.35", "-1.15"])
+def test_quantities_travel_as_exact_decimal_strings_never_floats(quantity: str) -> None:
+    kind = "credit_note" if quantity.startswith("-") else "invoice"
+    values = mapping.invoice_values(_document(kind, quantity), "k", SETUP, PARTY, [None])
+
+    (line,) = _lines(values)
+    assert rpc.encode(line["quantity"]) == {
+        "__class__": "Decimal",
+        "decimal": quantity.lstrip("-") if kind == "invoice" else quantity,
+    }

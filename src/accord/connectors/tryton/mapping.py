@@ -209,8 +209,9 @@ def _line_values(
         "unit": setup.unit,
         "account": setup.revenue_account,
         "description": line.description,
-        # Tryton stores quantities as floats; two decimals are exact through str().
-        "quantity": float(sent.quantity),
+        # A Decimal travels as a decimal string, so 0.10 h arrives as 0.10, never as
+        # the nearest binary float; Tryton converts it for its own field.
+        "quantity": sent.quantity,
         "unit_price": sent.unit_price,
         "taxes": [["add", taxes]],
         "note": "\n".join(f"{MARKER_PREFIX}{name}: {value}" for name, value in note.items()),

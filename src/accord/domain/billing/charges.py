@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from accord.domain.contracts.model import (
     milestone_amounts,
 )
 from accord.domain.delivery.model import Expense, MilestoneState
+from accord.domain.exceptions import BusinessException, ExceptionAction, ExceptionKind
 from accord.domain.money import round_to_currency
 
 ONE = Decimal(1)
@@ -52,6 +53,98 @@ def draft_expenses(
             )
         )
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseCorrections:
+    """Differences between what invoiced expenses stand at and what they are now."""
+
+    increases: list[DraftLine] = field(default_factory=list)
+    credits: list[DraftLine] = field(default_factory=list)
+    billed: dict[str, Decimal] = field(default_factory=dict)
+    """Expense id -> the net it stands at once these lines are issued."""
+    exceptions: list[BusinessException] = field(default_factory=list)
+    consumed: list[tuple[ExceptionKind, str]] = field(default_factory=list)
+    declined: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+
+
+DECLINED_EXPENSE = "expense:"
+"""Prefix of an expense's key in `BillingLedger.declined` (time entries use bare ids)."""
+
+
+def _may_correct(
+    state: BillingState, contract: Contract, expense: Expense, now: Decimal, out: ExpenseCorrections
+) -> bool:
+    """An expense dated in a closed period is corrected only once finance approves
+    (`closed_period_change`); a rejection keeps the invoiced figure for that value."""
+    if state.ledger.declined.get(DECLINED_EXPENSE + expense.id) == (0, now):
+        return False
+    if not state.is_closed(contract.entity, expense.expense_date):
+        return True
+    key = (ExceptionKind.CLOSED_PERIOD_CHANGE, expense.id)
+    decision = state.ledger.decisions.get(key)
+    if decision is None:
+        out.exceptions.append(
+            BusinessException(
+                ExceptionKind.CLOSED_PERIOD_CHANGE,
+                expense.id,
+                f"expense {expense.id} changed after invoicing and is dated in a closed "
+                f"period of {contract.entity}: approve to bill the correction in the open "
+                f"period, or reject to keep the invoiced figure",
+            )
+        )
+        return False
+    out.consumed.append(key)
+    if decision is ExceptionAction.REJECT:
+        out.declined[DECLINED_EXPENSE + expense.id] = (0, now)
+        return False
+    return decision is ExceptionAction.APPROVE
+
+
+def billed_expense(ledger: BillingLedger, expense_id: str) -> Decimal:
+    """The net an invoiced expense stands at: recorded since corrections exist, read from
+    its invoice line for expenses invoiced before."""
+    if expense_id in ledger.expense_billed:
+        return ledger.expense_billed[expense_id]
+    invoice = ledger.documents.get(ledger.expenses[expense_id])
+    lines = invoice.lines if invoice else ()
+    return sum(
+        (ln.net for ln in lines if ln.kind is LineKind.EXPENSE and ln.description == expense_id),
+        Decimal(0),
+    )
+
+
+def draft_expense_corrections(
+    state: BillingState, contract: Contract, through: date, fx: FxTable
+) -> ExpenseCorrections:
+    """An invoiced expense re-approved with another amount, or made non-billable, is
+    corrected like time: a reduction on the credit note, an increase on the next
+    invoice, both `correction <expense id>` lines referencing the original invoice."""
+    policy = contract.expense_policy or ExpensePolicy()
+    ledger = state.ledger
+    corrections = ExpenseCorrections()
+    for expense in sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id):
+        if expense.id not in ledger.expenses:
+            continue
+        due = expense.billable and expense.expense_date <= through
+        now = expense_amount(expense, contract, policy, fx) if due else Decimal(0)
+        delta = now - billed_expense(ledger, expense.id)
+        if not delta or not _may_correct(state, contract, expense, now, corrections):
+            continue
+        quantity = ONE if delta > 0 else -ONE
+        line = DraftLine(
+            LineKind.CORRECTION,
+            None,
+            f"correction {expense.id}",
+            quantity,
+            abs(delta),
+            delta,
+            expense.id,
+            ledger.expenses[expense.id],
+        )
+        (corrections.increases if delta > 0 else corrections.credits).append(line)
+        corrections.billed[expense.id] = now
+    return corrections
 
 
 def draft_milestones(state: BillingState, contract: Contract) -> list[tuple[str, DraftLine]]:

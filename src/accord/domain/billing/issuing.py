@@ -27,9 +27,14 @@ from accord.domain.billing.time_charges import PENDING_INVOICE, TimeOutcome
 from accord.domain.contracts.model import Contract, RetainerTerm, TimeAndMaterialsTerm
 from accord.domain.contracts.rates import RateKey
 from accord.domain.exceptions import ExceptionKind
-from accord.domain.money import round_to_currency
+from accord.domain.money import allocate
 
 ONE = Decimal(1)
+
+
+def _room(document: Document) -> Decimal:
+    """What an invoice can still be credited: its gross less what credit notes took."""
+    return max(Decimal(0), document.gross_total - document.credited)
 
 
 @dataclass(slots=True)
@@ -40,6 +45,7 @@ class LedgerChanges:
     documents: dict[str, Document] = field(default_factory=dict)
     entries: dict[str, BilledEntry] = field(default_factory=dict)
     expenses: dict[str, str] = field(default_factory=dict)
+    expense_billed: dict[str, Decimal] = field(default_factory=dict)
     milestones: dict[tuple[str, str, str], str] = field(default_factory=dict)
     cap_billed: dict[TermKey, Decimal] = field(default_factory=dict)
     held: dict[TermKey, Decimal] = field(default_factory=dict)
@@ -56,6 +62,7 @@ class LedgerChanges:
             "documents",
             "entries",
             "expenses",
+            "expense_billed",
             "milestones",
             "cap_billed",
             "held",
@@ -75,6 +82,7 @@ class LedgerChanges:
             documents={**old.documents, **self.documents},
             entries={**old.entries, **self.entries} if self.entries else old.entries,
             expenses={**old.expenses, **self.expenses},
+            expense_billed={**old.expense_billed, **self.expense_billed},
             milestones={**old.milestones, **self.milestones},
             cap_billed={**old.cap_billed, **self.cap_billed},
             held={**old.held, **self.held},
@@ -116,19 +124,58 @@ class Issuer:
         references = tuple(dict.fromkeys(ln.reference for ln in lines if ln.reference))
         header = (contract.id, customer.id, contract.entity, contract.currency)
         document = build_document(number, kind, header, self.issue_date, references, lines, rule)
-        self.changes.documents[number] = document
         if kind is DocumentKind.CREDIT_NOTE:
-            self._credit_originals(document)
+            document = replace(document, references=self._credit_originals(document))
+        self.changes.documents[number] = document
         return document
 
-    def _credit_originals(self, credit_note: Document) -> None:
-        for reference in credit_note.references:
-            net = -sum(
-                (ln.net for ln in credit_note.lines if ln.reference == reference), Decimal(0)
-            )
-            rate = credit_note.lines[0].tax_rate
-            gross = net + round_to_currency(net * rate / 100, credit_note.currency)
-            self.changes.documents[reference] = record_credit(self.document(reference), gross)
+    def _credit_originals(self, credit_note: Document) -> tuple[str, ...]:
+        """Reduce each referenced invoice by its share of the credit note's gross and
+        return the references the credit note ends up naming.
+
+        The credit note's tax is split in proportion to the nets, never rounded per
+        invoice, so the invoices are reduced by exactly what the credit note credits.
+        A share beyond what an invoice still has to credit (its gross less earlier
+        credits) goes to the invoices that corrected it upwards, oldest first, which are
+        then referenced too. Only the rounding of credit lines one by one can leave a
+        few cents beyond an invoice's gross (see docs/billing.md)."""
+        nets = [
+            -sum((ln.net for ln in credit_note.lines if ln.reference == reference), Decimal(0))
+            for reference in credit_note.references
+        ]
+        taxes = allocate(-credit_note.tax_total, nets, credit_note.currency)
+        named = list(credit_note.references)
+        for reference, net, tax in zip(credit_note.references, nets, taxes, strict=True):
+            left = self._credit_up_to_room(reference, net + tax)
+            for upward in self._corrections_of(reference) if left > 0 else ():
+                credited = left - self._credit_up_to_room(upward, left)
+                left -= credited
+                if credited and upward not in named:
+                    named.append(upward)
+            if left > 0:  # nothing else to spread it on: the original carries the rest
+                self.changes.documents[reference] = record_credit(self.document(reference), left)
+        return tuple(named)
+
+    def _credit_up_to_room(self, invoice: str, amount: Decimal) -> Decimal:
+        """Credit `invoice` with as much of `amount` as it has left; return the rest."""
+        document = self.document(invoice)
+        share = min(amount, _room(document))
+        if share > 0:
+            self.changes.documents[invoice] = record_credit(document, share)
+            return amount - share
+        return amount
+
+    def _corrections_of(self, invoice: str) -> list[str]:
+        """Invoices of this contract that reference `invoice` (upward corrections), in
+        issue order."""
+        documents = {**self._state.ledger.documents, **self.changes.documents}
+        return [
+            d.number
+            for d in documents.values()
+            if d.kind is DocumentKind.INVOICE
+            and d.contract == self._contract.id
+            and invoice in d.references
+        ]
 
     def record_time(self, time: TimeOutcome, invoice: str | None) -> None:
         for entry_id, billed in time.billed.items():

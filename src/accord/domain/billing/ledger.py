@@ -72,6 +72,8 @@ class BillingLedger:
     entries: dict[str, BilledEntry] = field(default_factory=dict)
     expenses: dict[str, str] = field(default_factory=dict)
     """Expense id -> invoice that billed it."""
+    expense_billed: dict[str, Decimal] = field(default_factory=dict)
+    """Expense id -> net it stands at on issued documents (after corrections)."""
     milestones: dict[tuple[str, str, str], str] = field(default_factory=dict)
     """(contract, term, milestone) -> invoice that billed it."""
     cap_billed: dict[TermKey, Decimal] = field(default_factory=dict)

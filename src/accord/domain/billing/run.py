@@ -15,6 +15,7 @@ from decimal import Decimal
 from accord.domain.billing.charges import (
     apply_caps,
     draft_drawdown,
+    draft_expense_corrections,
     draft_expenses,
     draft_milestones,
 )
@@ -48,6 +49,7 @@ class _ContractPlan:
     invoice_lines: list[DraftLine]
     milestones: list[tuple[str, str]]
     expenses: list[str]
+    expense_billed: dict[str, Decimal]
     held: dict[TermKey, Decimal]
     balances: dict[TermKey, Decimal]
     intercompany: tuple[IntercompanyCharge, ...]
@@ -147,13 +149,17 @@ def _plan(
 ) -> _ContractPlan:
     time = draft_time(state, contract, through)
     expenses = draft_expenses(state, contract, through, fx)
+    corrected = draft_expense_corrections(state, contract, through, fx)
+    time.exceptions += corrected.exceptions  # reported, consumed and declined with time's
+    time.consumed += corrected.consumed
+    time.declined.update(corrected.declined)
     milestones = draft_milestones(state, contract)
     time_lines = [ln for ln in time.invoice_lines if ln.kind is LineKind.TIME]
     increases = sorted(
-        (ln for ln in time.invoice_lines if ln.kind is LineKind.CORRECTION),
+        [ln for ln in time.invoice_lines if ln.kind is LineKind.CORRECTION] + corrected.increases,
         key=lambda ln: ln.entry or "",
     )
-    credits = sorted(time.credit_lines, key=lambda ln: ln.entry or "")
+    credits = sorted(time.credit_lines + corrected.credits, key=lambda ln: ln.entry or "")
     lines = time_lines + expenses + [line for _, line in milestones] + increases
     caps = apply_caps(state.ledger, contract, lines, credits)
     lines += caps.lines
@@ -164,6 +170,7 @@ def _plan(
         lines + drawdown,
         [(line.term or "", m) for m, line in milestones],
         [ln.description for ln in expenses],
+        {ln.description: ln.net for ln in expenses} | corrected.billed,
         caps.held,
         balances,
         intercompany_charges(contract, time.charges, through, fx),
@@ -179,6 +186,7 @@ def _commit(issuer: Issuer, plan: _ContractPlan) -> list[Document]:
     invoice = issued[-1].number if plan.invoice_lines else None
     issuer.record_time(plan.time, invoice)
     issuer.record_items(invoice, plan.expenses, plan.milestones)
+    issuer.changes.expense_billed.update(plan.expense_billed)
     issuer.record_balances(issued, plan.held, plan.balances, plan.intercompany)
     return issued
 

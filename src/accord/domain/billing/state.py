@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from accord.domain.billing.errors import UnknownReference
 from accord.domain.billing.ledger import BillingLedger
 from accord.domain.calendar import Period
 from accord.domain.contracts.model import (
@@ -47,12 +48,27 @@ class BillingState:
     withdrawn: dict[str, date] = field(default_factory=dict)
     closed_periods: dict[str, frozenset[Period]] = field(default_factory=dict)
     ledger: BillingLedger = field(default_factory=BillingLedger)
+    cap_changes: dict[tuple[str, str], tuple[tuple[date, Decimal | None], ...]] = field(
+        default_factory=dict
+    )
+    """(contract, term) -> (effective date, cap before it) of each dated cap amendment."""
+    stale_deliveries: dict[str, str] = field(default_factory=dict)
+    """Entry id -> source token of the latest delivery ignored because it was older than
+    the entry billing holds (recorded, never applied)."""
 
     def find_entry(self, entry_id: str) -> TimeEntry | None:
         for entries in self.time_entries.values():
             if entry_id in entries:
                 return entries[entry_id]
         return None
+
+    def cap_on(self, contract: str, term: TimeAndMaterialsTerm, day: date) -> Decimal | None:
+        """The cap in force on `day`: the one an amendment effective after `day`
+        replaced, else the term's current cap."""
+        for effective, before in self.cap_changes.get((contract, term.id), ()):
+            if day < effective:
+                return before
+        return term.cap
 
     def is_closed(self, entity: str, day: date) -> bool:
         return Period.of(day) in self.closed_periods.get(entity, frozenset())
@@ -84,12 +100,15 @@ def new_state(
 
 def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingState:
     """Record approved time entries. A redelivered identical entry changes nothing; a
-    different payload under a known id is a correction (its version moves on).
+    different payload under a known id is a correction (its version moves on); a
+    delivery older than the entry held (by the source's token) is recorded in
+    `stale_deliveries` and not applied, so a late redelivery never reverts a correction.
 
     An entry keeps the contract it was first approved on: ids are looked up there only,
     so a batch costs one copy per touched contract, not a scan of every contract.
     """
     by_contract = dict(state.time_entries)
+    stale = state.stale_deliveries
     copied: set[str] = set()
     for entry in entries:
         if entry.contract not in copied:
@@ -97,12 +116,17 @@ def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingSt
             copied.add(entry.contract)
         bucket = by_contract[entry.contract]
         current = bucket.get(entry.id)
+        if current is not None and entry.is_older_than(current):
+            stale = {**stale, entry.id: entry.source_version}
+            continue
         if current is not None and current.same_content(entry):
+            if current.is_older_than(entry):
+                bucket[entry.id] = replace(current, source_version=entry.source_version)
             continue
         if current is not None:
             entry = replace(entry, version=current.version + 1)
         bucket[entry.id] = entry
-    return replace(state, time_entries=by_contract)
+    return replace(state, time_entries=by_contract, stale_deliveries=stale)
 
 
 def correct_time(
@@ -112,10 +136,16 @@ def correct_time(
     billable: bool | None = None,
     work_date: date | None = None,
 ) -> BillingState:
-    """Change an approved entry, invoiced or not; the next run bills the difference."""
+    """Change an approved entry, invoiced or not; the next run bills the difference.
+
+    Raises `UnknownReference` when no entry with that id was ever approved."""
     current = state.find_entry(entry_id)
     if current is None:
-        raise KeyError(f"no approved time entry {entry_id!r} to correct")
+        raise UnknownReference(
+            entry_id,
+            f"time entry {entry_id} was never approved, so there is nothing to correct: "
+            f"approve it first (or check the id)",
+        )
     corrected = replace(
         current,
         hours=current.hours if hours is None else hours,
@@ -128,12 +158,20 @@ def correct_time(
 
 
 def approve_expenses(state: BillingState, expenses: Iterable[Expense]) -> BillingState:
+    """Record approved expenses. A re-approval (new amount, made non-billable) replaces
+    the expense and the next run bills the difference from what was invoiced; a
+    delivery older than the one held is recorded in `stale_deliveries`, not applied."""
     by_contract = dict(state.expenses)
+    stale = state.stale_deliveries
     for expense in expenses:
         bucket = dict(by_contract.get(expense.contract, {}))
+        current = bucket.get(expense.id)
+        if current is not None and expense.is_older_than(current):
+            stale = {**stale, expense.id: expense.source_version}
+            continue
         bucket[expense.id] = expense
         by_contract[expense.contract] = bucket
-    return replace(state, expenses=by_contract)
+    return replace(state, expenses=by_contract, stale_deliveries=stale)
 
 
 def set_milestone(
@@ -162,9 +200,12 @@ def amend_contract(
     rates: Iterable[RateVersion] = (),
     person_rates: Iterable[PersonRate] = (),
     cap: Decimal | None = None,
+    effective: date | None = None,
 ) -> BillingState:
     """Add rate versions or set a new cap on a T&M term.
 
+    A new cap `effective` on a date applies from that date on: revenue of earlier months
+    keeps the cap in force then. Without a date it applies to every month.
     Raises `UsedRateVersionChange` when a version that priced an issued line would change.
     """
     contract = state.contracts[contract_id]
@@ -173,7 +214,14 @@ def amend_contract(
         raise ValueError(f"{contract_id}/{term_id} is not a time-and-materials term")
     used = state.ledger.used_rate_keys(contract_id, term_id)
     amended = contract.with_term(amend_rates(term, rates, person_rates, cap, used))
-    return replace(state, contracts={**state.contracts, contract_id: amended})
+    changes = state.cap_changes
+    if cap is not None and cap != term.cap:
+        key = (contract_id, term_id)
+        earlier = changes.get(key, ()) if effective else ()
+        kept = tuple(c for c in earlier if effective is None or c[0] < effective)
+        dated = ((effective, term.cap),) if effective else ()
+        changes = {**changes, key: kept + dated}
+    return replace(state, contracts={**state.contracts, contract_id: amended}, cap_changes=changes)
 
 
 def transfer_resource(

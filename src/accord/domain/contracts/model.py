@@ -237,6 +237,14 @@ class Contract:
                 return term
         raise KeyError(f"contract {self.id} has no term {term_id!r}")
 
+    def bills_hours_on(self, term_id: str) -> bool:
+        """Whether time on the term is billed by the hour (a T&M term). Time on a fixed
+        fee or a retainer term is effort: it drives cost-to-cost revenue, never an
+        invoice line, so it is never unbilled. An unknown term is treated as billable,
+        so time booked to it stays visible."""
+        term = next((t for t in self.terms if t.id == term_id), None)
+        return term is None or isinstance(term, TimeAndMaterialsTerm)
+
     def with_term(self, term: Term) -> Contract:
         """A copy with `term` replacing the term of the same id."""
         terms = tuple(term if t.id == term.id else t for t in self.terms)

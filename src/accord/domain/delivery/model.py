@@ -11,6 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 
+def _older(token: str, than: str) -> bool:
+    """A delivery is older only when both carry a source token and its token is smaller."""
+    return bool(token and than) and token < than
+
+
 @dataclass(frozen=True, slots=True)
 class TimeEntry:
     """Approved hours of one resource on one work date, against one contract term."""
@@ -23,6 +28,14 @@ class TimeEntry:
     hours: Decimal
     billable: bool = True
     version: int = 1
+    source_version: str = ""
+    """The source's ordering token (its update time, then its revision): a delivery
+    with a smaller token than the entry's is older and never replaces it. Empty when the
+    source gives none."""
+
+    def is_older_than(self, other: TimeEntry) -> bool:
+        """True when both carry a source token and this one's is older."""
+        return _older(self.source_version, other.source_version)
 
     def same_content(self, other: TimeEntry) -> bool:
         """True when `other` carries the same facts (a redelivered duplicate)."""
@@ -47,6 +60,11 @@ class Expense:
     amount: Decimal
     currency: str
     billable: bool = True
+    source_version: str = ""
+    """The source's ordering token, as on `TimeEntry`."""
+
+    def is_older_than(self, other: Expense) -> bool:
+        return _older(self.source_version, other.source_version)
 
 
 @dataclass(frozen=True, slots=True)

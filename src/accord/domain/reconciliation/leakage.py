@@ -1,8 +1,9 @@
 """Revenue leakage: value the firm earned but has not invoiced, read from the hub's state.
 
 Three sources, each with amounts in the contract currency and totals by currency:
-- approved billable time not invoiced `unbilled_after_days` after its work date, valued
-  at the rate on the work date (hours x rate, rounded per entry);
+- approved billable time on T&M terms not invoiced `unbilled_after_days` after its work
+  date, valued at the rate on the work date (hours x rate, rounded per entry); time on
+  fixed-fee and retainer terms is effort, never billed by the hour, so never leakage;
 - write-downs by cap: value a not-to-exceed cap holds back (reported, not lost: an
   amendment raising the cap releases it);
 - accepted milestones not yet billed (on billing hold or waiting for a run).
@@ -108,6 +109,8 @@ def _unbilled_time(state: BillingState, as_of: date, after_days: int) -> Iterato
         for entry in entries.values():
             age = (as_of - entry.work_date).days
             if not entry.billable or entry.id in billed or age < after_days:
+                continue
+            if not contract.bills_hours_on(entry.term):
                 continue
             yield LeakageItem(
                 LeakageSource.UNBILLED_TIME,

@@ -1,11 +1,13 @@
 """Revenue recognition (ASC 606 / IFRS 15) and realization per contract term.
 
-- Time & materials: revenue follows the right to invoice, the rate-card value of billable
-  work done (limited by a not-to-exceed cap).
+- Time & materials: revenue follows the right to invoice: what the documents bill, as
+  rounded on them, plus the value of billable work they do not bill yet, within the
+  not-to-exceed cap in force at the time.
 - Fixed fee with `estimated_cost`: cost-to-cost, cumulative = fee x min(1, cost to date /
   estimated cost); without an estimate, revenue follows the accepted (billed) milestones.
 - Retainer: the prepayment is deferred; revenue arrives through the time it pays for.
 Cumulative revenue above cumulative billing is a contract asset, below it a liability.
+A term that cannot be valued (a missing FX rate) is an exception, never a guess.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from accord.domain.billing.documents import LineKind
+from accord.domain.billing.errors import BlockedByException
 from accord.domain.billing.fx import FxTable
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
@@ -24,6 +28,7 @@ from accord.domain.contracts.model import (
     TimeAndMaterialsTerm,
 )
 from accord.domain.contracts.rates import RateCard
+from accord.domain.exceptions import BusinessException
 from accord.domain.money import round_to_currency
 
 
@@ -107,13 +112,86 @@ def cost_to_date(state: BillingState, contract: Contract, term_id: str, through:
     return total
 
 
+def _billed_per_entry(
+    state: BillingState, contract: str, term: str, through: date
+) -> dict[str, Decimal]:
+    """Exact value (hours x unit price) each entry stands at on documents dated on or
+    before `through`: its share of time lines plus its correction lines."""
+    billed: dict[str, Decimal] = {}
+    for document in state.ledger.documents.values():
+        if document.contract != contract or document.issue_date > through:
+            continue
+        for line in document.lines:
+            if line.term != term:
+                continue
+            if line.kind is LineKind.TIME:
+                for entry, hours in line.items:
+                    billed[entry] = billed.get(entry, Decimal(0)) + hours * line.unit_price
+            elif line.kind is LineKind.CORRECTION and line.entry:
+                value = line.quantity * line.unit_price
+                billed[line.entry] = billed.get(line.entry, Decimal(0)) + value
+    return billed
+
+
+def unbilled_value(
+    state: BillingState, contract: Contract, term: TimeAndMaterialsTerm, through: date
+) -> Decimal:
+    """Value of billable work dated on or before `through` that documents dated on or
+    before it do not bill yet (new work and pending corrections), rounded once."""
+    card = RateCard(term)
+    billed = _billed_per_entry(state, contract.id, term.id, through)
+    total = Decimal(0)
+    for entry in state.time_entries.get(contract.id, {}).values():
+        resource = state.resources.get(entry.resource)
+        if entry.term != term.id or resource is None:
+            continue
+        resolved = card.resolve(resource.id, resource.role, entry.work_date)
+        if resolved is None:
+            continue
+        due = entry.billable and entry.work_date <= through
+        total += (entry.hours * resolved.price if due else Decimal(0)) - billed.get(
+            entry.id, Decimal(0)
+        )
+    return round_to_currency(total, contract.currency)
+
+
+def held_on_term(state: BillingState, contract: str, term: str, through: date) -> Decimal:
+    """Value the cap held back on documents dated on or before `through` (not released)."""
+    return -sum(
+        (
+            line.net
+            for document in state.ledger.documents.values()
+            if document.contract == contract and document.issue_date <= through
+            for line in document.lines
+            if line.term == term and line.kind in (LineKind.CAP_HOLD, LineKind.CAP_RELEASE)
+        ),
+        Decimal(0),
+    )
+
+
+def _time_and_materials(
+    state: BillingState, contract: Contract, term: TimeAndMaterialsTerm, through: date
+) -> Decimal:
+    """Billed so far plus the right to invoice what is not billed yet, within the cap
+    in force on `through` (a later amendment never reaches back)."""
+    billed = billed_on_term(state, contract.id, term.id, through)
+    accrued = unbilled_value(state, contract, term, through)
+    cap = state.cap_on(contract.id, term, through)
+    if cap is None:
+        return billed + accrued
+    held = held_on_term(state, contract.id, term.id, through)
+    room = max(Decimal(0), cap - term.billed_to_date - billed)
+    return billed + min(accrued + held, room)
+
+
 def recognized(state: BillingState, contract: Contract, term: Term, through: date) -> Decimal:
-    """Cumulative revenue of a term recognized through `through`."""
+    """Cumulative revenue of a term recognized through `through`.
+
+    Raises `BlockedByException` (`missing_fx_rate`) when cost-to-cost progress needs a
+    conversion the firm's FX table cannot make; nothing is guessed.
+    """
     if isinstance(term, TimeAndMaterialsTerm):
-        value = standard_value(state, contract, term.id, RateCard(term), through)
-        if term.cap is not None:
-            value = min(value, max(Decimal(0), term.cap - term.billed_to_date))
-        return value
+        return _time_and_materials(state, contract, term, through)
     if isinstance(term, FixedFeeTerm):
         if term.estimated_cost:
             progress = min(
@@ -138,24 +216,50 @@ def _active_periods(state: BillingState, contract: Contract, term: Term) -> set[
     return periods
 
 
-def revenue_schedule(state: BillingState) -> list[RevenueRow]:
-    """One row per (contract, term, month with activity), cumulative as of each month end."""
+@dataclass(frozen=True, slots=True)
+class RevenueReport:
+    """The schedule, and the terms it could not value with the exception that says why."""
+
+    rows: tuple[RevenueRow, ...]
+    exceptions: tuple[BusinessException, ...] = ()
+
+
+def _term_rows(state: BillingState, contract: Contract, term: Term) -> list[RevenueRow]:
     rows = []
+    for period in sorted(_active_periods(state, contract, term)):
+        end = period.last_day
+        rows.append(
+            RevenueRow(
+                contract.id,
+                term.id,
+                period,
+                contract.currency,
+                recognized(state, contract, term, end),
+                billed_on_term(state, contract.id, term.id, end),
+            )
+        )
+    return rows
+
+
+def revenue_report(state: BillingState) -> RevenueReport:
+    """One row per (contract, term, month with activity), cumulative as of each month
+    end. A term that cannot be valued (a missing FX rate) has no rows and one exception;
+    the other terms are still reported."""
+    rows: list[RevenueRow] = []
+    problems: dict[tuple[str, str], BusinessException] = {}
     for contract in state.contracts.values():
         for term in contract.terms:
-            for period in sorted(_active_periods(state, contract, term)):
-                end = period.last_day
-                rows.append(
-                    RevenueRow(
-                        contract.id,
-                        term.id,
-                        period,
-                        contract.currency,
-                        recognized(state, contract, term, end),
-                        billed_on_term(state, contract.id, term.id, end),
-                    )
-                )
-    return rows
+            try:
+                rows += _term_rows(state, contract, term)
+            except BlockedByException as blocked:
+                key = (blocked.exception.kind.value, blocked.exception.subject)
+                problems.setdefault(key, blocked.exception)
+    return RevenueReport(tuple(rows), tuple(problems.values()))
+
+
+def revenue_schedule(state: BillingState) -> list[RevenueRow]:
+    """The rows of `revenue_report` (terms that cannot be valued are left out)."""
+    return list(revenue_report(state).rows)
 
 
 def realization(
