@@ -113,6 +113,7 @@ class FirmConfiguration:
 
     fx: tuple[FxQuote, ...] = ()
     tax: tuple[TaxRule, ...] = ()
+    send_einvoices: bool = False
 
 
 _EMPTY = BillingState(Firm(()), {}, {}, {})
@@ -224,7 +225,12 @@ class BillingService:
         """Set FX rates and tax rules (finance's configuration)."""
 
         def configure(state: BillingState) -> BillingState:
-            firm = replace(state.firm, fx=configuration.fx, tax=configuration.tax)
+            firm = replace(
+                state.firm,
+                fx=configuration.fx,
+                tax=configuration.tax,
+                send_einvoices=configuration.send_einvoices,
+            )
             return replace(state, firm=firm)
 
         self._update(configure)

@@ -29,6 +29,12 @@ def run(
     workdir: Path | None = typer.Option(
         None, help="keep the run's databases here (default: a temporary directory)"
     ),
+    documents: Path | None = typer.Option(
+        None,
+        "--documents",
+        help="write each issued document here as <number>.ubl.xml and <number>.cii.xml "
+        "(EN 16931 e-invoices: UBL 2.1 / Peppol BIS 3.0 and UN/CEFACT CII)",
+    ),
 ) -> None:
     """Play FILE on a fresh embedded store and print the report (exit 1 if --check fails,
     2 if the file is not a valid scenario)."""
@@ -39,10 +45,10 @@ def run(
         raise typer.Exit(2) from None
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
-        report = ScenarioRunner(scenario, workdir).run()
+        report = ScenarioRunner(scenario, workdir, documents).run()
     else:
         with tempfile.TemporaryDirectory(prefix="accord-scenario-") as temp:
-            report = ScenarioRunner(scenario, Path(temp)).run()
+            report = ScenarioRunner(scenario, Path(temp), documents).run()
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     if check:
