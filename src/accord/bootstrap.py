@@ -79,6 +79,7 @@ class Hub:
     flows: Flows | None = None
     exception_actions: ExceptionActions | None = None
     reports: Reports | None = None
+    einvoicing: EInvoicing | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:

@@ -118,6 +118,7 @@ def up(
     hub.invoice_runs = FlowInvoiceRuns(clock.now)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
+    hub.einvoicing = services.einvoicing
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

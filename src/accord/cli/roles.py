@@ -117,6 +117,7 @@ def attach_process_ports(hub: Hub, services: Services, clock: Callable[[], datet
     hub.invoice_runs = FlowInvoiceRuns(clock)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
+    hub.einvoicing = services.einvoicing
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,
