@@ -125,7 +125,10 @@ class EInvoicing:
         by billing) while any rule is broken, so the document goes nowhere until fixed."""
         if not self._billing.state().firm.send_einvoices:
             return StepOutcome.ok()
-        reason = blocking_reason(self.validate(number))
+        try:
+            reason = blocking_reason(self.validate(number))
+        except UnknownMasterData as error:
+            reason = f"{error}: its e-invoice cannot name the party; add it to master data"
         if reason is None:
             return StepOutcome.ok()
         return StepOutcome(False, ExceptionKind.EINVOICE_INVALID.value, reason, "einvoice")

@@ -29,15 +29,14 @@ def workflow_id(number: str) -> str:
 
 
 @DBOS.step()
-@instrumented_step("posting", "check_einvoice")
-def check_einvoice(number: str) -> StepOutcome:
-    einvoicing = services().einvoicing
-    return StepOutcome.ok() if einvoicing is None else einvoicing.check_before_sending(number)
-
-
-@DBOS.step()
 @instrumented_step("posting", "record_in_billing")
 def record_in_billing(number: str) -> StepOutcome:
+    """The first send: when the firm sends e-invoices, one that breaks an EN 16931 rule
+    fails here (`einvoice_invalid`) and goes nowhere. Checked inside this step rather than
+    in a step of its own, so flows already in progress replay unchanged."""
+    einvoicing = services().einvoicing
+    if einvoicing is not None and not (checked := einvoicing.check_before_sending(number)).done:
+        return checked
     return services().contract_to_cash.record_in_billing(number)
 
 
@@ -114,7 +113,6 @@ def run_until_done(
 @DBOS.workflow()
 def post_document(number: str) -> str:
     with business_transaction("document", number):
-        run_until_done(number, partial(check_einvoice, number))
         run_until_done(number, partial(record_in_billing, number))
         run_until_done(number, partial(post_to_erp, number))
         mark_posted(number)
