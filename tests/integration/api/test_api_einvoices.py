@@ -7,12 +7,14 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from accord.application.einvoicing import EInvoicing
 from accord.application.security import Role
 from accord.bootstrap import build_einvoicing
+from accord.domain.billing.report import render_document
 from tests.integration.api.conftest import ApiWorld, make_world
 from tests.integration.einvoice.test_einvoicing import _Billing, _state
 
@@ -66,10 +68,23 @@ def test_an_unknown_document_or_syntax_is_a_clear_client_error(world: ApiWorld) 
     assert wrong.status_code == 422
 
 
-def test_the_dashboard_downloads_for_a_signed_in_user_only(world: ApiWorld) -> None:
+class _Lineage:
+    """The invoice page's report: the document as rendered, no time entries."""
+
+    def lineage(self, number: str) -> dict[str, Any] | None:
+        document = _state().ledger.documents.get(number)
+        return None if document is None else render_document(document)
+
+
+def test_the_invoice_page_links_downloads_for_a_signed_in_user_only(world: ApiWorld) -> None:
+    world.hub.reports = _Lineage()  # type: ignore[assignment]
     path = "/invoices/INV-US01-000001/einvoice/cii"
     anonymous = world.client.get(path, follow_redirects=False)
     world.client.post("/login", data={"token": world.tokens[Role.VIEWER]})
+    page = world.client.get("/invoices/INV-US01-000001")
+    assert page.status_code == 200, page.text
+    assert 'href="/invoices/INV-US01-000001/einvoice/ubl"' in page.text
+    assert f'href="{path}"' in page.text
     signed_in = world.client.get(path)
     assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
     assert signed_in.status_code == 200
