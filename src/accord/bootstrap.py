@@ -280,7 +280,7 @@ FIRM_SOURCE = "/accord/firm-configuration"
 
 def configure_firm(hub: Hub, billing: BillingService, firm: Firm) -> None:
     """Apply the finance configuration: entities through the event log (like any master
-    data), FX rates and tax rules to billing."""
+    data), FX rates, tax rules and `send_einvoices` to billing."""
     hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])
     billing.configure_firm(
         FirmConfiguration(
