@@ -77,7 +77,7 @@ def _lines(transaction: ET.Element, einvoice: EInvoice) -> None:
         child(summation, _r("LineTotalAmount"), amount(net))
 
 
-def _party(holder: ET.Element, party: Party) -> None:
+def _party(holder: ET.Element, party: Party, vat: bool) -> None:
     child(holder, _r("Name"), party.name)
     if party.registration_id:
         child(child(holder, _r("SpecifiedLegalOrganization")), _r("ID"), party.registration_id)
@@ -89,15 +89,16 @@ def _party(holder: ET.Element, party: Party) -> None:
     if party.city:
         child(address, _r("CityName"), party.city)
     child(address, _r("CountryID"), party.country)
-    if party.tax_id:
+    if vat and party.tax_id:
         registration = child(holder, _r("SpecifiedTaxRegistration"))
         child(registration, _r("ID"), party.tax_id, schemeID="VA")
 
 
 def _agreement(agreement: ET.Element, einvoice: EInvoice) -> None:
     child(agreement, _r("BuyerReference"), einvoice.document.contract)
-    _party(child(agreement, _r("SellerTradeParty")), einvoice.seller)
-    _party(child(agreement, _r("BuyerTradeParty")), einvoice.buyer)
+    vat = einvoice.names_vat_ids
+    _party(child(agreement, _r("SellerTradeParty")), einvoice.seller, vat)
+    _party(child(agreement, _r("BuyerTradeParty")), einvoice.buyer, vat)
     contract = child(agreement, _r("ContractReferencedDocument"))
     child(contract, _r("IssuerAssignedID"), einvoice.document.contract)
 

@@ -63,8 +63,9 @@ class UblRenderer:
             if issued is not None:
                 child(reference, _b("IssueDate"), issued.isoformat())
         child(child(root, _a("ContractDocumentReference")), _b("ID"), document.contract)
-        _party(child(root, _a("AccountingSupplierParty")), einvoice.seller)
-        _party(child(root, _a("AccountingCustomerParty")), einvoice.buyer)
+        vat = einvoice.names_vat_ids
+        _party(child(root, _a("AccountingSupplierParty")), einvoice.seller, vat)
+        _party(child(root, _a("AccountingCustomerParty")), einvoice.buyer, vat)
         if einvoice.payment_terms:
             child(child(root, _a("PaymentTerms")), _b("Note"), einvoice.payment_terms)
         _tax_total(root, einvoice)
@@ -73,7 +74,7 @@ class UblRenderer:
         return serialise(root)
 
 
-def _party(holder: ET.Element, party: Party) -> None:
+def _party(holder: ET.Element, party: Party, vat: bool) -> None:
     element = child(holder, _a("Party"))
     child(child(element, _a("PartyName")), _b("Name"), party.name)
     address = child(element, _a("PostalAddress"))
@@ -84,7 +85,7 @@ def _party(holder: ET.Element, party: Party) -> None:
     if party.postal_code:
         child(address, _b("PostalZone"), party.postal_code)
     child(child(address, _a("Country")), _b("IdentificationCode"), party.country)
-    if party.tax_id:
+    if vat and party.tax_id:
         scheme = child(element, _a("PartyTaxScheme"))
         child(scheme, _b("CompanyID"), party.tax_id)
         child(child(scheme, _a("TaxScheme")), _b("ID"), "VAT")

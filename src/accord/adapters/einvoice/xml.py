@@ -27,13 +27,15 @@ def child(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) 
 
 
 def amount(value: Decimal) -> str:
-    """A money amount as held (already rounded to the currency's minor units)."""
-    return format(value, "f")
+    """A money amount as held (already rounded to the currency's minor units). A zero is
+    never written "-0.00" (tax rounded from a tiny negative base): the CII rules then miss
+    that it equals the total."""
+    return format(value.copy_abs() if value == 0 else value, "f")
 
 
 def number(value: Decimal) -> str:
     """A quantity, rate or price without trailing zeros beyond what it holds."""
-    return format(value.normalize(), "f")
+    return format(value.copy_abs().normalize() if value == 0 else value.normalize(), "f")
 
 
 def unit_code(kind: LineKind) -> str:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from accord.domain.billing.documents import Document, DocumentKind, DocumentLine
 from accord.domain.billing.tax import TaxSubtotal
-from accord.domain.contracts.model import Customer, Entity
+from accord.domain.contracts.model import Customer, Entity, TaxCategory
 
 UBL_CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 UBL_PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -49,6 +49,14 @@ class EInvoice:
     payment_terms: str | None = None
     corrected: tuple[tuple[str, date | None], ...] = ()
     """For a credit note: (invoice number, issue date) of each invoice it corrects."""
+
+    @property
+    def names_vat_ids(self) -> bool:
+        """A document "not subject to VAT" names no VAT identifier at all (BR-O-02); its
+        seller is known by its legal registration instead (BR-CO-26)."""
+        return all(
+            line.tax_category is not TaxCategory.OUTSIDE_SCOPE for line in self.document.lines
+        )
 
     @property
     def sign(self) -> Decimal:
