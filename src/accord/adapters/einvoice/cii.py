@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
-from accord.adapters.einvoice.xml import (
+from accord.adapters.einvoice.elements import (
     EXEMPTION_REASONS,
     amount,
     child,

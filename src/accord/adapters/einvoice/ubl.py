@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from accord.adapters.einvoice.xml import (
+from accord.adapters.einvoice.elements import (
     EXEMPTION_REASONS,
     amount,
     child,
@@ -49,7 +49,9 @@ class UblRenderer:
         document = einvoice.document
         credit = document.kind is DocumentKind.CREDIT_NOTE
         name = "CreditNote" if credit else "Invoice"
-        root = ET.Element(f"{{{CREDIT_NOTE if credit else INVOICE}}}{name}")
+        # The document's own namespace as the default one, as UBL instances are written;
+        # only the root element is in it, every other element is cbc: or cac:.
+        root = ET.Element(name, {"xmlns": CREDIT_NOTE if credit else INVOICE})
         child(root, _b("CustomizationID"), UBL_CUSTOMIZATION)
         child(root, _b("ProfileID"), UBL_PROFILE)
         child(root, _b("ID"), document.number)
