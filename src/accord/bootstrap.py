@@ -21,6 +21,10 @@ from accord.adapters.billing_store import (
     SqlAlchemyBusinessObjectReader,
     SqlAlchemyCursorStore,
 )
+from accord.adapters.einvoice.cii import CiiRenderer
+from accord.adapters.einvoice.saxon import SaxonEN16931Validator
+from accord.adapters.einvoice.ubl import UblRenderer
+from accord.adapters.einvoice.validations import SqlAlchemyEInvoiceValidations
 from accord.adapters.governance import audit_anchoring, build_sql_governance
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
@@ -31,6 +35,7 @@ from accord.application.billing import BillingService, FirmConfiguration
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
@@ -74,6 +79,7 @@ class Hub:
     flows: Flows | None = None
     exception_actions: ExceptionActions | None = None
     reports: Reports | None = None
+    einvoicing: EInvoicing | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -162,6 +168,8 @@ class Services:
     """Reconciliation as stored jobs: what the scheduler runs and the reports read."""
     exception_actions: ExceptionActionService
     connectors: Mapping[str, Connector]
+    einvoicing: EInvoicing
+    """EN 16931 e-invoices of issued documents: rendered, validated, results kept."""
 
 
 def _port(connectors: Mapping[str, Connector], system: str) -> Any:
@@ -222,6 +230,17 @@ def build_services(
         ),
         exception_actions=ExceptionActionService(exceptions, billing, resume),
         connectors=connectors,
+        einvoicing=build_einvoicing(hub.engine, billing, clock),
+    )
+
+
+def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:
+    """E-invoices in UBL and CII, validated with the CEN rules through SaxonC-HE."""
+    return EInvoicing(
+        billing,
+        (UblRenderer(), CiiRenderer()),
+        SaxonEN16931Validator(clock),
+        SqlAlchemyEInvoiceValidations(engine),
     )
 
 
@@ -265,7 +284,7 @@ FIRM_SOURCE = "/accord/firm-configuration"
 
 def configure_firm(hub: Hub, billing: BillingService, firm: Firm) -> None:
     """Apply the finance configuration: entities through the event log (like any master
-    data), FX rates and tax rules to billing."""
+    data), FX rates, tax rules and `send_einvoices` to billing."""
     hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])
     billing.configure_firm(
         FirmConfiguration(
@@ -274,5 +293,6 @@ def configure_firm(hub: Hub, billing: BillingService, firm: Firm) -> None:
                 TaxRule(t.entity, t.customer_country, TaxCategory(t.category), t.rate)
                 for t in firm.tax
             ),
+            send_einvoices=firm.send_einvoices,
         )
     )

@@ -44,6 +44,11 @@ class Firm(_Strict):
     entities: list[LegalEntity] = Field(min_length=1)
     fx: list[FxRate] = Field(default_factory=list)
     tax: list[TaxRule] = Field(default_factory=list)
+    send_einvoices: bool = Field(
+        default=False,
+        description="documents go out as EN 16931 e-invoices: each is validated before it "
+        "is posted anywhere, and one that breaks a rule waits as an einvoice_invalid exception",
+    )
 
 
 class FirmConfigError(ValueError):

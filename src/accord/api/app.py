@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from accord.api import experience, process, system, webhooks
+from accord.api import einvoices, experience, process, system, webhooks
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
 from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
@@ -19,6 +19,7 @@ from accord.api.problems import install_problem_handlers
 from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
+from accord.web.einvoices import router as einvoice_router
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
@@ -30,7 +31,7 @@ DESCRIPTION = """Governed API of the Accord hub.
 * **system** — canonical records per kind, and a CloudEvents write path;
 * **process** — start invoice runs and flows, inspect their runs;
 * **experience** — the dashboard's views: exceptions and actions, reconciliation,
-  leakage, lineage, KPIs;
+  leakage, lineage, KPIs, and each document as an EN 16931 e-invoice (UBL or CII);
 * **governance** — API keys, audit trail, legal holds, retention;
 * **webhooks** — signed events from connected systems.
 
@@ -98,6 +99,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
         system.router,
         process.router,
         experience.router,
+        einvoices.router,
         governance_routes.router,
         webhooks.router,
     ):
@@ -108,6 +110,9 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.include_router(login_router, dependencies=[Depends(same_origin)])
     app.include_router(
         web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
+    )
+    app.include_router(
+        einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)

@@ -109,10 +109,12 @@ class AppliedRecords(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FirmConfiguration:
-    """Finance's configuration: FX rates and tax rules (entities come from master data)."""
+    """Finance's configuration: FX rates, tax rules and whether documents go out as
+    EN 16931 e-invoices (entities come from master data)."""
 
     fx: tuple[FxQuote, ...] = ()
     tax: tuple[TaxRule, ...] = ()
+    send_einvoices: bool = False
 
 
 _EMPTY = BillingState(Firm(()), {}, {}, {})
@@ -233,10 +235,15 @@ class BillingService:
         return self._load()[0]
 
     def configure_firm(self, configuration: FirmConfiguration) -> None:
-        """Set FX rates and tax rules (finance's configuration)."""
+        """Set FX rates, tax rules and `send_einvoices` (finance's configuration)."""
 
         def configure(state: BillingState) -> BillingState:
-            firm = replace(state.firm, fx=configuration.fx, tax=configuration.tax)
+            firm = replace(
+                state.firm,
+                fx=configuration.fx,
+                tax=configuration.tax,
+                send_einvoices=configuration.send_einvoices,
+            )
             return replace(state, firm=firm)
 
         self._update(configure)

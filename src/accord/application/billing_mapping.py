@@ -16,11 +16,30 @@ from accord.domain.delivery.model import Expense, TimeEntry
 
 
 def entity(record: v1.LegalEntity) -> dm.Entity:
-    return dm.Entity(record.id, record.name, record.country, record.currency)
+    return dm.Entity(
+        record.id,
+        record.name,
+        record.country,
+        record.currency,
+        record.tax_id,
+        record.street,
+        record.city,
+        record.postal_code,
+        record.payment_terms,
+        record.registration_id,
+    )
 
 
 def customer(record: v1.Customer) -> dm.Customer:
-    return dm.Customer(record.id, record.name, record.country)
+    return dm.Customer(
+        record.id,
+        record.name,
+        record.country,
+        record.tax_id,
+        record.street,
+        record.city,
+        record.postal_code,
+    )
 
 
 def resource(record: v1.Resource) -> dm.Resource:

@@ -375,7 +375,11 @@ class ContractToCash:
         succeeded, or a rejection and what it set back). An unknown reference is closed
         only when a flow opened it (billing opens its own about records it could not
         apply, which a flow's success does not settle)."""
-        for kind in (ExceptionKind.SYSTEM_UNAVAILABLE, ExceptionKind.POSTING_REJECTED):
+        for kind in (
+            ExceptionKind.SYSTEM_UNAVAILABLE,
+            ExceptionKind.POSTING_REJECTED,
+            ExceptionKind.EINVOICE_INVALID,
+        ):
             self.exceptions.close(kind, subject, note)
         unknown = self.exceptions.find_open(ExceptionKind.UNKNOWN_REFERENCE, subject)
         if unknown is not None and unknown.details.get("workflow_id"):

@@ -119,11 +119,12 @@ def up(
     )
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
-    flow_services = runtime.FlowServices(services.contract_to_cash)
+    flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)
     runtime.launch(_flows_database(settings), flow_services, admission=admission)
     hub.invoice_runs = FlowInvoiceRuns(clock.now)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
+    hub.einvoicing = services.einvoicing
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

@@ -117,6 +117,7 @@ def attach_process_ports(hub: Hub, services: Services, clock: Callable[[], datet
     hub.invoice_runs = FlowInvoiceRuns(clock)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
+    hub.einvoicing = services.einvoicing
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,
@@ -161,7 +162,9 @@ def run_worker(
         wired.hub.close()
         raise RoleError(f"another worker named {scale.name!r} is running; give each its own")
     try:
-        services = runtime.FlowServices(wired.services.contract_to_cash)
+        services = runtime.FlowServices(
+            wired.services.contract_to_cash, einvoicing=wired.services.einvoicing
+        )
         runtime.launch(flows_database(scale.settings), services, executor_id=scale.name)
         serve_flow_queue(flow_concurrency)
         engine = wired.hub.engine

@@ -22,12 +22,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(scenario_app, name="scenario")
 
 
-def _play(scenario: Scenario, workdir: Path | None) -> dict[str, Any]:
+def _play(scenario: Scenario, workdir: Path | None, documents: Path | None) -> dict[str, Any]:
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
-        return ScenarioRunner(scenario, workdir).run()
+        return ScenarioRunner(scenario, workdir, documents).run()
     with tempfile.TemporaryDirectory(prefix="accord-scenario-") as temp:
-        return ScenarioRunner(scenario, Path(temp)).run()
+        return ScenarioRunner(scenario, Path(temp), documents).run()
 
 
 @scenario_app.command("run")
@@ -38,6 +38,12 @@ def run(
     workdir: Path | None = typer.Option(
         None, help="keep the run's databases here (default: a temporary directory)"
     ),
+    documents: Path | None = typer.Option(
+        None,
+        "--documents",
+        help="write each issued document here as <number>.ubl.xml and <number>.cii.xml "
+        "(EN 16931 e-invoices: UBL 2.1 / Peppol BIS 3.0 and UN/CEFACT CII)",
+    ),
 ) -> None:
     """Play FILE on a fresh embedded store and print the report (exit 1 if --check fails,
     2 if the file is not a valid scenario or one of its events cannot be carried out)."""
@@ -47,7 +53,7 @@ def run(
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     try:
-        report = _play(scenario, workdir)
+        report = _play(scenario, workdir, documents)
     except ScenarioEventRefused as refused:
         err.print(f"[red]{file}: {refused}[/red]")
         raise typer.Exit(2) from None

@@ -70,6 +70,7 @@ class ExceptionKind(StrEnum):
     RECONCILIATION_DISCREPANCY = "reconciliation_discrepancy"
     CONTRACT_WITHDRAWN = "contract_withdrawn"
     DOUBLE_BILLING = "double_billing"
+    EINVOICE_INVALID = "einvoice_invalid"
 
     @property
     def policy(self) -> ExceptionPolicy:
@@ -126,6 +127,9 @@ POLICIES: dict[ExceptionKind, ExceptionPolicy] = {
     ),
     ExceptionKind.DOUBLE_BILLING: ExceptionPolicy(
         OwnerRole.FINANCE, Severity.CRITICAL, timedelta(days=1), (ExceptionAction.SKIP,)
+    ),
+    ExceptionKind.EINVOICE_INVALID: ExceptionPolicy(
+        OwnerRole.BILLING, Severity.HIGH, timedelta(days=1), _FIX
     ),
 }
 

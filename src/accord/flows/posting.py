@@ -31,6 +31,12 @@ def workflow_id(number: str) -> str:
 @DBOS.step()
 @instrumented_step("posting", "record_in_billing")
 def record_in_billing(number: str) -> StepOutcome:
+    """The first send: when the firm sends e-invoices, one that breaks an EN 16931 rule
+    fails here (`einvoice_invalid`) and goes nowhere. Checked inside this step rather than
+    in a step of its own, so flows already in progress replay unchanged."""
+    einvoicing = services().einvoicing
+    if einvoicing is not None and not (checked := einvoicing.check_before_sending(number)).done:
+        return checked
     return services().contract_to_cash.record_in_billing(number)
 
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from dbos import DBOS
 
 from accord.application.contract_to_cash import ContractToCash
+from accord.application.einvoicing import EInvoicing
 from accord.flows import dispatch
 
 FLOWS_VERSION = "accord-flows-1"
@@ -50,6 +51,8 @@ class FlowServices:
 
     contract_to_cash: ContractToCash
     resume_wait_seconds: float = 3600.0
+    einvoicing: EInvoicing | None = None
+    """When set, posting validates each document's e-invoice before sending it."""
 
 
 def services() -> FlowServices:

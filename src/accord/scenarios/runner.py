@@ -36,6 +36,7 @@ from accord.flows import runtime
 from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
 from accord.scenarios import format as sf
+from accord.scenarios.documents import write_einvoices
 from accord.scenarios.report import billing_sections, erp_summary, exception_rows
 from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
@@ -63,11 +64,13 @@ class _Run:
 
 
 class ScenarioRunner:
-    """Plays one scenario in `workdir` (which it fills with the run's databases)."""
+    """Plays one scenario in `workdir` (which it fills with the run's databases); with
+    `documents`, writes each issued document's e-invoices there."""
 
-    def __init__(self, scenario: sf.Scenario, workdir: Path) -> None:
+    def __init__(self, scenario: sf.Scenario, workdir: Path, documents: Path | None = None) -> None:
         self.scenario = scenario
         self.workdir = workdir
+        self.documents = documents
 
     def run(self) -> dict[str, Any]:
         with self._started() as run:
@@ -78,6 +81,9 @@ class ScenarioRunner:
                 self._apply(run, index, event)
                 self._settle(run)
             self._finish(run)
+            if self.documents is not None:
+                services = run.services
+                write_einvoices(services.billing.state(), services.einvoicing, self.documents)
             return self._report(run)
 
     @contextmanager
@@ -98,7 +104,7 @@ class ScenarioRunner:
             )
             runtime.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
-                runtime.FlowServices(services.contract_to_cash),
+                runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),
             )
             try:
                 scheduler = Scheduler(

@@ -56,6 +56,14 @@ class SandboxWorld:
         """Master data as the firm has it before the timeline starts."""
         for customer in scenario.customers:
             fields = {"Name": customer.name, "BillingCountry": customer.country}
+            for field, value in (
+                ("BillingStreet", customer.street),
+                ("BillingCity", customer.city),
+                ("BillingPostalCode", customer.postal_code),
+                ("VATNumber__c", customer.tax_id),
+            ):
+                if value is not None:
+                    fields[field] = value
             self._call("PATCH", f"/crm/sobjects/Account/ExtId__c/{customer.id}", fields)
         for resource in scenario.resources:
             worker = {

@@ -17,6 +17,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from accord.adapters.governance import build_sql_governance
 from accord.api.app import create_app
+from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
 from accord.application.operations import RunSummary
 from accord.application.security import Role
@@ -98,6 +99,16 @@ class FakeReports:
         return {"realization": "0.95", "gross_margin": "0.31"}
 
 
+class FakeEInvoicing:
+    """Knows no document: every e-invoice is a 404, every validation list empty."""
+
+    def render(self, number: str, syntax: object) -> bytes:
+        raise UnknownDocument(f"no issued document {number!r}")
+
+    def validations(self, number: str) -> list[object]:
+        return []
+
+
 @dataclass
 class ApiWorld:
     hub: Hub
@@ -129,6 +140,7 @@ def make_world(tmp_path: Path, database_url: str) -> ApiWorld:
     hub.invoice_runs = FakeInvoiceRuns()  # type: ignore[attr-defined]
     hub.flows = FakeFlows()  # type: ignore[attr-defined]
     hub.reports = FakeReports()  # type: ignore[attr-defined]
+    hub.einvoicing = FakeEInvoicing()  # type: ignore[assignment]
     governance = build_sql_governance(hub.engine, settings)
     tokens = {role: governance.keys.create(f"{role}-key", [role], None).token for role in Role}
     client = TestClient(create_app(hub, governance), raise_server_exceptions=False)

@@ -47,6 +47,13 @@ OPERATIONS: dict[str, tuple[str, str, Any, Permission]] = {
     "get_leakage": ("GET", "/api/v1/leakage", None, P.READ_REPORTS),
     "get_lineage": ("GET", "/api/v1/lineage/INV-1", None, P.READ_REPORTS),
     "get_kpis": ("GET", "/api/v1/kpis", None, P.READ_REPORTS),
+    "get_einvoice": ("GET", "/api/v1/documents/INV-1/einvoice?syntax=cii", None, P.READ_REPORTS),
+    "get_einvoice_validations": (
+        "GET",
+        "/api/v1/documents/INV-1/einvoice/validations",
+        None,
+        P.READ_REPORTS,
+    ),
     "list_keys": ("GET", "/api/v1/keys", None, P.MANAGE_KEYS),
     "create_key": ("POST", "/api/v1/keys", {"name": "x", "roles": ["viewer"]}, P.MANAGE_KEYS),
     "revoke_key": ("POST", "/api/v1/keys/000000000000/revocation", None, P.MANAGE_KEYS),

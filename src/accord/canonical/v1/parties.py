@@ -28,6 +28,16 @@ class LegalEntity(CanonicalModel):
     name: str = Field(min_length=1)
     country: CountryCode
     currency: CurrencyCode = Field(description="functional currency")
+    tax_id: str | None = Field(default=None, description="VAT or other tax registration")
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    payment_terms: str | None = Field(
+        default=None, description='standard payment terms printed on invoices ("30 days net")'
+    )
+    registration_id: str | None = Field(
+        default=None, description="legal registration: company register number, EIN"
+    )
 
 
 class Customer(CanonicalModel):

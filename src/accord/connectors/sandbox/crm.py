@@ -97,7 +97,10 @@ def customer_from_account(account: Mapping[str, Any], changed_at: str) -> Custom
         id=account.get("AccountNumber") or account.get("ExtId__c") or account["Id"],
         name=account["Name"],
         country=account.get("BillingCountry") or "US",
+        street=account.get("BillingStreet"),
         city=account.get("BillingCity"),
+        postal_code=account.get("BillingPostalCode"),
+        tax_id=account.get("VATNumber__c"),
         updated_at=dt.datetime.fromisoformat(changed_at),
     )
 

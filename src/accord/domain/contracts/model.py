@@ -34,6 +34,14 @@ class Entity:
     name: str
     country: str
     currency: str
+    tax_id: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    payment_terms: str | None = None
+    """Its standard payment terms as printed on invoices, e.g. "30 days net"."""
+    registration_id: str | None = None
+    """Its legal registration (company register number, EIN)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,8 @@ class Firm:
     entities: tuple[Entity, ...]
     fx: tuple[FxQuote, ...] = ()
     tax: tuple[TaxRule, ...] = ()
+    send_einvoices: bool = False
+    """Documents go out as EN 16931 e-invoices, so each must pass the rules first."""
 
     def entity(self, entity_id: str) -> Entity:
         for entity in self.entities:
@@ -79,9 +89,15 @@ class Firm:
 
 @dataclass(frozen=True, slots=True)
 class Customer:
+    """A buyer; the address and VAT id are what an e-invoice names it by."""
+
     id: str
     name: str
     country: str
+    tax_id: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,81 @@
+"""EN 16931 e-invoices of issued documents: the XML in either syntax, and the latest
+validation of each, for people and systems that receive what Accord issues."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from accord.api.ports import hub_service
+from accord.api.problems import ProblemError, problem
+from accord.api.security.auth import require
+from accord.application.einvoicing import EInvoicing, UnknownDocument, UnknownMasterData
+from accord.application.security import Permission, Principal
+from accord.domain.billing.einvoice import EInvoiceSyntax
+
+router = APIRouter(prefix="/api/v1", tags=["experience"])
+ReportReader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]
+Number = Annotated[str, Path(max_length=200)]
+XML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {}}, "description": "the e-invoice"}
+}
+Missing: dict[int | str, dict[str, Any]] = {
+    404: problem("No such document"),
+    503: problem("The service behind this view is not running in this hub"),
+}
+
+
+def einvoice_response(einvoicing: EInvoicing, number: str, syntax: EInvoiceSyntax) -> Response:
+    """The document's e-invoice as an XML download named `<number>.<syntax>.xml`; a 404
+    problem when the document or its master data is unknown."""
+    try:
+        xml = einvoicing.render(number, syntax)
+    except (UnknownDocument, UnknownMasterData) as error:
+        raise ProblemError(404, "not-found", "Not found", str(error)) from None
+    disposition = f'attachment; filename="{number}.{syntax.value}.xml"'
+    return Response(xml, media_type="application/xml", headers={"Content-Disposition": disposition})
+
+
+@router.get(
+    "/documents/{number}/einvoice",
+    operation_id="get_einvoice",
+    response_class=Response,
+    responses={**XML, **Missing},
+    summary="An issued document as an EN 16931 e-invoice (UBL 2.1 or UN/CEFACT CII)",
+)
+async def get_einvoice(
+    request: Request,
+    principal: ReportReader,
+    number: Number,
+    syntax: Annotated[EInvoiceSyntax, Query()] = EInvoiceSyntax.UBL,
+) -> Response:
+    einvoicing: EInvoicing = hub_service(request, "einvoicing")
+    return await run_in_threadpool(einvoice_response, einvoicing, number, syntax)
+
+
+@router.get(
+    "/documents/{number}/einvoice/validations",
+    operation_id="get_einvoice_validations",
+    responses=Missing,
+    summary="The latest EN 16931 validation of a document, per syntax, with each broken rule",
+)
+async def get_einvoice_validations(
+    request: Request, principal: ReportReader, number: Number
+) -> list[dict[str, Any]]:
+    einvoicing: EInvoicing = hub_service(request, "einvoicing")
+    found = await run_in_threadpool(einvoicing.validations, number)
+    return [
+        {
+            "number": v.number,
+            "syntax": v.syntax.value,
+            "status": v.status,
+            "validated_at": v.validated_at.isoformat(),
+            "violations": [
+                {"rule": x.rule, "text": x.text, "location": x.location} for x in v.violations
+            ],
+        }
+        for v in found
+    ]
