@@ -7,7 +7,7 @@ so the hub can build the state from its store, apply an event and persist the re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -86,23 +86,46 @@ def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingSt
     """Record approved time entries. A redelivered identical entry changes nothing; a
     different payload under a known id is a correction (its version moves on).
 
-    An entry keeps the contract it was first approved on: ids are looked up there only,
-    so a batch costs one copy per touched contract, not a scan of every contract.
+    An entry redelivered under another contract (moved to another project) moves there
+    if it was never invoiced, so it is billed on one contract only; an invoiced one may
+    not move (ValueError): it would be billed on both. The ledger knows which contract
+    billed an entry, so a move costs no scan of every contract.
     """
     by_contract = dict(state.time_entries)
     copied: set[str] = set()
+
+    def bucket_of(contract: str) -> dict[str, TimeEntry]:
+        if contract not in copied:
+            by_contract[contract] = dict(by_contract.get(contract, {}))
+            copied.add(contract)
+        return by_contract[contract]
+
     for entry in entries:
-        if entry.contract not in copied:
-            by_contract[entry.contract] = dict(by_contract.get(entry.contract, {}))
-            copied.add(entry.contract)
-        bucket = by_contract[entry.contract]
+        bucket = bucket_of(entry.contract)
         current = bucket.get(entry.id)
-        if current is not None and current.same_content(entry):
+        moved = current is None and (current := _moved(state, entry, bucket_of)) is not None
+        if current is not None and current.same_content(entry) and not moved:
             continue
         if current is not None:
             entry = replace(entry, version=current.version + 1)
         bucket[entry.id] = entry
     return replace(state, time_entries=by_contract)
+
+
+def _moved(
+    state: BillingState, entry: TimeEntry, bucket_of: Callable[[str], dict[str, TimeEntry]]
+) -> TimeEntry | None:
+    """The entry as known under another contract, taken out of it; None if unknown."""
+    billed = state.ledger.entries.get(entry.id)
+    if billed is not None and billed.contract != entry.contract:
+        raise ValueError(
+            f"time entry {entry.id} was invoiced on {billed.contract} ({billed.invoice}) and "
+            f"cannot move to {entry.contract}: credit it on {billed.contract} first"
+        )
+    for contract, entries in state.time_entries.items():
+        if contract != entry.contract and entry.id in entries:
+            return bucket_of(contract).pop(entry.id)
+    return None
 
 
 def correct_time(
