@@ -1,18 +1,21 @@
 """One life of the hub in the random-crash test: play the seeded firm on from where the
 last life stopped, and die like a power cut at the chosen moment.
 
-`python -m tests.integration.flows._chaos_proc WORKDIR SEED CONTRACTS` plays the
-`_chaos_firm` scenario on a hub and sandbox whose state lives in WORKDIR (the store,
-DBOS and the six sandbox systems on SQLite). Every event played and settled is noted in
-WORKDIR/progress.json, so the next life goes on from the first event not settled (it
-plays that one again: every event is an upsert in a sandbox system, and an invoice run
-has a fixed workflow id). With ACCORD_KILL_AT=N the process SIGKILLs itself at its N-th
-moment: a moment is any database commit (the hub's store, DBOS's system database) or the
-return of any `ContractToCash` use case, counted from the process's start, recovery
-included. With ACCORD_KILL_IN_ISSUE=K it dies at the K-th moment inside an invoice run's
-issuing of documents, or at the first moment after an issuing call
-returned, whichever comes first. A life that plays to the end
-prints what the systems hold as JSON, and the moments it counted (all, and in issuing).
+`life(WORKDIR, SEED, CONTRACTS, KILL_AT, KILL_IN_ISSUE)` (or `python -m
+tests.integration.flows._chaos_proc WORKDIR SEED CONTRACTS` with ACCORD_KILL_AT and
+ACCORD_KILL_IN_ISSUE) plays the `_chaos_firm` scenario on a hub and sandbox whose state
+lives in WORKDIR (the store, DBOS and the six sandbox systems on SQLite). Every event
+played and settled is noted in WORKDIR/progress.json, so the next life goes on from the
+first event not settled (it plays that one again: every event is an upsert in a sandbox
+system, and an invoice run has a fixed workflow id).
+
+The process SIGKILLs itself at its KILL_AT-th moment: a moment is any database commit
+(the hub's store, DBOS's system database) or the return of any `ContractToCash` use case,
+counted from the process's start, recovery included (0: never). With KILL_IN_ISSUE=K it
+dies at the K-th moment inside an invoice run's issuing of documents, or at the first
+moment after an issuing call returned, whichever comes first. A life that plays to the
+end writes to WORKDIR/outcome.json what the systems hold and the moments it counted (all,
+those in issuing, those before its first event, and the count as each event began).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from tests.integration.flows._flow_proc import DurableRunner, _items
 ISSUING = ("issue",)
 _lock = threading.Lock()
 _issuing = threading.local()
-_moments = {"all": 0, "issuing": 0}
+_moments: dict[str, Any] = {"all": 0, "issuing": 0, "started": 0, "events": []}
 _issued = threading.Event()
 
 
@@ -115,9 +118,10 @@ def _played(progress: Path) -> int:
     return int(json.loads(progress.read_text())["played"]) if progress.exists() else 0
 
 
-def main(workdir: Path, seed: int, contracts: int) -> None:
-    kill_at = int(os.environ.get("ACCORD_KILL_AT", "0"))
-    kill_in_issue = int(os.environ.get("ACCORD_KILL_IN_ISSUE", "0"))
+def life(workdir: Path, seed: int, contracts: int, kill_at: int, kill_in_issue: int) -> None:
+    """One life (see the module docstring); a finished one writes WORKDIR/outcome.json.
+    The test forks it from a process that has imported everything already, which saves
+    each life the seconds the imports take."""
     _die_at(kill_at, kill_in_issue, workdir / "kills.log")
     scenario = chaos_firm(seed, contracts)
     progress = workdir / "progress.json"
@@ -132,17 +136,21 @@ def main(workdir: Path, seed: int, contracts: int) -> None:
             for entry in _items(http, "/psa/time_entries"):
                 run.world._psa_ids[entry["external_reference"]] = entry["id"]
         runner._settle(run)
+        _moments["started"] = _moments["all"]
         for index in range(played, len(scenario.events)):
             event = scenario.events[index]
+            _moments["events"].append(_moments["all"])
             runner._advance(run, event.at)
             runner._apply(run, index, event)
             runner._settle(run)
             progress.write_text(json.dumps({"played": index + 1}))
         runner._finish(run)
         holdings = _holdings(run.landscape.url, workdir)
-        print(json.dumps({"moments": _moments, "holdings": holdings}), flush=True)
-        os._exit(0)  # what the systems hold is printed; an orderly shutdown adds nothing
+        outcome = json.dumps({"moments": _moments, "holdings": holdings})
+        (workdir / "outcome.json").write_text(outcome)
+        os._exit(0)  # what the systems hold is written; an orderly shutdown adds nothing
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    kills = (int(os.environ.get(f"ACCORD_KILL_{n}", "0")) for n in ("AT", "IN_ISSUE"))
+    life(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), *kills)
