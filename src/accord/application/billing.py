@@ -326,16 +326,23 @@ class BillingService:
         return sorted(e.entry for e in entries if e.invoice == number)
 
     @_serialised
-    def mark_posted(self, number: str) -> Document:
+    def mark_posted(
+        self, number: str, recorded: Callable[[Document, Document], None] | None = None
+    ) -> Document:
         """The ERP holds the document: `issued` becomes `posted` (repeats are harmless);
-        the first confirmation's time is kept for the invoice cycle time."""
+        the first confirmation's time is kept for the invoice cycle time. `recorded`
+        (the document before and after) writes in the same transaction."""
         book, checkpoint = self._load()
+        before = book.state.ledger.documents[number]
         state = confirm_posting(book.state, number)
         posted_at = book.posted_at
         if number not in posted_at:
             posted_at = {**posted_at, number: self._clock()}
         self._store.save(replace(book, state=state, posted_at=posted_at), checkpoint)
-        return state.ledger.documents[number]
+        after = state.ledger.documents[number]
+        if recorded is not None:
+            recorded(before, after)
+        return after
 
     def amendments_due(self) -> dict[str, int]:
         """Amended contracts whose terms other systems have yet to receive (see the book)."""

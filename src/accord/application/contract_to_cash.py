@@ -293,10 +293,14 @@ class ContractToCash:
         return self._changed(outcome, "document.posted_to_erp", number, {"idempotency_key": key})
 
     def mark_posted(self, number: str) -> None:
-        before = {"status": str(self._document(number).status)}
-        self.billing.mark_posted(number)
-        after = {"status": str(self._document(number).status)}
-        self._changed(StepOutcome.ok(), "document.posted", number, after, before)
+        """The document is posted in billing's state; its audit row commits with it."""
+        self._document(number)
+
+        def recorded(before: Document, after: Document) -> None:
+            was, now = {"status": str(before.status)}, {"status": str(after.status)}
+            self._changed(StepOutcome.ok(), "document.posted", number, now, was)
+
+        self.billing.mark_posted(number, recorded)
 
     def write_back(self, number: str) -> StepOutcome:
         """Tell the PSA which entries the document billed and the CRM its status."""
