@@ -11,7 +11,8 @@ system, and an invoice run has a fixed workflow id).
 
 The process SIGKILLs itself at its KILL_AT-th moment: a moment is any database commit
 (the hub's store, DBOS's system database) or the return of any `ContractToCash` use case,
-counted from the process's start, recovery included (0: never). With KILL_IN_ISSUE=K it
+counted from the process's start, recovery included (0: never); or, given an event index,
+a number of moments after that event began. With KILL_IN_ISSUE=K it
 dies at the K-th moment inside an invoice run's issuing of documents, or at the first
 moment after an issuing call returned, whichever comes first. A life that plays to the
 end writes to WORKDIR/outcome.json what the systems hold and the moments it counted (all,
@@ -45,24 +46,28 @@ _moments: dict[str, Any] = {"all": 0, "issuing": 0, "started": 0, "events": []}
 _issued = threading.Event()
 
 
-def _moment(where: str, kill_at: int, kill_in_issue: int, log: Path) -> None:
+_kill = {"at": 0, "in_issue": 0}
+"""The moment to die at (0: none), and the moment inside issuing (0: none)."""
+
+
+def _moment(where: str, log: Path) -> None:
     inside = getattr(_issuing, "name", "")
     with _lock:
         _moments["all"] += 1
         _moments["issuing"] += 1 if inside else 0
-        in_issue = inside and _moments["issuing"] == kill_in_issue
-        after_issue = kill_in_issue and not inside and _issued.is_set()
-        if _moments["all"] == kill_at or in_issue or after_issue:
+        in_issue = inside and _moments["issuing"] == _kill["in_issue"]
+        after_issue = _kill["in_issue"] and not inside and _issued.is_set()
+        if _moments["all"] == _kill["at"] or in_issue or after_issue:
             with log.open("a") as out:
                 out.write(f"{_moments['all']} {where}{' in ' + inside if inside else ''}\n")
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _die_at(kill_at: int, kill_in_issue: int, log: Path) -> None:
-    """Count the moments; die at the chosen one (0: never)."""
+def _count_moments(log: Path) -> None:
+    """Count the moments; die at the one `_kill` names."""
 
     def commit(_: object) -> None:
-        _moment("commit", kill_at, kill_in_issue, log)
+        _moment("commit", log)
 
     sa.event.listen(sa.engine.Engine, "commit", commit)
     for name in dir(ContractToCash):
@@ -79,7 +84,7 @@ def _die_at(kill_at: int, kill_in_issue: int, log: Path) -> None:
                 if _name in ISSUING:
                     _issuing.name = ""
                     _issued.set()
-            _moment(_name, kill_at, kill_in_issue, log)
+            _moment(_name, log)
             return result
 
         setattr(ContractToCash, name, counted)
@@ -118,11 +123,21 @@ def _played(progress: Path) -> int:
     return int(json.loads(progress.read_text())["played"]) if progress.exists() else 0
 
 
-def life(workdir: Path, seed: int, contracts: int, kill_at: int, kill_in_issue: int) -> None:
+def life(
+    workdir: Path,
+    seed: int,
+    contracts: int,
+    kill_at: int = 0,
+    kill_in_issue: int = 0,
+    kill_event: int = -1,
+    kill_after: int = 0,
+) -> None:
     """One life (see the module docstring); a finished one writes WORKDIR/outcome.json.
+    With `kill_event`, it dies `kill_after` moments after that event began.
     The test forks it from a process that has imported everything already, which saves
     each life the seconds the imports take."""
-    _die_at(kill_at, kill_in_issue, workdir / "kills.log")
+    _kill.update(at=kill_at, in_issue=kill_in_issue)
+    _count_moments(workdir / "kills.log")
     scenario = chaos_firm(seed, contracts)
     progress = workdir / "progress.json"
     played = _played(progress)
@@ -137,9 +152,13 @@ def life(workdir: Path, seed: int, contracts: int, kill_at: int, kill_in_issue: 
                 run.world._psa_ids[entry["external_reference"]] = entry["id"]
         runner._settle(run)
         _moments["started"] = _moments["all"]
+        if 0 <= kill_event < played:  # the life starts past its event: die soon
+            _kill["at"] = _moments["all"] + kill_after
         for index in range(played, len(scenario.events)):
             event = scenario.events[index]
             _moments["events"].append(_moments["all"])
+            if index == kill_event:
+                _kill["at"] = _moments["all"] + kill_after
             runner._advance(run, event.at)
             runner._apply(run, index, event)
             runner._settle(run)

@@ -41,15 +41,22 @@ SEED = int(os.environ.get("ACCORD_CRASH_SEED", "20261203"))
 CRASHES = int(os.environ.get("ACCORD_CRASHES", "30"))
 CONTRACTS = int(os.environ.get("ACCORD_CRASH_CONTRACTS", "6"))
 LIFE_TIMEOUT_SECONDS = 600
+ISSUE_KILLS = 2
+"""Kills inside (or right after) each month-end run's issuing of documents."""
+Kill = tuple[int, int, int, int]
+"""`_chaos_proc.life`'s kill_at, kill_in_issue, kill_event, kill_after (zeros: none)."""
+NEVER: Kill = (0, 0, -1, 0)
+SPARE_KILLS = 2
+"""Planned beyond CRASHES, in case a life plays to the end before its last kill."""
 # a generous cap for a loaded machine; a soak run of many crashes gets longer
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(max(1800, 60 * CRASHES))]
 
 
-def _life(home: Path, kill_at: int, kill_in_issue: int = 0) -> int | None:
+def _life(home: Path, kill: Kill) -> int | None:
     """Fork one life (everything is imported here already, so a life starts at once);
     its exit code (-SIGKILL when it died)."""
     child = multiprocessing.get_context("fork").Process(
-        target=life, args=(home, SEED, CONTRACTS, kill_at, kill_in_issue)
+        target=life, args=(home, SEED, CONTRACTS, *kill)
     )
     child.start()
     child.join(LIFE_TIMEOUT_SECONDS)
@@ -68,48 +75,29 @@ def _outcome(home: Path, exit_code: int | None) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("uninterrupted")
-    return _outcome(home, _life(home, 0))
+    return _outcome(home, _life(home, NEVER))
 
 
 @pytest.fixture(scope="module")
 def crashed(
     tmp_path_factory: pytest.TempPathFactory, uninterrupted: dict[str, Any]
 ) -> Iterator[tuple[dict[str, Any], list[str]]]:
-    """Lives killed at random moments until one plays to the end, after CRASHES kills.
-    When a month-end run is among the next events, every third life is killed at a random
-    moment inside issuing documents instead (or right after it): the month-end run is
-    where a crash costs most."""
+    """Lives killed at the planned moments (`_plan`), then one that plays to the end."""
     print(
         f"\nrandom crashes: ACCORD_CRASH_SEED={SEED} ACCORD_CRASHES={CRASHES} "
         f"ACCORD_CRASH_CONTRACTS={CONTRACTS}"
     )
     home = tmp_path_factory.mktemp("crashed")
-    draws = random.Random(f"{SEED}:kills")
-    # A quarter of the lives die while starting up or recovering; the others spread the
-    # kills still to come over what is left to play (as the uninterrupted life counted
-    # it; a life lives half a share of it on average past its start-up), so all of them
-    # land before the end, month-end runs included, however much recovery costs.
-    moments = uninterrupted["moments"]
-    started = int(moments["started"])
-    issuing = max(int(uninterrupted["moments"]["issuing"]) // 2, 1)
     clock = time.monotonic()
-    kills = 0
-    while True:
-        at = moments["events"][min(_played(home), len(moments["events"]) - 1)]
-        left = int(moments["all"]) - int(at)
-        span = max(left // (CRASHES - kills + 1), 20)
-        kill_at = draws.randint(1, span) + started if kills < CRASHES else 0
-        if kill_at and draws.random() < 0.25:
-            kill_at = draws.randint(1, started)
-        kill_in_issue = 0
-        if kill_at and kills % 3 == 0 and _month_end_next(home):
-            kill_at, kill_in_issue = 0, draws.randint(1, issuing)
-        exit_code = _life(home, kill_at, kill_in_issue)
-        if exit_code == -signal.SIGKILL:
-            kills += 1
-            continue
-        outcome = _outcome(home, exit_code)
-        break
+    kills, exit_code = 0, None
+    for kill in _plan(uninterrupted["moments"]):
+        exit_code = _life(home, kill)
+        if exit_code != -signal.SIGKILL:
+            break  # it played to the end before its kill (a recovery can take less)
+        kills += 1
+    else:
+        exit_code = _life(home, NEVER)
+    outcome = _outcome(home, exit_code)
     where = (home / "kills.log").read_text().splitlines()
     print(
         f"{kills} kills in {time.monotonic() - clock:.0f} s; killed at: "
@@ -132,16 +120,35 @@ def test_a_hub_killed_at_random_moments_holds_what_an_uninterrupted_run_holds(
     assert any(" in issue" in kill for kill in kills), "no kill inside a month-end run"
 
 
+def _plan(moments: dict[str, Any]) -> list[Kill]:
+    """CRASHES kills spread over the firm's timeline in event order, whatever recovery
+    costs: each is armed when its event begins and fires a random number of moments
+    later, within half of what that event took in the uninterrupted life (a recovered
+    life may have less of it left to do). A quarter fire while
+    a life starts up or recovers instead, and each month-end run gets ISSUE_KILLS inside
+    (or right after) its issuing of documents."""
+    draws = random.Random(f"{SEED}:kills")
+    events = chaos_firm(SEED, CONTRACTS).events
+    starts = [*moments["events"], moments["all"]]
+    runs = [i for i, event in enumerate(events) if isinstance(event, sf.InvoiceRun)]
+    issuing = max(int(moments["issuing"]) // (2 * len(runs)), 1)
+    planned: list[tuple[int, Kill]] = [
+        (run, (0, draws.randint(1, issuing), -1, 0)) for run in runs for _ in range(ISSUE_KILLS)
+    ]
+    while len(planned) < CRASHES + SPARE_KILLS:
+        event = draws.randrange(len(events))
+        if draws.random() < 0.25:
+            planned.append((event, (draws.randint(1, int(moments["started"])), 0, event, 10**9)))
+        else:
+            took = max(int(starts[event + 1]) - int(starts[event]), 1)
+            planned.append((event, (0, 0, event, draws.randint(1, max(took // 2, 1)))))
+    planned.sort(key=lambda item: item[0])
+    return [kill for _, kill in planned]
+
+
 def _played(home: Path) -> int:
     progress = home / "progress.json"
     return int(json.loads(progress.read_text())["played"]) if progress.exists() else 0
-
-
-def _month_end_next(home: Path) -> bool:
-    """Whether a month-end run is among the next few events to play (or recover)."""
-    played = _played(home)
-    events = chaos_firm(SEED, CONTRACTS).events[played : played + 3]
-    return any(isinstance(event, sf.InvoiceRun) for event in events)
 
 
 def _by_number(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
