@@ -111,6 +111,11 @@ def test_a_hub_killed_at_random_moments_holds_what_an_uninterrupted_run_holds(
 ) -> None:
     holdings, kills = crashed
     expected = uninterrupted["holdings"]
+    per_period = Counter(
+        (d["project"], d["type"], d["tran_date"][:7]) for d in holdings["erp_documents"]
+    )
+    twice = {key: n for key, n in per_period.items() if n > 1}
+    assert not twice, f"contract, kind and period with more than one document: {twice}"
     for system in ("erp_documents", "billing_documents"):
         numbers = [d["number"] for d in holdings[system]]
         assert len(numbers) == len(set(numbers)), f"{system}: a number twice"
