@@ -33,8 +33,14 @@ bench: install
 
 # Not in CI: SOAK_MINUTES (default 5) of activity, faults and killed workers on
 # PostgreSQL and NATS, then reconciliation and the generator's ledger must agree.
+# With SOAK_CRASHES=N: the random-crash test at soak size instead (N SIGKILLs of the
+# embedded hub, SOAK_CONTRACTS contracts, SOAK_SEED to replay a run; docs/deploy.md).
 soak: install
-	$(BIN)/python -m bench.soak
+	@if [ -n "$(SOAK_CRASHES)" ]; then \
+	  ACCORD_CRASHES=$(SOAK_CRASHES) ACCORD_CRASH_CONTRACTS=$${SOAK_CONTRACTS:-24} \
+	  ACCORD_CRASH_SEED=$${SOAK_SEED:-$$RANDOM$$RANDOM} \
+	  $(BIN)/python -m pytest -s -p no:cacheprovider tests/integration/flows/test_random_crashes.py; \
+	else $(BIN)/python -m bench.soak; fi
 
 clean:
 	rm -rf $(VENV) .accord .pytest_cache .mypy_cache .ruff_cache

@@ -188,10 +188,13 @@ def build_services(
 ) -> Services:
     """Wire billing, the exception queue, contract-to-cash, inbound sync and
     reconciliation to a hub and its connectors."""
-    billing = BillingService(
-        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine), clock=clock
-    )
     changes = FlowChanges(hub.governance.audit, hub.unit_of_work, current_change_context, clock)
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine),
+        SqlAlchemyAppliedRecords(hub.engine),
+        clock=clock,
+        transaction=changes.transaction,
+    )
     exceptions = ExceptionService(hub.unit_of_work, clock, changes)
     gateways = Gateways(
         erp=_port(connectors, "erp"),

@@ -18,7 +18,7 @@ from accord.adapters import dataclass_json
 from accord.adapters.locks import exclusive
 from accord.adapters.store import READ_ONLY
 from accord.adapters.tables import business_objects, metadata
-from accord.adapters.transactions import begin
+from accord.adapters.transactions import begin, reading
 from accord.application.billing import BillingBook
 from accord.application.ports import BusinessObject
 
@@ -56,7 +56,7 @@ class SqlAlchemyBillingStateStore:
             yield
 
     def load(self) -> tuple[BillingBook | None, int]:
-        with self._engine.connect().execution_options(**READ_ONLY) as conn:
+        with reading(self._engine) as conn:  # inside a block: the block's own writes
             row = conn.execute(
                 sa.select(billing_state.c.data, billing_state.c.checkpoint).where(
                     billing_state.c.id == _ROW

@@ -4,6 +4,12 @@ The billing engine (domain) is a pure function of its state. This service loads 
 state, feeds it what the event log applied since its checkpoint (master data, approved
 time, expenses, milestones, amendments), runs the engine and saves the new state together
 with the checkpoint, so every applied record reaches billing exactly once.
+
+Every load-change-save holds the store's lock and runs in one transaction that commits
+before the lock is released, so no other writer loads a state about to be replaced. What
+the caller records about the change (the audit rows and CloudEvents of the documents an
+invoice run issued, the exceptions it raised) joins that transaction: a crash leaves
+either all of it or none of it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 from accord.application import billing_mapping as to_domain
 from accord.application.clock import Clock, utc_now
 from accord.application.ports import BusinessObject
+from accord.application.unit_of_work import Transaction, each_on_its_own
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.canonical.registry import model_for
@@ -90,15 +97,24 @@ def _serialised(
     method: Callable[Concatenate[BillingService, _P], _R],
 ) -> Callable[Concatenate[BillingService, _P], _R]:
     """Run a load-change-save under the store's lock, so two writers (the scheduler's
-    catch-up and a flow marking a document posted) never overwrite each other."""
+    catch-up and a flow marking a document posted) never overwrite each other, in one
+    transaction opened inside the lock and committed before it is released."""
 
     def serialised(self: BillingService, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with self._store.exclusive():
+        with self._store.exclusive(), self._transaction():
             return method(self, *args, **kwargs)
 
     serialised.__name__ = method.__name__
     serialised.__doc__ = method.__doc__
     return serialised
+
+
+Recorded = Callable[[InvoiceRunResult], None]
+"""Records what a run issued (audit rows, events, exceptions) in the run's transaction."""
+
+
+def _nothing(result: InvoiceRunResult) -> None:
+    del result
 
 
 class AppliedRecords(Protocol):
@@ -217,11 +233,13 @@ class BillingService:
         records: AppliedRecords,
         batch_size: int = 5_000,
         clock: Clock = utc_now,
+        transaction: Transaction = each_on_its_own,
     ) -> None:
         self._store = store
         self._records = records
         self._batch_size = batch_size
         self._clock = clock
+        self._transaction = transaction
 
     def _load(self) -> tuple[BillingBook, int]:
         book, checkpoint = self._store.load()
@@ -278,23 +296,28 @@ class BillingService:
         return updated
 
     @_serialised
-    def run_invoices(self, through: date, contract: str | None = None) -> InvoiceRunResult:
-        """Issue what is billable through `through`; the state is saved with the result."""
+    def run_invoices(
+        self, through: date, contract: str | None = None, recorded: Recorded = _nothing
+    ) -> InvoiceRunResult:
+        """Issue what is billable through `through`; the state is saved with the result,
+        and whatever `recorded` writes about it commits in the same transaction."""
         book, checkpoint = self._load()
         result = run_invoicing(book.state, through, contract)
         self._store.save(replace(book, state=result.state), checkpoint)
+        recorded(result)
         return result
 
     @_serialised
-    def sign(self, contract: str) -> InvoiceRunResult:
+    def sign(self, contract: str, recorded: Recorded = _nothing) -> InvoiceRunResult:
         """Activate the contract in billing: a retainer issues its prepayment, dated on the
-        signing day, once."""
+        signing day, once (`recorded` as in `run_invoices`)."""
         book, checkpoint = self._load()
         on = book.state.signed.get(contract)
         if on is None:
             raise KeyError(f"contract {contract} has not been signed")
         result = sign_contract(book.state, contract, on)
         self._store.save(replace(book, state=result.state), checkpoint)
+        recorded(result)
         return result
 
     def close_period(self, entity: str, period: Period) -> None:
@@ -322,16 +345,23 @@ class BillingService:
         return sorted(e.entry for e in entries if e.invoice == number)
 
     @_serialised
-    def mark_posted(self, number: str) -> Document:
+    def mark_posted(
+        self, number: str, recorded: Callable[[Document, Document], None] | None = None
+    ) -> Document:
         """The ERP holds the document: `issued` becomes `posted` (repeats are harmless);
-        the first confirmation's time is kept for the invoice cycle time."""
+        the first confirmation's time is kept for the invoice cycle time. `recorded`
+        (the document before and after) writes in the same transaction."""
         book, checkpoint = self._load()
+        before = book.state.ledger.documents[number]
         state = confirm_posting(book.state, number)
         posted_at = book.posted_at
         if number not in posted_at:
             posted_at = {**posted_at, number: self._clock()}
         self._store.save(replace(book, state=state, posted_at=posted_at), checkpoint)
-        return state.ledger.documents[number]
+        after = state.ledger.documents[number]
+        if recorded is not None:
+            recorded(before, after)
+        return after
 
     def amendments_due(self) -> dict[str, int]:
         """Amended contracts whose terms other systems have yet to receive (see the book)."""

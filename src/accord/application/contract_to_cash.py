@@ -227,19 +227,26 @@ class ContractToCash:
 
     def issue_prepayment(self, contract_id: str) -> list[str]:
         """A retainer's prepayment document, dated on the signing day (once)."""
-        result = self.billing.sign(contract_id)
-        signed_on = result.state.signed[contract_id]
-        return self._issued(result, signed_on)
+        result = self.billing.sign(
+            contract_id, lambda signed: self._issued(signed, signed.state.signed[contract_id])
+        )
+        return [document.number for document in result.documents]
 
     def record_activation(self, contract_id: str) -> None:
         """Every system holds the contract: note when, for the activation time KPI."""
         self.billing.mark_activated(contract_id)
 
     def issue(self, through: date, contract: str | None = None) -> list[str]:
-        """Run the billing engine; record what blocks a document as an exception."""
-        return self._issued(self.billing.run_invoices(through, contract), through)
+        """Run the billing engine; record what blocks a document as an exception. The
+        documents, their `document.issued` audit rows and events and the exceptions commit
+        in one transaction, so a crash leaves all of them or none (and a recovered run,
+        finding nothing left to issue, owes nothing)."""
+        result = self.billing.run_invoices(
+            through, contract, lambda issued: self._issued(issued, through)
+        )
+        return [document.number for document in result.documents]
 
-    def _issued(self, result: InvoiceRunResult, through: date) -> list[str]:
+    def _issued(self, result: InvoiceRunResult, through: date) -> None:
         for problem in result.exceptions:
             self.exceptions.open(problem, {"through": through.isoformat()})
         self._close_resolved_blocks(result.exceptions, {d.contract for d in result.documents})
@@ -251,7 +258,6 @@ class ContractToCash:
                 "total": str(document.gross_total),
             }
             self._changed(StepOutcome.ok(), "document.issued", document.number, after)
-        return [document.number for document in result.documents]
 
     def _close_resolved_blocks(
         self, still: Sequence[BusinessException], issued_for: set[str]
@@ -312,10 +318,14 @@ class ContractToCash:
         self.exceptions.open(mismatch, details)
 
     def mark_posted(self, number: str) -> None:
-        before = {"status": str(self._document(number).status)}
-        self.billing.mark_posted(number)
-        after = {"status": str(self._document(number).status)}
-        self._changed(StepOutcome.ok(), "document.posted", number, after, before)
+        """The document is posted in billing's state; its audit row commits with it."""
+        self._document(number)
+
+        def recorded(before: Document, after: Document) -> None:
+            was, now = {"status": str(before.status)}, {"status": str(after.status)}
+            self._changed(StepOutcome.ok(), "document.posted", number, now, was)
+
+        self.billing.mark_posted(number, recorded)
 
     def write_back(self, number: str) -> StepOutcome:
         """Tell the PSA which entries the document billed and the CRM its status."""

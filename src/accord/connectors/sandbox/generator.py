@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["ActivityGenerator", "Firm", "generate_firm", "load_firm"]
 
 MAX_DAYS_PER_TICK = 5
+ENTRY_PREFIX = "GEN-T"
+"""Time entries' external references: GEN-T000001, GEN-T000002, ..."""
 APPROVED_SHARE = 0.85
 """Of the submitted time entries and expenses, the share the approver approves..."""
 REJECTED_SHARE = 0.05
@@ -84,9 +86,15 @@ class ActivityGenerator:
         self._thread.start()
 
     def load(self) -> None:
-        """Write the generated firm into the landscape (the first time only)."""
+        """Write the generated firm into the landscape (the first time only), and go on
+        numbering time entries after those the PSA already holds: a generator started
+        again on a landscape it filled before (`accord up` restarted on its home) must
+        submit new entries, never resubmit an old one's reference (the PSA would replace
+        that entry, approved and invoiced, by a new submitted one)."""
         if not self._loaded:
             load_firm(self.landscape.url, self.firm)
+            with httpx.Client(base_url=self.landscape.url, timeout=30) as http:
+                self._entries = _last_entry_number(http)
             self._loaded = True
 
     def stop(self) -> None:
@@ -148,7 +156,7 @@ class ActivityGenerator:
             # a fixed fee is billed by milestones: the time on it is not billable
             "billable": contract["terms"][0]["type"] != "fixed_fee",
             "approved": False,
-            "external_reference": f"GEN-T{self._entries:06d}",
+            "external_reference": f"{ENTRY_PREFIX}{self._entries:06d}",
         }
         response = http.post("/psa/time_entries", json=body)
         if self._count("time_entries", response, body["external_reference"]):
@@ -260,6 +268,20 @@ class ActivityGenerator:
         self.counts[activity] += 1
         self.ledger[activity].append(key or str(response.json().get("id")))
         return True
+
+
+def _last_entry_number(http: httpx.Client) -> int:
+    """The highest `GEN-T<n>` reference among the PSA's time entries (0: none)."""
+    last, page = 0, None
+    while True:
+        params: dict[str, Any] = {"limit": 1000} | ({"page": page} if page else {})
+        response = http.get("/psa/time_entries", params=params)
+        for entry in _items(response):
+            reference = str(entry.get("external_reference") or "")
+            if reference.startswith(ENTRY_PREFIX) and reference[len(ENTRY_PREFIX) :].isdigit():
+                last = max(last, int(reference[len(ENTRY_PREFIX) :]))
+        if not (page := response.json().get("next_page")):
+            return last
 
 
 def _items(response: httpx.Response) -> list[dict[str, Any]]:

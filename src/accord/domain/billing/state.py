@@ -7,7 +7,7 @@ so the hub can build the state from its store, apply an event and persist the re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -104,22 +104,34 @@ def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingSt
     delivery older than the entry held (by the source's token) is recorded in
     `stale_deliveries` and not applied, so a late redelivery never reverts a correction.
 
-    An entry keeps the contract it was first approved on: ids are looked up there only,
-    so a batch costs one copy per touched contract, not a scan of every contract.
+    An entry redelivered under another contract (moved to another project) moves there
+    if it was never invoiced, so it is billed on one contract only; an invoiced one may
+    not move (ValueError): it would be billed on both. An id new to its contract is
+    looked for in every other contract's entries.
     """
     by_contract = dict(state.time_entries)
     stale = state.stale_deliveries
     copied: set[str] = set()
+
+    def bucket_of(contract: str) -> dict[str, TimeEntry]:
+        if contract not in copied:
+            by_contract[contract] = dict(by_contract.get(contract, {}))
+            copied.add(contract)
+        return by_contract[contract]
+
     for entry in entries:
-        if entry.contract not in copied:
-            by_contract[entry.contract] = dict(by_contract.get(entry.contract, {}))
-            copied.add(entry.contract)
-        bucket = by_contract[entry.contract]
+        bucket = bucket_of(entry.contract)
         current = bucket.get(entry.id)
+        elsewhere = _held_elsewhere(by_contract, entry) if current is None else None
+        if elsewhere is not None:
+            current = by_contract[elsewhere][entry.id]
         if current is not None and entry.is_older_than(current):
             stale = {**stale, entry.id: entry.source_version}
             continue
-        if current is not None and current.same_content(entry):
+        if elsewhere is not None:
+            _refuse_move_of_invoiced(state, entry)
+            bucket_of(elsewhere).pop(entry.id)
+        elif current is not None and current.same_content(entry):
             if current.is_older_than(entry):
                 bucket[entry.id] = replace(current, source_version=entry.source_version)
             continue
@@ -127,6 +139,26 @@ def approve_time(state: BillingState, entries: Iterable[TimeEntry]) -> BillingSt
             entry = replace(entry, version=current.version + 1)
         bucket[entry.id] = entry
     return replace(state, time_entries=by_contract, stale_deliveries=stale)
+
+
+def _held_elsewhere(
+    by_contract: Mapping[str, Mapping[str, TimeEntry]], entry: TimeEntry
+) -> str | None:
+    """The other contract that holds an entry redelivered under `entry.contract`."""
+    for contract, entries in by_contract.items():
+        if contract != entry.contract and entry.id in entries:
+            return contract
+    return None
+
+
+def _refuse_move_of_invoiced(state: BillingState, entry: TimeEntry) -> None:
+    """An invoiced entry may not move to another contract: it would be billed on both."""
+    billed = state.ledger.entries.get(entry.id)
+    if billed is not None and billed.contract != entry.contract:
+        raise ValueError(
+            f"time entry {entry.id} was invoiced on {billed.contract} ({billed.invoice}) and "
+            f"cannot move to {entry.contract}: credit it on {billed.contract} first"
+        )
 
 
 def correct_time(
