@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, cast
@@ -25,7 +25,9 @@ from typing import Any, cast
 import sqlalchemy as sa
 from dbos import DBOS
 
+from accord.application.contention import retrying_while_busy
 from accord.application.contract_to_cash import ContractToCash
+from accord.domain.retry import TransientBudget
 from accord.flows import dispatch
 
 FLOWS_VERSION = "accord-flows-1"
@@ -46,10 +48,16 @@ _stopping = threading.Event()
 
 @dataclass(frozen=True)
 class FlowServices:
-    """What the flows orchestrate; every decision lives in these services."""
+    """What the flows orchestrate; every decision lives in these services.
+
+    Each call a step makes to them rides out a busy store within `busy_budget`; past it
+    the flow opens an exception and waits on it, trying again after at most
+    `busy_wait_seconds` (or sooner, when nudged)."""
 
     contract_to_cash: ContractToCash
     resume_wait_seconds: float = 3600.0
+    busy_budget: TransientBudget = field(default_factory=TransientBudget)
+    busy_wait_seconds: float = 30.0
 
 
 def services() -> FlowServices:
@@ -94,12 +102,17 @@ class StepAdmission:
             yield
 
 
-class _AdmittedUseCases:
-    """The flows' use cases, each call made only once `admission` admits it."""
+class _StepUseCases:
+    """The flows' use cases as steps call them: each call made only once `admission`
+    admits it (when there is one), and tried again while the store is busy, within
+    `budget` (every use case a step calls is idempotent by business key)."""
 
-    def __init__(self, use_cases: object, admission: StepAdmission) -> None:
+    def __init__(
+        self, use_cases: object, admission: StepAdmission | None, budget: TransientBudget
+    ) -> None:
         self._use_cases = use_cases
         self._admission = admission
+        self._budget = budget
 
     def __getattr__(self, name: str) -> Any:
         member = getattr(self._use_cases, name)
@@ -108,11 +121,19 @@ class _AdmittedUseCases:
         call = cast(Callable[..., Any], member)
 
         @wraps(call)
-        def when_admitted(*args: Any, **kwargs: Any) -> Any:
-            with self._admission.admitted():
-                return call(*args, **kwargs)
+        def as_a_step(*args: Any, **kwargs: Any) -> Any:
+            with self._admitted():
+                return retrying_while_busy(lambda: call(*args, **kwargs), self._budget)
 
-        return when_admitted
+        return as_a_step
+
+    @contextmanager
+    def _admitted(self) -> Iterator[None]:
+        if self._admission is None:
+            yield
+            return
+        with self._admission.admitted():
+            yield
 
 
 def _prepare_sqlite(url: str) -> None:
@@ -149,10 +170,8 @@ def launch(
 
     if system_database_url.startswith("sqlite"):
         _prepare_sqlite(system_database_url)
-    _services = flow_services
-    if admission is not None:
-        use_cases = _AdmittedUseCases(flow_services.contract_to_cash, admission)
-        _services = replace(flow_services, contract_to_cash=cast(ContractToCash, use_cases))
+    use_cases = _StepUseCases(flow_services.contract_to_cash, admission, flow_services.busy_budget)
+    _services = replace(flow_services, contract_to_cash=cast(ContractToCash, use_cases))
     _admission = admission
     _stopping.clear()
     DBOS(
@@ -232,8 +251,9 @@ class _WaitRegistry:
 waits = _WaitRegistry()
 
 
-def wait_for_message(flow: str) -> object:
-    """Park until a message for `flow` arrives, or `resume_wait_seconds` pass (None).
+def wait_for_message(flow: str, seconds: float | None = None) -> object:
+    """Park until a message for `flow` arrives, or `seconds` (default
+    `resume_wait_seconds`) pass (None).
 
     A parked flow is woken with `INTERRUPTED` when its process stops, and leaves by
     `FlowInterrupted` without recording anything more; recovered after a restart, it
@@ -243,7 +263,8 @@ def wait_for_message(flow: str) -> object:
         if stopping():
             waits.unpark(flow)
             raise FlowInterrupted(flow)
-        message = DBOS.recv(RESUME_TOPIC, timeout_seconds=services().resume_wait_seconds)
+        wait = services().resume_wait_seconds if seconds is None else seconds
+        message = DBOS.recv(RESUME_TOPIC, timeout_seconds=wait)
         waits.unpark(flow)
         if message != INTERRUPTED:
             return message
