@@ -53,10 +53,13 @@ class EventWorker:
         self._clock = clock
         self._before_commit = before_commit
 
-    def run_once(self, max_events: int | None = None) -> int:
-        """Process batches until the log is drained or `max_events` were processed."""
+    def run_once(
+        self, max_events: int | None = None, stopping: Callable[[], bool] | None = None
+    ) -> int:
+        """Process batches until the log is drained, `max_events` were processed or
+        `stopping()` says so (each batch commits with its checkpoint)."""
         done = 0
-        while max_events is None or done < max_events:
+        while (max_events is None or done < max_events) and not (stopping and stopping()):
             limit = (
                 self._batch_size if max_events is None else min(self._batch_size, max_events - done)
             )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.api.app import create_app
 from accord.application.housekeeping import Housekeeping
 from accord.application.reports import HubReports
-from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
+from accord.bootstrap import Hub, build_hub, build_services, configure_firm, sandbox_connectors
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape, clock_start
@@ -31,7 +33,10 @@ from accord.settings import Settings
 SANDBOX_FIRM = Path(__file__).parents[1] / "connectors" / "sandbox" / "firm.yaml"
 STEP_SLOTS = 8
 """Flow steps that may call other systems at once: a recovered backlog drains this wide."""
+GRACEFUL_SHUTDOWN_SECONDS = 3
+"""How long Ctrl-C lets requests in progress finish before the server closes them."""
 console = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("accord.hub")
 
 
 def register(app: typer.Typer) -> None:
@@ -136,7 +141,13 @@ def up(
     bind_host = host or settings.http_host
     bind_port = port or settings.http_port
     server = uvicorn.Server(
-        uvicorn.Config(create_app(hub), host=bind_host, port=bind_port, log_level="warning")
+        uvicorn.Config(
+            create_app(hub),
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     )
 
     def start_background() -> None:
@@ -156,8 +167,24 @@ def up(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         stopping.set()
         starter.join(timeout=30)
-        landscape.stop_activity()
-        process.stop()
-        runtime.shutdown()
-        landscape.stop()
-        hub.close()
+        _shut_down(landscape, process, hub)
+
+
+def _shut_down(landscape: Landscape, process: HubProcess, hub: Hub) -> None:
+    """Stop what works in the background (each part after the batch, day or step in
+    hand), then the flows, the sandbox and the store, logging how long each took."""
+    began = time.monotonic()
+    log.info("stopping the hub")
+    landscape.stop_activity()
+    process.stop()
+    stopped = time.monotonic() - began
+    runtime.shutdown()
+    flows = time.monotonic() - began - stopped
+    landscape.stop()
+    hub.close()
+    log.info(
+        "hub stopped after %.1f s (background work %.1f s, flows %.1f s)",
+        time.monotonic() - began,
+        stopped,
+        flows,
+    )

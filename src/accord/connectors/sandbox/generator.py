@@ -107,7 +107,7 @@ class ActivityGenerator:
         assert self._day is not None
         today = self.landscape.clock.now().date()
         for _ in range(MAX_DAYS_PER_TICK):
-            if self._day >= today:
+            if self._day >= today or self._stop.is_set():  # stopping: the day in hand only
                 return
             self._day += timedelta(days=1)
             if self._day.weekday() < 5:
@@ -127,6 +127,8 @@ class ActivityGenerator:
         ]
         for action, per_day in actions:
             for _ in range(int(per_day) + (self._rng.random() < per_day % 1)):
+                if self._stop.is_set():  # the landscape is stopping: the rest is not done
+                    return
                 try:
                     action(http, day)
                 except httpx.HTTPError:
