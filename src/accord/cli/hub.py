@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import typer
 import uvicorn
@@ -41,6 +42,14 @@ log = logging.getLogger("accord.hub")
 
 def register(app: typer.Typer) -> None:
     app.command("up")(up)
+
+
+class _Server(uvicorn.Server):
+    """The HTTP server; it notes when Ctrl-C (or SIGTERM) arrives, to time the stop."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        log.info("signal %s received: stopping", signal.Signals(sig).name)
+        super().handle_exit(sig, frame)
 
 
 def _once_serving(
@@ -140,7 +149,7 @@ def up(
     )
     bind_host = host or settings.http_host
     bind_port = port or settings.http_port
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             create_app(hub),
             host=bind_host,
@@ -175,16 +184,25 @@ def _shut_down(landscape: Landscape, process: HubProcess, hub: Hub) -> None:
     hand), then the flows, the sandbox and the store, logging how long each took."""
     began = time.monotonic()
     log.info("stopping the hub")
+    runtime.stop_steps()
     landscape.stop_activity()
+    sandbox = time.monotonic() - began
     process.stop()
-    stopped = time.monotonic() - began
+    loops = time.monotonic() - began - sandbox
     runtime.shutdown()
-    flows = time.monotonic() - began - stopped
+    flows = time.monotonic() - began - sandbox - loops
     landscape.stop()
     hub.close()
     log.info(
-        "hub stopped after %.1f s (background work %.1f s, flows %.1f s)",
+        "hub stopped after %.1f s (sandbox activity %.1f s, loops %.1f s, flows %.1f s); "
+        "threads still running: %s",
         time.monotonic() - began,
-        stopped,
+        sandbox,
+        loops,
         flows,
+        [
+            t.name
+            for t in threading.enumerate()
+            if not t.daemon and t is not threading.current_thread()
+        ],
     )

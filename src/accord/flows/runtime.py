@@ -219,15 +219,22 @@ def _wake_parked(timeout: float) -> None:
         time.sleep(0.05)
 
 
+def stop_steps() -> None:
+    """From now on no flow step starts in this process (see `_StepUseCases`): call it
+    first when stopping, so flows stop competing with the rest of the shutdown."""
+    _stopping.set()
+    if _admission is not None:
+        _admission.release()  # held steps leave at once (they see `stopping()`)
+
+
 def shutdown() -> None:
-    """Wake the parked flows, then stop DBOS; unfinished flows resume at the next launch.
+    """Stop the steps, wake the parked flows, then stop DBOS; unfinished flows resume at
+    the next launch.
 
     A parked flow waits up to `resume_wait_seconds` (an hour); left asleep, its thread
     would hold the interpreter's exit that long."""
     global _services, _admission
-    _stopping.set()
-    if _admission is not None:
-        _admission.release()  # held steps leave at once (they see `stopping()`)
+    stop_steps()
     began = time.monotonic()
     _wake_parked(WAKE_TIMEOUT_SECONDS)
     log.info("parked flows woken after %.1f s", time.monotonic() - began)
