@@ -162,7 +162,8 @@ def up(
     def start_background() -> None:
         process.start()
         admission.release()
-        landscape.start_activity(speed=speed)
+        if not stopping.is_set():
+            landscape.start_activity(speed=speed)
 
     stopping = threading.Event()
     starter = _once_serving(server, start_background, stopping)
@@ -175,17 +176,20 @@ def up(
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         stopping.set()
-        starter.join(timeout=30)
-        _shut_down(landscape, process, hub)
+        _shut_down(landscape, process, hub, starter)
 
 
-def _shut_down(landscape: Landscape, process: HubProcess, hub: Hub) -> None:
-    """Stop what works in the background (each part after the batch, day or step in
-    hand), then the flows, the sandbox and the store, logging how long each took."""
+def _shut_down(
+    landscape: Landscape, process: HubProcess, hub: Hub, starter: threading.Thread
+) -> None:
+    """Stop what works in the background (each part after the batch, day, call or step
+    in hand), then the flows, the sandbox and the store, logging how long each took."""
     began = time.monotonic()
     log.info("stopping the hub")
     runtime.stop_steps()
-    landscape.stop_activity()
+    landscape.stop_activity()  # a firm still loading stops between contracts
+    starter.join(timeout=30)
+    landscape.stop_activity()  # in case the starter got to it only now
     sandbox = time.monotonic() - began
     process.stop()
     loops = time.monotonic() - began - sandbox

@@ -74,10 +74,12 @@ class ActivityGenerator:
         """Load the firm (first time only) and produce activity in a background thread."""
         if self._thread is not None:
             return
+        self._stop.clear()
         self.load()
+        if self._stop.is_set():  # stopped while loading: the next start loads it again
+            return
         self._day = self.landscape.clock.now().date()
         self.landscape.clock.run(speed)
-        self._stop.clear()
         self._thread = threading.Thread(
             target=self._run, name="accord-sandbox-activity", daemon=True
         )
@@ -86,8 +88,7 @@ class ActivityGenerator:
     def load(self) -> None:
         """Write the generated firm into the landscape (the first time only)."""
         if not self._loaded:
-            load_firm(self.landscape.url, self.firm)
-            self._loaded = True
+            self._loaded = load_firm(self.landscape.url, self.firm, self._stop.is_set)
 
     def stop(self) -> None:
         """Stop producing activity and freeze the clock where it is."""
