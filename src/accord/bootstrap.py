@@ -88,6 +88,10 @@ class Hub:
     def unit_of_work(self) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine)
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads: it never waits for the store's write lock."""
+        return SqlAlchemyUnitOfWork(self.engine, read_only=True)
+
     def status(self) -> EventLogStatus:
         """Counts by status, backlog, oldest pending, outbox lag and open exceptions."""
         return self._queries.status()
@@ -98,7 +102,7 @@ class Hub:
         kind: ExceptionKind | None = None,
         status: ExceptionStatus | None = None,
     ) -> builtins.list[ExceptionRecord]:
-        with self.unit_of_work() as uow:
+        with self.reading() as uow:
             return uow.exceptions.list(owner=owner, kind=kind, status=status)
 
     def close(self) -> None:
@@ -137,7 +141,8 @@ def build_hub(
     )
     # What ingest and the worker find wrong is audited and announced like any exception.
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
-    raised = ExceptionService(unit_of_work, clock, changes)
+    reading = partial(SqlAlchemyUnitOfWork, engine, read_only=True)
+    raised = ExceptionService(unit_of_work, clock, changes, reading)
     return Hub(
         engine=engine,
         ingest=IngestService(unit_of_work, clock=clock, exceptions=raised),
@@ -195,7 +200,7 @@ def build_services(
         clock=clock,
         transaction=changes.transaction,
     )
-    exceptions = ExceptionService(hub.unit_of_work, clock, changes)
+    exceptions = ExceptionService(hub.unit_of_work, clock, changes, hub.reading)
     gateways = Gateways(
         erp=_port(connectors, "erp"),
         billing=_port(connectors, "billing"),

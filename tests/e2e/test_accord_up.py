@@ -1,18 +1,28 @@
-"""`accord up` (what `make run` starts) serves /healthz quickly and the landscape lives."""
+"""`accord up` (what `make run` starts) serves /healthz soon, the landscape lives, and
+Ctrl-C stops it within seconds while it works (a month-end run in progress)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
+
+HEALTHY_WITHIN_SECONDS = 60.0
+"""A fresh home's start (imports, migrations, the sandbox firm): seconds on an idle
+machine, more on a busy one; the cap says the hub answers long before it is done."""
+EXITS_WITHIN_SECONDS = 15.0
+"""Ctrl-C stops the hub after the batch, step or request in hand: ~3-10 s measured."""
 
 
 def _free_port() -> int:
@@ -21,25 +31,36 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Hub:
+    base: str
+    home: Path
+    started: float
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @pytest.fixture
-def running_hub(tmp_path: Path) -> Iterator[tuple[str, Path, float]]:
+def running_hub(tmp_path: Path) -> Iterator[Hub]:
     port = _free_port()
     env = os.environ | {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_HTTP_PORT": str(port)}
+    for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL"):
+        env.pop(name, None)
     started = time.monotonic()
+    log = tmp_path / "up.log"
+    # Late January: the month-end invoice run comes a few (simulated) days in.
     process = subprocess.Popen(
-        [sys.executable, "-m", "accord.cli", "up"],
+        [sys.executable, "-m", "accord.cli", "up", "--start", "2026-01-26"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "up.log").open("w"),
+        stderr=log.open("w"),
     )
     try:
-        yield f"http://127.0.0.1:{port}", tmp_path / "home", started
+        yield Hub(f"http://127.0.0.1:{port}", tmp_path / "home", started, process, log)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None:
             process.kill()
+            process.wait(timeout=60)
 
 
 def _wait_for(url: str, deadline: float) -> httpx.Response:
@@ -51,30 +72,54 @@ def _wait_for(url: str, deadline: float) -> httpx.Response:
     raise AssertionError(f"{url} did not answer in time")
 
 
+def _invoice_runs_started(home: Path) -> int:
+    try:
+        with sqlite3.connect(home / "flows.sqlite", timeout=5) as db:
+            row = db.execute(
+                "select count(*) from workflow_status where workflow_uuid like 'invoice-run:%'"
+            ).fetchone()
+    except sqlite3.Error:  # not created yet
+        return 0
+    return int(row[0])
+
+
+def _until(condition: Callable[[], object], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
-def test_the_hub_is_healthy_within_30_seconds_and_the_landscape_produces_work(
-    running_hub: tuple[str, Path, float],
+def test_the_hub_is_healthy_soon_produces_work_and_stops_within_seconds_of_ctrl_c(
+    running_hub: Hub,
 ) -> None:
-    base, home, started = running_hub
-    health = _wait_for(f"{base}/healthz", started + 30)
+    hub = running_hub
+    health = _wait_for(f"{hub.base}/healthz", hub.started + HEALTHY_WITHIN_SECONDS)
     assert health.status_code == 200
     assert health.json() == {"status": "ok"}
-    assert time.monotonic() - started < 30
 
-    import sqlalchemy as sa
+    engine = sa.create_engine(f"sqlite:///{hub.home / 'accord.sqlite'}")
 
-    engine = sa.create_engine(f"sqlite:///{home / 'accord.sqlite'}")
-    deadline = time.monotonic() + 60
-    applied = contracts = 0
-    while time.monotonic() < deadline and not (applied and contracts):
+    def count(kind: str) -> int:
         with engine.connect() as conn:
-            applied = conn.execute(
-                sa.text("select count(*) from business_objects where kind = 'time_entry'")
-            ).scalar_one()
-            contracts = conn.execute(
-                sa.text("select count(*) from business_objects where kind = 'contract'")
-            ).scalar_one()
-        time.sleep(1)
+            query = sa.text("select count(*) from business_objects where kind = :kind")
+            return int(conn.execute(query, {"kind": kind}).scalar_one())
+
+    _until(lambda: count("contract") == 60, 120, "the generated firm's 60 contracts")
+    _until(lambda: count("time_entry"), 120, "approved time from the sandbox PSA")
     engine.dispose()
-    assert contracts == 60, "the generated firm's 60 contracts reach the hub"
-    assert applied > 0, "approved time from the sandbox PSA reaches the hub within a minute"
+
+    # Ctrl-C while the hub works: the month-end run has just started, flows activate
+    # contracts and post documents, the scheduler applies events.
+    _until(lambda: _invoice_runs_started(hub.home), 120, "the month-end invoice run")
+    interrupted = time.monotonic()
+    hub.process.send_signal(signal.SIGINT)
+    try:
+        hub.process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("accord up did not exit within 120 s of Ctrl-C") from None
+    exited_after = time.monotonic() - interrupted
+    print(f"exited {exited_after:.1f} s after Ctrl-C during the month-end run")
+    assert hub.process.returncode in (0, 130), hub.log.read_text()[-3000:]  # 130: Ctrl-C
+    assert exited_after < EXITS_WITHIN_SECONDS, hub.log.read_text()[-3000:]

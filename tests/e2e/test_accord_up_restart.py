@@ -28,8 +28,12 @@ from typing import Any
 import httpx
 import pytest
 
-HEALTHY_WITHIN_SECONDS = 20.0
-EXITS_WITHIN_SECONDS = 20.0
+HEALTHY_WITHIN_SECONDS = 60.0
+"""A start on a fresh home, or a restart with dozens of flows to recover: a few seconds
+on an idle machine, 20 s and more on a busy one; a hub that recovered its flows before
+serving would take minutes."""
+EXITS_WITHIN_SECONDS = 15.0
+"""Ctrl-C with flows parked: ~3 s on an idle machine, ~10 s on a busy one."""
 CONTRACTS = 60
 
 
@@ -153,7 +157,7 @@ def _park_month_end_on_an_erp_outage(hub: RunningHub, home: Path) -> tuple[set[s
     month-end run park its postings; the documents stranded and the flows pending."""
     sandbox = hub.sandbox()
     _until(
-        lambda: len(_items(sandbox, "/erp/projects")) == CONTRACTS, 90, "every contract activated"
+        lambda: len(_items(sandbox, "/erp/projects")) == CONTRACTS, 180, "every contract activated"
     )
     for postings in ("/invoices", "/credit-notes", "/prepayments"):
         outage = {"kind": "unavailable", "path": postings}
@@ -162,7 +166,7 @@ def _park_month_end_on_an_erp_outage(hub: RunningHub, home: Path) -> tuple[set[s
     def waiting() -> set[str]:
         return set(_numbers(sandbox, "billing")) - set(_numbers(sandbox, "erp"))
 
-    _until(lambda: len(waiting()) >= 20, 90, "documents waiting on the ERP outage")
+    _until(lambda: len(waiting()) >= 20, 180, "documents waiting on the ERP outage")
     time.sleep(2)  # let the rest of the month-end run reach billing and park
     return waiting(), _pending_flows(home)
 
@@ -180,6 +184,7 @@ def _sandbox_now(hub: RunningHub) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once(
     hubs: Callable[[str], RunningHub], tmp_path: Path
 ) -> None:
@@ -197,6 +202,7 @@ def test_a_restart_with_many_parked_flows_is_healthy_at_once_and_posts_each_once
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_ctrl_c_with_parked_flows_exits_at_once_and_the_restart_posts_each_once(
     hubs: Callable[[str], RunningHub], tmp_path: Path
 ) -> None:

@@ -18,7 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+WAIT = 120.0
+"""The cap on a wait for the hub to get somewhere (healthy, events applied, a month-end
+run): seconds on an idle machine, much longer on a busy one."""
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 ACCORD = [str(Path(sys.executable).with_name("accord"))]
@@ -68,7 +71,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, di
     process = subprocess.Popen([*ACCORD, "up"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             assert process.poll() is None, (home / "up.log").read_text()[-3000:]
             try:
@@ -76,7 +79,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, di
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "accord up did not become healthy in 60 s"
+            assert time.monotonic() < deadline, f"accord up did not become healthy in {WAIT} s"
             time.sleep(0.5)
         yield base, token, env
     finally:
@@ -106,7 +109,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(WAIT)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         yield driver
@@ -126,7 +129,7 @@ def _open(driver: object, url: str, shot: str) -> str:
     return str(driver.page_source)  # type: ignore[attr-defined]
 
 
-def _wait_for(check: object, seconds: float = 30) -> None:
+def _wait_for(check: object, seconds: float = WAIT) -> None:
     deadline = time.monotonic() + seconds
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, "the hub did not get there in time"
@@ -146,7 +149,7 @@ def _check_business_kpis(driver: object, base: str) -> None:
         _open(driver, f"{base}/kpis", "05-kpis")
         return all(int(_metric(driver, f"{kpi}-measured")) > 0 for kpi in ("activation", "cycle"))
 
-    _wait_for(measured, 90)
+    _wait_for(measured)
     assert DURATION.match(_metric(driver, "activation-median"))
     assert DURATION.match(_metric(driver, "cycle-median"))
     assert PERCENT.match(_metric(driver, "first-time-posting"))
@@ -181,14 +184,13 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
     _wait_for(applied)
     assert "<svg" in driver.page_source  # type: ignore[attr-defined]
 
-    _wait_for(lambda: "<code>invoice-run:" in _open(driver, f"{base}/flows", "02-flows"), 45)
+    _wait_for(lambda: "<code>invoice-run:" in _open(driver, f"{base}/flows", "02-flows"))
     _wait_for(
         lambda: (
             int(_metric(driver, "documents")) > 0
             if "documents" in _open(driver, f"{base}/kpis", "05-kpis")
             else False
         ),
-        45,
     )
     _check_business_kpis(driver, base)
     invoices = _open(driver, f"{base}/invoices", "06-invoices")
@@ -231,7 +233,7 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
             option.click()
     target.find_element(By.CSS_SELECTOR, "form.act button").click()
     # The click submits a POST and a redirect; the notice exists once the page has loaded.
-    _wait_for(lambda: driver.find_elements(By.ID, "notice"), 30)  # type: ignore[attr-defined]
+    _wait_for(lambda: driver.find_elements(By.ID, "notice"))  # type: ignore[attr-defined]
     notice = driver.find_element(By.ID, "notice").text  # type: ignore[attr-defined]
     driver.save_screenshot(str(ARTIFACTS / "08-exception-resolved.png"))  # type: ignore[attr-defined]
     assert "skip" in notice and "open" not in notice.split("now", 1)[1], notice

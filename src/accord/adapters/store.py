@@ -2,7 +2,13 @@
 
 SQLite is the embedded default. It is tuned on connect (WAL, synchronous=NORMAL, a busy
 timeout) and every write transaction starts with ``BEGIN IMMEDIATE`` so two writers
-queue on the lock instead of failing on a lock upgrade halfway through a batch.
+queue on the lock instead of failing on a lock upgrade halfway through a batch. A
+connection that only reads (`READ_ONLY`) begins a deferred transaction instead: in WAL
+mode it reads the last committed state and never waits for a writer.
+
+A writer waits for the lock at most `BUSY_TIMEOUT_SECONDS`; then, as on a PostgreSQL lock
+timeout, serialization failure or deadlock, the store raises `StoreBusy` (nothing was
+kept): the API answers 503 with `Retry-After`, a flow step tries again.
 """
 
 from __future__ import annotations
@@ -14,24 +20,46 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
+
+from accord.application.contention import StoreBusy
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = {"accord_read_only": True}
 """Execution options for a connection that only reads (a plain deferred ``BEGIN``)."""
+BUSY_TIMEOUT_SECONDS = 5.0
+"""The longest a SQLite writer waits for another's lock: well under what a person or an
+HTTP client waits for an answer (the old 30 s turned contention into 500s)."""
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+_POSTGRES_BUSY = {"55P03", "40001", "40P01"}  # lock_not_available, serialization, deadlock
 
 
 def create_store_engine(url: str) -> Engine:
     """An engine for `url`; creates the SQLite file's directory when needed."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
-    event.listen(engine, "connect", _tune_sqlite)
-    event.listen(engine, "begin", _begin_sqlite)
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    else:
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    event.listen(engine, "handle_error", _raise_store_busy)
     return engine
+
+
+def is_busy(error: BaseException | None) -> bool:
+    """Whether a driver error says a lock could not be taken in time (try again)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_BUSY
+    return getattr(error, "sqlstate", None) in _POSTGRES_BUSY
+
+
+def _raise_store_busy(context: ExceptionContext) -> None:
+    if is_busy(context.original_exception):
+        raise StoreBusy(str(context.original_exception)) from context.original_exception
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -40,7 +68,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     # A 32 MiB page cache (default 2 MiB) keeps the log's indexes in memory across batches.
     cursor.execute("PRAGMA cache_size=-32768")
     cursor.execute("PRAGMA foreign_keys=ON")

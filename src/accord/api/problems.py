@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
+from accord.application.contention import StoreBusy
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://accord.dev/problems/"
 log = logging.getLogger("accord.api")
@@ -112,8 +114,26 @@ _TITLES = {
 }
 
 
+def store_busy_response(request: Request | None, error: StoreBusy) -> JSONResponse:
+    """503 with `Retry-After`: the store was busy with another writer; nothing was kept."""
+    seconds = error.retry_after_seconds
+    return problem_response(
+        request,
+        503,
+        "store-busy",
+        "The hub is busy",
+        f"the store is busy with other work and nothing was changed; try again in "
+        f"{seconds} s (an Idempotency-Key makes the retry safe)",
+        {"Retry-After": str(seconds)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Turn every error (ours, routing, validation, unexpected) into a problem document."""
+
+    @app.exception_handler(StoreBusy)
+    async def _busy(request: Request, error: StoreBusy) -> JSONResponse:
+        return store_busy_response(request, error)
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:
@@ -152,6 +172,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        if isinstance(error, StoreBusy):  # raised in a middleware, outside the routes
+            return store_busy_response(request, error)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             request,

@@ -267,13 +267,17 @@ class BillingService:
         self._update(configure)
 
     @_serialised
-    def catch_up(self) -> CatchUp:
+    def catch_up(self, stopping: Callable[[], bool] | None = None) -> CatchUp:
         """Apply every record the event log applied since the last catch-up; return the
         problems found on the way. A payment newly applied is noted as due for feedback
-        (see `payments_to_feed_back`)."""
+        (see `payments_to_feed_back`). Once `stopping()` says so it stops after the batch
+        in hand (what it applied commits with its checkpoint; the next catch-up goes on
+        from there)."""
         book, checkpoint = self._load()
         result = CatchUp()
-        while batch := self._records.changed_since(checkpoint, self._batch_size):
+        while not (stopping and stopping()) and (
+            batch := self._records.changed_since(checkpoint, self._batch_size)
+        ):
             for stored in batch:
                 record = _decode(stored)
                 if isinstance(record, v1.Payment):

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from accord.application.billing import BillingService
+from accord.application.contention import StoreBusy
 from accord.application.document_mapping import to_invoice
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
@@ -34,6 +35,8 @@ from accord.domain.billing.run import InvoiceRunResult
 from accord.domain.exceptions import BusinessException, ExceptionKind
 
 M = TypeVar("M", bound=CanonicalModel)
+STORE = "store"
+"""The system named on the exception of a step the hub's own store kept refusing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,13 @@ class StepOutcome:
     @classmethod
     def ok(cls) -> StepOutcome:
         return cls(True)
+
+    @classmethod
+    def store_busy(cls, error: StoreBusy) -> StepOutcome:
+        """A step the hub's own store kept refusing past the step's retry budget: the
+        integration team sees the contention, and the flow retries like on an outage."""
+        reason = f"store: busy with other work past the step's retries ({error})"
+        return cls(False, ExceptionKind.SYSTEM_UNAVAILABLE.value, reason, STORE)
 
 
 def idempotency_key(system: str, operation: str, number: str) -> str:

@@ -66,12 +66,20 @@ class QueuedOnly:
 
 class ExceptionService:
     """With `changes`, every exception opened or closed is also audited and announced
-    (`accord.exception.opened.v1` / `closed.v1`) in the same transaction."""
+    (`accord.exception.opened.v1` / `closed.v1`) in the same transaction.
+
+    Lookups that only read go through `reading` (default: `unit_of_work`): a unit of work
+    that never takes the store's write lock, so a long write does not hold them up."""
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, clock: Clock, changes: FlowChanges | None = None
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        changes: FlowChanges | None = None,
+        reading: UnitOfWorkFactory | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._reading = reading or unit_of_work
         self._clock = clock
         self._changes = changes
 
@@ -132,12 +140,12 @@ class ExceptionService:
         return None
 
     def find_open(self, kind: ExceptionKind, subject: str) -> ExceptionRecord | None:
-        with self._unit_of_work() as uow:
+        with self._reading() as uow:
             return self._open_in(uow.exceptions, kind, subject)
 
     def get(self, exception_id: int) -> ExceptionRecord:
         """One exception by id; KeyError when there is none."""
-        with self._unit_of_work() as uow:
+        with self._reading() as uow:
             for record in uow.exceptions.list():
                 if record.id == exception_id:
                     return record
@@ -219,5 +227,5 @@ class ExceptionService:
     def open_records(
         self, owner: OwnerRole | None = None, kind: ExceptionKind | None = None
     ) -> list[ExceptionRecord]:
-        with self._unit_of_work() as uow:
+        with self._reading() as uow:
             return uow.exceptions.list(owner=owner, kind=kind, status=ExceptionStatus.OPEN)

@@ -9,7 +9,7 @@ ignores. The cursor moves only after the page is durably logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,13 +76,16 @@ class InboundSync:
         self._ingest = ingest
         self._page_size = page_size
 
-    def pull(self) -> IngestReport:
+    def pull(self, stopping: Callable[[], bool] | None = None) -> IngestReport:
         """Read every stream; a system that is down is skipped until the next pull (its
-        cursor has not moved, so nothing is lost) and logged as a warning."""
+        cursor has not moved, so nothing is lost) and logged as a warning. Once
+        `stopping()` says so, it stops after the page in hand (its cursor is saved)."""
         total = IngestReport()
         for source in self._streams:
+            if stopping is not None and stopping():
+                break
             try:
-                total.add(self._pull(source))
+                total.add(self._pull(source, stopping))
             except Exception as error:
                 if not is_gateway_failure(error):
                     raise
@@ -94,7 +97,7 @@ class InboundSync:
                 )
         return total
 
-    def _pull(self, source: SourceStream) -> IngestReport:
+    def _pull(self, source: SourceStream, stopping: Callable[[], bool] | None) -> IngestReport:
         name = source.stream.name
         origin = f"/{source.connector}/{name}"
         cursor = self._cursors.get(source.connector, name)
@@ -109,5 +112,5 @@ class InboundSync:
             if page.next_cursor is not None and page.next_cursor != cursor:
                 cursor = page.next_cursor
                 self._cursors.put(source.connector, name, cursor)
-            if not page.has_more:
+            if not page.has_more or (stopping is not None and stopping()):
                 return total

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 
 from accord.application.clock import Clock, utc_now
+from accord.application.contention import StoreBusy
 from accord.application.ports import Publisher
 from accord.application.unit_of_work import UnitOfWorkFactory
 
@@ -48,7 +49,11 @@ class OutboxRelay:
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.2) -> None:
         while not stop.is_set():
-            if self.publish_batch(self._batch_size) == 0:
+            try:
+                published = self.publish_batch(self._batch_size)
+            except StoreBusy:  # another writer held the store; the next round tries again
+                published = 0
+            if published == 0:
                 stop.wait(idle_seconds)
 
     def publish_batch(self, limit: int) -> int:

@@ -16,6 +16,7 @@ from datetime import datetime
 from accord.application.applying import BatchPlan, ReferenceRules, plan_batch
 from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
+from accord.application.contention import StoreBusy
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.domain.exceptions import BusinessException, ExceptionKind
@@ -52,10 +53,13 @@ class EventWorker:
         self._clock = clock
         self._before_commit = before_commit
 
-    def run_once(self, max_events: int | None = None) -> int:
-        """Process batches until the log is drained or `max_events` were processed."""
+    def run_once(
+        self, max_events: int | None = None, stopping: Callable[[], bool] | None = None
+    ) -> int:
+        """Process batches until the log is drained, `max_events` were processed or
+        `stopping()` says so (each batch commits with its checkpoint)."""
         done = 0
-        while max_events is None or done < max_events:
+        while (max_events is None or done < max_events) and not (stopping and stopping()):
             limit = (
                 self._batch_size if max_events is None else min(self._batch_size, max_events - done)
             )
@@ -68,7 +72,11 @@ class EventWorker:
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.2) -> None:
         """Drain the log, then poll every `idle_seconds`, until `stop` is set."""
         while not stop.is_set():
-            if self.process_batch(self._batch_size) == 0:
+            try:
+                processed = self.process_batch(self._batch_size)
+            except StoreBusy:  # another writer held the store; the batch rolled back
+                processed = 0
+            if processed == 0:
                 stop.wait(idle_seconds)
 
     def process_batch(self, limit: int) -> int:

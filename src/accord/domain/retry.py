@@ -46,3 +46,22 @@ class RetryBackoff:
                 self._due[key] = _Due(now + delay, delay)
                 ready.append(key)
         return ready
+
+
+@dataclass(frozen=True)
+class TransientBudget:
+    """How long one step keeps trying through a transient failure (a store busy with
+    another writer) before it gives up and the flow opens an exception instead.
+
+    `attempts` tries in all; after a failed one the step waits `first` seconds, twice as
+    long after each further one, up to `ceiling`. The default rides out about half a
+    minute of contention, longer than any single write of the hub should hold a lock.
+    """
+
+    attempts: int = 8
+    first: float = 0.25
+    ceiling: float = 8.0
+
+    def delays(self) -> list[float]:
+        """The waits between attempts, in order (one fewer than the attempts)."""
+        return [min(self.first * 2**n, self.ceiling) for n in range(max(self.attempts - 1, 0))]

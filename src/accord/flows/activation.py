@@ -32,6 +32,7 @@ from accord.flows.posting import (
     open_failure,
     run_until_done,
     start_posting,
+    until_store_answers,
     wait_for_action,
 )
 from accord.flows.runtime import services
@@ -109,7 +110,7 @@ def _set_back(
         while not (outcome := compensate(contract, compensation.value)).done:
             open_failure(contract, outcome, flow)
             wait_for_action(flow)
-    withdraw_in_billing(contract)
+    until_store_answers(contract, partial(withdraw_in_billing, contract))
     undone = ", ".join(plan) or "nothing to set back"
     close_failure(contract, f"activation rejected ({why.note}); compensated: {undone}")
 
@@ -126,8 +127,8 @@ def activate_contract(contract: str) -> list[str]:
                 _set_back(contract, completed, name, rejection)
                 return []
             completed.append(name)
-        issued = issue_prepayment(contract)
-        record_activation(contract)
+        issued = until_store_answers(contract, partial(issue_prepayment, contract))
+        until_store_answers(contract, partial(record_activation, contract))
         for number in issued:
             start_posting(number)
     return issued

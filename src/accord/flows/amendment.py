@@ -17,7 +17,7 @@ from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
 from accord.flows import dispatch
-from accord.flows.posting import run_until_done
+from accord.flows.posting import run_until_done, until_store_answers
 from accord.flows.runtime import services
 from accord.observability import business_transaction, instrumented_step
 
@@ -55,7 +55,7 @@ def propagate_amendment(contract: str, version: int) -> str:
     with business_transaction("contract", contract):
         run_until_done(about, partial(publish_amended_terms, contract))
         run_until_done(about, partial(publish_amended_rates, contract))
-        mark_propagated(contract, version)
+        until_store_answers(about, partial(mark_propagated, contract, version))
     return about
 
 

@@ -29,6 +29,8 @@ from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
 
 log = logging.getLogger("accord.hub")
+STOP_WITHIN_SECONDS = 5.0
+"""How long a stopping hub waits for its loops to finish the batch in hand."""
 
 
 @dataclass
@@ -101,10 +103,17 @@ class HubProcess:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
+    def stop(self, within: float = STOP_WITHIN_SECONDS) -> None:
+        """Stop the loops: each ends after the batch in hand (a tick checks between
+        batches, contracts and phases). A loop still busy after `within` seconds is left
+        to end with the process (its threads are daemons; what it had not committed is
+        done again at the next start, as after a crash)."""
         self._stop.set()
+        deadline = time.monotonic() + within
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(deadline - time.monotonic(), 0.0))
+            if thread.is_alive():
+                log.warning("%s still busy at shutdown; it ends with the process", thread.name)
 
     def _relay_loop(self) -> None:
         self._relay.run_forever(self._stop)
@@ -119,9 +128,14 @@ class HubProcess:
     def run_once(self) -> None:
         """One turn of the loop: tick, invoice closed months, retry what is due, run the
         reconciliation job requested (requesting one when its interval is up) and purge
-        what is due."""
-        self._scheduler.tick()
+        what is due; a stopping process skips what is left of the turn."""
+        stopping = self._stop.is_set
+        self._scheduler.tick(stopping)
+        if stopping():
+            return
         self._invoice_closed_months()
+        if stopping():
+            return
         now = self._monotonic()
         self.retry_due(now)
         self._reconcile(now)
@@ -149,6 +163,8 @@ class HubProcess:
 
     def _invoice_closed_months(self) -> None:
         for through in month_ends_due(self.last_billed, self._clock().date()):
+            if self._stop.is_set():
+                return
             run_invoices(through, None, f"month-end:{through.isoformat()}")
             self.last_billed = through
 

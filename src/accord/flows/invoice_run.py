@@ -10,11 +10,12 @@ crash between issuing and posting loses nothing.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from dbos import DBOS
 
 from accord.flows import dispatch
-from accord.flows.posting import start_posting
+from accord.flows.posting import start_posting, until_store_answers
 from accord.flows.runtime import services
 from accord.observability import business_transaction, instrumented_step
 
@@ -37,9 +38,10 @@ def documents_awaiting_posting() -> list[str]:
 
 @DBOS.workflow()
 def invoice_run(through: str, contract: str | None) -> list[str]:
-    with business_transaction("invoice_run", DBOS.workflow_id or through):
-        issued = issue_documents(through, contract)
-        for number in documents_awaiting_posting():
+    run = DBOS.workflow_id or through
+    with business_transaction("invoice_run", run):
+        issued = until_store_answers(run, partial(issue_documents, through, contract))
+        for number in until_store_answers(run, documents_awaiting_posting):
             start_posting(number)
     return issued
 

@@ -15,7 +15,7 @@ from dbos import DBOS
 from accord.application.contract_to_cash import StepOutcome
 from accord.canonical import v1
 from accord.flows import dispatch
-from accord.flows.posting import run_until_done
+from accord.flows.posting import run_until_done, until_store_answers
 from accord.flows.runtime import services
 from accord.observability import business_transaction, instrumented_step
 
@@ -41,7 +41,7 @@ def mark_fed_back(payment_id: str) -> None:
 def feed_back_payment(payment_id: str, payment_json: str) -> str:
     with business_transaction("payment", payment_id):
         run_until_done(payment_id, partial(mirror_payment, payment_json))
-        mark_fed_back(payment_id)
+        until_store_answers(payment_id, partial(mark_fed_back, payment_id))
     return payment_id
 
 

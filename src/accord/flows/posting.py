@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from dbos import DBOS
 
+from accord.application.contention import StoreBusy
 from accord.application.contract_to_cash import StepOutcome
 from accord.domain.exceptions import ExceptionAction
 from accord.flows import dispatch
@@ -22,6 +24,7 @@ from accord.flows.runtime import RESUME_TOPIC, send, services, wait_for_message
 from accord.observability import business_transaction, instrumented_step
 
 REJECT_PREFIX = "reject:"
+R = TypeVar("R")
 
 
 def workflow_id(number: str) -> str:
@@ -99,7 +102,7 @@ def run_until_done(
     left open for the caller to close once it has undone its work."""
     failed = False
     flow = DBOS.workflow_id or ""
-    while not (outcome := attempt()).done:
+    while not (outcome := _outcome_of(attempt)).done:
         failed = True
         open_failure(subject, outcome, flow, compensable)
         message = wait_for_action(flow)
@@ -110,12 +113,39 @@ def run_until_done(
     return None
 
 
+def _outcome_of(attempt: Callable[[], StepOutcome]) -> StepOutcome:
+    try:
+        return attempt()
+    except StoreBusy as busy:
+        return StepOutcome.store_busy(busy)
+
+
+def until_store_answers(subject: str, step: Callable[[], R]) -> R:
+    """Run a step that only reads and writes the hub's store; while the store stays busy
+    past the step's own retries, wait on a `system_unavailable` exception about
+    `subject` (woken by a nudge or a person's retry, or after `busy_wait_seconds`) and
+    try again. The exception closes once the step succeeds."""
+    failed = False
+    flow = DBOS.workflow_id or ""
+    while True:
+        try:
+            result = step()
+        except StoreBusy as busy:
+            failed = True
+            open_failure(subject, StepOutcome.store_busy(busy), flow)
+            wait_for_message(flow, services().busy_wait_seconds)
+            continue
+        if failed:
+            close_failure(subject)
+        return result
+
+
 @DBOS.workflow()
 def post_document(number: str) -> str:
     with business_transaction("document", number):
         run_until_done(number, partial(record_in_billing, number))
         run_until_done(number, partial(post_to_erp, number))
-        mark_posted(number)
+        until_store_answers(number, partial(mark_posted, number))
         run_until_done(number, partial(write_back, number))
     return number
 

@@ -7,7 +7,8 @@ through `services()`, set once at launch, because DBOS workflows are module func
 Every flow is recorded under `FLOWS_VERSION` and recovered by it, so a hub upgraded to
 new code still resumes the flows the old one left unfinished. A process that stops
 wakes its parked flows first (`INTERRUPTED`), so none holds the exit up; each stays
-pending in the system database and parks again when recovered.
+pending in the system database and parks again when recovered. A flow at work stops
+before its next step starts and, recovered, runs that step then.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, cast
@@ -25,10 +26,13 @@ from typing import Any, cast
 import sqlalchemy as sa
 from dbos import DBOS
 
+from accord.application.contention import retrying_while_busy
 from accord.application.contract_to_cash import ContractToCash
 from accord.application.einvoicing import EInvoicing
+from accord.domain.retry import TransientBudget
 from accord.flows import dispatch
 
+log = logging.getLogger("accord.flows")
 FLOWS_VERSION = "accord-flows-1"
 """The application version DBOS records on every flow and recovers by (by default DBOS
 hashes the workflow code, so any upgrade would strand the flows in progress). Bump it
@@ -47,12 +51,18 @@ _stopping = threading.Event()
 
 @dataclass(frozen=True)
 class FlowServices:
-    """What the flows orchestrate; every decision lives in these services."""
+    """What the flows orchestrate; every decision lives in these services.
+
+    Each call a step makes to them rides out a busy store within `busy_budget`; past it
+    the flow opens an exception and waits on it, trying again after at most
+    `busy_wait_seconds` (or sooner, when nudged)."""
 
     contract_to_cash: ContractToCash
     resume_wait_seconds: float = 3600.0
     einvoicing: EInvoicing | None = None
     """When set, posting validates each document's e-invoice before sending it."""
+    busy_budget: TransientBudget = field(default_factory=TransientBudget)
+    busy_wait_seconds: float = 30.0
 
 
 def services() -> FlowServices:
@@ -97,12 +107,22 @@ class StepAdmission:
             yield
 
 
-class _AdmittedUseCases:
-    """The flows' use cases, each call made only once `admission` admits it."""
+class _StepUseCases:
+    """The flows' use cases as steps call them: each call made only once `admission`
+    admits it (when there is one), and tried again while the store is busy, within
+    `budget` (every use case a step calls is idempotent by business key).
 
-    def __init__(self, use_cases: object, admission: StepAdmission) -> None:
+    In a stopping process no call starts: the flow ends its thread with
+    `FlowInterrupted` before the step does anything, stays pending and runs the step
+    when it is recovered, so a flow in the middle of its work never holds the exit up
+    longer than the step in hand."""
+
+    def __init__(
+        self, use_cases: object, admission: StepAdmission | None, budget: TransientBudget
+    ) -> None:
         self._use_cases = use_cases
         self._admission = admission
+        self._budget = budget
 
     def __getattr__(self, name: str) -> Any:
         member = getattr(self._use_cases, name)
@@ -111,11 +131,21 @@ class _AdmittedUseCases:
         call = cast(Callable[..., Any], member)
 
         @wraps(call)
-        def when_admitted(*args: Any, **kwargs: Any) -> Any:
-            with self._admission.admitted():
-                return call(*args, **kwargs)
+        def as_a_step(*args: Any, **kwargs: Any) -> Any:
+            with self._admitted():
+                if stopping():
+                    raise FlowInterrupted(name)
+                return retrying_while_busy(lambda: call(*args, **kwargs), self._budget)
 
-        return when_admitted
+        return as_a_step
+
+    @contextmanager
+    def _admitted(self) -> Iterator[None]:
+        if self._admission is None:
+            yield
+            return
+        with self._admission.admitted():
+            yield
 
 
 def _prepare_sqlite(url: str) -> None:
@@ -152,10 +182,8 @@ def launch(
 
     if system_database_url.startswith("sqlite"):
         _prepare_sqlite(system_database_url)
-    _services = flow_services
-    if admission is not None:
-        use_cases = _AdmittedUseCases(flow_services.contract_to_cash, admission)
-        _services = replace(flow_services, contract_to_cash=cast(ContractToCash, use_cases))
+    use_cases = _StepUseCases(flow_services.contract_to_cash, admission, flow_services.busy_budget)
+    _services = replace(flow_services, contract_to_cash=cast(ContractToCash, use_cases))
     _admission = admission
     _stopping.clear()
     DBOS(
@@ -194,17 +222,26 @@ def _wake_parked(timeout: float) -> None:
         time.sleep(0.05)
 
 
+def stop_steps() -> None:
+    """From now on no flow step starts in this process (see `_StepUseCases`): call it
+    first when stopping, so flows stop competing with the rest of the shutdown."""
+    _stopping.set()
+    if _admission is not None:
+        _admission.release()  # held steps leave at once (they see `stopping()`)
+
+
 def shutdown() -> None:
-    """Wake the parked flows, then stop DBOS; unfinished flows resume at the next launch.
+    """Stop the steps, wake the parked flows, then stop DBOS; unfinished flows resume at
+    the next launch.
 
     A parked flow waits up to `resume_wait_seconds` (an hour); left asleep, its thread
     would hold the interpreter's exit that long."""
     global _services, _admission
-    _stopping.set()
+    stop_steps()
+    began = time.monotonic()
     _wake_parked(WAKE_TIMEOUT_SECONDS)
+    log.info("parked flows woken after %.1f s", time.monotonic() - began)
     DBOS.destroy(workflow_completion_timeout_sec=0)
-    if _admission is not None:
-        _admission.release()  # held steps run out (idempotent) rather than block exit
     _services = _admission = None
 
 
@@ -235,8 +272,9 @@ class _WaitRegistry:
 waits = _WaitRegistry()
 
 
-def wait_for_message(flow: str) -> object:
-    """Park until a message for `flow` arrives, or `resume_wait_seconds` pass (None).
+def wait_for_message(flow: str, seconds: float | None = None) -> object:
+    """Park until a message for `flow` arrives, or `seconds` (default
+    `resume_wait_seconds`) pass (None).
 
     A parked flow is woken with `INTERRUPTED` when its process stops, and leaves by
     `FlowInterrupted` without recording anything more; recovered after a restart, it
@@ -246,7 +284,8 @@ def wait_for_message(flow: str) -> object:
         if stopping():
             waits.unpark(flow)
             raise FlowInterrupted(flow)
-        message = DBOS.recv(RESUME_TOPIC, timeout_seconds=services().resume_wait_seconds)
+        wait = services().resume_wait_seconds if seconds is None else seconds
+        message = DBOS.recv(RESUME_TOPIC, timeout_seconds=wait)
         waits.unpark(flow)
         if message != INTERRUPTED:
             return message

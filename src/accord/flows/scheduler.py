@@ -14,6 +14,7 @@ business decision wait for a person's action instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accord.application.billing import BillingService
@@ -52,13 +53,21 @@ class Scheduler:
     amending: set[str] = field(default_factory=set)
     feeding: set[str] = field(default_factory=set)
 
-    def tick(self) -> TickReport:
-        report = TickReport(pulled=self.inbound.pull().accepted)
-        while self.worker is not None and (processed := self.worker.run_once()):
+    def tick(self, stopping: Callable[[], bool] = lambda: False) -> TickReport:
+        """One tick; once `stopping()` says so it ends after the batch in hand (every
+        batch commits with its checkpoint, so the next tick simply goes on)."""
+        report = TickReport(pulled=self.inbound.pull(stopping).accepted)
+        while (
+            self.worker is not None
+            and not stopping()
+            and (processed := self.worker.run_once(stopping=stopping))
+        ):
             report.applied += processed
-        caught_up = self.billing.catch_up()
+        caught_up = self.billing.catch_up(stopping)
         for problem in caught_up.problems:
             self.contract_to_cash.exceptions.open(problem)
+        if stopping():
+            return report
         for contract in self.billing.state().signed:
             if contract not in self.activated:
                 start_activation(contract)

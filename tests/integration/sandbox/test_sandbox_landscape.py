@@ -20,7 +20,9 @@ def test_starts_all_six_systems_fast_and_stops() -> None:
             assert httpx.get(f"{landscape.base_url(system)}/_sandbox/faults").status_code == 200
     finally:
         landscape.stop()
-    assert elapsed < 1.0, f"a scenario run starts a landscape; it took {elapsed:.2f} s"
+    # ~0.3 s idle, over 1 s on a busy machine; a landscape that builds its data on start
+    # (seconds at least) would fail this
+    assert elapsed < 5.0, f"a scenario run starts a landscape; it took {elapsed:.2f} s"
 
 
 def test_the_clock_api_moves_every_system_and_ends_fault_windows() -> None:

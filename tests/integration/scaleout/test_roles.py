@@ -21,7 +21,7 @@ from accord.cli.roles import LEADER_LOCK
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import generate_firm, load_firm
 from accord.connectors.sandbox.landscape import Landscape
-from tests.integration.scaleout.cluster import Cluster, wait_until
+from tests.integration.scaleout.cluster import WAIT, Cluster, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nats, pytest.mark.slow]
 
@@ -100,12 +100,12 @@ def test_a_contract_reaches_posted_invoices_once_though_a_worker_dies_mid_postin
     token = cluster.api_key()
 
     applied = "SELECT count(*) FROM business_objects WHERE kind = :kind"
-    wait_until(lambda: cluster.scalar(applied, kind="time_entry") == ENTRIES, 60, "time applied")
+    wait_until(lambda: cluster.scalar(applied, kind="time_entry") == ENTRIES, WAIT, "time applied")
     activated = (
         "SELECT count(*) FROM dbos.workflow_status "
         "WHERE status = 'SUCCESS' AND workflow_uuid LIKE 'activate:%'"
     )
-    wait_until(lambda: cluster.scalar(activated) == CONTRACTS, 60, "every contract activated")
+    wait_until(lambda: cluster.scalar(activated) == CONTRACTS, WAIT, "every contract activated")
 
     landscape.inject("erp", {"kind": "latency", "latency_ms": 1500, "path": "/invoices"})
     started = httpx.post(
@@ -115,12 +115,12 @@ def test_a_contract_reaches_posted_invoices_once_though_a_worker_dies_mid_postin
         timeout=30,
     )
     assert started.status_code == 202, started.text
-    busy = wait_until(lambda: _posting_executors(cluster), 60, "postings in progress", every=0.05)
+    busy = wait_until(lambda: _posting_executors(cluster), WAIT, "postings in progress", every=0.05)
     victim = max(busy, key=lambda executor: len(busy[executor]))
     cluster.kill(victim)
     taken_over = busy[victim]
 
-    wait_until(lambda: _all_posted(cluster), 90, "every document posted")
+    wait_until(lambda: _all_posted(cluster), WAIT, "every document posted")
     survivor = next(worker for worker in WORKERS if worker != victim)
     assert cluster.logged(survivor, f"took over {len(taken_over)} flows of {victim}")
     finished = cluster.rows(
@@ -147,9 +147,9 @@ def test_two_schedulers_never_lead_at_once_and_the_standby_takes_over(
     cluster: Cluster,
 ) -> None:
     cluster.start("scheduler", "scheduler-a")
-    wait_until(lambda: cluster.logged("scheduler-a", "leading"), 60, "scheduler-a leading")
+    wait_until(lambda: cluster.logged("scheduler-a", "leading"), WAIT, "scheduler-a leading")
     cluster.start("scheduler", "scheduler-b")
-    wait_until(lambda: cluster.logged("scheduler-b", "standing by"), 60, "scheduler-b waiting")
+    wait_until(lambda: cluster.logged("scheduler-b", "standing by"), WAIT, "scheduler-b waiting")
 
     key = lock_key(LEADER_LOCK) & 0xFFFF_FFFF_FFFF_FFFF
     holders = (
@@ -164,4 +164,4 @@ def test_two_schedulers_never_lead_at_once_and_the_standby_takes_over(
         time.sleep(0.5)
 
     cluster.kill("scheduler-a")
-    wait_until(lambda: cluster.logged("scheduler-b", "leading"), 30, "scheduler-b leading")
+    wait_until(lambda: cluster.logged("scheduler-b", "leading"), WAIT, "scheduler-b leading")

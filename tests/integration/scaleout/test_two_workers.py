@@ -28,6 +28,7 @@ from accord.application.ports import EventStatus
 from accord.bootstrap import Hub, build_hub
 from accord.settings import Settings
 from tests.integration.eventlog.eventlog_factory import master_data, time_entries
+from tests.integration.scaleout.cluster import WAIT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -71,7 +72,7 @@ class Workers:
         )
 
     def start(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         for name in self.processes:
             ready = Path(f"{self.marker(name)}.ready")
             while not ready.exists():
@@ -80,7 +81,7 @@ class Workers:
         self._start.write_text("go")
 
     def wait_paused(self, name: str) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while not self.marker(name).exists():
             assert self.processes[name].poll() is None, f"{name} ended before its pause"
             assert time.monotonic() < deadline, f"{name} never reached its paused batch"
@@ -93,7 +94,7 @@ class Workers:
     def results(self, *names: str) -> dict[str, dict[str, int]]:
         found = {}
         for name in names:
-            out, _ = self.processes[name].communicate(timeout=180)
+            out, _ = self.processes[name].communicate(timeout=2 * WAIT)
             assert self.processes[name].returncode == 0, f"worker {name} failed"
             found[name] = json.loads(out.strip().splitlines()[-1])
         return found

@@ -61,8 +61,8 @@ class FakeExceptions:
 def _scheduler(exceptions: FakeExceptions) -> Scheduler:
     """A scheduler with nothing to pull, apply or start: only waiting flows."""
     nothing = SimpleNamespace(
-        pull=lambda: SimpleNamespace(accepted=0),
-        catch_up=CatchUp,
+        pull=lambda _stopping=None: SimpleNamespace(accepted=0),
+        catch_up=lambda _stopping=None: CatchUp(),
         state=lambda: SimpleNamespace(signed={}),
         exceptions=exceptions,
         awaiting_posting=list,

@@ -8,6 +8,7 @@ with milestones and retainers. The same seed always gives the same firm.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,8 +125,10 @@ def _contract(rng: random.Random, n: int, customer: dict[str, Any]) -> dict[str,
     }
 
 
-def load_firm(base_url: str, firm: Firm) -> None:
-    """Write the firm into the running landscape at `base_url`, as its users would."""
+def load_firm(base_url: str, firm: Firm, stopping: Callable[[], bool] = lambda: False) -> bool:
+    """Write the firm into the running landscape at `base_url`, as its users would;
+    False when `stopping()` cut it short (every write is an upsert: loading it again
+    completes it)."""
     with httpx.Client(base_url=base_url, timeout=30) as http:
         for worker in firm.workers:
             _ok(http.put(f"/hr/workers/eid:{worker['id']}", json=_without_id(worker)))
@@ -137,7 +140,10 @@ def load_firm(base_url: str, firm: Firm) -> None:
             }
             _ok(http.patch(f"/crm/sobjects/Account/ExtId__c/{customer['id']}", json=account))
         for contract in firm.contracts:
+            if stopping():
+                return False
             _load_contract(http, contract)
+    return True
 
 
 def _load_contract(http: httpx.Client, contract: dict[str, Any]) -> None:

@@ -76,10 +76,12 @@ class ActivityGenerator:
         """Load the firm (first time only) and produce activity in a background thread."""
         if self._thread is not None:
             return
+        self._stop.clear()
         self.load()
+        if self._stop.is_set():  # stopped while loading: the next start loads it again
+            return
         self._day = self.landscape.clock.now().date()
         self.landscape.clock.run(speed)
-        self._stop.clear()
         self._thread = threading.Thread(
             target=self._run, name="accord-sandbox-activity", daemon=True
         )
@@ -92,7 +94,8 @@ class ActivityGenerator:
         submit new entries, never resubmit an old one's reference (the PSA would replace
         that entry, approved and invoiced, by a new submitted one)."""
         if not self._loaded:
-            load_firm(self.landscape.url, self.firm)
+            if not load_firm(self.landscape.url, self.firm, self._stop.is_set):
+                return  # stopped while loading: the next start completes the load
             with httpx.Client(base_url=self.landscape.url, timeout=30) as http:
                 self._entries = _last_entry_number(http)
             self._loaded = True
@@ -115,7 +118,7 @@ class ActivityGenerator:
         assert self._day is not None
         today = self.landscape.clock.now().date()
         for _ in range(MAX_DAYS_PER_TICK):
-            if self._day >= today:
+            if self._day >= today or self._stop.is_set():  # stopping: the day in hand only
                 return
             self._day += timedelta(days=1)
             if self._day.weekday() < 5:
@@ -135,6 +138,8 @@ class ActivityGenerator:
         ]
         for action, per_day in actions:
             for _ in range(int(per_day) + (self._rng.random() < per_day % 1)):
+                if self._stop.is_set():  # the landscape is stopping: the rest is not done
+                    return
                 try:
                     action(http, day)
                 except httpx.HTTPError:
