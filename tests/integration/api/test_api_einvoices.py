@@ -80,7 +80,13 @@ def test_the_invoice_page_links_downloads_for_a_signed_in_user_only(world: ApiWo
     world.hub.reports = _Lineage()  # type: ignore[assignment]
     path = "/invoices/INV-US01-000001/einvoice/cii"
     anonymous = world.client.get(path, follow_redirects=False)
-    world.client.post("/login", data={"token": world.tokens[Role.VIEWER]})
+    signed = world.client.post(
+        "/login",
+        data={"token": world.tokens[Role.VIEWER]},
+        headers={"Origin": "http://testserver"},  # as a browser posts the sign-in form
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
     page = world.client.get("/invoices/INV-US01-000001")
     assert page.status_code == 200, page.text
     assert 'href="/invoices/INV-US01-000001/einvoice/ubl"' in page.text
