@@ -1,0 +1,70 @@
+"""Journal entries as canonical `LedgerPosting` v1, with the firm's account codes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal as D
+
+import pytest
+
+from accord.application.journals import (
+    ChartOfAccountsError,
+    LedgerJournals,
+    chart_of_accounts,
+    ledger_postings,
+)
+from accord.domain.billing.state import BillingState
+from accord.domain.calendar import Period
+from accord.domain.revenue.journals import DEFAULT_ACCOUNTS, AccountRole
+from tests.unit.revenue.test_journals import _charge, _fixed_fee_ahead_of_billing
+
+
+class _Billing:
+    def __init__(self, state: BillingState) -> None:
+        self._state = state
+
+    def state(self) -> BillingState:
+        return self._state
+
+
+def _with_charge() -> BillingState:
+    state = _fixed_fee_ahead_of_billing()
+    return replace(state, ledger=replace(state.ledger, intercompany=(_charge("880.00"),)))
+
+
+def test_each_entry_becomes_a_balanced_posting_under_the_firms_account_codes() -> None:
+    chart = chart_of_accounts("revenue=700000, contract_asset = 418100")
+    postings = ledger_postings(_with_charge(), chart)
+    (jan,) = [p for p in postings if p.document_number == "DE01/2026-01/revenue/K1/EUR"]
+    assert (jan.document_number, jan.entity, jan.currency, jan.business_key()) == (
+        "DE01/2026-01/revenue/K1/EUR",
+        "DE01",
+        "EUR",
+        "DE01/DE01/2026-01/revenue/K1/EUR",
+    )
+    assert [(line.account, line.debit, line.credit) for line in jan.lines] == [
+        ("700000", D(0), D(42000)),
+        (DEFAULT_ACCOUNTS[AccountRole.BILLINGS], D(36000), D(0)),
+        ("418100", D(6000), D(0)),
+    ]
+    assert jan.dimensions == {"kind": "revenue", "period": "2026-01", "contract": "K1"}
+    assert sorted(p.entity for p in postings if p.dimensions["kind"] != "revenue") == [
+        "DE01",
+        "UK01",
+    ]
+
+
+def test_the_read_model_filters_by_month_and_entity() -> None:
+    journals = LedgerJournals(_Billing(_with_charge()))
+    assert [p.document_number for p in journals.postings(Period(2026, 1), "UK01")] == [
+        "UK01/2026-01/intercompany_revenue/K1/GBP"
+    ]
+    assert len(journals.postings(Period(2026, 1))) == 3
+    assert len(journals.postings()) == 4
+    assert journals.postings(Period(2026, 3)) == []
+
+
+@pytest.mark.parametrize("spec", ["turnover=4000", "revenue=", "revenue"])
+def test_an_unreadable_account_mapping_names_the_roles(spec: str) -> None:
+    with pytest.raises(ChartOfAccountsError, match="the roles are revenue, billings"):
+        chart_of_accounts(spec)
