@@ -8,13 +8,13 @@ from decimal import Decimal
 from accord.application.journals import LedgerJournals
 from accord.application.security import Role
 from tests.integration.api.conftest import ApiWorld, FakeBillingBook
-from tests.unit.revenue.test_journals import _charge, _fixed_fee_ahead_of_billing
+from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing, uk_charge
 
 
 def _book() -> FakeBillingBook:
-    state = _fixed_fee_ahead_of_billing()
+    state = fixed_fee_ahead_of_billing()
     return FakeBillingBook(
-        replace(state, ledger=replace(state.ledger, intercompany=(_charge("880.00"),)))
+        replace(state, ledger=replace(state.ledger, intercompany=(uk_charge("880.00"),)))
     )
 
 

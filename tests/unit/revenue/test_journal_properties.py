@@ -30,7 +30,7 @@ from accord.domain.contracts.model import (
 from accord.domain.delivery.model import TimeEntry
 from accord.domain.revenue.journals import AccountRole, EntryKind, journals
 from accord.domain.revenue.recognition import revenue_schedule
-from tests.unit.revenue.test_journals import JAN, MILESTONES, _state
+from tests.unit.revenue.journal_builders import JAN, MILESTONES, firm_state
 
 MONTHS = (Period(2026, 1), Period(2026, 2), Period(2026, 3), Period(2026, 4))
 quarters = st.integers(min_value=1, max_value=200).map(lambda q: Decimal(q) / 4)
@@ -75,7 +75,7 @@ def _apply(state: BillingState, index: int, action: str, value: object) -> Billi
 def test_every_entry_balances_and_revenue_adds_up_to_the_report(
     steps: list[tuple[str, object]],
 ) -> None:
-    state = _state(
+    state = firm_state(
         TimeAndMaterialsTerm("TM", (RateVersion("consultant", Decimal(150), JAN),)),
         FixedFeeTerm("FF", Decimal(12000), MILESTONES, estimated_cost=Decimal(8000)),
     )

@@ -7,33 +7,10 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 
-from accord.domain.billing.ledger import IntercompanyCharge
 from accord.domain.billing.run import run_invoicing
-from accord.domain.billing.state import (
-    BillingState,
-    approve_time,
-    close_period,
-    new_state,
-    set_milestone,
-)
+from accord.domain.billing.state import BillingState, approve_time, close_period, set_milestone
 from accord.domain.calendar import Period
-from accord.domain.contracts.model import (
-    Contract,
-    CostRate,
-    Customer,
-    Employment,
-    Entity,
-    Firm,
-    FixedFeeTerm,
-    Milestone,
-    RateVersion,
-    Resource,
-    TaxCategory,
-    TaxRule,
-    Term,
-    TimeAndMaterialsTerm,
-)
-from accord.domain.delivery.model import TimeEntry
+from accord.domain.contracts.model import FixedFeeTerm, RateVersion, TimeAndMaterialsTerm
 from accord.domain.revenue.journals import (
     AccountRole,
     EntryKind,
@@ -42,34 +19,15 @@ from accord.domain.revenue.journals import (
     journals,
 )
 from accord.domain.revenue.recognition import revenue_schedule
-
-JAN, FEB = date(2026, 1, 31), date(2026, 2, 28)
-MILESTONES = (
-    Milestone("M1", "Discovery", D(30)),
-    Milestone("M2", "Build", D(40)),
-    Milestone("M3", "Handover", D(30)),
+from tests.unit.revenue.journal_builders import (
+    FEB,
+    JAN,
+    MILESTONES,
+    firm_state,
+    fixed_fee_ahead_of_billing,
+    time_on,
+    uk_charge,
 )
-
-
-def _state(*terms: Term) -> BillingState:
-    firm = Firm(
-        (Entity("DE01", "GmbH", "DE", "EUR"), Entity("UK01", "Ltd", "GB", "GBP")),
-        (),
-        (TaxRule("DE01", "DE", TaxCategory.STANDARD, D(19)),),
-    )
-    person = Resource(
-        "R1",
-        "Ada",
-        "consultant",
-        (Employment("DE01", date(2025, 1, 1)),),
-        (CostRate(date(2025, 1, 1), D(70), "EUR"),),
-    )
-    contract = Contract("K1", "C1", "DE01", "EUR", date(2026, 1, 1), date(2026, 12, 31), terms)
-    return new_state(firm, [Customer("C1", "Kunde", "DE")], [person], [contract])
-
-
-def _time(entry_id: str, term: str, day: date, hours: int) -> TimeEntry:
-    return TimeEntry(entry_id, "K1", term, "R1", day, D(hours))
 
 
 def _lines(entry: JournalEntry) -> dict[AccountRole, tuple[D, D]]:
@@ -80,16 +38,8 @@ def _revenue(state: BillingState) -> list[JournalEntry]:
     return [e for e in journals(state, revenue_schedule(state)) if e.kind is EntryKind.REVENUE]
 
 
-def _fixed_fee_ahead_of_billing() -> BillingState:
-    state = _state(FixedFeeTerm("FF", D(120000), MILESTONES, estimated_cost=D(80000)))
-    state = approve_time(state, [_time("T1", "FF", date(2026, 1, 12), 400)])
-    state = run_invoicing(set_milestone(state, ("K1", "FF", "M1"), accepted=True), JAN).state
-    state = approve_time(state, [_time("T2", "FF", date(2026, 2, 10), 600)])
-    return run_invoicing(set_milestone(state, ("K1", "FF", "M2"), accepted=True), FEB).state
-
-
 def test_revenue_entry_credits_the_months_revenue_against_billings_and_contract_asset() -> None:
-    jan, feb = _revenue(_fixed_fee_ahead_of_billing())
+    jan, feb = _revenue(fixed_fee_ahead_of_billing())
     assert (jan.id, jan.entity, jan.currency, jan.posting_date) == (
         "DE01/2026-01/revenue/K1/EUR",
         "DE01",
@@ -110,8 +60,8 @@ def test_revenue_entry_credits_the_months_revenue_against_billings_and_contract_
 
 
 def test_billing_ahead_of_revenue_is_deferred_revenue() -> None:
-    state = _state(FixedFeeTerm("FF", D(120000), MILESTONES, estimated_cost=D(80000)))
-    state = approve_time(state, [_time("T1", "FF", date(2026, 1, 12), 100)])
+    state = firm_state(FixedFeeTerm("FF", D(120000), MILESTONES, estimated_cost=D(80000)))
+    state = approve_time(state, [time_on("T1", "FF", date(2026, 1, 12), 100)])
     state = run_invoicing(set_milestone(state, ("K1", "FF", "M1"), accepted=True), JAN).state
     (jan,) = _revenue(state)
     assert _lines(jan) == {
@@ -122,8 +72,8 @@ def test_billing_ahead_of_revenue_is_deferred_revenue() -> None:
 
 
 def test_unbilled_time_and_materials_is_an_unbilled_receivable() -> None:
-    state = _state(TimeAndMaterialsTerm("TM", (RateVersion("consultant", D(150), JAN),)))
-    state = approve_time(state, [_time("T1", "TM", date(2026, 2, 3), 8)])
+    state = firm_state(TimeAndMaterialsTerm("TM", (RateVersion("consultant", D(150), JAN),)))
+    state = approve_time(state, [time_on("T1", "TM", date(2026, 2, 3), 8)])
     (feb,) = _revenue(state)
     assert _lines(feb) == {
         AccountRole.REVENUE: (D(0), D(1200)),
@@ -139,12 +89,6 @@ def test_unbilled_time_and_materials_is_an_unbilled_receivable() -> None:
     ]
 
 
-def _charge(amount: str) -> IntercompanyCharge:
-    return IntercompanyCharge(
-        "UK01", "DE01", "R2", "K1", D(10), D(amount), "GBP", D(amount), "EUR", JAN
-    )
-
-
 def _sides(entries: list[JournalEntry]) -> tuple[JournalEntry, JournalEntry]:
     (provider,) = [e for e in entries if e.kind is EntryKind.INTERCOMPANY_REVENUE]
     (receiver,) = [e for e in entries if e.kind is EntryKind.INTERCOMPANY_COST]
@@ -152,8 +96,8 @@ def _sides(entries: list[JournalEntry]) -> tuple[JournalEntry, JournalEntry]:
 
 
 def test_an_intercompany_charge_posts_in_both_entities() -> None:
-    state = _state(FixedFeeTerm("FF", D(1000), MILESTONES))
-    provider, receiver = _sides(intercompany_entries(state, [_charge("880.00")]))
+    state = firm_state(FixedFeeTerm("FF", D(1000), MILESTONES))
+    provider, receiver = _sides(intercompany_entries(state, [uk_charge("880.00")]))
     assert (provider.id, provider.entity, provider.currency) == (
         "UK01/2026-01/intercompany_revenue/K1/GBP",
         "UK01",
@@ -173,17 +117,17 @@ def test_an_intercompany_charge_posts_in_both_entities() -> None:
 
 
 def test_a_reversed_charge_swaps_the_sides_and_a_net_zero_month_posts_nothing() -> None:
-    state = _state(FixedFeeTerm("FF", D(1000), MILESTONES))
-    provider, _ = _sides(intercompany_entries(state, [_charge("-100.00")]))
+    state = firm_state(FixedFeeTerm("FF", D(1000), MILESTONES))
+    provider, _ = _sides(intercompany_entries(state, [uk_charge("-100.00")]))
     assert _lines(provider) == {
         AccountRole.INTERCOMPANY_RECEIVABLE: (D(0), D(100)),
         AccountRole.INTERCOMPANY_REVENUE: (D(100), D(0)),
     }
-    assert intercompany_entries(state, [_charge("100.00"), _charge("-100.00")]) == []
+    assert intercompany_entries(state, [uk_charge("100.00"), uk_charge("-100.00")]) == []
 
 
 def test_an_entry_of_a_closed_month_is_booked_in_the_next_open_month_under_its_own_id() -> None:
-    state = close_period(_fixed_fee_ahead_of_billing(), "DE01", Period(2026, 1))
+    state = close_period(fixed_fee_ahead_of_billing(), "DE01", Period(2026, 1))
     jan, feb = _revenue(state)
     assert (jan.id, jan.period, jan.posting_date) == (
         "DE01/2026-01/revenue/K1/EUR",
@@ -192,23 +136,25 @@ def test_an_entry_of_a_closed_month_is_booked_in_the_next_open_month_under_its_o
     )
     assert feb.posting_date == FEB
     closed = close_period(state, "UK01", Period(2026, 1))
-    provider, receiver = _sides(intercompany_entries(closed, [_charge("5.00")]))
+    provider, receiver = _sides(intercompany_entries(closed, [uk_charge("5.00")]))
     assert (provider.posting_date, receiver.posting_date) == (date(2026, 2, 1), date(2026, 2, 1))
-    closed = close_period(_state(FixedFeeTerm("FF", D(1000), MILESTONES)), "UK01", Period(2026, 1))
-    provider, receiver = _sides(intercompany_entries(closed, [_charge("5.00")]))
+    closed = close_period(
+        firm_state(FixedFeeTerm("FF", D(1000), MILESTONES)), "UK01", Period(2026, 1)
+    )
+    provider, receiver = _sides(intercompany_entries(closed, [uk_charge("5.00")]))
     assert (provider.posting_date, receiver.posting_date) == (date(2026, 2, 1), JAN)
 
 
 def test_rebuilding_the_journals_gives_the_same_entries_under_unique_ids() -> None:
-    state = _fixed_fee_ahead_of_billing()
-    state = replace(state, ledger=replace(state.ledger, intercompany=(_charge("10.00"),)))
+    state = fixed_fee_ahead_of_billing()
+    state = replace(state, ledger=replace(state.ledger, intercompany=(uk_charge("10.00"),)))
     first = journals(state, revenue_schedule(state))
     assert first == journals(state, revenue_schedule(state))
     assert len({entry.id for entry in first}) == len(first) == 4
 
 
 def test_dimensions_the_firm_knows_are_added_and_absent_ones_stay_absent() -> None:
-    state = _fixed_fee_ahead_of_billing()
+    state = fixed_fee_ahead_of_billing()
     known = {"K1": {"project": "P-7", "region": "EMEA"}}
     entry = journals(state, revenue_schedule(state), known)[0]
     assert entry.lines[0].dimensions == {

@@ -16,7 +16,7 @@ from accord.application.journals import (
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
 from accord.domain.revenue.journals import DEFAULT_ACCOUNTS, AccountRole
-from tests.unit.revenue.test_journals import _charge, _fixed_fee_ahead_of_billing
+from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing, uk_charge
 
 
 class _Billing:
@@ -27,14 +27,14 @@ class _Billing:
         return self._state
 
 
-def _with_charge() -> BillingState:
-    state = _fixed_fee_ahead_of_billing()
-    return replace(state, ledger=replace(state.ledger, intercompany=(_charge("880.00"),)))
+def _withuk_charge() -> BillingState:
+    state = fixed_fee_ahead_of_billing()
+    return replace(state, ledger=replace(state.ledger, intercompany=(uk_charge("880.00"),)))
 
 
 def test_each_entry_becomes_a_balanced_posting_under_the_firms_account_codes() -> None:
     chart = chart_of_accounts("revenue=700000, contract_asset = 418100")
-    postings = ledger_postings(_with_charge(), chart)
+    postings = ledger_postings(_withuk_charge(), chart)
     (jan,) = [p for p in postings if p.document_number == "DE01/2026-01/revenue/K1/EUR"]
     assert (jan.document_number, jan.entity, jan.currency, jan.business_key()) == (
         "DE01/2026-01/revenue/K1/EUR",
@@ -55,7 +55,7 @@ def test_each_entry_becomes_a_balanced_posting_under_the_firms_account_codes() -
 
 
 def test_the_read_model_filters_by_month_and_entity() -> None:
-    journals = LedgerJournals(_Billing(_with_charge()))
+    journals = LedgerJournals(_Billing(_withuk_charge()))
     assert [p.document_number for p in journals.postings(Period(2026, 1), "UK01")] == [
         "UK01/2026-01/intercompany_revenue/K1/GBP"
     ]
