@@ -4,14 +4,17 @@ The domain decides the entries (`accord.domain.revenue.journals`); this use case
 billing book, maps each account role to the firm's account code and each entry to a
 posting, which validates that it balances. Account codes come from configuration
 (`ACCORD_LEDGER_ACCOUNTS`, `role=code` pairs separated by commas); a role left out keeps
-its default code.
+its default code. The `project` dimension comes from the PSA's project records: a
+contract delivered through exactly one project carries that project's id.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Protocol
 
+from accord.application.operations import RecordQueries
 from accord.canonical.v1.finance import LedgerPosting, PostingLine
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
@@ -76,6 +79,30 @@ def ledger_postings(
     return [ledger_posting(entry, chart) for entry in entries]
 
 
+PAGE = 500
+
+
+def project_dimensions(records: RecordQueries) -> dict[str, dict[str, str]]:
+    """`{"project": id}` per contract that exactly one applied project record delivers;
+    a contract with none or several has no project dimension (nothing is picked)."""
+    projects: dict[str, set[str]] = {}
+    after: str | None = None
+    while True:
+        page = records.page("project", after, PAGE)
+        for record in page:
+            contract = json.loads(record.data).get("contract")
+            if contract:
+                projects.setdefault(str(contract), set()).add(record.key)
+        if len(page) < PAGE:
+            break
+        after = page[-1].key
+    return {
+        contract: {"project": next(iter(ids))}
+        for contract, ids in projects.items()
+        if len(ids) == 1
+    }
+
+
 class BillingStateSource(Protocol):
     def state(self) -> BillingState: ...
 
@@ -84,18 +111,23 @@ class LedgerJournals:
     """The journals read model: the postings of a month, optionally of one entity."""
 
     def __init__(
-        self, billing: BillingStateSource, accounts: Mapping[AccountRole, str] | None = None
+        self,
+        billing: BillingStateSource,
+        accounts: Mapping[AccountRole, str] | None = None,
+        records: RecordQueries | None = None,
     ) -> None:
         self._billing = billing
         self._accounts = dict(accounts or DEFAULT_ACCOUNTS)
+        self._records = records
 
     def postings(
         self, period: Period | None = None, entity: str | None = None
     ) -> list[LedgerPosting]:
         """Postings of entries belonging to `period` (all months when None)."""
+        dimensions = project_dimensions(self._records) if self._records else None
         return [
             posting
-            for posting in ledger_postings(self._billing.state(), self._accounts)
+            for posting in ledger_postings(self._billing.state(), self._accounts, dimensions)
             if (period is None or posting.dimensions["period"] == str(period))
             and (entity is None or posting.entity == entity)
         ]

@@ -127,7 +127,7 @@ def up(
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
     hub.einvoicing = services.einvoicing
-    hub.journals = LedgerJournals(services.billing, accounts)
+    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

@@ -125,7 +125,7 @@ def attach_process_ports(
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
     hub.einvoicing = services.einvoicing
-    hub.journals = LedgerJournals(services.billing, accounts)
+    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

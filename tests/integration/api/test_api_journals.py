@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -50,3 +51,22 @@ def test_a_month_not_in_yyyy_mm_is_refused(world: ApiWorld) -> None:
     answer = world.client.get("/api/v1/journals?period=2026-13", headers=world.as_role(Role.VIEWER))
     assert answer.status_code == 422
     assert "period" in answer.text
+
+
+def _project(event_id: str, project: str, contract: str) -> str:
+    data = json.dumps({"id": project, "contract": contract, "name": f"Delivery of {contract}"})
+    return (
+        f'{{"specversion":"1.0","id":"{event_id}","source":"psa",'
+        f'"type":"accord.project.v1","data":{data}}}'
+    )
+
+
+def test_lines_carry_the_project_the_psa_delivers_the_contract_through(world: ApiWorld) -> None:
+    world.hub.ingest.ingest_batch([_project("p1", "P-7", "K1"), _project("p2", "P-9", "K9")])
+    world.hub.worker.run_once()
+    world.hub.journals = LedgerJournals(_book(), records=world.governance.records)
+    answer = world.client.get(
+        "/api/v1/journals?period=2026-01&entity=DE01", headers=world.as_role(Role.VIEWER)
+    )
+    lines = [line for item in answer.json()["items"] for line in item["lines"]]
+    assert lines and {line["dimensions"]["project"] for line in lines} == {"P-7"}

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
 
 from accord.application.journals import (
+    PAGE,
     ChartOfAccountsError,
     LedgerJournals,
     chart_of_accounts,
     ledger_postings,
+    project_dimensions,
 )
+from accord.application.ports import BusinessObject
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
 from accord.domain.revenue.journals import DEFAULT_ACCOUNTS, AccountRole
@@ -68,3 +72,31 @@ def test_the_read_model_filters_by_month_and_entity() -> None:
 def test_an_unreadable_account_mapping_names_the_roles(spec: str) -> None:
     with pytest.raises(ChartOfAccountsError, match="the roles are revenue, billings"):
         chart_of_accounts(spec)
+
+
+class _Projects:
+    """Applied project records, served page by page by key."""
+
+    def __init__(self, projects: dict[str, str]) -> None:
+        self._records = [
+            BusinessObject("project", key, "1", json.dumps({"id": key, "contract": contract}), 1)
+            for key, contract in sorted(projects.items())
+        ]
+
+    def page(self, kind: str, after_key: str | None, limit: int) -> list[BusinessObject]:
+        later = [
+            r for r in self._records if kind == r.kind and (after_key is None or r.key > after_key)
+        ]
+        return later[:limit]
+
+    def get(self, kind: str, key: str) -> BusinessObject | None:
+        return None
+
+
+def test_a_contract_delivered_through_one_project_carries_it_and_several_carry_none() -> None:
+    many = {f"P{n:04d}": f"K{n:04d}" for n in range(PAGE + 3)}
+    projects = _Projects({**many, "PA": "KA", "PB": "KA"})
+    found = project_dimensions(projects)
+    assert found["K0000"] == {"project": "P0000"}
+    assert found[f"K{PAGE + 2:04d}"] == {"project": f"P{PAGE + 2:04d}"}
+    assert "KA" not in found
