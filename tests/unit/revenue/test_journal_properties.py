@@ -42,7 +42,9 @@ step = st.one_of(
     st.tuples(st.just("correct"), quarters),
     st.tuples(st.just("milestone"), st.sampled_from(["M1", "M2", "M3"])),
     st.tuples(st.just("run"), st.sampled_from(MONTHS)),
-    st.tuples(st.just("close"), st.sampled_from(MONTHS)),
+    st.tuples(
+        st.just("close"), st.tuples(st.sampled_from(["DE01", "UK01"]), st.sampled_from(MONTHS))
+    ),
     st.tuples(st.just("charge"), st.integers(-50_000, 50_000)),
 )
 
@@ -59,7 +61,8 @@ def _apply(state: BillingState, index: int, action: str, value: object) -> Billi
     if action == "run":
         return run_invoicing(state, value.last_day).state  # type: ignore[attr-defined]
     if action == "close":
-        return close_period(state, "DE01", value)  # type: ignore[arg-type]
+        entity, month = value  # type: ignore[misc]
+        return close_period(state, entity, month)
     if action == "charge":
         amount = Decimal(str(value)) / 100
         charge = IntercompanyCharge(
@@ -70,7 +73,7 @@ def _apply(state: BillingState, index: int, action: str, value: object) -> Billi
     return state
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(steps=st.lists(step, min_size=1, max_size=14))
 def test_every_entry_balances_and_revenue_adds_up_to_the_report(
     steps: list[tuple[str, object]],
