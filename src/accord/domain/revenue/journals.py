@@ -15,8 +15,9 @@ Three kinds of entry, each balanced (debits equal credits) in one entity and cur
 - `intercompany_cost` in the contracting entity: intercompany cost against intercompany
   payable. Both sides of a charge are in the charge's currency, so they mirror.
 
-Entries are never dated in a closed period: an entry whose month the entity has closed is
-dated on the first day of its next open month (as invoices are); its id keeps the month
+An entry is dated the last day of its month, but never in a closed period: an entry
+whose month the entity has closed is dated on the first day of its next open month (as
+invoices are); its id keeps the month
 it belongs to, `{entity}/{period}/{kind}/{contract}/{currency}`, so rebuilding the
 journals yields the same ids and posting them again changes nothing.
 
