@@ -43,6 +43,7 @@ from accord.application.gateways import PORT_FOR_SYSTEM
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
+from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
@@ -80,6 +81,7 @@ class Hub:
     exception_actions: ExceptionActions | None = None
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
+    journals: LedgerJournals | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:

@@ -38,6 +38,9 @@ class Settings:
     audit_key_file: Path | None = None
     audit_key: str | None = field(default=None, repr=False)
     audit_anchor_file: Path | None = None
+    ledger_accounts: str = ""
+    """``ACCORD_LEDGER_ACCOUNTS``: the firm's account code per journal account role,
+    ``role=code`` pairs separated by commas; unnamed roles keep their default code."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +55,7 @@ class Settings:
             audit_key_file=_path(os.environ.get("ACCORD_AUDIT_KEY_FILE")),
             audit_key=os.environ.get("ACCORD_AUDIT_KEY") or None,
             audit_anchor_file=_path(os.environ.get("ACCORD_AUDIT_ANCHOR_FILE")),
+            ledger_accounts=os.environ.get("ACCORD_LEDGER_ACCOUNTS", ""),
         )
 
     @property

@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +40,39 @@ def test_public_scenario_matches_its_expectations(path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["scenario"] == path.stem
     assert "matches expect" in result.stderr
+    _journals_balance_and_add_up_to_the_revenue_report(report)
+
+
+def _journals_balance_and_add_up_to_the_revenue_report(report: dict[str, Any]) -> None:
+    """Each entry balances in its entity and currency; revenue, billings and the
+    contract position booked through each month equal the revenue report's row."""
+    booked: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    for entry in report["journals"]:
+        debit = sum(Decimal(line["debit"]) for line in entry["lines"])
+        assert debit == sum(Decimal(line["credit"]) for line in entry["lines"]), entry
+        for line in entry["lines"] if entry["kind"] == "revenue" else ():
+            dims = line["dimensions"]
+            key = (dims["contract"], dims["term"], entry["period"], line["account"])
+            booked[key] += Decimal(line["credit"]) - Decimal(line["debit"])
+    assert report["revenue"], "the scenario recognises no revenue to compare"
+    for row in report["revenue"]:
+
+        def through(account: str, row: dict[str, Any] = row) -> Decimal:
+            return sum(
+                (
+                    amount
+                    for (contract, term, period, role), amount in booked.items()
+                    if (contract, term, role) == (row["contract"], row["term"], account)
+                    and period <= row["period"]
+                ),
+                Decimal(0),
+            )
+
+        asset = -through("contract_asset") - through("unbilled_receivable")
+        assert through("revenue") == Decimal(row["recognized_cumulative"]), row
+        assert -through("billings") == Decimal(row["billed_cumulative"]), row
+        assert asset == Decimal(row["contract_asset"]), row
+        assert through("contract_liability") == Decimal(row["contract_liability"]), row
 
 
 def test_a_changed_expectation_fails_the_check_with_a_readable_diff(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from accord.adapters.governance import AuditKeyError, audit_anchoring
 from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.api.app import create_app
 from accord.application.housekeeping import Housekeeping
+from accord.application.journals import ChartOfAccountsError, LedgerJournals, chart_of_accounts
 from accord.application.reports import HubReports
 from accord.bootstrap import Hub, build_hub, build_services, configure_firm, sandbox_connectors
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
@@ -121,7 +122,8 @@ def up(
         return
     try:
         finance = load_firm(firm)
-    except FirmConfigError as error:
+        accounts = chart_of_accounts(settings.ledger_accounts)
+    except (FirmConfigError, ChartOfAccountsError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -140,6 +142,7 @@ def up(
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
     hub.einvoicing = services.einvoicing
+    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

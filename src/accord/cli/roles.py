@@ -22,7 +22,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +31,7 @@ from pathlib import Path
 from accord.adapters.locks import HeldLock
 from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.housekeeping import Housekeeping
+from accord.application.journals import ChartOfAccountsError, LedgerJournals, chart_of_accounts
 from accord.application.reports import HubReports
 from accord.bootstrap import (
     Hub,
@@ -41,6 +42,7 @@ from accord.bootstrap import (
     remote_sandbox_connectors,
 )
 from accord.connectors.sandbox.clock import RemoteSandboxClock
+from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm, load_firm
 from accord.flows import runtime
 from accord.flows.hub_process import HubProcess, Intervals
@@ -112,12 +114,18 @@ def wire(scale: ScaleOut) -> Wired:
     return Wired(hub, services, clock)
 
 
-def attach_process_ports(hub: Hub, services: Services, clock: Callable[[], datetime]) -> None:
-    """Give the HTTP layer the flows, exception actions and reports."""
+def attach_process_ports(
+    hub: Hub,
+    services: Services,
+    clock: Callable[[], datetime],
+    accounts: Mapping[AccountRole, str] | None = None,
+) -> None:
+    """Give the HTTP layer the flows, exception actions, reports and journals."""
     hub.invoice_runs = FlowInvoiceRuns(clock)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
     hub.einvoicing = services.einvoicing
+    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,
@@ -245,9 +253,13 @@ def run_api(scale: ScaleOut, host: str, port: int) -> None:
     from accord.api.app import create_app
 
     scale.check("api")
+    try:
+        accounts = chart_of_accounts(scale.settings.ledger_accounts)
+    except ChartOfAccountsError as error:
+        raise RoleError(str(error)) from None
     wired = wire(scale)
     client = enqueue_only(flows_database(scale.settings))
-    attach_process_ports(wired.hub, wired.services, wired.clock)
+    attach_process_ports(wired.hub, wired.services, wired.clock, accounts)
     try:
         uvicorn.run(create_app(wired.hub), host=host, port=port, log_level="warning")
     finally:

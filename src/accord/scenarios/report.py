@@ -16,18 +16,45 @@ from accord.domain.billing.report import (
     render_revenue,
 )
 from accord.domain.billing.state import BillingState
+from accord.domain.revenue.journals import JournalEntry, journals
 from accord.domain.revenue.recognition import revenue_schedule
 
 
 def billing_sections(state: BillingState) -> dict[str, Any]:
     """Documents and figures as the hub's billing state holds them."""
+    revenue = revenue_schedule(state)
     return {
         "documents": render_documents(state),
         "held": render_held(state),
         "intercompany": render_intercompany(state.ledger.intercompany),
-        "revenue": render_revenue(revenue_schedule(state)),
+        "revenue": render_revenue(revenue),
+        "journals": render_journals(journals(state, revenue)),
         "retainers": render_retainers(state),
     }
+
+
+def render_journals(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
+    """Each journal entry with its lines by account role (a scenario maps no chart)."""
+    return [
+        {
+            "id": entry.id,
+            "kind": entry.kind.value,
+            "entity": entry.entity,
+            "period": str(entry.period),
+            "posting_date": entry.posting_date.isoformat(),
+            "currency": entry.currency,
+            "lines": [
+                {
+                    "account": line.role.value,
+                    "debit": format_amount(line.debit, entry.currency),
+                    "credit": format_amount(line.credit, entry.currency),
+                    "dimensions": dict(line.dimensions),
+                }
+                for line in entry.lines
+            ],
+        }
+        for entry in entries
+    ]
 
 
 def exception_rows(records: Sequence[ExceptionRecord]) -> list[dict[str, Any]]:

@@ -19,9 +19,12 @@ from accord.adapters.governance import build_sql_governance
 from accord.api.app import create_app
 from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
+from accord.application.journals import LedgerJournals
 from accord.application.operations import RunSummary
 from accord.application.security import Role
 from accord.bootstrap import Hub, build_hub
+from accord.domain.billing.state import BillingState, new_state
+from accord.domain.contracts.model import Firm
 from accord.settings import Settings
 
 WEBHOOK_SECRET = "whsec-psa-7f3a9c1e5b2d4068"
@@ -109,6 +112,16 @@ class FakeEInvoicing:
         return []
 
 
+class FakeBillingBook:
+    """A billing state held in memory (nothing billed unless a test gives one)."""
+
+    def __init__(self, state: BillingState | None = None) -> None:
+        self._state = state or new_state(Firm(()), [], [], [])
+
+    def state(self) -> BillingState:
+        return self._state
+
+
 @dataclass
 class ApiWorld:
     hub: Hub
@@ -141,6 +154,7 @@ def make_world(tmp_path: Path, database_url: str) -> ApiWorld:
     hub.flows = FakeFlows()  # type: ignore[attr-defined]
     hub.reports = FakeReports()  # type: ignore[attr-defined]
     hub.einvoicing = FakeEInvoicing()  # type: ignore[assignment]
+    hub.journals = LedgerJournals(FakeBillingBook())
     governance = build_sql_governance(hub.engine, settings)
     tokens = {role: governance.keys.create(f"{role}-key", [role], None).token for role in Role}
     client = TestClient(create_app(hub, governance), raise_server_exceptions=False)
