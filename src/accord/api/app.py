@@ -109,11 +109,12 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # Same origin first: a cross-site post is refused before any session is looked up.
     app.include_router(login_router, dependencies=[Depends(same_origin)])
-    app.include_router(
-        web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
-    )
+    # Before the pages: `/invoices/{number:path}` would otherwise take the downloads too.
     app.include_router(
         einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
+    )
+    app.include_router(
+        web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)

@@ -40,7 +40,7 @@ def einvoice_response(einvoicing: EInvoicing, number: str, syntax: EInvoiceSynta
 
 
 @router.get(
-    "/documents/{number}/einvoice",
+    "/documents/{number:path}/einvoice",
     operation_id="get_einvoice",
     response_class=Response,
     responses={**XML, **Missing},
@@ -57,7 +57,7 @@ async def get_einvoice(
 
 
 @router.get(
-    "/documents/{number}/einvoice/validations",
+    "/documents/{number:path}/einvoice/validations",
     operation_id="get_einvoice_validations",
     responses=Missing,
     summary="The latest EN 16931 validation of a document, per syntax, with each broken rule",

@@ -14,7 +14,7 @@ from accord.domain.billing.einvoice import EInvoiceSyntax
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/invoices/{number}/einvoice/{syntax}")
+@router.get("/invoices/{number:path}/einvoice/{syntax}")
 async def einvoice(request: Request, number: str, syntax: EInvoiceSyntax) -> Response:
     """Download a document as an EN 16931 e-invoice in `syntax` (ubl or cii)."""
     principal: Principal = request.state.principal

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ class IdleRelay:
 
 
 class IdleScheduler:
-    def tick(self) -> None: ...
+    def tick(self, stopping: Callable[[], bool] | None = None) -> None: ...
 
     def waiting_flows(self) -> dict[int, str]:
         return {}
