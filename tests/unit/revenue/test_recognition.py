@@ -9,48 +9,17 @@ import pytest
 
 from accord.domain.billing.report import render_revenue
 from accord.domain.billing.run import run_invoicing
-from accord.domain.billing.state import BillingState, approve_time, new_state, set_milestone
+from accord.domain.billing.state import approve_time, set_milestone
 from accord.domain.contracts.model import (
-    Contract,
-    CostRate,
-    Customer,
-    Employment,
-    Entity,
-    Firm,
     FixedFeeTerm,
     Milestone,
     RateVersion,
-    Resource,
-    TaxCategory,
-    TaxRule,
-    Term,
     TimeAndMaterialsTerm,
 )
-from accord.domain.delivery.model import TimeEntry
 from accord.domain.revenue.recognition import realization, revenue_schedule
+from tests.unit.revenue.journal_builders import firm_state, time_on
 
 JAN, FEB = date(2026, 1, 31), date(2026, 2, 28)
-
-
-def _state(*terms: Term) -> BillingState:
-    firm = Firm(
-        (Entity("DE01", "GmbH", "DE", "EUR"),),
-        (),
-        (TaxRule("DE01", "DE", TaxCategory.STANDARD, D(19)),),
-    )
-    person = Resource(
-        "R1",
-        "Ada",
-        "consultant",
-        (Employment("DE01", date(2025, 1, 1)),),
-        (CostRate(date(2025, 1, 1), D(70), "EUR"),),
-    )
-    contract = Contract("K1", "C1", "DE01", "EUR", date(2026, 1, 1), date(2026, 12, 31), terms)
-    return new_state(firm, [Customer("C1", "Kunde", "DE")], [person], [contract])
-
-
-def _time(entry_id: str, term: str, day: date, hours: int) -> TimeEntry:
-    return TimeEntry(entry_id, "K1", term, "R1", day, D(hours))
 
 
 def test_fixed_fee_follows_cost_to_cost_progress_with_asset_against_billing() -> None:
@@ -59,10 +28,10 @@ def test_fixed_fee_follows_cost_to_cost_progress_with_asset_against_billing() ->
         Milestone("M2", "Build", D(40)),
         Milestone("M3", "Handover", D(30)),
     )
-    state = _state(FixedFeeTerm("FF", D(120000), milestones, estimated_cost=D(80000)))
-    state = approve_time(state, [_time("T1", "FF", date(2026, 1, 12), 400)])
+    state = firm_state(FixedFeeTerm("FF", D(120000), milestones, estimated_cost=D(80000)))
+    state = approve_time(state, [time_on("T1", "FF", date(2026, 1, 12), 400)])
     state = run_invoicing(set_milestone(state, ("K1", "FF", "M1"), accepted=True), JAN).state
-    state = approve_time(state, [_time("T2", "FF", date(2026, 2, 10), 600)])
+    state = approve_time(state, [time_on("T2", "FF", date(2026, 2, 10), 600)])
     state = run_invoicing(set_milestone(state, ("K1", "FF", "M2"), accepted=True), FEB).state
     rows = render_revenue(revenue_schedule(state))
     assert [
@@ -81,11 +50,11 @@ def test_fixed_fee_follows_cost_to_cost_progress_with_asset_against_billing() ->
 
 
 def test_time_and_materials_follows_the_right_to_invoice() -> None:
-    state = _state(
+    state = firm_state(
         TimeAndMaterialsTerm("TM", (RateVersion("consultant", D(150), date(2026, 1, 1)),))
     )
     state = run_invoicing(
-        approve_time(state, [_time("T1", "TM", date(2026, 1, 20), 10)]), FEB
+        approve_time(state, [time_on("T1", "TM", date(2026, 1, 20), 10)]), FEB
     ).state
     rows = render_revenue(revenue_schedule(state))
     assert [
@@ -102,7 +71,7 @@ def test_realization_and_write_down_under_a_cap() -> None:
         "TM", (RateVersion("consultant", D(150), date(2026, 1, 1)),), cap=D(1000)
     )
     state = run_invoicing(
-        approve_time(_state(term), [_time("T1", "TM", date(2026, 1, 20), 10)]), JAN
+        approve_time(firm_state(term), [time_on("T1", "TM", date(2026, 1, 20), 10)]), JAN
     ).state
     figures = realization(state, "K1", "TM", JAN)
     assert (figures.standard_value, figures.billed_value, figures.write_down, figures.ratio) == (
@@ -114,11 +83,11 @@ def test_realization_and_write_down_under_a_cap() -> None:
 
 
 def test_fixed_fee_realization_needs_a_standard_rate_card() -> None:
-    state = _state(FixedFeeTerm("FF", D(1000), (Milestone("M1", "All", D(100)),)))
+    state = firm_state(FixedFeeTerm("FF", D(1000), (Milestone("M1", "All", D(100)),)))
     with pytest.raises(ValueError, match="standard_rates"):
         realization(state, "K1", "FF", JAN)
     card = TimeAndMaterialsTerm("STD", (RateVersion("*", D(100), date(2026, 1, 1)),))
-    state = approve_time(state, [_time("T1", "FF", date(2026, 1, 5), 20)])
+    state = approve_time(state, [time_on("T1", "FF", date(2026, 1, 5), 20)])
     state = run_invoicing(set_milestone(state, ("K1", "FF", "M1"), accepted=True), JAN).state
     figures = realization(state, "K1", "FF", JAN, standard_rates=card)
     assert (figures.write_down, figures.ratio) == (D(1000), D("0.5000"))
