@@ -203,6 +203,8 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
     assert driver.find_elements(By.CSS_SELECTOR, "#lineage tr")  # type: ignore[attr-defined]
     _open(driver, f"{base}/reconciliation", "04-reconciliation")
     driver.find_element(By.ID, "request-reconciliation").click()  # type: ignore[attr-defined]
+    # The click submits a POST and a redirect; the notice exists once the page has loaded.
+    _wait_for(lambda: driver.find_elements(By.ID, "notice"))  # type: ignore[attr-defined]
     assert "reconciliation run #" in driver.find_element(By.ID, "notice").text  # type: ignore[attr-defined]
 
     def reconciled() -> bool:
