@@ -44,6 +44,7 @@ _CLAIM = (
     "SELECT seq, source, event_id, type, subject, business_kind, business_key, "
     "business_version, payload FROM inbound_events WHERE status = ? ORDER BY seq LIMIT ?"
 )
+_PENDING_BEFORE = "SELECT 1 FROM inbound_events WHERE status = ? AND seq < ? LIMIT 1"
 _APPEND = (
     "INSERT INTO inbound_events (source, event_id, type, subject, business_kind, "
     "business_key, business_version, status, reason, payload, received_at) "
@@ -145,6 +146,10 @@ class SqlAlchemyEventLog:
         lock = " FOR UPDATE SKIP LOCKED" if self._connection.dialect.name == "postgresql" else ""
         rows = fetch_all(self._connection, _CLAIM + lock, (EventStatus.PENDING.value, limit))
         return list(map(PendingEvent._make, rows))
+
+    def pending_before(self, seq: int) -> bool:
+        found = fetch_all(self._connection, _PENDING_BEFORE, (EventStatus.PENDING.value, seq))
+        return bool(found)
 
     def record_outcomes(
         self, applied: Sequence[int], others: Sequence[EventOutcome], at: datetime

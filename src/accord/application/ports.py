@@ -164,6 +164,10 @@ class InboundEventLog(Protocol):
     def claim_pending(self, limit: int) -> list[PendingEvent]:
         """Lock and return the oldest pending events; concurrent workers skip locked rows."""
 
+    def pending_before(self, seq: int) -> bool:
+        """Whether an event older than `seq` is still pending (claimed by another worker
+        whose batch has not committed yet)."""
+
     def record_outcomes(
         self, applied: Sequence[int], others: Sequence[EventOutcome], at: datetime
     ) -> None:

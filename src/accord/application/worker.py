@@ -95,6 +95,11 @@ class EventWorker:
                 return uow.objects.versions(wanted | referenced)
 
             plan = plan_batch(claimed, load_versions, self._references, now)
+            if plan.rejected and uow.events.pending_before(claimed[0].seq):
+                # An older event another worker has claimed but not committed may be the
+                # very record these name; quarantining them now would lose them. Roll
+                # back and claim again once that batch is in.
+                return 0
             self._write(uow, plan, now)
             uow.checkpoints.advance(self.name, claimed[-1].seq, now)
             if self._before_commit is not None:

@@ -113,6 +113,11 @@ class Cluster:
         documents = book.state.ledger.documents
         return {number: str(document.status) for number, document in documents.items()}
 
+    def entries_in_billing(self) -> int:
+        """Time entries billing holds, billed or not."""
+        book, _ = SqlAlchemyBillingStateStore(self.engine).load()
+        return sum(map(len, book.state.time_entries.values())) if book else 0
+
     def billed_entries(self) -> int:
         """Time entries the hub billed on a document."""
         book, _ = SqlAlchemyBillingStateStore(self.engine).load()

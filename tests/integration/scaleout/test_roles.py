@@ -9,6 +9,7 @@ system exactly once. Two schedulers never lead at once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,6 +107,7 @@ def test_a_contract_reaches_posted_invoices_once_though_a_worker_dies_mid_postin
         "WHERE status = 'SUCCESS' AND workflow_uuid LIKE 'activate:%'"
     )
     wait_until(lambda: cluster.scalar(activated) == CONTRACTS, WAIT, "every contract activated")
+    wait_until(lambda: cluster.entries_in_billing() == ENTRIES, WAIT, "time approved in billing")
 
     landscape.inject("erp", {"kind": "latency", "latency_ms": 1500, "path": "/invoices"})
     started = httpx.post(
@@ -122,7 +124,10 @@ def test_a_contract_reaches_posted_invoices_once_though_a_worker_dies_mid_postin
 
     wait_until(lambda: _all_posted(cluster), WAIT, "every document posted")
     survivor = next(worker for worker in WORKERS if worker != victim)
-    assert cluster.logged(survivor, f"took over {len(taken_over)} flows of {victim}")
+    # The victim may have picked up more flows between the snapshot and the kill, so the
+    # survivor took over at least the ones seen in flight.
+    took_over = re.findall(rf"took over (\d+) flows of {victim}", cluster.log(survivor).read_text())
+    assert sum(map(int, took_over)) >= len(taken_over), took_over
     finished = cluster.rows(
         "SELECT status, executor_id FROM dbos.workflow_status WHERE workflow_uuid = ANY(:ids)",
         ids=taken_over,
@@ -139,8 +144,12 @@ def test_a_contract_reaches_posted_invoices_once_though_a_worker_dies_mid_postin
     assert len(billing_keys) == len(set(billing_keys)) == len(hub_documents)
     invoiced = httpx.get(f"{landscape.url}/psa/invoiced_entries/count", timeout=10).json()
     assert invoiced["count"] == cluster.billed_entries() == 9  # the fixed-fee one's are not
+    # The scheduler keeps pulling (the hub's own writes echo back), so wait for the
+    # worker to catch up before saying nothing is left pending.
+    pending = "SELECT count(*) FROM inbound_events WHERE status = 'pending'"
+    wait_until(lambda: cluster.scalar(pending) == 0, WAIT, "the worker to apply every event")
     status = cluster.rows("SELECT status, count(*) FROM inbound_events GROUP BY status")
-    assert {name for name, _ in status} <= {"applied", "stale"}, "nothing pending or quarantined"
+    assert {name for name, _ in status} <= {"applied", "stale"}, "nothing quarantined"
 
 
 def test_two_schedulers_never_lead_at_once_and_the_standby_takes_over(
