@@ -21,7 +21,7 @@ Outbound (records to rows), for file exports and SQL targets:
 
     version: 1
     record: invoice
-    each: lines                    # optional: one row per element of this list
+    each: lines                    # optional: one row per element of this list (of the record)
     file: {format: csv, name: "{key}.csv"}     # or table: {name: ..., key: [...]}
     columns:
       - {name: invoice_no, value: record.number}

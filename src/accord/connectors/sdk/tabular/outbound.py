@@ -54,7 +54,7 @@ class OutboundMapping:
         where = f"{self.kind} {record.business_key()}"
         if self.each is None:
             return [self._row({"record": document}, where)]
-        items = self._search(self.each, {"record": document}, where, "each")
+        items = self._search(self.each, document, where, "each")
         if not isinstance(items, list):
             raise RecordNotMapped(
                 f"{where}: each (expression {self.each.text!r}) gives {items!r}, not a list"
