@@ -69,12 +69,25 @@ class FileLayout(_Strict):
     name: str = Field(default="{key}.csv", description="outbound: the file name; {key}")
 
 
+class Column(_Strict):
+    """A declared column: its type, whether it must hold a value, and its layout."""
+
+    name: str = Field(min_length=1)
+    type: ColumnType = "string"
+    required: bool = True
+    format: str | None = Field(default=None, description="strptime format for date/datetime")
+    start: int | None = Field(default=None, ge=1, description="fixed width: first position")
+    width: int | None = Field(default=None, ge=1, description="fixed width: characters")
+    value: str | None = Field(default=None, description="outbound: JMESPath expression")
+
+
 class ChildTable(_Strict):
     """Rows of another table attached to each row under a name, e.g. employment history."""
 
     table: str = Field(min_length=1)
     key: str = Field(min_length=1, description="the column holding the parent's key")
     order_by: str | None = None
+    columns: list[Column] = Field(default_factory=list)
 
 
 class TableLayout(_Strict):
@@ -91,18 +104,6 @@ class TableLayout(_Strict):
         if isinstance(data, dict) and isinstance(data.get("key"), str):
             return {**data, "key": [data["key"]]}
         return data
-
-
-class Column(_Strict):
-    """A declared column: its type, whether it must hold a value, and its layout."""
-
-    name: str = Field(min_length=1)
-    type: ColumnType = "string"
-    required: bool = True
-    format: str | None = Field(default=None, description="strptime format for date/datetime")
-    start: int | None = Field(default=None, ge=1, description="fixed width: first position")
-    width: int | None = Field(default=None, ge=1, description="fixed width: characters")
-    value: str | None = Field(default=None, description="outbound: JMESPath expression")
 
 
 class MappingDocument(_Strict):

@@ -72,13 +72,15 @@ class InboundMapping:
             raise RowRejected(f"{where}: " + "; ".join(self._explain(error))) from None
 
     def _typed(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        typed = dict(row)
-        problems = []
-        for column in self.columns:
-            try:
-                typed[column.name] = typed_value(column, row.get(column.name))
-            except ValueProblem as problem:
-                problems.append(f"column {column.name!r}: {problem}")
+        typed, problems = _typed_row(self.columns, row, "")
+        table = self.document.table
+        for attach, child in (table.children if table else {}).items():
+            typed_children = []
+            for index, child_row in enumerate(row.get(attach) or []):
+                values, found = _typed_row(child.columns, child_row, f"{attach}[{index}].")
+                typed_children.append(values)
+                problems += found
+            typed[attach] = typed_children
         return typed, problems
 
     def _explain(self, error: ValidationError) -> list[str]:
@@ -92,6 +94,19 @@ class InboundMapping:
                 named += f" (expression {expression.text!r})"
             problems.append(f"{named}: {detail['msg']}")
         return problems
+
+
+def _typed_row(
+    columns: list[Column], row: Mapping[str, Any], prefix: str
+) -> tuple[dict[str, Any], list[str]]:
+    typed = dict(row)
+    problems = []
+    for column in columns:
+        try:
+            typed[column.name] = typed_value(column, row.get(column.name))
+        except ValueProblem as problem:
+            problems.append(f"column {prefix + column.name!r}: {problem}")
+    return typed, problems
 
 
 def inbound_mapping(source: str | Path | Mapping[str, Any]) -> InboundMapping:
