@@ -86,13 +86,16 @@ class InboundMapping:
     def _explain(self, error: ValidationError) -> list[str]:
         problems = []
         for detail in error.errors():
+            message = str(detail["msg"]).removeprefix("Value error, ")
             loc = [str(part) for part in detail["loc"]]
-            field = loc[0] if loc else "(record)"
-            expression = self.expressions.get(field)
-            named = f"field {'.'.join(loc) or field!r}"
+            if not loc:
+                problems.append(f"{self.kind} rule: {message}")
+                continue
+            expression = self.expressions.get(loc[0])
+            named = f"field {'.'.join(loc)!r}"
             if expression is not None:
                 named += f" (expression {expression.text!r})"
-            problems.append(f"{named}: {detail['msg']}")
+            problems.append(f"{named}: {message}")
         return problems
 
 
