@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from accord.canonical.v1 import LedgerPosting, PostingLine
+from accord.connectors.sql import MAPPINGS
 
 metadata = sa.MetaData()
 workers = sa.Table(
@@ -50,59 +51,8 @@ gl_journal = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
 )
 
-WORKERS_MAPPING = {
-    "record": "resource",
-    "table": {
-        "name": "workers",
-        "key": "worker_id",
-        "cursor": "updated_at",
-        "children": {
-            "employment": {
-                "table": "employment_history",
-                "key": "worker_id",
-                "order_by": "valid_from",
-                "columns": [
-                    {"name": "valid_from", "type": "date"},
-                    {"name": "valid_to", "type": "date", "required": False},
-                ],
-            },
-            "cost_rates": {
-                "table": "cost_rates",
-                "key": "worker_id",
-                "order_by": "valid_from",
-                "columns": [
-                    {"name": "valid_from", "type": "date"},
-                    {"name": "hourly_cost", "type": "decimal"},
-                ],
-            },
-        },
-    },
-    "columns": [{"name": "updated_at", "type": "datetime"}],
-    "fields": {
-        "id": "worker_id",
-        "name": "full_name",
-        "role": "role_code",
-        "employment": "employment[].{entity: entity_code, from: valid_from, to: valid_to}",
-        "cost_rates": "cost_rates[].{from: valid_from, rate: hourly_cost, currency: currency}",
-        "updated_at": "updated_at",
-    },
-}
-
-JOURNAL_MAPPING = {
-    "record": "ledger_posting",
-    "each": "lines",
-    "table": {"name": "gl_journal", "key": ["entity", "document", "line_no"]},
-    "columns": [
-        {"name": "entity", "value": "record.entity"},
-        {"name": "document", "value": "record.document_number"},
-        {"name": "line_no", "value": "index"},
-        {"name": "posting_date", "value": "record.posting_date"},
-        {"name": "account", "value": "item.account"},
-        {"name": "debit", "value": "item.debit"},
-        {"name": "credit", "value": "item.credit"},
-        {"name": "currency", "value": "record.currency"},
-    ],
-}
+WORKERS_MAPPING = str(MAPPINGS / "payroll-workers.yaml")
+JOURNAL_MAPPING = str(MAPPINGS / "gl-journal.yaml")
 
 STAMP = dt.datetime(2026, 3, 1, 9, 0, 0)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from accord.connectors.sdk import Cursor, RejectedError, read_all
 from accord.connectors.sql import SqlConnector, connector_factory
@@ -61,8 +62,9 @@ def _connect(url: str) -> SqlConnector:
 
 
 @pytest.fixture
-def payroll(database_url: str) -> Iterator[SqlConnector]:
-    connector = _connect(database_url)
+def payroll(payroll_url: str) -> Iterator[SqlConnector]:
+    """The payroll database on SQLite and MariaDB."""
+    connector = _connect(payroll_url)
     yield connector
     connector.close()
 
@@ -77,8 +79,9 @@ def _read(connector: SqlConnector, cursor: Cursor | None, limit: int) -> tuple[l
 
 
 def test_an_incremental_read_resumes_after_a_restart_without_loss_or_duplicates(
-    payroll: SqlConnector, database_url: str
+    database_url: str,
 ) -> None:
+    payroll = _connect(database_url)
     for key in ("W-1", "W-2", "W-3", "W-4", "W-5"):
         hire(payroll.engine, key)  # all five share one updated_at
     first = payroll.streams()[0].read(None, 3)
@@ -163,15 +166,19 @@ def test_writes_are_upserts_by_the_business_key(payroll: SqlConnector) -> None:
     assert rows[0][2].startswith("120")
 
 
-def test_a_record_the_target_mapping_cannot_take_writes_nothing(payroll: SqlConnector) -> None:
+def test_a_record_the_target_mapping_cannot_take_writes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'erp.db'}"
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    shipped = yaml.safe_load(Path(JOURNAL_MAPPING).read_text(encoding="utf-8"))
     broken = dict(
-        JOURNAL_MAPPING,
-        columns=[*JOURNAL_MAPPING["columns"], {"name": "memo", "value": "join(',', item.account)"}],
+        shipped,
+        columns=[*shipped["columns"], {"name": "memo", "value": "join(',', item.account)"}],
     )
     connector = connector_factory(
         {
             "system": "erp",
-            "url": str(payroll.engine.url.render_as_string(hide_password=False)),
+            "url": url,
             "targets": [{"mapping": broken}],
         }
     )
@@ -181,10 +188,9 @@ def test_a_record_the_target_mapping_cannot_take_writes_nothing(payroll: SqlConn
             match=r"ledger_posting DE01/INV-DE01-000003 #1: column 'memo' \(expression \"join",
         ):
             connector.writer.upsert(posting("INV-DE01-000003"))
-        with payroll.engine.connect() as connection:
-            assert (
-                connection.execute(sa.select(sa.func.count()).select_from(gl_journal)).scalar_one()
-                == 0
-            )
+        with engine.connect() as connection:
+            written = sa.select(sa.func.count()).select_from(gl_journal)
+            assert connection.execute(written).scalar_one() == 0
     finally:
         connector.close()
+        engine.dispose()

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from accord.connectors.filedrop.connector import FileDropConnector, FileDropSettings
 from accord.connectors.filedrop.folders import Folder, LocalFolder, SftpFolder
 from accord.connectors.filedrop.outbound import ExportedFile, FileExporter
+
+MAPPINGS = Path(__file__).parent / "mappings"
+"""The mapping files shipped as examples and defaults (YAML, see docs/connectors-hybrid.md)."""
 
 
 def connector_factory(config: Mapping[str, Any]) -> FileDropConnector:
@@ -22,6 +26,7 @@ def connector_factory(config: Mapping[str, Any]) -> FileDropConnector:
 
 
 __all__ = [
+    "MAPPINGS",
     "ExportedFile",
     "FileDropConnector",
     "FileDropSettings",

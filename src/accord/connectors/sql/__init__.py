@@ -7,11 +7,15 @@ group. See docs/connectors-hybrid.md for configuration, mappings and guarantees.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from accord.connectors.sql.connector import SqlConnector, SqlSettings
 from accord.connectors.sql.source import SqlTableStream
 from accord.connectors.sql.target import SqlTableWriter
+
+MAPPINGS = Path(__file__).parent / "mappings"
+"""The mapping files shipped as examples and defaults (YAML, see docs/connectors-hybrid.md)."""
 
 
 def connector_factory(config: Mapping[str, Any]) -> SqlConnector:
@@ -19,4 +23,11 @@ def connector_factory(config: Mapping[str, Any]) -> SqlConnector:
     return SqlConnector(SqlSettings.from_config(config))
 
 
-__all__ = ["SqlConnector", "SqlSettings", "SqlTableStream", "SqlTableWriter", "connector_factory"]
+__all__ = [
+    "MAPPINGS",
+    "SqlConnector",
+    "SqlSettings",
+    "SqlTableStream",
+    "SqlTableWriter",
+    "connector_factory",
+]
