@@ -59,6 +59,10 @@ class FileDropSettings:
             raise ValueError(f"feed names must be unique: {names}")
         return cls(str(config.get("name", "filedrop")), system, location, feeds, exports)
 
+    def __repr__(self) -> str:
+        where = {key: self.location.get(key) for key in ("type", "host", "port", "root")}
+        return f"FileDropSettings(name={self.name!r}, system={self.system!r}, location={where})"
+
 
 class FileDropConnector:
     """A legacy system that exchanges files (see the module docs)."""
