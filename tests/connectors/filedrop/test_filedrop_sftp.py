@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from accord.adapters.billing_store import SqlAlchemyCursorStore
-from accord.application.inbound_sync import InboundSync, SourceStream
+from accord.application.inbound_sync import (
+    InboundSync,
+    SourceStream,
+    event_for,
+    rejected_event_for,
+)
 from accord.application.ports import EventStatus
 from accord.bootstrap import Hub, build_hub
 from accord.connectors.filedrop import FileDropConnector, connector_factory
@@ -112,3 +117,26 @@ def test_a_file_still_being_written_is_not_read(sftp_server: SftpServer, sftp_ro
         assert sorted(delivered()) == ["A-1", "A-2", "B-1"]
     finally:
         connector.close()
+
+
+def test_a_page_logged_again_after_a_crash_changes_nothing(
+    hub: Hub, connector: FileDropConnector, sftp_root: Path
+) -> None:
+    drop(sftp_root / "inbound", "time-may.csv", [*time_rows("M", 2), BAD_HOURS])
+    stream = connector.streams()[0]
+    page = stream.read(None, 10)
+    again = stream.read(None, 10)  # the hub crashed before storing the cursor
+    assert again == page
+
+    def log(read: Any) -> Any:
+        events = [event_for(record, "/legacy-psa/approved_time") for record in read.records]
+        rejected = [
+            (rejected_event_for(r, "/legacy-psa/approved_time"), r.reason) for r in read.rejected
+        ]
+        return hub.ingest.ingest_batch(events, refuse_whole=False, rejected=rejected)
+
+    first, second = log(page), log(again)
+
+    assert (first.accepted, first.quarantined) == (2, 1)
+    assert (second.accepted, second.quarantined, second.duplicates) == (0, 0, 3)
+    assert len(hub.exceptions(kind=ExceptionKind.INVALID_EVENT)) == 1

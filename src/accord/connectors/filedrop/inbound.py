@@ -143,6 +143,8 @@ class FileDropStream:
     def _claim(self) -> str | None:
         entries = self._folder.list(self.feed.directory)
         names = {entry.name for entry in entries}
+        for gone in set(self._seen) - names:
+            del self._seen[gone]
         for entry in entries:
             if not self._wanted(entry.name) or not self._ready(entry, names):
                 continue
