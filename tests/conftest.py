@@ -1,7 +1,7 @@
-"""Shared fixtures: real PostgreSQL and NATS services, required under CI.
+"""Shared fixtures: real PostgreSQL, MariaDB and NATS services, required under CI.
 
 Locally a missing service skips its tests; with CI=true it fails them, so a CI run can
-never pass without exercising PostgreSQL and NATS.
+never pass without exercising PostgreSQL, MariaDB and NATS.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ POSTGRES_URL = os.environ.get(
     "ACCORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 NATS_URL = os.environ.get("ACCORD_TEST_NATS_URL", "nats://127.0.0.1:4222")
+MARIADB_URL = os.environ.get("ACCORD_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -57,6 +58,25 @@ def postgres_url() -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A fresh, empty MariaDB database for one test, dropped afterwards."""
+    require_service("MariaDB", MARIADB_URL, 3306)
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(MARIADB_URL)
+    name = f"accord_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
+    base = MARIADB_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
 
 

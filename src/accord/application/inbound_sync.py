@@ -3,13 +3,17 @@
 Each stream is read from the cursor the hub stored for it; records become CloudEvents
 whose id is derived from (kind, business key, business version), so re-reading a page
 after a crash, or a system delivering the same change twice, is a duplicate the log
-ignores. The cursor moves only after the page is durably logged.
+ignores. The cursor moves only after the page is durably logged. A source record the
+connector could not map (a bad row of a dropped file) is logged quarantined with the
+connector's reason, in the same transaction as the page's good records, and raises an
+`invalid_event` exception; re-reading it changes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +21,7 @@ from accord.application.gateways import is_gateway_failure
 from accord.application.ingest import IngestReport, IngestService
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import CloudEvent
+from accord.canonical.registry import EVENT_TYPE_PREFIX
 
 log = logging.getLogger("accord.inbound")
 
@@ -30,6 +35,27 @@ class StreamPage(Protocol):
 
     @property
     def has_more(self) -> bool: ...
+
+    @property
+    def rejected(self) -> Sequence[RejectedSourceRecord]:
+        """Source records of the page that failed their mapping."""
+        ...
+
+
+class RejectedSourceRecord(Protocol):
+    """A record a connector could not map; `reason` names where it is and what is wrong."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 class InboundStream(Protocol):
@@ -59,6 +85,19 @@ def event_for(record: CanonicalModel, source: str) -> str:
     """The record as a CloudEvent (JSON), with an id that repeats when the change does."""
     event_id = f"{record.SCHEMA_NAME}:{record.business_key()}:{record.business_version()}"
     return CloudEvent.wrap(record, source=source, id=event_id).to_json()
+
+
+def rejected_event_for(rejected: RejectedSourceRecord, source: str) -> str:
+    """A rejected source record as the event it should have been (JSON): its `data` is the
+    source record as is, so ingest keeps it quarantined under a stable `(source, id)`."""
+    document = {
+        "specversion": "1.0",
+        "id": f"rejected:{rejected.id}",
+        "source": source,
+        "type": f"{EVENT_TYPE_PREFIX}{rejected.kind}.v1",
+        "data": dict(rejected.payload),
+    }
+    return json.dumps(document, default=str, sort_keys=True)
 
 
 class InboundSync:
@@ -104,11 +143,12 @@ class InboundSync:
         total = IngestReport()
         while True:
             page = source.stream.read(cursor, self._page_size)
-            if page.records:
+            if page.records or page.rejected:
                 events = [event_for(r, origin) for r in page.records]
+                rejected = [(rejected_event_for(r, origin), r.reason) for r in page.rejected]
                 # A record too large to log is left out with an exception: refusing the
                 # page would hold the stream's cursor on it for ever.
-                total.add(self._ingest.ingest_batch(events, refuse_whole=False))
+                total.add(self._ingest.ingest_batch(events, refuse_whole=False, rejected=rejected))
             if page.next_cursor is not None and page.next_cursor != cursor:
                 cursor = page.next_cursor
                 self._cursors.put(source.connector, name, cursor)

@@ -153,14 +153,20 @@ class IngestService:
         return found
 
     def ingest_batch(
-        self, raws: Sequence[bytes | str], *, refuse_whole: bool = True
+        self,
+        raws: Sequence[bytes | str],
+        *,
+        refuse_whole: bool = True,
+        rejected: Sequence[tuple[str, str]] = (),
     ) -> IngestReport:
         """Append one batch in one transaction and report what became of it.
 
         An event too large or too deep raises EventsRefused, storing nothing. With
         `refuse_whole=False` (records pulled from a system, which no answer reaches)
         such an event is left out instead, unstored, and raises an `invalid_event`
-        exception naming it; the rest of the batch is appended."""
+        exception naming it; the rest of the batch is appended. `rejected` pairs an
+        event a connector could not map with its reason: each is stored quarantined
+        with that reason (once per `(source, id)`) and raises `invalid_event`."""
         refused = self.refusals(raws)
         if refused and refuse_whole:
             raise EventsRefused(refused)
@@ -172,6 +178,7 @@ class IngestService:
                 if position not in left_out:
                     event = self.parse(raw)
                     (valid if event.status is EventStatus.PENDING else invalid).append(event)
+            invalid.extend(_quarantined(raw, reason) for raw, reason in rejected)
         report = IngestReport(refused=len(left_out))
         with self._exceptions.transaction(), self._unit_of_work() as uow:
             now = self._clock()
@@ -185,7 +192,8 @@ class IngestService:
                 self._raise_invalid(uow, event, now, report)
             uow.commit()
         report.quarantined = len(stored)
-        report.duplicates = len(raws) - report.accepted - report.quarantined - report.refused
+        received = len(raws) + len(rejected)
+        report.duplicates = received - report.accepted - report.quarantined - report.refused
         return report
 
     def _raise_invalid(

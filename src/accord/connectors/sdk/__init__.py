@@ -1,11 +1,13 @@
 """The connector SDK: what a connector is, and the tools every connector shares.
 
-- `connector`: `Connector`, `Stream`, `Page`, `Cursor`, `CheckResult`, `idempotency_key`,
-  `discover_connectors` (entry-point group `accord.connectors`).
+- `connector`: `Connector`, `Stream`, `Page`, `RejectedRecord`, `Cursor`, `CheckResult`,
+  `idempotency_key`, `discover_connectors` (entry-point group `accord.connectors`).
 - `http`: `HttpClient` with retries, rate and concurrency limits, a circuit breaker,
   metrics and structured logs; policies in `resilience`.
 - `errors`: `RejectedError` (business refusal) vs `UnavailableError` (try later).
 - `writes`: `ExternalIdUpsert`, `PostedDocument`.
+- `tabular`: mapping files (YAML) between rows of files or tables and canonical records,
+  shared by the file-drop and SQL connectors.
 - `testing`: fakes (scripted transport, clock) for connector tests.
 """
 
@@ -18,6 +20,7 @@ from accord.connectors.sdk.connector import (
     ConnectorNotFoundError,
     Cursor,
     Page,
+    RejectedRecord,
     Stream,
     System,
     decode_cursor,
@@ -58,6 +61,7 @@ __all__ = [
     "PostedDocument",
     "RateLimit",
     "RejectedError",
+    "RejectedRecord",
     "RetryPolicy",
     "Stream",
     "System",

@@ -53,17 +53,37 @@ def decode_cursor(cursor: Cursor | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class RejectedRecord:
+    """A source record that could not become a canonical record, kept for the exception queue.
+
+    `id` is stable for the same record in the same source (file, checksum and line; table
+    and key and cursor value), so re-reading it after a crash is a duplicate the hub
+    ignores. `kind` is the canonical record it was meant to become (`time_entry`),
+    `payload` the record as the source had it, and `reason` names where it is (file and
+    line, or table and key), the field and the rule it broke, so a person can fix it.
+    """
+
+    id: str
+    kind: str
+    payload: Mapping[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
 class Page(Generic[RecordT]):
     """One read of a stream: the records, where to continue, and whether more is waiting.
 
     `next_cursor` is the position after the last record; the hub stores it once the records
     are ingested. `has_more` says the stream had more than `limit` records ready, so the hub
-    reads again at once instead of waiting for the next poll.
+    reads again at once instead of waiting for the next poll. `rejected` holds the source
+    records of this page that failed their mapping: the hub quarantines each one and raises
+    an exception naming it, while the good records proceed.
     """
 
     records: Sequence[RecordT]
     next_cursor: Cursor | None
     has_more: bool
+    rejected: Sequence[RejectedRecord] = ()
 
 
 @runtime_checkable
