@@ -6,6 +6,7 @@ never pass without exercising PostgreSQL, MariaDB and NATS.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -42,42 +43,37 @@ def require_service(name: str, url: str, default_port: int) -> None:
     pytest.skip(message)
 
 
+@contextlib.contextmanager
+def _scratch_database(url: str, quote: str, drop_options: str = "") -> Iterator[str]:
+    """Create a uniquely named database on the server at `url`, yield its URL, drop it."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"accord_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {quote}{name}{quote}"))
+    try:
+        yield f"{url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{drop_options}"))
+        admin.dispose()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     require_service("PostgreSQL", POSTGRES_URL, 5432)
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"accord_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    base = POSTGRES_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _scratch_database(POSTGRES_URL, '"', " WITH (FORCE)") as url:
+        yield url
 
 
 @pytest.fixture
 def mariadb_url() -> Iterator[str]:
     """A fresh, empty MariaDB database for one test, dropped afterwards."""
     require_service("MariaDB", MARIADB_URL, 3306)
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(MARIADB_URL)
-    name = f"accord_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
-    base = MARIADB_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
+    with _scratch_database(MARIADB_URL, "`") as url:
+        yield url
 
 
 @pytest.fixture
