@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
@@ -72,9 +71,7 @@ class TrytonErpRunner(ScenarioRunner):
         connectors: dict[str, Any] = sandbox_connectors(landscape, simulated=True)
         del connectors["sandbox-erp"]
         connectors["tryton"] = self.erp
-        services = build_services(
-            hub, connectors, clock.now, SandboxLandscapeRecords(landscape.base_url)
-        )
+        services = build_services(hub, connectors, clock.now)
         runtime.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),
