@@ -290,7 +290,7 @@ class ReconciliationService:
         lacking = [system for system in systems if system not in listings]
         if lacking:
             reads.not_compared[comparison] = "; ".join(
-                f"the {system} connector offers no {_LISTING_PORT[what]}" for system in lacking
+                f"no {system} connector offers a {_LISTING_PORT[what]}" for system in lacking
             )
             return
 
