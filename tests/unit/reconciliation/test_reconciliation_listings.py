@@ -9,10 +9,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from accord.application import gateways
 from accord.application.document_mapping import to_invoice
 from accord.application.reconciliation import ReconciliationService
 from accord.bootstrap import reconciliation_sources
 from accord.canonical import v1
+from accord.connectors import sdk
 from accord.connectors.sdk import Connector
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import BusinessException, ExceptionKind
@@ -148,3 +150,8 @@ def test_a_system_without_a_listing_is_reported_not_compared_and_changes_nothing
     assert not set(report.not_compared) & set(report.compared)
     # what it cannot compare, it neither raises nor closes
     assert sink.records["payments_erp_billing:P1"].status.value == "open"
+
+
+def test_the_sdk_names_the_listing_ports_the_application_declares() -> None:
+    assert sdk.LISTING_PORTS == gateways.LISTING_PORTS
+    assert all(hasattr(gateways, port) for port in sdk.LISTING_PORTS)
