@@ -184,12 +184,13 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
 
 
 def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
-    """The connectors offering a listing port (e.g. `ProjectListing`), by system role."""
-    return {
-        connector.system: connector.writers()[port]
-        for connector in connectors.values()
-        if port in connector.writers()
-    }
+    """A listing port (e.g. `ProjectListing`) by system role, from the first connector of
+    each role that offers it (as `_port` picks the gateways)."""
+    listings: dict[str, Any] = {}
+    for connector in connectors.values():
+        if port in connector.writers():
+            listings.setdefault(connector.system, connector.writers()[port])
+    return listings
 
 
 def reconciliation_sources(connectors: Mapping[str, Connector]) -> ReconciliationSources:
