@@ -39,7 +39,7 @@ from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
-from accord.application.gateways import PORT_FOR_SYSTEM
+from accord.application.gateways import LISTING_PORTS, PORT_FOR_SYSTEM
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
@@ -47,11 +47,7 @@ from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
-from accord.application.reconciliation import (
-    LandscapeRecords,
-    ReconciliationService,
-    ReconciliationSources,
-)
+from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
@@ -187,12 +183,33 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
     raise LookupError(f"no connector provides {port} for {system}; configure one")
 
 
-def build_services(
-    hub: Hub,
-    connectors: Mapping[str, Connector],
-    clock: Clock,
-    landscape_records: LandscapeRecords | None = None,
-) -> Services:
+def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
+    """A listing port (e.g. `ProjectListing`) by system role, from the first connector of
+    each role that offers it (as `_port` picks the gateways)."""
+    listings: dict[str, Any] = {}
+    for connector in connectors.values():
+        if port in connector.writers():
+            listings.setdefault(connector.system, connector.writers()[port])
+    return listings
+
+
+def reconciliation_sources(connectors: Mapping[str, Connector]) -> ReconciliationSources:
+    """What reconciliation reads: the ERP, billing, PSA and CLM gateways, and the contract,
+    project and payment listings of every connector that offers them (a system without
+    one is reported not compared)."""
+    contracts, projects, payments = (_listings(connectors, port) for port in LISTING_PORTS)
+    return ReconciliationSources(
+        erp=_port(connectors, "erp"),
+        billing=_port(connectors, "billing"),
+        psa=_port(connectors, "psa"),
+        clm=_port(connectors, "clm"),
+        contracts=contracts,
+        projects=projects,
+        payments=payments,
+    )
+
+
+def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) -> Services:
     """Wire billing, the exception queue, contract-to-cash, inbound sync and
     reconciliation to a hub and its connectors."""
     changes = FlowChanges(hub.governance.audit, hub.unit_of_work, current_change_context, clock)
@@ -210,13 +227,7 @@ def build_services(
         crm=_port(connectors, "crm"),
     )
     reconciliation = ReconciliationService(
-        ReconciliationSources(
-            erp=gateways.erp,
-            billing=gateways.billing,
-            psa=gateways.psa,
-            clm=_port(connectors, "clm"),
-            landscape=landscape_records,
-        ),
+        reconciliation_sources(connectors),
         billing.state,
         exceptions,
         clock,

@@ -17,7 +17,6 @@ import uvicorn
 from rich.console import Console
 
 from accord.adapters.governance import AuditKeyError, audit_anchoring
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.api.app import create_app
 from accord.application.housekeeping import Housekeeping
 from accord.application.journals import ChartOfAccountsError, LedgerJournals, chart_of_accounts
@@ -131,9 +130,7 @@ def up(
     clock = SandboxClock(start=clock_start(settings.home / "sandbox", start))
     landscape = Landscape(settings.home / "sandbox", clock=clock).start()
     hub = build_hub(settings, clock=clock.now)
-    services = build_services(
-        hub, sandbox_connectors(landscape), clock.now, SandboxLandscapeRecords(landscape.base_url)
-    )
+    services = build_services(hub, sandbox_connectors(landscape), clock.now)
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
     flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)

@@ -29,7 +29,6 @@ from enum import StrEnum
 from pathlib import Path
 
 from accord.adapters.locks import HeldLock
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.housekeeping import Housekeeping
 from accord.application.journals import ChartOfAccountsError, LedgerJournals, chart_of_accounts
 from accord.application.reports import HubReports
@@ -105,12 +104,7 @@ def wire(scale: ScaleOut) -> Wired:
     clock = RemoteSandboxClock(scale.sandbox_url).now
     hub = build_hub(scale.settings, clock=clock, worker_name=scale.name)
     url = scale.sandbox_url.rstrip("/")
-    services = build_services(
-        hub,
-        remote_sandbox_connectors(url),
-        clock,
-        SandboxLandscapeRecords(lambda system: f"{url}/{system}"),
-    )
+    services = build_services(hub, remote_sandbox_connectors(url), clock)
     return Wired(hub, services, clock)
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.operations import ActionNotAvailable
 from accord.bootstrap import (
     Hub,
@@ -96,12 +95,7 @@ class ScenarioRunner:
         )
         hub = build_hub(settings, clock=clock.now)
         try:
-            services = build_services(
-                hub,
-                sandbox_connectors(landscape, simulated=True),
-                clock.now,
-                SandboxLandscapeRecords(landscape.base_url),
-            )
+            services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
             runtime.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
                 runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),

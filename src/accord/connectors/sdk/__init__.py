@@ -13,6 +13,7 @@
 
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
+    LISTING_PORTS,
     SYSTEMS,
     CheckResult,
     Connector,
@@ -44,6 +45,7 @@ from accord.connectors.sdk.writes import ExternalIdUpsert, PostedDocument
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "LISTING_PORTS",
     "SYSTEMS",
     "CheckResult",
     "CircuitBreaker",

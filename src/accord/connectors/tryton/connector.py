@@ -34,6 +34,7 @@ from accord.connectors.sdk import (
 from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
 from accord.connectors.tryton.ledger import load_ledger_setup
+from accord.connectors.tryton.listings import TrytonProjects
 from accord.connectors.tryton.rpc import TrytonRpc
 from accord.connectors.tryton.streams import documents_stream, payments_stream
 
@@ -144,7 +145,9 @@ class TrytonErpConnector:
         return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
-        return {"ErpGateway": self}
+        """`ErpGateway`, and the project and contract listings reconciliation reads."""
+        projects = TrytonProjects(self.rpc)
+        return {"ErpGateway": self, "ProjectListing": projects, "ContractListing": projects}
 
     def close(self) -> None:
         self.rpc.close()
