@@ -118,6 +118,12 @@ class SqlConnector:
             ok=True,
             message=f"{len(settings.sources)} source(s) and {len(settings.targets)} target(s) "
             "found in the database",
+            details={
+                "reachable": True,
+                "authenticated": True,
+                "read": bool(settings.sources) or None,
+                "write": bool(settings.targets) or None,
+            },
         )
 
     def streams(self) -> list[Stream]:

@@ -1,4 +1,5 @@
-"""The one place that wires adapters to ports: `build_hub(settings)` returns a Hub.
+"""The hub and its services: `build_hub(settings)` returns a Hub, `build_services` wires
+the contract-to-cash services to it and to the connectors the landscape names.
 
 Embedded default: SQLite (WAL) under ACCORD_HOME and in-process subscribers. With
 ACCORD_DATABASE_URL the store is PostgreSQL; with ACCORD_NATS_URL the outbox relay
@@ -55,8 +56,7 @@ from accord.application.reconciliation import (
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
-from accord.connectors.sandbox.landscape import Landscape
-from accord.connectors.sdk.connector import Connector, discover_connectors
+from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.firm_config import Firm
@@ -252,41 +252,6 @@ def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> E
         SaxonEN16931Validator(clock),
         SqlAlchemyEInvoiceValidations(engine),
     )
-
-
-def _no_wait(_seconds: float) -> None:
-    """Retries under a simulated clock do not wait in real time."""
-
-
-def sandbox_connectors(
-    landscape: Landscape, *, simulated: bool = False, options: Mapping[str, Any] | None = None
-) -> dict[str, Connector]:
-    """One connector per sandbox system. `simulated`: retries do not really sleep and
-    the connectors' clocks (backoff, circuit breakers) follow the landscape's clock."""
-    factories = discover_connectors()
-    connectors: dict[str, Connector] = {}
-    for system in ("crm", "clm", "psa", "hr", "billing", "erp"):
-        config: dict[str, Any] = {"base_url": landscape.base_url(system)}
-        if simulated:
-            config |= {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
-        config |= dict((options or {}).get(system, {}))
-        connector = factories[f"sandbox-{system}"](config)
-        connectors[connector.name] = connector
-    return connectors
-
-
-def remote_sandbox_connectors(url: str) -> dict[str, Connector]:
-    """One connector per system of a sandbox landscape served by another process at
-    `url` (`accord sandbox up`), so several hub processes share one landscape.
-
-    Master data first (people, customers, contracts), then delivery: workers apply what
-    is logged at once, so a time entry logged before its person would be quarantined."""
-    factories = discover_connectors()
-    connectors: dict[str, Connector] = {}
-    for system in ("hr", "crm", "clm", "psa", "billing", "erp"):
-        connector = factories[f"sandbox-{system}"]({"base_url": f"{url.rstrip('/')}/{system}"})
-        connectors[connector.name] = connector
-    return connectors
 
 
 FIRM_SOURCE = "/accord/firm-configuration"
