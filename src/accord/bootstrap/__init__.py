@@ -23,12 +23,15 @@ from accord.bootstrap.core import (
     build_services,
     configure_firm,
 )
+from accord.bootstrap.process import Wired, attach_process_ports, wire_hub
 
 __all__ = [
     "FIRM_SOURCE",
     "MASTER_DATA_FIRST",
     "Hub",
     "Services",
+    "Wired",
+    "attach_process_ports",
     "build_connectors",
     "build_einvoicing",
     "build_hub",
@@ -39,4 +42,5 @@ __all__ = [
     "remote_sandbox_connectors",
     "remote_sandbox_url",
     "sandbox_connectors",
+    "wire_hub",
 ]
