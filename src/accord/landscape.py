@@ -37,6 +37,7 @@ from accord.connectors.sdk.connector import SYSTEMS, System, discover_connectors
 
 SANDBOX_FIRM = Path(__file__).parent / "connectors" / "sandbox" / "firm.yaml"
 SECRET_KEY = re.compile(r"(password|passphrase|secret|token|api_key|private_key)$", re.I)
+SCHEMA_FILE = "landscape.v1.json"
 REQUIRED_ROLES = ("crm", "clm", "psa", "billing", "erp")
 PATH_KEYS = frozenset({"mapping", "private_key_file"})
 """Settings keys holding a file path: a relative one is taken from the landscape's folder."""
@@ -271,6 +272,6 @@ def landscape_schema() -> dict[str, Any]:
     generated = LandscapeFile.model_json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://accord.dev/schemas/landscape.v1.json",
+        "$id": f"schemas/{SCHEMA_FILE}",
         **generated,
     }
