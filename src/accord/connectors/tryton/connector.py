@@ -132,6 +132,9 @@ class TrytonErpConnector:
                 probe.close()
         try:
             setup = self.setup()
+        except RejectedError as error:
+            refused = {"reachable": True, "authenticated": error.status != 401}
+            return CheckResult(ok=False, message=str(error), details=refused)
         except (ConnectorError, LookupError, ValueError) as error:
             return CheckResult(ok=False, message=str(error))
         return CheckResult(
