@@ -13,6 +13,7 @@ from accord.bootstrap.connectors import (
     remote_sandbox_connectors,
     remote_sandbox_url,
     sandbox_connectors,
+    simulated_options,
 )
 from accord.bootstrap.core import (
     FIRM_SOURCE,
@@ -22,6 +23,7 @@ from accord.bootstrap.core import (
     build_hub,
     build_services,
     configure_firm,
+    offline_exception_actions,
 )
 from accord.bootstrap.process import Wired, attach_process_ports, wire_hub
 
@@ -39,8 +41,10 @@ __all__ = [
     "check_connectors",
     "configure_firm",
     "connector_configs",
+    "offline_exception_actions",
     "remote_sandbox_connectors",
     "remote_sandbox_url",
     "sandbox_connectors",
+    "simulated_options",
     "wire_hub",
 ]

@@ -96,12 +96,19 @@ def sandbox_connectors(
 ) -> dict[str, Connector]:
     """One connector per sandbox system. `simulated`: retries do not really sleep and
     the connectors' clocks (backoff, circuit breakers) follow the landscape's clock."""
-    extra: dict[str, dict[str, Any]] = {}
-    for role in MASTER_DATA_FIRST:
-        extra[role] = dict((options or {}).get(role, {}))
-        if simulated:
-            extra[role] |= {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
+    extra = simulated_options(landscape) if simulated else {}
+    for role, added in (options or {}).items():
+        extra[role] = dict(extra.get(role, {})) | dict(added)
     return build_connectors(Landscape.default(), landscape.base_url, options=extra)
+
+
+def simulated_options(landscape: SandboxLandscape) -> dict[str, dict[str, Any]]:
+    """Config per sandbox role so retries do not really sleep and the connectors' clocks
+    (backoff, circuit breakers) follow the simulated clock."""
+    return {
+        role: {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
+        for role in MASTER_DATA_FIRST
+    }
 
 
 def remote_sandbox_connectors(url: str) -> dict[str, Connector]:

@@ -37,7 +37,7 @@ from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
 from accord.application.einvoicing import EInvoicing
-from accord.application.exception_actions import ExceptionActionService
+from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
 from accord.application.gateways import PORT_FOR_SYSTEM
@@ -242,6 +242,15 @@ def build_services(
         connectors=connectors,
         einvoicing=build_einvoicing(hub.engine, billing, clock),
     )
+
+
+def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionService:
+    """Exception actions outside a running hub (a shell): they touch the store only, and
+    `resume` says what happens to an action that would wake a flow."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    return ExceptionActionService(ExceptionService(hub.unit_of_work, utc_now), billing, resume)
 
 
 def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:

@@ -35,7 +35,7 @@ class Wired:
 
 def wire_hub(
     settings: Settings,
-    landscape: Landscape,
+    landscape: Landscape | None = None,
     *,
     sandbox_url: SandboxUrl | None = None,
     sandbox_clock: Callable[[], datetime] | None = None,
@@ -43,8 +43,10 @@ def wire_hub(
     order: tuple[str, ...] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Wired:
-    """The hub and its services on `landscape`. With a sandbox in the landscape, its
-    systems' URLs (`sandbox_url`) and clock (`sandbox_clock`) are required."""
+    """The hub and its services on `landscape` (default: the sandbox). With a sandbox in
+    the landscape, its systems' URLs (`sandbox_url`) and clock (`sandbox_clock`) are
+    required."""
+    landscape = landscape or Landscape.default()
     clock = utc_now
     records = None
     if landscape.has_sandbox:
