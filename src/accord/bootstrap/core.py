@@ -162,9 +162,10 @@ def build_hub(
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """The contract-to-cash services wired to a hub and a set of connectors."""
+    """The contract-to-cash services wired to a hub and a set of connectors (immutable:
+    what bootstrap wired stays wired)."""
 
     billing: BillingService
     exceptions: ExceptionService
