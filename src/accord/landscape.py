@@ -114,6 +114,7 @@ class SandboxConfig(_Strict):
     """The simulated landscape (`accord up` starts it; scaled out, `accord sandbox up`)."""
 
     speed: float | None = Field(default=None, gt=0, description="simulated s per real s")
+    contracts: int = Field(default=60, ge=1, description="contracts of the generated firm")
 
 
 class LandscapeFile(_Strict):

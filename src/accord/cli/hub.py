@@ -181,7 +181,9 @@ def up(
         process.start()
         admission.release()
         if sandbox and not stopping.is_set():
-            sandbox.start_activity(speed=speed or _sandbox_speed(landscape))
+            sandbox.start_activity(
+                speed=speed or _sandbox_speed(landscape), contracts=_sandbox_contracts(landscape)
+            )
 
     stopping = threading.Event()
     starter = _once_serving(server, start_background, stopping)
@@ -212,6 +214,10 @@ def _sandbox(settings: Settings, landscape: Landscape, start: dt.date | None) ->
 def _sandbox_speed(landscape: Landscape) -> float:
     sandbox = landscape.content.sandbox
     return (sandbox.speed if sandbox else None) or DEFAULT_SPEED
+
+
+def _sandbox_contracts(landscape: Landscape) -> int:
+    return landscape.content.sandbox.contracts if landscape.content.sandbox else 60
 
 
 def _shut_down(
