@@ -10,7 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from accord.connectors.sandbox.landscape import Landscape as SandboxLandscape
-from accord.connectors.sdk.connector import CheckResult, Connector, discover_connectors
+from accord.connectors.sdk.connector import (
+    CheckResult,
+    Connector,
+    discover_connectors,
+    probe,
+)
 from accord.landscape import Landscape
 
 MASTER_DATA_FIRST = ("hr", "crm", "clm", "psa", "billing", "erp")
@@ -75,16 +80,7 @@ def check_connectors(
     factories = discover_connectors()
     results = {}
     for key, (name, settings) in connector_configs(landscape, sandbox_url).items():
-        config = settings | {"max_attempts": 1}
-        try:
-            connector = factories[name](config)
-            results[key] = (name, connector.check(config))
-        except Exception as error:  # a probe reports every failure, it never stops
-            results[key] = (name, CheckResult(False, f"cannot be built: {error}"))
-        else:
-            close = getattr(connector, "close", None)
-            if callable(close):
-                close()
+        results[key] = (name, probe(factories[name], settings | {"max_attempts": 1}))
     return results
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accord.bootstrap import check_connectors, remote_sandbox_url
+from accord.connectors.sdk.connector import PROBES
 from accord.firm_config import FirmConfigError, load_firm
 from accord.landscape import Landscape, LandscapeError, load_landscape
 
@@ -19,7 +20,6 @@ console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 errors = Console(stderr=True, soft_wrap=True)
 config_app = typer.Typer(help="The landscape file: which system plays each role.")
 connectors_app = typer.Typer(help="The configured systems' connectors.")
-PROBES = ("reachable", "authenticated", "read", "write")
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8500"
 """Where `accord sandbox up` serves the sandbox by default."""
 
