@@ -113,7 +113,11 @@ class SqlConnector:
         finally:
             engine.dispose()
         if missing:
-            return CheckResult(ok=False, message="missing in the database: " + "; ".join(missing))
+            return CheckResult(
+                ok=False,
+                message="missing in the database: " + "; ".join(missing),
+                details={"reachable": True, "authenticated": True},
+            )
         return CheckResult(
             ok=True,
             message=f"{len(settings.sources)} source(s) and {len(settings.targets)} target(s) "
