@@ -180,7 +180,7 @@ class Landscape:
 
 def _resolved(value: Any, base: Path, key: str = "") -> Any:
     if isinstance(value, Mapping):
-        if set(value) in ({"env"}, {"file"}):
+        if _is_secret_ref(value):
             return SecretRef.model_validate(value).resolve()
         return {k: _resolved(v, base, str(k)) for k, v in value.items()}
     if isinstance(value, list):
@@ -188,6 +188,10 @@ def _resolved(value: Any, base: Path, key: str = "") -> Any:
     if key in PATH_KEYS and isinstance(value, str) and not Path(value).is_absolute():
         return str(base / value)
     return value
+
+
+def _is_secret_ref(value: Mapping[Any, Any]) -> bool:
+    return bool(value) and set(value) <= {"env", "file"}
 
 
 def load_landscape(path: Path) -> Landscape:
@@ -219,7 +223,7 @@ def _reason(error: Any) -> str:
         return "unknown key"
     if error["type"] == "literal_error" and error["loc"] and error["loc"][0] == "systems":
         return f"not a system role: choose {', '.join(SYSTEMS)}"
-    return str(error["msg"])
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -240,16 +244,20 @@ def _problems(landscape: Landscape) -> list[tuple[str, str]]:
         if entry.connector not in known:
             names = ", ".join(sorted(known))
             problems.append((f"{key}.connector", f"no connector {entry.connector!r} ({names})"))
+        if entry.connector.startswith("sandbox-") and not (landscape.has_sandbox or entry.base_url):
+            problems.append((f"{key}.base_url", "required: no sandbox runs with this landscape"))
         problems += _setting_problems(entry.settings, f"{key}.settings", landscape.base)
     return problems
 
 
 def _setting_problems(value: Any, path: str, base: Path) -> list[tuple[str, str]]:
     if isinstance(value, Mapping):
-        if set(value) in ({"env"}, {"file"}):
+        if _is_secret_ref(value):
             try:
                 SecretRef.model_validate(value).resolve()
-            except (ValueError, ValidationError) as error:
+            except ValidationError as error:
+                return [(path, _reason(error.errors(include_url=False)[0]))]
+            except ValueError as error:
                 return [(path, str(error))]
             return []
         found = []

@@ -121,6 +121,12 @@ systems:
         (GOOD.replace("time.yaml", "missing.yaml"), "sources.legacy-time.settings.feeds.0", ""),
         (GOOD.replace("config/firm.yaml", "nofirm.yaml"), "firm", "does not exist"),
         (NO_SANDBOX, "systems.erp", "required"),
+        (NO_SANDBOX.replace(", base_url: http://crm", ""), "systems.crm.base_url", "no sandbox"),
+        (
+            GOOD.replace("{env: TEST_TRYTON_PASSWORD}", "{env: A, file: /b}"),
+            "systems.erp.settings.password",
+            "exactly one of env or file",
+        ),
         ("systems: [erp\n", "(file)", "not valid YAML"),
     ],
 )
