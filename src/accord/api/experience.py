@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 
+from accord.api import ports
 from accord.api.correlation import correlation_of
 from accord.api.models import BusinessExceptionView, TakeAction
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.ports import hub_service
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
 from accord.application.exception_actions import allowed_actions
@@ -110,9 +110,8 @@ async def get_exception(
 
 def exception_actions_of(request: Request) -> ExceptionActions:
     """The hub's exception actions, or the queue's own when no flows are wired."""
-    hub = request.app.state.hub
-    wired: ExceptionActions | None = getattr(hub, "exception_actions", None)
-    return wired if wired is not None else QueueExceptionActions(hub.unit_of_work)
+    wired = ports.ports(request).exception_actions
+    return wired if wired is not None else QueueExceptionActions(request.app.state.hub.unit_of_work)
 
 
 @router.post(
@@ -184,7 +183,7 @@ def take_action(
 
 
 async def _report(request: Request, principal: Principal, name: str) -> dict[str, Any]:
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     document = await run_in_threadpool(getattr(reports, name))
     masked: dict[str, Any] = masked_for(principal, jsonable_encoder(dict(document)))
     return masked
@@ -220,7 +219,7 @@ async def request_reconciliation_run(request: Request, principal: RunStarter) ->
     until `status` is `done` (or `failed`), then read `GET /api/v1/reconciliation`. While
     a job is requested or running, a request answers with that job, so two requests do
     not run two reconciliations."""
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     try:
         job = dict(await run_in_threadpool(reports.request_reconciliation, principal.actor))
     except ActionNotAvailable as error:
@@ -245,7 +244,7 @@ async def request_reconciliation_run(request: Request, principal: RunStarter) ->
 async def get_reconciliation_run(
     request: Request, principal: ReportReader, run_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> dict[str, Any]:
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     job = await run_in_threadpool(reports.reconciliation_run, run_id)
     if job is None:
         raise ProblemError(404, "not-found", "Not found", f"no reconciliation run {run_id}")
@@ -273,7 +272,7 @@ async def get_lineage(
     principal: ReportReader,
     invoice_number: Annotated[str, Path(max_length=200)],
 ) -> dict[str, Any]:
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     document = await run_in_threadpool(reports.lineage, invoice_number)
     if document is None:
         raise ProblemError(404, "not-found", "Not found", f"no invoice '{invoice_number}'")
@@ -301,7 +300,7 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.
     """
     kpis = {"event_log": await run_in_threadpool(_status, request)}
-    reports: Reports | None = getattr(request.app.state.hub, "reports", None)
+    reports = ports.ports(request).reports
     if reports is not None:
         kpis["billing"] = jsonable_encoder(dict(await run_in_threadpool(reports.kpis)))
     masked: dict[str, Any] = masked_for(principal, kpis)

@@ -15,14 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBillingStateStore
-from accord.application.billing import BillingService
 from accord.application.clock import utc_now
 from accord.application.exception_actions import ExceptionActionService
-from accord.application.exception_service import ExceptionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
-from accord.bootstrap import Hub, build_hub
+from accord.bootstrap import Hub, build_hub, offline_exception_actions
 from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
 from accord.settings import Settings
 
@@ -117,12 +114,7 @@ def _resume_in_running_hub(workflow_id: str, action: ExceptionAction, note: str)
 
 
 def _action_service(hub: Hub) -> ExceptionActionService:
-    billing = BillingService(
-        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
-    )
-    return ExceptionActionService(
-        ExceptionService(hub.unit_of_work, utc_now), billing, _resume_in_running_hub
-    )
+    return offline_exception_actions(hub, _resume_in_running_hub)
 
 
 @exceptions_app.command("act")

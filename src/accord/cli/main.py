@@ -21,6 +21,7 @@ def _register() -> None:
         exceptions,
         hub,
         keys,
+        landscape,
         reconciliation,
         sandbox,
         scenario,
@@ -28,6 +29,7 @@ def _register() -> None:
     )
 
     hub.register(app)
+    landscape.register(app)
     schema.register(app)
     events.register(app)
     keys.register(app)

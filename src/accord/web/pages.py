@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
 from accord.api.experience import exception_actions_of, take_action
+from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
 from accord.application.exception_actions import allowed_actions
@@ -47,14 +48,14 @@ def _page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLRespon
     return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
 
-def _now(hub: Any) -> datetime:
+def _now(hub: HubPorts) -> datetime:
     """The hub's business clock when it runs the reports, else wall-clock time."""
-    reports: Reports | None = getattr(hub, "reports", None)
+    reports = hub.reports
     return reports.now() if reports is not None else datetime.now(UTC)
 
 
 def _reports(request: Request) -> Reports:
-    reports: Reports | None = getattr(request.app.state.hub, "reports", None)
+    reports = ports(request).reports
     if reports is None:
         raise HTTPException(503, "this hub does not run the billing reports")
     return reports
@@ -95,10 +96,10 @@ async def overview(request: Request) -> HTMLResponse:
 @router.get("/flows", response_class=HTMLResponse)
 async def flows(request: Request) -> HTMLResponse:
     """The flows the hub runs and the invoice runs it has started."""
-    hub = request.app.state.hub
-    catalog = getattr(hub, "flows", None)
+    hub = ports(request)
+    catalog = hub.flows
     names = list(catalog.names()) if catalog is not None else []
-    runner = getattr(hub, "invoice_runs", None)
+    runner = hub.invoice_runs
     runs = list(await run_in_threadpool(runner.runs)) if runner is not None else []
     by_status = Counter(run.status for run in runs)
     return _page(

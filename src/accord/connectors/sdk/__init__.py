@@ -1,6 +1,7 @@
 """The connector SDK: what a connector is, and the tools every connector shares.
 
-- `connector`: `Connector`, `Stream`, `Page`, `RejectedRecord`, `Cursor`, `CheckResult`,
+- `connector`: `Connector`, `Stream`, `Page`, `RejectedRecord`, `Cursor`, `CheckResult`
+  (with the `PROBES` a check reports), `probe` (a check that never raises),
   `idempotency_key`, `discover_connectors` (entry-point group `accord.connectors`).
 - `http`: `HttpClient` with retries, rate and concurrency limits, a circuit breaker,
   metrics and structured logs; policies in `resilience`.
@@ -14,6 +15,7 @@
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
     LISTING_PORTS,
+    PROBES,
     SYSTEMS,
     CheckResult,
     Connector,
@@ -29,6 +31,7 @@ from accord.connectors.sdk.connector import (
     encode_cursor,
     idempotency_key,
     load_connector,
+    probe,
     read_all,
 )
 from accord.connectors.sdk.errors import (
@@ -46,6 +49,7 @@ from accord.connectors.sdk.writes import ExternalIdUpsert, PostedDocument
 __all__ = [
     "ENTRY_POINT_GROUP",
     "LISTING_PORTS",
+    "PROBES",
     "SYSTEMS",
     "CheckResult",
     "CircuitBreaker",
@@ -76,5 +80,6 @@ __all__ = [
     "encode_cursor",
     "idempotency_key",
     "load_connector",
+    "probe",
     "read_all",
 ]

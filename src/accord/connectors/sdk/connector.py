@@ -114,11 +114,18 @@ def read_all(stream: Stream, cursor: Cursor | None = None, limit: int = 100) -> 
             return
 
 
+PROBES = ("reachable", "authenticated", "read", "write")
+"""What `accord connectors check` shows per system: a check puts True or False under each
+key of its `details` it could verify (and leaves out what it cannot tell without side
+effects)."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of `Connector.check`: can the hub work with this system and config?
 
-    `message` tells an operator what is wrong and what to do when `ok` is False.
+    `message` tells an operator what is wrong and what to do when `ok` is False; `details`
+    holds the `PROBES` the check verified and anything else worth showing.
     """
 
     ok: bool
@@ -156,6 +163,23 @@ class Connector(Protocol):
 
 ConnectorFactory = Callable[[Mapping[str, Any]], Connector]
 """Builds a connector from its configuration (base URL, credentials, options)."""
+
+
+def probe(factory: ConnectorFactory, config: Mapping[str, Any]) -> CheckResult:
+    """Build a connector and run its `check` once; whatever goes wrong, even in a
+    connector that raises instead of reporting, comes back as a failed `CheckResult`."""
+    try:
+        connector = factory(config)
+    except Exception as error:  # a probe reports every failure, it never stops
+        return CheckResult(False, f"cannot be built from its configuration: {error}")
+    try:
+        return connector.check(config)
+    except Exception as error:
+        return CheckResult(False, f"the check failed: {error}")
+    finally:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
 
 
 class ConnectorNotFoundError(LookupError):

@@ -1,4 +1,5 @@
-"""The one place that wires adapters to ports: `build_hub(settings)` returns a Hub.
+"""The hub and its services: `build_hub(settings)` returns a Hub, `build_services` wires
+the contract-to-cash services to it and to the connectors the landscape names.
 
 Embedded default: SQLite (WAL) under ACCORD_HOME and in-process subscribers. With
 ACCORD_DATABASE_URL the store is PostgreSQL; with ACCORD_NATS_URL the outbox relay
@@ -36,7 +37,7 @@ from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
 from accord.application.einvoicing import EInvoicing
-from accord.application.exception_actions import ExceptionActionService
+from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
 from accord.application.gateways import LISTING_PORTS, PORT_FOR_SYSTEM
@@ -51,8 +52,7 @@ from accord.application.reconciliation import ReconciliationService, Reconciliat
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
-from accord.connectors.sandbox.landscape import Landscape
-from accord.connectors.sdk.connector import Connector, discover_connectors
+from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.firm_config import Firm
@@ -158,9 +158,10 @@ def build_hub(
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """The contract-to-cash services wired to a hub and a set of connectors."""
+    """The contract-to-cash services wired to a hub and a set of connectors (immutable:
+    what bootstrap wired stays wired)."""
 
     billing: BillingService
     exceptions: ExceptionService
@@ -255,6 +256,15 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
     )
 
 
+def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionService:
+    """Exception actions outside a running hub (a shell): they touch the store only, and
+    `resume` says what happens to an action that would wake a flow."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    return ExceptionActionService(ExceptionService(hub.unit_of_work, utc_now), billing, resume)
+
+
 def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:
     """E-invoices in UBL and CII, validated with the CEN rules through SaxonC-HE."""
     return EInvoicing(
@@ -263,41 +273,6 @@ def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> E
         SaxonEN16931Validator(clock),
         SqlAlchemyEInvoiceValidations(engine),
     )
-
-
-def _no_wait(_seconds: float) -> None:
-    """Retries under a simulated clock do not wait in real time."""
-
-
-def sandbox_connectors(
-    landscape: Landscape, *, simulated: bool = False, options: Mapping[str, Any] | None = None
-) -> dict[str, Connector]:
-    """One connector per sandbox system. `simulated`: retries do not really sleep and
-    the connectors' clocks (backoff, circuit breakers) follow the landscape's clock."""
-    factories = discover_connectors()
-    connectors: dict[str, Connector] = {}
-    for system in ("crm", "clm", "psa", "hr", "billing", "erp"):
-        config: dict[str, Any] = {"base_url": landscape.base_url(system)}
-        if simulated:
-            config |= {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
-        config |= dict((options or {}).get(system, {}))
-        connector = factories[f"sandbox-{system}"](config)
-        connectors[connector.name] = connector
-    return connectors
-
-
-def remote_sandbox_connectors(url: str) -> dict[str, Connector]:
-    """One connector per system of a sandbox landscape served by another process at
-    `url` (`accord sandbox up`), so several hub processes share one landscape.
-
-    Master data first (people, customers, contracts), then delivery: workers apply what
-    is logged at once, so a time entry logged before its person would be quarantined."""
-    factories = discover_connectors()
-    connectors: dict[str, Connector] = {}
-    for system in ("hr", "crm", "clm", "psa", "billing", "erp"):
-        connector = factories[f"sandbox-{system}"]({"base_url": f"{url.rstrip('/')}/{system}"})
-        connectors[connector.name] = connector
-    return connectors
 
 
 FIRM_SOURCE = "/accord/firm-configuration"
