@@ -23,6 +23,17 @@ from accord.application.journals import ChartOfAccountsError, LedgerJournals, ch
 from accord.application.reports import HubReports
 from accord.bootstrap import Hub, build_hub, build_services, configure_firm, sandbox_connectors
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
+from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
+from accord.cli.startup import (
+    BadLogLevel,
+    Banner,
+    PortBusy,
+    bound_port,
+    check_log_level,
+    configure_console,
+    create_first_admin_key,
+    require_free_port,
+)
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape, clock_start
 from accord.firm_config import FirmConfigError, load_firm
@@ -84,7 +95,17 @@ def up(
     port: int = typer.Option(None, help="HTTP port (default ACCORD_HTTP_PORT or 8400)"),
     firm: Path = typer.Option(SANDBOX_FIRM, help="finance configuration: entities, FX, tax"),
     speed: float = typer.Option(
-        86_400.0, help="simulated seconds per real second in the sandbox (86400: a day a second)"
+        DEFAULT_SPEED,
+        help="simulated seconds per real second in the sandbox (7200: two hours a second); "
+        "refused above what the sandbox's feed retention allows",
+    ),
+    allow_lost_changes: bool = typer.Option(
+        False, help="accept a --speed at which the sandbox's feeds can lose changes"
+    ),
+    log_level: str = typer.Option(
+        "info",
+        envvar="ACCORD_LOG_LEVEL",
+        help="console log level: debug adds per-request and library lines",
     ),
     start: dt.date | None = typer.Option(
         None,
@@ -108,7 +129,9 @@ def up(
     settings = Settings.from_env()
     try:
         audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
-    except AuditKeyError as error:
+        check_speed(speed, allow_lost_changes=allow_lost_changes)
+        check_log_level(log_level)
+    except (AuditKeyError, SpeedTooHigh, BadLogLevel) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if role is not ProcessRole.ALL:
@@ -125,11 +148,20 @@ def up(
     except (FirmConfigError, ChartOfAccountsError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    bind_host = host or settings.http_host
+    bind_port = port or settings.http_port
+    try:
+        require_free_port(bind_host, bind_port)
+    except PortBusy as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
     settings.home.mkdir(parents=True, exist_ok=True)
     configure_observability(settings.home)
+    configure_console(log_level)
     clock = SandboxClock(start=clock_start(settings.home / "sandbox", start))
     landscape = Landscape(settings.home / "sandbox", clock=clock).start()
     hub = build_hub(settings, clock=clock.now)
+    admin_token = create_first_admin_key(hub.governance) if settings.is_embedded else None
     services = build_services(hub, sandbox_connectors(landscape), clock.now)
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
@@ -158,8 +190,6 @@ def up(
         clock.now,
         housekeeping=Housekeeping(hub.governance),
     )
-    bind_host = host or settings.http_host
-    bind_port = port or settings.http_port
     server = _Server(
         uvicorn.Config(
             create_app(hub),
@@ -171,6 +201,9 @@ def up(
     )
 
     def start_background() -> None:
+        url = f"http://{bind_host}:{bound_port(server, bind_port)}/"
+        banner = Banner(url, settings.home, landscape.url, speed, admin_token)
+        console.print("\n".join(banner.lines()), highlight=False, markup=False)
         process.start()
         admission.release()
         if not stopping.is_set():
@@ -178,10 +211,6 @@ def up(
 
     stopping = threading.Event()
     starter = _once_serving(server, start_background, stopping)
-    console.print(
-        f"[green]Accord is up[/green]: dashboard http://{bind_host}:{bind_port}/ "
-        f"(sandbox at {landscape.url}, state in {settings.home})"
-    )
     try:
         server.run()
     finally:
