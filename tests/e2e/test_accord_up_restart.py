@@ -79,7 +79,7 @@ class RunningHub:
         raise AssertionError(f"/healthz did not answer within {within} s")
 
     def sandbox(self) -> str:
-        match = re.search(r"sandbox at (http://[\d.:]+)", self.log.read_text())
+        match = re.search(r"Sandbox: (http://[\d.:]+)", self.log.read_text())
         assert match, self.log.read_text()[-3000:]
         return match.group(1)
 
