@@ -100,7 +100,9 @@ def up(
         "refused above what the sandbox's feed retention allows",
     ),
     allow_lost_changes: bool = typer.Option(
-        False, help="accept a --speed at which the sandbox's feeds can lose changes"
+        False,
+        "--allow-lost-changes",
+        help="accept a --speed at which the sandbox's feeds can lose changes",
     ),
     log_level: str = typer.Option(
         "info",

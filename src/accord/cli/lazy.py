@@ -10,6 +10,8 @@ raises become a one-line message and an exit code (`accord.cli.errors`), unless
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,9 @@ class LazyGroup(TyperGroup):
         except Exception as error:
             if ctx.params.get("debug") or _is_cli_control(error):
                 raise
+            if isinstance(error, BrokenPipeError):  # `accord ... | head`: nothing to say
+                _silence_stdout()
+                raise typer.Exit(1) from None
             failure = describe(error)
             typer.secho(f"error: {failure.message}", err=True, fg="red")
             raise typer.Exit(failure.code) from None
@@ -67,6 +72,13 @@ class LazyGroup(TyperGroup):
 def _is_cli_control(error: Exception) -> bool:
     """Exits, aborts and usage errors: the command line reports those itself."""
     return any(cls.__module__.split(".")[0] in {"typer", "click"} for cls in type(error).__mro__)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush into a closed pipe does
+    not print another error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _load(entry: LazyCommand) -> Any:
