@@ -79,8 +79,11 @@ class RunningHub:
         raise AssertionError(f"/healthz did not answer within {within} s")
 
     def sandbox(self) -> str:
-        match = re.search(r"Sandbox: (http://[\d.:]+)", self.log.read_text())
-        assert match, self.log.read_text()[-3000:]
+        """The landscape's address from the banner (printed just after /healthz answers)."""
+        deadline = time.monotonic() + HEALTHY_WITHIN_SECONDS
+        while not (match := re.search(r"Sandbox: (http://[\d.:]+)", self.log.read_text())):
+            assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+            time.sleep(0.2)
         return match.group(1)
 
     def kill(self) -> None:
