@@ -31,7 +31,7 @@ class LazyCommand:
 
 
 class LazyGroup(TyperGroup):
-    """The `accord` group: summaries from `commands`, modules imported on use."""
+    """The `accord` group: summaries from `commands_table`, modules imported on use."""
 
     commands_table: tuple[LazyCommand, ...] = ()
 
