@@ -1,7 +1,9 @@
 """The `accord` command line: one Typer app, one sub-module per topic.
 
 Every command lives in its own module, imported only when that command runs (see
-`accord.cli.lazy`), so `accord --help` and `accord --version` answer at once.
+`accord.cli.lazy`), so `accord --help` and `accord --version` answer at once. A module
+that registers a new command adds it to `AccordCommands.commands_table` with its summary
+(`tests/unit/cli/test_command_table.py` fails until it does).
 """
 
 from __future__ import annotations
