@@ -25,32 +25,11 @@ class Failure:
 
 def describe(error: BaseException) -> Failure:
     """The message and exit code for `error`, judged on it and the errors that caused it."""
-    chain = list(_chain(error))
+    chain = _chain(error)
     for link in chain:
-        names = _class_names(link)
-        if "sqlalchemy.exc.ArgumentError" in names or "sqlalchemy.exc.NoSuchModuleError" in names:
-            return Failure(
-                f"ACCORD_DATABASE_URL is not a usable database URL ({link}). Set it to e.g. "
-                "postgresql+psycopg://user@host:5432/accord, or unset it for the embedded "
-                "SQLite store.",
-                2,
-            )
-        if "sqlalchemy.exc.OperationalError" in names or "sqlalchemy.exc.InterfaceError" in names:
-            return Failure(
-                f"the database at ACCORD_DATABASE_URL ({_database_target()}) does not answer: "
-                f"{_first_line(link)}. Check that it runs and that the URL, user and "
-                "database name are right.",
-                1,
-            )
-        if any(name.startswith("nats.") for name in names) or type(link).__name__ == (
-            "NatsUnreachable"
-        ):
-            return Failure(
-                f"NATS at ACCORD_NATS_URL ({os.environ.get('ACCORD_NATS_URL', '-')}) does not "
-                f"answer ({_first_line(link)}). Start NATS with JetStream, correct the URL, "
-                "or unset ACCORD_NATS_URL to use the database's event log.",
-                1,
-            )
+        failure = _configuration_or_service(link)
+        if failure is not None:
+            return failure
     for link in chain:
         if isinstance(link, OSError | TimeoutError):
             return Failure(
@@ -59,6 +38,33 @@ def describe(error: BaseException) -> Failure:
                 1,
             )
     return Failure(f"{type(error).__name__}: {_first_line(error)} ({DEBUG_HINT}).", 1)
+
+
+def _configuration_or_service(link: BaseException) -> Failure | None:
+    """A malformed database URL, a database or NATS that does not answer; else None."""
+    names = _class_names(link)
+    if names & {"sqlalchemy.exc.ArgumentError", "sqlalchemy.exc.NoSuchModuleError"}:
+        return Failure(
+            f"ACCORD_DATABASE_URL is not a usable database URL ({_first_line(link)}). Set it "
+            "to e.g. postgresql+psycopg://user@host:5432/accord, or unset it for the "
+            "embedded SQLite store.",
+            2,
+        )
+    if names & {"sqlalchemy.exc.OperationalError", "sqlalchemy.exc.InterfaceError"}:
+        return Failure(
+            f"the database at ACCORD_DATABASE_URL ({_database_target()}) does not answer: "
+            f"{_first_line(link)}. Check that it runs and that the URL, user and "
+            "database name are right.",
+            1,
+        )
+    if any(name.startswith("nats.") or name.endswith(".NatsUnreachable") for name in names):
+        return Failure(
+            f"NATS at ACCORD_NATS_URL ({os.environ.get('ACCORD_NATS_URL', '-')}) does not "
+            f"answer ({_first_line(link)}). Start NATS with JetStream and check the URL, or "
+            "unset ACCORD_NATS_URL for the embedded default's in-process subscribers.",
+            1,
+        )
+    return None
 
 
 def _chain(error: BaseException) -> list[BaseException]:
