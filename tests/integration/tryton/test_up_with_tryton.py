@@ -57,7 +57,7 @@ def hub_on_tryton(tryton_server: RunningTryton, tmp_path: Path) -> Iterator[Path
     config = _landscape(tmp_path, tryton_server)
     command = [sys.executable, "-m", "accord.cli", "up", "--config", str(config)]
     process = subprocess.Popen(
-        [*command, "--start", "2026-01-26"],
+        [*command, "--start", "2026-01-26", "--speed", "86400", "--allow-lost-changes"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
