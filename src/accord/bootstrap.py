@@ -35,6 +35,7 @@ from accord.application.billing import BillingService, FirmConfiguration
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService
 from accord.application.exception_service import ExceptionService
@@ -82,6 +83,7 @@ class Hub:
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
+    corrections: CorrectionService | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -145,9 +147,10 @@ def build_hub(
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
     reading = partial(SqlAlchemyUnitOfWork, engine, read_only=True)
     raised = ExceptionService(unit_of_work, clock, changes, reading)
+    ingest = IngestService(unit_of_work, clock=clock, exceptions=raised)
     return Hub(
         engine=engine,
-        ingest=IngestService(unit_of_work, clock=clock, exceptions=raised),
+        ingest=ingest,
         worker=EventWorker(
             unit_of_work,
             name=worker_name,
@@ -159,6 +162,7 @@ def build_hub(
         publisher=publisher,
         governance=governance,
         bus=bus,
+        corrections=CorrectionService(unit_of_work, ingest.parse, clock, raised),
     )
 
 

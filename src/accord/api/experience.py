@@ -108,6 +108,22 @@ async def get_exception(
     return _view(principal, await run_in_threadpool(_one, request, exception_id))
 
 
+async def owning_team_only(
+    request: Request, principal: Principal, exception_id: int
+) -> ExceptionRecord:
+    """The exception, when the caller is on its owning team (or an admin); 403 otherwise."""
+    record = await run_in_threadpool(_one, request, exception_id)
+    owners = {role.value for role in principal.roles}
+    if Role.ADMIN not in principal.roles and record.owner.value not in owners:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Permission denied",
+            f"exception {exception_id} belongs to the {record.owner} team",
+        )
+    return record
+
+
 def exception_actions_of(request: Request) -> ExceptionActions:
     """The hub's exception actions, or the queue's own when no flows are wired."""
     hub = request.app.state.hub
@@ -128,15 +144,7 @@ async def act_on_exception(
     principal: Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))],
 ) -> BusinessExceptionView:
     """Only the owning team (or an admin) acts on an exception; every action is audited."""
-    before = await run_in_threadpool(_one, request, exception_id)
-    owners = {role.value for role in principal.roles}
-    if Role.ADMIN not in principal.roles and before.owner.value not in owners:
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Permission denied",
-            f"exception {exception_id} belongs to the {before.owner} team",
-        )
+    before = await owning_team_only(request, principal, exception_id)
     try:
         after = await run_in_threadpool(
             take_action,

@@ -23,6 +23,7 @@ from accord.application.exception_service import ExceptionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
 from accord.bootstrap import Hub, build_hub
+from accord.cli import corrections
 from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
 from accord.settings import Settings
 
@@ -34,6 +35,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
+    corrections.register(exceptions_app)
     app.add_typer(exceptions_app, name="exceptions")
 
 

@@ -1,0 +1,132 @@
+"""Replay with edit and re-drive through the API: a quarantined event is corrected after
+a dry run, a correction that changes money waits for a second person, and is applied
+once; quarantined events are re-driven in bulk after a master-data fix."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from accord.adapters.tables import inbound_events
+from accord.application.security import Role
+from accord.domain.exceptions import ExceptionKind
+from tests.integration.api.conftest import ApiWorld, customer_event
+from tests.integration.eventlog.eventlog_factory import cloud_event, master_data
+
+ORIGIN = {"Origin": "http://testserver"}
+
+
+def _entry(event_id: str, contract: str, resource: str = "R1") -> dict[str, Any]:
+    data = {
+        "id": f"TE-{event_id}",
+        "contract": contract,
+        "term": "TM",
+        "resource": resource,
+        "date": "2026-03-02",
+        "hours": "7.5",
+    }
+    document: dict[str, Any] = json.loads(cloud_event(event_id, "accord.time_entry.v1", data))
+    return document
+
+
+def _quarantine(world: ApiWorld, events: list[dict[str, Any]]) -> dict[str, int]:
+    """Deliver `events` after the master data; the ids of the exceptions they raise."""
+    world.hub.ingest.ingest_batch([*master_data(), *map(json.dumps, events)])
+    world.hub.worker.run_once()
+    raised = world.hub.exceptions(kind=ExceptionKind.UNKNOWN_REFERENCE)
+    return {record.subject: record.id for record in raised}
+
+
+def _statuses(world: ApiWorld, event_id: str) -> list[str]:
+    c = inbound_events.c
+    query = sa.select(c.status).where(c.event_id == event_id).order_by(c.seq)
+    with world.hub.engine.connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
+def _post(world: ApiWorld, role: Role, path: str, body: dict[str, Any]) -> Any:
+    return world.client.post(path, json=body, headers={**world.as_role(role), **ORIGIN})
+
+
+def test_a_money_correction_is_previewed_approved_by_a_second_person_and_applied_once(
+    world: ApiWorld,
+) -> None:
+    exception_id = _quarantine(world, [_entry("te-9", contract="K9")])["te-9"]
+    base = f"/api/v1/exceptions/{exception_id}/corrections"
+    corrected = {"payload": _entry("te-9", contract="K1"), "note": "contract K9 is K1"}
+
+    preview = _post(world, Role.ADMIN, f"{base}/preview", corrected)
+    submitted = _post(world, Role.ADMIN, base, corrected)
+    not_yet = world.client.get("/api/v1/time-entries/TE-te-9", headers=world.as_role(Role.ADMIN))
+    own = _post(world, Role.ADMIN, f"{base}/approval", {"note": "mine"})
+    no_permission = _post(world, Role.INTEGRATION, f"{base}/approval", {"note": "ok"})
+    approved = _post(world, Role.FINANCE, f"{base}/approval", {"note": "checked K1"})
+    again = _post(world, Role.FINANCE, f"{base}/approval", {"note": "twice"})
+    world.hub.worker.run_once()
+
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["outcome"] == "apply" and preview.json()["needs_approval"] is True
+    changes = {change["field"]: change for change in preview.json()["changes"]}
+    assert changes["contract"]["after"] == "K1" and changes["hours"]["after"] == "7.5"
+    assert submitted.json()["status"] == "awaiting_approval", submitted.text
+    assert not_yet.status_code == 404
+    assert own.status_code == 403 and "cannot approve it too" in own.json()["detail"]
+    assert no_permission.status_code == 403
+    assert approved.status_code == 200 and approved.json()["status"] == "applied", approved.text
+    assert again.status_code == 409
+    entry = world.client.get("/api/v1/time-entries/TE-te-9", headers=world.as_role(Role.ADMIN))
+    assert entry.status_code == 200 and entry.json()["data"]["contract"] == "K1"
+    assert _statuses(world, "te-9") == ["superseded", "applied"]
+    [record] = world.hub.exceptions(kind=ExceptionKind.UNKNOWN_REFERENCE)
+    assert str(record.status) == "resolved" and "approved by" in record.history[-1]["note"]
+    audit = {row.action: row for row in world.governance.audit.records()}
+    submitter = audit["exception.correction_submitted"].actor
+    assert audit["exception.correction_approved"].actor not in (submitter, None)
+
+
+def test_a_correction_that_does_not_change_money_applies_at_once(world: ApiWorld) -> None:
+    broken = customer_event("c-1", "C7")
+    broken["data"]["country"] = 5
+    world.hub.ingest.ingest_batch([json.dumps(broken)])
+    [record] = world.hub.exceptions(kind=ExceptionKind.INVALID_EVENT)
+    base = f"/api/v1/exceptions/{record.id}/corrections"
+
+    still_bad = _post(world, Role.INTEGRATION, f"{base}/preview", {"payload": broken, "note": "x"})
+    refused = _post(world, Role.INTEGRATION, base, {"payload": broken, "note": "x"})
+    fixed = customer_event("c-1", "C7")
+    applied = _post(world, Role.INTEGRATION, base, {"payload": fixed, "note": "country code"})
+    world.hub.worker.run_once()
+
+    assert still_bad.json()["outcome"] == "invalid" and "country" in still_bad.json()["reason"]
+    assert refused.status_code == 422
+    assert applied.json()["status"] == "applied", applied.text
+    customer = world.client.get("/api/v1/customers/C7", headers=world.as_role(Role.ADMIN))
+    assert customer.json()["data"]["country"] == "DE"
+
+
+def test_quarantined_events_are_redriven_in_bulk_after_a_master_data_fix(
+    world: ApiWorld,
+) -> None:
+    events = [_entry(f"te-{n}", contract="K2") for n in range(3)]
+    raised = _quarantine(world, [*events, _entry("te-r9", contract="K2", resource="R9")])
+    contract = {"id": "K2", "customer": "C1", "entity": "DE01", "currency": "EUR"}
+    contract["start"] = "2026-01-01"
+    world.hub.ingest.ingest_batch([cloud_event("contract-K2", "accord.contract.v1", contract)])
+    world.hub.worker.run_once()
+
+    body = {"kind": "unknown_reference", "source": "psa", "note": "K2 is in the CLM now"}
+    result = _post(world, Role.INTEGRATION, "/api/v1/exceptions/redrives", body)
+    world.hub.worker.run_once()
+
+    assert len(raised) == 4
+    assert result.status_code == 200, result.text
+    assert result.json()["requeued"] == 3 and result.json()["still_open"] == 1
+    [left] = [o for o in result.json()["outcomes"] if o["status"] == "open"]
+    assert left["exception_id"] == raised["te-r9"] and "'R9'" in left["reason"]
+    for n in range(3):
+        assert _statuses(world, f"te-{n}") == ["superseded", "applied"]
+    [still] = world.hub.exceptions(kind=ExceptionKind.UNKNOWN_REFERENCE, status=None)[3:]
+    assert still.subject == "te-r9" and str(still.status) == "open"
+    assert still.history[-1]["action"] == "redriven"
