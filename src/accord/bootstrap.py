@@ -47,6 +47,7 @@ from accord.application.ingest import IngestService
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
+from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
 from accord.application.reconciliation import (
     LandscapeRecords,
@@ -84,6 +85,7 @@ class Hub:
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
     corrections: CorrectionService | None = None
+    periods: AccountingPeriods | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +165,14 @@ def build_hub(
         governance=governance,
         bus=bus,
         corrections=CorrectionService(unit_of_work, ingest.parse, clock, raised),
+        periods=AccountingPeriods(
+            BillingService(
+                SqlAlchemyBillingStateStore(engine),
+                SqlAlchemyAppliedRecords(engine),
+                clock=clock,
+                transaction=changes.transaction,
+            )
+        ),
     )
 
 

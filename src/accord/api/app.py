@@ -8,7 +8,16 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from accord.api import corrections, einvoices, experience, journals, process, system, webhooks
+from accord.api import (
+    corrections,
+    einvoices,
+    experience,
+    journals,
+    periods,
+    process,
+    system,
+    webhooks,
+)
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
 from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
@@ -99,6 +108,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
         system.router,
         process.router,
         corrections.router,
+        periods.router,
         experience.router,
         einvoices.router,
         journals.router,

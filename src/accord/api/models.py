@@ -213,3 +213,18 @@ class RedriveResult(BaseModel):
     requeued: int
     still_open: int
     outcomes: list[RedriveOutcomeView]
+
+
+class ChangePeriod(Body):
+    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
+
+
+class PeriodState(BaseModel):
+    entity: str
+    period: str = Field(description="YYYY-MM")
+    closed: bool = Field(description="whether the period is closed now")
+    changed: bool = Field(description="false when it already was")
+
+
+class ClosedPeriods(BaseModel):
+    closed: dict[str, list[str]] = Field(description="per entity, its closed periods")

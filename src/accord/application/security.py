@@ -37,6 +37,7 @@ class Permission(StrEnum):
     READ_EXCEPTIONS = "exceptions:read"
     ACT_ON_EXCEPTIONS = "exceptions:act"
     APPROVE_CORRECTIONS = "corrections:approve"
+    MANAGE_PERIODS = "periods:manage"
     READ_REPORTS = "reports:read"
     SENSITIVE = "sensitive"
     READ_AUDIT = "audit:read"
@@ -54,7 +55,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {*_READ_ALL, _P.WRITE_EVENTS, _P.START_FLOWS, _P.ACT_ON_EXCEPTIONS}
     ),
     Role.FINANCE: frozenset(
-        {*_READ_ALL, _P.START_RUNS, _P.ACT_ON_EXCEPTIONS, _P.APPROVE_CORRECTIONS, _P.SENSITIVE}
+        {
+            *_READ_ALL,
+            _P.START_RUNS,
+            _P.ACT_ON_EXCEPTIONS,
+            _P.APPROVE_CORRECTIONS,
+            _P.MANAGE_PERIODS,
+            _P.SENSITIVE,
+        }
     ),
     Role.BILLING: frozenset({*_READ_ALL, _P.START_RUNS, _P.ACT_ON_EXCEPTIONS}),
     Role.PMO: frozenset({*_READ_ALL, _P.ACT_ON_EXCEPTIONS}),

@@ -21,6 +21,7 @@ def _register() -> None:
         exceptions,
         hub,
         keys,
+        periods,
         reconciliation,
         sandbox,
         scenario,
@@ -35,6 +36,7 @@ def _register() -> None:
     api.register(app)
     scenario.register(app)
     exceptions.register(app)
+    periods.register(app)
     reconciliation.register(app)
     sandbox.register(app)
 
