@@ -107,6 +107,37 @@ def _summary(correction: Correction) -> dict[str, Any]:
     }
 
 
+def submit_audited(
+    request: Request, principal: Principal, exception_id: int, payload: str, note: str
+) -> Correction:
+    """Submit a correction and audit it (`exception.correction_submitted`) together."""
+    service = _service(request)
+
+    def submit() -> Correction:
+        return service.submit(exception_id, payload, principal.actor, note)
+
+    action, subject = "exception.correction_submitted", f"exception:{exception_id}"
+    return _audited(request, principal, action, submit, subject, _summary)
+
+
+def approve_audited(
+    request: Request, principal: Principal, exception_id: int, note: str
+) -> Correction:
+    """Approve and apply a correction, audited (`exception.correction_approved`) with it."""
+    service = _service(request)
+
+    def approve() -> Correction:
+        return service.approve(exception_id, principal.actor, note)
+
+    action, subject = "exception.correction_approved", f"exception:{exception_id}"
+    return _audited(request, principal, action, approve, subject, _summary)
+
+
+def corrections_of(request: Request) -> CorrectionService:
+    """The hub's corrections; 503 when this hub has none."""
+    return _service(request)
+
+
 def _view(correction: Correction) -> CorrectionView:
     document = asdict(correction)
     document["status"] = str(correction.status)
@@ -143,15 +174,10 @@ async def submit_correction(
     """A correction of a record that becomes money (time, expenses, milestones,
     invoices, payments, postings) waits for `corrections:approve` by someone else."""
     await owning_team_only(request, principal, exception_id)
-    service = _service(request)
     payload = json.dumps(body.payload)
-
-    def submit() -> Correction:
-        return service.submit(exception_id, payload, principal.actor, body.note)
-
-    action, subject = "exception.correction_submitted", f"exception:{exception_id}"
     done = await _call(
-        exception_id, lambda: _audited(request, principal, action, submit, subject, _summary)
+        exception_id,
+        lambda: submit_audited(request, principal, exception_id, payload, body.note),
     )
     return _view(done)
 
@@ -165,14 +191,8 @@ async def submit_correction(
 async def approve_correction(
     request: Request, exception_id: ExceptionId, body: ApproveCorrection, principal: Approver
 ) -> CorrectionView:
-    service = _service(request)
-
-    def approve() -> Correction:
-        return service.approve(exception_id, principal.actor, body.note)
-
-    action, subject = "exception.correction_approved", f"exception:{exception_id}"
     done = await _call(
-        exception_id, lambda: _audited(request, principal, action, approve, subject, _summary)
+        exception_id, lambda: approve_audited(request, principal, exception_id, body.note)
     )
     return _view(done)
 

@@ -26,7 +26,7 @@ Refusals: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _periods(request: Request) -> AccountingPeriods:
+def periods_of(request: Request) -> AccountingPeriods:
     periods: AccountingPeriods | None = getattr(request.app.state.hub, "periods", None)
     if periods is None:
         raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
@@ -40,13 +40,14 @@ def _periods(request: Request) -> AccountingPeriods:
     responses=Refusals,
 )
 async def list_periods(request: Request, principal: Reader) -> ClosedPeriods:
-    return ClosedPeriods(closed=dict(await run_in_threadpool(_periods(request).closed)))
+    return ClosedPeriods(closed=dict(await run_in_threadpool(periods_of(request).closed)))
 
 
-def _change(
+def change_period(
     request: Request, principal: Principal, entity: str, period: str, close: bool, note: str
 ) -> PeriodChange:
-    periods = _periods(request)
+    """Close or reopen a period and audit it (`period.closed` / `period.reopened`)."""
+    periods = periods_of(request)
     audit = governance_of(request).audit
     with audit.transaction():
         done = periods.close(entity, period) if close else periods.reopen(entity, period)
@@ -65,7 +66,9 @@ async def _answer(
     request: Request, principal: Principal, entity: str, period: str, close: bool, note: str
 ) -> PeriodState:
     try:
-        done = await run_in_threadpool(_change, request, principal, entity, period, close, note)
+        done = await run_in_threadpool(
+            change_period, request, principal, entity, period, close, note
+        )
     except PeriodRefused as error:
         raise ProblemError(422, "invalid", "Invalid period", str(error)) from None
     return PeriodState(

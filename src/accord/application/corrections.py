@@ -120,6 +120,13 @@ class CorrectionService:
             record = _correctable(uow, exception_id)
             return self._preview(uow, record, self._event(record, payload))[0]
 
+    def stored_payload(self, exception_id: int) -> str | None:
+        """The raw payload of the quarantined delivery an open exception stands for."""
+        with self.unit_of_work() as uow:
+            record = _correctable(uow, exception_id)
+            delivery = uow.events.quarantined(_source(record), record.subject)
+            return delivery.payload if delivery is not None else None
+
     def submit(self, exception_id: int, payload: str, actor: str, note: str) -> Correction:
         """Apply a correction, or keep it awaiting a second person when it changes money."""
         with self.exceptions.transaction(), self.unit_of_work() as uow:
