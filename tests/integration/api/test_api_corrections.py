@@ -5,14 +5,24 @@ once; quarantined events are re-driven in bulk after a master-data fix."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from accord.adapters.tables import inbound_events
+from accord.application.clock import utc_now
+from accord.application.corrections import CorrectionService
+from accord.application.exception_service import QueuedOnly
+from accord.application.operations import ActionNotAvailable
+from accord.application.ports import ExceptionRecord
 from accord.application.security import Role
+from accord.application.unit_of_work import UnitOfWork
 from accord.domain.exceptions import ExceptionKind
-from tests.integration.api.conftest import ApiWorld, customer_event
+from tests.integration.api.conftest import ApiWorld, customer_event, make_world
 from tests.integration.eventlog.eventlog_factory import cloud_event, master_data
 
 ORIGIN = {"Origin": "http://testserver"}
@@ -50,9 +60,23 @@ def _post(world: ApiWorld, role: Role, path: str, body: dict[str, Any]) -> Any:
     return world.client.post(path, json=body, headers={**world.as_role(role), **ORIGIN})
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ApiWorld]:
+    """The API world on SQLite, and on PostgreSQL (where approvals lock rows)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    built = make_world(tmp_path, url)
+    yield built
+    built.client.close()
+    built.hub.close()
+
+
 def test_a_money_correction_is_previewed_approved_by_a_second_person_and_applied_once(
-    world: ApiWorld,
+    any_store_world: ApiWorld,
 ) -> None:
+    world = any_store_world
     exception_id = _quarantine(world, [_entry("te-9", contract="K9")])["te-9"]
     base = f"/api/v1/exceptions/{exception_id}/corrections"
     corrected = {"payload": _entry("te-9", contract="K1"), "note": "contract K9 is K1"}
@@ -130,3 +154,38 @@ def test_quarantined_events_are_redriven_in_bulk_after_a_master_data_fix(
     [still] = world.hub.exceptions(kind=ExceptionKind.UNKNOWN_REFERENCE, status=None)[3:]
     assert still.subject == "te-r9" and str(still.status) == "open"
     assert still.history[-1]["action"] == "redriven"
+
+
+class _CrashOnce(QueuedOnly):
+    """Fails the first close, as a crash between superseding and resolving would."""
+
+    def __init__(self) -> None:
+        self.crashed = False
+
+    def resolve_in(self, uow: UnitOfWork, record: ExceptionRecord, note: str, at: datetime) -> None:
+        if not self.crashed:
+            self.crashed = True
+            raise RuntimeError("power cut")
+        super().resolve_in(uow, record, note, at)
+
+
+def test_a_crash_while_applying_leaves_nothing_and_the_retry_applies_once(
+    world: ApiWorld,
+) -> None:
+    exception_id = _quarantine(world, [_entry("te-7", contract="K9")])["te-7"]
+    service = CorrectionService(
+        world.hub.unit_of_work, world.hub.ingest.parse, utc_now, _CrashOnce()
+    )
+    corrected = json.dumps(_entry("te-7", contract="K1"))
+    service.submit(exception_id, corrected, "key:ada", "K9 is K1")
+
+    with pytest.raises(RuntimeError):
+        service.approve(exception_id, "key:grace", "ok")
+    after_crash = _statuses(world, "te-7")
+    service.approve(exception_id, "key:grace", "ok")
+    with pytest.raises(ActionNotAvailable):
+        service.approve(exception_id, "key:grace", "again")
+    world.hub.worker.run_once()
+
+    assert after_crash == ["quarantined"]
+    assert _statuses(world, "te-7") == ["superseded", "applied"]
