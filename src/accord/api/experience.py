@@ -27,7 +27,13 @@ from accord.application.operations import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.exceptions import (
+    ExceptionAction,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+    TransientClass,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
@@ -76,10 +82,16 @@ async def list_exceptions(
     owner: OwnerRole | None = None,
     kind: ExceptionKind | None = None,
     status: Annotated[ExceptionStatus | None, Query()] = None,
+    transient_class: Annotated[
+        TransientClass | None,
+        Query(description="only system_unavailable exceptions of this class"),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
     records = await run_in_threadpool(request.app.state.hub.exceptions, owner, kind, status)
+    if transient_class is not None:
+        records = [r for r in records if r.details.get("transient_class") == transient_class]
     items, after = page_of(records, lambda record: record.id, cursor, limit)
     return Page[BusinessExceptionView](
         items=[_view(principal, record) for record in items], next_cursor=after

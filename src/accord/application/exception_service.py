@@ -216,6 +216,12 @@ class ExceptionService:
         listed = uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN)
         return {record.subject: record.id for record in listed}
 
+    def note(self, exception_id: int, action: str, note: str) -> None:
+        """Add an entry (`action`, `note`) to an open exception's history."""
+        with self._unit_of_work() as uow:
+            uow.exceptions.note(exception_id, {"action": action, "note": note}, self._clock())
+            uow.commit()
+
     def skip(self, exception_id: int, reason: str) -> None:
         with self._announcing(), self._unit_of_work() as uow:
             record = next((r for r in uow.exceptions.list() if r.id == exception_id), None)
