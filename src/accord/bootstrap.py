@@ -150,6 +150,12 @@ def build_hub(
     reading = partial(SqlAlchemyUnitOfWork, engine, read_only=True)
     raised = ExceptionService(unit_of_work, clock, changes, reading)
     ingest = IngestService(unit_of_work, clock=clock, exceptions=raised)
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(engine),
+        SqlAlchemyAppliedRecords(engine),
+        clock=clock,
+        transaction=changes.transaction,
+    )
     return Hub(
         engine=engine,
         ingest=ingest,
@@ -164,15 +170,10 @@ def build_hub(
         publisher=publisher,
         governance=governance,
         bus=bus,
-        corrections=CorrectionService(unit_of_work, ingest.parse, clock, raised),
-        periods=AccountingPeriods(
-            BillingService(
-                SqlAlchemyBillingStateStore(engine),
-                SqlAlchemyAppliedRecords(engine),
-                clock=clock,
-                transaction=changes.transaction,
-            )
+        corrections=CorrectionService(
+            unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
         ),
+        periods=AccountingPeriods(billing),
     )
 
 

@@ -172,6 +172,17 @@ class FieldChangeView(BaseModel):
     after: Any
 
 
+class BillingImpactView(BaseModel):
+    """What the next invoice run for the record's contract would bill differently."""
+
+    through: date | None
+    contract: str | None
+    added: list[dict[str, Any]] = Field(description="document lines only the correction bills")
+    removed: list[dict[str, Any]] = Field(description="lines it would no longer bill")
+    exceptions: list[str] = Field(description="exceptions the run would raise with it")
+    note: str | None = Field(description="why nothing was valued, if so")
+
+
 class CorrectionPreviewView(BaseModel):
     """What a correction would do, computed without writing anything."""
 
@@ -184,6 +195,9 @@ class CorrectionPreviewView(BaseModel):
     current_version: str | None = Field(description="the version applied now, if any")
     changes: list[FieldChangeView]
     needs_approval: bool = Field(description="it changes money: a second person approves it")
+    billing: BillingImpactView | None = Field(
+        None, description="the billing dry run (preview only, for records that are billed)"
+    )
 
 
 class CorrectionView(BaseModel):

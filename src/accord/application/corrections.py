@@ -4,8 +4,10 @@ An `invalid_event` or `unknown_reference` exception stands for a delivery in the
 log that Accord could not apply. Its owner may submit a corrected payload (same source
 and id). `preview` says what the correction would do without writing anything: it runs
 the worker's own decision (`plan_batch`) on the corrected event against the records
-applied now, and lists the fields it changes. `submit` applies a correction at once,
-unless it changes money: then it waits for a second person's `approve` (four eyes).
+applied now, lists the fields it changes and, for a record that is billed, what the
+next invoice run would bill differently (`correction_impact`). `submit` applies a
+correction at once, unless it changes money: then it waits for a second person's
+`approve` (four eyes).
 
 Applying means what a corrected redelivery does at ingest: the quarantined delivery is
 kept as superseded, the corrected event appended pending, the exception resolved, all
@@ -21,17 +23,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from accord.application.applying import ReferenceRules, plan_batch
 from accord.application.clock import Clock
+from accord.application.correction_impact import BillingImpact, billing_impact
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import EventStatus, ExceptionRecord, InboundEvent, PendingEvent
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.application.worker import DEFAULT_REFERENCES
+from accord.domain.billing.state import BillingState
 from accord.domain.corrections import (
     CorrectionStatus,
     FieldChange,
@@ -67,6 +71,8 @@ class CorrectionPreview:
     current_version: str | None
     changes: list[FieldChange]
     needs_approval: bool
+    billing: BillingImpact | None = None
+    """What the next invoice run would bill differently (`preview` only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +119,21 @@ class CorrectionService:
     clock: Clock
     exceptions: BatchExceptions = field(default_factory=QueuedOnly)
     references: ReferenceRules = field(default_factory=lambda: DEFAULT_REFERENCES)
+    billing_state: Callable[[], BillingState] | None = None
+    """The billing state the dry run values a correction against (none: not valued)."""
 
     def preview(self, exception_id: int, payload: str) -> CorrectionPreview:
         """What `payload` would do in place of the quarantined delivery; writes nothing."""
         with self.unit_of_work() as uow:
             record = _correctable(uow, exception_id)
-            return self._preview(uow, record, self._event(record, payload))[0]
+            event = self._event(record, payload)
+            preview = self._preview(uow, record, event)[0]
+        if preview.outcome != "apply" or self.billing_state is None:
+            return preview
+        impact = billing_impact(
+            self.billing_state(), str(event.business_kind), event.payload, self.clock().date()
+        )
+        return replace(preview, billing=impact)
 
     def stored_payload(self, exception_id: int) -> str | None:
         """The raw payload of the quarantined delivery an open exception stands for."""

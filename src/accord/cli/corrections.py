@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from accord.application.correction_impact import BillingImpact
 from accord.application.corrections import (
     CORRECTABLE,
     CorrectionPreview,
@@ -97,8 +98,26 @@ def _print_preview(preview: CorrectionPreview) -> None:
     for change in preview.changes:
         table.add_row(change.field, _text(change.before), _text(change.after))
     console.print(table)
+    if preview.billing is not None:
+        _print_billing(preview.billing)
     if preview.needs_approval:
         console.print("it changes money: a second person approves it before it applies")
+
+
+def _print_billing(impact: BillingImpact) -> None:
+    if impact.note:
+        console.print(f"billing: {impact.note}")
+        return
+    table = Table(title=f"next invoice run for {impact.contract} through {impact.through}")
+    for column in ("", "document", "line", "quantity", "unit price", "net"):
+        table.add_column(column)
+    for what, lines in (("adds", impact.added), ("no longer bills", impact.removed)):
+        for line in lines:
+            cells = ("document", "description", "quantity", "unit_price", "net")
+            table.add_row(what, *(str(line[cell]) for cell in cells))
+    console.print(table)
+    for raised in impact.exceptions:
+        console.print(f"raises {raised}")
 
 
 def _text(value: Any) -> str:

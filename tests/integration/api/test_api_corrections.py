@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from accord.adapters.billing_store import SqlAlchemyBillingStateStore
 from accord.adapters.tables import inbound_events
+from accord.application.billing import BillingBook
 from accord.application.clock import utc_now
 from accord.application.corrections import CorrectionService
 from accord.application.exception_service import QueuedOnly
@@ -24,6 +26,7 @@ from accord.application.unit_of_work import UnitOfWork
 from accord.domain.exceptions import ExceptionKind
 from tests.integration.api.conftest import ApiWorld, customer_event, make_world
 from tests.integration.eventlog.eventlog_factory import cloud_event, master_data
+from tests.unit.billing.builders import make_state
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -77,6 +80,7 @@ def test_a_money_correction_is_previewed_approved_by_a_second_person_and_applied
     any_store_world: ApiWorld,
 ) -> None:
     world = any_store_world
+    SqlAlchemyBillingStateStore(world.hub.engine).save(BillingBook(make_state()), 0)
     exception_id = _quarantine(world, [_entry("te-9", contract="K9")])["te-9"]
     base = f"/api/v1/exceptions/{exception_id}/corrections"
     corrected = {"payload": _entry("te-9", contract="K1"), "note": "contract K9 is K1"}
@@ -94,6 +98,13 @@ def test_a_money_correction_is_previewed_approved_by_a_second_person_and_applied
     assert preview.json()["outcome"] == "apply" and preview.json()["needs_approval"] is True
     changes = {change["field"]: change for change in preview.json()["changes"]}
     assert changes["contract"]["after"] == "K1" and changes["hours"]["after"] == "7.5"
+    [billed] = preview.json()["billing"]["added"]  # K1 bills consultants at 150.00
+    assert (billed["quantity"], billed["unit_price"], billed["net"]) == (
+        "7.50",
+        "150.00",
+        "1125.00",
+    )
+    assert billed["document"] == "invoice" and preview.json()["billing"]["removed"] == []
     assert submitted.json()["status"] == "awaiting_approval", submitted.text
     assert not_yet.status_code == 404
     assert own.status_code == 403 and "cannot approve it too" in own.json()["detail"]

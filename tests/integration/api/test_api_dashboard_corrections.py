@@ -36,6 +36,7 @@ def _post(world: ApiWorld, path: str, form: dict[str, str]) -> str:
 def test_a_correction_is_previewed_submitted_and_approved_from_the_dashboard(
     world: ApiWorld,
 ) -> None:
+    SqlAlchemyBillingStateStore(world.hub.engine).save(BillingBook(make_state()), 0)
     exception_id = _quarantine(world, [_entry("te-5", contract="K9")])["te-5"]
     page = f"/exceptions/{exception_id}/correct"
     corrected = json.dumps(_entry("te-5", contract="K1"))
@@ -54,6 +55,7 @@ def test_a_correction_is_previewed_submitted_and_approved_from_the_dashboard(
     assert '"contract": "K9"' in editor
     assert "Outcome: <strong>apply</strong>" in previewed and "needs a second approver" in previewed
     assert re.search(r"<td>contract</td><td></td><td>K1</td>", previewed)
+    assert re.search(r"<td>adds</td><td>invoice</td>.*1125.00 EUR</td>", previewed)
     assert pending_after_preview == ["quarantined"]
     assert "correction awaiting_approval" in submitted and 'id="approve"' not in submitted
     assert "correction applied, approved by" in approved, approved
