@@ -16,6 +16,7 @@ from accord.api.pagination import Cursor, Limit, Page, page_of
 from accord.api.ports import hub_service
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
+from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.governance import Governance
 from accord.application.masking import masked_for
@@ -86,12 +87,17 @@ async def list_exceptions(
         TransientClass | None,
         Query(description="only system_unavailable exceptions of this class"),
     ] = None,
+    awaiting_approval: Annotated[
+        bool, Query(description="only those whose correction awaits a second approver")
+    ] = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
     records = await run_in_threadpool(request.app.state.hub.exceptions, owner, kind, status)
     if transient_class is not None:
         records = [r for r in records if r.details.get("transient_class") == transient_class]
+    if awaiting_approval:
+        records = [r for r in records if pending_correction(r) is not None]
     items, after = page_of(records, lambda record: record.id, cursor, limit)
     return Page[BusinessExceptionView](
         items=[_view(principal, record) for record in items], next_cursor=after

@@ -21,6 +21,7 @@ from accord.api.correlation import correlation_of
 from accord.api.experience import exception_actions_of, take_action
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
+from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
@@ -145,6 +146,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
             "breached": r.sla_due is not None and r.sla_due < now,
+            "awaiting": pending_correction(r) is not None,
         }
         for r in table.rows
     ]

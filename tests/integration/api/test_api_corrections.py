@@ -88,6 +88,9 @@ def test_a_money_correction_is_previewed_approved_by_a_second_person_and_applied
     preview = _post(world, Role.ADMIN, f"{base}/preview", corrected)
     submitted = _post(world, Role.ADMIN, base, corrected)
     not_yet = world.client.get("/api/v1/time-entries/TE-te-9", headers=world.as_role(Role.ADMIN))
+    awaiting = world.client.get(
+        "/api/v1/exceptions?awaiting_approval=true", headers=world.as_role(Role.FINANCE)
+    )
     own = _post(world, Role.ADMIN, f"{base}/approval", {"note": "mine"})
     no_permission = _post(world, Role.INTEGRATION, f"{base}/approval", {"note": "ok"})
     approved = _post(world, Role.FINANCE, f"{base}/approval", {"note": "checked K1"})
@@ -107,6 +110,7 @@ def test_a_money_correction_is_previewed_approved_by_a_second_person_and_applied
     assert billed["document"] == "invoice" and preview.json()["billing"]["removed"] == []
     assert submitted.json()["status"] == "awaiting_approval", submitted.text
     assert not_yet.status_code == 404
+    assert [item["id"] for item in awaiting.json()["items"]] == [exception_id]
     assert own.status_code == 403 and "cannot approve it too" in own.json()["detail"]
     assert no_permission.status_code == 403
     assert approved.status_code == 200 and approved.json()["status"] == "applied", approved.text

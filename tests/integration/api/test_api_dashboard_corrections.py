@@ -48,6 +48,7 @@ def test_a_correction_is_previewed_submitted_and_approved_from_the_dashboard(
     pending_after_preview = _statuses(world, "te-5")
     submitted = _post(world, page, {"csrf": token, "payload": corrected, "intent": "submit"})
     token = _sign_in(world, Role.FINANCE, page)
+    queue_for_finance = world.client.get("/exceptions").text
     approved = _post(world, f"/exceptions/{exception_id}/approve", {"csrf": token, "note": "ok"})
     world.hub.worker.run_once()
 
@@ -58,6 +59,7 @@ def test_a_correction_is_previewed_submitted_and_approved_from_the_dashboard(
     assert re.search(r"<td>adds</td><td>invoice</td>.*1125.00 EUR</td>", previewed)
     assert pending_after_preview == ["quarantined"]
     assert "correction awaiting_approval" in submitted and 'id="approve"' not in submitted
+    assert ">correction awaiting approval</a>" in queue_for_finance
     assert "correction applied, approved by" in approved, approved
     assert _statuses(world, "te-5") == ["superseded", "applied"]
 
