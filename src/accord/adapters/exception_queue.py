@@ -67,6 +67,14 @@ class SqlAlchemyExceptionQueue:
             query = query.where(_c.status == status.value)
         return [_record(row) for row in self._connection.execute(query).mappings()]
 
+    def get(self, exception_id: int) -> ExceptionRecord | None:
+        row = (
+            self._connection.execute(sa.select(exceptions).where(_c.id == exception_id))
+            .mappings()
+            .first()
+        )
+        return _record(row) if row is not None else None
+
     def resolve(self, exception_id: int, note: str, at: datetime) -> None:
         self._close(exception_id, ExceptionStatus.RESOLVED, note, at)
 

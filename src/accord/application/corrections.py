@@ -276,7 +276,7 @@ def pending_correction(record: ExceptionRecord) -> Mapping[str, Any] | None:
 
 
 def _correctable(uow: UnitOfWork, exception_id: int) -> ExceptionRecord:
-    record = next((r for r in uow.exceptions.list() if r.id == exception_id), None)
+    record = uow.exceptions.get(exception_id)
     if record is None:
         raise KeyError(exception_id)
     if record.kind not in CORRECTABLE:

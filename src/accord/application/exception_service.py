@@ -146,10 +146,10 @@ class ExceptionService:
     def get(self, exception_id: int) -> ExceptionRecord:
         """One exception by id; KeyError when there is none."""
         with self._reading() as uow:
-            for record in uow.exceptions.list():
-                if record.id == exception_id:
-                    return record
-        raise KeyError(exception_id)
+            record = uow.exceptions.get(exception_id)
+        if record is None:
+            raise KeyError(exception_id)
+        return record
 
     def open(self, exception: BusinessException, details: Mapping[str, Any] | None = None) -> int:
         """Record the problem unless the same (kind, subject) is already open."""

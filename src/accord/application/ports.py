@@ -218,6 +218,9 @@ class ExceptionQueue(Protocol):
         status: ExceptionStatus | None = None,
     ) -> builtins.list[ExceptionRecord]: ...
 
+    def get(self, exception_id: int) -> ExceptionRecord | None:
+        """One exception by id (a keyed read, however long the queue's history)."""
+
     def resolve(self, exception_id: int, note: str, at: datetime) -> None: ...
 
     def skip(self, exception_id: int, reason: str, at: datetime) -> None: ...

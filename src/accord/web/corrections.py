@@ -18,6 +18,7 @@ from accord.api.periods import change_period, periods_of
 from accord.application.corrections import CorrectionRefused, pending_correction
 from accord.application.operations import ActionNotAvailable
 from accord.application.periods import PeriodRefused
+from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
 from accord.web.forms import check_form_token, read_form
@@ -32,14 +33,15 @@ def _principal(request: Request) -> Principal:
     return principal
 
 
-def _record(request: Request, exception_id: int) -> Any:
-    for record in request.app.state.hub.exceptions():
-        if record.id == exception_id:
-            return record
-    raise HTTPException(404, f"no exception with id {exception_id}")
+def _record(request: Request, exception_id: int) -> ExceptionRecord:
+    with request.app.state.hub.reading() as uow:
+        record: ExceptionRecord | None = uow.exceptions.get(exception_id)
+    if record is None:
+        raise HTTPException(404, f"no exception with id {exception_id}")
+    return record
 
 
-def _may_correct(principal: Principal, record: Any) -> bool:
+def _may_correct(principal: Principal, record: ExceptionRecord) -> bool:
     owners = {role.value for role in principal.roles}
     return principal.can(Permission.ACT_ON_EXCEPTIONS) and (
         Role.ADMIN in principal.roles or str(record.owner) in owners
