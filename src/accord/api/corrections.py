@@ -35,7 +35,6 @@ from accord.application.corrections import (
 from accord.application.operations import ActionNotAvailable
 from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
-from accord.domain.exceptions import OwnerRole
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
@@ -201,6 +200,10 @@ async def approve_correction(
     "/exceptions/redrives",
     operation_id="redrive_exceptions",
     summary="Re-drive quarantined events, one or in bulk, after a mapping or data fix",
+    responses={
+        403: problem("Quarantined events belong to the integration team"),
+        422: problem("Only invalid_event and unknown_reference re-drive"),
+    },
 )
 async def redrive_exceptions(
     request: Request, body: RedriveRequest, principal: Actor
@@ -212,7 +215,7 @@ async def redrive_exceptions(
         raise ProblemError(
             422, "invalid", "Invalid request", "only invalid_event and unknown_reference re-drive"
         )
-    if Role.ADMIN not in principal.roles and OwnerRole.INTEGRATION.value not in principal.roles:
+    if Role.ADMIN not in principal.roles and Role.INTEGRATION not in principal.roles:
         raise ProblemError(
             403, "forbidden", "Permission denied", "quarantined events belong to integration"
         )

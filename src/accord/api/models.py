@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from accord.application.security import Role
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
@@ -212,8 +212,8 @@ class RedriveRequest(Body):
     ids: list[int] = Field(default_factory=list, max_length=1000)
     kind: ExceptionKind | None = Field(None, description="invalid_event or unknown_reference")
     source: str | None = Field(None, max_length=500)
-    since: datetime | None = Field(None, description="raised at or after")
-    until: datetime | None = Field(None, description="raised before")
+    since: AwareDatetime | None = Field(None, description="raised at or after (with offset)")
+    until: AwareDatetime | None = Field(None, description="raised before (with offset)")
     note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
 
 

@@ -156,10 +156,23 @@ def test_quarantined_events_are_redriven_in_bulk_after_a_master_data_fix(
     world.hub.worker.run_once()
 
     body = {"kind": "unknown_reference", "source": "psa", "note": "K2 is in the CLM now"}
-    result = _post(world, Role.INTEGRATION, "/api/v1/exceptions/redrives", body)
+    naive = _post(
+        world,
+        Role.INTEGRATION,
+        "/api/v1/exceptions/redrives",
+        {**body, "since": "2026-01-01T00:00:00"},
+    )
+    by_billing = _post(world, Role.BILLING, "/api/v1/exceptions/redrives", body)
+    result = _post(
+        world,
+        Role.INTEGRATION,
+        "/api/v1/exceptions/redrives",
+        {**body, "since": "2000-01-01T00:00:00Z"},
+    )
     world.hub.worker.run_once()
 
     assert len(raised) == 4
+    assert naive.status_code == 422 and by_billing.status_code == 403
     assert result.status_code == 200, result.text
     assert result.json()["requeued"] == 3 and result.json()["still_open"] == 1
     [left] = [o for o in result.json()["outcomes"] if o["status"] == "open"]
