@@ -23,7 +23,7 @@ from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Role
 from accord.application.unit_of_work import UnitOfWork
-from accord.domain.exceptions import ExceptionKind
+from accord.domain.exceptions import ExceptionKind, ExceptionStatus
 from tests.integration.api.conftest import ApiWorld, customer_event, make_world
 from tests.integration.eventlog.eventlog_factory import cloud_event, master_data
 from tests.unit.billing.builders import make_state
@@ -217,3 +217,40 @@ def test_a_crash_while_applying_leaves_nothing_and_the_retry_applies_once(
 
     assert after_crash == ["quarantined"]
     assert _statuses(world, "te-7") == ["superseded", "applied"]
+
+
+def _revision(event_id: str, version: int) -> dict[str, Any]:
+    document = _entry(event_id, contract="K3")
+    document["data"].update(id="TE-X", version=version, hours=f"{version}.5")
+    return document
+
+
+def test_revisions_of_one_record_collapse_into_one_exception_and_the_newest_applies(
+    world: ApiWorld,
+) -> None:
+    _quarantine(world, [_revision("x-2", 2), _revision("x-3", 3)])  # one batch
+    world.hub.ingest.ingest_batch([json.dumps(_revision("x-4", 4))])  # a later batch
+    world.hub.worker.run_once()
+    world.hub.ingest.ingest_batch([json.dumps(_revision("x-1", 1))])  # late, and older
+    world.hub.worker.run_once()
+    contract = {"id": "K3", "customer": "C1", "entity": "DE01", "currency": "EUR"}
+    contract["start"] = "2026-01-01"
+    world.hub.ingest.ingest_batch([cloud_event("contract-K3", "accord.contract.v1", contract)])
+    world.hub.worker.run_once()
+
+    [standing] = world.hub.exceptions(
+        kind=ExceptionKind.UNKNOWN_REFERENCE, status=ExceptionStatus.OPEN
+    )
+    redriven = _post(
+        world, Role.INTEGRATION, "/api/v1/exceptions/redrives", {"ids": [standing.id], "note": "K3"}
+    )
+    world.hub.worker.run_once()
+
+    every = world.hub.exceptions(kind=ExceptionKind.UNKNOWN_REFERENCE, status=None)
+    assert [(r.subject, str(r.status)) for r in every] == [("x-3", "resolved"), ("x-4", "resolved")]
+    assert every[0].details["older_events"] == ["x-2"]
+    assert "superseded by exception" in every[0].history[-1]["note"]
+    assert any(entry.get("event_id") == "x-1" for entry in every[1].history)
+    assert redriven.json()["requeued"] == 1
+    entry = world.client.get("/api/v1/time-entries/TE-X", headers=world.as_role(Role.ADMIN))
+    assert entry.json()["data"]["hours"] == "4.5"
