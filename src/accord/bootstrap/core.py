@@ -36,6 +36,7 @@ from accord.application.billing import BillingService, FirmConfiguration
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
@@ -47,6 +48,7 @@ from accord.application.ingest import IngestService
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
+from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
 from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.application.reconciliation_jobs import ReconciliationJobs
@@ -78,6 +80,8 @@ class Hub:
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
+    corrections: CorrectionService | None = None
+    periods: AccountingPeriods | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -141,9 +145,16 @@ def build_hub(
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
     reading = partial(SqlAlchemyUnitOfWork, engine, read_only=True)
     raised = ExceptionService(unit_of_work, clock, changes, reading)
+    ingest = IngestService(unit_of_work, clock=clock, exceptions=raised)
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(engine),
+        SqlAlchemyAppliedRecords(engine),
+        clock=clock,
+        transaction=changes.transaction,
+    )
     return Hub(
         engine=engine,
-        ingest=IngestService(unit_of_work, clock=clock, exceptions=raised),
+        ingest=ingest,
         worker=EventWorker(
             unit_of_work,
             name=worker_name,
@@ -155,6 +166,10 @@ def build_hub(
         publisher=publisher,
         governance=governance,
         bus=bus,
+        corrections=CorrectionService(
+            unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
+        ),
+        periods=AccountingPeriods(billing),
     )
 
 

@@ -22,7 +22,14 @@ from accord.application.exception_actions import ExceptionActionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
 from accord.bootstrap import Hub, build_hub, offline_exception_actions
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
+from accord.cli import corrections
+from accord.domain.exceptions import (
+    ExceptionAction,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+    TransientClass,
+)
 from accord.settings import Settings
 
 E = TypeVar("E", bound=StrEnum)
@@ -33,6 +40,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
+    corrections.register(exceptions_app)
     app.add_typer(exceptions_app, name="exceptions")
 
 
@@ -89,9 +97,13 @@ def list_exceptions(
     owner: str = typer.Option(None, help="only this owner: billing, finance, pmo, integration, hr"),
     kind: str = typer.Option(None, help="only this kind, e.g. posting_rejected"),
     status: str = typer.Option("open", help="open, resolved, skipped or all"),
+    transient: str = typer.Option(
+        None, "--class", help="only system_unavailable of this class: outage, throttling, timeout"
+    ),
 ) -> None:
     """List exceptions, open ones by default, oldest first."""
     wanted_status = None if status == "all" else _status(status)
+    wanted_class = _choice(TransientClass, transient, "class")
     hub = build_hub(Settings.from_env())
     try:
         records = hub.exceptions(
@@ -101,6 +113,8 @@ def list_exceptions(
         )
     finally:
         hub.close()
+    if wanted_class is not None:
+        records = [r for r in records if r.details.get("transient_class") == wanted_class]
     console.print(_table(sorted(records, key=lambda r: r.id)))
 
 
