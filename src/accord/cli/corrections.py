@@ -197,7 +197,8 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("correct")(correct)
-    app.command("approve-correction")(approve_correction)
-    app.command("redrive")(redrive)
+def add_to(group: typer.Typer) -> None:
+    """Attach the correction and re-drive commands to `accord exceptions`."""
+    group.command("correct")(correct)
+    group.command("approve-correction")(approve_correction)
+    group.command("redrive")(redrive)

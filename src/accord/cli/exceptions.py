@@ -40,7 +40,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
-    corrections.register(exceptions_app)
+    corrections.add_to(exceptions_app)
     app.add_typer(exceptions_app, name="exceptions")
 
 
