@@ -5,9 +5,20 @@ leaves it open with its reason."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
-from tests.e2e.test_exceptions_cli import _accord, _rows
+from tests.e2e.test_exceptions_cli import _rows
+from tests.forked_cli import run_accord
+
+
+def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`accord ARGS` on the store under `home`, in a forked process (80 columns)."""
+    env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "80"}
+    for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL"):
+        env.pop(name, None)
+    return run_accord(list(args), env)
 
 
 def _customer(country: object) -> str:

@@ -3,14 +3,24 @@ and an unknown entity refused with the entities there are (exit 2, no traceback)
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
 from accord.application.billing import BillingBook
 from accord.bootstrap import build_hub
 from accord.settings import Settings
-from tests.e2e.test_exceptions_cli import _accord
+from tests.forked_cli import run_accord
 from tests.unit.billing.builders import make_state
+
+
+def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`accord ARGS` on the store under `home`, in a forked process (80 columns)."""
+    env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "80"}
+    for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL"):
+        env.pop(name, None)
+    return run_accord(list(args), env)
 
 
 def test_finance_closes_a_month_from_the_shell(tmp_path: Path) -> None:
