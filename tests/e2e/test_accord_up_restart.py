@@ -30,6 +30,10 @@ from typing import Any
 import httpx
 import pytest
 
+FAST = ("--speed", "86400", "--allow-lost-changes")
+"""A simulated day a second, above the speed the sandbox's feed retention allows: these
+tests wait for a month end, not for every change to arrive."""
+
 HEALTHY_WITHIN_SECONDS = 60.0
 """A start on a fresh home, or a restart with dozens of flows to recover: a few seconds
 on an idle machine, 20 s and more on a busy one; a hub that recovered its flows before
@@ -56,7 +60,7 @@ class RunningHub:
         self.started = time.monotonic()
         self.base = f"http://127.0.0.1:{port}"
         # Late January: the month-end invoice run comes a few (simulated) days in.
-        command = ["up", "--port", str(port), "--start", "2026-01-26"]
+        command = ["up", "--port", str(port), "--start", "2026-01-26", *FAST]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "accord.cli", *command],
             env=env,
@@ -77,8 +81,11 @@ class RunningHub:
         raise AssertionError(f"/healthz did not answer within {within} s")
 
     def sandbox(self) -> str:
-        match = re.search(r"sandbox at (http://[\d.:]+)", self.log.read_text())
-        assert match, self.log.read_text()[-3000:]
+        """The landscape's address from the banner (printed just after /healthz answers)."""
+        deadline = time.monotonic() + HEALTHY_WITHIN_SECONDS
+        while not (match := re.search(r"Sandbox: (http://[\d.:]+)", self.log.read_text())):
+            assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+            time.sleep(0.2)
         return match.group(1)
 
     def kill(self) -> None:

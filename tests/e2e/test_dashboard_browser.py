@@ -18,6 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+FAST = ("--speed", "86400", "--allow-lost-changes")
+"""A simulated day a second, above the speed the sandbox's feed retention allows: these
+tests wait for a month end, not for every change to arrive."""
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 WAIT = 120.0
 """The cap on a wait for the hub to get somewhere (healthy, events applied, a month-end
@@ -68,7 +72,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, di
     token = _accord(env, "keys", "create", "dashboard", "--role", "admin", "--days", "90")
     token = token.strip().splitlines()[-1]
     log = (home / "up.log").open("w")
-    process = subprocess.Popen([*ACCORD, "up"], env=env, stdout=log, stderr=log)
+    process = subprocess.Popen([*ACCORD, "up", *FAST], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + WAIT

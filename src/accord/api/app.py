@@ -8,7 +8,16 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from accord.api import einvoices, experience, journals, process, system, webhooks
+from accord.api import (
+    corrections,
+    einvoices,
+    experience,
+    journals,
+    periods,
+    process,
+    system,
+    webhooks,
+)
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
 from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
@@ -19,6 +28,7 @@ from accord.api.problems import install_problem_handlers
 from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
+from accord.web.corrections import router as corrections_router
 from accord.web.einvoices import router as einvoice_router
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
@@ -98,6 +108,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     for router in (
         system.router,
         process.router,
+        corrections.router,
+        periods.router,
         experience.router,
         einvoices.router,
         journals.router,
@@ -113,9 +125,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.include_router(
         einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
-    app.include_router(
-        web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
-    )
+    for pages in (web_router, corrections_router):
+        app.include_router(pages, dependencies=[Depends(same_origin), Depends(dashboard_principal)])
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)
     return app

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from accord.api.ports import hub_service
+from accord.api import ports
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import require
 from accord.application.einvoicing import EInvoicing, UnknownDocument, UnknownMasterData
@@ -52,7 +52,7 @@ async def get_einvoice(
     number: Number,
     syntax: Annotated[EInvoiceSyntax, Query()] = EInvoiceSyntax.UBL,
 ) -> Response:
-    einvoicing: EInvoicing = hub_service(request, "einvoicing")
+    einvoicing: EInvoicing = ports.einvoicing(request)
     return await run_in_threadpool(einvoice_response, einvoicing, number, syntax)
 
 
@@ -65,7 +65,7 @@ async def get_einvoice(
 async def get_einvoice_validations(
     request: Request, principal: ReportReader, number: Number
 ) -> list[dict[str, Any]]:
-    einvoicing: EInvoicing = hub_service(request, "einvoicing")
+    einvoicing: EInvoicing = ports.einvoicing(request)
     found = await run_in_threadpool(einvoicing.validations, number)
     return [
         {

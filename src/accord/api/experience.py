@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 
+from accord.api import ports
 from accord.api.correlation import correlation_of
 from accord.api.models import BusinessExceptionView, TakeAction
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.ports import hub_service
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
+from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.governance import Governance
 from accord.application.masking import masked_for
@@ -27,7 +28,13 @@ from accord.application.operations import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.exceptions import (
+    ExceptionAction,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+    TransientClass,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
@@ -76,10 +83,21 @@ async def list_exceptions(
     owner: OwnerRole | None = None,
     kind: ExceptionKind | None = None,
     status: Annotated[ExceptionStatus | None, Query()] = None,
+    transient_class: Annotated[
+        TransientClass | None,
+        Query(description="only system_unavailable exceptions of this class"),
+    ] = None,
+    awaiting_approval: Annotated[
+        bool, Query(description="only those whose correction awaits a second approver")
+    ] = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
     records = await run_in_threadpool(request.app.state.hub.exceptions, owner, kind, status)
+    if transient_class is not None:
+        records = [r for r in records if r.details.get("transient_class") == transient_class]
+    if awaiting_approval:
+        records = [r for r in records if pending_correction(r) is not None]
     items, after = page_of(records, lambda record: record.id, cursor, limit)
     return Page[BusinessExceptionView](
         items=[_view(principal, record) for record in items], next_cursor=after
@@ -108,11 +126,26 @@ async def get_exception(
     return _view(principal, await run_in_threadpool(_one, request, exception_id))
 
 
+async def owning_team_only(
+    request: Request, principal: Principal, exception_id: int
+) -> ExceptionRecord:
+    """The exception, when the caller is on its owning team (or an admin); 403 otherwise."""
+    record = await run_in_threadpool(_one, request, exception_id)
+    owners = {role.value for role in principal.roles}
+    if Role.ADMIN not in principal.roles and record.owner.value not in owners:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Permission denied",
+            f"exception {exception_id} belongs to the {record.owner} team",
+        )
+    return record
+
+
 def exception_actions_of(request: Request) -> ExceptionActions:
     """The hub's exception actions, or the queue's own when no flows are wired."""
-    hub = request.app.state.hub
-    wired: ExceptionActions | None = getattr(hub, "exception_actions", None)
-    return wired if wired is not None else QueueExceptionActions(hub.unit_of_work)
+    wired = ports.ports(request).exception_actions
+    return wired if wired is not None else QueueExceptionActions(request.app.state.hub.unit_of_work)
 
 
 @router.post(
@@ -128,15 +161,7 @@ async def act_on_exception(
     principal: Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))],
 ) -> BusinessExceptionView:
     """Only the owning team (or an admin) acts on an exception; every action is audited."""
-    before = await run_in_threadpool(_one, request, exception_id)
-    owners = {role.value for role in principal.roles}
-    if Role.ADMIN not in principal.roles and before.owner.value not in owners:
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Permission denied",
-            f"exception {exception_id} belongs to the {before.owner} team",
-        )
+    before = await owning_team_only(request, principal, exception_id)
     try:
         after = await run_in_threadpool(
             take_action,
@@ -184,7 +209,7 @@ def take_action(
 
 
 async def _report(request: Request, principal: Principal, name: str) -> dict[str, Any]:
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     document = await run_in_threadpool(getattr(reports, name))
     masked: dict[str, Any] = masked_for(principal, jsonable_encoder(dict(document)))
     return masked
@@ -220,7 +245,7 @@ async def request_reconciliation_run(request: Request, principal: RunStarter) ->
     until `status` is `done` (or `failed`), then read `GET /api/v1/reconciliation`. While
     a job is requested or running, a request answers with that job, so two requests do
     not run two reconciliations."""
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     try:
         job = dict(await run_in_threadpool(reports.request_reconciliation, principal.actor))
     except ActionNotAvailable as error:
@@ -245,7 +270,7 @@ async def request_reconciliation_run(request: Request, principal: RunStarter) ->
 async def get_reconciliation_run(
     request: Request, principal: ReportReader, run_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> dict[str, Any]:
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     job = await run_in_threadpool(reports.reconciliation_run, run_id)
     if job is None:
         raise ProblemError(404, "not-found", "Not found", f"no reconciliation run {run_id}")
@@ -273,7 +298,7 @@ async def get_lineage(
     principal: ReportReader,
     invoice_number: Annotated[str, Path(max_length=200)],
 ) -> dict[str, Any]:
-    reports: Reports = hub_service(request, "reports")
+    reports: Reports = ports.reports(request)
     document = await run_in_threadpool(reports.lineage, invoice_number)
     if document is None:
         raise ProblemError(404, "not-found", "Not found", f"no invoice '{invoice_number}'")
@@ -301,7 +326,7 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.
     """
     kpis = {"event_log": await run_in_threadpool(_status, request)}
-    reports: Reports | None = getattr(request.app.state.hub, "reports", None)
+    reports = ports.ports(request).reports
     if reports is not None:
         kpis["billing"] = jsonable_encoder(dict(await run_in_threadpool(reports.kpis)))
     masked: dict[str, Any] = masked_for(principal, kpis)

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from accord.api import ports
 from accord.api.experience import Unavailable
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.ports import hub_service
 from accord.api.security.auth import require
 from accord.application.journals import LedgerJournals
 from accord.application.security import Permission, Principal
@@ -49,7 +49,7 @@ async def list_journals(
     the resource and `intercompany_cost` in the contracting one. `document_number` is
     the entry's stable id (`entity/month/kind/contract/currency`); `posting_date` is in
     an open month; `dimensions.period` is the month the entry belongs to."""
-    journals: LedgerJournals = hub_service(request, "journals")
+    journals: LedgerJournals = ports.journals(request)
     month = Period.parse(period) if period else None
     postings = await run_in_threadpool(journals.postings, month, entity)
     items, after = page_of(postings, lambda posting: posting.document_number, cursor, limit)

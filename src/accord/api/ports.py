@@ -1,17 +1,41 @@
-"""How routes reach the hub's optional process services, and the 503 when one is absent."""
+"""How routes reach the hub's services, by typed attribute, and the 503 when a process
+service is absent (a hub built without its flow engine, e.g. in tests).
+
+`HubPorts` is what the HTTP layer needs of the hub `accord.bootstrap` builds; each accessor
+returns one service with its type, so a renamed or retyped service fails `mypy`, not a
+request."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol, TypeVar, cast
 
 from fastapi import Request
 
 from accord.api.problems import ProblemError
+from accord.application.einvoicing import EInvoicing
+from accord.application.journals import LedgerJournals
+from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
+
+T = TypeVar("T")
 
 
-def hub_service(request: Request, name: str) -> Any:
-    """`request.app.state.hub.<name>`, or a 503 problem saying the service is not wired."""
-    service = getattr(request.app.state.hub, name, None)
+class HubPorts(Protocol):
+    """The hub's process services the routes use; None where this process has none."""
+
+    invoice_runs: InvoiceRuns | None
+    flows: Flows | None
+    exception_actions: ExceptionActions | None
+    reports: Reports | None
+    einvoicing: EInvoicing | None
+    journals: LedgerJournals | None
+
+
+def ports(request: Request) -> HubPorts:
+    """The hub this app serves, seen through its ports."""
+    return cast(HubPorts, request.app.state.hub)
+
+
+def _wired(service: T | None, name: str) -> T:
     if service is None:
         raise ProblemError(
             503,
@@ -21,3 +45,23 @@ def hub_service(request: Request, name: str) -> Any:
             "(the flow engine provides it)",
         )
     return service
+
+
+def invoice_runs(request: Request) -> InvoiceRuns:
+    return _wired(ports(request).invoice_runs, "invoice_runs")
+
+
+def flows(request: Request) -> Flows:
+    return _wired(ports(request).flows, "flows")
+
+
+def reports(request: Request) -> Reports:
+    return _wired(ports(request).reports, "reports")
+
+
+def einvoicing(request: Request) -> EInvoicing:
+    return _wired(ports(request).einvoicing, "einvoicing")
+
+
+def journals(request: Request) -> LedgerJournals:
+    return _wired(ports(request).journals, "journals")

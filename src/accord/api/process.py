@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
+from accord.api import ports
 from accord.api.correlation import correlation_of
 from accord.api.models import Run, RunStarted, StartFlow, StartInvoiceRun
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.ports import hub_service
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
 from accord.application.masking import masked_for
@@ -55,7 +55,7 @@ async def start_invoice_run(
     principal: Annotated[Principal, Depends(require(Permission.START_RUNS))],
 ) -> RunStarted:
     """Bill approved time and accepted milestones through `through`, per contract."""
-    runs: InvoiceRuns = hub_service(request, "invoice_runs")
+    runs: InvoiceRuns = ports.invoice_runs(request)
     run_id = await run_in_threadpool(runs.start, body.through, body.contract, principal.actor)
     await run_in_threadpool(
         governance_of(request).audit.record,
@@ -77,7 +77,7 @@ async def start_invoice_run(
 async def list_invoice_runs(
     request: Request, principal: Reader, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[Run]:
-    runs: InvoiceRuns = hub_service(request, "invoice_runs")
+    runs: InvoiceRuns = ports.invoice_runs(request)
     items, after = page_of(await run_in_threadpool(runs.runs), lambda run: run.id, cursor, limit)
     return Page[Run](items=[_run(principal, run) for run in items], next_cursor=after)
 
@@ -89,7 +89,7 @@ async def list_invoice_runs(
     responses={404: problem("No such run"), **Unavailable},
 )
 async def get_invoice_run(request: Request, principal: Reader, run_id: RunId) -> Run:
-    runs: InvoiceRuns = hub_service(request, "invoice_runs")
+    runs: InvoiceRuns = ports.invoice_runs(request)
     run = await run_in_threadpool(runs.run, run_id)
     if run is None:
         raise ProblemError(404, "not-found", "Not found", f"no invoice run '{run_id}'")
@@ -103,7 +103,7 @@ async def get_invoice_run(request: Request, principal: Reader, run_id: RunId) ->
     responses=Unavailable,
 )
 async def list_flows(request: Request, principal: Reader) -> list[str]:
-    flows: Flows = hub_service(request, "flows")
+    flows: Flows = ports.flows(request)
     return sorted(await run_in_threadpool(flows.names))
 
 
@@ -120,7 +120,7 @@ async def start_flow(
     body: StartFlow,
     principal: Annotated[Principal, Depends(require(Permission.START_FLOWS))],
 ) -> RunStarted:
-    flows: Flows = hub_service(request, "flows")
+    flows: Flows = ports.flows(request)
     if flow not in await run_in_threadpool(flows.names):
         raise ProblemError(
             404, "not-found", "Not found", f"no flow named '{flow}'; GET /api/v1/flows lists them"
@@ -147,7 +147,7 @@ async def start_flow(
     responses={404: problem("No such run"), **Unavailable},
 )
 async def get_flow_run(request: Request, principal: Reader, run_id: RunId) -> Run:
-    flows: Flows = hub_service(request, "flows")
+    flows: Flows = ports.flows(request)
     run = await run_in_threadpool(flows.run, run_id)
     if run is None:
         raise ProblemError(404, "not-found", "Not found", f"no flow run '{run_id}'")

@@ -146,10 +146,10 @@ class ExceptionService:
     def get(self, exception_id: int) -> ExceptionRecord:
         """One exception by id; KeyError when there is none."""
         with self._reading() as uow:
-            for record in uow.exceptions.list():
-                if record.id == exception_id:
-                    return record
-        raise KeyError(exception_id)
+            record = uow.exceptions.get(exception_id)
+        if record is None:
+            raise KeyError(exception_id)
+        return record
 
     def open(self, exception: BusinessException, details: Mapping[str, Any] | None = None) -> int:
         """Record the problem unless the same (kind, subject) is already open."""
@@ -215,6 +215,12 @@ class ExceptionService:
     def _open_subjects(uow: UnitOfWork, kind: ExceptionKind) -> dict[str, int]:
         listed = uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN)
         return {record.subject: record.id for record in listed}
+
+    def note(self, exception_id: int, action: str, note: str) -> None:
+        """Add an entry (`action`, `note`) to an open exception's history."""
+        with self._unit_of_work() as uow:
+            uow.exceptions.note(exception_id, {"action": action, "note": note}, self._clock())
+            uow.commit()
 
     def skip(self, exception_id: int, reason: str) -> None:
         with self._announcing(), self._unit_of_work() as uow:

@@ -9,6 +9,11 @@ Every write is idempotent by business key: `post_invoice` and `record_invoice` t
 key the caller derived from the invoice's business keys, and the upserts are keyed by the
 canonical object's id, so a retried or replayed call never creates a second record.
 
+Reconciliation reads through three more ports, offered by the connectors of the systems
+that hold such records: `ContractListing` (the contracts a system has set up),
+`ProjectListing` (its delivery projects) and `PaymentListing` (the payments a mirror
+system recorded). A connector without one leaves that comparison "not compared".
+
 Failures: a gateway raises errors that satisfy `GatewayFailure` (the connector SDK's
 `RejectedError` and `UnavailableError` do). `exception_kind_for` says which business
 exception a failed posting becomes.
@@ -32,6 +37,7 @@ from accord.canonical.v1 import (
 )
 from accord.domain.billing.posting_check import DocumentTotals
 from accord.domain.exceptions import ExceptionKind
+from accord.domain.reconciliation import ContractRecord, PaymentRecord, ProjectRecord
 
 
 @runtime_checkable
@@ -202,6 +208,35 @@ class ClmGateway(Protocol):
         """One contract by id, or None if the CLM does not know it."""
         ...
 
+
+class ContractListing(Protocol):
+    """The contracts a system has set up (billing terms, a PSA or ERP project per
+    contract, the CRM's contract), compared with the ones the CLM signed."""
+
+    def contract_records(self) -> Sequence[ContractRecord]:
+        """Every contract the system holds, keyed by Accord's contract id; fields the
+        system does not keep are None. Raise when the system cannot be read."""
+        ...
+
+
+class ProjectListing(Protocol):
+    """The delivery projects a system holds (PSA, ERP), compared between the two."""
+
+    def project_records(self) -> Sequence[ProjectRecord]:
+        """Every project, keyed by Accord's project id. Raise when it cannot be read."""
+        ...
+
+
+class PaymentListing(Protocol):
+    """The payments a mirror system recorded (billing, CRM), compared with the ERP's."""
+
+    def payment_records(self) -> Sequence[PaymentRecord]:
+        """Every payment, keyed by the ERP's payment id. Raise when it cannot be read."""
+        ...
+
+
+LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
+"""The names under which a connector offers reconciliation's listings in `writers()`."""
 
 PORT_FOR_SYSTEM: dict[str, str] = {
     "erp": "ErpGateway",

@@ -1,4 +1,5 @@
-"""`accord up`: the hub on the embedded default — sandbox landscape, flows, API, dashboard."""
+"""`accord up`: the hub on the landscape file's systems (default: the sandbox landscape),
+with flows, API and dashboard."""
 
 from __future__ import annotations
 
@@ -17,24 +18,34 @@ import uvicorn
 from rich.console import Console
 
 from accord.adapters.governance import AuditKeyError, audit_anchoring
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.api.app import create_app
 from accord.application.housekeeping import Housekeeping
-from accord.application.journals import ChartOfAccountsError, LedgerJournals, chart_of_accounts
-from accord.application.reports import HubReports
-from accord.bootstrap import Hub, build_hub, build_services, configure_firm, sandbox_connectors
+from accord.application.journals import ChartOfAccountsError, chart_of_accounts
+from accord.bootstrap import Hub, attach_process_ports, configure_firm, wire_hub
+from accord.cli.landscape import landscape_or_exit
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
+from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
+from accord.cli.startup import (
+    BadLogLevel,
+    Banner,
+    PortBusy,
+    bound_port,
+    check_log_level,
+    configure_console,
+    create_first_admin_key,
+    require_free_port,
+)
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.landscape import Landscape, clock_start
+from accord.connectors.sandbox.landscape import Landscape as Sandbox
+from accord.connectors.sandbox.landscape import clock_start
 from accord.firm_config import FirmConfigError, load_firm
 from accord.flows import runtime
 from accord.flows.hub_process import HubProcess
-from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
 from accord.flows.scheduler import Scheduler
+from accord.landscape import Landscape
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 
-SANDBOX_FIRM = Path(__file__).parents[1] / "connectors" / "sandbox" / "firm.yaml"
 STEP_SLOTS = 8
 """Flow steps that may call other systems at once: a recovered backlog drains this wide."""
 GRACEFUL_SHUTDOWN_SECONDS = 3
@@ -83,9 +94,29 @@ def up(
         None, help="HTTP bind address (default ACCORD_HTTP_HOST or 127.0.0.1)"
     ),
     port: int = typer.Option(None, help="HTTP port (default ACCORD_HTTP_PORT or 8400)"),
-    firm: Path = typer.Option(SANDBOX_FIRM, help="finance configuration: entities, FX, tax"),
-    speed: float = typer.Option(
-        86_400.0, help="simulated seconds per real second in the sandbox (86400: a day a second)"
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        envvar="ACCORD_CONFIG",
+        help="the landscape file: which system plays each role (default: the sandbox)",
+    ),
+    firm: Path | None = typer.Option(
+        None, help="finance configuration: entities, FX, tax (default: the landscape's)"
+    ),
+    speed: float | None = typer.Option(
+        None,
+        help="simulated seconds per real second in the sandbox (default: the landscape's, "
+        "else 7200: two hours a second); refused above what the feeds' retention allows",
+    ),
+    allow_lost_changes: bool = typer.Option(
+        False,
+        "--allow-lost-changes",
+        help="accept a --speed at which the sandbox's feeds can lose changes",
+    ),
+    log_level: str = typer.Option(
+        "info",
+        envvar="ACCORD_LOG_LEVEL",
+        help="console log level: debug adds per-request and library lines",
     ),
     start: dt.date | None = typer.Option(
         None,
@@ -103,17 +134,23 @@ def up(
         "", help="scaled out: this process's name (worker: its executor id); default role-host-pid"
     ),
 ) -> None:
-    """Start the hub: by default everything in one process with the sandbox landscape
-    producing activity (event log, flows, scheduler, API and dashboard); with --role, one
-    process of a scaled-out hub on PostgreSQL and NATS (see docs/deploy.md)."""
+    """Start the hub on the landscape file's systems (default: the sandbox landscape
+    producing activity): everything in one process (event log, flows, scheduler, API and
+    dashboard); with --role, one process of a scaled-out hub on PostgreSQL and NATS (see
+    docs/connect.md and docs/deploy.md)."""
     settings = Settings.from_env()
+    landscape = landscape_or_exit(config)
+    firm = firm or landscape.firm_file
+    speed = speed or _sandbox_speed(landscape)
     try:
         audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
-    except AuditKeyError as error:
+        check_speed(speed, allow_lost_changes=allow_lost_changes)
+        check_log_level(log_level)
+    except (AuditKeyError, SpeedTooHigh, BadLogLevel) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if role is not ProcessRole.ALL:
-        scale = ScaleOut(settings, sandbox_url, name or default_name(role))
+        scale = ScaleOut(settings, sandbox_url, name or default_name(role), landscape)
         try:
             run_role(role, scale, firm, host or settings.http_host, port or settings.http_port)
         except RoleError as error:
@@ -126,30 +163,30 @@ def up(
     except (FirmConfigError, ChartOfAccountsError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    bind_host = host or settings.http_host
+    bind_port = port or settings.http_port
+    try:
+        require_free_port(bind_host, bind_port)
+    except PortBusy as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
     settings.home.mkdir(parents=True, exist_ok=True)
     configure_observability(settings.home)
-    clock = SandboxClock(start=clock_start(settings.home / "sandbox", start))
-    landscape = Landscape(settings.home / "sandbox", clock=clock).start()
-    hub = build_hub(settings, clock=clock.now)
-    services = build_services(
-        hub, sandbox_connectors(landscape), clock.now, SandboxLandscapeRecords(landscape.base_url)
+    configure_console(log_level)
+    sandbox = _sandbox(settings, landscape, start)
+    wired = wire_hub(
+        settings,
+        landscape,
+        sandbox_url=sandbox.base_url if sandbox else None,
+        sandbox_clock=sandbox.clock.now if sandbox else None,
     )
+    hub, services = wired.hub, wired.services
+    admin_token = create_first_admin_key(hub.governance) if settings.is_embedded else None
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
     flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)
     runtime.launch(_flows_database(settings), flow_services, admission=admission)
-    hub.invoice_runs = FlowInvoiceRuns(clock.now)
-    hub.flows = FlowCatalog()
-    hub.exception_actions = services.exception_actions
-    hub.einvoicing = services.einvoicing
-    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
-    hub.reports = HubReports(
-        services.billing,
-        services.reconciliation,
-        clock.now,
-        lambda kind: hub.exceptions(kind=kind),
-        services.reconciliation_jobs,
-    )
+    attach_process_ports(wired, accounts)
     scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
     services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(
         report.discrepancies
@@ -158,11 +195,9 @@ def up(
         hub.relay,
         scheduler,
         services.reconciliation_jobs,
-        clock.now,
+        wired.clock,
         housekeeping=Housekeeping(hub.governance),
     )
-    bind_host = host or settings.http_host
-    bind_port = port or settings.http_port
     server = _Server(
         uvicorn.Config(
             create_app(hub),
@@ -174,51 +209,75 @@ def up(
     )
 
     def start_background() -> None:
+        url = f"http://{bind_host}:{bound_port(server, bind_port)}/"
+        systems = (
+            f"Sandbox: {sandbox.url}, {speed:,.0f} simulated seconds a second"
+            if sandbox
+            else f"Systems: landscape {landscape.source}"
+        )
+        banner = Banner(url, settings.home, systems, admin_token)
+        console.print("\n".join(banner.lines()), highlight=False, markup=False)
         process.start()
         admission.release()
-        if not stopping.is_set():
-            landscape.start_activity(speed=speed)
+        if sandbox and not stopping.is_set():
+            sandbox.start_activity(speed=speed, contracts=_sandbox_contracts(landscape))
 
     stopping = threading.Event()
     starter = _once_serving(server, start_background, stopping)
-    console.print(
-        f"[green]Accord is up[/green]: dashboard http://{bind_host}:{bind_port}/ "
-        f"(sandbox at {landscape.url}, state in {settings.home})"
-    )
     try:
         server.run()
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         stopping.set()
-        _shut_down(landscape, process, hub, starter)
+        _shut_down(sandbox, process, hub, starter)
         # Everything is closed: spare the interpreter's exit a collection of the whole
         # heap, which alone took seconds on a busy machine.
         gc.freeze()
 
 
+def _sandbox(settings: Settings, landscape: Landscape, start: dt.date | None) -> Sandbox | None:
+    """The sandbox's simulated systems, started, when the landscape is (or has) the sandbox."""
+    if not landscape.has_sandbox:
+        return None
+    clock = SandboxClock(start=clock_start(settings.home / "sandbox", start))
+    return Sandbox(settings.home / "sandbox", clock=clock).start()
+
+
+def _sandbox_speed(landscape: Landscape) -> float:
+    sandbox = landscape.content.sandbox
+    return (sandbox.speed if sandbox else None) or DEFAULT_SPEED
+
+
+def _sandbox_contracts(landscape: Landscape) -> int:
+    return landscape.content.sandbox.contracts if landscape.content.sandbox else 60
+
+
 def _shut_down(
-    landscape: Landscape, process: HubProcess, hub: Hub, starter: threading.Thread
+    sandbox: Sandbox | None, process: HubProcess, hub: Hub, starter: threading.Thread
 ) -> None:
     """Stop what works in the background (each part after the batch, day, call or step
     in hand), then the flows, the sandbox and the store, logging how long each took."""
     began = time.monotonic()
     log.info("stopping the hub")
     runtime.stop_steps()
-    landscape.stop_activity()  # a firm still loading stops between contracts
+    if sandbox:
+        sandbox.stop_activity()  # a firm still loading stops between contracts
     starter.join(timeout=30)
-    landscape.stop_activity()  # in case the starter got to it only now
-    sandbox = time.monotonic() - began
+    if sandbox:
+        sandbox.stop_activity()  # in case the starter got to it only now
+    activity = time.monotonic() - began
     process.stop()
-    loops = time.monotonic() - began - sandbox
+    loops = time.monotonic() - began - activity
     runtime.shutdown()
-    flows = time.monotonic() - began - sandbox - loops
-    landscape.stop()
+    flows = time.monotonic() - began - activity - loops
+    if sandbox:
+        sandbox.stop()
     hub.close()
     log.info(
         "hub stopped after %.1f s (sandbox activity %.1f s, loops %.1f s, flows %.1f s); "
         "threads still running: %s",
         time.monotonic() - began,
-        sandbox,
+        activity,
         loops,
         flows,
         [

@@ -1,7 +1,7 @@
 """The scaled-out hub's processes: `accord up --role api|worker|scheduler`.
 
-All three share one PostgreSQL store (and DBOS's tables in it), NATS JetStream and one
-sandbox landscape served by `accord sandbox up`:
+All three share one PostgreSQL store (and DBOS's tables in it), NATS JetStream and the
+landscape file's systems (with the sandbox, the one `accord sandbox up` serves):
 
 - `api` serves HTTP (API, dashboard, webhooks into the event log); the flows its process
   API starts are enqueued for the workers;
@@ -22,33 +22,28 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from accord.adapters.locks import HeldLock
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.housekeeping import Housekeeping
-from accord.application.journals import ChartOfAccountsError, LedgerJournals, chart_of_accounts
-from accord.application.reports import HubReports
+from accord.application.journals import ChartOfAccountsError, chart_of_accounts
 from accord.bootstrap import (
-    Hub,
-    Services,
-    build_hub,
-    build_services,
+    MASTER_DATA_FIRST,
+    Wired,
+    attach_process_ports,
     configure_firm,
-    remote_sandbox_connectors,
+    remote_sandbox_url,
+    wire_hub,
 )
 from accord.connectors.sandbox.clock import RemoteSandboxClock
-from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm, load_firm
 from accord.flows import runtime
 from accord.flows.hub_process import HubProcess, Intervals
-from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
 from accord.flows.scaleout import Takeover, enqueue_only, serve_flow_queue
 from accord.flows.scheduler import Scheduler
+from accord.landscape import Landscape
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 
@@ -72,11 +67,12 @@ def flows_database(settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class ScaleOut:
-    """What every scaled-out process needs: the store and the shared sandbox."""
+    """What every scaled-out process needs: the store and the landscape's systems."""
 
     settings: Settings
     sandbox_url: str
     name: str
+    landscape: Landscape = field(default_factory=Landscape.default)
 
     def check(self, role: str) -> None:
         if self.settings.is_embedded:
@@ -85,53 +81,26 @@ class ScaleOut:
                 "postgresql+psycopg://user@host/db (and ACCORD_NATS_URL=nats://host:4222); "
                 "the embedded SQLite default runs everything in one process (--role all)"
             )
-        if not self.sandbox_url:
+        if self.landscape.has_sandbox and not self.sandbox_url:
             raise RoleError(
-                f"--role {role} needs the shared landscape: pass --sandbox-url or set "
-                "ACCORD_SANDBOX_URL to what `accord sandbox up` prints"
+                f"--role {role} with the sandbox landscape needs the shared sandbox: pass "
+                "--sandbox-url or set ACCORD_SANDBOX_URL to what `accord sandbox up` prints "
+                "(or name your systems in a landscape file, --config)"
             )
 
 
-@dataclass
-class Wired:
-    hub: Hub
-    services: Services
-    clock: Callable[[], datetime]
-
-
 def wire(scale: ScaleOut) -> Wired:
-    """The hub and its services on the shared store, the shared landscape and its clock."""
+    """The hub and its services on the shared store and the landscape's systems; with
+    the sandbox, on its clock, else on the wall clock."""
     configure_observability(scale.settings.home)
-    clock = RemoteSandboxClock(scale.sandbox_url).now
-    hub = build_hub(scale.settings, clock=clock, worker_name=scale.name)
-    url = scale.sandbox_url.rstrip("/")
-    services = build_services(
-        hub,
-        remote_sandbox_connectors(url),
-        clock,
-        SandboxLandscapeRecords(lambda system: f"{url}/{system}"),
-    )
-    return Wired(hub, services, clock)
-
-
-def attach_process_ports(
-    hub: Hub,
-    services: Services,
-    clock: Callable[[], datetime],
-    accounts: Mapping[AccountRole, str] | None = None,
-) -> None:
-    """Give the HTTP layer the flows, exception actions, reports and journals."""
-    hub.invoice_runs = FlowInvoiceRuns(clock)
-    hub.flows = FlowCatalog()
-    hub.exception_actions = services.exception_actions
-    hub.einvoicing = services.einvoicing
-    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
-    hub.reports = HubReports(
-        services.billing,
-        services.reconciliation,
-        clock,
-        lambda kind: hub.exceptions(kind=kind),
-        services.reconciliation_jobs,
+    sandbox = scale.landscape.has_sandbox
+    return wire_hub(
+        scale.settings,
+        scale.landscape,
+        sandbox_url=remote_sandbox_url(scale.sandbox_url) if sandbox else None,
+        sandbox_clock=RemoteSandboxClock(scale.sandbox_url).now if sandbox else None,
+        worker_name=scale.name,
+        order=MASTER_DATA_FIRST,
     )
 
 
@@ -259,7 +228,7 @@ def run_api(scale: ScaleOut, host: str, port: int) -> None:
         raise RoleError(str(error)) from None
     wired = wire(scale)
     client = enqueue_only(flows_database(scale.settings))
-    attach_process_ports(wired.hub, wired.services, wired.clock, accounts)
+    attach_process_ports(wired, accounts)
     try:
         uvicorn.run(create_app(wired.hub), host=host, port=port, log_level="warning")
     finally:

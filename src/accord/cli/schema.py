@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from accord.canonical.jsonschema import check_compatibility, export_schemas, stale_schemas
+from accord.canonical.jsonschema import check_compatibility, export_schemas, render, stale_schemas
+from accord.landscape import SCHEMA_FILE, landscape_schema
 
 schema_app = typer.Typer(
     name="schema",
@@ -25,8 +26,11 @@ def register(app: typer.Typer) -> None:
 def export(
     dest: Path = typer.Option(Path("schemas"), help="directory that holds <name>/v<N>.json"),
 ) -> None:
-    """Write one JSON Schema 2020-12 file per canonical model and version."""
+    """Write one JSON Schema 2020-12 file per canonical model and version, and the
+    landscape file's schema."""
     written = export_schemas(dest)
+    (dest / SCHEMA_FILE).write_text(render(landscape_schema()), encoding="utf-8")
+    written.append(dest / SCHEMA_FILE)
     Console().print(f"wrote {len(written)} schema files under {dest}")
 
 

@@ -146,6 +146,24 @@ def actions_for(kind: ExceptionKind, *, compensable: bool = False) -> tuple[Exce
     return actions
 
 
+class TransientClass(StrEnum):
+    """Why a system was unavailable: each passes by itself, so the flow retries alone."""
+
+    OUTAGE = "outage"
+    THROTTLING = "throttling"
+    TIMEOUT = "timeout"
+
+
+def transient_class(reason: str) -> TransientClass:
+    """Classify a `system_unavailable` failure by what the system or the client said."""
+    text = reason.lower()
+    if any(word in text for word in ("429", "throttl", "rate limit", "too many requests")):
+        return TransientClass.THROTTLING
+    if any(word in text for word in ("timeout", "timed out", "http 504")):
+        return TransientClass.TIMEOUT
+    return TransientClass.OUTAGE
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessException:
     """A reason something cannot proceed, raised by domain decisions.

@@ -17,16 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.operations import ActionNotAvailable
-from accord.bootstrap import (
-    Hub,
-    Services,
-    build_hub,
-    build_services,
-    configure_firm,
-    sandbox_connectors,
-)
+from accord.bootstrap import Hub, Services, configure_firm, simulated_options, wire_hub
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.calendar import Period
@@ -94,14 +86,14 @@ class ScenarioRunner:
         settings = Settings(
             home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
         )
-        hub = build_hub(settings, clock=clock.now)
+        wired = wire_hub(
+            settings,
+            sandbox_url=landscape.base_url,
+            sandbox_clock=clock.now,
+            options=simulated_options(landscape),
+        )
+        hub, services = wired.hub, wired.services
         try:
-            services = build_services(
-                hub,
-                sandbox_connectors(landscape, simulated=True),
-                clock.now,
-                SandboxLandscapeRecords(landscape.base_url),
-            )
             runtime.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
                 runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from accord.api.einvoices import einvoice_response
-from accord.application.einvoicing import EInvoicing
+from accord.api.ports import ports
 from accord.application.security import Permission, Principal
 from accord.domain.billing.einvoice import EInvoiceSyntax
 
@@ -20,7 +20,7 @@ async def einvoice(request: Request, number: str, syntax: EInvoiceSyntax) -> Res
     principal: Principal = request.state.principal
     if not principal.can(Permission.READ_REPORTS):
         raise HTTPException(403, f"downloading an e-invoice needs {Permission.READ_REPORTS}")
-    einvoicing: EInvoicing | None = getattr(request.app.state.hub, "einvoicing", None)
+    einvoicing = ports(request).einvoicing
     if einvoicing is None:
         raise HTTPException(503, "this hub does not render e-invoices")
     return await run_in_threadpool(einvoice_response, einvoicing, number, syntax)

@@ -19,8 +19,10 @@ from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
 from accord.api.experience import exception_actions_of, take_action
+from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
+from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
@@ -42,19 +44,20 @@ def _principal(request: Request) -> Principal:
     return principal
 
 
-def _page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLResponse:
+def page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLResponse:
+    """Render a dashboard page with its form token."""
     csrf = page_form_token(request)
     return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
 
-def _now(hub: Any) -> datetime:
+def _now(hub: HubPorts) -> datetime:
     """The hub's business clock when it runs the reports, else wall-clock time."""
-    reports: Reports | None = getattr(hub, "reports", None)
+    reports = hub.reports
     return reports.now() if reports is not None else datetime.now(UTC)
 
 
 def _reports(request: Request) -> Reports:
-    reports: Reports | None = getattr(request.app.state.hub, "reports", None)
+    reports = ports(request).reports
     if reports is None:
         raise HTTPException(503, "this hub does not run the billing reports")
     return reports
@@ -74,7 +77,7 @@ async def overview(request: Request) -> HTMLResponse:
     oldest = status.oldest_pending_at
     lag = datetime.now(UTC) - oldest if oldest else None
     by_owner = Counter(str(r.owner) for r in open_records)
-    return _page(
+    return page(
         request,
         "overview.html",
         {
@@ -95,13 +98,13 @@ async def overview(request: Request) -> HTMLResponse:
 @router.get("/flows", response_class=HTMLResponse)
 async def flows(request: Request) -> HTMLResponse:
     """The flows the hub runs and the invoice runs it has started."""
-    hub = request.app.state.hub
-    catalog = getattr(hub, "flows", None)
+    hub = ports(request)
+    catalog = hub.flows
     names = list(catalog.names()) if catalog is not None else []
-    runner = getattr(hub, "invoice_runs", None)
+    runner = hub.invoice_runs
     runs = list(await run_in_threadpool(runner.runs)) if runner is not None else []
     by_status = Counter(run.status for run in runs)
-    return _page(
+    return page(
         request,
         "flows.html",
         {
@@ -144,6 +147,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
             "breached": r.sla_due is not None and r.sla_due < now,
+            "awaiting": pending_correction(r) is not None,
         }
         for r in table.rows
     ]
@@ -163,7 +167,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             empty="no exception matches these filters",
         ),
     }
-    return _page(request, "exceptions.html", context)
+    return page(request, "exceptions.html", context)
 
 
 def _chosen_action(form: Mapping[str, str]) -> ExceptionAction:
@@ -240,7 +244,7 @@ async def reconciliation(request: Request) -> HTMLResponse:
     leak = masked_for(principal, jsonable_encoder(dict(await run_in_threadpool(reports.leakage))))
     discrepancies = found.get("discrepancies", [])
     by_comparison = Counter(f"{d['comparison']} · {d['kind']}" for d in discrepancies)
-    return _page(
+    return page(
         request,
         "reconciliation.html",
         {
@@ -293,7 +297,7 @@ async def kpis(request: Request) -> HTMLResponse:
     billed vs approved, and the documents behind them, with charts."""
     found = await run_in_threadpool(_reports(request).kpis)
     shown = masked_for(_principal(request), jsonable_encoder(dict(found)))
-    return _page(request, "kpis.html", kpi_context(shown))
+    return page(request, "kpis.html", kpi_context(shown))
 
 
 @router.get("/invoices", response_class=HTMLResponse)
@@ -301,7 +305,7 @@ async def invoices(request: Request) -> HTMLResponse:
     """Every issued document, each linking to its lineage."""
     found = await run_in_threadpool(_reports(request).invoices)
     shown = masked_for(_principal(request), jsonable_encoder(list(found)))
-    return _page(request, "invoices.html", {"invoices": paginate(shown, request)})
+    return page(request, "invoices.html", {"invoices": paginate(shown, request)})
 
 
 @router.get("/invoices/{number:path}", response_class=HTMLResponse)
@@ -311,4 +315,4 @@ async def lineage(request: Request, number: str) -> HTMLResponse:
     if document is None:
         raise HTTPException(404, f"no invoice '{number}'; pick one from /invoices")
     shown = masked_for(_principal(request), jsonable_encoder(dict(document)))
-    return _page(request, "lineage.html", {"document": shown})
+    return page(request, "lineage.html", {"document": shown})

@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 from dbos import DBOS
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
@@ -90,12 +89,7 @@ class DurableRunner(ScenarioRunner):
             home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
         )
         hub = build_hub(settings, clock=clock.now)
-        services = build_services(
-            hub,
-            sandbox_connectors(landscape, simulated=True),
-            clock.now,
-            SandboxLandscapeRecords(landscape.base_url),
-        )
+        services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
         runtime.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),

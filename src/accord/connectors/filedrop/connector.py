@@ -119,5 +119,11 @@ def _probe(settings: FileDropSettings, folder: Folder) -> CheckResult:
         ok=True,
         message=f"{len(settings.feeds)} feed(s) readable, {len(settings.exports)} export(s) "
         "writable",
-        details={"files_waiting": waiting},
+        details={
+            "reachable": True,
+            "authenticated": True,
+            "read": bool(settings.feeds) or None,
+            "write": bool(settings.exports) or None,
+            "files_waiting": waiting,
+        },
     )

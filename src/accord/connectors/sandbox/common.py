@@ -2,7 +2,8 @@
 
 Config keys every sandbox connector understands: `base_url` (required, e.g.
 `Landscape.base_url("erp")`), `max_attempts` (retry budget, default 6), `base_delay`
-(first backoff in seconds, default 0.2), `max_concurrency` (client-side cap), and for
+(first backoff in seconds, default 0.2), `max_concurrency` (client-side cap),
+`requests_per_second` (client-side pacing), `timeout` (seconds per call), and for
 tests `sleep` / `clock` callables handed to the SDK's `HttpClient` so retries do not
 really wait.
 """
@@ -20,6 +21,7 @@ from accord.connectors.sdk import (
     Cursor,
     HttpClient,
     Page,
+    RateLimit,
     RejectedError,
     RetryPolicy,
     decode_cursor,
@@ -48,6 +50,8 @@ def client_from_config(
         connector=connector,
         retry=retry,
         max_concurrency=config.get("max_concurrency"),
+        rate_limit=RateLimit(float(rate)) if (rate := config.get("requests_per_second")) else None,
+        timeout=float(config.get("timeout", 10.0)),
         headers=headers,
         sleep=config.get("sleep", time.sleep),
         clock=config.get("clock", time.time),
@@ -69,7 +73,11 @@ def check_reachable(
             f"{connector} cannot reach {config.get('base_url')}{path}: {error.reason}. "
             "Start the sandbox landscape (accord up) or fix base_url.",
         )
-    return CheckResult(True, f"{connector} reached {config.get('base_url')}")
+    return CheckResult(
+        True,
+        f"{connector} reached {config.get('base_url')} (the sandbox asks no credentials)",
+        {"reachable": True, "read": True},
+    )
 
 
 def all_items(

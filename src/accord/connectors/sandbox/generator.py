@@ -57,9 +57,11 @@ class ActivityGenerator:
     `ledger` which records, by id, each successful action wrote (a soak run compares
     every system's effects with it)."""
 
-    def __init__(self, landscape: Landscape, *, seed: int = 42, tick: float = 0.2) -> None:
+    def __init__(
+        self, landscape: Landscape, *, seed: int = 42, tick: float = 0.2, contracts: int = 60
+    ) -> None:
         self.landscape = landscape
-        self.firm = generate_firm(seed)
+        self.firm = generate_firm(seed, contracts=contracts)
         self.counts: Counter[str] = Counter()
         self.ledger: dict[str, list[str]] = defaultdict(list)
         self._rng = random.Random(seed)

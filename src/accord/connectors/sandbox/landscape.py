@@ -179,12 +179,13 @@ class Landscape:
         for name in [system] if system else SYSTEMS:
             self.faults[name].clear()
 
-    def start_activity(self, speed: float = 86_400.0, seed: int = 42) -> Any:
-        """Load the generated firm (once) and keep producing activity at `speed`."""
+    def start_activity(self, speed: float = 86_400.0, seed: int = 42, contracts: int = 60) -> Any:
+        """Load the generated firm (once, with `contracts` contracts) and keep producing
+        activity at `speed`."""
         from accord.connectors.sandbox.generator import ActivityGenerator
 
         if self._activity is None:
-            self._activity = ActivityGenerator(self, seed=seed)
+            self._activity = ActivityGenerator(self, seed=seed, contracts=contracts)
         self._activity.start(speed)
         return self._activity
 

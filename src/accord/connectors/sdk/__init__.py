@@ -1,6 +1,7 @@
 """The connector SDK: what a connector is, and the tools every connector shares.
 
-- `connector`: `Connector`, `Stream`, `Page`, `RejectedRecord`, `Cursor`, `CheckResult`,
+- `connector`: `Connector`, `Stream`, `Page`, `RejectedRecord`, `Cursor`, `CheckResult`
+  (with the `PROBES` a check reports), `probe` (a check that never raises),
   `idempotency_key`, `discover_connectors` (entry-point group `accord.connectors`).
 - `http`: `HttpClient` with retries, rate and concurrency limits, a circuit breaker,
   metrics and structured logs; policies in `resilience`.
@@ -13,6 +14,8 @@
 
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
+    LISTING_PORTS,
+    PROBES,
     SYSTEMS,
     CheckResult,
     Connector,
@@ -28,6 +31,7 @@ from accord.connectors.sdk.connector import (
     encode_cursor,
     idempotency_key,
     load_connector,
+    probe,
     read_all,
 )
 from accord.connectors.sdk.errors import (
@@ -44,6 +48,8 @@ from accord.connectors.sdk.writes import ExternalIdUpsert, PostedDocument
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "LISTING_PORTS",
+    "PROBES",
     "SYSTEMS",
     "CheckResult",
     "CircuitBreaker",
@@ -74,5 +80,6 @@ __all__ = [
     "encode_cursor",
     "idempotency_key",
     "load_connector",
+    "probe",
     "read_all",
 ]

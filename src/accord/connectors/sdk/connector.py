@@ -25,6 +25,11 @@ SYSTEMS: tuple[System, ...] = ("crm", "clm", "psa", "hr", "billing", "erp")
 
 ENTRY_POINT_GROUP = "accord.connectors"
 
+LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
+"""Read-only ports a connector may hand out from `writers()` next to its gateway: the
+records reconciliation compares (set-up contracts, projects, payment mirrors), declared
+in `accord.application.gateways`. They read, so they need no idempotent write."""
+
 Cursor = NewType("Cursor", str)
 """An opaque position in a stream, a string the hub stores as is and hands back."""
 
@@ -109,11 +114,18 @@ def read_all(stream: Stream, cursor: Cursor | None = None, limit: int = 100) -> 
             return
 
 
+PROBES = ("reachable", "authenticated", "read", "write")
+"""What `accord connectors check` shows per system: a check puts True or False under each
+key of its `details` it could verify (and leaves out what it cannot tell without side
+effects)."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of `Connector.check`: can the hub work with this system and config?
 
-    `message` tells an operator what is wrong and what to do when `ok` is False.
+    `message` tells an operator what is wrong and what to do when `ok` is False; `details`
+    holds the `PROBES` the check verified and anything else worth showing.
     """
 
     ok: bool
@@ -144,12 +156,30 @@ class Connector(Protocol):
         ...
 
     def writers(self) -> dict[str, object]:
-        """Port name (e.g. `"ErpGateway"`) to the object implementing that port."""
+        """Port name (e.g. `"ErpGateway"`, or a read-only `"ProjectListing"`, see
+        `LISTING_PORTS`) to the object implementing that port."""
         ...
 
 
 ConnectorFactory = Callable[[Mapping[str, Any]], Connector]
 """Builds a connector from its configuration (base URL, credentials, options)."""
+
+
+def probe(factory: ConnectorFactory, config: Mapping[str, Any]) -> CheckResult:
+    """Build a connector and run its `check` once; whatever goes wrong, even in a
+    connector that raises instead of reporting, comes back as a failed `CheckResult`."""
+    try:
+        connector = factory(config)
+    except Exception as error:  # a probe reports every failure, it never stops
+        return CheckResult(False, f"cannot be built from its configuration: {error}")
+    try:
+        return connector.check(config)
+    except Exception as error:
+        return CheckResult(False, f"the check failed: {error}")
+    finally:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
 
 
 class ConnectorNotFoundError(LookupError):

@@ -351,7 +351,8 @@ class HttpClient:
             "idempotency_key": idempotency_key,
             "error": error,
         }
-        failed = error is not None or (status or 0) >= 400
+        # A 429 is the system pacing its callers, retried as it asks: routine, not a fault.
+        failed = error is not None or ((status or 0) >= 400 and status != 429)
         logger.log(
             logging.WARNING if failed else logging.INFO,
             "%s %s %s -> %s (attempt %d, %.1f ms)",

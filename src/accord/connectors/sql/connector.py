@@ -113,11 +113,21 @@ class SqlConnector:
         finally:
             engine.dispose()
         if missing:
-            return CheckResult(ok=False, message="missing in the database: " + "; ".join(missing))
+            return CheckResult(
+                ok=False,
+                message="missing in the database: " + "; ".join(missing),
+                details={"reachable": True, "authenticated": True},
+            )
         return CheckResult(
             ok=True,
             message=f"{len(settings.sources)} source(s) and {len(settings.targets)} target(s) "
             "found in the database",
+            details={
+                "reachable": True,
+                "authenticated": True,
+                "read": bool(settings.sources) or None,
+                "write": bool(settings.targets) or None,
+            },
         )
 
     def streams(self) -> list[Stream]:

@@ -34,6 +34,7 @@ from accord.connectors.sdk import (
 from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
 from accord.connectors.tryton.ledger import load_ledger_setup
+from accord.connectors.tryton.listings import TrytonProjects
 from accord.connectors.tryton.rpc import TrytonRpc
 from accord.connectors.tryton.streams import documents_stream, payments_stream
 
@@ -57,11 +58,13 @@ class TrytonSettings:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrytonSettings:
         """Settings from a connector config; names the missing keys when incomplete."""
+        config = {"url": config.get("base_url")} | {k: v for k, v in config.items() if v}
+        timeout = config.get("timeout") or 30.0
         missing = [key for key in ("url", "database", "login", "password") if not config.get(key)]
         if missing:
             raise ValueError(
                 f"the tryton connector needs {', '.join(missing)} in its configuration "
-                "(url, database, login, password; optional product_code, timeout)"
+                "(url or base_url, database, login, password; optional product_code, timeout)"
             )
         return cls(
             url=str(config["url"]).rstrip("/"),
@@ -69,7 +72,7 @@ class TrytonSettings:
             login=str(config["login"]),
             password=str(config["password"]),
             product_code=str(config.get("product_code", "SERVICES")),
-            timeout=float(config.get("timeout", 30.0)),
+            timeout=float(timeout),
         )
 
     def __repr__(self) -> str:
@@ -130,12 +133,21 @@ class TrytonErpConnector:
                 probe.close()
         try:
             setup = self.setup()
+        except RejectedError as error:
+            refused = {"reachable": True, "authenticated": error.status != 401}
+            return CheckResult(ok=False, message=str(error), details=refused)
         except (ConnectorError, LookupError, ValueError) as error:
             return CheckResult(ok=False, message=str(error))
         return CheckResult(
             ok=True,
             message=f"logged in to Tryton database {self.settings.database!r}",
-            details={"company": setup.company, "currencies": sorted(setup.currencies)},
+            details={
+                "reachable": True,
+                "authenticated": True,
+                "read": True,
+                "company": setup.company,
+                "currencies": sorted(setup.currencies),
+            },
         )
 
     def streams(self) -> list[Stream]:
@@ -144,7 +156,9 @@ class TrytonErpConnector:
         return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
-        return {"ErpGateway": self}
+        """`ErpGateway`, and the project and contract listings reconciliation reads."""
+        projects = TrytonProjects(self.rpc)
+        return {"ErpGateway": self, "ProjectListing": projects, "ContractListing": projects}
 
     def close(self) -> None:
         self.rpc.close()

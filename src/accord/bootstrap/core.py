@@ -1,4 +1,5 @@
-"""The one place that wires adapters to ports: `build_hub(settings)` returns a Hub.
+"""The hub and its services: `build_hub(settings)` returns a Hub, `build_services` wires
+the contract-to-cash services to it and to the connectors the landscape names.
 
 Embedded default: SQLite (WAL) under ACCORD_HOME and in-process subscribers. With
 ACCORD_DATABASE_URL the store is PostgreSQL; with ACCORD_NATS_URL the outbox relay
@@ -35,28 +36,25 @@ from accord.application.billing import BillingService, FirmConfiguration
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
-from accord.application.exception_actions import ExceptionActionService
+from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
-from accord.application.gateways import PORT_FOR_SYSTEM
+from accord.application.gateways import LISTING_PORTS, PORT_FOR_SYSTEM
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
+from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
-from accord.application.reconciliation import (
-    LandscapeRecords,
-    ReconciliationService,
-    ReconciliationSources,
-)
+from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
-from accord.connectors.sandbox.landscape import Landscape
-from accord.connectors.sdk.connector import Connector, discover_connectors
+from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.firm_config import Firm
@@ -82,6 +80,8 @@ class Hub:
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
+    corrections: CorrectionService | None = None
+    periods: AccountingPeriods | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -145,9 +145,16 @@ def build_hub(
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
     reading = partial(SqlAlchemyUnitOfWork, engine, read_only=True)
     raised = ExceptionService(unit_of_work, clock, changes, reading)
+    ingest = IngestService(unit_of_work, clock=clock, exceptions=raised)
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(engine),
+        SqlAlchemyAppliedRecords(engine),
+        clock=clock,
+        transaction=changes.transaction,
+    )
     return Hub(
         engine=engine,
-        ingest=IngestService(unit_of_work, clock=clock, exceptions=raised),
+        ingest=ingest,
         worker=EventWorker(
             unit_of_work,
             name=worker_name,
@@ -159,12 +166,17 @@ def build_hub(
         publisher=publisher,
         governance=governance,
         bus=bus,
+        corrections=CorrectionService(
+            unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
+        ),
+        periods=AccountingPeriods(billing),
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """The contract-to-cash services wired to a hub and a set of connectors."""
+    """The contract-to-cash services wired to a hub and a set of connectors (immutable:
+    what bootstrap wired stays wired)."""
 
     billing: BillingService
     exceptions: ExceptionService
@@ -187,12 +199,33 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
     raise LookupError(f"no connector provides {port} for {system}; configure one")
 
 
-def build_services(
-    hub: Hub,
-    connectors: Mapping[str, Connector],
-    clock: Clock,
-    landscape_records: LandscapeRecords | None = None,
-) -> Services:
+def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
+    """A listing port (e.g. `ProjectListing`) by system role, from the first connector of
+    each role that offers it (as `_port` picks the gateways)."""
+    listings: dict[str, Any] = {}
+    for connector in connectors.values():
+        if port in connector.writers():
+            listings.setdefault(connector.system, connector.writers()[port])
+    return listings
+
+
+def reconciliation_sources(connectors: Mapping[str, Connector]) -> ReconciliationSources:
+    """What reconciliation reads: the ERP, billing, PSA and CLM gateways, and the contract,
+    project and payment listings of every connector that offers them (a system without
+    one is reported not compared)."""
+    contracts, projects, payments = (_listings(connectors, port) for port in LISTING_PORTS)
+    return ReconciliationSources(
+        erp=_port(connectors, "erp"),
+        billing=_port(connectors, "billing"),
+        psa=_port(connectors, "psa"),
+        clm=_port(connectors, "clm"),
+        contracts=contracts,
+        projects=projects,
+        payments=payments,
+    )
+
+
+def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) -> Services:
     """Wire billing, the exception queue, contract-to-cash, inbound sync and
     reconciliation to a hub and its connectors."""
     changes = FlowChanges(hub.governance.audit, hub.unit_of_work, current_change_context, clock)
@@ -210,13 +243,7 @@ def build_services(
         crm=_port(connectors, "crm"),
     )
     reconciliation = ReconciliationService(
-        ReconciliationSources(
-            erp=gateways.erp,
-            billing=gateways.billing,
-            psa=gateways.psa,
-            clm=_port(connectors, "clm"),
-            landscape=landscape_records,
-        ),
+        reconciliation_sources(connectors),
         billing.state,
         exceptions,
         clock,
@@ -244,6 +271,15 @@ def build_services(
     )
 
 
+def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionService:
+    """Exception actions outside a running hub (a shell): they touch the store only, and
+    `resume` says what happens to an action that would wake a flow."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    return ExceptionActionService(ExceptionService(hub.unit_of_work, utc_now), billing, resume)
+
+
 def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:
     """E-invoices in UBL and CII, validated with the CEN rules through SaxonC-HE."""
     return EInvoicing(
@@ -252,41 +288,6 @@ def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> E
         SaxonEN16931Validator(clock),
         SqlAlchemyEInvoiceValidations(engine),
     )
-
-
-def _no_wait(_seconds: float) -> None:
-    """Retries under a simulated clock do not wait in real time."""
-
-
-def sandbox_connectors(
-    landscape: Landscape, *, simulated: bool = False, options: Mapping[str, Any] | None = None
-) -> dict[str, Connector]:
-    """One connector per sandbox system. `simulated`: retries do not really sleep and
-    the connectors' clocks (backoff, circuit breakers) follow the landscape's clock."""
-    factories = discover_connectors()
-    connectors: dict[str, Connector] = {}
-    for system in ("crm", "clm", "psa", "hr", "billing", "erp"):
-        config: dict[str, Any] = {"base_url": landscape.base_url(system)}
-        if simulated:
-            config |= {"sleep": _no_wait, "clock": lambda: landscape.clock.now().timestamp()}
-        config |= dict((options or {}).get(system, {}))
-        connector = factories[f"sandbox-{system}"](config)
-        connectors[connector.name] = connector
-    return connectors
-
-
-def remote_sandbox_connectors(url: str) -> dict[str, Connector]:
-    """One connector per system of a sandbox landscape served by another process at
-    `url` (`accord sandbox up`), so several hub processes share one landscape.
-
-    Master data first (people, customers, contracts), then delivery: workers apply what
-    is logged at once, so a time entry logged before its person would be quarantined."""
-    factories = discover_connectors()
-    connectors: dict[str, Connector] = {}
-    for system in ("hr", "crm", "clm", "psa", "billing", "erp"):
-        connector = factories[f"sandbox-{system}"]({"base_url": f"{url.rstrip('/')}/{system}"})
-        connectors[connector.name] = connector
-    return connectors
 
 
 FIRM_SOURCE = "/accord/firm-configuration"

@@ -1,0 +1,73 @@
+"""A hub process's wiring from settings and the landscape: store, connectors, clock.
+
+`wire_hub` is what `accord up` (every role) and the scenario runner build on: the hub,
+its services over the connectors the landscape names, and the business clock — the
+sandbox's when the landscape is the sandbox, the wall clock otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from accord.application.clock import utc_now
+from accord.application.journals import LedgerJournals
+from accord.application.reports import HubReports
+from accord.bootstrap.connectors import SandboxUrl, build_connectors
+from accord.bootstrap.core import Hub, Services, build_hub, build_services
+from accord.domain.revenue.journals import AccountRole
+from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
+from accord.landscape import Landscape
+from accord.settings import Settings
+
+
+@dataclass(frozen=True)
+class Wired:
+    """A hub process's parts: the hub, its services and the business clock."""
+
+    hub: Hub
+    services: Services
+    clock: Callable[[], datetime]
+
+
+def wire_hub(
+    settings: Settings,
+    landscape: Landscape | None = None,
+    *,
+    sandbox_url: SandboxUrl | None = None,
+    sandbox_clock: Callable[[], datetime] | None = None,
+    worker_name: str = "event-worker",
+    order: tuple[str, ...] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Wired:
+    """The hub and its services on `landscape` (default: the sandbox). With a sandbox in
+    the landscape, its systems' URLs (`sandbox_url`) and clock (`sandbox_clock`) are
+    required."""
+    landscape = landscape or Landscape.default()
+    clock = utc_now
+    if landscape.has_sandbox:
+        if sandbox_url is None or sandbox_clock is None:
+            raise ValueError("a landscape with the sandbox needs the sandbox's URL and clock")
+        clock = sandbox_clock
+    hub = build_hub(settings, clock=clock, worker_name=worker_name)
+    connectors = build_connectors(landscape, sandbox_url, order=order, options=options)
+    return Wired(hub, build_services(hub, connectors, clock), clock)
+
+
+def attach_process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | None = None) -> None:
+    """Give the HTTP layer the flows, exception actions, reports and journals."""
+    hub, services, clock = wired.hub, wired.services, wired.clock
+    hub.invoice_runs = FlowInvoiceRuns(clock)
+    hub.flows = FlowCatalog()
+    hub.exception_actions = services.exception_actions
+    hub.einvoicing = services.einvoicing
+    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
+    hub.reports = HubReports(
+        services.billing,
+        services.reconciliation,
+        clock,
+        lambda kind: hub.exceptions(kind=kind),
+        services.reconciliation_jobs,
+    )

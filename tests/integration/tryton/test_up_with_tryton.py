@@ -1,0 +1,133 @@
+"""`accord up --config` with Tryton as the ERP and the sandbox for the other systems:
+signed contracts put the customer and the project into Tryton, and approved time becomes
+an invoice posted there once, all read back from Tryton."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
+from accord.connectors.tryton.testing import RunningTryton
+
+pytestmark = pytest.mark.tryton
+
+CONTRACTS = 3
+WITHIN_SECONDS = 300.0
+"""A generous cap on a loaded machine: the hub starts, loads the small firm, activates
+its contracts and reaches month end (five simulated days) in well under a minute idle."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _landscape(folder: Path, server: RunningTryton) -> Path:
+    path = folder / "landscape.yaml"
+    path.write_text(
+        f"version: 1\nsandbox: {{contracts: {CONTRACTS}}}\nsystems:\n  erp:\n"
+        f"    connector: tryton\n    base_url: {server.url}\n"
+        f"    settings: {{database: {server.database}, login: {server.login}, "
+        "password: {env: TEST_TRYTON_PASSWORD}}\n"
+    )
+    return path
+
+
+@pytest.fixture
+def hub_on_tryton(tryton_server: RunningTryton, tmp_path: Path) -> Iterator[Path]:
+    env = os.environ | {
+        "ACCORD_HOME": str(tmp_path / "home"),
+        "ACCORD_HTTP_PORT": str(_free_port()),
+        "TEST_TRYTON_PASSWORD": tryton_server.password,
+    }
+    for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL", "ACCORD_CONFIG"):
+        env.pop(name, None)
+    log = tmp_path / "up.log"
+    config = _landscape(tmp_path, tryton_server)
+    command = [sys.executable, "-m", "accord.cli", "up", "--config", str(config)]
+    process = subprocess.Popen(
+        [*command, "--start", "2026-01-26", "--speed", "86400", "--allow-lost-changes"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+    try:
+        yield log
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _eventually(probe: Callable[[], Any], log: Path, what: str) -> Any:
+    deadline = time.monotonic() + WITHIN_SECONDS
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(1.0)
+    raise AssertionError(f"{what} not seen within {WITHIN_SECONDS} s; hub log:\n{log.read_text()}")
+
+
+def _all(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows once there is one per contract, else nothing yet."""
+    return rows if len(rows) == CONTRACTS else []
+
+
+def test_contracts_and_approved_time_reach_tryton_once(
+    tryton_server: RunningTryton, hub_on_tryton: Path
+) -> None:
+    erp = TrytonErpConnector(
+        TrytonSettings(
+            tryton_server.url, tryton_server.database, tryton_server.login, tryton_server.password
+        )
+    )
+
+    def read(model: str, domain: list[Any], fields: list[str]) -> Any:
+        return erp.rpc.model(model, "search_read", domain, 0, None, None, fields)
+
+    try:
+        customers = [f"C{n:02d}" for n in range(1, CONTRACTS + 1)]
+        parties = _eventually(
+            lambda: _all(read("party.party", [("code", "in", customers)], ["addresses"])),
+            hub_on_tryton,
+            "the contracts' customers in Tryton",
+        )
+        ours = [party["id"] for party in parties]
+        works = _eventually(
+            lambda: _all(read("project.work", [("party", "in", ours)], ["number", "type"])),
+            hub_on_tryton,
+            "the contracts' projects in Tryton",
+        )
+        invoices = _eventually(
+            lambda: read(
+                "account.invoice",
+                [("party", "in", ours), ("type", "=", "out"), ("state", "=", "posted")],
+                ["reference", "total_amount"],
+            ),
+            hub_on_tryton,
+            "a posted invoice in Tryton",
+        )
+    finally:
+        erp.close()
+
+    assert all(len(party["addresses"]) == 1 for party in parties)
+    assert sorted(work["number"] for work in works) == ["K001", "K002", "K003"]
+    assert {work["type"] for work in works} == {"project"}
+    references = [invoice["reference"] for invoice in invoices]
+    assert len(references) == len(set(references))  # each document posted once
+    assert all(invoice["total_amount"] > 0 for invoice in invoices)
