@@ -1,0 +1,116 @@
+"""Ledger journals booked in the live Tryton as posted account moves: read back account by
+account, balanced to the cent, both legs of an intercompany charge, and booked once
+however often the month is posted; a period closed in Tryton refuses its entries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from accord.application.journal_posting import JournalPoster, PostingState
+from accord.application.journals import LedgerJournals, chart_of_accounts
+from accord.connectors.tryton import TrytonErpConnector
+from accord.connectors.tryton.journals import TrytonJournals
+from accord.domain.billing.ledger import IntercompanyCharge
+from accord.domain.calendar import Period
+from accord.domain.exceptions import ExceptionKind
+from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing
+from tests.unit.revenue.journal_fakes import Book, FakeExceptions
+
+pytestmark = pytest.mark.tryton
+
+# The roles mapped onto the standard Tryton chart the test database holds.
+CHART = chart_of_accounts(
+    "revenue=4.2.2,billings=4.3.3,contract_asset=1.4.2,unbilled_receivable=1.4.2,"
+    "contract_liability=2.2.2,intercompany_receivable=1.1.4,intercompany_payable=2.3.4,"
+    "intercompany_revenue=6.1.1,intercompany_cost=5.1.3"
+)
+NOV = Period.parse("2026-11")
+
+
+def _book() -> Book:
+    """Fixed-fee revenue in January and February, and UK01 charging DE01 (both booking
+    in EUR, the Tryton company's currency) in January and November."""
+    state = fixed_fee_ahead_of_billing()
+    charges = tuple(
+        _charge(amount, through)
+        for amount, through in (("880.15", date(2026, 1, 31)), ("12.34", date(2026, 11, 30)))
+    )
+    return Book(replace(state, ledger=replace(state.ledger, intercompany=charges)))
+
+
+def _charge(amount: str, through: date) -> IntercompanyCharge:
+    money = Decimal(amount)
+    return IntercompanyCharge(
+        "UK01", "DE01", "R2", "K1", Decimal(10), money, "EUR", money, "EUR", through
+    )
+
+
+def _moves(connector: TrytonErpConnector, keys: list[str]) -> list[dict[str, Any]]:
+    moves: list[dict[str, Any]] = connector.rpc.model(
+        "account.move", "search_read", [("description", "in", keys)], 0, None,
+        [["id", "ASC"]], ["description", "number", "state", "date", "lines"],
+    )  # fmt: skip
+    return moves
+
+
+def _lines(connector: TrytonErpConnector, move: dict[str, Any]) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = connector.rpc.model(
+        "account.move.line", "read", move["lines"], ["account.code", "debit", "credit"]
+    )
+    return lines
+
+
+def test_a_month_of_journals_is_booked_once_as_balanced_moves(
+    connector_module: TrytonErpConnector,
+) -> None:
+    book = _book()
+    journals = LedgerJournals(book, CHART)
+    erp = TrytonJournals(connector_module.rpc)
+    poster = JournalPoster(journals, book, erp, FakeExceptions())
+    jan = Period.parse("2026-01")
+    first = poster.post(jan)
+    assert {s.state for s in first} == {PostingState.POSTED}, first
+    again = poster.post(jan)
+    assert again == first
+    expected = {p.document_number: p for p in journals.postings(jan)}
+    moves = _moves(connector_module, list(expected))
+    assert sorted(m["description"] for m in moves) == sorted(expected)  # one move per entry
+    assert {m["state"] for m in moves} == {"posted"}
+    for move in moves:
+        posting = expected[move["description"]]
+        assert move["date"] == posting.posting_date
+        booked = sorted(
+            (line["account."]["code"], line["debit"], line["credit"])
+            for line in _lines(connector_module, move)
+        )
+        sent = sorted((line.account, line.debit, line.credit) for line in posting.lines)
+        assert booked == sent
+        assert sum(b[1] for b in booked) == sum(b[2] for b in booked) > 0
+    cost = expected["DE01/2026-01/intercompany_cost/K1/EUR"]
+    revenue = expected["UK01/2026-01/intercompany_revenue/K1/EUR"]
+    assert {line.account for line in cost.lines} == {"5.1.3", "2.3.4"}
+    assert {line.account for line in revenue.lines} == {"1.1.4", "6.1.1"}
+    assert [s.erp_number for s in poster.statuses(jan)] == [s.erp_number for s in first]
+
+
+def test_a_period_closed_in_tryton_refuses_its_entries(
+    connector_module: TrytonErpConnector,
+) -> None:
+    rpc = connector_module.rpc
+    (period,) = rpc.model("account.period", "search", [("name", "=", "2026-11")], 0, 1, None)
+    rpc.model("account.period", "close", [period])
+    book, exceptions = _book(), FakeExceptions()
+    poster = JournalPoster(LedgerJournals(book, CHART), book, TrytonJournals(rpc), exceptions)
+    try:
+        results = poster.post(NOV)
+    finally:
+        rpc.model("account.period", "reopen", [period])
+    assert [s.state for s in results] == [PostingState.REFUSED] * 2
+    assert not _moves(connector_module, [s.document_number for s in results])
+    refused = exceptions.records[(ExceptionKind.POSTING_REJECTED, results[0].document_number)]
+    assert "period 2026-11 is closed in Tryton" in refused.message
