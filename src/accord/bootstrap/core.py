@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 
@@ -41,10 +41,16 @@ from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
-from accord.application.gateways import LISTING_PORTS, PORT_FOR_SYSTEM
+from accord.application.gateways import (
+    JOURNAL_PORT,
+    LISTING_PORTS,
+    PORT_FOR_SYSTEM,
+    JournalPosting,
+)
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
@@ -80,6 +86,7 @@ class Hub:
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
+    journal_posting: JournalPoster | None = None
     corrections: CorrectionService | None = None
     periods: AccountingPeriods | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
@@ -197,6 +204,14 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
         if connector.system == system and port in connector.writers():
             return connector.writers()[port]
     raise LookupError(f"no connector provides {port} for {system}; configure one")
+
+
+def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
+    """The ERP connector's `JournalPosting`, or None when it takes no journal entries."""
+    for connector in connectors.values():
+        if connector.system == "erp" and PORT_FOR_SYSTEM["erp"] in connector.writers():
+            return cast("JournalPosting | None", connector.writers().get(JOURNAL_PORT))
+    return None
 
 
 def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
