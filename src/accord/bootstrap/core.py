@@ -63,6 +63,7 @@ from accord.application.worker import EventWorker
 from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm
 from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
@@ -293,6 +294,19 @@ def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionServic
         SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
     )
     return ExceptionActionService(ExceptionService(hub.unit_of_work, utc_now), billing, resume)
+
+
+def offline_journal_poster(
+    hub: Hub, connectors: Mapping[str, Connector], accounts: Mapping[AccountRole, str]
+) -> JournalPoster:
+    """Journal posting outside a running hub (a shell): the hub's billing book and
+    exception queue, the landscape's ERP connector."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    journals = LedgerJournals(billing, accounts, hub.governance.records)
+    exceptions = ExceptionService(hub.unit_of_work, utc_now, reading=hub.reading)
+    return JournalPoster(journals, billing, journal_port(connectors), exceptions)
 
 
 def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:
