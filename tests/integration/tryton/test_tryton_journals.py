@@ -1,6 +1,7 @@
-"""Ledger journals booked in the live Tryton as posted account moves: read back account by
-account, balanced to the cent, both legs of an intercompany charge, and booked once
-however often the month is posted; a period closed in Tryton refuses its entries."""
+"""Ledger journals of public scenarios booked in the live Tryton as posted account moves:
+read back account by account, balanced to the cent, both legs of an intercompany charge,
+and booked once however often the month is posted; an entry in another currency and a
+period closed in Tryton are refused."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import pytest
 
 from accord.application.journal_posting import JournalPoster, PostingState
 from accord.application.journals import LedgerJournals, chart_of_accounts
+from accord.canonical.v1.finance import LedgerPosting
 from accord.connectors.tryton import TrytonErpConnector
 from accord.connectors.tryton.journals import TrytonJournals
 from accord.domain.billing.ledger import IntercompanyCharge
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionKind
+from tests.unit.billing.scenario_player import SCENARIOS, Player, load_scenario
 from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing
 from tests.unit.revenue.journal_fakes import Book, FakeExceptions
 
@@ -65,20 +68,15 @@ def _lines(connector: TrytonErpConnector, move: dict[str, Any]) -> list[dict[str
     return lines
 
 
-def test_a_month_of_journals_is_booked_once_as_balanced_moves(
-    connector_module: TrytonErpConnector,
-) -> None:
-    book = _book()
-    journals = LedgerJournals(book, CHART)
-    erp = TrytonJournals(connector_module.rpc)
-    poster = JournalPoster(journals, book, erp, FakeExceptions())
-    jan = Period.parse("2026-01")
-    first = poster.post(jan)
-    assert {s.state for s in first} == {PostingState.POSTED}, first
-    again = poster.post(jan)
-    assert again == first
-    expected = {p.document_number: p for p in journals.postings(jan)}
-    moves = _moves(connector_module, list(expected))
+def _scenario(name: str) -> Book:
+    player = Player(load_scenario(SCENARIOS / name))
+    player.play()
+    return Book(player.state)
+
+
+def _assert_booked_as_sent(connector: TrytonErpConnector, postings: list[LedgerPosting]) -> None:
+    expected = {p.document_number: p for p in postings}
+    moves = _moves(connector, list(expected))
     assert sorted(m["description"] for m in moves) == sorted(expected)  # one move per entry
     assert {m["state"] for m in moves} == {"posted"}
     for move in moves:
@@ -86,16 +84,48 @@ def test_a_month_of_journals_is_booked_once_as_balanced_moves(
         assert move["date"] == posting.posting_date
         booked = sorted(
             (line["account."]["code"], line["debit"], line["credit"])
-            for line in _lines(connector_module, move)
+            for line in _lines(connector, move)
         )
         sent = sorted((line.account, line.debit, line.credit) for line in posting.lines)
         assert booked == sent
         assert sum(b[1] for b in booked) == sum(b[2] for b in booked) > 0
-    cost = expected["DE01/2026-01/intercompany_cost/K1/EUR"]
-    revenue = expected["UK01/2026-01/intercompany_revenue/K1/EUR"]
-    assert {line.account for line in cost.lines} == {"5.1.3", "2.3.4"}
+
+
+def test_a_scenarios_journals_are_booked_once_as_balanced_moves(
+    connector_module: TrytonErpConnector,
+) -> None:
+    """tm-correction-de (DE01, EUR) in January and February; multi-entity-cap-milestones
+    in March: DE01 charges US01 in EUR (both legs), US01's revenue is in USD."""
+    erp = TrytonJournals(connector_module.rpc)
+    posted: list[LedgerPosting] = []
+    for name, months in (("tm-correction-de.yaml", ("2026-01", "2026-02")),
+                         ("multi-entity-cap-milestones.yaml", ("2026-03",))):  # fmt: skip
+        book = _scenario(name)
+        journals = LedgerJournals(book, CHART)
+        poster = JournalPoster(journals, book, erp, FakeExceptions())
+        for month in map(Period.parse, months):
+            first = poster.post(month)
+            assert poster.post(month) == first  # again: nothing new
+            states = {s.document_number: s for s in first}
+            for posting in journals.postings(month):
+                if posting.currency == "EUR":
+                    assert states[posting.document_number].state is PostingState.POSTED
+                    posted.append(posting)
+                else:
+                    assert states[posting.document_number].state is PostingState.REFUSED
+                    assert "is in USD, the Tryton company books in EUR" in str(
+                        states[posting.document_number].reason
+                    )
+    _assert_booked_as_sent(connector_module, posted)
+    legs = {p.document_number: p for p in posted if "intercompany" in p.document_number}
+    assert set(legs) == {
+        "DE01/2026-03/intercompany_revenue/K2/EUR",
+        "US01/2026-03/intercompany_cost/K2/EUR",
+    }
+    revenue, cost = legs.values()
     assert {line.account for line in revenue.lines} == {"1.1.4", "6.1.1"}
-    assert [s.erp_number for s in poster.statuses(jan)] == [s.erp_number for s in first]
+    assert {line.account for line in cost.lines} == {"5.1.3", "2.3.4"}
+    assert revenue.lines[0].debit == cost.lines[0].debit > 0
 
 
 def test_a_period_closed_in_tryton_refuses_its_entries(
