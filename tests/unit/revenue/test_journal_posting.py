@@ -14,6 +14,7 @@ from accord.application.journal_posting import (
     PostingState,
 )
 from accord.application.journals import LedgerJournals
+from accord.bootstrap.core import journal_port
 from accord.domain.billing.state import BillingState, close_period
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionKind, OwnerRole
@@ -99,3 +100,20 @@ def test_an_erp_without_journal_posting_says_so() -> None:
     with pytest.raises(JournalPostingUnsupported, match="does not take journal entries"):
         poster.post(JAN)
     assert {s.state for s in poster.statuses(JAN)} == {PostingState.PENDING}
+
+
+class _Connector:
+    def __init__(self, system: str, writers: dict[str, object]) -> None:
+        self.system, self._writers = system, writers
+
+    def writers(self) -> dict[str, object]:
+        return self._writers
+
+
+def test_the_erp_connectors_journal_port_is_wired_when_it_offers_one() -> None:
+    ledger = FakeJournalPosting()
+    crm = _Connector("crm", {"CrmGateway": object(), "JournalPosting": object()})
+    erp = _Connector("erp", {"ErpGateway": object(), "JournalPosting": ledger})
+    assert journal_port({"crm": crm, "erp": erp}) is ledger  # type: ignore[dict-item]
+    bare = _Connector("erp", {"ErpGateway": object()})
+    assert journal_port({"erp": bare}) is None  # type: ignore[dict-item]
