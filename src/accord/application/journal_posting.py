@@ -116,14 +116,7 @@ class JournalPoster:
         numbers = [p.document_number for p in postings]
         held = self._erp.posted_journals(numbers) if self._erp is not None else {}
         refused = {r.subject: r.message for r in self._exceptions.open_records(kind=REFUSAL)}
-        return [
-            _posted(p, held[p.document_number])
-            if p.document_number in held
-            else _status(p, PostingState.REFUSED, reason=refused[p.document_number])
-            if p.document_number in refused
-            else _status(p, PostingState.PENDING)
-            for p in postings
-        ]
+        return [_read_back(p, held, refused) for p in postings]
 
     def _port(self) -> JournalPosting:
         if self._erp is None:
@@ -151,6 +144,18 @@ class JournalPoster:
             {"refused_by": where, "reason": reason, "entry": posting.model_dump(mode="json")},
         )
         return _status(posting, PostingState.REFUSED, reason=message)
+
+
+def _read_back(
+    posting: LedgerPosting, held: Mapping[str, PostedJournal], refused: Mapping[str, str]
+) -> JournalStatus:
+    """Posted if the ERP holds it, refused while its exception is open, else pending."""
+    key = posting.document_number
+    if key in held:
+        return _posted(posting, held[key])
+    if key in refused:
+        return _status(posting, PostingState.REFUSED, reason=refused[key])
+    return _status(posting, PostingState.PENDING)
 
 
 def _closed_in_hub(posting: LedgerPosting, period: Period) -> str:
