@@ -99,6 +99,7 @@ class JournalPoster:
         postings = self._journals.postings(period, entity)
         held = erp.posted_journals([p.document_number for p in postings])
         state = self._billing.state()
+        refused = {r.subject for r in self._exceptions.open_records(kind=REFUSAL)}
         results = []
         for posting in postings:
             found = held.get(posting.document_number)
@@ -107,6 +108,8 @@ class JournalPoster:
             elif found is None:
                 results.append(self._book(erp, posting))
             else:
+                if posting.document_number in refused:  # booked since it was refused
+                    self._exceptions.close(REFUSAL, posting.document_number, "held by the ERP")
                 results.append(_posted(posting, found))
         return results
 

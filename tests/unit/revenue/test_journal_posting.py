@@ -117,3 +117,13 @@ def test_the_erp_connectors_journal_port_is_wired_when_it_offers_one() -> None:
     assert journal_port({"crm": crm, "erp": erp}) is ledger  # type: ignore[dict-item]
     bare = _Connector("erp", {"ErpGateway": object()})
     assert journal_port({"erp": bare}) is None  # type: ignore[dict-item]
+
+
+def test_an_entry_the_erp_holds_since_it_was_refused_closes_its_exception() -> None:
+    poster, erp, exceptions, _ = _poster(close_period(_state(), "DE01", JAN))
+    poster.post(JAN)
+    assert len(exceptions.records) == 2
+    open_book = Book(_state())
+    JournalPoster(LedgerJournals(open_book), open_book, erp, FakeExceptions()).post(JAN)
+    assert {s.state for s in poster.post(JAN)} == {PostingState.POSTED}
+    assert not exceptions.records
