@@ -6,7 +6,8 @@ again books nothing twice. An entry of a month closed in Accord, or one the ERP 
 (its period closed there, an unknown account), is not posted and opens a
 `posting_rejected` exception for finance. `status` reads each entry's state back. The
 ERP is the landscape's (ACCORD_CONFIG or `--config`); account codes come from
-ACCORD_LEDGER_ACCOUNTS. Exit 1 when an entry was refused, 2 for bad input.
+ACCORD_LEDGER_ACCOUNTS. Exit 1 when an entry was refused or the ERP did not answer, 2
+for bad input.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from accord.application.gateways import is_gateway_failure
 from accord.application.journal_posting import (
     JournalPoster,
     JournalPostingUnsupported,
@@ -73,6 +75,9 @@ def _poster(config: Path | None, sandbox_url: str) -> Iterator[tuple[JournalPost
 
 
 def _show(statuses: list[JournalStatus]) -> None:
+    if not statuses:
+        console.print("no journal entries in that month (for that entity)")
+        return
     table = Table(title="journal entries")
     for column in ("entry", "state", "ERP number / reason"):
         table.add_column(column)
@@ -94,8 +99,14 @@ def _run(
         try:
             statuses = action(poster)
         except JournalPostingUnsupported as error:
-            errors.print(f"[red]{error}[/red]")
+            errors.print(str(error), style="red", markup=False)
             raise typer.Exit(2) from None
+        except Exception as error:
+            if not is_gateway_failure(error):
+                raise
+            said = f"the ERP did not answer ({error.reason}); run the command again later"
+            errors.print(said, style="red", markup=False)
+            raise typer.Exit(1) from None
         if audited is not None:
             actor = f"cli:{getpass.getuser()}"
             hub.governance.audit.record(
