@@ -22,7 +22,7 @@ from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionKind
 from tests.unit.billing.scenario_player import SCENARIOS, Player, load_scenario
 from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing
-from tests.unit.revenue.journal_fakes import Book, FakeExceptions
+from tests.unit.revenue.journal_fakes import FakeBook, FakeExceptions
 
 pytestmark = pytest.mark.tryton
 
@@ -35,7 +35,7 @@ CHART = chart_of_accounts(
 NOV = Period.parse("2026-11")
 
 
-def _book() -> Book:
+def _book() -> FakeBook:
     """Fixed-fee revenue in January and February, and UK01 charging DE01 (both booking
     in EUR, the Tryton company's currency) in January and November."""
     state = fixed_fee_ahead_of_billing()
@@ -43,7 +43,7 @@ def _book() -> Book:
         _charge(amount, through)
         for amount, through in (("880.15", date(2026, 1, 31)), ("12.34", date(2026, 11, 30)))
     )
-    return Book(replace(state, ledger=replace(state.ledger, intercompany=charges)))
+    return FakeBook(replace(state, ledger=replace(state.ledger, intercompany=charges)))
 
 
 def _charge(amount: str, through: date) -> IntercompanyCharge:
@@ -68,10 +68,10 @@ def _lines(connector: TrytonErpConnector, move: dict[str, Any]) -> list[dict[str
     return lines
 
 
-def _scenario(name: str) -> Book:
+def _scenario(name: str) -> FakeBook:
     player = Player(load_scenario(SCENARIOS / name))
     player.play()
-    return Book(player.state)
+    return FakeBook(player.state)
 
 
 def _assert_booked_as_sent(connector: TrytonErpConnector, postings: list[LedgerPosting]) -> None:

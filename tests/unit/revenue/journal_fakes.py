@@ -71,7 +71,7 @@ class FakeExceptions:
         return [r for (k, _), r in self.records.items() if kind is None or k == kind]
 
 
-class Book:
+class FakeBook:
     """A billing state a test can change between postings."""
 
     def __init__(self, state: BillingState) -> None:

@@ -19,7 +19,7 @@ from accord.domain.billing.state import BillingState, close_period
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionKind, OwnerRole
 from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing, uk_charge
-from tests.unit.revenue.journal_fakes import Book, FakeExceptions, FakeJournalPosting
+from tests.unit.revenue.journal_fakes import FakeBook, FakeExceptions, FakeJournalPosting
 
 JAN = Period.parse("2026-01")
 
@@ -31,8 +31,8 @@ def _state() -> BillingState:
 
 def _poster(
     state: BillingState, erp: FakeJournalPosting | None = None
-) -> tuple[JournalPoster, FakeJournalPosting, FakeExceptions, Book]:
-    book, erp, exceptions = Book(state), erp or FakeJournalPosting(), FakeExceptions()
+) -> tuple[JournalPoster, FakeJournalPosting, FakeExceptions, FakeBook]:
+    book, erp, exceptions = FakeBook(state), erp or FakeJournalPosting(), FakeExceptions()
     return JournalPoster(LedgerJournals(book), book, erp, exceptions), erp, exceptions, book
 
 
@@ -95,7 +95,7 @@ def test_states_read_back_pending_before_posting() -> None:
 
 
 def test_an_erp_without_journal_posting_says_so() -> None:
-    book = Book(_state())
+    book = FakeBook(_state())
     poster = JournalPoster(LedgerJournals(book), book, None, FakeExceptions())
     with pytest.raises(JournalPostingUnsupported, match="does not take journal entries"):
         poster.post(JAN)
@@ -123,7 +123,7 @@ def test_an_entry_the_erp_holds_since_it_was_refused_closes_its_exception() -> N
     poster, erp, exceptions, _ = _poster(close_period(_state(), "DE01", JAN))
     poster.post(JAN)
     assert len(exceptions.records) == 2
-    open_book = Book(_state())
+    open_book = FakeBook(_state())
     JournalPoster(LedgerJournals(open_book), open_book, erp, FakeExceptions()).post(JAN)
     assert {s.state for s in poster.post(JAN)} == {PostingState.POSTED}
     assert not exceptions.records
