@@ -58,6 +58,8 @@ class Simulator:
     org: Org = field(default_factory=Org)
     faults: Faults = field(default_factory=Faults)
     used: int = 0
+    log: list[str] = field(default_factory=list)
+    """`METHOD path` of every request received, oldest first."""
     tokens: set[str] = field(default_factory=set)
     cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
@@ -108,6 +110,7 @@ Next = Callable[[Request], Awaitable[Response]]
 
 def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
+        sim.log.append(f"{request.method} {request.url.path}")
         if sim.faults.latency_seconds:
             time.sleep(sim.faults.latency_seconds)
         if sim.faults.outage:

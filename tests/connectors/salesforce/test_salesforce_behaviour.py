@@ -1,0 +1,128 @@
+"""The Salesforce connectors against the simulated org: paging, faults, tokens, all-or-none
+writes, mapping errors and a firm's mapping override from its landscape file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accord.canonical.v1 import Payment
+from accord.connectors.salesforce import MAPPINGS, connector_factory
+from accord.connectors.salesforce.simulator import Simulator
+from accord.connectors.sdk import RejectedError, UnavailableError, read_all
+from accord.landscape import load_landscape
+from tests.connectors.salesforce.test_salesforce_contract import seed_accounts
+
+Config = Callable[..., dict[str, Any]]
+
+
+def test_pages_follow_next_records_url_and_duplicated_records_are_skipped(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for(batch_size=2))
+    keys = seed_accounts(simulator)(7)
+    simulator.faults.duplicates = True
+
+    pages = list(read_all(crm.accounts, None, limit=5))
+
+    delivered = [c.id for page in pages for c in page.records]
+    assert delivered == keys
+    assert [len(page.records) for page in pages] == [5, 2]
+    assert any("/query/" in line for line in simulator.log), "batches via nextRecordsUrl"
+
+
+def test_a_record_the_mapping_cannot_read_is_rejected_and_the_rest_proceed(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for())
+    seed = seed_accounts(simulator)
+    seed(1)
+    simulator.org.upsert("Account", "Accord_Id__c", "C9", {"Name": "No Country Ltd"})
+    seed(1)
+
+    page = crm.accounts.read(None, 10)
+
+    assert [c.id for c in page.records] == ["C1", "C2"]
+    (rejected,) = page.rejected
+    assert rejected.kind == "customer"
+    assert rejected.payload["Accord_Id__c"] == "C9"
+    assert "column 'BillingCountry'" in rejected.reason and "Accord_Id__c=C9" in rejected.reason
+
+
+def test_an_expired_token_is_refreshed_once_mid_stream(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for())
+    seed_accounts(simulator)(2)
+    first = crm.accounts.read(None, 1)
+    simulator.expire_tokens()
+
+    second = crm.accounts.read(first.next_cursor, 1)
+
+    assert [c.id for c in first.records + second.records] == ["C1", "C2"]
+    assert crm.session.token_fetches == 2
+
+
+def test_a_partial_all_or_none_failure_writes_nothing(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for())
+    simulator.org.validation_rules["Invoice__c"] = "Invoices are locked during the audit"
+    payment = Payment(
+        id="P1", invoice="INV-1", amount="10.00", currency="EUR", received_on=dt.date(2026, 2, 1)
+    )
+
+    with pytest.raises(RejectedError, match=r"Invoice__c Accord_Id__c=INV-1.*locked.*nothing"):
+        crm.record_payment(payment)
+
+    assert simulator.count("Payment__c") == 0, "the payment was rolled back with the invoice"
+    del simulator.org.validation_rules["Invoice__c"]
+    crm.record_payment(payment)
+    assert (simulator.count("Payment__c"), simulator.count("Invoice__c")) == (1, 1)
+
+
+def test_an_outage_ends_in_unavailable_after_the_retries_and_the_check_says_so(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for(max_attempts=3))
+    simulator.faults.outage = True
+
+    with pytest.raises(UnavailableError, match="HTTP 503 after 3 attempt"):
+        crm.accounts.read(None, 10)
+    result = crm.check(config_for(max_attempts=1))
+
+    assert not result.ok and "503" in result.message
+    assert result.details["authenticated"] is False
+
+
+def test_a_renamed_custom_field_in_the_firms_mapping_changes_the_canonical_record(
+    simulator: Simulator, config_for: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = (MAPPINGS / "account-customer.yaml").read_text()
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "accounts.yaml").write_text(
+        shipped.replace("key: Accord_Id__c", "key: Customer_Number__c")
+        .replace("{name: Accord_Id__c, type: string}", "{name: Customer_Number__c, type: string}")
+        .replace("id: Accord_Id__c", "id: Customer_Number__c")
+    )
+    (tmp_path / "landscape.yaml").write_text(
+        "version: 1\nsandbox: {}\nsystems:\n  crm:\n    connector: salesforce\n"
+        "    base_url: https://acme.my.salesforce.test\n    settings:\n"
+        "      client_id: accord-app\n      client_secret: {env: SF_SECRET}\n"
+        "      mapping: mappings/accounts.yaml\n"
+    )
+    monkeypatch.setenv("SF_SECRET", simulator.client_secret)
+    settings = load_landscape(tmp_path / "landscape.yaml").connector_config("systems.crm")
+    test_only = {k: v for k, v in config_for().items() if k in ("transport", "sleep", "clock")}
+    account = {"Name": "Nordwind AG", "BillingCountry": "DE", "Customer_Number__c": "CUST-7"}
+    simulator.org.upsert("Account", "Accord_Id__c", "C1", account)
+
+    default = connector_factory(config_for()).accounts.read(None, 10).records
+    firm = connector_factory(settings | test_only).accounts.read(None, 10).records
+
+    assert [c.id for c in default] == ["C1"]
+    assert [c.id for c in firm] == ["CUST-7"]
