@@ -4,11 +4,19 @@ writes, mapping errors and a firm's mapping override from its landscape file."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from accord.canonical.v1 import Payment
 from accord.connectors.salesforce import MAPPINGS, connector_factory
@@ -126,3 +134,27 @@ def test_a_renamed_custom_field_in_the_firms_mapping_changes_the_canonical_recor
 
     assert [c.id for c in default] == ["C1"]
     assert [c.id for c in firm] == ["CUST-7"]
+
+
+def test_the_jwt_bearer_flow_signs_in_with_the_apps_certificate_key(
+    simulator: Simulator, config_for: Config, tmp_path: Path
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    (tmp_path / "app.key").write_bytes(pem)
+    public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    # the assertion's expiry is checked against the wall clock, as Salesforce does
+    jwt_settings = {"client_secret": None, "username": "integration@acme.test", "clock": time.time}
+    seed_accounts(simulator)(1)
+    crm = connector_factory(config_for(private_key_file=str(tmp_path / "app.key"), **jwt_settings))
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    simulator.jwt_public_key = other.public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    refused = crm.check(config_for(private_key_file=str(tmp_path / "app.key"), **jwt_settings))
+    simulator.jwt_public_key = public.decode()
+    records = crm.accounts.read(None, 10).records
+
+    assert not refused.ok and "invalid_grant" in refused.message
+    assert [c.id for c in records] == ["C1"]

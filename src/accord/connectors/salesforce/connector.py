@@ -5,7 +5,9 @@ Settings (the landscape's `settings`, plus `base_url`, retry and limits):
 
 - `base_url`: the org's My Domain URL, e.g. `https://acme.my.salesforce.com`
 - `client_id`, `client_secret`: the connected app (OAuth 2.0 client credentials);
-  the secret as `{env: VAR}` or `{file: PATH}`
+  the secret as `{env: VAR}` or `{file: PATH}`. Or, for the JWT bearer flow,
+  `client_id`, `username`, `private_key_file` and `login_url` (default
+  `https://login.salesforce.com`; `https://test.salesforce.com` for a sandbox org)
 - `api_version`: default `62.0`; `external_id_field`: default `Accord_Id__c`
 - `mapping`: the object mapping file (default: the shipped one for the stream)
 - `contracts_where` (CLM): the SOQL condition of contracts to read, default
@@ -24,8 +26,9 @@ from typing import Any
 from urllib.parse import quote
 
 from accord.canonical.v1 import Contract, Customer, InvoiceStatus, Payment
+from accord.connectors.salesforce.auth import grant_from_config
 from accord.connectors.salesforce.mapping import MAPPINGS, ObjectMapping, object_mapping
-from accord.connectors.salesforce.rest import BudgetPolicy, SalesforceSession
+from accord.connectors.salesforce.rest import API_VERSION, BudgetPolicy, SalesforceSession
 from accord.connectors.salesforce.streams import SoqlStream, query_all
 from accord.connectors.salesforce.writes import Upsert, upsert_all, upsert_one
 from accord.connectors.sdk import (
@@ -46,13 +49,14 @@ CLM_NAME = "salesforce-clm"
 
 def session_from_config(config: Mapping[str, Any], connector: str) -> SalesforceSession:
     """The authenticated REST session a Salesforce connector talks through."""
-    missing = [key for key in ("base_url", "client_id", "client_secret") if not config.get(key)]
-    if missing:
+    if not config.get("base_url"):
         raise ValueError(
-            f"{connector}: settings need {', '.join(missing)} (the org's My Domain URL and "
-            "the connected app's consumer key and secret)"
+            f"{connector}: base_url is required: the org's My Domain URL, e.g. "
+            "https://acme.my.salesforce.com"
         )
     sleep = config.get("sleep", time.sleep)
+    clock = config.get("clock", time.time)
+    grant = grant_from_config(config, connector, clock)
     batch = config.get("batch_size")
     client = HttpClient(
         str(config["base_url"]),
@@ -66,19 +70,20 @@ def session_from_config(config: Mapping[str, Any], connector: str) -> Salesforce
         timeout=float(config.get("timeout", 30.0)),
         headers={"Sforce-Query-Options": f"batchSize={int(batch)}"} if batch else None,
         sleep=sleep,
-        clock=config.get("clock", time.time),
+        clock=clock,
         transport=config.get("transport"),
     )
     budget = BudgetPolicy(
         slow_down_at=float(config.get("slow_down_at", 0.8)),
         stop_at=float(config.get("stop_at", 0.95)),
     )
-    credentials = {
-        "client_id": str(config["client_id"]),
-        "client_secret": str(config["client_secret"]),
-        "api_version": str(config.get("api_version", "62.0")),
-    }
-    return SalesforceSession(client, credentials, budget=budget, sleep=sleep)
+    return SalesforceSession(
+        client,
+        grant,
+        api_version=str(config.get("api_version", API_VERSION)),
+        budget=budget,
+        sleep=sleep,
+    )
 
 
 def check_session(

@@ -3,8 +3,8 @@
 `SalesforceSession` wraps the SDK's `HttpClient` (retries, backoff, circuit breaker) with
 what Salesforce adds:
 
-- **OAuth 2.0 client credentials** (`POST /services/oauth2/token`, `grant_type=
-  client_credentials`): the access token is fetched on first use and sent as
+- **OAuth 2.0** (`POST /services/oauth2/token`, client credentials or JWT bearer, see
+  `auth`): the access token is fetched on first use and sent as
   `Authorization: Bearer`; a 401 `INVALID_SESSION_ID` (expired or revoked) fetches a new
   one once and repeats the call.
 - **The daily API budget**: every response carries `Sforce-Limit-Info: api-usage=N/M`.
@@ -19,12 +19,13 @@ what Salesforce adds:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from accord.connectors.salesforce.auth import Grant
 from accord.connectors.sdk import (
     HttpClient,
     RejectedError,
@@ -102,14 +103,15 @@ class SalesforceSession:
     def __init__(
         self,
         client: HttpClient,
-        credentials: Mapping[str, str],
+        grant: Grant,
         *,
+        api_version: str = API_VERSION,
         budget: BudgetPolicy | None = None,
         sleep: Callable[[float], None],
     ) -> None:
         self.client = client
-        self.base = f"/services/data/v{credentials.get('api_version', API_VERSION)}"
-        self._credentials = dict(credentials)
+        self.base = f"/services/data/v{api_version}"
+        self._grant = grant
         self._budget = budget or BudgetPolicy()
         self._sleep = sleep
         self._token: str | None = None
@@ -118,21 +120,17 @@ class SalesforceSession:
         self.token_fetches = 0
 
     def authenticate(self) -> None:
-        """Fetch a new access token with the client-credentials grant."""
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self._credentials["client_id"],
-            "client_secret": self._credentials["client_secret"],
-        }
+        """Fetch a new access token with the configured grant (`auth`)."""
         try:
-            response = self.client.request("POST", "/services/oauth2/token", form=form)
+            response = self.client.request(
+                "POST", "/services/oauth2/token", form=self._grant.form()
+            )
         except RejectedError as error:
             raise RejectedError(
                 error.status,
                 error.body,
-                reason="Salesforce refused the client credentials "
-                f"({describe_errors(error.body)}); check client_id, client_secret and that "
-                "the connected app allows the client credentials flow with a run-as user",
+                reason=f"Salesforce refused the token request ({describe_errors(error.body)}); "
+                f"{self._grant.hint}",
             ) from None
         with self._lock:
             self._token = str(response.json()["access_token"])

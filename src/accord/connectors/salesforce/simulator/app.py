@@ -2,7 +2,7 @@
 
 Served paths (all under `/services/data/v<version>/` but the token endpoint):
 
-- `POST /services/oauth2/token` (client credentials, form-encoded)
+- `POST /services/oauth2/token` (client credentials or JWT bearer, form-encoded)
 - `GET query?q=SOQL` and `GET query/<locator>` (batches of `Sforce-Query-Options:
   batchSize=N`, default 2000, with `nextRecordsUrl`)
 - `GET|PATCH sobjects/<object>/<field>/<value>` (read or upsert by external id: 201 / 204)
@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import jwt
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from accord.connectors.salesforce.auth import JWT_GRANT_TYPE
 from accord.connectors.salesforce.simulator.org import Org, OrgError
 from accord.connectors.salesforce.simulator.soql import MalformedQuery
 
@@ -54,6 +56,9 @@ class Simulator:
 
     client_id: str = "accord-app"
     client_secret: str = "s3cret"
+    jwt_public_key: str | None = None
+    """PEM of the certificate's public key uploaded to the connected app (JWT bearer)."""
+    login_url: str = "https://login.salesforce.com"
     daily_limit: int = 100_000
     org: Org = field(default_factory=Org)
     faults: Faults = field(default_factory=Faults)
@@ -142,14 +147,10 @@ def _token_route(app: FastAPI, sim: Simulator) -> None:
     @app.post("/services/oauth2/token")
     async def token(request: Request) -> JSONResponse:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-        if form.get("grant_type") != "client_credentials":
-            body = {
-                "error": "unsupported_grant_type",
-                "error_description": "grant type not supported",
-            }
-            return JSONResponse(body, status_code=400)
-        if (form.get("client_id"), form.get("client_secret")) != (sim.client_id, sim.client_secret):
-            body = {"error": "invalid_client", "error_description": "invalid client credentials"}
+        refusal = _refusal(sim, form)
+        if refusal is not None:
+            error, description = refusal
+            body = {"error": error, "error_description": description}
             return JSONResponse(body, status_code=400)
         issued = f"00D000000000001!sim{sim.next_id():08d}"
         sim.tokens.add(issued)
@@ -163,6 +164,29 @@ def _token_route(app: FastAPI, sim: Simulator) -> None:
                 "id": f"{base}/id/00D/005",
             }
         )
+
+
+def _refusal(sim: Simulator, form: dict[str, str]) -> tuple[str, str] | None:
+    """Why a token request is refused (OAuth error and description), or None."""
+    grant = form.get("grant_type")
+    if grant == "client_credentials":
+        if (form.get("client_id"), form.get("client_secret")) != (sim.client_id, sim.client_secret):
+            return "invalid_client", "invalid client credentials"
+        return None
+    if grant == JWT_GRANT_TYPE and sim.jwt_public_key is not None:
+        try:
+            jwt.decode(
+                form.get("assertion", ""),
+                sim.jwt_public_key,
+                algorithms=["RS256"],
+                audience=sim.login_url,
+                issuer=sim.client_id,
+                options={"require": ["exp", "sub"]},
+            )
+        except jwt.PyJWTError as error:
+            return "invalid_grant", f"invalid assertion: {error}"
+        return None
+    return "unsupported_grant_type", "grant type not supported"
 
 
 def _query_routes(app: FastAPI, sim: Simulator) -> None:
