@@ -158,3 +158,15 @@ def test_the_jwt_bearer_flow_signs_in_with_the_apps_certificate_key(
 
     assert not refused.ok and "invalid_grant" in refused.message
     assert [c.id for c in records] == ["C1"]
+
+
+def test_the_simulator_refuses_a_composite_request_of_more_than_25(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for())
+    sub = {"method": "PATCH", "url": "/services/data/v62.0/sobjects/Invoice__c/Accord_Id__c/I"}
+
+    with pytest.raises(RejectedError, match="INVALID_BATCH_REQUEST"):
+        crm.session.call("POST", "/composite", json={"compositeRequest": [sub] * 26})
+
+    assert simulator.count("Invoice__c") == 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from accord.connectors.salesforce.connector import session_from_config
 from accord.connectors.salesforce.rest import SalesforceSession, parse_limit_info
+from accord.connectors.salesforce.writes import Upsert, upsert_all
 from accord.connectors.sdk import RejectedError, ThrottledError
 from accord.connectors.sdk.testing import FakeClock, FakeHttpServer, FakeSleep
 
@@ -122,3 +125,27 @@ def test_wrong_client_credentials_say_what_to_check(sleep: FakeSleep) -> None:
 
     with pytest.raises(RejectedError, match=r"invalid_client.*check client_id, client_secret"):
         session(server, sleep).call("GET", "/limits")
+
+
+def test_more_than_25_upserts_go_in_composite_requests_of_at_most_25(sleep: FakeSleep) -> None:
+    def all_created(request: httpx.Request) -> httpx.Response:
+        subrequests = json.loads(request.content)["compositeRequest"]
+        results = [
+            {"httpStatusCode": 201, "body": {}, "referenceId": sub["referenceId"]}
+            for sub in subrequests
+        ]
+        return httpx.Response(200, json={"compositeResponse": results})
+
+    server = FakeHttpServer(all_created).respond(200, json=TOKEN)
+    upserts = [
+        Upsert("Invoice__c", "Accord_Id__c", f"INV-{i}", {"Status__c": "paid"}) for i in range(30)
+    ]
+
+    upsert_all(session(server, sleep), upserts)
+
+    bodies = [json.loads(r.content) for r in server.requests[1:]]
+    assert [len(b["compositeRequest"]) for b in bodies] == [25, 5]
+    assert all(b["allOrNone"] for b in bodies)
+    assert bodies[1]["compositeRequest"][0]["url"] == (
+        "/services/data/v62.0/sobjects/Invoice__c/Accord_Id__c/INV-25"
+    )
