@@ -19,11 +19,15 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from accord.canonical.v1 import Payment
-from accord.connectors.salesforce import MAPPINGS, connector_factory
+from accord.connectors.salesforce import MAPPINGS, clm_connector_factory, connector_factory
 from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.landscape import load_landscape
-from tests.connectors.salesforce.test_salesforce_contract import seed_accounts
+from tests.connectors.salesforce.test_salesforce_contract import (
+    CONTRACT,
+    contract_fields,
+    seed_accounts,
+)
 
 Config = Callable[..., dict[str, Any]]
 
@@ -170,3 +174,32 @@ def test_the_simulator_refuses_a_composite_request_of_more_than_25(
         crm.session.call("POST", "/composite", json={"compositeRequest": [sub] * 26})
 
     assert simulator.count("Invoice__c") == 0
+
+
+def test_withdrawing_an_activation_sets_the_contract_back_to_draft_and_creates_nothing(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for())
+    crm.confirm_activation(CONTRACT)
+
+    crm.withdraw_activation("K1")
+    crm.withdraw_activation("K404")
+
+    (contract,) = simulator.org.records["Contract"].values()
+    assert (contract["Accord_Id__c"], contract["Accord_Status__c"]) == ("K1", "Draft")
+
+
+def test_the_clm_gateway_reads_signed_contracts_since_a_day_and_one_by_id(
+    simulator: Simulator, config_for: Config
+) -> None:
+    clm = clm_connector_factory(config_for())
+    simulator.org.upsert("Contract", "Accord_Id__c", "K1", contract_fields())
+    simulator.org.upsert("Contract", "Accord_Id__c", "K2", contract_fields(Status="Draft"))
+    simulator.org.now += dt.timedelta(days=2)
+    simulator.org.upsert("Contract", "Accord_Id__c", "K3", contract_fields())
+
+    assert [c.id for c in clm.signed_contracts(None)] == ["K1", "K3"]
+    assert [c.id for c in clm.signed_contracts(dt.date(2026, 2, 1))] == ["K3"]
+    found = clm.get_contract("K2")
+    assert found is not None and found.status == "draft"
+    assert clm.get_contract("K404") is None

@@ -17,6 +17,7 @@ Every API answer carries `Sforce-Limit-Info: api-usage=N/M`; past M calls every 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -117,7 +118,7 @@ def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
         sim.log.append(f"{request.method} {request.url.path}")
         if sim.faults.latency_seconds:
-            time.sleep(sim.faults.latency_seconds)
+            await asyncio.sleep(sim.faults.latency_seconds)
         if sim.faults.outage:
             return _error(503, "SERVER_UNAVAILABLE", "Salesforce is down for maintenance")
         if sim.faults.throttle > 0:
