@@ -32,7 +32,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from accord.connectors.salesforce.auth import JWT_GRANT_TYPE
-from accord.connectors.salesforce.simulator.org import Org, OrgError
+from accord.connectors.salesforce.simulator.org import Org, OrgError, attributes
 from accord.connectors.salesforce.simulator.soql import MalformedQuery
 
 COMPOSITE_LIMIT = 25
@@ -252,7 +252,7 @@ def _sobject_routes(app: FastAPI, sim: Simulator) -> None:
         record = sim.org.find(sobject, key, value)
         if record is None:
             return _error(404, "NOT_FOUND", "The requested resource does not exist")
-        return {"attributes": {"type": sobject}, **record}
+        return {**attributes(sobject, record), **record}
 
     @app.patch("/services/data/{version}/sobjects/{sobject}/{record_id}")
     async def update(sobject: str, record_id: str, request: Request) -> Response:

@@ -35,6 +35,12 @@ class OrgError(Exception):
         self.body = [{"message": message, "errorCode": code, "fields": fields or []}]
 
 
+def attributes(sobject: str, record: Mapping[str, Any], version: str = "62.0") -> dict[str, Any]:
+    """The `attributes` Salesforce puts on every record it returns: type and URL."""
+    url = f"/services/data/v{version}/sobjects/{sobject}/{record.get('Id')}"
+    return {"attributes": {"type": sobject, "url": url}}
+
+
 def format_stamp(moment: datetime) -> str:
     """A datetime as Salesforce writes SystemModstamp: `2026-01-31T10:00:00.000+0000`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
@@ -120,7 +126,7 @@ class Org:
         if query.limit is not None:
             rows = rows[: query.limit]
         return [
-            {"attributes": {"type": query.sobject}, **{f: row.get(f) for f in query.fields}}
+            {**attributes(query.sobject, row), **{f: row.get(f) for f in query.fields}}
             for row in rows
         ]
 
