@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 from accord.canonical.v1 import Payment
 from accord.connectors.salesforce import MAPPINGS, clm_connector_factory, connector_factory
 from accord.connectors.salesforce.simulator import Simulator
-from accord.connectors.sdk import RejectedError, UnavailableError, read_all
+from accord.connectors.sdk import RejectedError, ThrottledError, UnavailableError, read_all
 from accord.landscape import load_landscape
 from tests.connectors.salesforce.test_salesforce_contract import (
     CONTRACT,
@@ -203,3 +203,19 @@ def test_the_clm_gateway_reads_signed_contracts_since_a_day_and_one_by_id(
     found = clm.get_contract("K2")
     assert found is not None and found.status == "draft"
     assert clm.get_contract("K404") is None
+
+
+def test_the_connector_stops_before_the_orgs_daily_limit_and_the_org_refuses_past_it(
+    simulator: Simulator, config_for: Config
+) -> None:
+    simulator.daily_limit = 4
+    careful = connector_factory(config_for(stop_at=0.5))
+    careful.accounts.read(None, 10)
+    careful.accounts.read(None, 10)
+
+    with pytest.raises(ThrottledError, match="2 of the org's 4 daily API calls"):
+        careful.accounts.read(None, 10)
+    assert simulator.used == 2, "the connector made no call past its threshold"
+    simulator.used = simulator.daily_limit  # the org's other integrations spent the rest
+    with pytest.raises(ThrottledError, match="daily API request limit is spent"):
+        connector_factory(config_for()).accounts.read(None, 10)

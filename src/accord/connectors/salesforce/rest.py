@@ -19,7 +19,7 @@ what Salesforce adds:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +116,7 @@ class SalesforceSession:
         self._sleep = sleep
         self._token: str | None = None
         self._lock = threading.Lock()
+        self._first_token = threading.Lock()
         self.usage: ApiUsage | None = None
         self.token_fetches = 0
 
@@ -139,8 +140,9 @@ class SalesforceSession:
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One API call under `/services/data/vNN.N` (or a full `/services/...` path)."""
         self._respect_budget()
-        if self._token is None:
-            self.authenticate()
+        with self._first_token:
+            if self._token is None:
+                self.authenticate()
         url = path if path.startswith("/services/") else f"{self.base}{path}"
         try:
             response = self._send(method, url, **kwargs)
@@ -155,9 +157,11 @@ class SalesforceSession:
         self._note_usage(response)
         return response
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
-        return self.client.request(method, url, headers=headers, **kwargs)
+    def _send(
+        self, method: str, url: str, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
+        return self.client.request(method, url, headers=sent, **kwargs)
 
     def _rejection(self, error: RejectedError) -> Exception:
         if "REQUEST_LIMIT_EXCEEDED" in error_codes(error):

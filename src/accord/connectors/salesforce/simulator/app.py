@@ -78,6 +78,29 @@ class Simulator:
     def count(self, sobject: str) -> int:
         return len(self.org.records.get(sobject, {}))
 
+    def take_fault(self) -> JSONResponse | None:
+        """The fault answer for this request, if a fault is on (one of its count used)."""
+        faults = self.faults
+        with self._lock:
+            if faults.outage:
+                return _error(503, "SERVER_UNAVAILABLE", "Salesforce is down for maintenance")
+            if faults.throttle > 0:
+                faults.throttle -= 1
+                headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
+                return _error(429, "REQUEST_LIMIT_EXCEEDED", "Too many requests", **headers)
+            if faults.server_errors > 0:
+                faults.server_errors -= 1
+                return _error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
+        return None
+
+    def take_call(self) -> bool:
+        """Count one API call against the daily limit; False once it is spent."""
+        with self._lock:
+            if self.used >= self.daily_limit:
+                return False
+            self.used += 1
+            return True
+
     def next_id(self) -> int:
         with self._lock:
             return next(self._ids)
@@ -119,24 +142,17 @@ def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
         sim.log.append(f"{request.method} {request.url.path}")
         if sim.faults.latency_seconds:
             await asyncio.sleep(sim.faults.latency_seconds)
-        if sim.faults.outage:
-            return _error(503, "SERVER_UNAVAILABLE", "Salesforce is down for maintenance")
-        if sim.faults.throttle > 0:
-            sim.faults.throttle -= 1
-            headers = {"Retry-After": sim.faults.retry_after} if sim.faults.retry_after else {}
-            return _error(429, "REQUEST_LIMIT_EXCEEDED", "Too many requests", **headers)
-        if sim.faults.server_errors > 0:
-            sim.faults.server_errors -= 1
-            return _error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
+        fault = sim.take_fault()
+        if fault is not None:
+            return fault
         if not request.url.path.startswith("/services/data/"):
             return await call_next(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in sim.tokens:
             return _error(401, "INVALID_SESSION_ID", "Session expired or invalid")
-        if sim.used >= sim.daily_limit:
+        if not sim.take_call():
             message = f"TotalRequests Limit exceeded. ({sim.used}/{sim.daily_limit})"
             return _error(403, "REQUEST_LIMIT_EXCEEDED", message)
-        sim.used += 1
         response = await call_next(request)
         response.headers["Sforce-Limit-Info"] = f"api-usage={sim.used}/{sim.daily_limit}"
         return response
