@@ -19,7 +19,7 @@ findings, vectorised.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -43,6 +43,7 @@ from accord.domain.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
     Finding,
+    LeakageItem,
     LeakageReport,
     Record,
     Tolerances,
@@ -206,11 +207,14 @@ class ReconciliationService:
             reads.not_compared,
         )
 
-    def leakage(self, as_of: date | None = None) -> LeakageReport:
+    def leakage(
+        self, as_of: date | None = None, reported: Iterable[LeakageItem] = ()
+    ) -> LeakageReport:
         """Approved billable time not invoiced after `tolerances.unbilled_after_days`, cap
-        write-downs and accepted-but-unbilled milestones, from the hub's state."""
+        write-downs and accepted-but-unbilled milestones, from the hub's state, plus the
+        unbilled time a reconciliation run `reported` that the hub does not hold."""
         day = as_of or self._clock().date()
-        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days)
+        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days, reported)
 
     def _records(
         self, state: BillingState, reads: _Reads

@@ -24,6 +24,7 @@ from accord.domain.kpis import (
     first_time_posting,
     invoice_cycle_timings,
 )
+from accord.domain.reconciliation import LeakageReport, reported_unbilled_time
 
 ExceptionsOfKind = Callable[[ExceptionKind], Sequence[ExceptionRecord]]
 """Every exception of a kind, open or resolved (the queue's history)."""
@@ -114,7 +115,13 @@ class HubReports:
         return None if job is None else job.summary()
 
     def leakage(self) -> Mapping[str, Any]:
-        return self._reconciliation.leakage(self._clock().date()).to_dict()
+        """Revenue leakage now, with the unbilled time the last reconciliation run found
+        in the PSA and the hub does not hold (see `accord.domain.reconciliation.unbilled`)."""
+        return self._leakage().to_dict()
+
+    def _leakage(self) -> LeakageReport:
+        reported = [] if self._jobs is None else self._jobs.latest()["discrepancies"]
+        return self._reconciliation.leakage(self._clock().date(), reported_unbilled_time(reported))
 
     def lineage(self, invoice_number: str) -> Mapping[str, Any] | None:
         """Each line of a document back to its time entries, rate version and term."""
@@ -154,5 +161,7 @@ class HubReports:
             ).to_dict(),
             "invoice_cycle": invoice_cycle_timings(documents, book.posted_at).to_dict(),
             "first_time_posting": first_time_posting(documents, troubled).to_dict(),
-            "billed_vs_approved": [row.to_dict() for row in billed_vs_approved(book.state)],
+            "billed_vs_approved": [
+                row.to_dict() for row in billed_vs_approved(book.state, self._leakage())
+            ],
         }
