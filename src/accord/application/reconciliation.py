@@ -311,7 +311,7 @@ class ReconciliationService:
         """Open what is new and close what is gone, against the open records of each
         kind read once: the queue is scanned a fixed number of times per run, however
         many discrepancies there are."""
-        found = {(_kind(d), d.subject): d for d in discrepancies}
+        found = {(d.kind.exception_kind, d.subject): d for d in discrepancies}
         already = {(r.kind, r.subject): r for kind in KINDS for r in sink.open_records(kind=kind)}
         new = [(_exception(d), d.to_dict()) for key, d in found.items() if key not in already]
         gone = [
@@ -323,12 +323,6 @@ class ReconciliationService:
             sink.open_all(new)
         if gone:
             sink.close_all(gone, "the systems agree again")
-
-
-def _kind(discrepancy: Discrepancy) -> ExceptionKind:
-    if discrepancy.kind is DiscrepancyKind.DOUBLE_BILLED:
-        return ExceptionKind.DOUBLE_BILLING
-    return KIND
 
 
 def _exception(discrepancy: Discrepancy) -> BusinessException:
@@ -347,7 +341,7 @@ def _exception(discrepancy: Discrepancy) -> BusinessException:
             f"{discrepancy.owner.value} to correct the system in error, then reconcile again"
         )
     return BusinessException(
-        _kind(discrepancy),
+        discrepancy.kind.exception_kind,
         discrepancy.subject,
         message,
         amount_at_risk=discrepancy.amount_at_risk,
