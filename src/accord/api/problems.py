@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
 from accord.application.contention import StoreBusy
+from accord.observability.context import business_ids
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://accord.dev/problems/"
@@ -75,6 +76,8 @@ def problem_response(
         "correlation_id": correlation,
         **extensions,
     }
+    if correlation:  # a 500 is sent past the middleware that adds the header
+        headers = {**(headers or {}), "X-Correlation-Id": str(correlation)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -174,7 +177,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         if isinstance(error, StoreBusy):  # raised in a middleware, outside the routes
             return store_busy_response(request, error)
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Answered outside the correlation middleware: bind its id again for this line.
+        with business_ids(correlation_id=getattr(request.state, "correlation_id", None)):
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             request,
             500,
