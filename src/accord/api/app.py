@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from accord.api import (
     corrections,
@@ -79,7 +80,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
             "the API needs governance services: pass governance= or give the hub a "
             "`governance` attribute (accord.adapters.governance.build_sql_governance)"
         )
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from assets the package ships: no CDN.
+    app = FastAPIOffline(
         title="Accord",
         version="1.0.0",
         summary="Contract-to-cash integration hub for professional-services firms",
