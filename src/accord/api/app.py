@@ -31,6 +31,7 @@ from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
 from accord.web.corrections import router as corrections_router
 from accord.web.einvoices import router as einvoice_router
+from accord.web.error_pages import error_page
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
@@ -92,7 +93,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     oidc = wired.settings.oidc
     app.state.oidc = OidcVerifier(oidc) if oidc is not None else None
     install_redaction()
-    install_problem_handlers(app)
+    install_problem_handlers(app, error_page)
     app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
     # Outside idempotency and every route: a body is bounded before anything reads it.
     app.add_middleware(BodyLimitMiddleware, limits=lambda: _body_limits(wired))
