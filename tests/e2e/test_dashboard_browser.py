@@ -160,8 +160,9 @@ def _check_business_kpis(driver: object, base: str) -> None:
     billed = driver.find_elements(By.CSS_SELECTOR, '[data-metric^="billed-percent-"]')  # type: ignore[attr-defined]
     assert billed and all(PERCENT.match(element.text) for element in billed)
     currency = billed[0].get_attribute("data-metric").rsplit("-", 1)[1]
-    assert Decimal(_metric(driver, f"approved-{currency}")) > 0
-    assert Decimal(_metric(driver, f"billed-{currency}")) > 0
+    for shown in (f"approved-{currency}", f"billed-{currency}"):
+        amount, written = _metric(driver, shown).split()  # e.g. "12,400.00 EUR"
+        assert (Decimal(amount.replace(",", "")) > 0, written) == (True, currency)
     charts = {
         svg.get_attribute("aria-label")
         for svg in driver.find_elements(By.CSS_SELECTOR, "svg.chart")  # type: ignore[attr-defined]

@@ -93,8 +93,14 @@ class HubReports:
         return self._clock()
 
     def invoices(self) -> list[dict[str, Any]]:
-        """Every issued document, newest first, as the invoice list shows it."""
-        return list(reversed(render_documents(self._billing.state())))
+        """Every issued document, newest first, as the invoice list shows it, with the
+        customer's name beside its id."""
+        state = self._billing.state()
+        names = {c.id: c.name for c in state.customers.values()}
+        return [
+            {**shown, "customer_name": names.get(shown["customer"])}
+            for shown in reversed(render_documents(state))
+        ]
 
     def reconciliation(self) -> Mapping[str, Any]:
         """The last reconciliation run's discrepancies and when it ran (see
@@ -134,6 +140,8 @@ class HubReports:
             key=lambda e: e.entry,
         )
         rendered = render_document(document)
+        customer = state.customers.get(document.customer)
+        rendered["customer_name"] = None if customer is None else customer.name
         for line, shown in zip(document.lines, rendered["lines"], strict=True):
             is_time = line.kind is LineKind.TIME
             shown["time_entries"] = [
