@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accord.web.formatting import money
+from accord.web.kpi_view import kpi_context
 
 
 @pytest.mark.parametrize(
@@ -25,3 +26,9 @@ def test_money_is_written_with_separators_and_currency(
     amount: object, currency: str | None, shown: str
 ) -> None:
     assert money(amount, currency) == shown
+
+
+def test_the_billed_vs_approved_chart_writes_its_bars_as_money() -> None:
+    row = {"currency": "EUR", "approved": "12250.00", "billed": "9800.5"}
+    [shown] = kpi_context({"billed_vs_approved": [row]})["billed_vs_approved"]
+    assert "12,250.00 EUR" in shown["chart"] and "9,800.50 EUR" in shown["chart"]
