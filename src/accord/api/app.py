@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from accord.api import (
     corrections,
@@ -30,6 +31,7 @@ from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
 from accord.web.corrections import router as corrections_router
 from accord.web.einvoices import router as einvoice_router
+from accord.web.error_pages import error_page
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
@@ -79,7 +81,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
             "the API needs governance services: pass governance= or give the hub a "
             "`governance` attribute (accord.adapters.governance.build_sql_governance)"
         )
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from assets the package ships: no CDN.
+    app = FastAPIOffline(
         title="Accord",
         version="1.0.0",
         summary="Contract-to-cash integration hub for professional-services firms",
@@ -90,7 +93,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     oidc = wired.settings.oidc
     app.state.oidc = OidcVerifier(oidc) if oidc is not None else None
     install_redaction()
-    install_problem_handlers(app)
+    install_problem_handlers(app, error_page)
     app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
     # Outside idempotency and every route: a body is bounded before anything reads it.
     app.add_middleware(BodyLimitMiddleware, limits=lambda: _body_limits(wired))

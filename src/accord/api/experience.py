@@ -320,7 +320,9 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
       documents that never raised a posting exception;
     - `billed_vs_approved`: per currency, approved billable time and accepted milestones
       (`approved`) against what invoices and credit notes billed for them (`billed`),
-      `unbilled`, `billed_percent` and `unvalued_entries` (approved hours with no rate);
+      `unbilled`, `billed_percent`, `unvalued_entries` (approved hours with no rate) and
+      `unbilled_time_overdue` / `unbilled_time_overdue_entries`: the unbilled time past
+      its grace, the same entries `/leakage` and reconciliation's `unbilled_time` list;
     - `documents`, `documents_by_status` and `billed_net_by_currency`.
 
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.

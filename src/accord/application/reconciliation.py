@@ -19,7 +19,7 @@ findings, vectorised.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -43,6 +43,7 @@ from accord.domain.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
     Finding,
+    LeakageItem,
     LeakageReport,
     Record,
     Tolerances,
@@ -206,11 +207,14 @@ class ReconciliationService:
             reads.not_compared,
         )
 
-    def leakage(self, as_of: date | None = None) -> LeakageReport:
+    def leakage(
+        self, as_of: date | None = None, reported: Iterable[LeakageItem] = ()
+    ) -> LeakageReport:
         """Approved billable time not invoiced after `tolerances.unbilled_after_days`, cap
-        write-downs and accepted-but-unbilled milestones, from the hub's state."""
+        write-downs and accepted-but-unbilled milestones, from the hub's state, plus the
+        unbilled time a reconciliation run `reported` that the hub does not hold."""
         day = as_of or self._clock().date()
-        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days)
+        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days, reported)
 
     def _records(
         self, state: BillingState, reads: _Reads
@@ -307,7 +311,7 @@ class ReconciliationService:
         """Open what is new and close what is gone, against the open records of each
         kind read once: the queue is scanned a fixed number of times per run, however
         many discrepancies there are."""
-        found = {(_kind(d), d.subject): d for d in discrepancies}
+        found = {(d.kind.exception_kind, d.subject): d for d in discrepancies}
         already = {(r.kind, r.subject): r for kind in KINDS for r in sink.open_records(kind=kind)}
         new = [(_exception(d), d.to_dict()) for key, d in found.items() if key not in already]
         gone = [
@@ -319,12 +323,6 @@ class ReconciliationService:
             sink.open_all(new)
         if gone:
             sink.close_all(gone, "the systems agree again")
-
-
-def _kind(discrepancy: Discrepancy) -> ExceptionKind:
-    if discrepancy.kind is DiscrepancyKind.DOUBLE_BILLED:
-        return ExceptionKind.DOUBLE_BILLING
-    return KIND
 
 
 def _exception(discrepancy: Discrepancy) -> BusinessException:
@@ -343,7 +341,7 @@ def _exception(discrepancy: Discrepancy) -> BusinessException:
             f"{discrepancy.owner.value} to correct the system in error, then reconcile again"
         )
     return BusinessException(
-        _kind(discrepancy),
+        discrepancy.kind.exception_kind,
         discrepancy.subject,
         message,
         amount_at_risk=discrepancy.amount_at_risk,

@@ -29,12 +29,14 @@ from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
+from accord.web.formatting import money
 from accord.web.forms import check_form_token, page_form_token, read_form
 from accord.web.kpi_view import kpi_context
 from accord.web.paging import paginate
 
 STATIC = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.filters["money"] = money
 router = APIRouter(include_in_schema=False)
 AGES = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 

@@ -6,11 +6,12 @@ revenue-leakage report. Standard library only.
 """
 
 from accord.domain.reconciliation.double_billing import double_billed
-from accord.domain.reconciliation.kinds import OWNERS, Discrepancy, DiscrepancyKind, Finding
+from accord.domain.reconciliation.kinds import Discrepancy, DiscrepancyKind, Finding
 from accord.domain.reconciliation.leakage import (
     LeakageItem,
     LeakageReport,
     LeakageSource,
+    reported_unbilled_time,
     revenue_leakage,
     standard_value,
 )
@@ -38,7 +39,6 @@ from accord.domain.reconciliation.rules import (
 
 __all__ = [
     "COMPARISONS",
-    "OWNERS",
     "ChargeRecord",
     "Check",
     "Comparison",
@@ -60,6 +60,7 @@ __all__ = [
     "compare_all",
     "display_value",
     "double_billed",
+    "reported_unbilled_time",
     "revenue_leakage",
     "settle",
     "settlement_status",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from accord.domain.exceptions import OwnerRole
+from accord.domain.exceptions import ExceptionKind, OwnerRole
 
 
 class DiscrepancyKind(StrEnum):
@@ -36,34 +36,17 @@ class DiscrepancyKind(StrEnum):
     DOUBLE_BILLED = "double_billed"
 
     @property
+    def exception_kind(self) -> ExceptionKind:
+        """The exception a discrepancy of this kind opens in the queue."""
+        if self is DiscrepancyKind.DOUBLE_BILLED:
+            return ExceptionKind.DOUBLE_BILLING
+        return ExceptionKind.RECONCILIATION_DISCREPANCY
+
+    @property
     def owner(self) -> OwnerRole:
-        return OWNERS[self]
-
-
-OWNERS: dict[DiscrepancyKind, OwnerRole] = {
-    DiscrepancyKind.MISSING_IN_BILLING: OwnerRole.BILLING,
-    DiscrepancyKind.MISSING_IN_PSA: OwnerRole.PMO,
-    DiscrepancyKind.MISSING_IN_ERP: OwnerRole.FINANCE,
-    DiscrepancyKind.MISSING_IN_CRM: OwnerRole.INTEGRATION,
-    DiscrepancyKind.UNPOSTED_DOCUMENT: OwnerRole.FINANCE,
-    DiscrepancyKind.UNKNOWN_DOCUMENT: OwnerRole.FINANCE,
-    DiscrepancyKind.AMOUNT_MISMATCH: OwnerRole.FINANCE,
-    DiscrepancyKind.TAX_MISMATCH: OwnerRole.FINANCE,
-    DiscrepancyKind.CURRENCY_MISMATCH: OwnerRole.FINANCE,
-    DiscrepancyKind.STATUS_MISMATCH: OwnerRole.BILLING,
-    DiscrepancyKind.CUSTOMER_MISMATCH: OwnerRole.INTEGRATION,
-    DiscrepancyKind.ENTITY_MISMATCH: OwnerRole.FINANCE,
-    DiscrepancyKind.CONTRACT_MISMATCH: OwnerRole.PMO,
-    DiscrepancyKind.UNBILLED_TIME: OwnerRole.BILLING,
-    DiscrepancyKind.HOURS_MISMATCH: OwnerRole.BILLING,
-    DiscrepancyKind.BILLED_UNAPPROVED_TIME: OwnerRole.PMO,
-    DiscrepancyKind.PAYMENT_NOT_MIRRORED: OwnerRole.BILLING,
-    DiscrepancyKind.PAYMENT_MISAPPLIED: OwnerRole.BILLING,
-    DiscrepancyKind.UNKNOWN_PAYMENT: OwnerRole.FINANCE,
-    DiscrepancyKind.DOUBLE_BILLED: OwnerRole.FINANCE,
-}
-"""The team that acts on each kind: finance owns the ledger, billing the invoices and
-their mirrors, the PMO projects and time, integration what only a re-sync can fix."""
+        """The owner of the exception it opens: one owner per kind, on every page, in
+        the API and in the queue (see `accord.domain.exceptions.POLICIES`)."""
+        return self.exception_kind.owner
 
 
 @dataclass(frozen=True, slots=True)
