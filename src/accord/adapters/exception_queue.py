@@ -23,8 +23,8 @@ _c = exceptions.c
 
 
 class SqlAlchemyExceptionQueue:
-    """`ExceptionQueue` on one open transaction; owner, severity and SLA come from the
-    kind's policy, so every raise of a kind is routed the same way."""
+    """`ExceptionQueue` on one open transaction; severity and SLA come from the kind's
+    policy, the owner from the exception (the kind's owner unless it is routed)."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
@@ -35,7 +35,7 @@ class SqlAlchemyExceptionQueue:
             sa.insert(exceptions)
             .values(
                 kind=exception.kind.value,
-                owner=policy.owner.value,
+                owner=exception.owner.value,
                 severity=policy.severity.value,
                 subject=exception.subject,
                 status=ExceptionStatus.OPEN.value,

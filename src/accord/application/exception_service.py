@@ -93,14 +93,16 @@ class ExceptionService:
 
     def _opened(self, record: ExceptionRecord | None) -> None:
         if record is not None:
-            self._announce_opened(record.id, record.kind, record.subject)
+            self._announce_opened(record.id, record.kind, record.subject, record.owner)
 
-    def _announce_opened(self, exception_id: int, kind: ExceptionKind, subject: str) -> None:
+    def _announce_opened(
+        self, exception_id: int, kind: ExceptionKind, subject: str, owner: OwnerRole
+    ) -> None:
         if self._changes is not None:
             after = {
                 "id": exception_id,
                 "kind": str(kind),
-                "owner": str(kind.policy.owner),
+                "owner": str(owner),
                 "severity": str(kind.policy.severity),
             }
             self._changes.record("exception.opened", subject, after, None, str(exception_id))
@@ -116,7 +118,7 @@ class ExceptionService:
         `transaction()`): queued, audited and announced when the batch commits, gone if
         it rolls back. Each call is a new record: a batch's subjects are its events."""
         exception_id = uow.exceptions.raise_(exception, details, at)
-        self._announce_opened(exception_id, exception.kind, exception.subject)
+        self._announce_opened(exception_id, exception.kind, exception.subject, exception.owner)
         return exception_id
 
     def resolve_in(self, uow: UnitOfWork, record: ExceptionRecord, note: str, at: datetime) -> None:
@@ -187,7 +189,9 @@ class ExceptionService:
                     subjects = open_now[exception.kind] = self._open_subjects(uow, exception.kind)
                 if exception.subject not in subjects:
                     new_id = uow.exceptions.raise_(exception, dict(details), self._clock())
-                    self._announce_opened(new_id, exception.kind, exception.subject)
+                    self._announce_opened(
+                        new_id, exception.kind, exception.subject, exception.owner
+                    )
                     subjects[exception.subject] = new_id
                 ids.append(subjects[exception.subject])
             uow.commit()

@@ -347,4 +347,5 @@ def _exception(discrepancy: Discrepancy) -> BusinessException:
         amount_at_risk=discrepancy.amount_at_risk,
         currency=discrepancy.currency,
         blocks=(discrepancy.key,),
+        routed_to=discrepancy.owner,
     )

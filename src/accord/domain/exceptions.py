@@ -178,7 +178,10 @@ class BusinessException:
     amount_at_risk: Decimal | None = None
     currency: str | None = None
     blocks: tuple[str, ...] = field(default_factory=tuple)
+    routed_to: OwnerRole | None = None
+    """The team that acts on it when the finding names one (a reconciliation discrepancy
+    goes to whoever owns the system in error); otherwise the kind's owner."""
 
     @property
     def owner(self) -> OwnerRole:
-        return self.kind.owner
+        return self.routed_to or self.kind.owner

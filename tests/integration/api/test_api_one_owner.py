@@ -1,5 +1,6 @@
-"""One owner per exception kind: a reconciliation discrepancy's exception names the same
-owner in the API's exception list, on the dashboard's queue and in its own details."""
+"""One owner per item: a reconciliation discrepancy's exception is routed to the team that
+owns its kind, and names that same owner in the API's exception list, on the dashboard's
+queue and in its own details."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from accord.application.security import Role
-from accord.domain.exceptions import BusinessException, ExceptionKind
+from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
 from accord.domain.reconciliation import Discrepancy, DiscrepancyKind
 from tests.integration.api.conftest import ApiWorld
 
 
-def test_an_unbilled_time_exception_has_one_owner_in_the_api_and_on_the_dashboard(
+def test_an_unbilled_time_exception_is_billing_s_in_the_api_and_on_the_dashboard(
     world: ApiWorld,
 ) -> None:
     kind = DiscrepancyKind.UNBILLED_TIME
@@ -22,7 +23,9 @@ def test_an_unbilled_time_exception_has_one_owner_in_the_api_and_on_the_dashboar
     )
     with world.hub.unit_of_work() as uow:
         exception_id = uow.exceptions.raise_(
-            BusinessException(kind.exception_kind, found.subject, "unbilled"),
+            BusinessException(
+                kind.exception_kind, found.subject, "unbilled", routed_to=found.owner
+            ),
             found.to_dict(),
             datetime.now(UTC),
         )
@@ -40,5 +43,6 @@ def test_an_unbilled_time_exception_has_one_owner_in_the_api_and_on_the_dashboar
     assert row is not None, page
     cells = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
 
-    owner = ExceptionKind.RECONCILIATION_DISCREPANCY.owner.value
+    owner = OwnerRole.BILLING.value
+    assert ExceptionKind.RECONCILIATION_DISCREPANCY.owner.value != owner  # routed, not defaulted
     assert (item["owner"], item["details"]["owner"], cells[2]) == (owner, owner, owner)

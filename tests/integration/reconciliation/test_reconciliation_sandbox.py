@@ -200,14 +200,14 @@ def test_each_seeded_discrepancy_is_found_with_its_amount_owner_and_age(firm: Fi
     assert report.engine == "duckdb"
     seen = found(report.discrepancies)
     expected = {
-        ("contracts_clm_billing", "K2"): (K.MISSING_IN_BILLING, None, OwnerRole.FINANCE, 88),
-        ("contracts_clm_psa", "K2"): (K.MISSING_IN_PSA, None, OwnerRole.FINANCE, 88),
-        ("contracts_clm_erp", "K1"): (K.CUSTOMER_MISMATCH, None, OwnerRole.FINANCE, 88),
+        ("contracts_clm_billing", "K2"): (K.MISSING_IN_BILLING, None, OwnerRole.BILLING, 88),
+        ("contracts_clm_psa", "K2"): (K.MISSING_IN_PSA, None, OwnerRole.PMO, 88),
+        ("contracts_clm_erp", "K1"): (K.CUSTOMER_MISMATCH, None, OwnerRole.INTEGRATION, 88),
         ("contracts_clm_erp", "K2"): (K.MISSING_IN_ERP, None, OwnerRole.FINANCE, 88),
-        ("contracts_clm_crm", "K2"): (K.MISSING_IN_CRM, None, OwnerRole.FINANCE, 88),
-        ("projects_psa_erp", "K1"): (K.CUSTOMER_MISMATCH, None, OwnerRole.FINANCE, None),
-        ("time_psa_hub", "T30"): (K.UNBILLED_TIME, D("300.00"), OwnerRole.FINANCE, 57),
-        ("time_psa_hub", "T6"): (K.HOURS_MISMATCH, D("300.00"), OwnerRole.FINANCE, 84),
+        ("contracts_clm_crm", "K2"): (K.MISSING_IN_CRM, None, OwnerRole.INTEGRATION, 88),
+        ("projects_psa_erp", "K1"): (K.CUSTOMER_MISMATCH, None, OwnerRole.INTEGRATION, None),
+        ("time_psa_hub", "T30"): (K.UNBILLED_TIME, D("300.00"), OwnerRole.BILLING, 57),
+        ("time_psa_hub", "T6"): (K.HOURS_MISMATCH, D("300.00"), OwnerRole.BILLING, 84),
         ("documents_hub_erp", "INV-DE01-000777"): (
             K.UNKNOWN_DOCUMENT,
             D("50.00"),
@@ -217,10 +217,10 @@ def test_each_seeded_discrepancy_is_found_with_its_amount_owner_and_age(firm: Fi
         ("payments_erp_billing", "P2"): (
             K.PAYMENT_NOT_MIRRORED,
             D("500.00"),
-            OwnerRole.FINANCE,
+            OwnerRole.BILLING,
             10,
         ),
-        ("payments_erp_crm", "P2"): (K.PAYMENT_NOT_MIRRORED, D("500.00"), OwnerRole.FINANCE, 10),
+        ("payments_erp_crm", "P2"): (K.PAYMENT_NOT_MIRRORED, D("500.00"), OwnerRole.BILLING, 10),
     }
     assert {
         key: (d.kind, d.amount_at_risk, d.owner, d.age_days) for key, d in seen.items()

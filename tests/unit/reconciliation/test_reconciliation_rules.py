@@ -119,7 +119,7 @@ def test_unbilled_time_waits_for_its_grace_period_then_reports_its_value() -> No
     assert run("time_psa_hub", [work], [], Tolerances(unbilled_after_days=30)) == []
     [found] = run("time_psa_hub", [work], [], Tolerances(unbilled_after_days=21))
     assert (found.kind, found.amount_at_risk, found.age_days) == (K.UNBILLED_TIME, D("1200.00"), 21)
-    assert found.owner is OwnerRole.FINANCE  # the owner of reconciliation_discrepancy
+    assert found.owner is OwnerRole.BILLING
 
 
 def test_grace_days_hold_back_young_discrepancies_of_a_kind() -> None:
@@ -142,7 +142,7 @@ def test_time_billed_but_no_longer_approved() -> None:
     assert (found.kind, found.amount_at_risk, found.owner) == (
         K.BILLED_UNAPPROVED_TIME,
         D("600.00"),
-        OwnerRole.FINANCE,
+        OwnerRole.PMO,
     )
 
 
@@ -166,16 +166,16 @@ def test_payments_not_mirrored_misapplied_or_unknown() -> None:
 
 def test_contracts_signed_but_not_set_up_everywhere() -> None:
     signed = ContractRecord("K1", date(2026, 1, 2), "C1", "DE01", "EUR")
-    for name, kind in (
-        ("contracts_clm_billing", K.MISSING_IN_BILLING),
-        ("contracts_clm_psa", K.MISSING_IN_PSA),
-        ("contracts_clm_erp", K.MISSING_IN_ERP),
-        ("contracts_clm_crm", K.MISSING_IN_CRM),
+    for name, kind, owner in (
+        ("contracts_clm_billing", K.MISSING_IN_BILLING, OwnerRole.BILLING),
+        ("contracts_clm_psa", K.MISSING_IN_PSA, OwnerRole.PMO),
+        ("contracts_clm_erp", K.MISSING_IN_ERP, OwnerRole.FINANCE),
+        ("contracts_clm_crm", K.MISSING_IN_CRM, OwnerRole.INTEGRATION),
     ):
         [found] = run(name, [signed], [])
         assert (found.kind, found.owner, found.age_days, found.amount_at_risk) == (
             kind,
-            OwnerRole.FINANCE,
+            owner,
             88,
             None,
         )

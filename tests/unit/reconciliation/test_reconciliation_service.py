@@ -197,7 +197,7 @@ def test_discrepancies_open_exceptions_that_close_when_the_systems_agree_again()
     assert (unbilled.amount_at_risk, unbilled.age_days, unbilled.owner) == (
         D("300.00"),
         57,
-        OwnerRole.FINANCE,
+        OwnerRole.BILLING,
     )
     assert len(report.discrepancies) == 2
     record = sink.records["documents_hub_erp:INV-DE01-000001"]

@@ -6,7 +6,7 @@ revenue-leakage report. Standard library only.
 """
 
 from accord.domain.reconciliation.double_billing import double_billed
-from accord.domain.reconciliation.kinds import Discrepancy, DiscrepancyKind, Finding
+from accord.domain.reconciliation.kinds import OWNERS, Discrepancy, DiscrepancyKind, Finding
 from accord.domain.reconciliation.leakage import (
     LeakageItem,
     LeakageReport,
@@ -39,6 +39,7 @@ from accord.domain.reconciliation.rules import (
 
 __all__ = [
     "COMPARISONS",
+    "OWNERS",
     "ChargeRecord",
     "Check",
     "Comparison",

@@ -44,9 +44,35 @@ class DiscrepancyKind(StrEnum):
 
     @property
     def owner(self) -> OwnerRole:
-        """The owner of the exception it opens: one owner per kind, on every page, in
-        the API and in the queue (see `accord.domain.exceptions.POLICIES`)."""
-        return self.exception_kind.owner
+        """The team that acts on it; the exception it opens is routed to that team, in
+        the queue, the API and on every page alike."""
+        return OWNERS[self]
+
+
+OWNERS: dict[DiscrepancyKind, OwnerRole] = {
+    DiscrepancyKind.MISSING_IN_BILLING: OwnerRole.BILLING,
+    DiscrepancyKind.MISSING_IN_PSA: OwnerRole.PMO,
+    DiscrepancyKind.MISSING_IN_ERP: OwnerRole.FINANCE,
+    DiscrepancyKind.MISSING_IN_CRM: OwnerRole.INTEGRATION,
+    DiscrepancyKind.UNPOSTED_DOCUMENT: OwnerRole.FINANCE,
+    DiscrepancyKind.UNKNOWN_DOCUMENT: OwnerRole.FINANCE,
+    DiscrepancyKind.AMOUNT_MISMATCH: OwnerRole.FINANCE,
+    DiscrepancyKind.TAX_MISMATCH: OwnerRole.FINANCE,
+    DiscrepancyKind.CURRENCY_MISMATCH: OwnerRole.FINANCE,
+    DiscrepancyKind.STATUS_MISMATCH: OwnerRole.BILLING,
+    DiscrepancyKind.CUSTOMER_MISMATCH: OwnerRole.INTEGRATION,
+    DiscrepancyKind.ENTITY_MISMATCH: OwnerRole.FINANCE,
+    DiscrepancyKind.CONTRACT_MISMATCH: OwnerRole.PMO,
+    DiscrepancyKind.UNBILLED_TIME: OwnerRole.BILLING,
+    DiscrepancyKind.HOURS_MISMATCH: OwnerRole.BILLING,
+    DiscrepancyKind.BILLED_UNAPPROVED_TIME: OwnerRole.PMO,
+    DiscrepancyKind.PAYMENT_NOT_MIRRORED: OwnerRole.BILLING,
+    DiscrepancyKind.PAYMENT_MISAPPLIED: OwnerRole.BILLING,
+    DiscrepancyKind.UNKNOWN_PAYMENT: OwnerRole.FINANCE,
+    DiscrepancyKind.DOUBLE_BILLED: OwnerRole.FINANCE,
+}
+"""The team that acts on each kind: finance owns the ledger, billing the invoices and
+their mirrors, the PMO projects and time, integration what only a re-sync can fix."""
 
 
 @dataclass(frozen=True, slots=True)
