@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from accord.api import (
     corrections,
     einvoices,
+    exception_people,
     experience,
     journals,
     periods,
@@ -111,6 +112,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
         corrections.router,
         periods.router,
         experience.router,
+        exception_people.router,
         einvoices.router,
         journals.router,
         governance_routes.router,
