@@ -37,6 +37,7 @@ def test_finance_assigns_tags_and_comments_and_the_queue_filters_by_them(
 
     assert assigned.status_code == 200 and assigned.json()["assignee"] == "ada"
     assert untagged.json()["tags"] == ["month-end"]
+    assert commented.status_code == 200
     document = world.client.get(base, headers=finance).json()
     assert document["assignee"] == "ada" and document["tags"] == ["month-end"]
     [comment] = document["comments"]
