@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -30,7 +30,7 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list[tuple[str, str]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         mail = message_from_bytes(envelope.content)
         for to in envelope.rcpt_tos:
             self.mails.append((to, str(mail["Subject"])))
@@ -53,9 +53,9 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 class Receiver(BaseHTTPRequestHandler):
-    deliveries: list[dict[str, Any]] = []
+    deliveries: ClassVar[list[dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         header = self.headers[SIGNATURE_HEADER]
         verify_signature(SECRET, header, body, datetime.now(UTC), timedelta(minutes=5))
