@@ -160,6 +160,9 @@ class ExceptionNotifier:
 
     def tick(self) -> list[Notification]:
         """Send every notification due now; returns those sent."""
+        to = self._recipients
+        if not (to.team or to.lead or to.webhook):
+            return []
         now = self._clock()
         with self._unit_of_work() as uow:
             records = uow.exceptions.list(status=ExceptionStatus.OPEN)
