@@ -3,11 +3,13 @@ kept in its history and the audit trail; the owning team alone assigns and tags.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from accord.application.security import Role
 from accord.domain.exceptions import BusinessException, ExceptionKind
 from tests.integration.api.conftest import ApiWorld
+from tests.integration.api.test_api_dashboard_forms import _sign_in
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -75,3 +77,22 @@ def test_another_team_comments_but_neither_assigns_nor_tags(world: ApiWorld) -> 
     assert comment.status_code == 200 and comment.json()["assignee"] is None
     assert bad_tag.status_code == 422
     assert missing.status_code == 404
+
+
+def test_the_dashboard_lists_assignee_and_tags_and_filters_by_them(world: ApiWorld) -> None:
+    mine, other = _raise(world, "INV-4"), _raise(world, "INV-5")
+    finance = {**world.as_role(Role.FINANCE), **ORIGIN}
+    world.client.post(
+        f"/api/v1/exceptions/{mine}/assignee", json={"person": "ada"}, headers=finance
+    )
+    world.client.post(f"/api/v1/exceptions/{mine}/tags", json={"tag": "vip"}, headers=finance)
+    _sign_in(world, Role.FINANCE)
+
+    page = world.client.get("/exceptions?assignee=ada&tag=vip").text
+    nobody = world.client.get("/exceptions?assignee=bob").text
+
+    row = re.search(rf'<tr id="exception-{mine}">.*?</tr>', page, re.S)
+    assert row and '<td class="assignee">ada</td>' in row.group(0)
+    assert '<td class="tags">vip</td>' in row.group(0)
+    assert f'id="exception-{other}"' not in page
+    assert f'id="exception-{mine}"' not in nobody
