@@ -35,3 +35,23 @@ def test_an_exception_is_assigned_tagged_and_commented_from_the_shell(tmp_path: 
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     mine = _accord(tmp_path, "exceptions", "list", "--assignee", "ada", "--tag", "mapping")
     assert [r[0] for r in _rows(mine.stdout)] == [exception_id] and "ada" in mine.stdout
+
+
+def test_up_refuses_an_unsigned_notification_webhook_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "ACCORD_HOME": str(tmp_path),
+        "COLUMNS": "80",
+        "ACCORD_NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+    }
+    for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL", "ACCORD_NOTIFY_WEBHOOK_SECRET"):
+        env.pop(name, None)
+
+    refused = run_accord(["up"], env)
+
+    assert refused.returncode == 2, refused.stderr
+    assert "ACCORD_NOTIFY_WEBHOOK_SECRET" in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "accord.sqlite").exists()

@@ -149,7 +149,8 @@ def up(
         audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
         check_speed(speed, allow_lost_changes=allow_lost_changes)
         check_log_level(log_level)
-    except (AuditKeyError, SpeedTooHigh, BadLogLevel) as error:
+        NotificationSettings.from_env(os.environ)  # a wrong setting stops it before it starts
+    except (AuditKeyError, SpeedTooHigh, BadLogLevel, ValueError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if role is not ProcessRole.ALL:
@@ -176,7 +177,6 @@ def up(
     settings.home.mkdir(parents=True, exist_ok=True)
     configure_observability(settings.home)
     configure_console(log_level)
-    _check_notifications()
     sandbox = _sandbox(settings, landscape, start)
     wired = wire_hub(
         settings,
@@ -239,16 +239,6 @@ def up(
         # Everything is closed: spare the interpreter's exit a collection of the whole
         # heap, which alone took seconds on a busy machine.
         gc.freeze()
-
-
-def _check_notifications() -> None:
-    """A wrong notification setting stops the start, before anything runs, with what to
-    fix (exit 2)."""
-    try:
-        NotificationSettings.from_env(os.environ)
-    except ValueError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
 
 
 def _sandbox(settings: Settings, landscape: Landscape, start: dt.date | None) -> Sandbox | None:
