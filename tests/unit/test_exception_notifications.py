@@ -163,6 +163,8 @@ def test_the_notifier_sends_each_message_once_over_ticks_and_retries_a_failed_on
         "cto@firm.test",
     ]
     assert len(webhook.posted) == 3
+    notified = [e for e in queue.records[1].history if e["action"] == "notified"]
+    assert len(notified) == 6
 
 
 def test_settings_read_recipients_per_role_and_refuse_an_unsigned_webhook() -> None:

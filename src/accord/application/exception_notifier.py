@@ -191,4 +191,17 @@ class ExceptionNotifier:
         except OSError:
             self._log.release(notification)
             return False
+        self._record(notification, now)
         return True
+
+    def _record(self, notification: Notification, now: datetime) -> None:
+        """Keep the notification in the exception's history, next to what people did."""
+        entry = {
+            "action": "notified",
+            "event": notification.event.value,
+            "channel": notification.channel.value,
+            "to": notification.recipient,
+        }
+        with self._unit_of_work() as uow:
+            uow.exceptions.note(notification.exception_id, entry, now)
+            uow.commit()

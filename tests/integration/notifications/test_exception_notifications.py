@@ -114,6 +114,7 @@ def test_critical_and_breached_exceptions_notify_once_per_channel(
             uow.commit()
         for _ in range(2):  # a tick, then a restarted notifier's tick: nothing twice
             build_exception_notifier(hub, env, clock=lambda: now).tick()
+        history = next(r for r in hub.exceptions() if r.id == late).history
     finally:
         hub.close()
 
@@ -127,6 +128,13 @@ def test_critical_and_breached_exceptions_notify_once_per_channel(
             "integration@firm.test",
             f"[Accord] New critical exception {critical}: system_unavailable erp",
         ),
+    ]
+    notified = [(e["event"], e["channel"], e["to"]) for e in history if e["action"] == "notified"]
+    assert sorted(notified) == [
+        ("escalated", "email", "cfo@firm.test"),
+        ("escalated", "webhook", "webhook"),
+        ("sla_breached", "email", "finance@firm.test"),
+        ("sla_breached", "webhook", "webhook"),
     ]
     assert sorted((d["exception"]["id"], d["event"]) for d in deliveries) == [
         (critical, "critical_opened"),
