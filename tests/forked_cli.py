@@ -7,7 +7,9 @@ anew under the command's own environment (so their consoles read COLUMNS and the
 as in a new process), runs the command with its arguments and exits with its exit code.
 Stdout and stderr are read back separately, as `subprocess.run(capture_output=True)`
 gives them. Commands that serve or run for long (`accord up`) start a real interpreter
-instead: see the tests that start the hub.
+instead: see the tests that start the hub. So do commands that may validate e-invoices:
+a forked child cannot use the Saxon runtime (a native image with threads of its own)
+that the test process may have started.
 """
 
 from __future__ import annotations

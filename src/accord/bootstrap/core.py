@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 
@@ -41,10 +41,16 @@ from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
-from accord.application.gateways import LISTING_PORTS, PORT_FOR_SYSTEM
+from accord.application.gateways import (
+    JOURNAL_PORT,
+    LISTING_PORTS,
+    PORT_FOR_SYSTEM,
+    JournalPosting,
+)
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
@@ -57,6 +63,7 @@ from accord.application.worker import EventWorker
 from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm
 from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
@@ -80,6 +87,7 @@ class Hub:
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
+    journal_posting: JournalPoster | None = None
     corrections: CorrectionService | None = None
     periods: AccountingPeriods | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
@@ -199,6 +207,14 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
     raise LookupError(f"no connector provides {port} for {system}; configure one")
 
 
+def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
+    """The ERP connector's `JournalPosting`, or None when it takes no journal entries."""
+    for connector in connectors.values():
+        if connector.system == "erp" and PORT_FOR_SYSTEM["erp"] in connector.writers():
+            return cast("JournalPosting | None", connector.writers().get(JOURNAL_PORT))
+    return None
+
+
 def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
     """A listing port (e.g. `ProjectListing`) by system role, from the first connector of
     each role that offers it (as `_port` picks the gateways)."""
@@ -278,6 +294,19 @@ def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionServic
         SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
     )
     return ExceptionActionService(ExceptionService(hub.unit_of_work, utc_now), billing, resume)
+
+
+def offline_journal_poster(
+    hub: Hub, connectors: Mapping[str, Connector], accounts: Mapping[AccountRole, str]
+) -> JournalPoster:
+    """Journal posting outside a running hub (a shell): the hub's billing book and
+    exception queue, the landscape's ERP connector."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    journals = LedgerJournals(billing, accounts, hub.governance.records)
+    exceptions = ExceptionService(hub.unit_of_work, utc_now, reading=hub.reading)
+    return JournalPoster(journals, billing, journal_port(connectors), exceptions)
 
 
 def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:

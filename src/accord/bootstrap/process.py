@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from accord.application.clock import utc_now
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.reports import HubReports
 from accord.bootstrap.connectors import SandboxUrl, build_connectors
-from accord.bootstrap.core import Hub, Services, build_hub, build_services
+from accord.bootstrap.core import Hub, Services, build_hub, build_services, journal_port
 from accord.domain.revenue.journals import AccountRole
 from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
 from accord.landscape import Landscape
@@ -64,6 +65,9 @@ def attach_process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | Non
     hub.exception_actions = services.exception_actions
     hub.einvoicing = services.einvoicing
     hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
+    hub.journal_posting = JournalPoster(
+        hub.journals, services.billing, journal_port(services.connectors), services.exceptions
+    )
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

@@ -27,6 +27,7 @@ class AccordCommands(LazyGroup):
         LazyCommand("keys", "accord.cli.keys", "Create, list and revoke API keys."),
         LazyCommand("exceptions", "accord.cli.exceptions", "List exceptions and act on them."),
         LazyCommand("periods", "accord.cli.periods", "Close and reopen accounting periods."),
+        LazyCommand("journals", "accord.cli.journals", "Post a month's ledger journals."),
         LazyCommand("reconciliation", "accord.cli.reconciliation", "Request and read runs."),
         LazyCommand("audit", "accord.cli.audit", "Inspect and verify the audit trail."),
         LazyCommand("retention", "accord.cli.audit", "Purge by retention; legal holds."),

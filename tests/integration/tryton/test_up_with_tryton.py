@@ -1,6 +1,7 @@
 """`accord up --config` with Tryton as the ERP and the sandbox for the other systems:
-signed contracts put the customer and the project into Tryton, and approved time becomes
-an invoice posted there once, all read back from Tryton."""
+signed contracts put the customer and the project into Tryton, approved time becomes
+an invoice posted there once, and `accord journals post` books January's journals of
+DE01 as posted account moves, all read back from Tryton."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 
 from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
 from accord.connectors.tryton.testing import RunningTryton
+from tests.forked_cli import run_accord
 
 pytestmark = pytest.mark.tryton
 
@@ -44,15 +46,28 @@ def _landscape(folder: Path, server: RunningTryton) -> Path:
     return path
 
 
-@pytest.fixture
-def hub_on_tryton(tryton_server: RunningTryton, tmp_path: Path) -> Iterator[Path]:
+TRYTON_CHART = (
+    "revenue=4.2.2,billings=4.3.3,contract_asset=1.4.2,unbilled_receivable=1.4.2,"
+    "contract_liability=2.2.2,intercompany_receivable=1.1.4,intercompany_payable=2.3.4,"
+    "intercompany_revenue=6.1.1,intercompany_cost=5.1.3"
+)
+"""The journal account roles on the test database's standard Tryton chart."""
+
+
+def _env(tryton_server: RunningTryton, tmp_path: Path) -> dict[str, str]:
     env = os.environ | {
         "ACCORD_HOME": str(tmp_path / "home"),
-        "ACCORD_HTTP_PORT": str(_free_port()),
         "TEST_TRYTON_PASSWORD": tryton_server.password,
+        "ACCORD_LEDGER_ACCOUNTS": TRYTON_CHART,
     }
     for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL", "ACCORD_CONFIG"):
         env.pop(name, None)
+    return env
+
+
+@pytest.fixture
+def hub_on_tryton(tryton_server: RunningTryton, tmp_path: Path) -> Iterator[Path]:
+    env = _env(tryton_server, tmp_path) | {"ACCORD_HTTP_PORT": str(_free_port())}
     log = tmp_path / "up.log"
     config = _landscape(tmp_path, tryton_server)
     command = [sys.executable, "-m", "accord.cli", "up", "--config", str(config)]
@@ -86,6 +101,13 @@ def _eventually(probe: Callable[[], Any], log: Path, what: str) -> Any:
 def _all(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows once there is one per contract, else nothing yet."""
     return rows if len(rows) == CONTRACTS else []
+
+
+def _post_journals(server: RunningTryton, folder: Path) -> subprocess.CompletedProcess[str]:
+    """`accord journals post 2026-01 --entity DE01` on the running hub's store and ERP."""
+    args = ["journals", "post", "2026-01", "--entity", "DE01"]
+    config = ["--config", str(folder / "landscape.yaml")]
+    return run_accord([*args, *config], _env(server, folder) | {"COLUMNS": "250"})
 
 
 def test_contracts_and_approved_time_reach_tryton_once(
@@ -122,9 +144,14 @@ def test_contracts_and_approved_time_reach_tryton_once(
             hub_on_tryton,
             "a posted invoice in Tryton",
         )
+        journals = _post_journals(tryton_server, hub_on_tryton.parent)
+        moves = read("account.move", [("description", "like", "DE01/2026-01/%")], ["state"])
     finally:
         erp.close()
 
+    assert journals.returncode in (0, 1), journals.stdout + journals.stderr  # 1: one refused
+    assert "DE01/2026-01/revenue/" in journals.stdout
+    assert moves and {move["state"] for move in moves} == {"posted"}
     assert all(len(party["addresses"]) == 1 for party in parties)
     assert sorted(work["number"] for work in works) == ["K001", "K002", "K003"]
     assert {work["type"] for work in works} == {"project"}

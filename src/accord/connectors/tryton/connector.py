@@ -33,6 +33,7 @@ from accord.connectors.sdk import (
 )
 from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
+from accord.connectors.tryton.journals import TrytonJournals
 from accord.connectors.tryton.ledger import load_ledger_setup
 from accord.connectors.tryton.listings import TrytonProjects
 from accord.connectors.tryton.rpc import TrytonRpc
@@ -156,9 +157,15 @@ class TrytonErpConnector:
         return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
-        """`ErpGateway`, and the project and contract listings reconciliation reads."""
+        """`ErpGateway`, `JournalPosting` (account moves) and the project and contract
+        listings reconciliation reads."""
         projects = TrytonProjects(self.rpc)
-        return {"ErpGateway": self, "ProjectListing": projects, "ContractListing": projects}
+        return {
+            "ErpGateway": self,
+            "JournalPosting": TrytonJournals(self.rpc),
+            "ProjectListing": projects,
+            "ContractListing": projects,
+        }
 
     def close(self) -> None:
         self.rpc.close()
