@@ -158,10 +158,15 @@ class ExceptionNotifier:
         self._webhook = webhook
         self._clock = clock
 
+    @property
+    def configured(self) -> bool:
+        """Whether any channel has a recipient (without one, a tick reads nothing)."""
+        to = self._recipients
+        return bool(to.team or to.lead or to.webhook)
+
     def tick(self) -> list[Notification]:
         """Send every notification due now; returns those sent."""
-        to = self._recipients
-        if not (to.team or to.lead or to.webhook):
+        if not self.configured:
             return []
         now = self._clock()
         with self._unit_of_work() as uow:

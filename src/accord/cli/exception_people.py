@@ -107,6 +107,11 @@ def notify() -> None:
             f"exception {item.exception_id}: {item.event} by {item.channel} to {item.recipient}"
         )
     console.print(f"{len(sent)} notification(s) sent")
+    if not notifier.configured:
+        console.print(
+            "no channel is configured: set ACCORD_SMTP_HOST with ACCORD_NOTIFY_<ROLE> or "
+            "ACCORD_ESCALATE_<ROLE>, or ACCORD_NOTIFY_WEBHOOK_URL (see docs/exceptions.md)"
+        )
 
 
 def add_to(group: typer.Typer) -> None:
