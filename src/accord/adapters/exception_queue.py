@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +96,30 @@ class SqlAlchemyExceptionQueue:
             sa.update(exceptions).where(_c.id == exception_id).values(**values)
         )
 
+    def assign(
+        self, exception_id: int, assignee: str | None, entry: Mapping[str, Any], at: datetime
+    ) -> None:
+        self._change(exception_id, entry, at, assignee=assignee)
+
+    def retag(
+        self,
+        exception_id: int,
+        tags: Sequence[str],
+        entry: Mapping[str, Any],
+        at: datetime,
+    ) -> None:
+        self._change(exception_id, entry, at, tags=list(tags))
+
+    def _change(
+        self, exception_id: int, entry: Mapping[str, Any], at: datetime, **values: Any
+    ) -> None:
+        history = self._history(exception_id)
+        self._connection.execute(
+            sa.update(exceptions)
+            .where(_c.id == exception_id)
+            .values(history=[*history, {"at": at.isoformat(), **entry}], **values)
+        )
+
     def _history(self, exception_id: int) -> builtins.list[Any]:
         history = self._connection.execute(
             sa.select(_c.history).where(_c.id == exception_id).with_for_update()
@@ -129,4 +153,6 @@ def _record(row: sa.RowMapping) -> ExceptionRecord:
         resolved_at=aware(row["resolved_at"]),
         blocks=tuple(row["blocks"]),
         history=tuple(row["history"]),
+        assignee=row["assignee"],
+        tags=tuple(row["tags"] or ()),
     )

@@ -106,5 +106,18 @@ exceptions = sa.Table(
     sa.Column("resolved_at", sa.DateTime(timezone=True)),
     sa.Column("blocks", sa.JSON, nullable=False),
     sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("assignee", sa.String(200)),
+    sa.Column("tags", sa.JSON),
 )
 sa.Index("ix_exceptions_status_owner", exceptions.c.status, exceptions.c.owner)
+
+exception_notifications = sa.Table(
+    "exception_notifications",
+    metadata,
+    sa.Column("exception_id", SequenceId, primary_key=True),
+    sa.Column("event", sa.String(50), primary_key=True),
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("recipient", sa.String(500), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""One row per notification sent: the claim that keeps a second tick from sending it."""

@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from accord.api import (
     corrections,
     einvoices,
+    exception_people,
     experience,
     journals,
     periods,
@@ -114,6 +115,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
         corrections.router,
         periods.router,
         experience.router,
+        exception_people.router,
         einvoices.router,
         journals.router,
         governance_routes.router,

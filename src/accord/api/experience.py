@@ -12,12 +12,13 @@ from fastapi.encoders import jsonable_encoder
 
 from accord.api import ports
 from accord.api.correlation import correlation_of
-from accord.api.models import BusinessExceptionView, TakeAction
+from accord.api.models import BusinessExceptionView, ExceptionComment, TakeAction
 from accord.api.pagination import Cursor, Limit, Page, page_of
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
+from accord.application.exception_people import comments_of
 from accord.application.governance import Governance
 from accord.application.masking import masked_for
 from accord.application.operations import (
@@ -60,6 +61,9 @@ def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionVie
         blocks=list(record.blocks),
         actions=[action.value for action in allowed_actions(record)],
         history=[jsonable_encoder(dict(entry)) for entry in record.history],
+        assignee=record.assignee,
+        tags=list(record.tags),
+        comments=[ExceptionComment.model_validate(c) for c in comments_of(record)],
     )
 
 
@@ -90,10 +94,16 @@ async def list_exceptions(
     awaiting_approval: Annotated[
         bool, Query(description="only those whose correction awaits a second approver")
     ] = False,
+    assignee: Annotated[str | None, Query(description="only those assigned to this person")] = None,
+    tag: Annotated[str | None, Query(description="only those with this tag")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
     records = await run_in_threadpool(request.app.state.hub.exceptions, owner, kind, status)
+    if assignee is not None:
+        records = [r for r in records if r.assignee == assignee]
+    if tag is not None:
+        records = [r for r in records if tag in r.tags]
     if transient_class is not None:
         records = [r for r in records if r.details.get("transient_class") == transient_class]
     if awaiting_approval:

@@ -72,6 +72,34 @@ class BusinessExceptionView(BaseModel):
     blocks: list[str]
     actions: list[str]
     history: list[dict[str, Any]]
+    assignee: str | None = Field(default=None, description="the person working it, if any")
+    tags: list[str] = Field(default_factory=list)
+    comments: list[ExceptionComment] = Field(default_factory=list)
+
+
+class ExceptionComment(BaseModel):
+    author: str
+    at: datetime
+    text: str
+
+
+class AssignException(Body):
+    person: str | None = Field(
+        min_length=1,
+        max_length=200,
+        description="a principal or API key name; null unassigns",
+    )
+
+
+class TagException(Body):
+    tag: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.:-]{0,49}$",
+        description="lowercase letters, digits and _ . : - (up to 50)",
+    )
+
+
+class CommentOnException(Body):
+    text: str = Field(min_length=1, max_length=4000)
 
 
 class TakeAction(Body):

@@ -121,6 +121,8 @@ class ExceptionRecord:
     resolved_at: datetime | None = None
     blocks: tuple[str, ...] = ()
     history: tuple[Mapping[str, Any], ...] = ()
+    assignee: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,18 @@ class ExceptionQueue(Protocol):
     ) -> None:
         """Add `entry` to an open exception's history (and replace its message when
         given), locking the record until commit; KeyError when there is none."""
+
+    def assign(
+        self, exception_id: int, assignee: str | None, entry: Mapping[str, Any], at: datetime
+    ) -> None:
+        """Set (or clear, with None) the person an exception is assigned to, adding
+        `entry` to its history; KeyError when there is none."""
+
+    def retag(
+        self, exception_id: int, tags: Sequence[str], entry: Mapping[str, Any], at: datetime
+    ) -> None:
+        """Replace an exception's tags, adding `entry` to its history; KeyError when
+        there is none."""
 
 
 class Checkpoints(Protocol):

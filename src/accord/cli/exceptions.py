@@ -22,7 +22,7 @@ from accord.application.exception_actions import ExceptionActionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
 from accord.bootstrap import Hub, build_hub, offline_exception_actions
-from accord.cli import corrections
+from accord.cli import corrections, exception_people
 from accord.domain.exceptions import (
     ExceptionAction,
     ExceptionKind,
@@ -41,6 +41,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     corrections.add_to(exceptions_app)
+    exception_people.add_to(exceptions_app)
     app.add_typer(exceptions_app, name="exceptions")
 
 
@@ -79,6 +80,7 @@ def _table(records: list[ExceptionRecord]) -> Table:
     table.add_column("status\nseverity", no_wrap=True)
     table.add_column("age", no_wrap=True)
     table.add_column("SLA due", no_wrap=True)
+    table.add_column("assignee\ntags", overflow="fold", max_width=20)
     table.add_column("subject\nmessage", overflow="fold", ratio=1)
     for record in records:
         table.add_row(
@@ -87,6 +89,7 @@ def _table(records: list[ExceptionRecord]) -> Table:
             f"{record.status}\n{record.severity}",
             _age(record.created_at, now),
             record.sla_due.strftime("%Y-%m-%d\n%H:%M"),
+            f"{record.assignee or '-'}\n{', '.join(record.tags)}",
             Text(record.subject + "\n") + Text(record.message, style="dim"),
         )
     return table
@@ -100,6 +103,8 @@ def list_exceptions(
     transient: str = typer.Option(
         None, "--class", help="only system_unavailable of this class: outage, throttling, timeout"
     ),
+    assignee: str = typer.Option(None, help="only those assigned to this person"),
+    tag: str = typer.Option(None, help="only those with this tag"),
 ) -> None:
     """List exceptions, open ones by default, oldest first."""
     wanted_status = None if status == "all" else _status(status)
@@ -115,6 +120,10 @@ def list_exceptions(
         hub.close()
     if wanted_class is not None:
         records = [r for r in records if r.details.get("transient_class") == wanted_class]
+    if assignee is not None:
+        records = [r for r in records if r.assignee == assignee]
+    if tag is not None:
+        records = [r for r in records if tag in r.tags]
     console.print(_table(sorted(records, key=lambda r: r.id)))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import os
 import signal
 import threading
 import time
@@ -19,9 +20,11 @@ from rich.console import Console
 
 from accord.adapters.governance import AuditKeyError, audit_anchoring
 from accord.api.app import create_app
+from accord.application.exception_notifier import NotificationSettings
 from accord.application.housekeeping import Housekeeping
 from accord.application.journals import ChartOfAccountsError, chart_of_accounts
 from accord.bootstrap import Hub, attach_process_ports, configure_firm, wire_hub
+from accord.bootstrap.notifications import build_exception_notifier
 from accord.cli.landscape import landscape_or_exit
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
 from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
@@ -146,7 +149,8 @@ def up(
         audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
         check_speed(speed, allow_lost_changes=allow_lost_changes)
         check_log_level(log_level)
-    except (AuditKeyError, SpeedTooHigh, BadLogLevel) as error:
+        NotificationSettings.from_env(os.environ)  # a wrong setting stops it before it starts
+    except (AuditKeyError, SpeedTooHigh, BadLogLevel, ValueError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if role is not ProcessRole.ALL:
@@ -181,6 +185,7 @@ def up(
         sandbox_clock=sandbox.clock.now if sandbox else None,
     )
     hub, services = wired.hub, wired.services
+    notifier = build_exception_notifier(hub, os.environ, wired.clock)
     admin_token = create_first_admin_key(hub.governance) if settings.is_embedded else None
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
@@ -197,6 +202,7 @@ def up(
         services.reconciliation_jobs,
         wired.clock,
         housekeeping=Housekeeping(hub.governance),
+        notify=notifier.tick,
     )
     server = _Server(
         uvicorn.Config(

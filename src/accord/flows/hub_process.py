@@ -7,7 +7,7 @@ hub's clock,
 requests a reconciliation job on its interval and runs the job requested (by it, the API
 or the dashboard) at the next tick, and runs the purges (expired request guards and
 sessions hourly, the retention purge daily, the audit anchor hourly) when given its
-housekeeping. Every piece is
+housekeeping, and sends the exception notifications due. Every piece is
 idempotent, so a restarted process simply carries on.
 """
 
@@ -52,6 +52,8 @@ class Intervals:
     """The retention purge of raw payloads and personal data (legal holds honoured)."""
     anchor_audit: float = 3600.0
     """Sign the audit chain's head and append it to the anchor file (with an audit key)."""
+    notify: float = 60.0
+    """Send the exception notifications due (new critical ones, SLA breaches)."""
 
 
 def month_ends_due(last_billed: date | None, today: date) -> list[date]:
@@ -77,8 +79,11 @@ class HubProcess:
         intervals: Intervals | None = None,
         housekeeping: Housekeeping | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        notify: Callable[[], object] | None = None,
     ) -> None:
         self._relay = relay
+        self._notify = notify
+        self._last_notified = float("-inf")
         self._housekeeping = housekeeping
         self._monotonic = monotonic
         # The head is anchored at the first tick too: a hub restarted within the hour
@@ -145,6 +150,14 @@ class HubProcess:
         self.retry_due(now)
         self._reconcile(now)
         self._housekeep(now)
+        self._send_notifications(now)
+
+    def _send_notifications(self, now: float) -> None:
+        """Send the exception notifications due; each is sent once, so a failed or
+        repeated turn only sends what is still missing."""
+        if self._notify is not None and now - self._last_notified >= self._intervals.notify:
+            self._last_notified = now
+            self._notify()
 
     def retry_due(self, now: float) -> list[str]:
         """Nudge the waiting flows whose exception's retry is due; the others wait on."""

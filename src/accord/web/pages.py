@@ -121,12 +121,14 @@ async def flows(request: Request) -> HTMLResponse:
 
 def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
-    return {key: query.get(key, "") for key in ("owner", "severity", "age", "status")}
+    keys = ("owner", "severity", "age", "status", "assignee", "tag")
+    return {key: query.get(key, "").strip() for key in keys}
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
 async def exceptions(request: Request) -> HTMLResponse:
-    """The exception queue, filtered by owner, severity and age, with the actions to resolve."""
+    """The exception queue, filtered by owner, severity, age, assignee and tag, with the
+    actions to resolve."""
     hub = request.app.state.hub
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
@@ -139,6 +141,8 @@ async def exceptions(request: Request) -> HTMLResponse:
         if (wanted_status == "all" or str(r.status) == wanted_status)
         and (not chosen["severity"] or str(r.severity) == chosen["severity"])
         and (chosen["age"] not in AGES or now - r.created_at >= AGES[chosen["age"]])
+        and (not chosen["assignee"] or r.assignee == chosen["assignee"])
+        and (not chosen["tag"] or chosen["tag"] in r.tags)
     ]
     principal = _principal(request)
     table = paginate(shown, request)

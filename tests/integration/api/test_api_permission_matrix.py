@@ -65,6 +65,20 @@ OPERATIONS: dict[str, tuple[str, str, Any, Permission]] = {
         {"ids": [1], "note": "x"},
         P.ACT_ON_EXCEPTIONS,
     ),
+    "assign_exception": (
+        "POST",
+        "/api/v1/exceptions/1/assignee",
+        {"person": "ada"},
+        P.ACT_ON_EXCEPTIONS,
+    ),
+    "tag_exception": ("POST", "/api/v1/exceptions/1/tags", {"tag": "vip"}, P.ACT_ON_EXCEPTIONS),
+    "untag_exception": ("DELETE", "/api/v1/exceptions/1/tags/vip", None, P.ACT_ON_EXCEPTIONS),
+    "comment_on_exception": (
+        "POST",
+        "/api/v1/exceptions/1/comments",
+        {"text": "x"},
+        P.ACT_ON_EXCEPTIONS,
+    ),
     "close_period": (
         "POST",
         "/api/v1/periods/DE01/2026-01/close",
@@ -113,6 +127,9 @@ OWNING_TEAM_ONLY = {
     "preview_correction",
     "submit_correction",
     "redrive_exceptions",
+    "assign_exception",
+    "tag_exception",
+    "untag_exception",
 }
 """Operations further limited to the exception's owning team (the seeded one is
 integration's)."""

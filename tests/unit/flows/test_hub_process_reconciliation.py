@@ -43,3 +43,21 @@ def test_the_scheduler_requests_a_run_on_its_interval_and_runs_requested_jobs() 
         "request by scheduler",
         "run requested",
     ]
+
+
+def test_the_scheduler_sends_the_notifications_due_on_its_interval() -> None:
+    clock, ticks = FakeClock(), []
+    process = HubProcess(
+        None,  # type: ignore[arg-type]
+        _scheduler(FakeExceptions()),
+        None,
+        lambda: datetime(2026, 1, 20, tzinfo=UTC),
+        Intervals(notify=60),
+        monotonic=clock,
+        notify=lambda: ticks.append(clock.now),
+    )
+    process.last_billed = datetime(2025, 12, 31).date()
+    for second in (1, 30, 61, 62):
+        clock.now = float(second)
+        process.run_once()
+    assert ticks == [1.0, 61.0]

@@ -58,6 +58,11 @@ class ScanCountingQueue:
         record = self.records[exception_id]
         self.records[exception_id] = replace(record, status=ExceptionStatus.RESOLVED)
 
+    def note(self, exception_id: int, entry: Mapping[str, Any], at: datetime) -> None:
+        record = self.records[exception_id]
+        history = (*record.history, {"at": at.isoformat(), **entry})
+        self.records[exception_id] = replace(record, history=history)
+
     def skip(self, exception_id: int, reason: str, at: datetime) -> None:
         record = self.records[exception_id]
         self.records[exception_id] = replace(record, status=ExceptionStatus.SKIPPED)
