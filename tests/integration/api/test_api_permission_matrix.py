@@ -97,6 +97,8 @@ OPERATIONS: dict[str, tuple[str, str, Any, Permission]] = {
     "get_reconciliation_run": ("GET", "/api/v1/reconciliation/runs/1", None, P.READ_REPORTS),
     "get_leakage": ("GET", "/api/v1/leakage", None, P.READ_REPORTS),
     "list_journals": ("GET", "/api/v1/journals?period=2026-01", None, P.READ_REPORTS),
+    "list_journal_postings": ("GET", "/api/v1/journals/2026-01/postings", None, P.READ_REPORTS),
+    "post_journals": ("POST", "/api/v1/journals/2026-01/post", None, P.START_RUNS),
     "get_lineage": ("GET", "/api/v1/lineage/INV-1", None, P.READ_REPORTS),
     "get_kpis": ("GET", "/api/v1/kpis", None, P.READ_REPORTS),
     "get_einvoice": ("GET", "/api/v1/documents/INV-1/einvoice?syntax=cii", None, P.READ_REPORTS),
