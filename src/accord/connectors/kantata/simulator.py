@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -223,7 +224,7 @@ def create_app(sim: Simulator) -> FastAPI:
 
     @app.post("/oauth/token")
     async def token(request: Request) -> JSONResponse:
-        form = dict(await request.form())
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         if (form.get("client_id"), form.get("client_secret")) != (sim.client_id, sim.client_secret):
             return JSONResponse({"error": "invalid_client"}, 401)
         if (
