@@ -16,6 +16,7 @@ from accord.connectors.kantata import MAPPINGS, connector_factory
 from accord.connectors.kantata.simulator import Simulator
 from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
+from accord.landscape import load_landscape
 from tests.connectors.kantata.conftest import seed_time
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 
@@ -167,16 +168,28 @@ def test_an_entry_the_mapping_cannot_read_is_rejected_and_the_rest_proceed(
     assert "date_performed" in rejected.reason
 
 
-def test_a_firm_mapping_folder_overrides_the_time_entry_mapping(
-    simulator: Simulator, config_for: Config, tmp_path: Path
+def test_a_firm_mapping_named_in_the_landscape_overrides_the_time_entry_mapping(
+    simulator: Simulator, config_for: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = (MAPPINGS / "time-entry.yaml").read_text(encoding="utf-8")
-    own = text.replace("term: \"'default'\"", "term: \"'consulting'\"")
-    (tmp_path / "time-entry.yaml").write_text(own, encoding="utf-8")
-    kantata = connector_factory(config_for(mapping=tmp_path))
+    shipped = (MAPPINGS / "time-entry.yaml").read_text(encoding="utf-8")
+    (tmp_path / "kantata").mkdir()
+    (tmp_path / "kantata" / "time-entry.yaml").write_text(
+        shipped.replace("term: \"'default'\"", "term: \"'consulting'\""), encoding="utf-8"
+    )
+    (tmp_path / "landscape.yaml").write_text(
+        "version: 1\nsandbox: {}\nsystems:\n  psa:\n    connector: kantata\n"
+        "    base_url: https://api.mavenlink.test\n    settings:\n"
+        "      access_token: {env: KANTATA_TOKEN}\n      mapping: kantata/time-entry.yaml\n"
+    )
+    monkeypatch.setenv("KANTATA_TOKEN", "initial-token")
+    settings = load_landscape(tmp_path / "landscape.yaml").connector_config("systems.psa")
+    test_only = {k: v for k, v in config_for().items() if k in ("transport", "sleep", "clock")}
     seed_time(simulator)(1)
 
-    (entry,) = kantata.time_entries.read(None, 10).records
+    (default,) = connector_factory(config_for()).time_entries.read(None, 10).records
+    firm_connector = connector_factory(settings | test_only)
+    (firm,) = firm_connector.time_entries.read(None, 10).records
 
-    assert entry.term == "consulting"
-    assert entry.date == dt.date(2026, 1, 2)
+    assert (default.term, firm.term) == ("default", "consulting")
+    assert firm.date == dt.date(2026, 1, 2)
+    assert firm_connector.mappings["expenses"].resource == "expenses", "the shipped one stays"

@@ -7,7 +7,7 @@ Settings (the landscape's `settings`, plus retry and limits):
 - `access_token`: the OAuth 2.0 bearer token, as `{env: VAR}` or `{file: PATH}`;
   optionally `client_id`, `client_secret` and `refresh_token` to refresh it on a 401
 - `service_name`: the `service_name` of Accord's external references, default `Accord`
-- `mapping`: a folder with the firm's `time-entry.yaml` and/or `expense.yaml`
+- `mapping`: the firm's mapping file (its `table.name` says which resource it maps)
 
 Writes are idempotent through Kantata's external references: every workspace and invoice
 Accord creates carries a reference (`service_name`, `service_model`,

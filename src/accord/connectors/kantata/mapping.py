@@ -2,9 +2,9 @@
 
 Each is the SDK's inbound mapping format (`accord.connectors.sdk.tabular`, JMESPath over
 the typed row) with `table.name` the `/api/v1/` resource, `table.key: id` and
-`table.cursor: updated_at`. The shipped files live in `MAPPINGS`; a firm names a folder
-in its landscape file (`mapping:`) holding its own `time-entry.yaml` and/or
-`expense.yaml`, and a file the folder lacks stays the shipped one.
+`table.cursor: updated_at`. The shipped files live in `MAPPINGS`; a firm names its own
+file in the landscape file (`mapping:`), and it replaces the shipped mapping of the
+resource its `table.name` names.
 """
 
 from __future__ import annotations
@@ -55,17 +55,18 @@ class ResourceMapping:
             raise RecordNotMapped(str(problem)) from None
 
 
-def resource_mappings(folder: str | Path | None) -> dict[str, ResourceMapping]:
-    """The mapping of each stream: the firm's file in `folder` where it has one, else the
-    shipped one."""
-    chosen: dict[str, ResourceMapping] = {}
-    for stream, name in FILES.items():
-        own = Path(folder) / name if folder else None
-        if own is not None and not Path(folder or "").is_dir():
-            raise MappingFileError(
-                f"kantata: mapping must name a folder holding time-entry.yaml and/or "
-                f"expense.yaml; {folder} is not a folder"
-            )
-        path = own if own is not None and own.is_file() else MAPPINGS / name
-        chosen[stream] = ResourceMapping(inbound_mapping(path))
+def resource_mappings(source: str | Path | None) -> dict[str, ResourceMapping]:
+    """The mapping of each stream: the shipped ones, with the firm's `source` in place of
+    the one it replaces (`source` is one mapping file; its `table.name` says which
+    resource it maps)."""
+    chosen = {stream: ResourceMapping(inbound_mapping(MAPPINGS / n)) for stream, n in FILES.items()}
+    if source is None or source == "":
+        return chosen
+    mapping = ResourceMapping(inbound_mapping(source))
+    if mapping.resource not in chosen:
+        raise MappingFileError(
+            f"mapping {mapping.inbound.label}: table.name must be one of "
+            f"{', '.join(FILES)}, not {mapping.resource!r}"
+        )
+    chosen[mapping.resource] = mapping
     return chosen
