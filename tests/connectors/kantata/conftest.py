@@ -106,3 +106,23 @@ def seed_expenses(simulator: Simulator) -> Callable[[int], list[str]]:
         return [f"kantata-ex-{simulator.create('expenses', fields)['id']}" for _ in range(n)]
 
     return seed
+
+
+def seed_milestones(simulator: Simulator) -> Callable[[int], list[str]]:
+    """`seed(n)`: n completed milestone stories on one workspace; their titles."""
+    space = workspace(simulator, "PRJ-3", "K3")
+    numbers = count(1)
+
+    def seed(n: int) -> list[str]:
+        titles = [f"M{next(numbers)}" for _ in range(n)]
+        for title in titles:
+            fields = {
+                "workspace_id": space,
+                "title": title,
+                "story_type": "milestone",
+                "state": "completed",
+            }
+            simulator.create("stories", fields)
+        return titles
+
+    return seed

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from accord.canonical.v1 import ApprovalStatus
+from accord.canonical.v1 import ApprovalStatus, MilestoneState
 from accord.connectors.kantata import MAPPINGS, connector_factory
 from accord.connectors.kantata.simulator import Simulator
 from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
-from tests.connectors.kantata.conftest import seed_time
+from tests.connectors.kantata.conftest import seed_milestones, seed_time
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 
 Config = Callable[..., dict[str, Any]]
@@ -193,3 +193,32 @@ def test_a_firm_mapping_named_in_the_landscape_overrides_the_time_entry_mapping(
     assert (default.term, firm.term) == ("default", "consulting")
     assert firm.date == dt.date(2026, 1, 2)
     assert firm_connector.mappings["expenses"].resource == "expenses", "the shipped one stays"
+
+
+def test_completed_milestone_stories_are_accepted_and_tasks_are_not_milestones(
+    simulator: Simulator, config_for: Config
+) -> None:
+    kantata = connector_factory(config_for())
+    seed_milestones(simulator)(1)
+    simulator.create("stories", {"workspace_id": "1001", "title": "A task", "story_type": "task"})
+
+    (milestone,) = kantata.milestones.read(None, 10).records
+
+    assert (milestone.contract, milestone.milestone) == ("K3", "M1")
+    assert milestone.state == MilestoneState.ACCEPTED
+    assert milestone.accepted_on == dt.date(2026, 1, 1)
+
+
+def test_provisioned_projects_are_listed_with_their_contract_and_status(
+    simulator: Simulator, config_for: Config
+) -> None:
+    kantata = connector_factory(config_for())
+    kantata.provision_project(PROJECT, CONTRACT)
+    kantata.close_project(PROJECT.id)
+    simulator.create("workspaces", {"title": "Not Accord's"})
+
+    (project,) = kantata.project_records()
+    (contract,) = kantata.contract_records()
+
+    assert (project.key, project.contract, project.status) == ("PRJ-1", "K1", "archived")
+    assert contract.key == "K1"

@@ -17,7 +17,7 @@ from accord.connectors.sdk.testing.suite import (
     StreamCase,
     ThrottledBurst,
 )
-from tests.connectors.kantata.conftest import seed_expenses, seed_time
+from tests.connectors.kantata.conftest import seed_expenses, seed_milestones, seed_time
 
 CONTRACT = Contract(
     id="K1", customer="C1", entity="DE01", currency="EUR", start=dt.date(2026, 1, 1)
@@ -68,6 +68,7 @@ class TestKantataContract(ConnectorContract):
         return [
             StreamCase("time_entries", seed_time(simulator), key=lambda r: str(r.id)),
             StreamCase("expenses", seed_expenses(simulator), key=lambda r: str(r.id)),
+            StreamCase("milestones", seed_milestones(simulator), key=lambda r: str(r.milestone)),
         ]
 
     @pytest.fixture

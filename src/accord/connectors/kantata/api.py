@@ -76,15 +76,20 @@ class KantataSession:
         body: dict[str, Any] = self.call("GET", path, params=params).json()
         return body
 
-    def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """The objects of a list, page by page (`per_page` at most 200)."""
+    def bodies(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """The answers of a list, page by page (`per_page` at most 200)."""
         page = 1
         while True:
             body = self.get(path, **params, page=page)
-            yield objects(body)
+            yield body
             if page >= int(body.get("meta", {}).get("page_count", 1)):
                 return
             page += 1
+
+    def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """The objects of a list, page by page, in `results` order."""
+        for body in self.bodies(path, params):
+            yield objects(body)
 
     def refresh_token(self) -> None:
         """A new access token from the refresh token (`POST /oauth/token`)."""

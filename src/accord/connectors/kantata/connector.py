@@ -37,6 +37,7 @@ from accord.connectors.sdk import (
     Stream,
     System,
 )
+from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "kantata"
 DEFAULT_URL = "https://api.mavenlink.com"
@@ -86,6 +87,13 @@ class KantataConnector:
         self.expenses = ResourceStream(
             "expenses", self.session, self.mappings["expenses"], workspaces
         )
+        self.milestones = ResourceStream(
+            "milestones",
+            self.session,
+            self.mappings["stories"],
+            workspaces,
+            {"story_type": "milestone"},
+        )
 
     @property
     def name(self) -> str:
@@ -118,10 +126,44 @@ class KantataConnector:
         self.session.client.close()
 
     def streams(self) -> list[Stream]:
-        return [self.time_entries, self.expenses]
+        return [self.time_entries, self.expenses, self.milestones]
 
     def writers(self) -> dict[str, object]:
-        return {"PsaGateway": self}
+        return {"PsaGateway": self, "ContractListing": self, "ProjectListing": self}
+
+    def project_records(self) -> Sequence[ProjectRecord]:
+        """The workspaces Accord provisioned, keyed by project id, with their contract."""
+        params = {
+            "external_reference_service_name": self.service,
+            "external_reference_service_model": "project",
+            "include": "external_references",
+            "per_page": MAX_PER_PAGE,
+        }
+        records = []
+        for body in self.session.bodies("/workspaces", params):
+            refs: dict[str, dict[str, str]] = {}
+            for ref in body.get("external_references", {}).values():
+                if ref.get("service_name") == self.service:
+                    own = refs.setdefault(str(ref["subject_id"]), {})
+                    own[str(ref["service_model"])] = str(ref["service_model_ref"])
+            for space in objects(body):
+                mine = refs.get(str(space["id"]), {})
+                if "project" in mine:
+                    status = "archived" if space.get("archived") else "active"
+                    records.append(
+                        ProjectRecord(
+                            mine["project"],
+                            None,
+                            mine.get("contract"),
+                            status=status,
+                            currency=space.get("currency"),
+                        )
+                    )
+        return records
+
+    def contract_records(self) -> Sequence[ContractRecord]:
+        """The contracts of the provisioned workspaces (key = contract id)."""
+        return [ContractRecord(p.contract or p.key, None) for p in self.project_records()]
 
     def find(self, resource: str, model: str, ref: str) -> dict[str, Any] | None:
         """The object of `resource` carrying Accord's reference `model`=`ref`, or None."""

@@ -20,7 +20,11 @@ from accord.connectors.sdk.tabular.inbound import RowRejected
 MAPPINGS = Path(__file__).parent / "mappings"
 """The shipped default mappings, one file per stream."""
 
-FILES = {"time_entries": "time-entry.yaml", "expenses": "expense.yaml"}
+FILES = {
+    "time_entries": "time-entry.yaml",
+    "expenses": "expense.yaml",
+    "stories": "milestone.yaml",
+}
 """The mapping file of each stream."""
 
 

@@ -148,6 +148,8 @@ def _matches(sim: Simulator, resource: str, obj: dict[str, Any], query: dict[str
             return False
     if "only" in query and obj["id"] not in query["only"].split(","):
         return False
+    if "story_type" in query and obj.get("story_type") != query["story_type"]:
+        return False
     if "workspace_id" in query and obj.get("workspace_id") != query["workspace_id"]:
         return False
     wanted = {

@@ -5,8 +5,9 @@ A read asks `/api/v1/<resource>?updated_after=<stamp - 1 s>&order=updated_at:asc
 keeps the objects strictly after the cursor's `(updated_at, id)`: `updated_after` is
 strict, so starting one second early keeps objects that share the last stamp, and the
 position check drops the ones already delivered (and any a page repeats). Each object is
-completed with its workspace's contract (`WorkspaceDirectory`) and its amounts as
-decimals, then mapped; one its mapping cannot read is `rejected`, the rest proceed.
+completed with its workspace's contract (`WorkspaceDirectory`), its amounts as
+decimals and the date of its `updated_at` (`updated_on`), then mapped; one its mapping
+cannot read is `rejected`, the rest proceed.
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ class ResourceStream:
         session: KantataSession,
         mapping: ResourceMapping,
         workspaces: WorkspaceDirectory,
+        filters: dict[str, str] | None = None,
     ) -> None:
         self._name = name
+        self._filters = filters or {}
         self._session = session
         self.mapping = mapping
         self._workspaces = workspaces
@@ -76,6 +79,7 @@ class ResourceStream:
         params: dict[str, Any] = {
             "order": "updated_at:asc",
             "per_page": min(limit + 1, MAX_PER_PAGE),
+            **self._filters,
         }
         if after:
             stamp = dt.datetime.fromisoformat(after[0])
@@ -103,6 +107,8 @@ class ResourceStream:
         row = {**obj, "contract": refs.get("contract"), "project": refs.get("project")}
         if obj.get("time_in_minutes") is not None:
             row["hours"] = (Decimal(int(obj["time_in_minutes"])) / 60).quantize(Decimal("0.0001"))
+        if obj.get("updated_at"):
+            row["updated_on"] = dt.datetime.fromisoformat(str(obj["updated_at"])).date()
         if obj.get("amount_in_cents") is not None:
             row["amount"] = Decimal(int(obj["amount_in_cents"])) / 100
         return row
