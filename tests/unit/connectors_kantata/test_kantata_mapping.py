@@ -65,7 +65,7 @@ def test_a_mapping_of_an_unknown_resource_is_refused(tmp_path: Path) -> None:
     own = tmp_path / "own.yaml"
     own.write_text(text.replace("name: time_entries", "name: timesheets"), encoding="utf-8")
 
-    with pytest.raises(MappingFileError, match="table.name must be one of"):
+    with pytest.raises(MappingFileError, match=r"table\.name must be one of"):
         resource_mappings(own)
 
 
