@@ -222,3 +222,35 @@ def test_provisioned_projects_are_listed_with_their_contract_and_status(
 
     assert (project.key, project.contract, project.status) == ("PRJ-1", "K1", "archived")
     assert contract.key == "K1"
+
+
+def test_an_entry_on_a_workspace_accord_did_not_provision_waits_for_its_reference(
+    simulator: Simulator, config_for: Config
+) -> None:
+    kantata = connector_factory(config_for())
+    space = simulator.create("workspaces", {"title": "Set up by hand"})["id"]
+    fields = {
+        "workspace_id": space,
+        "user_id": 7,
+        "date_performed": "2026-01-05",
+        "time_in_minutes": 60,
+        "billable": True,
+        "approved": True,
+    }
+    entry = simulator.create("time_entries", fields)["id"]
+
+    before = kantata.time_entries.read(None, 10)
+    simulator.references.append(
+        {
+            "id": "r1",
+            "subject_type": "Workspace",
+            "subject_id": space,
+            "service_name": "Accord",
+            "service_model": "contract",
+            "service_model_ref": "K9",
+        }
+    )
+    after = kantata.time_entries.read(None, 10)
+
+    assert before.records == [] and "contract" in before.rejected[0].reason
+    assert [(r.source_id, r.contract) for r in after.records] == [(entry, "K9")]

@@ -34,18 +34,17 @@ class WorkspaceDirectory:
 
     def references(self, workspace_id: str) -> dict[str, str]:
         """`{service_model: service_model_ref}` of the workspace's Accord references."""
-        if workspace_id not in self._known:
-            body = self._session.get(
-                "/workspaces", only=workspace_id, include="external_references"
-            )
-            refs = body.get("external_references", {}).values()
-            self._known[workspace_id] = {
-                str(r["service_model"]): str(r["service_model_ref"])
-                for r in refs
-                if r.get("service_name") == self._service
-                and str(r.get("subject_id")) == workspace_id
-            }
-        return self._known[workspace_id]
+        if workspace_id in self._known:
+            return self._known[workspace_id]
+        body = self._session.get("/workspaces", only=workspace_id, include="external_references")
+        found = {
+            str(r["service_model"]): str(r["service_model_ref"])
+            for r in body.get("external_references", {}).values()
+            if r.get("service_name") == self._service and str(r.get("subject_id")) == workspace_id
+        }
+        if "contract" in found:
+            self._known[workspace_id] = found  # a workspace without one may get it later
+        return found
 
 
 def _position(obj: dict[str, Any]) -> Position:
