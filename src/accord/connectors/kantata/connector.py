@@ -141,25 +141,26 @@ class KantataConnector:
         }
         records = []
         for body in self.session.bodies("/workspaces", params):
-            refs: dict[str, dict[str, str]] = {}
-            for ref in body.get("external_references", {}).values():
-                if ref.get("service_name") == self.service:
-                    own = refs.setdefault(str(ref["subject_id"]), {})
-                    own[str(ref["service_model"])] = str(ref["service_model_ref"])
+            refs = self._references_by_subject(body)
             for space in objects(body):
                 mine = refs.get(str(space["id"]), {})
                 if "project" in mine:
                     status = "archived" if space.get("archived") else "active"
+                    currency = space.get("currency")
+                    project, contract = mine["project"], mine.get("contract")
                     records.append(
-                        ProjectRecord(
-                            mine["project"],
-                            None,
-                            mine.get("contract"),
-                            status=status,
-                            currency=space.get("currency"),
-                        )
+                        ProjectRecord(project, None, contract, status=status, currency=currency)
                     )
         return records
+
+    def _references_by_subject(self, body: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+        """Subject id -> `{service_model: service_model_ref}` of Accord's references."""
+        refs: dict[str, dict[str, str]] = {}
+        for ref in body.get("external_references", {}).values():
+            if ref.get("service_name") == self.service:
+                own = refs.setdefault(str(ref["subject_id"]), {})
+                own[str(ref["service_model"])] = str(ref["service_model_ref"])
+        return refs
 
     def contract_records(self) -> Sequence[ContractRecord]:
         """The contracts of the provisioned workspaces (key = contract id)."""
