@@ -96,6 +96,18 @@ def test_429_without_retry_after_is_backed_off_by_the_connector(
     assert len(fake_sleep.waits) >= 3 and all(s > 0 for s in fake_sleep.waits)
 
 
+def test_bad_gateways_are_retried_and_the_read_completes(
+    simulator: Simulator, config_for: Config
+) -> None:
+    kantata = connector_factory(config_for())
+    keys = seed_time(simulator)(2)
+    simulator.faults.bad_gateway = 2
+
+    page = kantata.time_entries.read(None, 10)
+
+    assert [r.id for r in page.records] == keys
+
+
 def test_an_outage_is_unavailable_and_the_check_says_so(
     simulator: Simulator, config_for: Config
 ) -> None:
