@@ -23,13 +23,17 @@ from accord.connectors.workday.session import WorkdaySession
 def all_workers(
     session: WorkdaySession, params: Mapping[str, str], page_size: int
 ) -> Iterator[dict[str, Any]]:
-    """Every worker matching `params`, page after page (`offset` advanced by `limit`)."""
-    offset = 0
+    """Every worker matching `params` once, page after page (`offset` advanced by
+    `limit`; a worker the server repeats is skipped)."""
+    offset, seen = 0, set()
     while True:
         body = session.get("/workers", params={**params, "limit": page_size, "offset": offset})
         data = body.json()
-        yield from data["data"]
-        offset += len(data["data"])
+        for worker in data["data"]:
+            if worker["id"] not in seen:
+                seen.add(worker["id"])
+                yield worker
+        offset += page_size
         if not data["data"] or offset >= int(data["total"]):
             return
 
@@ -68,7 +72,7 @@ class WorkerStream:
                 if last is None or _position(worker) > last:
                     found.append(worker)
                     last = _position(worker)
-            offset += len(body["data"])
+            offset += size
             more = bool(body["data"]) and offset < int(body["total"])
             if not more:
                 break
