@@ -113,6 +113,17 @@ def test_429_is_waited_out_as_retry_after_asks_and_persistent_429_is_throttling(
         connector_factory(config_for(max_attempts=2)).list_workers()
 
 
+def test_429_without_retry_after_backs_off_and_proceeds(
+    simulator: Simulator, config_for: Config, fake_sleep: FakeSleep
+) -> None:
+    seed_workers(simulator)(1)
+    simulator.faults.throttle = 1
+    simulator.faults.retry_after = None
+
+    assert [r.id for r in connector_factory(config_for()).list_workers()] == ["E001"]
+    assert len(fake_sleep.waits) == 1 and fake_sleep.waits[0] > 0
+
+
 def test_an_outage_is_unavailable_and_check_says_so(
     simulator: Simulator, config_for: Config
 ) -> None:
@@ -147,7 +158,7 @@ def test_a_worker_the_mapping_cannot_read_is_rejected_and_the_rest_proceed(
     assert [r.id for r in page.records] == ["E001", "E002"]
     (rejected,) = page.rejected
     assert rejected.kind == "resource" and rejected.payload["workerId"] == "E900"
-    assert "role" in rejected.reason and "widE900".lower() in rejected.reason
+    assert "role" in rejected.reason and "wide900" in rejected.reason
 
 
 def test_a_firms_mapping_from_its_landscape_file_changes_the_canonical_record(
