@@ -68,10 +68,27 @@ class Simulator:
         with self._lock:
             wid = f"wid{employee_id.lower()}"
             stamp = EPOCH + dt.timedelta(seconds=next(self._ticks))
-            worker = self.workers.get(wid, {"id": wid, "workerId": employee_id})
+            worker = self.workers.get(wid) or self._new_worker(wid, employee_id)
             worker.update(fields, lastUpdated=stamp.isoformat().replace("+00:00", "Z"))
             self.workers[wid] = worker
             return worker
+
+    def _new_worker(self, wid: str, employee_id: str) -> dict[str, Any]:
+        """A worker summary as Workday's collection answer holds it, plus `workerId`."""
+        return {
+            "id": wid,
+            "descriptor": employee_id,
+            "href": f"/ccx/api/v1/{self.tenant}/workers/{wid}",
+            "workerId": employee_id,
+            "businessTitle": "Consultant",
+            "primaryWorkEmail": f"{employee_id.lower()}@example.test",
+            "isManager": False,
+            "primarySupervisoryOrganization": {
+                "id": "org1",
+                "descriptor": "Delivery",
+                "href": f"/ccx/api/v1/{self.tenant}/supervisoryOrganizations/org1",
+            },
+        }
 
     def expire_tokens(self) -> None:
         """Every issued access token becomes invalid (as their expiry does)."""
