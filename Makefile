@@ -3,20 +3,31 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Two stamps: `make run` installs what running needs; `make test`/`check`/`bench` add the
+# test, lint and Tryton tools on top (also after a `make run`).
+RUN_STAMP := $(VENV)/.installed-run-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 
 .PHONY: run test check bench soak install clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
+	@echo "Installing what Accord needs to run into $(VENV) (the first time takes a few minutes)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,tryton]'
-	@rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install -e .
+	@rm -f $(VENV)/.installed-run-*
 	@touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	@echo "Installing the test, lint and Tryton tools into $(VENV)"
+	$(BIN)/python -m pip install -e '.[dev,tryton]'
+	@rm -f $(VENV)/.installed-dev-*
+	@touch $@
 
-run: install
+install: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/accord up
 
 test: install

@@ -36,7 +36,6 @@ from typing import Any
 
 import httpx
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.canonical.v1 import Invoice
 from accord.connectors.sandbox.clock import SandboxClock
@@ -161,8 +160,7 @@ def _running_hub(workdir: Path) -> Iterator[RunningHub]:
     hub = build_hub(settings, clock=clock.now)
     try:
         connectors = sandbox_connectors(landscape)
-        records = SandboxLandscapeRecords(landscape.base_url)
-        services = build_services(hub, connectors, clock.now, records)
+        services = build_services(hub, connectors, clock.now)
         erp = TimedErp(services.contract_to_cash.gateways.erp)
         services.contract_to_cash.gateways = replace(services.contract_to_cash.gateways, erp=erp)
         configure_firm(hub, services.billing, load_finance(FINANCE))

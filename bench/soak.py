@@ -36,7 +36,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.adapters.store import create_store_engine, migrate
 from accord.bootstrap import build_hub, build_services, remote_sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
@@ -323,10 +322,7 @@ def compare(
 
 def reconcile(landscape: Landscape, database_url: str, workdir: Path) -> int:
     hub = build_hub(Settings(home=workdir / "reconcile", database_url=database_url))
-    records = SandboxLandscapeRecords(landscape.base_url)
-    services = build_services(
-        hub, remote_sandbox_connectors(landscape.url), landscape.clock.now, records
-    )
+    services = build_services(hub, remote_sandbox_connectors(landscape.url), landscape.clock.now)
     report = services.reconciliation.run(landscape.clock.now().date())
     kinds = Counter((d.comparison, str(d.kind)) for d in report.discrepancies)
     examples = {(d.comparison, str(d.kind)): d.key for d in report.discrepancies}

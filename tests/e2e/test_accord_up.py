@@ -18,6 +18,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+FAST = ("--speed", "86400", "--allow-lost-changes")
+"""A simulated day a second, above the speed the sandbox's feed retention allows: these
+tests wait for a month end, not for every change to arrive."""
+
 HEALTHY_WITHIN_SECONDS = 60.0
 """A fresh home's start (imports, migrations, the sandbox firm): seconds on an idle
 machine, more on a busy one; the cap says the hub answers long before it is done."""
@@ -50,7 +54,7 @@ def running_hub(tmp_path: Path) -> Iterator[Hub]:
     log = tmp_path / "up.log"
     # Late January: the month-end invoice run comes a few (simulated) days in.
     process = subprocess.Popen(
-        [sys.executable, "-m", "accord.cli", "up", "--start", "2026-01-26"],
+        [sys.executable, "-m", "accord.cli", "up", "--start", "2026-01-26", *FAST],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),

@@ -5,21 +5,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.forked_cli import run_accord
 
 
 def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "200"}
     env.pop("ACCORD_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-c", "from accord.cli.main import app; app()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_accord(list(args), env)
 
 
 def test_keys_lifecycle_and_a_tampered_audit_row_is_found(tmp_path: Path) -> None:

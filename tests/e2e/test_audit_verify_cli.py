@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from accord.adapters.store import create_store_engine, migrate
 from accord.application.audit import AuditEntry, row_hash
 from accord.application.audit_anchor import Anchor, AnchorKey
 from accord.application.governance import GovernanceSettings
+from tests.forked_cli import run_accord
 
 KEY = "0123456789abcdef0123456789abcdef-audit"
 
@@ -28,14 +28,7 @@ def _accord(home: Path, *args: str, key: Path | None = None) -> subprocess.Compl
     if key is not None:
         env["ACCORD_AUDIT_KEY_FILE"] = str(key)
         env["ACCORD_AUDIT_ANCHOR_FILE"] = str(key.parent / "anchors" / "audit-anchors.jsonl")
-    return subprocess.run(
-        [sys.executable, "-c", "from accord.cli.main import app; app()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_accord(list(args), env)
 
 
 def _audited_home(tmp_path: Path) -> tuple[Path, Path]:

@@ -1,32 +1,31 @@
-"""`accord exceptions list` and `accord exceptions act` as a user runs them."""
+"""`accord exceptions list` and `accord exceptions act` as a user runs them, in an
+80-column terminal."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.forked_cli import run_accord
 
 
 def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "250"}
+    env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "80"}
     env.pop("ACCORD_DATABASE_URL", None)
     env.pop("ACCORD_NATS_URL", None)
-    return subprocess.run(
-        [sys.executable, "-c", "from accord.cli.main import app; app()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_accord(list(args), env)
 
 
 def _rows(listing: str) -> list[list[str]]:
+    """(id, kind, owner) of each exception listed: a row's first line starts with the id
+    and kind, its second line with the owner."""
+    lines = listing.splitlines()
     return [
-        [cell.strip() for cell in line.strip("│┃ ").split("│")]
-        for line in listing.splitlines()
-        if line.startswith("│")
+        [*line.split()[:2], lines[number + 1].split()[0]]
+        for number, line in enumerate(lines)
+        if re.match(r" {1,3}\d+ ", line)
     ]
 
 

@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.forked_cli import run_accord
 
 
 def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "200"}
     env.pop("ACCORD_DATABASE_URL", None)
     env.pop("ACCORD_NATS_URL", None)
-    return subprocess.run(
-        [sys.executable, "-c", "from accord.cli.main import app; app()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_accord(list(args), env)
 
 
 def _event(event_id: str, data: dict[str, str]) -> str:

@@ -7,18 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-ACCORD = str(Path(sys.executable).with_name("accord"))
+from tests.forked_cli import run_accord
 
 
 def accord(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ACCORD, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)},
-        check=False,
-    )
+    env = {"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)}
+    return run_accord(list(args), env, timeout=60)
 
 
 def test_export_then_check_passes_then_a_breaking_change_fails(tmp_path: Path) -> None:

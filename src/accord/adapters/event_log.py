@@ -71,6 +71,11 @@ _QUARANTINED_PG = (
 unique index: `status <> 'superseded'` is spelled out so the planner sees the partial
 index applies, and SQLite's `+status` keeps it off the status index (which would read
 every quarantined row of the log)."""
+_QUARANTINED_ONE = (
+    "SELECT source, event_id, type, subject, business_kind, business_key, "
+    "business_version, status, reason, payload FROM inbound_events "
+    "WHERE source = ? AND event_id = ? AND status = 'quarantined'"
+)
 _MARK_SUPERSEDED = "UPDATE inbound_events SET status = 'superseded', processed_at = ? WHERE seq = ?"
 _VERSIONS = "SELECT key, version FROM business_objects WHERE kind = ? AND key IN"
 _VERSIONS_PG = (
@@ -162,6 +167,16 @@ class SqlAlchemyEventLog:
             _MARK_OTHER,
             [(o.status.value, o.reason, when, o.seq) for o in others],
         )
+
+    def quarantined(self, source: str, event_id: str) -> InboundEvent | None:
+        rows = fetch_all(self._connection, _QUARANTINED_ONE, (source, event_id))
+        if not rows:
+            return None
+        source, event_id, kind, subject, b_kind, b_key, b_version, status, reason, payload = rows[0]
+        return InboundEvent(
+            source, event_id, kind, payload, subject, b_kind, b_key, b_version,
+            EventStatus(status), reason,
+        )  # fmt: skip
 
 
 def _runs(seqs: Sequence[int]) -> list[tuple[int, int]]:

@@ -23,8 +23,8 @@ _c = exceptions.c
 
 
 class SqlAlchemyExceptionQueue:
-    """`ExceptionQueue` on one open transaction; owner, severity and SLA come from the
-    kind's policy, so every raise of a kind is routed the same way."""
+    """`ExceptionQueue` on one open transaction; severity and SLA come from the kind's
+    policy, the owner from the exception (the kind's owner unless it is routed)."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
@@ -35,7 +35,7 @@ class SqlAlchemyExceptionQueue:
             sa.insert(exceptions)
             .values(
                 kind=exception.kind.value,
-                owner=policy.owner.value,
+                owner=exception.owner.value,
                 severity=policy.severity.value,
                 subject=exception.subject,
                 status=ExceptionStatus.OPEN.value,
@@ -67,18 +67,45 @@ class SqlAlchemyExceptionQueue:
             query = query.where(_c.status == status.value)
         return [_record(row) for row in self._connection.execute(query).mappings()]
 
+    def get(self, exception_id: int) -> ExceptionRecord | None:
+        row = (
+            self._connection.execute(sa.select(exceptions).where(_c.id == exception_id))
+            .mappings()
+            .first()
+        )
+        return _record(row) if row is not None else None
+
     def resolve(self, exception_id: int, note: str, at: datetime) -> None:
         self._close(exception_id, ExceptionStatus.RESOLVED, note, at)
 
     def skip(self, exception_id: int, reason: str, at: datetime) -> None:
         self._close(exception_id, ExceptionStatus.SKIPPED, reason, at)
 
-    def _close(self, exception_id: int, status: ExceptionStatus, note: str, at: datetime) -> None:
+    def note(
+        self,
+        exception_id: int,
+        entry: Mapping[str, Any],
+        at: datetime,
+        message: str | None = None,
+    ) -> None:
+        history = self._history(exception_id)
+        values: dict[str, Any] = {"history": [*history, {"at": at.isoformat(), **entry}]}
+        if message is not None:
+            values["message"] = message
+        self._connection.execute(
+            sa.update(exceptions).where(_c.id == exception_id).values(**values)
+        )
+
+    def _history(self, exception_id: int) -> builtins.list[Any]:
         history = self._connection.execute(
             sa.select(_c.history).where(_c.id == exception_id).with_for_update()
         ).scalar()
         if history is None:
             raise KeyError(f"no exception with id {exception_id}")
+        return list(history)
+
+    def _close(self, exception_id: int, status: ExceptionStatus, note: str, at: datetime) -> None:
+        history = self._history(exception_id)
         entry = {"at": at.isoformat(), "action": status.value, "note": note}
         self._connection.execute(
             sa.update(exceptions)

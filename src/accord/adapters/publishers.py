@@ -9,9 +9,12 @@ The client runs on its own event loop thread so the relay can stay synchronous.
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 import threading
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import nats
 from nats.js.api import StreamConfig
@@ -19,6 +22,7 @@ from nats.js.api import StreamConfig
 from accord.application.ports import OutboxMessage
 
 _TIMEOUT_SECONDS = 30.0
+log = logging.getLogger(__name__)
 
 
 def stream_for(event_type: str) -> tuple[str, str]:
@@ -28,19 +32,44 @@ def stream_for(event_type: str) -> tuple[str, str]:
     return f"ACCORD_{domain.upper()}", f"{parts[0]}.{domain}.>"
 
 
+class NatsUnreachable(ConnectionError):
+    """No server of the NATS URL accepts a connection."""
+
+
+def _require_reachable(url: str) -> None:
+    """Fail at once, with the URL in the message, when no NATS server accepts a TCP
+    connection: the client would otherwise retry for minutes, logging a traceback each time."""
+    for server in url.split(","):
+        parsed = urlsplit(server.strip() if "://" in server else f"nats://{server.strip()}")
+        try:
+            address = (parsed.hostname or "127.0.0.1", parsed.port or 4222)
+            socket.create_connection(address, timeout=5).close()
+            return
+        except OSError:
+            continue
+    raise NatsUnreachable(f"no NATS server answers at {url}")
+
+
+async def _log_connection_error(error: Exception) -> None:
+    log.warning("NATS connection error: %s", error)
+
+
 class NatsJetStreamPublisher:
     """A `Publisher` to NATS JetStream; `publish` returns after every ack arrived."""
 
     def __init__(self, url: str, *, namespace: str = "") -> None:
         """`namespace` prefixes subjects and stream names, so several hubs (or tests)
         can share one NATS server without their streams overlapping."""
+        _require_reachable(url)
         self._namespace = namespace
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="nats-publisher", daemon=True
         )
         self._thread.start()
-        self._client: Any = self._call(nats.connect(url, connect_timeout=5))
+        self._client: Any = self._call(
+            nats.connect(url, connect_timeout=5, error_cb=_log_connection_error)
+        )
         self._jetstream: Any = self._client.jetstream()
         self._streams: set[str] = set()
 

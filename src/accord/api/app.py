@@ -7,8 +7,18 @@ from typing import Any, Protocol
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
-from accord.api import einvoices, experience, journals, process, system, webhooks
+from accord.api import (
+    corrections,
+    einvoices,
+    experience,
+    journals,
+    periods,
+    process,
+    system,
+    webhooks,
+)
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
 from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
@@ -19,7 +29,9 @@ from accord.api.problems import install_problem_handlers
 from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
+from accord.web.corrections import router as corrections_router
 from accord.web.einvoices import router as einvoice_router
+from accord.web.error_pages import error_page
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
@@ -69,7 +81,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
             "the API needs governance services: pass governance= or give the hub a "
             "`governance` attribute (accord.adapters.governance.build_sql_governance)"
         )
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from assets the package ships: no CDN.
+    app = FastAPIOffline(
         title="Accord",
         version="1.0.0",
         summary="Contract-to-cash integration hub for professional-services firms",
@@ -80,7 +93,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     oidc = wired.settings.oidc
     app.state.oidc = OidcVerifier(oidc) if oidc is not None else None
     install_redaction()
-    install_problem_handlers(app)
+    install_problem_handlers(app, error_page)
     app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
     # Outside idempotency and every route: a body is bounded before anything reads it.
     app.add_middleware(BodyLimitMiddleware, limits=lambda: _body_limits(wired))
@@ -98,6 +111,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     for router in (
         system.router,
         process.router,
+        corrections.router,
+        periods.router,
         experience.router,
         einvoices.router,
         journals.router,
@@ -113,9 +128,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.include_router(
         einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
-    app.include_router(
-        web_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
-    )
+    for pages in (web_router, corrections_router):
+        app.include_router(pages, dependencies=[Depends(same_origin), Depends(dashboard_principal)])
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)
     return app

@@ -1,5 +1,8 @@
 """Correlation ids and request logging: every request gets an id that ties together its
-log lines, problem documents and audit rows, and is echoed in `X-Correlation-Id`."""
+log lines, problem documents and audit rows, and is echoed in `X-Correlation-Id`.
+
+The id is bound as the business id `correlation_id` while the request runs, so every
+record logged meanwhile carries it (see `accord.observability.logging`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import uuid
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from accord.observability.context import business_ids
 
 HEADER = "x-correlation-id"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -37,17 +42,18 @@ class CorrelationMiddleware:
                 message.setdefault("headers", []).append((HEADER.encode(), correlation.encode()))
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            log.info(
-                "%s %s -> %s in %.1f ms [%s]",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-                correlation,
-            )
+        with business_ids(correlation_id=correlation):  # on every log line of the request
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                log.info(
+                    "%s %s -> %s in %.1f ms [%s]",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    correlation,
+                )
 
 
 def correlation_of(request: Request) -> str:

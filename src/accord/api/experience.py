@@ -16,6 +16,7 @@ from accord.api.models import BusinessExceptionView, TakeAction
 from accord.api.pagination import Cursor, Limit, Page, page_of
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
+from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.governance import Governance
 from accord.application.masking import masked_for
@@ -27,7 +28,13 @@ from accord.application.operations import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.exceptions import (
+    ExceptionAction,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+    TransientClass,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
@@ -76,10 +83,21 @@ async def list_exceptions(
     owner: OwnerRole | None = None,
     kind: ExceptionKind | None = None,
     status: Annotated[ExceptionStatus | None, Query()] = None,
+    transient_class: Annotated[
+        TransientClass | None,
+        Query(description="only system_unavailable exceptions of this class"),
+    ] = None,
+    awaiting_approval: Annotated[
+        bool, Query(description="only those whose correction awaits a second approver")
+    ] = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
     records = await run_in_threadpool(request.app.state.hub.exceptions, owner, kind, status)
+    if transient_class is not None:
+        records = [r for r in records if r.details.get("transient_class") == transient_class]
+    if awaiting_approval:
+        records = [r for r in records if pending_correction(r) is not None]
     items, after = page_of(records, lambda record: record.id, cursor, limit)
     return Page[BusinessExceptionView](
         items=[_view(principal, record) for record in items], next_cursor=after
@@ -108,6 +126,22 @@ async def get_exception(
     return _view(principal, await run_in_threadpool(_one, request, exception_id))
 
 
+async def owning_team_only(
+    request: Request, principal: Principal, exception_id: int
+) -> ExceptionRecord:
+    """The exception, when the caller is on its owning team (or an admin); 403 otherwise."""
+    record = await run_in_threadpool(_one, request, exception_id)
+    owners = {role.value for role in principal.roles}
+    if Role.ADMIN not in principal.roles and record.owner.value not in owners:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Permission denied",
+            f"exception {exception_id} belongs to the {record.owner} team",
+        )
+    return record
+
+
 def exception_actions_of(request: Request) -> ExceptionActions:
     """The hub's exception actions, or the queue's own when no flows are wired."""
     wired = ports.ports(request).exception_actions
@@ -127,15 +161,7 @@ async def act_on_exception(
     principal: Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))],
 ) -> BusinessExceptionView:
     """Only the owning team (or an admin) acts on an exception; every action is audited."""
-    before = await run_in_threadpool(_one, request, exception_id)
-    owners = {role.value for role in principal.roles}
-    if Role.ADMIN not in principal.roles and before.owner.value not in owners:
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Permission denied",
-            f"exception {exception_id} belongs to the {before.owner} team",
-        )
+    before = await owning_team_only(request, principal, exception_id)
     try:
         after = await run_in_threadpool(
             take_action,
@@ -294,7 +320,9 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
       documents that never raised a posting exception;
     - `billed_vs_approved`: per currency, approved billable time and accepted milestones
       (`approved`) against what invoices and credit notes billed for them (`billed`),
-      `unbilled`, `billed_percent` and `unvalued_entries` (approved hours with no rate);
+      `unbilled`, `billed_percent`, `unvalued_entries` (approved hours with no rate) and
+      `unbilled_time_overdue` / `unbilled_time_overdue_entries`: the unbilled time past
+      its grace, the same entries `/leakage` and reconciliation's `unbilled_time` list;
     - `documents`, `documents_by_status` and `billed_net_by_currency`.
 
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.

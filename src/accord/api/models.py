@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from accord.application.security import Role
-from accord.domain.exceptions import ExceptionAction
+from accord.domain.exceptions import ExceptionAction, ExceptionKind
 
 
 class Body(BaseModel):
@@ -153,3 +153,92 @@ class WebhookAccepted(BaseModel):
     status: str = Field(description="`logged`, or `duplicate` when already logged")
     source: str
     event_id: str
+
+
+class CorrectEvent(Body):
+    payload: dict[str, Any] = Field(
+        description="the corrected CloudEvent, with the quarantined delivery's source and id"
+    )
+    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
+
+
+class ApproveCorrection(Body):
+    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
+
+
+class FieldChangeView(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class BillingImpactView(BaseModel):
+    """What the next invoice run for the record's contract would bill differently."""
+
+    through: date | None
+    contract: str | None
+    added: list[dict[str, Any]] = Field(description="document lines only the correction bills")
+    removed: list[dict[str, Any]] = Field(description="lines it would no longer bill")
+    exceptions: list[str] = Field(description="exceptions the run would raise with it")
+    note: str | None = Field(description="why nothing was valued, if so")
+
+
+class CorrectionPreviewView(BaseModel):
+    """What a correction would do, computed without writing anything."""
+
+    exception_id: int
+    outcome: str = Field(description="apply, invalid, quarantine or stale")
+    reason: str | None
+    business_kind: str | None
+    business_key: str | None
+    version: str | None
+    current_version: str | None = Field(description="the version applied now, if any")
+    changes: list[FieldChangeView]
+    needs_approval: bool = Field(description="it changes money: a second person approves it")
+    billing: BillingImpactView | None = Field(
+        None, description="the billing dry run (preview only, for records that are billed)"
+    )
+
+
+class CorrectionView(BaseModel):
+    exception_id: int
+    status: str = Field(description="awaiting_approval or applied")
+    submitted_by: str
+    approved_by: str | None
+    preview: CorrectionPreviewView
+
+
+class RedriveRequest(Body):
+    ids: list[int] = Field(default_factory=list, max_length=1000)
+    kind: ExceptionKind | None = Field(None, description="invalid_event or unknown_reference")
+    source: str | None = Field(None, max_length=500)
+    since: AwareDatetime | None = Field(None, description="raised at or after (with offset)")
+    until: AwareDatetime | None = Field(None, description="raised before (with offset)")
+    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
+
+
+class RedriveOutcomeView(BaseModel):
+    exception_id: int
+    status: str = Field(description="requeued (resolved, the event is pending again) or open")
+    reason: str | None
+
+
+class RedriveResult(BaseModel):
+    requeued: int
+    still_open: int
+    outcomes: list[RedriveOutcomeView]
+
+
+class ChangePeriod(Body):
+    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
+
+
+class PeriodState(BaseModel):
+    entity: str
+    period: str = Field(description="YYYY-MM")
+    closed: bool = Field(description="whether the period is closed now")
+    changed: bool = Field(description="false when it already was")
+
+
+class ClosedPeriods(BaseModel):
+    closed: dict[str, list[str]] = Field(description="per entity, its closed periods")

@@ -13,6 +13,7 @@ from fastapi import Request
 
 from accord.api.problems import ProblemError
 from accord.application.einvoicing import EInvoicing
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 
@@ -28,6 +29,7 @@ class HubPorts(Protocol):
     reports: Reports | None
     einvoicing: EInvoicing | None
     journals: LedgerJournals | None
+    journal_posting: JournalPoster | None
 
 
 def ports(request: Request) -> HubPorts:
@@ -65,3 +67,7 @@ def einvoicing(request: Request) -> EInvoicing:
 
 def journals(request: Request) -> LedgerJournals:
     return _wired(ports(request).journals, "journals")
+
+
+def journal_posting(request: Request) -> JournalPoster:
+    return _wired(ports(request).journal_posting, "journal_posting")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
 from accord.application.contention import StoreBusy
+from accord.observability.context import business_ids
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://accord.dev/problems/"
@@ -75,6 +76,8 @@ def problem_response(
         "correlation_id": correlation,
         **extensions,
     }
+    if correlation:  # a 500 is sent past the middleware that adds the header
+        headers = {**(headers or {}), "X-Correlation-Id": str(correlation)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -128,16 +131,27 @@ def store_busy_response(request: Request | None, error: StoreBusy) -> JSONRespon
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Turn every error (ours, routing, validation, unexpected) into a problem document."""
+ErrorPages = Callable[[Request, int, str, str, dict[str, str] | None], Response | None]
+"""A person's page for an error (status, title, detail, headers), or None for a program."""
+
+
+def install_problem_handlers(app: FastAPI, pages: ErrorPages | None = None) -> None:
+    """Turn every error (ours, routing, validation, unexpected) into a problem document,
+    or into `pages`' page when that is for a person (the dashboard's error pages)."""
+
+    def page(
+        request: Request, status: int, title: str, detail: str, headers: Mapping[str, str] | None
+    ) -> Response | None:
+        return None if pages is None else pages(request, status, title, detail, dict(headers or {}))
 
     @app.exception_handler(StoreBusy)
     async def _busy(request: Request, error: StoreBusy) -> JSONResponse:
         return store_busy_response(request, error)
 
     @app.exception_handler(ProblemError)
-    async def _problem(request: Request, error: ProblemError) -> JSONResponse:
-        return problem_response(
+    async def _problem(request: Request, error: ProblemError) -> Response:
+        shown = page(request, error.status, error.title, error.detail, error.headers)
+        return shown or problem_response(
             request,
             error.status,
             error.slug,
@@ -148,12 +162,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
         slug, title = _TITLES.get(error.status_code, ("http-error", "Request failed"))
         detail = str(error.detail)
         if error.status_code == 404 and detail == "Not Found":
+            shown = page(request, 404, title, f"there is no page at {request.url.path}", None)
             detail = f"no resource at {request.url.path}; see /docs for the API's paths"
-        return problem_response(request, error.status_code, slug, title, detail, error.headers)
+        else:
+            shown = page(request, error.status_code, title, detail, error.headers)
+        return shown or problem_response(
+            request, error.status_code, slug, title, detail, error.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -171,17 +190,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> Response:
         if isinstance(error, StoreBusy):  # raised in a middleware, outside the routes
             return store_busy_response(request, error)
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            request,
-            500,
-            "internal-error",
-            "Internal error",
-            "the hub could not complete the request; quote the correlation id to an operator",
-        )
+        # Answered outside the correlation middleware: bind its id again for this line.
+        with business_ids(correlation_id=getattr(request.state, "correlation_id", None)):
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+        detail = "the hub could not complete the request; quote the correlation id to an operator"
+        correlation = getattr(request.state, "correlation_id", None)
+        shown = page(request, 500, "Internal error", detail, {"X-Correlation-Id": str(correlation)})
+        return shown or problem_response(request, 500, "internal-error", "Internal error", detail)
 
 
 def problem(description: str) -> dict[str, Any]:

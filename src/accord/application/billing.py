@@ -327,6 +327,9 @@ class BillingService:
     def close_period(self, entity: str, period: Period) -> None:
         self._update(lambda s: engine.close_period(s, entity, period))
 
+    def reopen_period(self, entity: str, period: Period) -> None:
+        self._update(lambda s: engine.reopen_period(s, entity, period))
+
     def withdraw(self, contract: str) -> date:
         """Bill nothing more on `contract` (its activation was rejected); returns the day."""
         on = self._clock().date()

@@ -32,7 +32,7 @@ from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
 from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch
 from accord.domain.billing.run import InvoiceRunResult
-from accord.domain.exceptions import BusinessException, ExceptionKind
+from accord.domain.exceptions import BusinessException, ExceptionKind, transient_class
 
 M = TypeVar("M", bound=CanonicalModel)
 STORE = "store"
@@ -386,6 +386,8 @@ class ContractToCash:
         kind = ExceptionKind(outcome.kind or ExceptionKind.SYSTEM_UNAVAILABLE.value)
         problem = BusinessException(kind, subject, outcome.reason or "step failed")
         details: dict[str, object] = {"workflow_id": workflow_id, "system": outcome.system}
+        if kind is ExceptionKind.SYSTEM_UNAVAILABLE:
+            details["transient_class"] = str(transient_class(problem.message))
         if compensable:
             details["compensable"] = True
         self.exceptions.open(problem, details)

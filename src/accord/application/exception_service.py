@@ -93,14 +93,16 @@ class ExceptionService:
 
     def _opened(self, record: ExceptionRecord | None) -> None:
         if record is not None:
-            self._announce_opened(record.id, record.kind, record.subject)
+            self._announce_opened(record.id, record.kind, record.subject, record.owner)
 
-    def _announce_opened(self, exception_id: int, kind: ExceptionKind, subject: str) -> None:
+    def _announce_opened(
+        self, exception_id: int, kind: ExceptionKind, subject: str, owner: OwnerRole
+    ) -> None:
         if self._changes is not None:
             after = {
                 "id": exception_id,
                 "kind": str(kind),
-                "owner": str(kind.policy.owner),
+                "owner": str(owner),
                 "severity": str(kind.policy.severity),
             }
             self._changes.record("exception.opened", subject, after, None, str(exception_id))
@@ -116,7 +118,7 @@ class ExceptionService:
         `transaction()`): queued, audited and announced when the batch commits, gone if
         it rolls back. Each call is a new record: a batch's subjects are its events."""
         exception_id = uow.exceptions.raise_(exception, details, at)
-        self._announce_opened(exception_id, exception.kind, exception.subject)
+        self._announce_opened(exception_id, exception.kind, exception.subject, exception.owner)
         return exception_id
 
     def resolve_in(self, uow: UnitOfWork, record: ExceptionRecord, note: str, at: datetime) -> None:
@@ -146,10 +148,10 @@ class ExceptionService:
     def get(self, exception_id: int) -> ExceptionRecord:
         """One exception by id; KeyError when there is none."""
         with self._reading() as uow:
-            for record in uow.exceptions.list():
-                if record.id == exception_id:
-                    return record
-        raise KeyError(exception_id)
+            record = uow.exceptions.get(exception_id)
+        if record is None:
+            raise KeyError(exception_id)
+        return record
 
     def open(self, exception: BusinessException, details: Mapping[str, Any] | None = None) -> int:
         """Record the problem unless the same (kind, subject) is already open."""
@@ -187,7 +189,9 @@ class ExceptionService:
                     subjects = open_now[exception.kind] = self._open_subjects(uow, exception.kind)
                 if exception.subject not in subjects:
                     new_id = uow.exceptions.raise_(exception, dict(details), self._clock())
-                    self._announce_opened(new_id, exception.kind, exception.subject)
+                    self._announce_opened(
+                        new_id, exception.kind, exception.subject, exception.owner
+                    )
                     subjects[exception.subject] = new_id
                 ids.append(subjects[exception.subject])
             uow.commit()
@@ -215,6 +219,12 @@ class ExceptionService:
     def _open_subjects(uow: UnitOfWork, kind: ExceptionKind) -> dict[str, int]:
         listed = uow.exceptions.list(kind=kind, status=ExceptionStatus.OPEN)
         return {record.subject: record.id for record in listed}
+
+    def note(self, exception_id: int, action: str, note: str) -> None:
+        """Add an entry (`action`, `note`) to an open exception's history."""
+        with self._unit_of_work() as uow:
+            uow.exceptions.note(exception_id, {"action": action, "note": note}, self._clock())
+            uow.commit()
 
     def skip(self, exception_id: int, reason: str) -> None:
         with self._announcing(), self._unit_of_work() as uow:

@@ -9,6 +9,15 @@ Every write is idempotent by business key: `post_invoice` and `record_invoice` t
 key the caller derived from the invoice's business keys, and the upserts are keyed by the
 canonical object's id, so a retried or replayed call never creates a second record.
 
+Reconciliation reads through three more ports, offered by the connectors of the systems
+that hold such records: `ContractListing` (the contracts a system has set up),
+`ProjectListing` (its delivery projects) and `PaymentListing` (the payments a mirror
+system recorded). A connector without one leaves that comparison "not compared".
+
+Ledger journals go through `JournalPosting`, which a connector offers beside its
+`ErpGateway` when its ERP takes journal entries (Tryton: account moves); without it,
+posting journals is reported as not supported.
+
 Failures: a gateway raises errors that satisfy `GatewayFailure` (the connector SDK's
 `RejectedError` and `UnavailableError` do). `exception_kind_for` says which business
 exception a failed posting becomes.
@@ -17,7 +26,7 @@ exception a failed posting becomes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol, TypeGuard, runtime_checkable
 
 from accord.canonical.v1 import (
@@ -30,8 +39,10 @@ from accord.canonical.v1 import (
     Resource,
     TimeEntry,
 )
+from accord.canonical.v1.finance import LedgerPosting
 from accord.domain.billing.posting_check import DocumentTotals
 from accord.domain.exceptions import ExceptionKind
+from accord.domain.reconciliation import ContractRecord, PaymentRecord, ProjectRecord
 
 
 @runtime_checkable
@@ -95,6 +106,37 @@ class ErpGateway(Protocol):
 
     def list_payments(self, since: dt.date | None) -> Sequence[Payment]:
         """Payments received on or after `since` (all of them for None)."""
+        ...
+
+
+@runtime_checkable
+class PostedJournal(Protocol):
+    """A journal entry as the ERP holds it: its own id, the move number it gave the entry
+    (empty until it numbers it) and its state word (e.g. `posted`)."""
+
+    @property
+    def external_id(self) -> str: ...
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+class JournalPosting(Protocol):
+    """The ERP's general ledger: balanced journal entries booked once each."""
+
+    def post_journal(self, posting: LedgerPosting) -> PostedJournal:
+        """Book the entry keyed by `posting.document_number` and post it, once: a repeat
+        (retry, crash, rerun) finds the first booking and returns it.
+
+        Raises a non-retryable `GatewayFailure` when the ERP refuses it, e.g. its period
+        is closed there or an account code is unknown (the reason says which)."""
+        ...
+
+    def posted_journals(self, document_numbers: Sequence[str]) -> Mapping[str, PostedJournal]:
+        """The entries of these numbers the ERP holds, by number (absent: not booked)."""
         ...
 
 
@@ -202,6 +244,38 @@ class ClmGateway(Protocol):
         """One contract by id, or None if the CLM does not know it."""
         ...
 
+
+class ContractListing(Protocol):
+    """The contracts a system has set up (billing terms, a PSA or ERP project per
+    contract, the CRM's contract), compared with the ones the CLM signed."""
+
+    def contract_records(self) -> Sequence[ContractRecord]:
+        """Every contract the system holds, keyed by Accord's contract id; fields the
+        system does not keep are None. Raise when the system cannot be read."""
+        ...
+
+
+class ProjectListing(Protocol):
+    """The delivery projects a system holds (PSA, ERP), compared between the two."""
+
+    def project_records(self) -> Sequence[ProjectRecord]:
+        """Every project, keyed by Accord's project id. Raise when it cannot be read."""
+        ...
+
+
+class PaymentListing(Protocol):
+    """The payments a mirror system recorded (billing, CRM), compared with the ERP's."""
+
+    def payment_records(self) -> Sequence[PaymentRecord]:
+        """Every payment, keyed by the ERP's payment id. Raise when it cannot be read."""
+        ...
+
+
+JOURNAL_PORT = "JournalPosting"
+"""The name under which an ERP connector offers `JournalPosting` in `writers()`."""
+
+LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
+"""The names under which a connector offers reconciliation's listings in `writers()`."""
 
 PORT_FOR_SYSTEM: dict[str, str] = {
     "erp": "ErpGateway",

@@ -173,6 +173,10 @@ class InboundEventLog(Protocol):
     ) -> None:
         """Mark claimed events applied (by seq) or stale / quarantined with a reason."""
 
+    def quarantined(self, source: str, event_id: str) -> InboundEvent | None:
+        """The quarantined delivery of `(source, event_id)`, raw payload and reason
+        included, or None when there is none (never quarantined, or since replaced)."""
+
 
 class BusinessObjects(Protocol):
     def versions(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -214,9 +218,22 @@ class ExceptionQueue(Protocol):
         status: ExceptionStatus | None = None,
     ) -> builtins.list[ExceptionRecord]: ...
 
+    def get(self, exception_id: int) -> ExceptionRecord | None:
+        """One exception by id (a keyed read, however long the queue's history)."""
+
     def resolve(self, exception_id: int, note: str, at: datetime) -> None: ...
 
     def skip(self, exception_id: int, reason: str, at: datetime) -> None: ...
+
+    def note(
+        self,
+        exception_id: int,
+        entry: Mapping[str, Any],
+        at: datetime,
+        message: str | None = None,
+    ) -> None:
+        """Add `entry` to an open exception's history (and replace its message when
+        given), locking the record until commit; KeyError when there is none."""
 
 
 class Checkpoints(Protocol):

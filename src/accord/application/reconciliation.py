@@ -1,14 +1,16 @@
 """Continuous reconciliation: read every system, compare with the hub, raise what differs.
 
-`ReconciliationService.run(as_of)` reads each system through its gateway port (and
-`LandscapeRecords` for what the ports do not list), compares with the hub's own billing
+`ReconciliationService.run(as_of)` reads each system through the ports its connector
+offers (the gateways, and `ContractListing`, `ProjectListing`, `PaymentListing` for
+set-up contracts, projects and payment mirrors), compares with the hub's own billing
 state using the rules in `accord.domain.reconciliation`, opens one
 `reconciliation_discrepancy` exception per discrepancy (subject
 `<comparison>:<business key>`, e.g. `documents_hub_erp:INV-DE01-000001`; a double bill
 opens a `double_billing` one, e.g. `billed_once_erp:time_entry:T1`) and closes the
 ones whose discrepancy has disappeared; the open records are read once per run. A system
 that cannot be read is reported under `skipped`; its comparisons neither raise nor
-close anything in that run.
+close anything in that run. A comparison whose system offers no listing for it is
+reported under `not_compared`, with the port it lacks.
 
 Large inputs go to the fast engine (DuckDB) when one is given: the same rules, the same
 findings, vectorised.
@@ -17,26 +19,32 @@ findings, vectorised.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from accord.application import reconciliation_mapping as mapping
 from accord.application.clock import Clock
-from accord.application.gateways import BillingGateway, ClmGateway, ErpGateway, PsaGateway
+from accord.application.gateways import (
+    BillingGateway,
+    ClmGateway,
+    ContractListing,
+    ErpGateway,
+    PaymentListing,
+    ProjectListing,
+    PsaGateway,
+)
 from accord.application.ports import ExceptionRecord
 from accord.canonical import v1
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
 from accord.domain.reconciliation import (
-    ContractRecord,
     Discrepancy,
     DiscrepancyKind,
     Finding,
+    LeakageItem,
     LeakageReport,
-    PaymentRecord,
-    ProjectRecord,
     Record,
     Tolerances,
     compare_all,
@@ -48,6 +56,11 @@ KIND = ExceptionKind.RECONCILIATION_DISCREPANCY
 KINDS = (KIND, ExceptionKind.DOUBLE_BILLING)
 """The exception kinds a run opens and closes: double billing has its own."""
 T = TypeVar("T")
+_LISTING_PORT = {
+    "contracts": "ContractListing",
+    "projects": "ProjectListing",
+    "payments": "PaymentListing",
+}
 Side = tuple[Sequence[Record], Sequence[Record]]
 
 
@@ -62,20 +75,6 @@ class InMemoryReconciliationEngine:
 
     def compare(self, records: Mapping[str, Side], tolerances: Tolerances) -> list[Finding]:
         return compare_all(records, tolerances)
-
-
-class LandscapeRecords(Protocol):
-    """Reads the gateway ports do not offer: set-up contracts, projects, payment mirrors.
-
-    `system` is a role name (`billing`, `psa`, `erp`, `crm`). Raise to report that the
-    system could not be read; return [] when it holds none.
-    """
-
-    def contracts(self, system: str) -> Sequence[ContractRecord]: ...
-
-    def projects(self, system: str) -> Sequence[ProjectRecord]: ...
-
-    def payments(self, system: str) -> Sequence[PaymentRecord]: ...
 
 
 class ExceptionSink(Protocol):
@@ -95,13 +94,19 @@ class ExceptionSink(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ReconciliationSources:
-    """The systems to read; a system left None is not reconciled."""
+    """The systems to read; a gateway left None is not reconciled.
+
+    `contracts`, `projects` and `payments` hold the listings by system role (`billing`,
+    `psa`, `erp`, `crm`); a comparison whose system has none is reported not compared.
+    """
 
     erp: ErpGateway | None = None
     billing: BillingGateway | None = None
     psa: PsaGateway | None = None
     clm: ClmGateway | None = None
-    landscape: LandscapeRecords | None = None
+    contracts: Mapping[str, ContractListing] = field(default_factory=dict)
+    projects: Mapping[str, ProjectListing] = field(default_factory=dict)
+    payments: Mapping[str, PaymentListing] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +116,17 @@ class ReconciliationReport:
     compared: tuple[str, ...]
     skipped: Mapping[str, str] = field(default_factory=dict)
     engine: str = "in-memory"
+    not_compared: Mapping[str, str] = field(default_factory=dict)
+    """Comparison name to why it was not made: its system offers no listing for it."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The scenario report's `reconciliation` section (plus `skipped` when any)."""
+        """The scenario report's `reconciliation` section (plus `skipped` and
+        `not_compared` when any)."""
         result: dict[str, Any] = {"discrepancies": [d.to_dict() for d in self.discrepancies]}
         if self.skipped:
             result["skipped"] = dict(sorted(self.skipped.items()))
+        if self.not_compared:
+            result["not_compared"] = dict(sorted(self.not_compared.items()))
         return result
 
 
@@ -125,6 +135,7 @@ class _Reads:
 
     def __init__(self) -> None:
         self.failed: dict[str, str] = {}
+        self.not_compared: dict[str, str] = {}
         self._cache: dict[str, Sequence[Any] | None] = {}
 
     def get(
@@ -188,14 +199,22 @@ class ReconciliationService:
         if self._exceptions is not None:
             self._update_exceptions(self._exceptions, discrepancies, set(records))
         return ReconciliationReport(
-            day, discrepancies, tuple(records), reads.failed, "duckdb" if use_fast else "in-memory"
+            day,
+            discrepancies,
+            tuple(records),
+            reads.failed,
+            "duckdb" if use_fast else "in-memory",
+            reads.not_compared,
         )
 
-    def leakage(self, as_of: date | None = None) -> LeakageReport:
+    def leakage(
+        self, as_of: date | None = None, reported: Iterable[LeakageItem] = ()
+    ) -> LeakageReport:
         """Approved billable time not invoiced after `tolerances.unbilled_after_days`, cap
-        write-downs and accepted-but-unbilled milestones, from the hub's state."""
+        write-downs and accepted-but-unbilled milestones, from the hub's state, plus the
+        unbilled time a reconciliation run `reported` that the hub does not hold."""
         day = as_of or self._clock().date()
-        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days)
+        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days, reported)
 
     def _records(
         self, state: BillingState, reads: _Reads
@@ -211,16 +230,8 @@ class ReconciliationService:
                 lambda: [mapping.signed_contract(c) for c in clm.signed_contracts(None)],
             )
             for system in ("billing", "psa", "erp", "crm"):
-                if s.landscape is not None:
-                    pairs[f"contracts_clm_{system}"] = (
-                        signed,
-                        self._landscape(reads, "contracts", system),
-                    )
-        if s.landscape is not None:
-            pairs["projects_psa_erp"] = (
-                self._landscape(reads, "projects", "psa"),
-                self._landscape(reads, "projects", "erp"),
-            )
+                self._listed(pairs, reads, f"contracts_clm_{system}", signed, system)
+        self._listed(pairs, reads, "projects_psa_erp", "psa", "erp")
         if s.psa is not None:
             psa = s.psa
             approved = reads.get(
@@ -242,11 +253,7 @@ class ReconciliationService:
                 lambda: [mapping.erp_payment(p) for p in erp.list_payments(None)],
             )
             for system in ("billing", "crm"):
-                if s.landscape is not None:
-                    pairs[f"payments_erp_{system}"] = (
-                        received,
-                        self._landscape(reads, "payments", system),
-                    )
+                self._listed(pairs, reads, f"payments_erp_{system}", received, system)
         return pairs
 
     @staticmethod
@@ -269,12 +276,33 @@ class ReconciliationService:
         )
         pairs[f"billed_once_{system}"] = (mapping.document_charges(documents), ())
 
-    def _landscape(self, reads: _Reads, what: str, system: str) -> Sequence[Record] | None:
-        landscape = self._sources.landscape
-        if landscape is None:
-            return None
-        read: Callable[[str], Sequence[Record]] = getattr(landscape, what)
-        return reads.get(f"{system}_{what}", system, lambda: read(system))
+    def _listed(
+        self,
+        pairs: dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]],
+        reads: _Reads,
+        comparison: str,
+        left: str | Sequence[Record] | None,
+        right: str,
+    ) -> None:
+        """Pair `left` (records read already, or the system whose listing gives them) with
+        the listing of system `right`; the comparison's first word names the listing
+        (contracts, projects, payments). A system whose connector offers none makes the
+        comparison not compared, and nothing of it is read."""
+        what = comparison.split("_", 1)[0]
+        listings: Mapping[str, Any] = getattr(self._sources, what)
+        systems = [side for side in (left, right) if isinstance(side, str)]
+        lacking = [system for system in systems if system not in listings]
+        if lacking:
+            reads.not_compared[comparison] = "; ".join(
+                f"no {system} connector offers a {_LISTING_PORT[what]}" for system in lacking
+            )
+            return
+
+        def listed(system: str) -> Sequence[Record] | None:
+            read: Callable[[], Sequence[Record]] = getattr(listings[system], f"{what[:-1]}_records")
+            return reads.get(f"{system}_{what}", system, read)
+
+        pairs[comparison] = (listed(left) if isinstance(left, str) else left, listed(right))
 
     @staticmethod
     def _update_exceptions(
@@ -283,7 +311,7 @@ class ReconciliationService:
         """Open what is new and close what is gone, against the open records of each
         kind read once: the queue is scanned a fixed number of times per run, however
         many discrepancies there are."""
-        found = {(_kind(d), d.subject): d for d in discrepancies}
+        found = {(d.kind.exception_kind, d.subject): d for d in discrepancies}
         already = {(r.kind, r.subject): r for kind in KINDS for r in sink.open_records(kind=kind)}
         new = [(_exception(d), d.to_dict()) for key, d in found.items() if key not in already]
         gone = [
@@ -295,12 +323,6 @@ class ReconciliationService:
             sink.open_all(new)
         if gone:
             sink.close_all(gone, "the systems agree again")
-
-
-def _kind(discrepancy: Discrepancy) -> ExceptionKind:
-    if discrepancy.kind is DiscrepancyKind.DOUBLE_BILLED:
-        return ExceptionKind.DOUBLE_BILLING
-    return KIND
 
 
 def _exception(discrepancy: Discrepancy) -> BusinessException:
@@ -319,10 +341,11 @@ def _exception(discrepancy: Discrepancy) -> BusinessException:
             f"{discrepancy.owner.value} to correct the system in error, then reconcile again"
         )
     return BusinessException(
-        _kind(discrepancy),
+        discrepancy.kind.exception_kind,
         discrepancy.subject,
         message,
         amount_at_risk=discrepancy.amount_at_risk,
         currency=discrepancy.currency,
         blocks=(discrepancy.key,),
+        routed_to=discrepancy.owner,
     )

@@ -100,11 +100,13 @@ class Reconcile(Protocol):
 
 
 def stored_report(report: ReconciliationReport) -> dict[str, Any]:
-    """What a run keeps of its report: the discrepancies, what was compared and skipped."""
+    """What a run keeps of its report: the discrepancies, what was compared, skipped and
+    not compared."""
     return {
         **report.to_dict(),
         "compared": list(report.compared),
         "skipped": dict(sorted(report.skipped.items())),
+        "not_compared": dict(sorted(report.not_compared.items())),
         "engine": report.engine,
     }
 
@@ -172,6 +174,7 @@ class ReconciliationJobs:
         return {
             "discrepancies": list(report.get("discrepancies", [])),
             "skipped": dict(report.get("skipped", {})),
+            "not_compared": dict(report.get("not_compared", {})),
             "as_of": None if done is None or done.as_of is None else done.as_of.isoformat(),
             "ran_at": None
             if done is None or done.finished_at is None

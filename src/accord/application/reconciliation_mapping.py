@@ -24,6 +24,7 @@ from accord.domain.reconciliation import (
     standard_value,
 )
 from accord.domain.reconciliation.records import Record
+from accord.domain.reconciliation.unbilled import bills_by_the_hour
 
 
 def signed_contract(contract: v1.Contract) -> ContractRecord:
@@ -117,10 +118,10 @@ def psa_approved_time(entries: Iterable[v1.TimeEntry], state: BillingState) -> l
     fixed-fee or retainer term is left out: it is never billed by the hour."""
     records: dict[str, WorkRecord] = {}
     for entry in entries:
-        if entry.status is not v1.ApprovalStatus.APPROVED or not entry.billable:
+        if entry.status is not v1.ApprovalStatus.APPROVED:
             continue
         contract = state.contracts.get(entry.contract)
-        if contract is not None and not contract.bills_hours_on(entry.term):
+        if not bills_by_the_hour(contract, entry.term, entry.billable):
             continue
         value: Decimal | None = None
         if contract is not None:

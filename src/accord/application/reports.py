@@ -24,6 +24,7 @@ from accord.domain.kpis import (
     first_time_posting,
     invoice_cycle_timings,
 )
+from accord.domain.reconciliation import LeakageReport, reported_unbilled_time
 
 ExceptionsOfKind = Callable[[ExceptionKind], Sequence[ExceptionRecord]]
 """Every exception of a kind, open or resolved (the queue's history)."""
@@ -92,8 +93,14 @@ class HubReports:
         return self._clock()
 
     def invoices(self) -> list[dict[str, Any]]:
-        """Every issued document, newest first, as the invoice list shows it."""
-        return list(reversed(render_documents(self._billing.state())))
+        """Every issued document, newest first, as the invoice list shows it, with the
+        customer's name beside its id."""
+        state = self._billing.state()
+        names = {c.id: c.name for c in state.customers.values()}
+        return [
+            {**shown, "customer_name": names.get(shown["customer"])}
+            for shown in reversed(render_documents(state))
+        ]
 
     def reconciliation(self) -> Mapping[str, Any]:
         """The last reconciliation run's discrepancies and when it ran (see
@@ -114,7 +121,13 @@ class HubReports:
         return None if job is None else job.summary()
 
     def leakage(self) -> Mapping[str, Any]:
-        return self._reconciliation.leakage(self._clock().date()).to_dict()
+        """Revenue leakage now, with the unbilled time the last reconciliation run found
+        in the PSA and the hub does not hold (see `accord.domain.reconciliation.unbilled`)."""
+        return self._leakage().to_dict()
+
+    def _leakage(self) -> LeakageReport:
+        reported = [] if self._jobs is None else self._jobs.latest()["discrepancies"]
+        return self._reconciliation.leakage(self._clock().date(), reported_unbilled_time(reported))
 
     def lineage(self, invoice_number: str) -> Mapping[str, Any] | None:
         """Each line of a document back to its time entries, rate version and term."""
@@ -127,6 +140,8 @@ class HubReports:
             key=lambda e: e.entry,
         )
         rendered = render_document(document)
+        customer = state.customers.get(document.customer)
+        rendered["customer_name"] = None if customer is None else customer.name
         for line, shown in zip(document.lines, rendered["lines"], strict=True):
             is_time = line.kind is LineKind.TIME
             shown["time_entries"] = [
@@ -154,5 +169,7 @@ class HubReports:
             ).to_dict(),
             "invoice_cycle": invoice_cycle_timings(documents, book.posted_at).to_dict(),
             "first_time_posting": first_time_posting(documents, troubled).to_dict(),
-            "billed_vs_approved": [row.to_dict() for row in billed_vs_approved(book.state)],
+            "billed_vs_approved": [
+                row.to_dict() for row in billed_vs_approved(book.state, self._leakage())
+            ],
         }

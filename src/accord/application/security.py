@@ -36,6 +36,8 @@ class Permission(StrEnum):
     START_FLOWS = "flows:start"
     READ_EXCEPTIONS = "exceptions:read"
     ACT_ON_EXCEPTIONS = "exceptions:act"
+    APPROVE_CORRECTIONS = "corrections:approve"
+    MANAGE_PERIODS = "periods:manage"
     READ_REPORTS = "reports:read"
     SENSITIVE = "sensitive"
     READ_AUDIT = "audit:read"
@@ -52,7 +54,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INTEGRATION: frozenset(
         {*_READ_ALL, _P.WRITE_EVENTS, _P.START_FLOWS, _P.ACT_ON_EXCEPTIONS}
     ),
-    Role.FINANCE: frozenset({*_READ_ALL, _P.START_RUNS, _P.ACT_ON_EXCEPTIONS, _P.SENSITIVE}),
+    Role.FINANCE: frozenset(
+        {
+            *_READ_ALL,
+            _P.START_RUNS,
+            _P.ACT_ON_EXCEPTIONS,
+            _P.APPROVE_CORRECTIONS,
+            _P.MANAGE_PERIODS,
+            _P.SENSITIVE,
+        }
+    ),
     Role.BILLING: frozenset({*_READ_ALL, _P.START_RUNS, _P.ACT_ON_EXCEPTIONS}),
     Role.PMO: frozenset({*_READ_ALL, _P.ACT_ON_EXCEPTIONS}),
     Role.AUDITOR: frozenset({*_READ_ALL, _P.SENSITIVE, _P.READ_AUDIT, _P.PLACE_HOLDS}),

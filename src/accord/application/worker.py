@@ -10,7 +10,7 @@ commit leaves the batch pending; after it, nothing is left to redo.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from accord.application.applying import BatchPlan, ReferenceRules, plan_batch
@@ -18,8 +18,8 @@ from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
 from accord.application.contention import StoreBusy
 from accord.application.exception_service import BatchExceptions, QueuedOnly
+from accord.application.quarantine import raise_unknown_references
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from accord.domain.exceptions import BusinessException, ExceptionKind
 
 DEFAULT_REFERENCES: ReferenceRules = {
     "time_entry": {"contract": "contract", "resource": "resource"},
@@ -111,19 +111,5 @@ class EventWorker:
         uow.objects.upsert(plan.objects, now)
         uow.outbox.add(plan.messages, now)
         uow.events.record_outcomes(plan.applied, plan.outcomes, now)
-        for rejected in plan.rejected:
-            self._exceptions.raise_in(
-                uow,
-                BusinessException(
-                    kind=ExceptionKind.UNKNOWN_REFERENCE,
-                    subject=rejected.event.event_id,
-                    message=rejected.reason,
-                    blocks=(rejected.event.business_key,),
-                ),
-                _event_details(rejected.event.seq, rejected.event.source, rejected.event.type),
-                now,
-            )
-
-
-def _event_details(seq: int, source: str, event_type: str) -> Mapping[str, object]:
-    return {"seq": seq, "source": source, "type": event_type}
+        if plan.rejected:
+            raise_unknown_references(uow, self._exceptions, plan.rejected, now)

@@ -24,6 +24,7 @@ from accord.bootstrap.core import (
     build_services,
     configure_firm,
     offline_exception_actions,
+    reconciliation_sources,
 )
 from accord.bootstrap.process import Wired, attach_process_ports, wire_hub
 
@@ -42,6 +43,7 @@ __all__ = [
     "configure_firm",
     "connector_configs",
     "offline_exception_actions",
+    "reconciliation_sources",
     "remote_sandbox_connectors",
     "remote_sandbox_url",
     "sandbox_connectors",

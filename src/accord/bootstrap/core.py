@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 
@@ -36,29 +36,34 @@ from accord.application.billing import BillingService, FirmConfiguration
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
-from accord.application.gateways import PORT_FOR_SYSTEM
+from accord.application.gateways import (
+    JOURNAL_PORT,
+    LISTING_PORTS,
+    PORT_FOR_SYSTEM,
+    JournalPosting,
+)
 from accord.application.governance import Governance, GovernanceSettings
 from accord.application.inbound_sync import InboundSync, SourceStream, event_for
 from accord.application.ingest import IngestService
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
+from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
-from accord.application.reconciliation import (
-    LandscapeRecords,
-    ReconciliationService,
-    ReconciliationSources,
-)
+from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
 from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm
 from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
@@ -82,6 +87,9 @@ class Hub:
     reports: Reports | None = None
     einvoicing: EInvoicing | None = None
     journals: LedgerJournals | None = None
+    journal_posting: JournalPoster | None = None
+    corrections: CorrectionService | None = None
+    periods: AccountingPeriods | None = None
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -145,9 +153,16 @@ def build_hub(
     changes = FlowChanges(governance.audit, unit_of_work, current_change_context, clock)
     reading = partial(SqlAlchemyUnitOfWork, engine, read_only=True)
     raised = ExceptionService(unit_of_work, clock, changes, reading)
+    ingest = IngestService(unit_of_work, clock=clock, exceptions=raised)
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(engine),
+        SqlAlchemyAppliedRecords(engine),
+        clock=clock,
+        transaction=changes.transaction,
+    )
     return Hub(
         engine=engine,
-        ingest=IngestService(unit_of_work, clock=clock, exceptions=raised),
+        ingest=ingest,
         worker=EventWorker(
             unit_of_work,
             name=worker_name,
@@ -159,6 +174,10 @@ def build_hub(
         publisher=publisher,
         governance=governance,
         bus=bus,
+        corrections=CorrectionService(
+            unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
+        ),
+        periods=AccountingPeriods(billing),
     )
 
 
@@ -188,12 +207,41 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
     raise LookupError(f"no connector provides {port} for {system}; configure one")
 
 
-def build_services(
-    hub: Hub,
-    connectors: Mapping[str, Connector],
-    clock: Clock,
-    landscape_records: LandscapeRecords | None = None,
-) -> Services:
+def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
+    """The ERP connector's `JournalPosting`, or None when it takes no journal entries."""
+    for connector in connectors.values():
+        if connector.system == "erp" and PORT_FOR_SYSTEM["erp"] in connector.writers():
+            return cast("JournalPosting | None", connector.writers().get(JOURNAL_PORT))
+    return None
+
+
+def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
+    """A listing port (e.g. `ProjectListing`) by system role, from the first connector of
+    each role that offers it (as `_port` picks the gateways)."""
+    listings: dict[str, Any] = {}
+    for connector in connectors.values():
+        if port in connector.writers():
+            listings.setdefault(connector.system, connector.writers()[port])
+    return listings
+
+
+def reconciliation_sources(connectors: Mapping[str, Connector]) -> ReconciliationSources:
+    """What reconciliation reads: the ERP, billing, PSA and CLM gateways, and the contract,
+    project and payment listings of every connector that offers them (a system without
+    one is reported not compared)."""
+    contracts, projects, payments = (_listings(connectors, port) for port in LISTING_PORTS)
+    return ReconciliationSources(
+        erp=_port(connectors, "erp"),
+        billing=_port(connectors, "billing"),
+        psa=_port(connectors, "psa"),
+        clm=_port(connectors, "clm"),
+        contracts=contracts,
+        projects=projects,
+        payments=payments,
+    )
+
+
+def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) -> Services:
     """Wire billing, the exception queue, contract-to-cash, inbound sync and
     reconciliation to a hub and its connectors."""
     changes = FlowChanges(hub.governance.audit, hub.unit_of_work, current_change_context, clock)
@@ -211,13 +259,7 @@ def build_services(
         crm=_port(connectors, "crm"),
     )
     reconciliation = ReconciliationService(
-        ReconciliationSources(
-            erp=gateways.erp,
-            billing=gateways.billing,
-            psa=gateways.psa,
-            clm=_port(connectors, "clm"),
-            landscape=landscape_records,
-        ),
+        reconciliation_sources(connectors),
         billing.state,
         exceptions,
         clock,
@@ -252,6 +294,19 @@ def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionServic
         SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
     )
     return ExceptionActionService(ExceptionService(hub.unit_of_work, utc_now), billing, resume)
+
+
+def offline_journal_poster(
+    hub: Hub, connectors: Mapping[str, Connector], accounts: Mapping[AccountRole, str]
+) -> JournalPoster:
+    """Journal posting outside a running hub (a shell): the hub's billing book and
+    exception queue, the landscape's ERP connector."""
+    billing = BillingService(
+        SqlAlchemyBillingStateStore(hub.engine), SqlAlchemyAppliedRecords(hub.engine)
+    )
+    journals = LedgerJournals(billing, accounts, hub.governance.records)
+    exceptions = ExceptionService(hub.unit_of_work, utc_now, reading=hub.reading)
+    return JournalPoster(journals, billing, journal_port(connectors), exceptions)
 
 
 def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> EInvoicing:

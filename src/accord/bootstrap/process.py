@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.clock import utc_now
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.reports import HubReports
 from accord.bootstrap.connectors import SandboxUrl, build_connectors
-from accord.bootstrap.core import Hub, Services, build_hub, build_services
+from accord.bootstrap.core import Hub, Services, build_hub, build_services, journal_port
 from accord.domain.revenue.journals import AccountRole
 from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
 from accord.landscape import Landscape
@@ -48,15 +48,13 @@ def wire_hub(
     required."""
     landscape = landscape or Landscape.default()
     clock = utc_now
-    records = None
     if landscape.has_sandbox:
         if sandbox_url is None or sandbox_clock is None:
             raise ValueError("a landscape with the sandbox needs the sandbox's URL and clock")
         clock = sandbox_clock
-        records = SandboxLandscapeRecords(sandbox_url)
     hub = build_hub(settings, clock=clock, worker_name=worker_name)
     connectors = build_connectors(landscape, sandbox_url, order=order, options=options)
-    return Wired(hub, build_services(hub, connectors, clock, records), clock)
+    return Wired(hub, build_services(hub, connectors, clock), clock)
 
 
 def attach_process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | None = None) -> None:
@@ -67,6 +65,9 @@ def attach_process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | Non
     hub.exception_actions = services.exception_actions
     hub.einvoicing = services.einvoicing
     hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
+    hub.journal_posting = JournalPoster(
+        hub.journals, services.billing, journal_port(services.connectors), services.exceptions
+    )
     hub.reports = HubReports(
         services.billing,
         services.reconciliation,

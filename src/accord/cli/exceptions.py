@@ -12,15 +12,24 @@ from enum import StrEnum
 from typing import NoReturn, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from accord.application.clock import utc_now
 from accord.application.exception_actions import ExceptionActionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
 from accord.bootstrap import Hub, build_hub, offline_exception_actions
-from accord.domain.exceptions import ExceptionAction, ExceptionKind, ExceptionStatus, OwnerRole
+from accord.cli import corrections
+from accord.domain.exceptions import (
+    ExceptionAction,
+    ExceptionKind,
+    ExceptionStatus,
+    OwnerRole,
+    TransientClass,
+)
 from accord.settings import Settings
 
 E = TypeVar("E", bound=StrEnum)
@@ -31,6 +40,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
+    corrections.add_to(exceptions_app)
     app.add_typer(exceptions_app, name="exceptions")
 
 
@@ -58,22 +68,26 @@ def _age(created: dt.datetime, now: dt.datetime) -> str:
 
 
 def _table(records: list[ExceptionRecord]) -> Table:
+    """The queue as a table that stays readable at 80 columns: each cell stacks two
+    facts, the id (what `exceptions act` needs) and the short columns never shrink, the
+    subject and message wrap."""
     now = utc_now()
-    table = Table(title=f"{len(records)} exception(s)")
-    for column in ("id", "kind", "owner", "severity", "subject", "status", "age", "SLA due"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("message")
+    table = Table(title=f"{len(records)} exception(s)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    id_width = max((len(str(record.id)) for record in records), default=2)
+    table.add_column("id", no_wrap=True, min_width=max(2, id_width))
+    table.add_column("kind\nowner", overflow="fold", max_width=24)
+    table.add_column("status\nseverity", no_wrap=True)
+    table.add_column("age", no_wrap=True)
+    table.add_column("SLA due", no_wrap=True)
+    table.add_column("subject\nmessage", overflow="fold", ratio=1)
     for record in records:
         table.add_row(
             str(record.id),
-            record.kind,
-            record.owner,
-            record.severity,
-            record.subject,
-            record.status,
+            f"{record.kind}\n{record.owner}",
+            f"{record.status}\n{record.severity}",
             _age(record.created_at, now),
-            record.sla_due.strftime("%Y-%m-%d %H:%M"),
-            record.message,
+            record.sla_due.strftime("%Y-%m-%d\n%H:%M"),
+            Text(record.subject + "\n") + Text(record.message, style="dim"),
         )
     return table
 
@@ -83,9 +97,13 @@ def list_exceptions(
     owner: str = typer.Option(None, help="only this owner: billing, finance, pmo, integration, hr"),
     kind: str = typer.Option(None, help="only this kind, e.g. posting_rejected"),
     status: str = typer.Option("open", help="open, resolved, skipped or all"),
+    transient: str = typer.Option(
+        None, "--class", help="only system_unavailable of this class: outage, throttling, timeout"
+    ),
 ) -> None:
     """List exceptions, open ones by default, oldest first."""
     wanted_status = None if status == "all" else _status(status)
+    wanted_class = _choice(TransientClass, transient, "class")
     hub = build_hub(Settings.from_env())
     try:
         records = hub.exceptions(
@@ -95,6 +113,8 @@ def list_exceptions(
         )
     finally:
         hub.close()
+    if wanted_class is not None:
+        records = [r for r in records if r.details.get("transient_class") == wanted_class]
     console.print(_table(sorted(records, key=lambda r: r.id)))
 
 

@@ -24,6 +24,17 @@ from accord.application.journals import ChartOfAccountsError, chart_of_accounts
 from accord.bootstrap import Hub, attach_process_ports, configure_firm, wire_hub
 from accord.cli.landscape import landscape_or_exit
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
+from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
+from accord.cli.startup import (
+    BadLogLevel,
+    Banner,
+    PortBusy,
+    bound_port,
+    check_log_level,
+    configure_console,
+    create_first_admin_key,
+    require_free_port,
+)
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape as Sandbox
 from accord.connectors.sandbox.landscape import clock_start
@@ -35,7 +46,6 @@ from accord.landscape import Landscape
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 
-DEFAULT_SPEED = 86_400.0
 STEP_SLOTS = 8
 """Flow steps that may call other systems at once: a recovered backlog drains this wide."""
 GRACEFUL_SHUTDOWN_SECONDS = 3
@@ -95,7 +105,18 @@ def up(
     ),
     speed: float | None = typer.Option(
         None,
-        help="simulated seconds per real second in the sandbox (default 86400: a day a second)",
+        help="simulated seconds per real second in the sandbox (default: the landscape's, "
+        "else 7200: two hours a second); refused above what the feeds' retention allows",
+    ),
+    allow_lost_changes: bool = typer.Option(
+        False,
+        "--allow-lost-changes",
+        help="accept a --speed at which the sandbox's feeds can lose changes",
+    ),
+    log_level: str = typer.Option(
+        "info",
+        envvar="ACCORD_LOG_LEVEL",
+        help="console log level: debug adds per-request and library lines",
     ),
     start: dt.date | None = typer.Option(
         None,
@@ -120,9 +141,12 @@ def up(
     settings = Settings.from_env()
     landscape = landscape_or_exit(config)
     firm = firm or landscape.firm_file
+    speed = speed or _sandbox_speed(landscape)
     try:
         audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
-    except AuditKeyError as error:
+        check_speed(speed, allow_lost_changes=allow_lost_changes)
+        check_log_level(log_level)
+    except (AuditKeyError, SpeedTooHigh, BadLogLevel) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if role is not ProcessRole.ALL:
@@ -139,8 +163,16 @@ def up(
     except (FirmConfigError, ChartOfAccountsError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    bind_host = host or settings.http_host
+    bind_port = port or settings.http_port
+    try:
+        require_free_port(bind_host, bind_port)
+    except PortBusy as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
     settings.home.mkdir(parents=True, exist_ok=True)
     configure_observability(settings.home)
+    configure_console(log_level)
     sandbox = _sandbox(settings, landscape, start)
     wired = wire_hub(
         settings,
@@ -149,6 +181,7 @@ def up(
         sandbox_clock=sandbox.clock.now if sandbox else None,
     )
     hub, services = wired.hub, wired.services
+    admin_token = create_first_admin_key(hub.governance) if settings.is_embedded else None
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
     flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)
@@ -165,8 +198,6 @@ def up(
         wired.clock,
         housekeeping=Housekeeping(hub.governance),
     )
-    bind_host = host or settings.http_host
-    bind_port = port or settings.http_port
     server = _Server(
         uvicorn.Config(
             create_app(hub),
@@ -178,20 +209,21 @@ def up(
     )
 
     def start_background() -> None:
+        url = f"http://{bind_host}:{bound_port(server, bind_port)}/"
+        systems = (
+            f"Sandbox: {sandbox.url}, {speed:,.0f} simulated seconds a second"
+            if sandbox
+            else f"Systems: landscape {landscape.source}"
+        )
+        banner = Banner(url, settings.home, systems, admin_token)
+        console.print("\n".join(banner.lines()), highlight=False, markup=False)
         process.start()
         admission.release()
         if sandbox and not stopping.is_set():
-            sandbox.start_activity(
-                speed=speed or _sandbox_speed(landscape), contracts=_sandbox_contracts(landscape)
-            )
+            sandbox.start_activity(speed=speed, contracts=_sandbox_contracts(landscape))
 
     stopping = threading.Event()
     starter = _once_serving(server, start_background, stopping)
-    systems = f"sandbox at {sandbox.url}" if sandbox else f"landscape {landscape.source}"
-    console.print(
-        f"[green]Accord is up[/green]: dashboard http://{bind_host}:{bind_port}/ "
-        f"({systems}, state in {settings.home})"
-    )
     try:
         server.run()
     finally:

@@ -146,6 +146,24 @@ def actions_for(kind: ExceptionKind, *, compensable: bool = False) -> tuple[Exce
     return actions
 
 
+class TransientClass(StrEnum):
+    """Why a system was unavailable: each passes by itself, so the flow retries alone."""
+
+    OUTAGE = "outage"
+    THROTTLING = "throttling"
+    TIMEOUT = "timeout"
+
+
+def transient_class(reason: str) -> TransientClass:
+    """Classify a `system_unavailable` failure by what the system or the client said."""
+    text = reason.lower()
+    if any(word in text for word in ("429", "throttl", "rate limit", "too many requests")):
+        return TransientClass.THROTTLING
+    if any(word in text for word in ("timeout", "timed out", "http 504")):
+        return TransientClass.TIMEOUT
+    return TransientClass.OUTAGE
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessException:
     """A reason something cannot proceed, raised by domain decisions.
@@ -160,7 +178,10 @@ class BusinessException:
     amount_at_risk: Decimal | None = None
     currency: str | None = None
     blocks: tuple[str, ...] = field(default_factory=tuple)
+    routed_to: OwnerRole | None = None
+    """The team that acts on it when the finding names one (a reconciliation discrepancy
+    goes to whoever owns the system in error); otherwise the kind's owner."""
 
     @property
     def owner(self) -> OwnerRole:
-        return self.kind.owner
+        return self.routed_to or self.kind.owner

@@ -20,9 +20,10 @@ from typing import Any
 
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.state import BillingState
-from accord.domain.contracts.model import FixedFeeTerm, TimeAndMaterialsTerm, milestone_amounts
+from accord.domain.contracts.model import FixedFeeTerm, milestone_amounts
 from accord.domain.money import round_to_currency
-from accord.domain.reconciliation.leakage import standard_value
+from accord.domain.reconciliation.leakage import LeakageReport, LeakageSource, standard_value
+from accord.domain.reconciliation.unbilled import bills_by_the_hour
 
 TENTH = Decimal("0.1")
 HOURS_BUCKETS: tuple[tuple[Decimal | None, str], ...] = (
@@ -174,12 +175,16 @@ class BilledVsApproved:
     """Approved work's value against what was billed for it, in one currency.
 
     `unvalued_entries` counts approved billable hours no rate applies to (left out of
-    `approved`): a rate card to fix, not value to ignore."""
+    `approved`): a rate card to fix, not value to ignore. `overdue` and `overdue_entries`
+    are the part of `unbilled` time the leakage report lists (unbilled past its grace),
+    the same entries reconciliation reports as `unbilled_time`."""
 
     currency: str
     approved: Decimal
     billed: Decimal
     unvalued_entries: int = 0
+    overdue: Decimal = Decimal(0)
+    overdue_entries: int = 0
 
     @property
     def unbilled(self) -> Decimal:
@@ -199,6 +204,8 @@ class BilledVsApproved:
             "unbilled": str(round_to_currency(self.unbilled, self.currency)),
             "billed_percent": None if percent is None else str(percent),
             "unvalued_entries": self.unvalued_entries,
+            "unbilled_time_overdue": str(round_to_currency(self.overdue, self.currency)),
+            "unbilled_time_overdue_entries": self.overdue_entries,
         }
 
 
@@ -210,10 +217,9 @@ def _approved_time(state: BillingState) -> tuple[dict[str, Decimal], dict[str, i
         contract = state.contracts.get(contract_id)
         if contract is None:
             continue
-        timed = {t.id for t in contract.terms if isinstance(t, TimeAndMaterialsTerm)}
         currency = contract.currency
         for entry in entries.values():
-            if not entry.billable or entry.term not in timed:
+            if not bills_by_the_hour(contract, entry.term, entry.billable):
                 continue
             value = standard_value(state, contract, entry)
             if value is None:
@@ -246,20 +252,53 @@ def _billed_work(documents: Iterable[Document]) -> dict[str, Decimal]:
     return billed
 
 
-def billed_vs_approved(state: BillingState) -> list[BilledVsApproved]:
+def _overdue_time(
+    state: BillingState, leakage: LeakageReport | None
+) -> tuple[dict[str, Decimal], dict[str, int], dict[str, Decimal]]:
+    """Leakage's unbilled time per currency: its value, its entries, and the value of the
+    entries only reconciliation knows (approved in the PSA, absent from the hub)."""
+    value: dict[str, Decimal] = {}
+    count: dict[str, int] = {}
+    unknown: dict[str, Decimal] = {}
+    held = {entry for entries in state.time_entries.values() for entry in entries}
+    for item in () if leakage is None else leakage.items:
+        if item.source is not LeakageSource.UNBILLED_TIME:
+            continue
+        amount = item.amount or Decimal(0)
+        value[item.currency] = value.get(item.currency, Decimal(0)) + amount
+        count[item.currency] = count.get(item.currency, 0) + 1
+        if item.key not in held:
+            unknown[item.currency] = unknown.get(item.currency, Decimal(0)) + amount
+    return value, count, unknown
+
+
+def billed_vs_approved(
+    state: BillingState, leakage: LeakageReport | None = None
+) -> list[BilledVsApproved]:
     """Per currency: approved billable time (valued as leakage values it) plus accepted
     milestones, against the work lines of every invoice and credit note (time, corrections,
-    cap holds and releases, milestones). Expenses and retainer prepayments are not work."""
+    cap holds and releases, milestones). Expenses and retainer prepayments are not work.
+
+    With the `leakage` report of the same state, approved time the hub does not hold but
+    reconciliation found in the PSA counts as approved, and each row carries the overdue
+    unbilled time leakage lists, so the three reports agree."""
     time_values, unvalued = _approved_time(state)
     milestones = _accepted_milestones(state)
     billed = _billed_work(state.ledger.documents.values())
-    currencies = sorted(set(time_values) | set(milestones) | set(billed) | set(unvalued))
+    overdue, overdue_count, unknown = _overdue_time(state, leakage)
+    currencies = sorted(
+        set(time_values) | set(milestones) | set(billed) | set(unvalued) | set(overdue)
+    )
     return [
         BilledVsApproved(
             currency,
-            time_values.get(currency, Decimal(0)) + milestones.get(currency, Decimal(0)),
+            time_values.get(currency, Decimal(0))
+            + milestones.get(currency, Decimal(0))
+            + unknown.get(currency, Decimal(0)),
             billed.get(currency, Decimal(0)),
             unvalued.get(currency, 0),
+            overdue.get(currency, Decimal(0)),
+            overdue_count.get(currency, 0),
         )
         for currency in currencies
     ]

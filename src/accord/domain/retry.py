@@ -5,7 +5,8 @@ retry its step. Nudging every waiting flow at every scheduler tick turns a long 
 into a burst of failing calls each second; instead each exception waits its own delay,
 doubled after every nudge up to a ceiling, so a short blip is retried soon and a long
 outage is probed ever more rarely. A new exception (the cause came back after a success)
-starts over from the first delay.
+starts over from the first delay. With a `budget`, an exception is retried that many
+times on its own; then it waits for a person, and `spent` names it once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 class _Due:
     at: float
     delay: float
+    tries: int = 0
 
 
 @dataclass
@@ -29,6 +31,10 @@ class RetryBackoff:
     """The delay before the first retry, from when the exception was first seen."""
     ceiling: float = 120.0
     """The longest delay between two retries of one exception."""
+    budget: int | None = None
+    """How many retries one exception gets on its own (None: no limit)."""
+    spent: list[int] = field(default_factory=list)
+    """The exceptions whose budget the last `due` call found spent (each named once)."""
     _due: dict[int, _Due] = field(default_factory=dict)
 
     def due(self, waiting: Iterable[int], now: float) -> list[int]:
@@ -36,14 +42,17 @@ class RetryBackoff:
         back by twice its last delay; exceptions no longer waiting are forgotten."""
         current = set(waiting)
         self._due = {key: due for key, due in self._due.items() if key in current}
-        ready = []
+        ready, self.spent = [], []
         for key in sorted(current):
             due = self._due.get(key)
             if due is None:
                 self._due[key] = _Due(now + self.first, self.first)
+            elif now >= due.at and self.budget is not None and due.tries >= self.budget:
+                self._due[key] = _Due(float("inf"), due.delay, due.tries)
+                self.spent.append(key)
             elif now >= due.at:
                 delay = min(due.delay * 2, self.ceiling)
-                self._due[key] = _Due(now + delay, delay)
+                self._due[key] = _Due(now + delay, delay, due.tries + 1)
                 ready.append(key)
         return ready
 

@@ -41,6 +41,9 @@ class Intervals:
     opened; each later retry of that exception waits twice as long as the one before."""
     retry_ceiling: float = 120.0
     """The longest wait between two retries of one exception."""
+    retry_budget: int | None = 30
+    """How many times a flow retries on its own on one exception (about an hour at the
+    default delays); then the exception says so and waits for a person (None: forever)."""
     reconcile: float = 60.0
     """How often the scheduler requests a reconciliation job of its own."""
     purge_expired: float = 3600.0
@@ -90,7 +93,9 @@ class HubProcess:
         self._reconciliation = reconciliation
         self._clock = clock
         self._intervals = intervals or Intervals()
-        self._retries = RetryBackoff(self._intervals.retry, self._intervals.retry_ceiling)
+        self._retries = RetryBackoff(
+            self._intervals.retry, self._intervals.retry_ceiling, self._intervals.retry_budget
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.last_billed: date | None = None
@@ -144,7 +149,10 @@ class HubProcess:
     def retry_due(self, now: float) -> list[str]:
         """Nudge the waiting flows whose exception's retry is due; the others wait on."""
         waiting = self._scheduler.waiting_flows()
-        return self._scheduler.nudge([waiting[key] for key in self._retries.due(waiting, now)])
+        nudged = self._scheduler.nudge([waiting[key] for key in self._retries.due(waiting, now)])
+        if self._retries.spent:
+            self._scheduler.budget_spent(self._retries.spent, self._intervals.retry_budget)
+        return nudged
 
     def _housekeep(self, now: float) -> None:
         """Run the purges that are due; each is idempotent, so a failed one just waits

@@ -192,7 +192,9 @@ def launch(
             "system_database_url": system_database_url,
             "application_version": FLOWS_VERSION,
             "executor_id": executor_id,
-            "log_level": logging.getLevelName(logging.getLogger("accord").getEffectiveLevel()),
+            # DBOS logs through its own handler: the "dbos" logger's level (WARNING on
+            # `accord up`'s console unless --log-level debug) decides what it prints.
+            "log_level": logging.getLevelName(logging.getLogger("dbos").getEffectiveLevel()),
         }
     )
     DBOS.launch()

@@ -117,6 +117,13 @@ class Scheduler:
                     waiting[record.id] = flow
         return waiting
 
+    def budget_spent(self, exception_ids: list[int], retries: int | None) -> None:
+        """Say on each exception that its flow stopped retrying on its own: a person acts
+        (retry once the system is back, or skip)."""
+        note = f"retried {retries} times on its own without success; retry or skip it"
+        for exception_id in exception_ids:
+            self.contract_to_cash.exceptions.note(exception_id, "retries_spent", note)
+
     def nudge(self, flows: list[str]) -> list[str]:
         """Make each of these waiting flows try its step again."""
         for flow in flows:

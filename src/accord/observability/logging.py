@@ -72,6 +72,19 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class TextLogFormatter(logging.Formatter):
+    """One readable line per record, ending with the bound business ids (the request's
+    `correlation_id`, a contract...) when there are any."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        ids = " ".join(f"{name}={value}" for name, value in current_business_ids().items())
+        return f"{line} [{ids}]" if ids else line
+
+
 _HANDLER_MARK = "accord_observability"
 
 
@@ -89,11 +102,7 @@ def configure_logging(
     if json_format is None:
         json_format = os.environ.get("ACCORD_LOG_FORMAT", "json").lower() != "text"
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(
-        JsonLogFormatter()
-        if json_format
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(JsonLogFormatter() if json_format else TextLogFormatter())
     setattr(handler, _HANDLER_MARK, True)
     root = logging.getLogger()
     for existing in list(root.handlers):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from html import escape
 
@@ -29,8 +29,10 @@ def bar_chart(
     rows: Sequence[tuple[str, Decimal | int]],
     unit: str = "",
     empty: str = NO_DATA,
+    show: Callable[[Decimal | int], str] | None = None,
 ) -> Markup:
-    """A horizontal bar chart, one labelled bar per row scaled to the largest value.
+    """A horizontal bar chart, one labelled bar per row scaled to the largest value;
+    `show` writes a bar's value (default: the value and `unit`), e.g. as money.
 
     With no rows, or only zeros, there is nothing to compare: the chart says so (`empty`)
     instead of drawing an empty box."""
@@ -46,7 +48,7 @@ def bar_chart(
     for index, (label, value) in enumerate(rows):
         y = index * BAR_HEIGHT + 4
         length = max(0, int(BAR_WIDTH * Decimal(value) / top))
-        shown = f"{value} {unit}".strip()
+        shown = show(value) if show is not None else f"{value} {unit}".strip()
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{max(length, 1)}" height="16" '

@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from accord.web.charts import bar_chart
+from accord.web.formatting import money
 
 DAY_FROM_HOURS = Decimal(48)
 """Durations from two days up read in days, shorter ones in hours."""
@@ -40,7 +41,11 @@ def _billed_chart(row: Mapping[str, Any]) -> Markup:
     currency = str(row["currency"])
     bars = [("approved", Decimal(row["approved"])), ("billed", Decimal(row["billed"]))]
     return bar_chart(
-        f"Billed vs approved, {currency}", bars, currency, "no approved or billed work yet"
+        f"Billed vs approved, {currency}",
+        bars,
+        currency,
+        "no approved or billed work yet",
+        lambda value: money(value, currency),
     )
 
 

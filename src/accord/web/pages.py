@@ -22,18 +22,21 @@ from accord.api.experience import exception_actions_of, take_action
 from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
+from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
+from accord.web.formatting import money
 from accord.web.forms import check_form_token, page_form_token, read_form
 from accord.web.kpi_view import kpi_context
 from accord.web.paging import paginate
 
 STATIC = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.filters["money"] = money
 router = APIRouter(include_in_schema=False)
 AGES = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -43,7 +46,8 @@ def _principal(request: Request) -> Principal:
     return principal
 
 
-def _page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLResponse:
+def page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLResponse:
+    """Render a dashboard page with its form token."""
     csrf = page_form_token(request)
     return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
@@ -75,7 +79,7 @@ async def overview(request: Request) -> HTMLResponse:
     oldest = status.oldest_pending_at
     lag = datetime.now(UTC) - oldest if oldest else None
     by_owner = Counter(str(r.owner) for r in open_records)
-    return _page(
+    return page(
         request,
         "overview.html",
         {
@@ -102,7 +106,7 @@ async def flows(request: Request) -> HTMLResponse:
     runner = hub.invoice_runs
     runs = list(await run_in_threadpool(runner.runs)) if runner is not None else []
     by_status = Counter(run.status for run in runs)
-    return _page(
+    return page(
         request,
         "flows.html",
         {
@@ -145,6 +149,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
             "breached": r.sla_due is not None and r.sla_due < now,
+            "awaiting": pending_correction(r) is not None,
         }
         for r in table.rows
     ]
@@ -164,7 +169,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             empty="no exception matches these filters",
         ),
     }
-    return _page(request, "exceptions.html", context)
+    return page(request, "exceptions.html", context)
 
 
 def _chosen_action(form: Mapping[str, str]) -> ExceptionAction:
@@ -241,7 +246,7 @@ async def reconciliation(request: Request) -> HTMLResponse:
     leak = masked_for(principal, jsonable_encoder(dict(await run_in_threadpool(reports.leakage))))
     discrepancies = found.get("discrepancies", [])
     by_comparison = Counter(f"{d['comparison']} · {d['kind']}" for d in discrepancies)
-    return _page(
+    return page(
         request,
         "reconciliation.html",
         {
@@ -294,7 +299,7 @@ async def kpis(request: Request) -> HTMLResponse:
     billed vs approved, and the documents behind them, with charts."""
     found = await run_in_threadpool(_reports(request).kpis)
     shown = masked_for(_principal(request), jsonable_encoder(dict(found)))
-    return _page(request, "kpis.html", kpi_context(shown))
+    return page(request, "kpis.html", kpi_context(shown))
 
 
 @router.get("/invoices", response_class=HTMLResponse)
@@ -302,7 +307,7 @@ async def invoices(request: Request) -> HTMLResponse:
     """Every issued document, each linking to its lineage."""
     found = await run_in_threadpool(_reports(request).invoices)
     shown = masked_for(_principal(request), jsonable_encoder(list(found)))
-    return _page(request, "invoices.html", {"invoices": paginate(shown, request)})
+    return page(request, "invoices.html", {"invoices": paginate(shown, request)})
 
 
 @router.get("/invoices/{number:path}", response_class=HTMLResponse)
@@ -312,4 +317,4 @@ async def lineage(request: Request, number: str) -> HTMLResponse:
     if document is None:
         raise HTTPException(404, f"no invoice '{number}'; pick one from /invoices")
     shown = masked_for(_principal(request), jsonable_encoder(dict(document)))
-    return _page(request, "lineage.html", {"document": shown})
+    return page(request, "lineage.html", {"document": shown})

@@ -19,6 +19,7 @@ from accord.adapters.governance import build_sql_governance
 from accord.api.app import create_app
 from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import RunSummary
 from accord.application.security import Role
@@ -26,6 +27,7 @@ from accord.bootstrap import Hub, build_hub
 from accord.domain.billing.state import BillingState, new_state
 from accord.domain.contracts.model import Firm
 from accord.settings import Settings
+from tests.unit.revenue.journal_fakes import FakeExceptions, FakeJournalPosting
 
 WEBHOOK_SECRET = "whsec-psa-7f3a9c1e5b2d4068"
 ISSUER = "https://idp.example.test"
@@ -155,6 +157,9 @@ def make_world(tmp_path: Path, database_url: str) -> ApiWorld:
     hub.reports = FakeReports()  # type: ignore[attr-defined]
     hub.einvoicing = FakeEInvoicing()  # type: ignore[assignment]
     hub.journals = LedgerJournals(FakeBillingBook())
+    hub.journal_posting = JournalPoster(
+        hub.journals, FakeBillingBook(), FakeJournalPosting(), FakeExceptions()
+    )
     governance = build_sql_governance(hub.engine, settings)
     tokens = {role: governance.keys.create(f"{role}-key", [role], None).token for role in Role}
     client = TestClient(create_app(hub, governance), raise_server_exceptions=False)

@@ -6,10 +6,12 @@ import json
 from dataclasses import replace
 from decimal import Decimal
 
+from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.security import Role
 from tests.integration.api.conftest import ApiWorld, FakeBillingBook
 from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing, uk_charge
+from tests.unit.revenue.journal_fakes import FakeExceptions, FakeJournalPosting
 
 
 def _book() -> FakeBillingBook:
@@ -70,3 +72,39 @@ def test_lines_carry_the_project_the_psa_delivers_the_contract_through(world: Ap
     )
     lines = [line for item in answer.json()["items"] for line in item["lines"]]
     assert lines and {line["dimensions"]["project"] for line in lines} == {"P-7"}
+
+
+def _poster(erp: FakeJournalPosting | None) -> JournalPoster:
+    book = _book()
+    return JournalPoster(LedgerJournals(book), book, erp, FakeExceptions())
+
+
+def test_finance_posts_a_month_once_and_reads_each_entry_posted(world: ApiWorld) -> None:
+    erp = FakeJournalPosting()
+    world.hub.journal_posting = _poster(erp)
+    finance = world.as_role(Role.FINANCE)
+    pending = world.client.get("/api/v1/journals/2026-01/postings", headers=finance).json()
+    assert pending["counts"] == {"posted": 0, "refused": 0, "pending": 3}
+    for _ in range(2):
+        answer = world.client.post("/api/v1/journals/2026-01/post", headers=finance)
+        assert answer.status_code == 200, answer.text
+    assert len(erp.moves) == 3
+    read = world.client.get("/api/v1/journals/2026-01/postings", headers=finance).json()
+    assert read["counts"] == {"posted": 3, "refused": 0, "pending": 0}
+    assert sorted(item["erp_number"] for item in read["items"]) == ["MV1", "MV2", "MV3"]
+
+
+def test_a_viewer_may_not_post_journals(world: ApiWorld) -> None:
+    world.hub.journal_posting = _poster(FakeJournalPosting())
+    answer = world.client.post("/api/v1/journals/2026-01/post", headers=world.as_role(Role.VIEWER))
+    assert answer.status_code == 403
+
+
+def test_an_erp_without_journal_posting_is_a_409_that_says_so(world: ApiWorld) -> None:
+    world.hub.journal_posting = _poster(None)
+    finance = world.as_role(Role.FINANCE)
+    answer = world.client.post("/api/v1/journals/2026-01/post", headers=finance)
+    assert answer.status_code == 409
+    assert "does not take journal entries" in answer.json()["detail"]
+    read = world.client.get("/api/v1/journals/2026-01/postings", headers=finance).json()
+    assert read["supported"] is False

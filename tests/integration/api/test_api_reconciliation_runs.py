@@ -43,6 +43,7 @@ def test_get_reads_the_stored_report_and_post_requests_a_job_to_poll(world: ApiW
     for _ in range(3):
         found = world.client.get("/api/v1/reconciliation", headers=viewer).json()
     assert [d["kind"] for d in found["discrepancies"]] == ["unposted_document"]
+    assert found["not_compared"] == {"payments_erp_crm": "no crm connector offers a PaymentListing"}
     assert found["ran_at"] == polled["finished_at"]
     assert reconciliation.runs == 1
     missing = world.client.get("/api/v1/reconciliation/runs/999", headers=viewer)
@@ -78,4 +79,5 @@ def test_the_page_shows_the_last_run_and_offers_a_new_one(world: ApiWorld) -> No
     hub_jobs.run_requested()
     shown = world.client.get("/reconciliation").text
     assert "Last run finished" in shown and "as of 2026-03-31" in shown
+    assert "Not compared: payments_erp_crm (no crm connector offers a PaymentListing)" in shown
     assert reconciliation.runs == 1

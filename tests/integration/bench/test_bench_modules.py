@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bench import bench_approved_time, bench_latency, bench_scale
+from bench import bench_approved_time, bench_cli, bench_latency, bench_scale
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +67,11 @@ def test_approval_to_posted_bench_follows_each_entry_to_its_posted_invoice() -> 
     assert p50["value"] <= p99["value"]
     # an entry waits at least for a hub cycle: pull, apply, invoice, post
     assert p50["value"] > p50["baseline_value"]
+
+
+def test_cli_bench_times_accord_help_against_a_bare_interpreter() -> None:
+    [row] = bench_cli.run(runs=1)
+
+    _is_ratio_row(row)
+    assert row["unit"] == "ms"
+    assert row["value"] < 5_000  # lazy imports: the help never loads the whole hub

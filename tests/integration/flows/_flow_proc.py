@@ -7,7 +7,8 @@ first time that step succeeds; with ACCORD_KILL_BEFORE_START=<workflow id prefix
 SIGKILLs itself when it is about to start such a flow (after whatever made the flow due
 was saved). `recover WORKDIR SCENARIO LAST_EVENT` starts a new process
 on the same state (a new sandbox port), lets DBOS recover the interrupted flows and
-settles. Both print what the sandbox systems hold, read back through their APIs.
+settles. Both write to WORKDIR/holdings.json (and print) what the sandbox systems hold,
+read back through their APIs. `main` does the same when called in a forked process.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 import httpx
 from dbos import DBOS
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
@@ -89,12 +89,7 @@ class DurableRunner(ScenarioRunner):
             home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
         )
         hub = build_hub(settings, clock=clock.now)
-        services = build_services(
-            hub,
-            sandbox_connectors(landscape, simulated=True),
-            clock.now,
-            SandboxLandscapeRecords(landscape.base_url),
-        )
+        services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
         runtime.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),
@@ -148,16 +143,25 @@ def _holdings(run: _Run) -> dict[str, Any]:
         }
 
 
-def main(mode: str, workdir: Path, scenario_path: Path, last_event: int) -> None:
+def main(
+    mode: str,
+    workdir: Path,
+    scenario_path: Path,
+    last_event: int,
+    kill_after: str = "",
+    kill_before_start: str = "",
+) -> None:
+    """Play (`run`) or recover (`recover`) on WORKDIR, then write what the sandbox
+    systems hold to WORKDIR/holdings.json and print it; the process ends here."""
     scenario = load_scenario(scenario_path)
     events = scenario.events[: last_event + 1]
     runner = DurableRunner(scenario, workdir, events[-1].at if mode == "recover" else events[0].at)
     with runner._started() as run:
         if mode == "run":
-            if step := os.environ.get("ACCORD_KILL_AFTER"):
-                _kill_after(step)
-            if flow := os.environ.get("ACCORD_KILL_BEFORE_START"):
-                dispatch.use(_DieBeforeStarting(flow))
+            if kill_after:
+                _kill_after(kill_after)
+            if kill_before_start:
+                dispatch.use(_DieBeforeStarting(kill_before_start))
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
             for index, event in enumerate(events):
@@ -165,9 +169,12 @@ def main(mode: str, workdir: Path, scenario_path: Path, last_event: int) -> None
                 runner._apply(run, index, event)
                 runner._settle(run)
         runner._settle(run)
-        print(json.dumps(_holdings(run)), flush=True)
-        os._exit(0)  # what the systems hold is printed; an orderly shutdown adds nothing
+        holdings = json.dumps(_holdings(run))
+        (workdir / "holdings.json").write_text(holdings)
+        print(holdings, flush=True)
+        os._exit(0)  # what the systems hold is written; an orderly shutdown adds nothing
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+    kills = (os.environ.get(f"ACCORD_KILL_{n}", "") for n in ("AFTER", "BEFORE_START"))
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), *kills)

@@ -13,7 +13,8 @@ issued document must have its `document.issued` audit row and CloudEvent.
 Seeded and reproducible: ACCORD_CRASH_SEED (printed on every run) picks the firm and the
 kill moments (moments are counted, so a seed draws the same ones again; flows run in
 threads, so which commit a count lands on can shift a little); ACCORD_CRASHES (default
-30) how many kills, ACCORD_CRASH_CONTRACTS (default 6) the firm's size.
+16: four inside the month-end runs, the rest spread over the timeline, recovery included)
+how many kills, ACCORD_CRASH_CONTRACTS (default 6) the firm's size.
 `make soak SOAK_CRASHES=300` runs a large one.
 """
 
@@ -38,7 +39,7 @@ from tests.integration.flows._chaos_firm import chaos_firm
 from tests.integration.flows._chaos_proc import life
 
 SEED = int(os.environ.get("ACCORD_CRASH_SEED", "20261203"))
-CRASHES = int(os.environ.get("ACCORD_CRASHES", "30"))
+CRASHES = int(os.environ.get("ACCORD_CRASHES", "16"))
 CONTRACTS = int(os.environ.get("ACCORD_CRASH_CONTRACTS", "6"))
 LIFE_TIMEOUT_SECONDS = 600
 ISSUE_KILLS = 2

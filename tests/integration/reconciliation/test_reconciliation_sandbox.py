@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.application.document_mapping import to_invoice
-from accord.application.reconciliation import ReconciliationService, ReconciliationSources
+from accord.application.reconciliation import ReconciliationService
+from accord.bootstrap import reconciliation_sources
 from accord.canonical import v1
 from accord.connectors.sandbox.billing import SandboxBillingConnector
 from accord.connectors.sandbox.clm import SandboxClmConnector
@@ -140,13 +140,8 @@ class Firmwide:
             self.crm.record_payment(received)
 
     def service(self, **options: Any) -> ReconciliationService:
-        sources = ReconciliationSources(
-            erp=self.erp,
-            billing=self.billing,
-            psa=self.psa,
-            clm=self.clm,
-            landscape=SandboxLandscapeRecords(self.landscape.base_url),
-        )
+        connectors = [self.erp, self.billing, self.psa, self.crm, self.clm]
+        sources = reconciliation_sources({c.name: c for c in connectors})
         clock = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
         return ReconciliationService(sources, lambda: self.state, None, clock, **options)
 

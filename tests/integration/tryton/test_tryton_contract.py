@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from accord.canonical.v1.finance import LedgerPosting, PostingLine
 from accord.connectors.sdk import idempotency_key
 from accord.connectors.sdk.testing.suite import (
     ConnectorContract,
@@ -32,6 +33,24 @@ pytestmark = pytest.mark.tryton
 
 def _customer_invoices(erp: TrytonErpConnector) -> int:
     return int(erp.rpc.model("account.invoice", "search_count", [("type", "=", "out")]))
+
+
+def _moves(erp: TrytonErpConnector) -> int:
+    return int(erp.rpc.model("account.move", "search_count", []))
+
+
+def _journal_entry(key: str) -> LedgerPosting:
+    """A small balanced entry on two accounts of the test database's standard chart."""
+    return LedgerPosting(
+        document_number=key,
+        entity="DE01",
+        posting_date=dt.date(2026, 1, 31),
+        currency="EUR",
+        lines=[
+            PostingLine(account="1.4.2", debit=Decimal("10.01"), description="unbilled"),
+            PostingLine(account="4.2.2", credit=Decimal("10.01"), description="revenue"),
+        ],
+    )
 
 
 class TestTrytonConnectorContract(ConnectorContract):
@@ -61,13 +80,21 @@ class TestTrytonConnectorContract(ConnectorContract):
         number = unique("INV-ONCE")
         invoice = document(number, customer_id, [line("consultant", "3", "95.50")])
         key = idempotency_key("erp", "post-invoice", number)
+        entry = _journal_entry(unique("DE01/2026-01/revenue/K-ONCE") + "/EUR")
+        journals = connector.writers()["JournalPosting"]
         return [
             IdempotentWrite(
                 port="ErpGateway",
                 name="post_invoice",
                 write=lambda: connector.post_invoice(invoice, key),
                 count=lambda: _customer_invoices(connector),
-            )
+            ),
+            IdempotentWrite(
+                port="JournalPosting",
+                name="post_journal",
+                write=lambda: journals.post_journal(entry),  # type: ignore[attr-defined]
+                count=lambda: _moves(connector),
+            ),
         ]
 
     @pytest.fixture

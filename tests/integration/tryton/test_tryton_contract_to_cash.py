@@ -9,6 +9,7 @@ over RPC) marks the invoice paid in Accord and reaches the CRM.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 
-from accord.adapters.sandbox_records import SandboxLandscapeRecords
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
@@ -39,7 +39,8 @@ from tests.integration.tryton.tryton_helpers import register_payment
 pytestmark = pytest.mark.tryton
 
 ROOT = Path(__file__).resolve().parents[3]
-SCENARIO = ROOT.parent / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIOS = os.environ.get("ACCORD_SCENARIOS_DIR", ROOT.parent / "shared" / "scenarios")
+SCENARIO = Path(SCENARIOS) / "tm-correction-de.yaml"
 INVOICE, CREDIT_NOTE = "INV-DE01-000001", "CN-DE01-000001"
 
 
@@ -72,9 +73,7 @@ class TrytonErpRunner(ScenarioRunner):
         connectors: dict[str, Any] = sandbox_connectors(landscape, simulated=True)
         del connectors["sandbox-erp"]
         connectors["tryton"] = self.erp
-        services = build_services(
-            hub, connectors, clock.now, SandboxLandscapeRecords(landscape.base_url)
-        )
+        services = build_services(hub, connectors, clock.now)
         runtime.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),
@@ -130,6 +129,7 @@ def test_contract_to_cash_with_tryton_as_the_erp(own_tryton: RunningTryton, tmp_
         still_open = [
             (r.kind, r.subject, r.message) for r in run.services.exceptions.open_records()
         ]
+        reconciled = run.services.reconciliation.run()
         crm_payments = _crm(run.landscape, "Payment__c")
         crm_invoices = {r["ExtId__c"]: r["Status__c"] for r in _crm(run.landscape, "Invoice__c")}
 
@@ -146,6 +146,10 @@ def test_contract_to_cash_with_tryton_as_the_erp(own_tryton: RunningTryton, tmp_
     ]
     assert mismatches == []  # the ledger holds the issued figures
     assert still_open == []
+    # reconciliation reads Tryton's projects and payments, and they agree with the others
+    assert {"projects_psa_erp", "contracts_clm_erp", "payments_erp_crm"} <= set(reconciled.compared)
+    assert (reconciled.skipped, reconciled.not_compared) == ({}, {})
+    assert [d.subject for d in reconciled.discrepancies] == []
 
     assert invoice is not None and invoice.status is DocumentStatus.PAID
     assert [

@@ -309,6 +309,7 @@ def test_every_attempt_logs_one_structured_record_without_secrets(
 
     records = [r for r in caplog.records if r.name == "accord.connector"]
     assert [(r.status, r.attempt) for r in records] == [(429, 1), (201, 2)]  # type: ignore[attr-defined]
+    assert {r.levelname for r in records} == {"INFO"}  # a throttled attempt is routine
     last = records[-1]
     assert last.connector == "erp-test"  # type: ignore[attr-defined]
     assert last.method == "POST"  # type: ignore[attr-defined]

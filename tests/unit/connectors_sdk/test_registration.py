@@ -12,6 +12,8 @@ SHIPPED = {
     "sandbox-hr",
     "sandbox-billing",
     "sandbox-erp",
+    "salesforce",
+    "salesforce-clm",
 }
 
 

@@ -152,3 +152,45 @@ def test_each_exception_has_its_own_backoff_and_a_new_one_starts_over() -> None:
     assert backoff.due([2], now=31) == []  # 1 closed: forgotten
     assert backoff.due([1, 2], now=32) == []  # 1 again: a new wait, due at 42
     assert backoff.due([1, 2], now=42) == [1, 2]  # 2: its second retry, 20 s after the first
+
+
+def test_an_exception_is_retried_within_its_budget_then_waits_for_a_person() -> None:
+    backoff = RetryBackoff(first=10, ceiling=100, budget=2)
+
+    assert backoff.due([1], now=0) == []
+    assert backoff.due([1], now=10) == [1]
+    assert backoff.due([1], now=30) == [1]
+    assert backoff.due([1], now=70) == [] and backoff.spent == [1]
+    assert backoff.due([1], now=1000) == [] and backoff.spent == []  # named once
+    assert backoff.due([], now=1001) == [] and backoff.due([1], now=1002) == []
+    assert backoff.due([1], now=1012) == [1]  # opened again: a new budget
+
+
+class NotingExceptions(FakeExceptions):
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes: list[tuple[int, str, str]] = []
+
+    def note(self, exception_id: int, action: str, note: str) -> None:
+        self.notes.append((exception_id, action, note))
+
+
+def test_the_hub_loop_stops_retrying_past_the_budget_and_says_so_on_the_exception(
+    sent: list[tuple[str, str]],
+) -> None:
+    exceptions = NotingExceptions()
+    exceptions.open[7] = (ExceptionKind.SYSTEM_UNAVAILABLE, FLOW)
+    clock = FakeClock()
+    process = HubProcess(
+        None,  # type: ignore[arg-type]
+        _scheduler(exceptions),
+        None,  # type: ignore[arg-type]
+        lambda: datetime(2026, 1, 20, tzinfo=UTC),
+        Intervals(retry=30, retry_ceiling=120, retry_budget=2, reconcile=1e9),
+        monotonic=clock,
+    )
+    process.last_billed = datetime(2025, 12, 31).date()
+
+    assert _nudged_at(process, clock, sent, 400) == [30, 90]
+    [(exception_id, action, note)] = exceptions.notes
+    assert (exception_id, action) == (7, "retries_spent") and "retried 2 times" in note

@@ -12,6 +12,7 @@ from typing import Any
 from accord.application.billing import BillingBook
 from accord.application.ports import BusinessObject, ExceptionRecord
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
+from accord.domain.reconciliation import LeakageReport
 
 
 class FakeBillingStore:
@@ -46,13 +47,14 @@ class FakeClock:
 
 
 class FakeReconciliation:
-    """Reconciliation is not read by the KPIs; answering it would hide a wrong call."""
+    """The KPIs never reconcile (answering would hide a wrong call); they read leakage,
+    which finds nothing here."""
 
     def run(self, as_of: date | None = None) -> Any:
         raise AssertionError("the KPIs do not reconcile")
 
-    def leakage(self, as_of: date | None = None) -> Any:
-        raise AssertionError("the KPIs do not read leakage")
+    def leakage(self, as_of: date | None = None, reported: object = ()) -> LeakageReport:
+        return LeakageReport(as_of or date(2026, 1, 5), 30, ())
 
 
 @dataclass
@@ -157,6 +159,8 @@ SEEDED_KPIS = {
             "unbilled": "450.00",
             "billed_percent": "80.0",
             "unvalued_entries": 0,
+            "unbilled_time_overdue": "0.00",
+            "unbilled_time_overdue_entries": 0,
         }
     ],
 }

@@ -127,6 +127,8 @@ def test_billed_equals_approved_once_every_approved_hour_is_invoiced() -> None:
         "unbilled": "0.00",
         "billed_percent": "100.0",
         "unvalued_entries": 0,
+        "unbilled_time_overdue": "0.00",
+        "unbilled_time_overdue_entries": 0,
     }
 
 

@@ -51,6 +51,9 @@ class ScanCountingQueue:
             and (status is None or r.status == status)
         ]
 
+    def get(self, exception_id: int) -> ExceptionRecord | None:
+        return self.records.get(exception_id)
+
     def resolve(self, exception_id: int, note: str, at: datetime) -> None:
         record = self.records[exception_id]
         self.records[exception_id] = replace(record, status=ExceptionStatus.RESOLVED)

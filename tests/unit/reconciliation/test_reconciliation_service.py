@@ -172,7 +172,13 @@ def test_a_clean_landscape_reconciles_to_nothing() -> None:
         state, erp, FakeExceptionSink(), tolerances=Tolerances(unbilled_after_days=60)
     ).run()
     assert report.discrepancies == ()
-    assert report.to_dict() == {"discrepancies": []}
+    assert report.to_dict()["discrepancies"] == []
+    # these fakes offer no listings: what needs one is reported, not silently dropped
+    assert set(report.to_dict()["not_compared"]) == {
+        "projects_psa_erp",
+        "payments_erp_billing",
+        "payments_erp_crm",
+    }
 
 
 def test_discrepancies_open_exceptions_that_close_when_the_systems_agree_again() -> None:

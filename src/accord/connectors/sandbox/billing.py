@@ -20,6 +20,7 @@ from accord.connectors.sandbox.common import (
     client_from_config,
     read_optional,
 )
+from accord.connectors.sandbox.listings import listing_ports
 from accord.connectors.sdk import CheckResult, ExternalIdUpsert, Stream, System
 
 NAME = "sandbox-billing"
@@ -30,6 +31,7 @@ class SandboxBillingConnector:
     """Connector and `BillingGateway` for the sandbox billing system."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        self._listings = listing_ports(config, "billing")
         self._client = client_from_config(config, NAME)
 
     @property
@@ -47,7 +49,7 @@ class SandboxBillingConnector:
         return []
 
     def writers(self) -> dict[str, object]:
-        return {"BillingGateway": self}
+        return {"BillingGateway": self, **self._listings}
 
     def publish_terms(self, contract: Contract) -> None:
         fields = contract.model_dump(

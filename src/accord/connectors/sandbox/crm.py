@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from accord.canonical.v1 import Contract, Customer, InvoiceStatus, Payment
 from accord.connectors.sandbox.common import check_reachable, client_from_config, read_optional
+from accord.connectors.sandbox.listings import listing_ports
 from accord.connectors.sdk import (
     CheckResult,
     Cursor,
@@ -109,6 +110,7 @@ class SandboxCrmConnector:
     """Connector and `CrmGateway` for the sandbox CRM."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        self._listings = listing_ports(config, "crm")
         self.client_id = str(config.get("client_id", "accord"))
         self._headers = {CALL_OPTIONS: f"client={self.client_id}"}
         self._client = client_from_config(config, NAME, self._headers)
@@ -129,7 +131,7 @@ class SandboxCrmConnector:
         return [self.changes]
 
     def writers(self) -> dict[str, object]:
-        return {"CrmGateway": self}
+        return {"CrmGateway": self, **self._listings}
 
     def upsert_account(self, customer: Customer) -> str:
         """Create or update the customer's Account, keyed by the customer id."""

@@ -35,6 +35,7 @@ from accord.connectors.sandbox.common import (
     client_from_config,
     read_optional,
 )
+from accord.connectors.sandbox.listings import listing_ports
 from accord.connectors.sdk import (
     CheckResult,
     ExternalIdUpsert,
@@ -60,6 +61,7 @@ class SandboxErpConnector:
     """Connector and `ErpGateway` for the sandbox ERP."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        self._listings = listing_ports(config, "erp")
         self._config = dict(config)
         self._client = client_from_config(config, NAME)
         self._dimensions: dict[str, dict[str, str]] = dict(config.get("dimensions", {}))
@@ -82,7 +84,7 @@ class SandboxErpConnector:
         ]
 
     def writers(self) -> dict[str, object]:
-        return {"ErpGateway": self}
+        return {"ErpGateway": self, **self._listings}
 
     def upsert_customer(self, customer: Customer) -> str:
         fields = {"name": customer.name, "country": customer.country, "tax_id": customer.tax_id}

@@ -31,6 +31,7 @@ from accord.connectors.sandbox.common import (
     client_from_config,
     read_optional,
 )
+from accord.connectors.sandbox.listings import listing_ports
 from accord.connectors.sdk import (
     CheckResult,
     Cursor,
@@ -149,6 +150,7 @@ class SandboxPsaConnector:
     """Connector and `PsaGateway` for the sandbox PSA."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        self._listings = listing_ports(config, "psa")
         self._client = client_from_config(config, NAME)
         self._projects = ProjectDirectory(self._client)
 
@@ -171,7 +173,7 @@ class SandboxPsaConnector:
         ]
 
     def writers(self) -> dict[str, object]:
-        return {"PsaGateway": self}
+        return {"PsaGateway": self, **self._listings}
 
     def provision_project(self, project: Project, contract: Contract) -> str:
         fields = {

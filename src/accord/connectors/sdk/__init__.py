@@ -14,6 +14,7 @@
 
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
+    LISTING_PORTS,
     PROBES,
     SYSTEMS,
     CheckResult,
@@ -47,6 +48,7 @@ from accord.connectors.sdk.writes import ExternalIdUpsert, PostedDocument
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "LISTING_PORTS",
     "PROBES",
     "SYSTEMS",
     "CheckResult",

@@ -25,6 +25,11 @@ SYSTEMS: tuple[System, ...] = ("crm", "clm", "psa", "hr", "billing", "erp")
 
 ENTRY_POINT_GROUP = "accord.connectors"
 
+LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
+"""Read-only ports a connector may hand out from `writers()` next to its gateway: the
+records reconciliation compares (set-up contracts, projects, payment mirrors), declared
+in `accord.application.gateways`. They read, so they need no idempotent write."""
+
 Cursor = NewType("Cursor", str)
 """An opaque position in a stream, a string the hub stores as is and hands back."""
 
@@ -151,7 +156,8 @@ class Connector(Protocol):
         ...
 
     def writers(self) -> dict[str, object]:
-        """Port name (e.g. `"ErpGateway"`) to the object implementing that port."""
+        """Port name (e.g. `"ErpGateway"`, or a read-only `"ProjectListing"`, see
+        `LISTING_PORTS`) to the object implementing that port."""
         ...
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -225,17 +226,22 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one logical call, retrying transient failures; see the module docs.
 
         `idempotency_key` is sent as the `Idempotency-Key` header and logged, so a retried
-        write is recognisable on both sides.
+        write is recognisable on both sides. `form` is sent URL-encoded in the body (e.g.
+        an OAuth token request, whose secrets must not travel in the query string).
         """
         call_headers = dict(headers or {})
         content: bytes | None = None
         if json is not None:
             content = encode_json(json)
             call_headers.setdefault("Content-Type", "application/json")
+        elif form is not None:
+            content = urlencode(dict(form)).encode()
+            call_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         if idempotency_key is not None:
             call_headers[IDEMPOTENCY_HEADER] = idempotency_key
         request = self._client.build_request(
@@ -351,7 +357,8 @@ class HttpClient:
             "idempotency_key": idempotency_key,
             "error": error,
         }
-        failed = error is not None or (status or 0) >= 400
+        # A 429 is the system pacing its callers, retried as it asks: routine, not a fault.
+        failed = error is not None or ((status or 0) >= 400 and status != 429)
         logger.log(
             logging.WARNING if failed else logging.INFO,
             "%s %s %s -> %s (attempt %d, %.1f ms)",

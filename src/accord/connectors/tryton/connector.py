@@ -33,7 +33,9 @@ from accord.connectors.sdk import (
 )
 from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
+from accord.connectors.tryton.journals import TrytonJournals
 from accord.connectors.tryton.ledger import load_ledger_setup
+from accord.connectors.tryton.listings import TrytonProjects
 from accord.connectors.tryton.rpc import TrytonRpc
 from accord.connectors.tryton.streams import documents_stream, payments_stream
 
@@ -155,7 +157,15 @@ class TrytonErpConnector:
         return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
-        return {"ErpGateway": self}
+        """`ErpGateway`, `JournalPosting` (account moves) and the project and contract
+        listings reconciliation reads."""
+        projects = TrytonProjects(self.rpc)
+        return {
+            "ErpGateway": self,
+            "JournalPosting": TrytonJournals(self.rpc),
+            "ProjectListing": projects,
+            "ContractListing": projects,
+        }
 
     def close(self) -> None:
         self.rpc.close()

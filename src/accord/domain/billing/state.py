@@ -268,7 +268,14 @@ def transfer_resource(
 
 
 def close_period(state: BillingState, entity: str, period: Period) -> BillingState:
+    """No change dated in `period` is billed for `entity` without a finance decision."""
     closed = state.closed_periods.get(entity, frozenset()) | {period}
+    return replace(state, closed_periods={**state.closed_periods, entity: closed})
+
+
+def reopen_period(state: BillingState, entity: str, period: Period) -> BillingState:
+    """Changes dated in `period` are billed again like any other (finance reopened it)."""
+    closed = state.closed_periods.get(entity, frozenset()) - {period}
     return replace(state, closed_periods={**state.closed_periods, entity: closed})
 
 

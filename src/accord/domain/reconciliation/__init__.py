@@ -11,6 +11,7 @@ from accord.domain.reconciliation.leakage import (
     LeakageItem,
     LeakageReport,
     LeakageSource,
+    reported_unbilled_time,
     revenue_leakage,
     standard_value,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "compare_all",
     "display_value",
     "double_billed",
+    "reported_unbilled_time",
     "revenue_leakage",
     "settle",
     "settlement_status",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from accord.domain.exceptions import OwnerRole
+from accord.domain.exceptions import ExceptionKind, OwnerRole
 
 
 class DiscrepancyKind(StrEnum):
@@ -36,7 +36,16 @@ class DiscrepancyKind(StrEnum):
     DOUBLE_BILLED = "double_billed"
 
     @property
+    def exception_kind(self) -> ExceptionKind:
+        """The exception a discrepancy of this kind opens in the queue."""
+        if self is DiscrepancyKind.DOUBLE_BILLED:
+            return ExceptionKind.DOUBLE_BILLING
+        return ExceptionKind.RECONCILIATION_DISCREPANCY
+
+    @property
     def owner(self) -> OwnerRole:
+        """The team that acts on it; the exception it opens is routed to that team, in
+        the queue, the API and on every page alike."""
         return OWNERS[self]
 
 

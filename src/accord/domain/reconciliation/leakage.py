@@ -11,7 +11,7 @@ Three sources, each with amounts in the contract currency and totals by currency
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,6 +28,7 @@ from accord.domain.contracts.model import (
 from accord.domain.contracts.rates import RateCard
 from accord.domain.delivery.model import TimeEntry
 from accord.domain.money import round_to_currency
+from accord.domain.reconciliation.unbilled import bills_by_the_hour, reported_unbilled
 
 
 class LeakageSource(StrEnum):
@@ -88,6 +89,23 @@ class LeakageReport:
         }
 
 
+def reported_unbilled_time(discrepancies: Iterable[Mapping[str, Any]]) -> list[LeakageItem]:
+    """The `unbilled_time` discrepancies of a stored reconciliation report (the
+    `Discrepancy.to_dict` form) as leakage items; their contract is not recorded there."""
+    return [
+        LeakageItem(
+            LeakageSource.UNBILLED_TIME,
+            "",
+            str(found["keys"][0]),
+            None if found.get("amount_at_risk") is None else Decimal(found["amount_at_risk"]),
+            str(found.get("currency") or ""),
+            found.get("age_days"),
+        )
+        for found in discrepancies
+        if found.get("kind") == LeakageSource.UNBILLED_TIME.value
+    ]
+
+
 def standard_value(state: BillingState, contract: Contract, entry: TimeEntry) -> Decimal | None:
     """Hours at the rate effective on the work date; None when no rate applies."""
     resource = state.resources.get(entry.resource)
@@ -107,10 +125,9 @@ def _unbilled_time(state: BillingState, as_of: date, after_days: int) -> Iterato
         if contract is None:
             continue
         for entry in entries.values():
-            age = (as_of - entry.work_date).days
-            if not entry.billable or entry.id in billed or age < after_days:
+            if entry.id in billed or not bills_by_the_hour(contract, entry.term, entry.billable):
                 continue
-            if not contract.bills_hours_on(entry.term):
+            if not reported_unbilled(entry.work_date, as_of, after_days):
                 continue
             yield LeakageItem(
                 LeakageSource.UNBILLED_TIME,
@@ -118,7 +135,7 @@ def _unbilled_time(state: BillingState, as_of: date, after_days: int) -> Iterato
                 entry.id,
                 standard_value(state, contract, entry),
                 contract.currency,
-                age,
+                (as_of - entry.work_date).days,
                 entry.hours,
             )
 
@@ -157,10 +174,21 @@ def _unbilled_milestones(state: BillingState) -> Iterator[LeakageItem]:
         )
 
 
-def revenue_leakage(state: BillingState, as_of: date, unbilled_after_days: int) -> LeakageReport:
-    """The leakage report of the hub's billing state as of a date (see the module docs)."""
+def revenue_leakage(
+    state: BillingState,
+    as_of: date,
+    unbilled_after_days: int,
+    reported: Iterable[LeakageItem] = (),
+) -> LeakageReport:
+    """The leakage report of the hub's billing state as of a date (see the module docs).
+
+    `reported` is unbilled time only reconciliation knows (approved in the PSA, absent
+    from the hub): it is leakage too, unless the hub's state already lists the entry."""
+    own = list(_unbilled_time(state, as_of, unbilled_after_days))
+    known = {item.key for item in own} | set(state.ledger.entries)
     items = [
-        *_unbilled_time(state, as_of, unbilled_after_days),
+        *own,
+        *(item for item in reported if item.key not in known),
         *_cap_write_downs(state),
         *_unbilled_milestones(state),
     ]

@@ -14,8 +14,9 @@
 
 Each standard test asserts a business promise of the SDK: a healthy system passes its
 check, writing the same business object twice leaves one record, a stream resumed from a
-cursor loses and duplicates nothing, and a burst against a throttling system applies
-every write exactly once.
+cursor loses and duplicates nothing, a burst against a throttling system applies every
+write exactly once, and each listing port (`LISTING_PORTS`, read-only, so it needs no
+`IdempotentWrite`) reads records keyed by their business key.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 import pytest
 
 from accord.connectors.sdk.connector import (
+    LISTING_PORTS,
     SYSTEMS,
     CheckResult,
     Connector,
@@ -35,6 +37,12 @@ from accord.connectors.sdk.connector import (
     Stream,
     read_all,
 )
+
+_LISTING_METHODS = {
+    "ContractListing": "contract_records",
+    "ProjectListing": "project_records",
+    "PaymentListing": "payment_records",
+}
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,19 @@ class ConnectorContract:
         assert len(names) == len(set(names)), f"stream names must be unique: {names}"
         assert all(isinstance(port, str) and port for port in connector.writers())
 
-    def test_check_succeeds_on_a_healthy_system(
+    def test_a_healthy_system_passes_its_check_and_lists_its_records(
         self, connector: Connector, connector_config: Mapping[str, Any]
     ) -> None:
         result = connector.check(connector_config)
 
         assert isinstance(result, CheckResult)
         assert result.ok, f"check() failed on a healthy system: {result.message}"
+        for port, listing in connector.writers().items():
+            if port in LISTING_PORTS:
+                records = list(getattr(listing, _LISTING_METHODS[port])())
+                assert all(getattr(record, "key", None) for record in records), (
+                    f"{port}: every record needs the business key it is compared on"
+                )
 
     def test_check_explains_an_unreachable_system(
         self, connector: Connector, unreachable_config: Mapping[str, Any] | None
@@ -116,7 +130,8 @@ class ConnectorContract:
     def test_every_writer_is_idempotent(
         self, connector: Connector, idempotent_writes: Sequence[IdempotentWrite]
     ) -> None:
-        uncovered = set(connector.writers()) - {case.port for case in idempotent_writes}
+        ports = set(connector.writers()) - set(LISTING_PORTS)
+        uncovered = ports - {case.port for case in idempotent_writes}
         assert not uncovered, f"give an IdempotentWrite for every writer port: {uncovered}"
         for case in idempotent_writes:
             before = case.count()

@@ -1,0 +1,241 @@
+"""Replay with edit, four eyes and re-drive of quarantined events (see
+`application/corrections.py`). Every submission, approval and re-drive is audited in the
+transaction that makes it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from accord.api.correlation import correlation_of
+from accord.api.experience import ExceptionId, owning_team_only
+from accord.api.models import (
+    ApproveCorrection,
+    CorrectEvent,
+    CorrectionPreviewView,
+    CorrectionView,
+    RedriveRequest,
+    RedriveResult,
+)
+from accord.api.problems import ProblemError, problem
+from accord.api.security.auth import governance_of, require
+from accord.application.corrections import (
+    CORRECTABLE,
+    Correction,
+    CorrectionRefused,
+    CorrectionService,
+    RedriveOutcome,
+    RedriveSelection,
+)
+from accord.application.operations import ActionNotAvailable
+from accord.application.security import Permission, Principal, Role
+from accord.domain.corrections import FourEyesViolation
+
+router = APIRouter(prefix="/api/v1", tags=["experience"])
+Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
+Approver = Annotated[Principal, Depends(require(Permission.APPROVE_CORRECTIONS))]
+T = TypeVar("T")
+Refusals: dict[int | str, dict[str, Any]] = {
+    404: problem("No such exception"),
+    409: problem("The exception carries no correctable payload, or is not open"),
+    422: problem("The corrected payload would not apply"),
+}
+
+
+def _service(request: Request) -> CorrectionService:
+    service: CorrectionService | None = getattr(request.app.state.hub, "corrections", None)
+    if service is None:
+        raise ProblemError(503, "unavailable", "Service unavailable", "no corrections here")
+    return service
+
+
+async def _call(exception_id: int, work: Callable[[], T]) -> T:
+    try:
+        return await run_in_threadpool(work)
+    except KeyError:
+        raise ProblemError(
+            404, "not-found", "Not found", f"no exception with id {exception_id}"
+        ) from None
+    except FourEyesViolation as error:
+        raise ProblemError(403, "four-eyes", "Second approver needed", str(error)) from None
+    except ActionNotAvailable as error:
+        raise ProblemError(
+            409, "action-not-available", "Action not available", str(error)
+        ) from None
+    except CorrectionRefused as error:
+        raise ProblemError(422, "correction-refused", "Correction refused", str(error)) from None
+
+
+def _audited(
+    request: Request,
+    principal: Principal,
+    action: str,
+    work: Callable[[], T],
+    subject: str,
+    after: Callable[[T], dict[str, Any]],
+) -> T:
+    """Do `work` and record `action` with its result in the same transaction."""
+    audit = governance_of(request).audit
+    with audit.transaction():
+        done = work()
+        audit.record(
+            principal.actor,
+            action,
+            subject,
+            after=after(done),
+            correlation_id=correlation_of(request),
+        )
+    return done
+
+
+def _summary(correction: Correction) -> dict[str, Any]:
+    return {
+        "status": str(correction.status),
+        "submitted_by": correction.submitted_by,
+        "approved_by": correction.approved_by,
+        "business_key": correction.preview.business_key,
+        "changes": [
+            {"field": c.field, "before": str(c.before), "after": str(c.after)}
+            for c in correction.preview.changes
+        ],
+    }
+
+
+def submit_audited(
+    request: Request, principal: Principal, exception_id: int, payload: str, note: str
+) -> Correction:
+    """Submit a correction and audit it (`exception.correction_submitted`) together."""
+    service = _service(request)
+
+    def submit() -> Correction:
+        return service.submit(exception_id, payload, principal.actor, note)
+
+    action, subject = "exception.correction_submitted", f"exception:{exception_id}"
+    return _audited(request, principal, action, submit, subject, _summary)
+
+
+def approve_audited(
+    request: Request, principal: Principal, exception_id: int, note: str
+) -> Correction:
+    """Approve and apply a correction, audited (`exception.correction_approved`) with it."""
+    service = _service(request)
+
+    def approve() -> Correction:
+        return service.approve(exception_id, principal.actor, note)
+
+    action, subject = "exception.correction_approved", f"exception:{exception_id}"
+    return _audited(request, principal, action, approve, subject, _summary)
+
+
+def corrections_of(request: Request) -> CorrectionService:
+    """The hub's corrections; 503 when this hub has none."""
+    return _service(request)
+
+
+def _view(correction: Correction) -> CorrectionView:
+    document = asdict(correction)
+    document["status"] = str(correction.status)
+    return CorrectionView.model_validate(document)
+
+
+@router.post(
+    "/exceptions/{exception_id}/corrections/preview",
+    operation_id="preview_correction",
+    summary="What a corrected payload would do, without writing anything",
+    responses=Refusals,
+)
+async def preview_correction(
+    request: Request, exception_id: ExceptionId, body: CorrectEvent, principal: Actor
+) -> CorrectionPreviewView:
+    """The worker's own decision on the corrected event against the records applied now:
+    `apply`, `invalid`, `quarantine` or `stale`, and the fields it would change."""
+    await owning_team_only(request, principal, exception_id)
+    service = _service(request)
+    payload = json.dumps(body.payload)
+    preview = await _call(exception_id, lambda: service.preview(exception_id, payload))
+    return CorrectionPreviewView.model_validate(asdict(preview))
+
+
+@router.post(
+    "/exceptions/{exception_id}/corrections",
+    operation_id="submit_correction",
+    summary="Submit a corrected payload: applied at once, or awaiting a second approver",
+    responses=Refusals,
+)
+async def submit_correction(
+    request: Request, exception_id: ExceptionId, body: CorrectEvent, principal: Actor
+) -> CorrectionView:
+    """A correction of a record that becomes money (time, expenses, milestones,
+    invoices, payments, postings) waits for `corrections:approve` by someone else."""
+    await owning_team_only(request, principal, exception_id)
+    payload = json.dumps(body.payload)
+    done = await _call(
+        exception_id,
+        lambda: submit_audited(request, principal, exception_id, payload, body.note),
+    )
+    return _view(done)
+
+
+@router.post(
+    "/exceptions/{exception_id}/corrections/approval",
+    operation_id="approve_correction",
+    summary="Approve the correction awaiting approval (not your own) and apply it once",
+    responses={**Refusals, 403: problem("The submitter cannot approve their own correction")},
+)
+async def approve_correction(
+    request: Request, exception_id: ExceptionId, body: ApproveCorrection, principal: Approver
+) -> CorrectionView:
+    done = await _call(
+        exception_id, lambda: approve_audited(request, principal, exception_id, body.note)
+    )
+    return _view(done)
+
+
+@router.post(
+    "/exceptions/redrives",
+    operation_id="redrive_exceptions",
+    summary="Re-drive quarantined events, one or in bulk, after a mapping or data fix",
+    responses={
+        403: problem("Quarantined events belong to the integration team"),
+        422: problem("Only invalid_event and unknown_reference re-drive"),
+    },
+)
+async def redrive_exceptions(
+    request: Request, body: RedriveRequest, principal: Actor
+) -> RedriveResult:
+    """Each selected open `invalid_event` / `unknown_reference` exception is retried with
+    its stored delivery: `requeued` (resolved; the worker applies the event) or `open`
+    with a fresh reason. Only the integration team (owner of these kinds) re-drives."""
+    if body.kind is not None and body.kind not in CORRECTABLE:
+        raise ProblemError(
+            422, "invalid", "Invalid request", "only invalid_event and unknown_reference re-drive"
+        )
+    if Role.ADMIN not in principal.roles and Role.INTEGRATION not in principal.roles:
+        raise ProblemError(
+            403, "forbidden", "Permission denied", "quarantined events belong to integration"
+        )
+    service = _service(request)
+    selection = RedriveSelection(body.ids, body.kind, body.source, body.since, body.until)
+
+    def redrive() -> list[RedriveOutcome]:
+        return service.redrive(selection, principal.actor)
+
+    def outcomes_of(done: list[RedriveOutcome]) -> dict[str, Any]:
+        return {"note": body.note, "outcomes": [asdict(outcome) for outcome in done]}
+
+    outcomes = await run_in_threadpool(
+        _audited, request, principal, "exception.redriven", redrive, "exceptions", outcomes_of
+    )
+    requeued = sum(1 for outcome in outcomes if outcome.status == "requeued")
+    return RedriveResult.model_validate(
+        {
+            "requeued": requeued,
+            "still_open": len(outcomes) - requeued,
+            "outcomes": [asdict(outcome) for outcome in outcomes],
+        }
+    )

@@ -1,0 +1,102 @@
+"""Accounting periods: finance closes and reopens them per entity, audited. A change
+dated in a closed period waits for finance's approval (`closed_period_change`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+
+from accord.api.correlation import correlation_of
+from accord.api.models import ChangePeriod, ClosedPeriods, PeriodState
+from accord.api.problems import ProblemError, problem
+from accord.api.security.auth import governance_of, require
+from accord.application.periods import AccountingPeriods, PeriodChange, PeriodRefused
+from accord.application.security import Permission, Principal
+
+router = APIRouter(prefix="/api/v1", tags=["experience"])
+Manager = Annotated[Principal, Depends(require(Permission.MANAGE_PERIODS))]
+Reader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]
+Entity = Annotated[str, Path(min_length=1, max_length=100)]
+Month = Annotated[str, Path(min_length=7, max_length=7, description="YYYY-MM")]
+Refusals: dict[int | str, dict[str, Any]] = {
+    422: problem("Unknown entity or not a period"),
+    503: problem("No billing state in this hub"),
+}
+
+
+def periods_of(request: Request) -> AccountingPeriods:
+    periods: AccountingPeriods | None = getattr(request.app.state.hub, "periods", None)
+    if periods is None:
+        raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
+    return periods
+
+
+@router.get(
+    "/periods",
+    operation_id="list_periods",
+    summary="The closed accounting periods of each entity",
+    responses=Refusals,
+)
+async def list_periods(request: Request, principal: Reader) -> ClosedPeriods:
+    return ClosedPeriods(closed=dict(await run_in_threadpool(periods_of(request).closed)))
+
+
+def change_period(
+    request: Request, principal: Principal, entity: str, period: str, close: bool, note: str
+) -> PeriodChange:
+    """Close or reopen a period and audit it (`period.closed` / `period.reopened`)."""
+    periods = periods_of(request)
+    audit = governance_of(request).audit
+    with audit.transaction():
+        done = periods.close(entity, period) if close else periods.reopen(entity, period)
+        audit.record(
+            principal.actor,
+            "period.closed" if close else "period.reopened",
+            f"period:{entity}:{done.period}",
+            before={"closed": done.closed != done.changed},
+            after={"closed": done.closed, "note": note},
+            correlation_id=correlation_of(request),
+        )
+    return done
+
+
+async def _answer(
+    request: Request, principal: Principal, entity: str, period: str, close: bool, note: str
+) -> PeriodState:
+    try:
+        done = await run_in_threadpool(
+            change_period, request, principal, entity, period, close, note
+        )
+    except PeriodRefused as error:
+        raise ProblemError(422, "invalid", "Invalid period", str(error)) from None
+    return PeriodState(
+        entity=done.entity, period=done.period, closed=done.closed, changed=done.changed
+    )
+
+
+@router.post(
+    "/periods/{entity}/{period}/close",
+    operation_id="close_period",
+    summary="Close an entity's accounting period",
+    responses=Refusals,
+)
+async def close_period(
+    request: Request, entity: Entity, period: Month, body: ChangePeriod, principal: Manager
+) -> PeriodState:
+    """From now on a change to invoiced time or expenses dated in the period raises a
+    `closed_period_change` exception and waits for finance's approval."""
+    return await _answer(request, principal, entity, period, True, body.note)
+
+
+@router.post(
+    "/periods/{entity}/{period}/reopen",
+    operation_id="reopen_period",
+    summary="Reopen an entity's accounting period",
+    responses=Refusals,
+)
+async def reopen_period(
+    request: Request, entity: Entity, period: Month, body: ChangePeriod, principal: Manager
+) -> PeriodState:
+    return await _answer(request, principal, entity, period, False, body.note)

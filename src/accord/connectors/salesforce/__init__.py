@@ -1,0 +1,23 @@
+"""Salesforce over its REST API: the CRM (`salesforce`) and contracts as the CLM
+(`salesforce-clm`), with object mappings as data (`MAPPINGS`) and a simulator
+(`simulator`) that serves the documented shapes for tests and demos."""
+
+from accord.connectors.salesforce.connector import (
+    CLM_NAME,
+    CRM_NAME,
+    SalesforceClmConnector,
+    SalesforceCrmConnector,
+    clm_connector_factory,
+    connector_factory,
+)
+from accord.connectors.salesforce.mapping import MAPPINGS
+
+__all__ = [
+    "CLM_NAME",
+    "CRM_NAME",
+    "MAPPINGS",
+    "SalesforceClmConnector",
+    "SalesforceCrmConnector",
+    "clm_connector_factory",
+    "connector_factory",
+]
