@@ -1,0 +1,8 @@
+"""Workday as the HR system over its REST API (`workday`): workers with employment
+history and cost rates, a worker mapping as data (`MAPPINGS`) and a simulator
+(`simulator`) that serves the documented shapes for tests and demos."""
+
+from accord.connectors.workday.connector import NAME, WorkdayHrConnector, connector_factory
+from accord.connectors.workday.mapping import MAPPINGS
+
+__all__ = ["MAPPINGS", "NAME", "WorkdayHrConnector", "connector_factory"]

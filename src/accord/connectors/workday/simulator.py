@@ -1,0 +1,189 @@
+"""A simulated Workday tenant over HTTP (ASGI), for tests and demos of the connector:
+`create_app(Simulator(...))`; `Simulator` holds the workers, the API client's
+credentials, issued tokens and fault knobs.
+
+Served paths:
+
+- `POST /ccx/oauth2/{tenant}/token` (refresh-token grant, client id and secret as HTTP
+  Basic): `{"access_token", "token_type": "Bearer"}`, else 401 `invalid_client` or 400
+  `invalid_grant`
+- `GET /ccx/api/v1/{tenant}/workers?limit&offset&updatedFrom`: `{"total", "data"}` in
+  `(lastUpdated, id)` order; `limit` at most 100
+- `GET /ccx/api/v1/{tenant}/workers/{ID}` (a WID or `Employee_ID=...`): one worker or 404
+
+A missing or unknown token is 401. `Faults` switches on an outage (503), throttling (429
+with `Retry-After`), server errors (500), latency and a page that repeats the previous
+page's last worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+MAX_LIMIT = 100
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class Faults:
+    """What the simulator does wrong, switched on by tests (counts are requests left)."""
+
+    outage: bool = False
+    throttle: int = 0
+    retry_after: str | None = "1"
+    server_errors: int = 0
+    latency_seconds: float = 0.0
+    duplicates: bool = False
+
+
+@dataclass
+class Simulator:
+    """A tenant's workers, its integration API client, issued tokens and faults."""
+
+    tenant: str = "acme"
+    client_id: str = "accord-client"
+    client_secret: str = "s3cret"
+    refresh_token: str = "r3fresh"
+    workers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+    tokens: set[str] = field(default_factory=set)
+    log: list[str] = field(default_factory=list)
+    """`METHOD path?query` of every request received, oldest first."""
+    _ticks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put_worker(self, employee_id: str, **fields: Any) -> dict[str, Any]:
+        """Create or change a worker (a new `lastUpdated`); `fields` are Workday's."""
+        with self._lock:
+            wid = f"wid{employee_id.lower()}"
+            stamp = EPOCH + dt.timedelta(seconds=next(self._ticks))
+            worker = self.workers.get(wid) or self._new_worker(wid, employee_id)
+            worker.update(fields, lastUpdated=stamp.isoformat().replace("+00:00", "Z"))
+            self.workers[wid] = worker
+            return worker
+
+    def _new_worker(self, wid: str, employee_id: str) -> dict[str, Any]:
+        """A worker summary as Workday's collection answer holds it, plus `workerId`."""
+        return {
+            "id": wid,
+            "descriptor": employee_id,
+            "href": f"/ccx/api/v1/{self.tenant}/workers/{wid}",
+            "workerId": employee_id,
+            "businessTitle": "Consultant",
+            "primaryWorkEmail": f"{employee_id.lower()}@example.test",
+            "isManager": False,
+            "primarySupervisoryOrganization": {
+                "id": "org1",
+                "descriptor": "Delivery",
+                "href": f"/ccx/api/v1/{self.tenant}/supervisoryOrganizations/org1",
+            },
+        }
+
+    def expire_tokens(self) -> None:
+        """Every issued access token becomes invalid (as their expiry does)."""
+        self.tokens.clear()
+
+    def ordered(self, updated_from: str | None) -> list[dict[str, Any]]:
+        workers = sorted(self.workers.values(), key=lambda w: (w["lastUpdated"], w["id"]))
+        return [w for w in workers if not updated_from or w["lastUpdated"] >= updated_from]
+
+    def take_fault(self) -> JSONResponse | None:
+        """The fault answer for this request, if a fault is on (one of its count used)."""
+        faults = self.faults
+        with self._lock:
+            if faults.outage:
+                return _error(503, "Workday is unavailable for scheduled maintenance")
+            if faults.throttle > 0:
+                faults.throttle -= 1
+                headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
+                return _error(429, "Too many requests", **headers)
+            if faults.server_errors > 0:
+                faults.server_errors -= 1
+                return _error(500, "An unexpected error occurred")
+        return None
+
+
+def _error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message, "errors": []}, status_code=status, headers=headers)
+
+
+def create_app(simulator: Simulator | None = None) -> FastAPI:
+    """The simulator as an ASGI app; `app.state.simulator` is its state and knobs."""
+    sim = simulator or Simulator()
+    app = FastAPI(title="Workday simulator")
+    app.state.simulator = sim
+    app.middleware("http")(_guard(sim))
+    _token_route(app, sim)
+    _worker_routes(app, sim)
+    return app
+
+
+Next = Callable[[Request], Awaitable[Response]]
+
+
+def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
+    async def guard(request: Request, call_next: Next) -> Response:
+        query = f"?{request.url.query}" if request.url.query else ""
+        sim.log.append(f"{request.method} {request.url.path}{query}")
+        if sim.faults.latency_seconds:
+            await asyncio.sleep(sim.faults.latency_seconds)
+        fault = sim.take_fault()
+        if fault is not None:
+            return fault
+        if request.url.path.startswith(f"/ccx/api/v1/{sim.tenant}/"):
+            token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token not in sim.tokens:
+                return _error(401, "invalid access token")
+        return await call_next(request)
+
+    return guard
+
+
+def _token_route(app: FastAPI, sim: Simulator) -> None:
+    @app.post("/ccx/oauth2/{tenant}/token")
+    async def token(tenant: str, request: Request) -> JSONResponse:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        expected = f"{sim.client_id}:{sim.client_secret}".encode()
+        basic = "Basic " + base64.b64encode(expected).decode()
+        if tenant != sim.tenant or request.headers.get("Authorization") != basic:
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        if form.get("grant_type") != "refresh_token":
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        if form.get("refresh_token") != sim.refresh_token:
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        issued = f"access-{len(sim.tokens)}-{id(form)}"
+        sim.tokens.add(issued)
+        return JSONResponse({"access_token": issued, "token_type": "Bearer"})
+
+
+def _worker_routes(app: FastAPI, sim: Simulator) -> None:
+    @app.get("/ccx/api/v1/{tenant}/workers")
+    def workers(
+        tenant: str, limit: int = 20, offset: int = 0, updatedFrom: str | None = None
+    ) -> Any:
+        if limit < 1 or limit > MAX_LIMIT or offset < 0:
+            return _error(400, f"limit must be 1 to {MAX_LIMIT} and offset at least 0")
+        found = sim.ordered(updatedFrom)
+        start = offset - 1 if sim.faults.duplicates and offset else offset
+        return {"total": len(found), "data": found[start : offset + limit]}
+
+    @app.get("/ccx/api/v1/{tenant}/workers/{reference}")
+    def worker(tenant: str, reference: str) -> Any:
+        kind, _, value = reference.partition("=")
+        for candidate in sim.workers.values():
+            if (kind == "Employee_ID" and candidate["workerId"] == value) or (
+                not value and candidate["id"] == reference
+            ):
+                return candidate
+        return _error(404, f"no worker {reference}")
