@@ -15,6 +15,7 @@ SHIPPED = {
     "salesforce",
     "salesforce-clm",
     "workday",
+    "kantata",
 }
 
 

@@ -1,0 +1,267 @@
+"""A simulated Kantata OX account that speaks the documented `/api/v1/` shapes.
+
+Every list answers `{count, results: [{key, id}], <type>: {id: object}, meta}` and pages
+with `page` and `per_page` (at most 200); `updated_after` and `order=updated_at:asc`
+select and sort; `include=external_references` adds the references at the top level;
+the `external_reference_service_*` filters find objects by their external references.
+Writes accept `external_references_attributes` so an object and its reference are created
+together. Requests need `Authorization: Bearer <token>`; `POST /oauth/token` issues
+tokens (authorization code or refresh token). Fault knobs (`Faults`): an outage (503),
+throttling (429 *without* `Retry-After`, as Kantata answers), 502s, slowness and pages
+that repeat records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+MAX_PER_PAGE = 200
+RESOURCES = ("workspaces", "stories", "time_entries", "expenses", "invoices")
+SINGULAR = {
+    "workspaces": "workspace",
+    "stories": "story",
+    "time_entries": "time_entry",
+    "expenses": "expense",
+    "invoices": "invoice",
+}
+SUBJECT_TYPES = {
+    "workspaces": "Workspace",
+    "stories": "Story",
+    "time_entries": "TimeEntry",
+    "expenses": "Expense",
+    "invoices": "Invoice",
+}
+
+
+@dataclass
+class Faults:
+    """What the simulated account does wrong: each counter is spent one request at a time."""
+
+    outage: bool = False
+    throttle: int = 0
+    bad_gateway: int = 0
+    slow_seconds: float = 0.0
+    duplicates: bool = False
+
+
+@dataclass
+class Simulator:
+    """The account's data, tokens and faults (tests seed and inspect it directly)."""
+
+    client_id: str = "accord-app"
+    client_secret: str = "s3cret"
+    refresh_token: str = "refresh-1"
+    faults: Faults = field(default_factory=Faults)
+    objects: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {name: {} for name in RESOURCES}
+    )
+    references: list[dict[str, Any]] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tokens = {"initial-token"}
+        self._ids = itertools.count(1001)
+        self._ticks = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def expire_tokens(self) -> None:
+        """Every access token stops working (a refresh token still works)."""
+        self.tokens.clear()
+
+    def issue_token(self) -> str:
+        token = secrets.token_hex(8)
+        self.tokens.add(token)
+        return token
+
+    def now(self) -> str:
+        """A strictly increasing `updated_at`, one second apart (so stamps may be shared
+        only when a test sets them)."""
+        base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        return (base + dt.timedelta(seconds=next(self._ticks))).isoformat()
+
+    def create(self, resource: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Store a new object of `resource` (its attributes as Kantata returns them)."""
+        with self._lock:
+            stamp = self.now()
+            obj = {"id": str(next(self._ids)), "created_at": stamp, "updated_at": stamp}
+            obj |= {k: v for k, v in fields.items() if k != "external_references_attributes"}
+            self.objects[resource][obj["id"]] = obj
+            for entry_id in obj.get("time_entry_ids") or [] if resource == "invoices" else []:
+                entry = self.objects["time_entries"][str(entry_id)]
+                entry.update(invoiced=True, invoice_id=obj["id"], updated_at=self.now())
+            for ref in fields.get("external_references_attributes") or []:
+                self.references.append(
+                    {
+                        **ref,
+                        "id": str(next(self._ids)),
+                        "subject_type": SUBJECT_TYPES[resource],
+                        "subject_id": obj["id"],
+                    }
+                )
+            return obj
+
+    def update(self, resource: str, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            obj = self.objects[resource][object_id]
+            obj.update(fields, updated_at=self.now())
+            return obj
+
+    def references_of(self, resource: str, object_id: str) -> list[dict[str, Any]]:
+        subject = SUBJECT_TYPES[resource]
+        return [
+            r
+            for r in self.references
+            if r["subject_type"] == subject and r["subject_id"] == object_id
+        ]
+
+    def count_referenced(self, resource: str, service_model: str) -> int:
+        """How many objects of `resource` carry a reference of `service_model`."""
+        subject = SUBJECT_TYPES[resource]
+        return len(
+            {
+                r["subject_id"]
+                for r in self.references
+                if r["subject_type"] == subject and r.get("service_model") == service_model
+            }
+        )
+
+
+def _errors(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"errors": [{"type": "system", "message": message}]}, status, headers)
+
+
+def _matches(sim: Simulator, resource: str, obj: dict[str, Any], query: dict[str, str]) -> bool:
+    if "updated_after" in query and obj["updated_at"] <= query["updated_after"]:
+        return False
+    for name in ("approved", "invoiced"):
+        if name in query and bool(obj.get(name)) != (query[name] == "true"):
+            return False
+    if "only" in query and obj["id"] not in query["only"].split(","):
+        return False
+    if "story_type" in query and obj.get("story_type") != query["story_type"]:
+        return False
+    if "workspace_id" in query and obj.get("workspace_id") != query["workspace_id"]:
+        return False
+    wanted = {
+        k.removeprefix("external_reference_"): v
+        for k, v in query.items()
+        if k.startswith("external_reference_service_")
+    }
+    if wanted:
+        return any(
+            all(str(ref.get(k)) == v for k, v in wanted.items())
+            for ref in sim.references_of(resource, obj["id"])
+        )
+    return True
+
+
+def _list(sim: Simulator, resource: str, query: dict[str, str]) -> JSONResponse:
+    per_page = int(query.get("per_page", 20))
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        return _errors(400, f"per_page must be between 1 and {MAX_PER_PAGE}")
+    page = int(query.get("page", 1))
+    found = [o for o in sim.objects[resource].values() if _matches(sim, resource, o, query)]
+    if query.get("order") == "updated_at:asc":
+        found.sort(key=lambda o: (o["updated_at"], int(o["id"])))
+    chunk = found[(page - 1) * per_page : page * per_page]
+    if sim.faults.duplicates and page > 1 and chunk:
+        chunk = [found[(page - 1) * per_page - 1], *chunk]
+    body: dict[str, Any] = {
+        "count": len(found),
+        "results": [{"key": resource, "id": o["id"]} for o in chunk],
+        resource: {o["id"]: o for o in chunk},
+        "meta": {
+            "count": len(found),
+            "page_count": max(1, -(-len(found) // per_page)),
+            "page_number": page,
+            "page_size": per_page,
+        },
+    }
+    if "external_references" in query.get("include", "").split(","):
+        refs = [r for o in chunk for r in sim.references_of(resource, o["id"])]
+        body["external_references"] = {r["id"]: r for r in refs}
+        for o in chunk:
+            o["external_reference_ids"] = [r["id"] for r in sim.references_of(resource, o["id"])]
+    return JSONResponse(body)
+
+
+def _single(resource: str, obj: dict[str, Any], status: int = 200) -> JSONResponse:
+    body = {"count": 1, "results": [{"key": resource, "id": obj["id"]}], resource: {obj["id"]: obj}}
+    return JSONResponse(body, status)
+
+
+def create_app(sim: Simulator) -> FastAPI:
+    """The simulated account as an ASGI app (`https://api.mavenlink.com` paths)."""
+    app = FastAPI(title="Kantata OX (simulated)")
+
+    @app.middleware("http")
+    async def faults(request: Request, call_next: Any) -> Any:
+        sim.log.append(f"{request.method} {request.url.path}?{request.url.query}")
+        if sim.faults.slow_seconds:
+            time.sleep(sim.faults.slow_seconds)
+        if sim.faults.outage:
+            return _errors(503, "Kantata OX is down for maintenance")
+        with sim._lock:
+            if sim.faults.throttle > 0:
+                sim.faults.throttle -= 1
+                return _errors(429, "Rate limit exceeded")
+            if sim.faults.bad_gateway > 0:
+                sim.faults.bad_gateway -= 1
+                return _errors(502, "Bad gateway")
+        if request.url.path.startswith("/api/v1/"):
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if token not in sim.tokens:
+                return _errors(401, "The access token is invalid or has expired")
+        return await call_next(request)
+
+    @app.post("/oauth/token")
+    async def token(request: Request) -> JSONResponse:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if (form.get("client_id"), form.get("client_secret")) != (sim.client_id, sim.client_secret):
+            return JSONResponse({"error": "invalid_client"}, 401)
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("refresh_token") != sim.refresh_token
+        ):
+            return JSONResponse({"error": "invalid_grant"}, 400)
+        return JSONResponse({"access_token": sim.issue_token(), "token_type": "bearer"})
+
+    @app.get("/api/v1/{resource}")
+    async def index(resource: str, request: Request) -> JSONResponse:
+        if resource.removesuffix(".json") not in RESOURCES:
+            return _errors(404, f"no such resource: {resource}")
+        return _list(sim, resource.removesuffix(".json"), dict(request.query_params))
+
+    @app.get("/api/v1/{resource}/{object_id}")
+    async def show(resource: str, object_id: str) -> JSONResponse:
+        obj = sim.objects.get(resource, {}).get(object_id.removesuffix(".json"))
+        return _single(resource, obj) if obj else _errors(404, f"{resource} {object_id} not found")
+
+    @app.post("/api/v1/{resource}")
+    async def create(resource: str, request: Request) -> JSONResponse:
+        singular = SINGULAR.get(resource, resource)
+        body = await request.json()
+        fields = body.get(singular)
+        if resource not in RESOURCES or not isinstance(fields, dict):
+            return _errors(422, f"send the attributes under {singular!r}")
+        return _single(resource, sim.create(resource, fields), 200)
+
+    @app.put("/api/v1/{resource}/{object_id}")
+    async def update(resource: str, object_id: str, request: Request) -> JSONResponse:
+        if object_id not in sim.objects.get(resource, {}):
+            return _errors(404, f"{resource} {object_id} not found")
+        body = await request.json()
+        fields: dict[str, Any] = next(iter(body.values()), {})
+        return _single(resource, sim.update(resource, object_id, fields))
+
+    return app
