@@ -89,7 +89,10 @@ def test_the_kpi_page_shows_each_kpi_with_its_chart(world: ApiWorld) -> None:
     assert _metric(page, "cycle-median") == "5.0 h"
     assert _metric(page, "first-time-posting") == "0.0%"
     assert _metric(page, "billed-percent-EUR") == "80.0%"
-    assert (_metric(page, "billed-EUR"), _metric(page, "approved-EUR")) == ("1800.00", "2250.00")
+    assert (_metric(page, "billed-EUR"), _metric(page, "approved-EUR")) == (
+        "1,800.00 EUR",
+        "2,250.00 EUR",
+    )
     for chart in ("Contract activation time", "Invoice cycle time", "Billed vs approved, EUR"):
         assert f'aria-label="{chart}"' in page
     assert "no data yet" not in page
