@@ -1,0 +1,229 @@
+"""The simulator's HTTP API: NetSuite's REST record and SuiteQL shapes, the M2M token
+endpoint, the concurrency limit and faults.
+
+Served paths:
+
+- `POST /services/rest/auth/oauth2/v1/token`: client credentials with a JWT
+  `client_assertion`, verified against the mapped certificate (`public_key`)
+- `GET|PATCH /services/rest/record/v1/<type>/<id or eid:value>` and
+  `PUT .../<type>/eid:<value>` (upsert by external id: 204, `Location` header)
+- `POST /services/rest/query/v1/suiteql?limit=&offset=` (`Prefer: transient` required),
+  answering `{links, count, hasMore, items, offset, totalResults}`
+
+A missing or unknown token is 401 `INVALID_LOGIN`. More than `concurrency_limit`
+requests in flight get 429 `CONCURRENCY_LIMIT_EXCEEDED`. `Faults` switches on an outage
+(503), throttling (429), server errors (500), latency and duplicated SuiteQL rows.
+Errors carry NetSuite's body: `{type, title, status, o:errorDetails: [{detail,
+o:errorCode}]}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import jwt
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from accord.connectors.netsuite.auth import ASSERTION_TYPE, TOKEN_PATH
+from accord.connectors.netsuite.simulator.account import Account, RecordError
+
+RECORDS = "/services/rest/record/v1"
+SUITEQL = "/services/rest/query/v1/suiteql"
+
+
+@dataclass
+class Faults:
+    """What the simulator does wrong, switched on by tests (counts are requests left)."""
+
+    outage: bool = False
+    throttle: int = 0
+    server_errors: int = 0
+    latency_seconds: float = 0.0
+    duplicates: bool = False
+
+
+@dataclass
+class Simulator:
+    """An account, its integration's M2M credentials, issued tokens and faults."""
+
+    public_key: str = ""
+    """PEM of the certificate mapped to the integration (verifies the assertions)."""
+    client_id: str = "accord-integration"
+    certificate_id: str = "cert-1"
+    concurrency_limit: int = 5
+    clock: Callable[[], float] = time.time
+    """Now, in seconds since the epoch: when assertions expire."""
+    account: Account = field(default_factory=Account)
+    faults: Faults = field(default_factory=Faults)
+    tokens: set[str] = field(default_factory=set)
+    log: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def expire_tokens(self) -> None:
+        """Every issued token becomes invalid (as after its hour)."""
+        self.tokens.clear()
+
+    def count(self, record_type: str) -> int:
+        return self.account.count(record_type)
+
+    def take_fault(self) -> int | None:
+        """The status of the fault this request meets, if any (counts down)."""
+        with self._lock:
+            if self.faults.outage:
+                return 503
+            if self.faults.throttle > 0:
+                self.faults.throttle -= 1
+                return 429
+            if self.faults.server_errors > 0:
+                self.faults.server_errors -= 1
+                return 500
+        return None
+
+
+def problem(status: int, code: str, detail: str) -> JSONResponse:
+    """An error in NetSuite's shape."""
+    body = {
+        "type": f"https://www.rfc-editor.org/rfc/rfc9110.html#section-15.{status // 100}",
+        "title": {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}.get(status, "Error"),
+        "status": status,
+        "o:errorDetails": [{"detail": detail, "o:errorCode": code}],
+    }
+    return JSONResponse(body, status_code=status)
+
+
+FAULT_CODES = {
+    429: "CONCURRENCY_LIMIT_EXCEEDED",
+    500: "UNEXPECTED_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def create_app(simulator: Simulator) -> FastAPI:
+    """The FastAPI app serving `simulator` (see the module docs)."""
+    app = FastAPI(title="NetSuite simulator")
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        simulator.log.append(f"{request.method} {request.url.path}")
+        fault = simulator.take_fault()
+        if fault is not None:
+            return problem(fault, FAULT_CODES[fault], "Simulated fault.")
+        with simulator._lock:
+            if simulator.in_flight >= simulator.concurrency_limit:
+                return problem(
+                    429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded."
+                )
+            simulator.in_flight += 1
+        try:
+            if simulator.faults.latency_seconds:
+                await asyncio.sleep(simulator.faults.latency_seconds)
+            if request.url.path != TOKEN_PATH and not _authorized(simulator, request):
+                return problem(401, "INVALID_LOGIN", "Invalid login attempt.")
+            return await call_next(request)
+        except RecordError as error:
+            return problem(error.status, error.code, error.detail)
+        finally:
+            with simulator._lock:
+                simulator.in_flight -= 1
+
+    @app.post(TOKEN_PATH)
+    async def token(request: Request) -> Response:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        reason = _assertion_problem(simulator, form, str(request.url))
+        if reason:
+            return JSONResponse({"error": "invalid_client", "error_description": reason}, 400)
+        issued = f"token-{next(simulator._ids)}"
+        simulator.tokens.add(issued)
+        return JSONResponse({"access_token": issued, "token_type": "Bearer", "expires_in": 3600})
+
+    @app.get(RECORDS + "/{record_type}/{key:path}")
+    def read(record_type: str, key: str) -> Response:
+        return JSONResponse(simulator.account.get(record_type, key))
+
+    @app.put(RECORDS + "/{record_type}/{key:path}")
+    async def upsert(record_type: str, key: str, request: Request) -> Response:
+        if not key.startswith("eid:"):
+            return problem(400, "INVALID_PARAMETER", "PUT needs an external id: eid:<value>.")
+        simulator.account.upsert(record_type, key[4:], json.loads(await request.body()))
+        record = simulator.account.get(record_type, key)
+        location = f"{request.base_url}{RECORDS[1:]}/{record_type}/{record['id']}"
+        return Response(status_code=204, headers={"Location": location})
+
+    @app.patch(RECORDS + "/{record_type}/{key:path}")
+    async def patch(record_type: str, key: str, request: Request) -> Response:
+        simulator.account.patch(record_type, key, json.loads(await request.body()))
+        return Response(status_code=204)
+
+    @app.post(SUITEQL)
+    async def suiteql(request: Request, limit: int = 1000, offset: int = 0) -> Response:
+        if "transient" not in request.headers.get("Prefer", ""):
+            return problem(400, "INVALID_PARAMETER", "SuiteQL needs the header Prefer: transient.")
+        rows = simulator.account.query(json.loads(await request.body())["q"])
+        return JSONResponse(_page(simulator, rows, str(request.url), min(limit, 1000), offset))
+
+    return app
+
+
+def _page(
+    simulator: Simulator, rows: list[dict[str, Any]], url: str, limit: int, offset: int
+) -> dict[str, Any]:
+    items = [{"links": [], **row} for row in rows[offset : offset + limit]]
+    if simulator.faults.duplicates and items:
+        items.insert(1, items[0])
+    has_more = offset + limit < len(rows)
+    base = url.split("?")[0]
+    links = [{"rel": "self", "href": f"{base}?limit={limit}&offset={offset}"}]
+    if has_more:
+        links.append({"rel": "next", "href": f"{base}?limit={limit}&offset={offset + limit}"})
+    return {
+        "links": links,
+        "count": len(items),
+        "hasMore": has_more,
+        "items": items,
+        "offset": offset,
+        "totalResults": len(rows),
+    }
+
+
+def _authorized(simulator: Simulator, request: Request) -> bool:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return scheme == "Bearer" and token in simulator.tokens
+
+
+def _assertion_problem(simulator: Simulator, form: dict[str, str], audience: str) -> str:
+    if form.get("grant_type") != "client_credentials":
+        return "grant_type must be client_credentials"
+    if form.get("client_assertion_type") != ASSERTION_TYPE:
+        return f"client_assertion_type must be {ASSERTION_TYPE}"
+    assertion = form.get("client_assertion", "")
+    try:
+        header = jwt.get_unverified_header(assertion)
+        if header.get("kid") != simulator.certificate_id:
+            return "the certificate id (kid) is not mapped to this integration"
+        claims = jwt.decode(
+            assertion,
+            simulator.public_key,
+            algorithms=["PS256", "RS256"],
+            audience=audience,
+            options={"require": ["exp", "iat", "iss"], "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError as error:
+        return f"invalid client assertion: {error}"
+    if float(claims["exp"]) < simulator.clock():
+        return "the client assertion has expired"
+    if claims.get("iss") != simulator.client_id:
+        return "the client id (iss) is not an integration of this account"
+    return ""
