@@ -14,6 +14,7 @@ SHIPPED = {
     "sandbox-erp",
     "salesforce",
     "salesforce-clm",
+    "netsuite",
 }
 
 
