@@ -145,3 +145,44 @@ def test_a_firms_mapping_override_rejects_what_it_cannot_read(
     assert page.records == []
     (rejected,) = page.rejected
     assert "custbody_bank_ref" in rejected.reason
+
+
+def test_token_based_authentication_signs_every_request(
+    config_for: Config, simulator: Simulator
+) -> None:
+    tba = simulator.tba
+    erp = connector_factory(
+        config_for(
+            account_id=tba.realm,
+            consumer_key=tba.consumer_key,
+            consumer_secret=tba.consumer_secret,
+            token_id=tba.token_id,
+            token_secret=tba.token_secret,
+        )
+    )
+    simulator.account.upsert("customerPayment", "PAY-1", payment_body())
+
+    erp.post_invoice(invoice(), "post-1")
+    (page,) = list(read_all(erp.payments, None, 10))
+
+    assert simulator.count("invoice") == 1
+    assert [p.id for p in page.records] == ["PAY-1"]
+    assert not simulator.tokens, "no OAuth 2.0 token was fetched"
+
+
+def test_a_wrong_token_secret_is_refused(config_for: Config, simulator: Simulator) -> None:
+    tba = simulator.tba
+    erp = connector_factory(
+        config_for(
+            account_id=tba.realm,
+            consumer_key=tba.consumer_key,
+            consumer_secret=tba.consumer_secret,
+            token_id=tba.token_id,
+            token_secret="wrong",
+        )
+    )
+
+    with pytest.raises(RejectedError, match="INVALID_LOGIN"):
+        erp.post_invoice(invoice(), "post-1")
+
+    assert simulator.count("invoice") == 0

@@ -6,7 +6,8 @@ Settings (the landscape's `settings`, plus retry and limits):
 - `base_url`: the account's REST domain, e.g. `https://1234567.suitetalk.api.netsuite.com`
 - `client_id`, `certificate_id`, `private_key_file`: OAuth 2.0 machine-to-machine (the
   integration record, the certificate mapped to it, the PEM of its private key);
-  `jwt_algorithm` default `PS256`
+  `jwt_algorithm` default `PS256`. Or token-based authentication: `account_id`,
+  `consumer_key`, `consumer_secret`, `token_id`, `token_secret`
 - `max_concurrency`: parallel calls at most (default 5, under the account's concurrency
   limit; a 429 `CONCURRENCY_LIMIT_EXCEEDED` is retried with backoff)
 - `dimensions`: per legal entity, the department / class / location external ids,
@@ -67,7 +68,7 @@ def session_from_config(config: Mapping[str, Any]) -> NetSuiteSession:
         clock=clock,
         transport=config.get("transport"),
     )
-    return NetSuiteSession(client, grant, clock)
+    return NetSuiteSession(client, grant, clock, base_url)
 
 
 class NetSuiteErpConnector:

@@ -4,7 +4,8 @@
 concurrency limiter, circuit breaker) with what NetSuite adds:
 
 - **OAuth 2.0 M2M** (`auth`): the token is fetched on first use; a 401 fetches a new
-  one once and repeats the call.
+  one once and repeats the call. Under **token-based authentication** every request is
+  signed (a fresh nonce and timestamp each time; a 401 signs and sends it once more).
 - **Records** under `/services/rest/record/v1/`; `PUT /<type>/eid:<external id>` is an
   upsert by external id, so a repeated write leaves one record.
 - **SuiteQL** (`POST /services/rest/query/v1/suiteql`, `Prefer: transient`) paged with
@@ -20,11 +21,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from accord.connectors.netsuite.auth import TOKEN_PATH, M2MGrant
+from accord.connectors.netsuite.auth import TOKEN_PATH, M2MGrant, TokenAuth
 from accord.connectors.sdk import HttpClient, RejectedError
 
 RECORDS = "/services/rest/record/v1"
@@ -56,8 +57,15 @@ def eid_path(record_type: str, external_id: str) -> str:
 class NetSuiteSession:
     """Authenticated calls to one NetSuite account (see the module docs)."""
 
-    def __init__(self, client: HttpClient, grant: M2MGrant, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        grant: M2MGrant | TokenAuth,
+        clock: Callable[[], float],
+        base_url: str,
+    ) -> None:
         self.client = client
+        self.base_url = base_url.rstrip("/")
         self._grant = grant
         self._clock = clock
         self._token: str | None = None
@@ -65,7 +73,10 @@ class NetSuiteSession:
         self.token_fetches = 0
 
     def authenticate(self) -> None:
-        """Fetch a new access token with a freshly signed assertion (`auth`)."""
+        """Fetch a new access token with a freshly signed assertion (`auth`); under
+        token-based authentication there is none to fetch."""
+        if isinstance(self._grant, TokenAuth):
+            return
         try:
             response = self.client.request("POST", TOKEN_PATH, form=self._grant.form(self._clock()))
         except RejectedError as error:
@@ -82,9 +93,12 @@ class NetSuiteSession:
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One call; `path` under `/services/rest/record/v1` unless it starts `/services/`."""
         with self._lock:
-            if self._token is None:
+            if self._token is None and isinstance(self._grant, M2MGrant):
                 self.authenticate()
         url = path if path.startswith("/services/") else f"{RECORDS}{path}"
+        params = kwargs.pop("params", None)
+        if params:
+            url = f"{url}?{urlencode(params)}"
         try:
             return self._send(method, url, **kwargs)
         except RejectedError as error:
@@ -129,7 +143,11 @@ class NetSuiteSession:
     def _send(
         self, method: str, url: str, headers: Mapping[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
-        sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
+        if isinstance(self._grant, TokenAuth):
+            authorization = self._grant.authorization(method, f"{self.base_url}{url}")
+        else:
+            authorization = f"Bearer {self._token}"
+        sent = {"Authorization": authorization, **(headers or {})}
         return self.client.request(method, url, headers=sent, **kwargs)
 
 

@@ -10,9 +10,12 @@ Served paths:
 - `POST /services/rest/query/v1/suiteql?limit=&offset=` (`Prefer: transient` required),
   answering `{links, count, hasMore, items, offset, totalResults}`
 
-A missing or unknown token is 401 `INVALID_LOGIN`. More than `concurrency_limit`
-requests in flight get 429 `CONCURRENCY_LIMIT_EXCEEDED`. `Faults` switches on an outage
-(503), throttling (429), server errors (500), latency and duplicated SuiteQL rows.
+Requests signed with token-based authentication (`Authorization: OAuth ...`,
+HMAC-SHA256) are verified with oauthlib against `Simulator.tba`; a nonce is accepted
+once. A missing or unknown token, or a bad signature, is 401 `INVALID_LOGIN`. More
+than `concurrency_limit` requests in flight get 429 `CONCURRENCY_LIMIT_EXCEEDED`.
+`Faults` switches on an outage (503), throttling (429), server errors (500), latency
+and duplicated SuiteQL rows.
 Errors carry NetSuite's body: `{type, title, status, o:errorDetails: [{detail,
 o:errorCode}]}`.
 """
@@ -32,6 +35,8 @@ from urllib.parse import parse_qs
 import jwt
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from oauthlib.common import Request as OAuthRequest
+from oauthlib.oauth1.rfc5849 import signature, utils
 
 from accord.connectors.netsuite.auth import ASSERTION_TYPE, TOKEN_PATH
 from accord.connectors.netsuite.simulator.account import Account, RecordError
@@ -51,6 +56,17 @@ class Faults:
     duplicates: bool = False
 
 
+@dataclass(frozen=True)
+class TokenCredentials:
+    """The integration's consumer and the access token of token-based authentication."""
+
+    realm: str = "1234567"
+    consumer_key: str = "consumer-key"
+    consumer_secret: str = "consumer-secret"
+    token_id: str = "token-id"
+    token_secret: str = "token-secret"
+
+
 @dataclass
 class Simulator:
     """An account, its integration's M2M credentials, issued tokens and faults."""
@@ -62,6 +78,8 @@ class Simulator:
     concurrency_limit: int = 5
     clock: Callable[[], float] = time.time
     """Now, in seconds since the epoch: when assertions expire."""
+    tba: TokenCredentials = field(default_factory=TokenCredentials)
+    nonces: set[str] = field(default_factory=set)
     account: Account = field(default_factory=Account)
     faults: Faults = field(default_factory=Faults)
     tokens: set[str] = field(default_factory=set)
@@ -199,8 +217,37 @@ def _page(
 
 
 def _authorized(simulator: Simulator, request: Request) -> bool:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme == "OAuth":
+        return _signed(simulator, request.method, str(request.url), header)
     return scheme == "Bearer" and token in simulator.tokens
+
+
+def _signed(simulator: Simulator, method: str, url: str, header: str) -> bool:
+    """A token-based authentication signature that checks out, with a fresh nonce."""
+    oauth = dict(utils.parse_authorization_header(header))
+    credentials = simulator.tba
+    if (
+        oauth.get("realm") != credentials.realm
+        or oauth.get("oauth_consumer_key") != credentials.consumer_key
+        or oauth.get("oauth_token") != credentials.token_id
+        or oauth.get("oauth_signature_method") != "HMAC-SHA256"
+    ):
+        return False
+    signed = OAuthRequest(url, method, headers={"Authorization": header})
+    signed.params = signature.collect_parameters(
+        uri_query=signed.uri_query, headers={"Authorization": header}
+    )
+    signed.signature = utils.unescape(oauth.get("oauth_signature", ""))
+    valid = signature.verify_hmac_sha256(
+        signed, credentials.consumer_secret, credentials.token_secret
+    )
+    nonce = oauth.get("oauth_nonce", "")
+    with simulator._lock:
+        fresh = nonce not in simulator.nonces
+        simulator.nonces.add(nonce)
+    return bool(valid) and fresh
 
 
 def _assertion_problem(simulator: Simulator, form: dict[str, str], audience: str) -> str:
