@@ -186,3 +186,29 @@ def test_a_wrong_token_secret_is_refused(config_for: Config, simulator: Simulato
         erp.post_invoice(invoice(), "post-1")
 
     assert simulator.count("invoice") == 0
+
+
+def test_asynchronous_writes_wait_for_the_job_and_a_retry_reuses_it(
+    config_for: Config, simulator: Simulator
+) -> None:
+    erp = connector_factory(config_for(async_writes=True))
+    simulator.faults.pending_polls = 2
+
+    first = erp.post_invoice(invoice(), "post-1")
+    again = erp.post_invoice(invoice(), "post-1")
+
+    assert first == again
+    assert simulator.count("invoice") == 1
+    assert len(simulator.jobs) == 1, "the same idempotency key must not queue a second job"
+
+
+def test_a_failed_asynchronous_job_is_refused_with_netsuites_reason(
+    config_for: Config, simulator: Simulator
+) -> None:
+    erp = connector_factory(config_for(async_writes=True))
+    simulator.account.closed_periods.add("2026-01")
+
+    with pytest.raises(RejectedError, match="INVALID_PERIOD"):
+        erp.post_invoice(invoice(), "post-1")
+
+    assert simulator.count("invoice") == 0

@@ -8,6 +8,8 @@ Settings (the landscape's `settings`, plus retry and limits):
   integration record, the certificate mapped to it, the PEM of its private key);
   `jwt_algorithm` default `PS256`. Or token-based authentication: `account_id`,
   `consumer_key`, `consumer_secret`, `token_id`, `token_secret`
+- `async_writes`: queue writes as NetSuite jobs (`Prefer: respond-async` with
+  `X-NetSuite-Idempotency-Key`, see `asynchronous`); default off
 - `max_concurrency`: parallel calls at most (default 5, under the account's concurrency
   limit; a 429 `CONCURRENCY_LIMIT_EXCEEDED` is retried with backoff)
 - `dimensions`: per legal entity, the department / class / location external ids,
@@ -24,6 +26,7 @@ from typing import Any
 
 from accord.canonical.v1 import Customer, Invoice, Payment, Project
 from accord.connectors.netsuite import documents
+from accord.connectors.netsuite.asynchronous import write
 from accord.connectors.netsuite.auth import grant_from_config
 from accord.connectors.netsuite.journals import NetSuiteJournals
 from accord.connectors.netsuite.payments import MAPPINGS, PaymentsStream, payment_mapping
@@ -55,6 +58,7 @@ def session_from_config(config: Mapping[str, Any]) -> NetSuiteSession:
     base_url = str(config["base_url"])
     grant = grant_from_config(config, NAME, base_url)
     clock = config.get("clock", time.time)
+    sleep = config.get("sleep", time.sleep)
     client = HttpClient(
         base_url,
         connector=NAME,
@@ -64,11 +68,13 @@ def session_from_config(config: Mapping[str, Any]) -> NetSuiteSession:
         ),
         max_concurrency=int(config.get("max_concurrency", 5)),
         timeout=float(config.get("timeout", 30.0)),
-        sleep=config.get("sleep", time.sleep),
+        sleep=sleep,
         clock=clock,
         transport=config.get("transport"),
     )
-    return NetSuiteSession(client, grant, clock, base_url)
+    return NetSuiteSession(
+        client, grant, clock, base_url, async_writes=bool(config.get("async_writes")), sleep=sleep
+    )
 
 
 class NetSuiteErpConnector:
@@ -146,7 +152,7 @@ class NetSuiteErpConnector:
         record_type = documents.RECORD_TYPE[invoice.kind]
         body = documents.record_body(invoice, self._dimensions.get(invoice.entity, {}))
         try:
-            self.session.upsert(record_type, idempotency_key, body)
+            write(self.session, record_type, idempotency_key, body)
         except RejectedError as error:
             raise RejectedError(
                 error.status,
@@ -197,7 +203,7 @@ class NetSuiteErpConnector:
         ]
 
     def _upsert(self, record_type: str, external_id: str, body: dict[str, Any]) -> str:
-        self.session.upsert(record_type, external_id, body)
+        write(self.session, record_type, external_id, body)
         record = self.session.read_optional(eid_path(record_type, external_id))
         assert record is not None, f"NetSuite accepted the {record_type} but cannot read it"
         return str(record["id"])

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from accord.canonical.v1.finance import LedgerPosting
+from accord.connectors.netsuite.asynchronous import write
 from accord.connectors.netsuite.rest import NetSuiteSession, eid_path
 from accord.connectors.sdk import PostedDocument
 
@@ -51,7 +52,7 @@ class NetSuiteJournals:
 
     def post_journal(self, posting: LedgerPosting) -> PostedDocument:
         """Upsert the entry by its id and read back what NetSuite holds."""
-        self._session.upsert(RECORD, posting.document_number, journal_body(posting))
+        write(self._session, RECORD, posting.document_number, journal_body(posting))
         record = self._session.read_optional(eid_path(RECORD, posting.document_number))
         assert record is not None, "NetSuite accepted the journal entry but cannot read it"
         return _posted(record)

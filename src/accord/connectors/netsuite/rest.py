@@ -19,6 +19,7 @@ concurrency limiter, circuit breaker) with what NetSuite adds:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -63,8 +64,13 @@ class NetSuiteSession:
         grant: M2MGrant | TokenAuth,
         clock: Callable[[], float],
         base_url: str,
+        *,
+        async_writes: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
+        self.async_writes = async_writes
+        self.sleep = sleep
         self.base_url = base_url.rstrip("/")
         self._grant = grant
         self._clock = clock
@@ -120,7 +126,8 @@ class NetSuiteSession:
             raise
 
     def upsert(self, record_type: str, external_id: str, body: Mapping[str, Any]) -> None:
-        """Create or update the record with this external id (idempotent)."""
+        """Create or update the record with this external id (idempotent), waiting for
+        it; see `asynchronous` for `async_writes`."""
         self.call("PUT", eid_path(record_type, external_id), json=dict(body))
 
     def suiteql(self, query: str, limit: int = PAGE_LIMIT) -> Iterator[dict[str, Any]]:

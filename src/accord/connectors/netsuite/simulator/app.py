@@ -7,6 +7,10 @@ Served paths:
   `client_assertion`, verified against the mapped certificate (`public_key`)
 - `GET|PATCH /services/rest/record/v1/<type>/<id or eid:value>` and
   `PUT .../<type>/eid:<value>` (upsert by external id: 204, `Location` header)
+- with `Prefer: respond-async` and `X-NetSuite-Idempotency-Key`, a `PUT` is a job (202,
+  `Location` of `/services/rest/async/v1/job/<id>`); the same key again returns the same
+  job without running the write twice. `GET .../job/<id>` (`completed`, `progress`),
+  `.../job/<id>/task` and `.../task/<id>/result` report it
 - `POST /services/rest/query/v1/suiteql?limit=&offset=` (`Prefer: transient` required),
   answering `{links, count, hasMore, items, offset, totalResults}`
 
@@ -42,6 +46,7 @@ from accord.connectors.netsuite.auth import ASSERTION_TYPE, TOKEN_PATH
 from accord.connectors.netsuite.simulator.account import Account, RecordError
 
 RECORDS = "/services/rest/record/v1"
+JOBS = "/services/rest/async/v1/job"
 SUITEQL = "/services/rest/query/v1/suiteql"
 
 
@@ -54,6 +59,18 @@ class Faults:
     server_errors: int = 0
     latency_seconds: float = 0.0
     duplicates: bool = False
+    pending_polls: int = 0
+    """Polls a job answers `completed: false` before it reports done."""
+
+
+@dataclass
+class Job:
+    """One asynchronous request: the write's outcome, and how often it was polled."""
+
+    id: int
+    status: int
+    body: dict[str, Any] | None
+    polls: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,8 @@ class Simulator:
     """Now, in seconds since the epoch: when assertions expire."""
     tba: TokenCredentials = field(default_factory=TokenCredentials)
     nonces: set[str] = field(default_factory=set)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    """Asynchronous jobs by idempotency key."""
     account: Account = field(default_factory=Account)
     faults: Faults = field(default_factory=Faults)
     tokens: set[str] = field(default_factory=set)
@@ -175,7 +194,15 @@ def create_app(simulator: Simulator) -> FastAPI:
     async def upsert(record_type: str, key: str, request: Request) -> Response:
         if not key.startswith("eid:"):
             return problem(400, "INVALID_PARAMETER", "PUT needs an external id: eid:<value>.")
-        simulator.account.upsert(record_type, key[4:], json.loads(await request.body()))
+        body = json.loads(await request.body())
+        if "respond-async" in request.headers.get("Prefer", ""):
+            job = _queue(
+                simulator, request, lambda: simulator.account.upsert(record_type, key[4:], body)
+            )
+            return Response(
+                status_code=202, headers={"Location": f"{request.base_url}{JOBS[1:]}/{job.id}"}
+            )
+        simulator.account.upsert(record_type, key[4:], body)
         record = simulator.account.get(record_type, key)
         location = f"{request.base_url}{RECORDS[1:]}/{record_type}/{record['id']}"
         return Response(status_code=204, headers={"Location": location})
@@ -184,6 +211,26 @@ def create_app(simulator: Simulator) -> FastAPI:
     async def patch(record_type: str, key: str, request: Request) -> Response:
         simulator.account.patch(record_type, key, json.loads(await request.body()))
         return Response(status_code=204)
+
+    @app.get(JOBS + "/{job_id}")
+    def job(job_id: int) -> Response:
+        found = _job(simulator, job_id)
+        found.polls += 1
+        done = found.polls > simulator.faults.pending_polls
+        progress = ("failed" if found.status >= 400 else "succeeded") if done else "pending"
+        return JSONResponse({"id": str(job_id), "completed": done, "progress": progress})
+
+    @app.get(JOBS + "/{job_id}/task")
+    def tasks(job_id: int) -> Response:
+        _job(simulator, job_id)
+        return JSONResponse({"items": [{"id": str(job_id)}], "count": 1, "hasMore": False})
+
+    @app.get(JOBS + "/{job_id}/task/{task_id}/result")
+    def result(job_id: int, task_id: str) -> Response:
+        found = _job(simulator, job_id)
+        if found.body is not None:
+            return JSONResponse(found.body, status_code=found.status)
+        return Response(status_code=found.status)
 
     @app.post(SUITEQL)
     async def suiteql(request: Request, limit: int = 1000, offset: int = 0) -> Response:
@@ -214,6 +261,32 @@ def _page(
         "offset": offset,
         "totalResults": len(rows),
     }
+
+
+def _queue(simulator: Simulator, request: Request, run: Callable[[], object]) -> Job:
+    """The job of this idempotency key: run now the first time, the same job after."""
+    key = request.headers.get("X-NetSuite-Idempotency-Key", "")
+    if not key:
+        raise RecordError(
+            400, "INVALID_PARAMETER", "Asynchronous requests need X-NetSuite-Idempotency-Key."
+        )
+    if key in simulator.jobs:
+        return simulator.jobs[key]
+    try:
+        run()
+        job = Job(len(simulator.jobs) + 1, 204, None)
+    except RecordError as error:
+        details = [{"detail": error.detail, "o:errorCode": error.code}]
+        job = Job(len(simulator.jobs) + 1, error.status, {"o:errorDetails": details})
+    simulator.jobs[key] = job
+    return job
+
+
+def _job(simulator: Simulator, job_id: int) -> Job:
+    for job in simulator.jobs.values():
+        if job.id == job_id:
+            return job
+    raise RecordError(404, "NONEXISTENT_ID", f"The job {job_id} does not exist.")
 
 
 def _authorized(simulator: Simulator, request: Request) -> bool:
