@@ -39,8 +39,10 @@ def test_posting_reads_back_the_totals_netsuite_computed_as_decimals(
     stored = simulator.account.get("invoice", "eid:post-1")
     assert stored["item"]["items"][0]["rate"] == "150.00", "money travels as Decimal strings"
     assert erp.get_invoice("INV-DE01-000001") == posted
+    simulator.account.upsert("customerPayment", "PAY-1", payment_body(payment="785.00"))
     (document,) = erp.list_documents()
     assert (document.number, document.gross_total) == ("INV-DE01-000001", Decimal("1785.00"))
+    assert (document.status.value, document.paid) == ("partially_paid", Decimal("785.00"))
 
 
 def test_a_closed_period_is_refused_with_netsuites_reason(

@@ -3,8 +3,9 @@ the connector uses.
 
 Records are stored as the REST record API returns them (camelCase fields, references
 as `{"externalId": ...}`); transactions get NetSuite's computed fields (`subtotal`,
-`taxTotal`, `total`, `amountRemaining`, `status`). SuiteQL sees them as rows of
-`transaction` (with `type` `CustInvc`, `CustCred`, `CustPymt`, `Journal`) and `job`,
+`taxTotal`, `total`, `amountRemaining`, `status`); a customer payment naming an
+invoice's number in `custbody_accord_invoice` is applied to it. SuiteQL sees them as
+rows of `transaction` (with `type` `CustInvc`, `CustCred`, `CustPymt`, `Journal`) and `job`,
 lower-case columns, dates as `MM/DD/YYYY`, null columns left out (as NetSuite does).
 Supported: `SELECT cols|* FROM table [WHERE cond AND ...] [ORDER BY col]` with `=`,
 `>`, `<`, `IN (...)`, `IS [NOT] NULL`.
@@ -85,7 +86,22 @@ class Account:
             self._complete(record_type, record)
             self.records.setdefault(record_type, {})[record_id] = record
             self.external_ids[(record_type, external_id)] = record_id
+            if record_type == "customerPayment" and created:
+                self._apply(record)
             return created
+
+    def _apply(self, payment: dict[str, Any]) -> None:
+        """A new payment reduces what is open on the invoice it names (by `tranId`)."""
+        for invoice in self.records.get("invoice", {}).values():
+            if invoice.get("tranId") == payment.get("custbody_accord_invoice"):
+                remaining = _money(invoice["amountRemaining"]) - _money(payment.get("payment"))
+                invoice["amountRemaining"] = str(max(remaining, Decimal(0)))
+                paid = remaining <= 0
+                invoice["status"] = (
+                    {"id": "paidInFull", "refName": "Paid In Full"}
+                    if paid
+                    else {"id": "partiallyPaid", "refName": "Partially Paid"}
+                )
 
     def patch(self, record_type: str, key: str, body: dict[str, Any]) -> None:
         with self._lock:
