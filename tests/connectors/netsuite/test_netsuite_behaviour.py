@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from accord.canonical.v1 import Project
+from accord.canonical.v1 import Customer, Project
 from accord.connectors.netsuite import MAPPINGS, NetSuiteErpConnector, connector_factory
 from accord.connectors.netsuite.simulator import Simulator
 from accord.connectors.sdk import RejectedError, read_all
@@ -214,3 +214,19 @@ def test_a_failed_asynchronous_job_is_refused_with_netsuites_reason(
         erp.post_invoice(invoice(), "post-1")
 
     assert simulator.count("invoice") == 0
+
+
+def test_a_customer_is_written_with_its_billing_address(
+    erp: NetSuiteErpConnector, simulator: Simulator
+) -> None:
+    customer = Customer(id="C1", name="Acme GmbH", country="DE", city="Berlin")
+
+    internal_id = erp.upsert_customer(customer)
+
+    stored = simulator.account.get("customer", "eid:C1")
+    (entry,) = stored["addressBook"]["items"]
+    assert stored["id"] == internal_id
+    assert (stored["companyName"], entry["addressBookAddress"]["country"]) == (
+        "Acme GmbH", {"id": "DE"},
+    )  # fmt: skip
+    assert entry["addressBookAddress"]["city"] == "Berlin"

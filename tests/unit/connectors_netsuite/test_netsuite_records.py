@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,6 +13,7 @@ import yaml
 from accord.canonical.v1 import ChargeKind, DocumentKind, Invoice, InvoiceLine, TaxCategory
 from accord.connectors.netsuite import MAPPINGS
 from accord.connectors.netsuite.asynchronous import idempotency_key
+from accord.connectors.netsuite.auth import grant_from_config
 from accord.connectors.netsuite.documents import record_body
 from accord.connectors.netsuite.payments import payment_mapping
 from accord.connectors.netsuite.rest import describe_errors
@@ -67,3 +69,14 @@ def test_a_payment_mapping_must_follow_internal_ids() -> None:
 
     with pytest.raises(MappingFileError, match="cursor: id"):
         payment_mapping(document)
+
+
+def test_an_unreadable_private_key_file_is_named_in_plain_words(tmp_path: Path) -> None:
+    settings = {
+        "client_id": "c",
+        "certificate_id": "k",
+        "private_key_file": str(tmp_path / "missing.pem"),
+    }
+
+    with pytest.raises(ValueError, match="private_key_file cannot be read"):
+        grant_from_config(settings, "netsuite", "https://1234567.suitetalk.api.netsuite.com")

@@ -118,7 +118,13 @@ def grant_from_config(
             "private key (or account_id, consumer_key, consumer_secret, token_id and "
             "token_secret for token-based authentication)"
         )
-    key = Path(str(config["private_key_file"])).read_text(encoding="utf-8")
+    try:
+        key = Path(str(config["private_key_file"])).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(
+            f"{connector}: private_key_file cannot be read ({error.strerror}): give the PEM "
+            "file of the key whose certificate is mapped to the integration"
+        ) from None
     return M2MGrant(
         client_id=str(config["client_id"]),
         certificate_id=str(config["certificate_id"]),

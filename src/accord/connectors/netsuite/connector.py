@@ -100,7 +100,7 @@ class NetSuiteErpConnector:
         """Sign in and run one SuiteQL query; the message says what to fix."""
         try:
             session = session_from_config(config)
-        except (ValueError, OSError) as error:
+        except ValueError as error:
             return CheckResult(False, str(error))
         try:
             return _check(session, str(config["base_url"]))
@@ -124,11 +124,23 @@ class NetSuiteErpConnector:
     # ErpGateway ----------------------------------------------------------------------
 
     def upsert_customer(self, customer: Customer) -> str:
-        """Create or update the customer whose external id is the customer id."""
+        """Create or update the customer whose external id is the customer id, with its
+        address as the default billing address of the address book."""
+        address = {
+            "country": {"id": customer.country},
+            "addr1": customer.street,
+            "city": customer.city,
+            "zip": customer.postal_code,
+            "state": customer.region,
+        }
         body = {
             "companyName": customer.name,
-            "defaultAddress": customer.country,
             "vatRegNumber": customer.tax_id,
+            "email": customer.email,
+            "addressBook": {
+                "items": [{"defaultBilling": True, "addressBookAddress": address}],
+                "replaceAll": True,
+            },
         }
         return self._upsert("customer", customer.id, body)
 
