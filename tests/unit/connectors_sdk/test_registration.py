@@ -16,6 +16,7 @@ SHIPPED = {
     "salesforce-clm",
     "workday",
     "kantata",
+    "netsuite",
 }
 
 

@@ -1,0 +1,8 @@
+"""NetSuite as the ERP over its REST web services (records, SuiteQL, OAuth 2.0 M2M),
+with the payment mapping as data (`MAPPINGS`) and a simulator (`simulator`) serving the
+documented shapes for tests and demos."""
+
+from accord.connectors.netsuite.connector import NAME, NetSuiteErpConnector, connector_factory
+from accord.connectors.netsuite.payments import MAPPINGS
+
+__all__ = ["MAPPINGS", "NAME", "NetSuiteErpConnector", "connector_factory"]

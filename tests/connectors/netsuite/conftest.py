@@ -1,0 +1,76 @@
+"""A simulated NetSuite account served in-process, and connectors that never really sleep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi.testclient import TestClient
+
+from accord.connectors.netsuite.simulator import Simulator, create_app
+from accord.connectors.sdk.testing import FakeClock, FakeSleep
+
+BASE_URL = "https://1234567.suitetalk.api.netsuite.test"
+
+
+@pytest.fixture(scope="session")
+def key_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The integration's private key file and the mapped certificate's public key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path_factory.mktemp("netsuite") / "m2m.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return path, public.decode()
+
+
+@pytest.fixture
+def simulator(key_pair: tuple[Path, str], fake_sleep: FakeSleep) -> Simulator:
+    return Simulator(public_key=key_pair[1], clock=fake_sleep.clock)
+
+
+@pytest.fixture
+def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
+    with TestClient(create_app(simulator), base_url=BASE_URL) as client:
+        yield client._transport
+
+
+@pytest.fixture
+def fake_sleep() -> FakeSleep:
+    return FakeSleep(FakeClock())
+
+
+@pytest.fixture
+def config_for(
+    simulator: Simulator,
+    transport: httpx.BaseTransport,
+    fake_sleep: FakeSleep,
+    key_pair: tuple[Path, str],
+) -> Callable[..., dict[str, Any]]:
+    """Connector settings for the simulated account, with `extra` on top."""
+
+    def build(**extra: Any) -> dict[str, Any]:
+        return {
+            "base_url": BASE_URL,
+            "client_id": simulator.client_id,
+            "certificate_id": simulator.certificate_id,
+            "private_key_file": str(key_pair[0]),
+            "transport": transport,
+            "sleep": fake_sleep,
+            "clock": fake_sleep.clock,
+            **extra,
+        }
+
+    return build
