@@ -52,7 +52,7 @@ def page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLRespons
     return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
 
-def _now(hub: HubPorts) -> datetime:
+def now_of(hub: HubPorts) -> datetime:
     """The hub's business clock when it runs the reports, else wall-clock time."""
     reports = hub.reports
     return reports.now() if reports is not None else datetime.now(UTC)
@@ -71,7 +71,7 @@ async def overview(request: Request) -> HTMLResponse:
     hub = request.app.state.hub
     status = await run_in_threadpool(hub.status)
     records = await run_in_threadpool(hub.exceptions)
-    now = _now(hub)
+    now = now_of(hub)
     open_records = [r for r in records if str(r.status) == "open"]
     breached = [r for r in open_records if r.sla_due is not None and r.sla_due < now]
     counts = {str(s): n for s, n in status.counts.items()}
@@ -133,7 +133,7 @@ async def exceptions(request: Request) -> HTMLResponse:
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
     records = await run_in_threadpool(hub.exceptions, owner, None, None)
-    now = _now(hub)
+    now = now_of(hub)
     wanted_status = chosen["status"] or "open"
     shown = [
         r
@@ -226,6 +226,9 @@ async def act(request: Request, exception_id: int) -> Response:
         notice = f"#{exception_id}: {error}"
     else:
         notice = f"#{exception_id} {action.value}: now {after.status}"
+    if form.get("to") == "detail":
+        where = f"/exceptions/{exception_id}?{urlencode({'notice': notice})}"
+        return RedirectResponse(where, status_code=303)
     return RedirectResponse(f"/exceptions?{back}&{urlencode({'notice': notice})}", status_code=303)
 
 
