@@ -97,28 +97,6 @@ async def overview(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/flows", response_class=HTMLResponse)
-async def flows(request: Request) -> HTMLResponse:
-    """The flows the hub runs and the invoice runs it has started."""
-    hub = ports(request)
-    catalog = hub.flows
-    names = list(catalog.names()) if catalog is not None else []
-    runner = hub.invoice_runs
-    runs = list(await run_in_threadpool(runner.runs)) if runner is not None else []
-    by_status = Counter(run.status for run in runs)
-    return page(
-        request,
-        "flows.html",
-        {
-            "names": names,
-            "runs": paginate(runs, request),
-            "chart": bar_chart(
-                "Runs by status", by_status.most_common(), empty="no invoice run has started yet"
-            ),
-        },
-    )
-
-
 def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
     keys = ("owner", "severity", "age", "status", "assignee", "tag")
