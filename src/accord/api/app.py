@@ -34,6 +34,7 @@ from accord.web.corrections import router as corrections_router
 from accord.web.details import router as details_router
 from accord.web.einvoices import router as einvoice_router
 from accord.web.error_pages import error_page
+from accord.web.exports import router as exports_router
 from accord.web.flows import router as flows_router
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
@@ -132,7 +133,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.include_router(
         einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
-    for pages in (web_router, corrections_router, details_router, flows_router):
+    dashboard = (exports_router, web_router, corrections_router, details_router, flows_router)
+    for pages in dashboard:
         app.include_router(pages, dependencies=[Depends(same_origin), Depends(dashboard_principal)])
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)

@@ -26,6 +26,7 @@ from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
+from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
@@ -58,7 +59,7 @@ def now_of(hub: HubPorts) -> datetime:
     return reports.now() if reports is not None else datetime.now(UTC)
 
 
-def _reports(request: Request) -> Reports:
+def reports_of(request: Request) -> Reports:
     reports = ports(request).reports
     if reports is None:
         raise HTTPException(503, "this hub does not run the billing reports")
@@ -103,14 +104,12 @@ def _filters(request: Request) -> dict[str, str]:
     return {key: query.get(key, "").strip() for key in keys}
 
 
-@router.get("/exceptions", response_class=HTMLResponse)
-async def exceptions(request: Request) -> HTMLResponse:
-    """The exception queue, filtered by owner, severity, age, assignee and tag, with the
-    actions to resolve."""
+def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], datetime]:
+    """The exceptions the queue's filters (in the query) choose, and the time read."""
     hub = request.app.state.hub
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
-    records = await run_in_threadpool(hub.exceptions, owner, None, None)
+    records = hub.exceptions(owner, None, None)
     now = now_of(hub)
     wanted_status = chosen["status"] or "open"
     shown = [
@@ -122,6 +121,16 @@ async def exceptions(request: Request) -> HTMLResponse:
         and (not chosen["assignee"] or r.assignee == chosen["assignee"])
         and (not chosen["tag"] or chosen["tag"] in r.tags)
     ]
+    return shown, now
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+async def exceptions(request: Request) -> HTMLResponse:
+    """The exception queue, filtered by owner, severity, age, assignee and tag, with the
+    actions to resolve."""
+    chosen = _filters(request)
+    shown, now = await run_in_threadpool(filtered_exceptions, request)
+    wanted_status = chosen["status"] or "open"
     principal = _principal(request)
     table = paginate(shown, request)
     rows = [
@@ -223,7 +232,7 @@ def _amount_rows(items: list[Mapping[str, Any]], key: str) -> list[tuple[str, De
 async def reconciliation(request: Request) -> HTMLResponse:
     """Where the connected systems disagree, as the last reconciliation run found it (the
     page never runs one; it offers to request one), and billable work not billed."""
-    reports = _reports(request)
+    reports = reports_of(request)
     principal = _principal(request)
     found = masked_for(
         principal, jsonable_encoder(dict(await run_in_threadpool(reports.reconciliation)))
@@ -262,7 +271,7 @@ async def request_reconciliation(request: Request) -> Response:
     if not principal.can(Permission.START_RUNS):
         raise HTTPException(403, f"requesting a reconciliation needs {Permission.START_RUNS}")
     try:
-        job = await run_in_threadpool(_reports(request).request_reconciliation, principal.actor)
+        job = await run_in_threadpool(reports_of(request).request_reconciliation, principal.actor)
     except ActionNotAvailable as error:
         notice = str(error)
     else:
@@ -282,7 +291,7 @@ async def request_reconciliation(request: Request) -> Response:
 async def kpis(request: Request) -> HTMLResponse:
     """Business KPIs: activation time, invoice cycle time, first-time posting accuracy,
     billed vs approved, and the documents behind them, with charts."""
-    found = await run_in_threadpool(_reports(request).kpis)
+    found = await run_in_threadpool(reports_of(request).kpis)
     shown = masked_for(_principal(request), jsonable_encoder(dict(found)))
     return page(request, "kpis.html", kpi_context(shown))
 
@@ -290,7 +299,7 @@ async def kpis(request: Request) -> HTMLResponse:
 @router.get("/invoices", response_class=HTMLResponse)
 async def invoices(request: Request) -> HTMLResponse:
     """Every issued document, each linking to its lineage."""
-    found = await run_in_threadpool(_reports(request).invoices)
+    found = await run_in_threadpool(reports_of(request).invoices)
     shown = masked_for(_principal(request), jsonable_encoder(list(found)))
     return page(request, "invoices.html", {"invoices": paginate(shown, request)})
 
@@ -298,7 +307,7 @@ async def invoices(request: Request) -> HTMLResponse:
 @router.get("/invoices/{number:path}", response_class=HTMLResponse)
 async def lineage(request: Request, number: str) -> HTMLResponse:
     """An invoice's lines back to their time entries, rate-card versions and contract terms."""
-    document = await run_in_threadpool(_reports(request).lineage, number)
+    document = await run_in_threadpool(reports_of(request).lineage, number)
     if document is None:
         raise HTTPException(404, f"no invoice '{number}'; pick one from /invoices")
     shown = masked_for(_principal(request), jsonable_encoder(dict(document)))
