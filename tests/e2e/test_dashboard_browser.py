@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -247,6 +248,26 @@ def test_every_page_shows_real_data_and_an_exception_is_resolved_in_the_ui(
     _open(driver, f"{base}/exceptions?owner=integration&status=all", "09-exceptions-all")
     resolved = driver.find_element(By.ID, exception_id)  # type: ignore[attr-defined]
     assert resolved.find_element(By.CLASS_NAME, "status").text != "open"
+    _check_detail_and_start_a_run(driver, base, exception_id.removeprefix(row))
+
+
+def _check_detail_and_start_a_run(driver: Any, base: str, exception_id: str) -> None:
+    """The resolved exception's page shows its history; the flows page starts a run."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, f"a.detail[href='/exceptions/{exception_id}']").click()
+    _wait_for(lambda: driver.find_elements(By.ID, "history"))
+    driver.save_screenshot(str(ARTIFACTS / "12-exception-detail.png"))
+    assert driver.find_element(By.ID, "status").text != "open"
+    assert "test event from the browser test" in driver.find_element(By.ID, "history").text
+    assert driver.find_element(By.ID, "source").text.startswith("{")
+    _open(driver, f"{base}/flows", "13-flows-start")
+    assert driver.find_elements(By.CSS_SELECTOR, "#flow-posting ol.steps li")
+    driver.find_element(By.ID, "start").click()
+    _wait_for(lambda: driver.find_elements(By.ID, "notice"))
+    started = driver.find_element(By.ID, "notice").text.split()[2]
+    assert started.startswith("invoice-run:"), started
+    _wait_for(lambda: started in _open(driver, f"{base}/flows", "14-flows-run"))
 
 
 def test_the_api_docs_render_their_operations_with_outside_networks_blocked(

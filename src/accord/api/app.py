@@ -31,8 +31,11 @@ from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
 from accord.web.corrections import router as corrections_router
+from accord.web.details import router as details_router
 from accord.web.einvoices import router as einvoice_router
 from accord.web.error_pages import error_page
+from accord.web.exports import router as exports_router
+from accord.web.flows import router as flows_router
 from accord.web.forms import same_origin
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
@@ -130,7 +133,8 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.include_router(
         einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
-    for pages in (web_router, corrections_router):
+    dashboard = (exports_router, web_router, corrections_router, details_router, flows_router)
+    for pages in dashboard:
         app.include_router(pages, dependencies=[Depends(same_origin), Depends(dashboard_principal)])
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)

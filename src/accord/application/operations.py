@@ -40,8 +40,23 @@ class InvoiceRuns(Protocol):
     def run(self, run_id: str) -> RunSummary | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FlowKind:
+    """One kind of flow the hub runs: its name, its steps in order, and what starts it."""
+
+    name: str
+    steps: tuple[str, ...]
+    started_by: str
+
+
 class Flows(Protocol):
     def names(self) -> Sequence[str]: ...
+
+    def kinds(self) -> Sequence[FlowKind]:
+        """Every kind of flow the hub runs (started by hand or not), with its steps."""
+
+    def recent(self, kind: str, limit: int) -> Sequence[RunSummary]:
+        """The latest `limit` runs of one kind, newest first."""
 
     def start(self, flow: str, parameters: Mapping[str, Any], requested_by: str) -> str:
         """Start the named flow; raises KeyError for an unknown flow name."""

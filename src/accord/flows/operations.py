@@ -10,11 +10,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accord.application.operations import RunSummary
-from accord.flows import dispatch
+from accord.application.operations import FlowKind, RunSummary
+from accord.flows import activation, dispatch, invoice_run, payments, posting
 from accord.flows.activation import activate_contract
 from accord.flows.activation import workflow_id as activation_id
-from accord.flows.invoice_run import invoice_run
 from accord.flows.invoice_run import workflow_id as invoice_run_id
 from accord.flows.posting import post_document
 from accord.flows.posting import workflow_id as posting_id
@@ -24,6 +23,32 @@ KINDS = {
     "activate": "activation",
     "post": "posting",
     "payment": "payment_feedback",
+}
+PREFIXES = {kind: prefix for prefix, kind in KINDS.items()}
+STEPS: Mapping[str, tuple[tuple[Callable[..., Any], ...], str]] = {
+    "activation": (
+        (
+            activation.set_up_in_erp,
+            activation.publish_terms,
+            activation.provision_in_psa,
+            activation.confirm_in_crm,
+            activation.issue_prepayment,
+            activation.record_activation,
+        ),
+        "a signed contract (scheduler), or by hand",
+    ),
+    "invoice_run": (
+        (invoice_run.issue_documents, invoice_run.documents_awaiting_posting),
+        "the scheduler at month end, or by hand",
+    ),
+    "posting": (
+        (posting.record_in_billing, posting.post_to_erp, posting.mark_posted, posting.write_back),
+        "an issued document (invoice run), or by hand",
+    ),
+    "payment_feedback": (
+        (payments.mirror_payment, payments.mark_fed_back),
+        "a payment the ERP reports (scheduler)",
+    ),
 }
 
 
@@ -55,7 +80,7 @@ class FlowInvoiceRuns:
 
     def start(self, through: date, contract: str | None, requested_by: str) -> str:
         run_id = invoice_run_id(through, contract, self._clock().isoformat())
-        dispatch.current().start(invoice_run, run_id, through.isoformat(), contract)
+        dispatch.current().start(invoice_run.invoice_run, run_id, through.isoformat(), contract)
         return run_id
 
     def runs(self) -> Sequence[RunSummary]:
@@ -85,6 +110,19 @@ class FlowCatalog:
         run_id = make_id(key)
         dispatch.current().start(workflow, run_id, key)
         return run_id
+
+    def kinds(self) -> Sequence[FlowKind]:
+        return [
+            FlowKind(kind, tuple(step.__name__ for step in steps), started_by)
+            for kind, (steps, started_by) in STEPS.items()
+        ]
+
+    def recent(self, kind: str, limit: int) -> Sequence[RunSummary]:
+        prefix = f"{PREFIXES.get(kind, kind)}:"
+        found = dispatch.current().list_workflows(
+            workflow_id_prefix=prefix, sort_desc=True, limit=limit
+        )
+        return [_summary(status) for status in found]
 
     def run(self, run_id: str) -> RunSummary | None:
         return _run(run_id)

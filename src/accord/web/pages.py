@@ -26,6 +26,7 @@ from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
+from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
@@ -52,13 +53,13 @@ def page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLRespons
     return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
 
-def _now(hub: HubPorts) -> datetime:
+def now_of(hub: HubPorts) -> datetime:
     """The hub's business clock when it runs the reports, else wall-clock time."""
     reports = hub.reports
     return reports.now() if reports is not None else datetime.now(UTC)
 
 
-def _reports(request: Request) -> Reports:
+def reports_of(request: Request) -> Reports:
     reports = ports(request).reports
     if reports is None:
         raise HTTPException(503, "this hub does not run the billing reports")
@@ -71,7 +72,7 @@ async def overview(request: Request) -> HTMLResponse:
     hub = request.app.state.hub
     status = await run_in_threadpool(hub.status)
     records = await run_in_threadpool(hub.exceptions)
-    now = _now(hub)
+    now = now_of(hub)
     open_records = [r for r in records if str(r.status) == "open"]
     breached = [r for r in open_records if r.sla_due is not None and r.sla_due < now]
     counts = {str(s): n for s, n in status.counts.items()}
@@ -97,43 +98,19 @@ async def overview(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/flows", response_class=HTMLResponse)
-async def flows(request: Request) -> HTMLResponse:
-    """The flows the hub runs and the invoice runs it has started."""
-    hub = ports(request)
-    catalog = hub.flows
-    names = list(catalog.names()) if catalog is not None else []
-    runner = hub.invoice_runs
-    runs = list(await run_in_threadpool(runner.runs)) if runner is not None else []
-    by_status = Counter(run.status for run in runs)
-    return page(
-        request,
-        "flows.html",
-        {
-            "names": names,
-            "runs": paginate(runs, request),
-            "chart": bar_chart(
-                "Runs by status", by_status.most_common(), empty="no invoice run has started yet"
-            ),
-        },
-    )
-
-
 def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
     keys = ("owner", "severity", "age", "status", "assignee", "tag")
     return {key: query.get(key, "").strip() for key in keys}
 
 
-@router.get("/exceptions", response_class=HTMLResponse)
-async def exceptions(request: Request) -> HTMLResponse:
-    """The exception queue, filtered by owner, severity, age, assignee and tag, with the
-    actions to resolve."""
+def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], datetime]:
+    """The exceptions the queue's filters (in the query) choose, and the time read."""
     hub = request.app.state.hub
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
-    records = await run_in_threadpool(hub.exceptions, owner, None, None)
-    now = _now(hub)
+    records = hub.exceptions(owner, None, None)
+    now = now_of(hub)
     wanted_status = chosen["status"] or "open"
     shown = [
         r
@@ -144,6 +121,16 @@ async def exceptions(request: Request) -> HTMLResponse:
         and (not chosen["assignee"] or r.assignee == chosen["assignee"])
         and (not chosen["tag"] or chosen["tag"] in r.tags)
     ]
+    return shown, now
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+async def exceptions(request: Request) -> HTMLResponse:
+    """The exception queue, filtered by owner, severity, age, assignee and tag, with the
+    actions to resolve."""
+    chosen = _filters(request)
+    shown, now = await run_in_threadpool(filtered_exceptions, request)
+    wanted_status = chosen["status"] or "open"
     principal = _principal(request)
     table = paginate(shown, request)
     rows = [
@@ -226,6 +213,9 @@ async def act(request: Request, exception_id: int) -> Response:
         notice = f"#{exception_id}: {error}"
     else:
         notice = f"#{exception_id} {action.value}: now {after.status}"
+    if form.get("to") == "detail":
+        where = f"/exceptions/{exception_id}?{urlencode({'notice': notice})}"
+        return RedirectResponse(where, status_code=303)
     return RedirectResponse(f"/exceptions?{back}&{urlencode({'notice': notice})}", status_code=303)
 
 
@@ -242,7 +232,7 @@ def _amount_rows(items: list[Mapping[str, Any]], key: str) -> list[tuple[str, De
 async def reconciliation(request: Request) -> HTMLResponse:
     """Where the connected systems disagree, as the last reconciliation run found it (the
     page never runs one; it offers to request one), and billable work not billed."""
-    reports = _reports(request)
+    reports = reports_of(request)
     principal = _principal(request)
     found = masked_for(
         principal, jsonable_encoder(dict(await run_in_threadpool(reports.reconciliation)))
@@ -281,7 +271,7 @@ async def request_reconciliation(request: Request) -> Response:
     if not principal.can(Permission.START_RUNS):
         raise HTTPException(403, f"requesting a reconciliation needs {Permission.START_RUNS}")
     try:
-        job = await run_in_threadpool(_reports(request).request_reconciliation, principal.actor)
+        job = await run_in_threadpool(reports_of(request).request_reconciliation, principal.actor)
     except ActionNotAvailable as error:
         notice = str(error)
     else:
@@ -301,7 +291,7 @@ async def request_reconciliation(request: Request) -> Response:
 async def kpis(request: Request) -> HTMLResponse:
     """Business KPIs: activation time, invoice cycle time, first-time posting accuracy,
     billed vs approved, and the documents behind them, with charts."""
-    found = await run_in_threadpool(_reports(request).kpis)
+    found = await run_in_threadpool(reports_of(request).kpis)
     shown = masked_for(_principal(request), jsonable_encoder(dict(found)))
     return page(request, "kpis.html", kpi_context(shown))
 
@@ -309,7 +299,7 @@ async def kpis(request: Request) -> HTMLResponse:
 @router.get("/invoices", response_class=HTMLResponse)
 async def invoices(request: Request) -> HTMLResponse:
     """Every issued document, each linking to its lineage."""
-    found = await run_in_threadpool(_reports(request).invoices)
+    found = await run_in_threadpool(reports_of(request).invoices)
     shown = masked_for(_principal(request), jsonable_encoder(list(found)))
     return page(request, "invoices.html", {"invoices": paginate(shown, request)})
 
@@ -317,7 +307,7 @@ async def invoices(request: Request) -> HTMLResponse:
 @router.get("/invoices/{number:path}", response_class=HTMLResponse)
 async def lineage(request: Request, number: str) -> HTMLResponse:
     """An invoice's lines back to their time entries, rate-card versions and contract terms."""
-    document = await run_in_threadpool(_reports(request).lineage, number)
+    document = await run_in_threadpool(reports_of(request).lineage, number)
     if document is None:
         raise HTTPException(404, f"no invoice '{number}'; pick one from /invoices")
     shown = masked_for(_principal(request), jsonable_encoder(dict(document)))

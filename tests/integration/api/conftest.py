@@ -21,7 +21,7 @@ from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
-from accord.application.operations import RunSummary
+from accord.application.operations import FlowKind, RunSummary
 from accord.application.security import Role
 from accord.bootstrap import Hub, build_hub
 from accord.domain.billing.state import BillingState, new_state
@@ -71,6 +71,12 @@ class FakeFlows:
             run_id, flow, "running", datetime.now(UTC), requested_by, dict(parameters)
         )
         return run_id
+
+    def kinds(self) -> Sequence[FlowKind]:
+        return [FlowKind("activation", ("set_up_in_erp", "record_activation"), "by hand")]
+
+    def recent(self, kind: str, limit: int) -> Sequence[RunSummary]:
+        return [run for run in self.started.values() if run.kind == kind][-limit:][::-1]
 
     def run(self, run_id: str) -> RunSummary | None:
         return self.started.get(run_id)
