@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
+from accord.connectors.tryton import testing as tryton_testing
 from accord.connectors.tryton.testing import RunningTryton
 from tests.forked_cli import run_accord
+from tests.integration.tryton.conftest import cannot_start
 
 pytestmark = pytest.mark.tryton
 
@@ -65,11 +67,22 @@ def _env(tryton_server: RunningTryton, tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="module")
+def own_tryton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningTryton]:
+    """A Tryton of its own, so this hub's invoices are the only ones in it: after the
+    other tests' postings into the session's Tryton, this hub's invoices stayed in draft."""
+    try:
+        with tryton_testing.running_tryton(tmp_path_factory.mktemp("tryton-up")) as server:
+            yield server
+    except tryton_testing.TrytonStartError as error:
+        cannot_start(f"Tryton could not be started: {error}")
+
+
 @pytest.fixture
-def hub_on_tryton(tryton_server: RunningTryton, tmp_path: Path) -> Iterator[Path]:
-    env = _env(tryton_server, tmp_path) | {"ACCORD_HTTP_PORT": str(_free_port())}
+def hub_on_tryton(own_tryton: RunningTryton, tmp_path: Path) -> Iterator[Path]:
+    env = _env(own_tryton, tmp_path) | {"ACCORD_HTTP_PORT": str(_free_port())}
     log = tmp_path / "up.log"
-    config = _landscape(tmp_path, tryton_server)
+    config = _landscape(tmp_path, own_tryton)
     command = [sys.executable, "-m", "accord.cli", "up", "--config", str(config)]
     process = subprocess.Popen(
         [*command, "--start", "2026-01-26", "--speed", "86400", "--allow-lost-changes"],
@@ -111,12 +124,10 @@ def _post_journals(server: RunningTryton, folder: Path) -> subprocess.CompletedP
 
 
 def test_contracts_and_approved_time_reach_tryton_once(
-    tryton_server: RunningTryton, hub_on_tryton: Path
+    own_tryton: RunningTryton, hub_on_tryton: Path
 ) -> None:
     erp = TrytonErpConnector(
-        TrytonSettings(
-            tryton_server.url, tryton_server.database, tryton_server.login, tryton_server.password
-        )
+        TrytonSettings(own_tryton.url, own_tryton.database, own_tryton.login, own_tryton.password)
     )
 
     def read(model: str, domain: list[Any], fields: list[str]) -> Any:
@@ -144,7 +155,7 @@ def test_contracts_and_approved_time_reach_tryton_once(
             hub_on_tryton,
             "a posted invoice in Tryton",
         )
-        journals = _post_journals(tryton_server, hub_on_tryton.parent)
+        journals = _post_journals(own_tryton, hub_on_tryton.parent)
         moves = read("account.move", [("description", "like", "DE01/2026-01/%")], ["state"])
     finally:
         erp.close()
