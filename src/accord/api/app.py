@@ -37,6 +37,7 @@ from accord.web.error_pages import error_page
 from accord.web.exports import router as exports_router
 from accord.web.flows import router as flows_router
 from accord.web.forms import same_origin
+from accord.web.journals import router as journals_router
 from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
 from accord.web.login import router as login_router
 from accord.web.pages import STATIC
@@ -133,7 +134,14 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     app.include_router(
         einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
     )
-    dashboard = (exports_router, web_router, corrections_router, details_router, flows_router)
+    dashboard = (
+        exports_router,
+        web_router,
+        corrections_router,
+        details_router,
+        flows_router,
+        journals_router,
+    )
     for pages in dashboard:
         app.include_router(pages, dependencies=[Depends(same_origin), Depends(dashboard_principal)])
     app.add_exception_handler(LoginRequired, redirect_to_login)

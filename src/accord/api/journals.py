@@ -138,9 +138,8 @@ async def post_journals(
     yet; posting again books nothing twice. An entry of a month closed in Accord, or one
     the ERP refuses (e.g. its period is closed there), is not posted: it opens a
     `posting_rejected` exception for finance with the entry, and reads `refused`."""
-    poster = ports.journal_posting(request)
     try:
-        statuses = await run_in_threadpool(poster.post, Period.parse(period), entity)
+        statuses = await run_in_threadpool(post_audited, request, principal, period, entity)
     except JournalPostingUnsupported as error:
         raise ProblemError(409, "not-supported", "Not supported", str(error)) from None
     except Exception as error:
@@ -148,6 +147,15 @@ async def post_journals(
             raise
         detail = f"the ERP did not answer ({error.reason}); post the month again later"
         raise ProblemError(503, "erp-unavailable", "ERP unavailable", detail) from None
+    return _states(period, True, statuses)
+
+
+def post_audited(
+    request: Request, principal: Principal, period: str, entity: str | None
+) -> list[JournalStatus]:
+    """Post a month's entries and record who did it in the audit trail: what the API
+    and the dashboard's button both do."""
+    statuses = ports.journal_posting(request).post(Period.parse(period), entity)
     governance_of(request).audit.record(
         principal.actor,
         "journals.posted",
@@ -156,4 +164,4 @@ async def post_journals(
         after=count_by_state(statuses),
         correlation_id=correlation_of(request),
     )
-    return _states(period, True, statuses)
+    return statuses
