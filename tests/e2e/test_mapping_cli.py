@@ -63,7 +63,7 @@ def test_the_shipped_default_maps_sample_accounts_to_canonical_customers(tmp_pat
         ("CUST-2", "Globex", "FR"),
     ]
     assert customers[0]["city"] == "Berlin"
-    assert report["mapping"] == "shipped default"
+    assert report["mapping"] == "default"
     assert "differences_from_default" not in report
 
 

@@ -98,7 +98,7 @@ def test(
     report: dict[str, Any] = {
         "system": key,
         "connector": connector,
-        "mapping": settings.get("mapping") or "shipped default",
+        "mapping": settings.get("mapping") or "default",
         "records": [{"stream": m.stream, "record": m.record} for m in mapped],
     }
     if settings.get("mapping"):

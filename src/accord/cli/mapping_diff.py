@@ -68,9 +68,12 @@ def differences(
     mapped: list[Mapped], defaults: Mapping[str, RecordMapper], records: Sample
 ) -> list[dict[str, Any]]:
     """Each field whose value differs between `mapped` and what `defaults` make of the
-    same records (a record the default cannot map shows its error as the default)."""
+    same records (a record the default cannot map shows its error as the default; a
+    stream the defaults do not have is not compared)."""
     found = []
     for done, (stream, raw) in zip(mapped, records, strict=True):
+        if stream not in defaults:
+            continue
         try:
             default: Any = map_one(defaults, done.number, stream, raw).record
         except ValueError as error:
