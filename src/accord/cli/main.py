@@ -24,6 +24,7 @@ class AccordCommands(LazyGroup):
         LazyCommand("ingest", "accord.cli.events", "Append CloudEvents from a JSON-lines file."),
         LazyCommand("config", "accord.cli.landscape", "Check a landscape file; print its schema."),
         LazyCommand("connectors", "accord.cli.landscape", "Probe every configured system."),
+        LazyCommand("mapping", "accord.cli.mapping", "Try a mapping on sample records."),
         LazyCommand("keys", "accord.cli.keys", "Create, list and revoke API keys."),
         LazyCommand("exceptions", "accord.cli.exceptions", "List exceptions and act on them."),
         LazyCommand("periods", "accord.cli.periods", "Close and reopen accounting periods."),

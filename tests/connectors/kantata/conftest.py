@@ -99,7 +99,7 @@ def seed_expenses(simulator: Simulator) -> Callable[[int], list[str]]:
             "date": "2026-01-05",
             "amount_in_cents": 12345,
             "currency": "EUR",
-            "billable": True,
+            "is_billable": True,
             "approved": True,
             "category": "travel",
         }

@@ -43,7 +43,7 @@ def test_the_shipped_expense_mapping_keeps_the_amount_a_decimal() -> None:
         "date": "2026-01-05",
         "amount": Decimal("123.45"),
         "currency": "EUR",
-        "billable": True,
+        "is_billable": True,
         "approved": True,
         "updated_at": "2026-01-06T09:00:00+00:00",
     }

@@ -57,3 +57,14 @@ def test_a_broken_mapping_is_refused_with_what_to_fix(document: dict, problem: s
 def test_a_missing_mapping_file_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match=r"absent\.yaml"):
         worker_mapping(tmp_path / "absent.yaml")
+
+
+def test_a_value_the_resource_refuses_names_the_field_and_its_expression() -> None:
+    fields = {"id": "workerId", "name": "length(descriptor)"}
+    mapping = worker_mapping({"record": "resource", "fields": fields})
+
+    with pytest.raises(RecordNotMapped) as raised:
+        mapping.map_worker(WORKER)
+
+    assert "worker wid1" in str(raised.value)
+    assert "field 'name' (expression 'length(descriptor)')" in str(raised.value)

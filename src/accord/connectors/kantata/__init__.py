@@ -3,5 +3,6 @@
 
 from accord.connectors.kantata.connector import NAME, KantataConnector, connector_factory
 from accord.connectors.kantata.mapping import MAPPINGS
+from accord.connectors.kantata.streams import record_mappers
 
-__all__ = ["MAPPINGS", "NAME", "KantataConnector", "connector_factory"]
+__all__ = ["MAPPINGS", "NAME", "KantataConnector", "connector_factory", "record_mappers"]

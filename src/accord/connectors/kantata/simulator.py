@@ -6,13 +6,17 @@ select and sort; `include=external_references` adds the references at the top le
 the `external_reference_service_*` filters find objects by their external references.
 Writes accept `external_references_attributes` so an object and its reference are created
 together. Requests need `Authorization: Bearer <token>`; `POST /oauth/token` issues
-tokens (authorization code or refresh token). Fault knobs (`Faults`): an outage (503),
-throttling (429 *without* `Retry-After`, as Kantata answers), 502s, slowness and pages
-that repeat records.
+tokens (authorization code or refresh token); a bad token gets the documented 401
+`{errors: [{type: oauth, ...}]}`. Objects carry every documented attribute
+(`DOCUMENTED_DEFAULTS` fills what their creator leaves out), checked against the
+documented examples in `tests/connectors/kantata/documented/`. Fault knobs (`Faults`):
+an outage (503), throttling (429 *without* `Retry-After`, as Kantata answers), 502s,
+slowness and pages that repeat records.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import secrets
@@ -34,6 +38,35 @@ SINGULAR = {
     "expenses": "expense",
     "invoices": "invoice",
 }
+OWNER = "1"
+"""The user the tokens act for: a participant of every workspace it creates."""
+DOCUMENTED_DEFAULTS: dict[str, dict[str, Any]] = {
+    "workspaces": {"participant_ids": [OWNER], "primary_counterpart_id": None},
+    "time_entries": {
+        "story_id": None,
+        "billable": False,
+        "notes": "",
+        "rate_in_cents": 0,
+        "currency": "USD",
+        "user_can_edit": True,
+        "taxable": False,
+        "approved": False,
+    },
+    "expenses": {
+        "notes": "",
+        "category": "Other",
+        "currency": "USD",
+        "user_can_edit": True,
+        "is_invoiced": False,
+        "is_billable": False,
+        "taxable": False,
+        "receipt_id": None,
+        "story_id": None,
+    },
+}
+"""The documented attributes an object has when its creator leaves them out (see
+`tests/connectors/kantata/documented/`)."""
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF"}
 SUBJECT_TYPES = {
     "workspaces": "Workspace",
     "stories": "Story",
@@ -93,8 +126,13 @@ class Simulator:
         """Store a new object of `resource` (its attributes as Kantata returns them)."""
         with self._lock:
             stamp = self.now()
-            obj = {"id": str(next(self._ids)), "created_at": stamp, "updated_at": stamp}
+            obj: dict[str, Any] = {"id": str(next(self._ids)), "created_at": stamp}
+            obj["updated_at"] = stamp
+            obj |= copy.deepcopy(DOCUMENTED_DEFAULTS.get(resource, {}))
             obj |= {k: v for k, v in fields.items() if k != "external_references_attributes"}
+            if "currency" in obj:
+                obj["currency_symbol"] = CURRENCY_SYMBOLS.get(obj["currency"], obj["currency"])
+                obj["currency_base_unit"] = 100
             self.objects[resource][obj["id"]] = obj
             for entry_id in obj.get("time_entry_ids") or [] if resource == "invoices" else []:
                 entry = self.objects["time_entries"][str(entry_id)]
@@ -136,8 +174,9 @@ class Simulator:
         )
 
 
-def _errors(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"errors": [{"type": "system", "message": message}]}, status, headers)
+def _errors(status: int, message: str, kind: str = "system") -> JSONResponse:
+    """The documented error body: `{errors: [{type, message}]}`."""
+    return JSONResponse({"errors": [{"type": kind, "message": message}]}, status)
 
 
 def _matches(sim: Simulator, resource: str, obj: dict[str, Any], query: dict[str, str]) -> bool:
@@ -221,7 +260,7 @@ def create_app(sim: Simulator) -> FastAPI:
         if request.url.path.startswith("/api/v1/"):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if token not in sim.tokens:
-                return _errors(401, "The access token is invalid or has expired")
+                return _errors(401, "Invalid OAuth 2 Request", "oauth")
         return await call_next(request)
 
     @app.post("/oauth/token")

@@ -13,13 +13,15 @@ cannot read is `rejected`, the rest proceed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from accord.canonical.base import CanonicalModel
 from accord.connectors.kantata.api import MAX_PER_PAGE, KantataSession
-from accord.connectors.kantata.mapping import RecordNotMapped, ResourceMapping
+from accord.connectors.kantata.mapping import RecordNotMapped, ResourceMapping, resource_mappings
 from accord.connectors.sdk import Cursor, Page, RejectedRecord, decode_cursor, encode_cursor
+from accord.connectors.sdk.preview import RecordMapper
 
 Position = tuple[dt.datetime, int]
 
@@ -102,15 +104,7 @@ class ResourceStream:
 
     def row(self, obj: dict[str, Any]) -> dict[str, Any]:
         """The object with its workspace's references and decimal amounts added."""
-        refs = self._workspaces.references(str(obj.get("workspace_id")))
-        row = {**obj, "contract": refs.get("contract"), "project": refs.get("project")}
-        if obj.get("time_in_minutes") is not None:
-            row["hours"] = (Decimal(int(obj["time_in_minutes"])) / 60).quantize(Decimal("0.0001"))
-        if obj.get("updated_at"):
-            row["updated_on"] = dt.datetime.fromisoformat(str(obj["updated_at"])).date()
-        if obj.get("amount_in_cents") is not None:
-            row["amount"] = Decimal(int(obj["amount_in_cents"])) / 100
-        return row
+        return typed_row(obj, self._workspaces.references(str(obj.get("workspace_id"))))
 
     def _map(
         self, chosen: list[dict[str, Any]]
@@ -124,3 +118,27 @@ class ResourceStream:
                 key = f"{self.mapping.resource}:{obj['id']}:{obj['updated_at']}"
                 rejected.append(RejectedRecord(key, self.mapping.kind, obj, str(problem)))
         return records, rejected
+
+
+def typed_row(obj: Mapping[str, Any], refs: Mapping[str, Any]) -> dict[str, Any]:
+    """The object as its mapping reads it: its workspace's `contract` and `project`
+    references (`refs`) and decimal hours and amounts added."""
+    row = {**obj, "contract": refs.get("contract"), "project": refs.get("project")}
+    if obj.get("time_in_minutes") is not None:
+        row["hours"] = (Decimal(int(obj["time_in_minutes"])) / 60).quantize(Decimal("0.0001"))
+    if obj.get("updated_at"):
+        row["updated_on"] = dt.datetime.fromisoformat(str(obj["updated_at"])).date()
+    if obj.get("amount_in_cents") is not None:
+        row["amount"] = Decimal(int(obj["amount_in_cents"])) / 100
+    return row
+
+
+def record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:
+    """The mapper of each stream of `kantata`, for `accord mapping test` (a
+    `RecordMappers`). A sample object carries the `contract` and `project` references
+    the connector reads from its workspace."""
+
+    def mapper(mapping: ResourceMapping) -> RecordMapper:
+        return lambda obj: mapping.map_object(typed_row(obj, obj))
+
+    return {name: mapper(m) for name, m in resource_mappings(config.get("mapping")).items()}

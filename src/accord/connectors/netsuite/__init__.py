@@ -3,6 +3,6 @@ with the payment mapping as data (`MAPPINGS`) and a simulator (`simulator`) serv
 documented shapes for tests and demos."""
 
 from accord.connectors.netsuite.connector import NAME, NetSuiteErpConnector, connector_factory
-from accord.connectors.netsuite.payments import MAPPINGS
+from accord.connectors.netsuite.payments import MAPPINGS, record_mappers
 
-__all__ = ["MAPPINGS", "NAME", "NetSuiteErpConnector", "connector_factory"]
+__all__ = ["MAPPINGS", "NAME", "NetSuiteErpConnector", "connector_factory", "record_mappers"]

@@ -21,6 +21,7 @@ from accord.canonical.base import CanonicalModel
 from accord.canonical.v1 import Payment
 from accord.connectors.netsuite.rest import NetSuiteSession
 from accord.connectors.sdk import Cursor, Page, RejectedRecord, decode_cursor, encode_cursor
+from accord.connectors.sdk.preview import RecordMapper
 from accord.connectors.sdk.tabular import InboundMapping, MappingFileError, inbound_mapping
 from accord.connectors.sdk.tabular.inbound import RowRejected
 
@@ -92,3 +93,10 @@ class PaymentsStream:
         payment = self.mapping.map_row(row, f"transaction {row.get('id')}")
         assert isinstance(payment, Payment)
         return payment
+
+
+def record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:
+    """The payments mapper of `netsuite`, for `accord mapping test` (a `RecordMappers`):
+    SuiteQL rows of `transaction` as the payments stream reads them."""
+    mapping = payment_mapping(config.get("mapping") or MAPPINGS / "payment.yaml")
+    return {"payments": lambda row: mapping.map_row(row, f"transaction {row.get('id')}")}

@@ -10,7 +10,11 @@ from accord.connectors.salesforce.connector import (
     clm_connector_factory,
     connector_factory,
 )
-from accord.connectors.salesforce.mapping import MAPPINGS
+from accord.connectors.salesforce.mapping import (
+    MAPPINGS,
+    clm_record_mappers,
+    crm_record_mappers,
+)
 
 __all__ = [
     "CLM_NAME",
@@ -19,5 +23,7 @@ __all__ = [
     "SalesforceClmConnector",
     "SalesforceCrmConnector",
     "clm_connector_factory",
+    "clm_record_mappers",
     "connector_factory",
+    "crm_record_mappers",
 ]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.canonical.base import CanonicalModel
+from accord.connectors.sdk.preview import RecordMapper
 from accord.connectors.sdk.tabular import InboundMapping, MappingFileError, inbound_mapping
 from accord.connectors.sdk.tabular.inbound import RowRejected
 
@@ -115,3 +116,15 @@ def object_mapping(source: str | Path | Mapping[str, Any]) -> ObjectMapping:
     document = mapping.document.model_copy(update={"columns": plain})
     typed = InboundMapping(mapping.label, document, mapping.model, mapping.expressions)
     return ObjectMapping(typed, json_columns, tuple(c.name for c in mapping.document.columns))
+
+
+def crm_record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:
+    """The accounts mapper of `salesforce`, for `accord mapping test` (a `RecordMappers`)."""
+    mapping = object_mapping(config.get("mapping") or MAPPINGS / "account-customer.yaml")
+    return {"accounts": mapping.map_record}
+
+
+def clm_record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:
+    """The contracts mapper of `salesforce-clm`, for `accord mapping test`."""
+    mapping = object_mapping(config.get("mapping") or MAPPINGS / "contract-contract.yaml")
+    return {"contracts": mapping.map_record}

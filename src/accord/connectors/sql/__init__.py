@@ -1,7 +1,8 @@
 """Legacy SQL databases as sources (incremental by a watermark) and targets (upserts).
 
 `connector_factory` is registered as ``sql`` in the ``accord.connectors`` entry-point
-group. See docs/connectors-hybrid.md for configuration, mappings and guarantees.
+group, `record_mappers` as ``sql`` in ``accord.mappings``. See docs/connectors-hybrid.md
+for configuration, mappings and guarantees.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from accord.connectors.sdk.preview import RecordMapper
+from accord.connectors.sdk.tabular import inbound_mappers
 from accord.connectors.sql.connector import SqlConnector, SqlSettings
 from accord.connectors.sql.source import SqlTableStream
 from accord.connectors.sql.target import SqlTableWriter
@@ -23,6 +26,11 @@ def connector_factory(config: Mapping[str, Any]) -> SqlConnector:
     return SqlConnector(SqlSettings.from_config(config))
 
 
+def record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:
+    """The mapper of each source, for `accord mapping test` (a `RecordMappers`)."""
+    return inbound_mappers(config, "sources")
+
+
 __all__ = [
     "MAPPINGS",
     "SqlConnector",
@@ -30,4 +38,5 @@ __all__ = [
     "SqlTableStream",
     "SqlTableWriter",
     "connector_factory",
+    "record_mappers",
 ]

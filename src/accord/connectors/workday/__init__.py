@@ -3,6 +3,6 @@ history and cost rates, a worker mapping as data (`MAPPINGS`) and a simulator
 (`simulator`) that serves the documented shapes for tests and demos."""
 
 from accord.connectors.workday.connector import NAME, WorkdayHrConnector, connector_factory
-from accord.connectors.workday.mapping import MAPPINGS
+from accord.connectors.workday.mapping import MAPPINGS, record_mappers
 
-__all__ = ["MAPPINGS", "NAME", "WorkdayHrConnector", "connector_factory"]
+__all__ = ["MAPPINGS", "NAME", "WorkdayHrConnector", "connector_factory", "record_mappers"]

@@ -25,6 +25,7 @@ from jmespath.parser import ParsedResult
 from pydantic import ValidationError
 
 from accord.canonical.v1 import Resource
+from accord.connectors.sdk.preview import RecordMapper
 
 MAPPINGS = Path(__file__).parent / "mappings"
 """The shipped default mapping."""
@@ -59,14 +60,27 @@ class WorkerMapping:
             try:
                 values[field] = expression.search(worker)
             except JMESPathError as error:
-                raise RecordNotMapped(f"{where}: field {field!r}: {error}") from None
+                raise RecordNotMapped(
+                    f"{where}: field {field!r} (expression {expression.expression!r}): {error}"
+                ) from None
         try:
             return Resource.model_validate({k: v for k, v in values.items() if v is not None})
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-            )
+            problems = "; ".join(self._explain(e) for e in error.errors())
             raise RecordNotMapped(f"{where}: {problems}") from None
+
+    def _explain(self, detail: Any) -> str:
+        loc = [str(part) for part in detail["loc"]]
+        expression = self.expressions.get(loc[0]) if loc else None
+        named = f"field {'.'.join(loc)!r}"
+        if expression is not None:
+            named += f" (expression {expression.expression!r})"
+        return f"{named}: {detail['msg']}"
+
+
+def record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:
+    """The workers mapper of `workday`, for `accord mapping test` (a `RecordMappers`)."""
+    return {"workers": worker_mapping(config.get("mapping")).map_worker}
 
 
 def worker_mapping(source: str | Path | Mapping[str, Any] | None) -> WorkerMapping:

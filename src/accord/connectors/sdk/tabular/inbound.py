@@ -17,6 +17,7 @@ from jmespath.exceptions import JMESPathError
 from pydantic import ValidationError
 
 from accord.canonical.base import CanonicalModel
+from accord.connectors.sdk.preview import RecordMapper
 from accord.connectors.sdk.tabular.document import (
     Column,
     Expression,
@@ -70,6 +71,18 @@ class InboundMapping:
             return self.model.model_validate(values)
         except ValidationError as error:
             raise RowRejected(f"{where}: " + "; ".join(self._explain(error))) from None
+
+    def record_mapper(self) -> RecordMapper:
+        """`map_row` for `accord mapping test`: each row named by its table and key."""
+        table = self.document.table
+
+        def map_one(row: Mapping[str, Any]) -> CanonicalModel:
+            if table is None:
+                return self.map_row(row, f"row of {self.label}")
+            key = "/".join(str(row.get(column)) for column in table.key)
+            return self.map_row(row, f"{table.name} {'/'.join(table.key)}={key}")
+
+        return map_one
 
     def _typed(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         typed, problems = _typed_row(self.columns, row, "")
@@ -130,6 +143,20 @@ def inbound_mapping(source: str | Path | Mapping[str, Any]) -> InboundMapping:
         expressions[field] = compile_expression(text, f"mapping {label}: fields.{field}")
     _check_columns(label, document)
     return InboundMapping(label, document, model, expressions)
+
+
+def inbound_mappers(config: Mapping[str, Any], streams: str) -> dict[str, RecordMapper]:
+    """The `RecordMappers` of a tabular connector: the mapper of each stream its config
+    lists under `streams` (`feeds`, `sources`: each a name and a mapping), or, when the
+    config names one `mapping` file, that file's alone (named by its table)."""
+    if config.get("mapping"):
+        mapping = inbound_mapping(config["mapping"])
+        name = mapping.document.table.name if mapping.document.table else mapping.kind
+        return {name: mapping.record_mapper()}
+    return {
+        str(entry.get("name")): inbound_mapping(entry["mapping"]).record_mapper()
+        for entry in config.get(streams, ())
+    }
 
 
 def _field_names(model: type[CanonicalModel]) -> set[str]:
