@@ -90,7 +90,7 @@ _KIND_FLOWS: Mapping[ExceptionKind, FlowKind] = {
 }
 
 
-def flow_of(kind: ExceptionKind, workflow_id: object = None) -> FlowKind:
+def flow_of(kind: ExceptionKind | None, workflow_id: object = None) -> FlowKind:
     """The flow an exception stops: the waiting flow's own kind when one waits on it,
     else the kind's usual flow; an event the worker could not apply (unknown reference,
     invalid event, resource not employed) counts as approved time."""
@@ -98,7 +98,7 @@ def flow_of(kind: ExceptionKind, workflow_id: object = None) -> FlowKind:
         for prefix, flow in _WORKFLOW_PREFIXES.items():
             if workflow_id.startswith(prefix):
                 return flow
-    return _KIND_FLOWS.get(kind, FlowKind.APPROVED_TIME)
+    return _KIND_FLOWS.get(kind, FlowKind.APPROVED_TIME) if kind else FlowKind.APPROVED_TIME
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +114,18 @@ class Criticality:
         reporting low."""
         return cls()
 
-    def class_of(self, kind: ExceptionKind, workflow_id: object = None) -> CriticalityClass:
+    def class_of(self, kind: ExceptionKind | None, workflow_id: object = None) -> CriticalityClass:
         """The class of an exception of `kind` (on the flow `workflow_id`, if any)."""
         return self.flows.get(flow_of(kind, workflow_id), CriticalityClass.STANDARD)
 
-    def policy(self, kind: ExceptionKind, workflow_id: object = None) -> ClassPolicy:
+    def policy(self, kind: ExceptionKind | None, workflow_id: object = None) -> ClassPolicy:
         """What the exception's class means for it."""
         return self.classes.get(self.class_of(kind, workflow_id), ClassPolicy())
 
-    def retry_budget(self, kind: ExceptionKind, workflow_id: object = None) -> int | None:
+    def retry_budget(self, kind: ExceptionKind | None, workflow_id: object = None) -> int | None:
         return self.policy(kind, workflow_id).retry_budget
 
-    def alerts(self, kind: ExceptionKind, workflow_id: object = None) -> bool:
+    def alerts(self, kind: ExceptionKind | None, workflow_id: object = None) -> bool:
         return self.policy(kind, workflow_id).alert
 
     def sla_due(
