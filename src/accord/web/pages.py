@@ -28,6 +28,7 @@ from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
+from accord.domain.criticality import Criticality, CriticalityClass
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
 from accord.web.formatting import money
@@ -104,8 +105,24 @@ def _filters(request: Request) -> dict[str, str]:
     return {key: query.get(key, "").strip() for key in keys}
 
 
+def _classes(hub: Any) -> Criticality:
+    return getattr(hub, "criticality", None) or Criticality.default()
+
+
+def class_of(hub: Any, record: ExceptionRecord) -> CriticalityClass:
+    """The record's criticality class under the hub's classes (the defaults otherwise)."""
+    return _classes(hub).class_of(record.kind, record.details.get("workflow_id"))
+
+
+def sla_due(hub: Any, record: ExceptionRecord) -> datetime:
+    """When the record is due: its kind's SLA, cut short by its class's."""
+    flow = record.details.get("workflow_id")
+    return _classes(hub).sla_due(record.kind, record.created_at, record.sla_due, flow)
+
+
 def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], datetime]:
-    """The exceptions the queue's filters (in the query) choose, and the time read."""
+    """The exceptions the queue's filters (in the query) choose, and the time read;
+    the most critical class first, each class oldest first."""
     hub = request.app.state.hub
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
@@ -121,7 +138,7 @@ def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], dateti
         and (not chosen["assignee"] or r.assignee == chosen["assignee"])
         and (not chosen["tag"] or chosen["tag"] in r.tags)
     ]
-    return shown, now
+    return sorted(shown, key=lambda r: class_of(hub, r).rank), now
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
@@ -139,8 +156,9 @@ async def exceptions(request: Request) -> HTMLResponse:
             "details": masked_for(principal, jsonable_encoder(dict(r.details))),
             "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
-            "breached": r.sla_due is not None and r.sla_due < now,
+            "breached": sla_due(request.app.state.hub, r) < now,
             "awaiting": pending_correction(r) is not None,
+            "criticality": class_of(request.app.state.hub, r).value,
         }
         for r in table.rows
     ]
