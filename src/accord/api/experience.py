@@ -333,6 +333,12 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
       `unbilled`, `billed_percent`, `unvalued_entries` (approved hours with no rate) and
       `unbilled_time_overdue` / `unbilled_time_overdue_entries`: the unbilled time past
       its grace, the same entries `/leakage` and reconciliation's `unbilled_time` list;
+    - `queue_effort`: per month (the last six), exceptions `opened` and `closed` and the
+      `median_hours_to_resolve` of those closed in it;
+    - `backlog_conversion`: per month and currency, approved billable time worked before
+      the month and unbilled when it began (`backlog_at_start`), the part of it billed by
+      the month's documents (`backlog_billed`, `conversion_percent`) and every work line
+      the month billed (`billed_in_period`);
     - `documents`, `documents_by_status` and `billed_net_by_currency`.
 
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.
