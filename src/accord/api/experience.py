@@ -29,6 +29,7 @@ from accord.application.operations import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
+from accord.domain.criticality import Criticality, CriticalityClass
 from accord.domain.exceptions import (
     ExceptionAction,
     ExceptionKind,
@@ -45,7 +46,13 @@ Unavailable: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:
+def criticality_of(hub: Any, record: ExceptionRecord) -> CriticalityClass:
+    """The record's criticality class under the hub's classes (the defaults otherwise)."""
+    classes = getattr(hub, "criticality", None) or Criticality.default()
+    return classes.class_of(record.kind, record.details.get("workflow_id"))
+
+
+def _view(request: Request, principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:
     return BusinessExceptionView(
         id=record.id,
         kind=record.kind,
@@ -64,6 +71,7 @@ def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionVie
         assignee=record.assignee,
         tags=list(record.tags),
         comments=[ExceptionComment.model_validate(c) for c in comments_of(record)],
+        criticality=criticality_of(request.app.state.hub, record).value,
     )
 
 
@@ -96,6 +104,9 @@ async def list_exceptions(
     ] = False,
     assignee: Annotated[str | None, Query(description="only those assigned to this person")] = None,
     tag: Annotated[str | None, Query(description="only those with this tag")] = None,
+    criticality: Annotated[
+        CriticalityClass | None, Query(description="only those of this criticality class")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
@@ -108,9 +119,12 @@ async def list_exceptions(
         records = [r for r in records if r.details.get("transient_class") == transient_class]
     if awaiting_approval:
         records = [r for r in records if pending_correction(r) is not None]
+    if criticality is not None:
+        hub = request.app.state.hub
+        records = [r for r in records if criticality_of(hub, r) is criticality]
     items, after = page_of(records, lambda record: record.id, cursor, limit)
     return Page[BusinessExceptionView](
-        items=[_view(principal, record) for record in items], next_cursor=after
+        items=[_view(request, principal, record) for record in items], next_cursor=after
     )
 
 
@@ -133,7 +147,7 @@ ExceptionId = Annotated[int, Path(ge=1, le=2**62)]
 async def get_exception(
     request: Request, principal: Exceptions, exception_id: ExceptionId
 ) -> BusinessExceptionView:
-    return _view(principal, await run_in_threadpool(_one, request, exception_id))
+    return _view(request, principal, await run_in_threadpool(_one, request, exception_id))
 
 
 async def owning_team_only(
@@ -191,7 +205,7 @@ async def act_on_exception(
         raise ProblemError(
             404, "not-found", "Not found", f"no exception with id {exception_id}"
         ) from None
-    return _view(principal, after)
+    return _view(request, principal, after)
 
 
 def take_action(

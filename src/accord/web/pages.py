@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
-from accord.api.experience import exception_actions_of, take_action
+from accord.api.experience import criticality_of, exception_actions_of, take_action
 from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
@@ -28,7 +28,7 @@ from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.criticality import Criticality, CriticalityClass
+from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
 from accord.web.formatting import money
@@ -109,11 +109,6 @@ def _classes(hub: Any) -> Criticality:
     return getattr(hub, "criticality", None) or Criticality.default()
 
 
-def class_of(hub: Any, record: ExceptionRecord) -> CriticalityClass:
-    """The record's criticality class under the hub's classes (the defaults otherwise)."""
-    return _classes(hub).class_of(record.kind, record.details.get("workflow_id"))
-
-
 def sla_due(hub: Any, record: ExceptionRecord) -> datetime:
     """When the record is due: its kind's SLA, cut short by its class's."""
     flow = record.details.get("workflow_id")
@@ -138,7 +133,7 @@ def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], dateti
         and (not chosen["assignee"] or r.assignee == chosen["assignee"])
         and (not chosen["tag"] or chosen["tag"] in r.tags)
     ]
-    return sorted(shown, key=lambda r: class_of(hub, r).rank), now
+    return sorted(shown, key=lambda r: criticality_of(hub, r).rank), now
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
@@ -158,7 +153,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             "age": now - r.created_at,
             "breached": sla_due(request.app.state.hub, r) < now,
             "awaiting": pending_correction(r) is not None,
-            "criticality": class_of(request.app.state.hub, r).value,
+            "criticality": criticality_of(request.app.state.hub, r).value,
         }
         for r in table.rows
     ]

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 
 from starlette.requests import Request
 
+from accord.api.experience import criticality_of
 from accord.application.ports import ExceptionRecord
 from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus
 from accord.web.charts import bar_chart
 from accord.web.kpi_view import readable_hours
-from accord.web.pages import class_of, filtered_exceptions
+from accord.web.pages import filtered_exceptions
 from accord.web.paging import paginate
 
 
@@ -106,4 +107,4 @@ def test_the_queue_lists_critical_flows_first_and_reporting_last() -> None:
     shown, _ = filtered_exceptions(request)
 
     assert [r.id for r in shown] == [2, 3, 1, 4]
-    assert [class_of(hub, r).value for r in shown] == ["critical", "critical", "low", "low"]
+    assert [criticality_of(hub, r).value for r in shown] == ["critical", "critical", "low", "low"]
