@@ -4,6 +4,7 @@ reconciliation, leakage, lineage and KPIs. Every document is masked for the call
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -46,10 +47,20 @@ Unavailable: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _classes(hub: Any) -> Criticality:
+    return getattr(hub, "criticality", None) or Criticality.default()
+
+
 def criticality_of(hub: Any, record: ExceptionRecord) -> CriticalityClass:
     """The record's criticality class under the hub's classes (the defaults otherwise)."""
-    classes = getattr(hub, "criticality", None) or Criticality.default()
-    return classes.class_of(record.kind, record.details.get("workflow_id"))
+    return _classes(hub).class_of(record.kind, record.details.get("workflow_id"))
+
+
+def past_sla(hub: Any, record: ExceptionRecord, now: datetime) -> bool:
+    """Whether the open `record` is past its SLA: its kind's, cut short by its class's."""
+    flow = record.details.get("workflow_id")
+    due = _classes(hub).sla_due(record.kind, record.created_at, record.sla_due, flow)
+    return str(record.status) == "open" and due < now
 
 
 def _view(request: Request, principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:

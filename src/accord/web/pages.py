@@ -18,7 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
-from accord.api.experience import criticality_of, exception_actions_of, take_action
+from accord.api.experience import (
+    criticality_of,
+    exception_actions_of,
+    past_sla,
+    take_action,
+)
 from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
@@ -28,7 +33,6 @@ from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
 from accord.web.formatting import money
@@ -75,7 +79,7 @@ async def overview(request: Request) -> HTMLResponse:
     records = await run_in_threadpool(hub.exceptions)
     now = now_of(hub)
     open_records = [r for r in records if str(r.status) == "open"]
-    breached = [r for r in open_records if r.sla_due is not None and r.sla_due < now]
+    breached = [r for r in open_records if past_sla(hub, r, now)]
     counts = {str(s): n for s, n in status.counts.items()}
     # Events are stamped on receipt by the wall clock, so their lag is real time too.
     oldest = status.oldest_pending_at
@@ -103,16 +107,6 @@ def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
     keys = ("owner", "severity", "age", "status", "assignee", "tag")
     return {key: query.get(key, "").strip() for key in keys}
-
-
-def _classes(hub: Any) -> Criticality:
-    return getattr(hub, "criticality", None) or Criticality.default()
-
-
-def sla_due(hub: Any, record: ExceptionRecord) -> datetime:
-    """When the record is due: its kind's SLA, cut short by its class's."""
-    flow = record.details.get("workflow_id")
-    return _classes(hub).sla_due(record.kind, record.created_at, record.sla_due, flow)
 
 
 def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], datetime]:
@@ -151,7 +145,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             "details": masked_for(principal, jsonable_encoder(dict(r.details))),
             "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
-            "breached": sla_due(request.app.state.hub, r) < now,
+            "breached": past_sla(request.app.state.hub, r, now),
             "awaiting": pending_correction(r) is not None,
             "criticality": criticality_of(request.app.state.hub, r).value,
         }

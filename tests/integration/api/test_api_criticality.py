@@ -4,10 +4,12 @@ on it; the dashboard lists critical exceptions first."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from accord.application.security import Role
+from accord.domain.criticality import ClassPolicy, Criticality, CriticalityClass
 from accord.domain.exceptions import BusinessException, ExceptionKind
+from accord.web.pages import now_of
 from tests.integration.api.conftest import ApiWorld
 
 
@@ -39,3 +41,24 @@ def test_the_queue_names_each_class_and_lists_critical_flows_first(world: ApiWor
     assert unknown.status_code == 422
     classes = re.findall(r'<td class="criticality (\w+)">', page)
     assert classes == ["critical", "low"]
+
+
+def test_a_class_sla_brings_the_breach_forward_on_the_dashboard(world: ApiWorld) -> None:
+    world.hub.criticality = Criticality(
+        classes={CriticalityClass.CRITICAL: ClassPolicy(sla=timedelta(hours=1))}
+    )
+    two_hours_ago = now_of(world.hub) - timedelta(hours=2)  # on the dashboard's clock
+    with world.hub.unit_of_work() as uow:
+        for kind in (ExceptionKind.POSTING_REJECTED, ExceptionKind.RECONCILIATION_DISCREPANCY):
+            problem = BusinessException(kind, "INV-1", "stopped")
+            uow.exceptions.raise_(problem, {}, two_hours_ago)
+        uow.commit()
+    world.client.post(
+        "/login", data={"token": world.tokens[Role.ADMIN]}, headers={"Origin": "http://testserver"}
+    )
+
+    overview = world.client.get("/").text
+
+    breaches = re.search(r'data-metric="sla-breaches">(\d+)<', overview)
+    assert breaches is not None and breaches.group(1) == "1"
+    assert "posting_rejected" in overview.split("<h2>SLA breaches</h2>")[1]
