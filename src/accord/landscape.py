@@ -16,7 +16,7 @@ A firm describes its systems in one YAML file (JSON Schema: `schemas/landscape.v
           database: accord
           login: accord
           password: {env: ACCORD_TRYTON_PASSWORD}   # or {file: /run/secrets/tryton}
-    criticality:                    # optional; these are the defaults' shape
+    criticality:                    # optional; keys left out keep the defaults
       flows: {reporting: low}       # flow kind -> critical, standard or low
       classes:
         critical: {retry_budget: 30, sla_hours: 4, alert: true}
