@@ -16,6 +16,10 @@ A firm describes its systems in one YAML file (JSON Schema: `schemas/landscape.v
           database: accord
           login: accord
           password: {env: ACCORD_TRYTON_PASSWORD}   # or {file: /run/secrets/tryton}
+    criticality:                    # optional; keys left out keep the defaults
+      flows: {reporting: low}       # flow kind -> critical, standard or low
+      classes:
+        critical: {retry_budget: 30, sla_hours: 4, alert: true}
 
 Secrets are references only (`{env: VAR}` or `{file: PATH}`), resolved when a connector
 is built and never kept on the models, so no repr, log line or error shows them. With no
@@ -27,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +39,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from accord.connectors.sdk.connector import SYSTEMS, System, discover_connectors
+from accord.domain.criticality import (
+    ClassPolicy,
+    Criticality,
+    CriticalityClass,
+    FlowKind,
+)
 
 SANDBOX_FIRM = Path(__file__).parent / "connectors" / "sandbox" / "firm.yaml"
 SECRET_KEY = re.compile(r"(password|passphrase|secret|token|api_key|private_key)$", re.I)
@@ -117,6 +128,44 @@ class SandboxConfig(_Strict):
     contracts: int = Field(default=60, ge=1, description="contracts of the generated firm")
 
 
+class ClassConfig(_Strict):
+    """What one criticality class means; a key left out keeps the class's default."""
+
+    retry_budget: int | None = Field(
+        default=None, ge=0, description="retries a waiting flow makes on its own"
+    )
+    sla_hours: float | None = Field(
+        default=None, gt=0, description="longest wait, capping the exception kind's SLA"
+    )
+    alert: bool | None = Field(default=None, description="whether its exceptions notify")
+
+
+class CriticalityConfig(_Strict):
+    """Criticality classes per flow (docs/exceptions.md, "Criticality classes")."""
+
+    flows: dict[FlowKind, CriticalityClass] = Field(
+        default_factory=dict, description="the class of each flow kind named"
+    )
+    classes: dict[CriticalityClass, ClassConfig] = Field(
+        default_factory=dict, description="retry budget, SLA and alerting per class"
+    )
+
+    def resolved(self) -> Criticality:
+        """The firm's classes: the defaults with what this block names."""
+        base = Criticality.default()
+        classes = dict(base.classes)
+        for name, given in self.classes.items():
+            default = classes.get(name, ClassPolicy())
+            classes[name] = ClassPolicy(
+                retry_budget=default.retry_budget
+                if "retry_budget" not in given.model_fields_set
+                else given.retry_budget,
+                sla=default.sla if given.sla_hours is None else timedelta(hours=given.sla_hours),
+                alert=default.alert if given.alert is None else given.alert,
+            )
+        return Criticality(flows=dict(base.flows) | self.flows, classes=classes)
+
+
 class LandscapeFile(_Strict):
     """The landscape file's content (version 1)."""
 
@@ -129,6 +178,7 @@ class LandscapeFile(_Strict):
     sources: dict[str, SystemConfig] = Field(
         default_factory=dict, description="extra sources and targets (filedrop, sql, ...)"
     )
+    criticality: CriticalityConfig = Field(default_factory=CriticalityConfig)
 
 
 class Landscape:
@@ -144,6 +194,11 @@ class Landscape:
         """The embedded default: the sandbox plays every role."""
         systems = {s: SystemConfig(connector=f"sandbox-{s}") for s in SYSTEMS}
         return cls(LandscapeFile(sandbox=SandboxConfig(), systems=systems), Path.cwd(), "sandbox")
+
+    @property
+    def criticality(self) -> Criticality:
+        """The firm's criticality classes (the defaults unless the file names others)."""
+        return self.content.criticality.resolved()
 
     @property
     def has_sandbox(self) -> bool:

@@ -105,3 +105,17 @@ def test_connectors_check_probes_the_sandbox_and_names_what_fails(
     assert "systems.erp" in broken.stderr
     assert "Traceback" not in broken.stdout + broken.stderr
     assert os.environ.get("LANDSCAPE_TEST_PASSWORD") is None
+
+
+def test_config_check_names_a_bad_criticality_class_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "landscape.yaml"
+    bad.write_text(LANDSCAPE + "criticality:\n  flows: {approved_time: urgent}\n")
+
+    refused = accord("config", "check", str(bad), LANDSCAPE_TEST_PASSWORD="x")
+
+    assert refused.returncode == 2
+    line = next(
+        line for line in refused.stderr.splitlines() if line.strip().startswith("criticality.")
+    )
+    assert "criticality.flows.approved_time" in line and "'low'" in line, refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accord.application.exception_notifier import ExceptionNotifier, NotificationSettings
+from accord.domain.criticality import ClassPolicy, Criticality, CriticalityClass, FlowKind
 from accord.domain.exceptions import (
     BusinessException,
     ExceptionKind,
@@ -184,3 +185,40 @@ def test_settings_read_recipients_per_role_and_refuse_an_unsigned_webhook() -> N
         NotificationSettings.from_env({"ACCORD_NOTIFY_WEBHOOK_URL": "http://hook.test"})
     with pytest.raises(ValueError, match="ACCORD_SMTP_PORT"):
         NotificationSettings.from_env({"ACCORD_SMTP_PORT": "smtp"})
+
+
+def test_criticality_classes_silence_low_flows_and_bring_a_critical_sla_forward() -> None:
+    queue = ScanCountingQueue()
+    finding = BusinessException(ExceptionKind.RECONCILIATION_DISCREPANCY, "inv-1", "differs")
+    rejected = BusinessException(ExceptionKind.POSTING_REJECTED, "INV-1", "refused")
+    queue.raise_(finding, {}, T0)
+    queue.raise_(rejected, {"workflow_id": "post:INV-1"}, T0)
+    for key in (1, 2):
+        queue.records[key] = replace(
+            queue.records[key], created_at=T0, sla_due=T0 + timedelta(days=1)
+        )
+    classes = Criticality(
+        flows={
+            FlowKind.REPORTING: CriticalityClass.LOW,
+            FlowKind.INVOICE_POSTING: CriticalityClass.CRITICAL,
+        },
+        classes={
+            CriticalityClass.LOW: ClassPolicy(alert=False),
+            CriticalityClass.CRITICAL: ClassPolicy(sla=timedelta(hours=4)),
+        },
+    )
+    now = [T0 + timedelta(hours=25)]
+    notifier = ExceptionNotifier(
+        lambda: FakeUnitOfWork(queue),  # type: ignore[arg-type, return-value]
+        FakeNotificationLog(),
+        TO,
+        mailer=FakeMailer(),
+        webhook=FakeWebhook(),
+        clock=lambda: now[0],
+        criticality=classes,
+    )
+
+    sent = notifier.tick()
+
+    assert {n.exception_id for n in sent} == {2}
+    assert {n.event for n in sent} == {NotificationEvent.SLA_BREACHED, NotificationEvent.ESCALATED}

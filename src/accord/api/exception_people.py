@@ -83,7 +83,7 @@ async def _apply(
         raise ProblemError(
             404, "not-found", "Not found", f"no exception with id {before.id}"
         ) from None
-    return _view(principal, after)
+    return _view(request, principal, after)
 
 
 @router.post(

@@ -4,6 +4,7 @@ reconciliation, leakage, lineage and KPIs. Every document is masked for the call
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -29,6 +30,7 @@ from accord.application.operations import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
+from accord.domain.criticality import Criticality, CriticalityClass
 from accord.domain.exceptions import (
     ExceptionAction,
     ExceptionKind,
@@ -45,7 +47,23 @@ Unavailable: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:
+def _classes(hub: Any) -> Criticality:
+    return getattr(hub, "criticality", None) or Criticality.default()
+
+
+def criticality_of(hub: Any, record: ExceptionRecord) -> CriticalityClass:
+    """The record's criticality class under the hub's classes (the defaults otherwise)."""
+    return _classes(hub).class_of(record.kind, record.details.get("workflow_id"))
+
+
+def past_sla(hub: Any, record: ExceptionRecord, now: datetime) -> bool:
+    """Whether the open `record` is past its SLA: its kind's, cut short by its class's."""
+    flow = record.details.get("workflow_id")
+    due = _classes(hub).sla_due(record.kind, record.created_at, record.sla_due, flow)
+    return str(record.status) == "open" and due < now
+
+
+def _view(request: Request, principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:
     return BusinessExceptionView(
         id=record.id,
         kind=record.kind,
@@ -64,6 +82,7 @@ def _view(principal: Principal, record: ExceptionRecord) -> BusinessExceptionVie
         assignee=record.assignee,
         tags=list(record.tags),
         comments=[ExceptionComment.model_validate(c) for c in comments_of(record)],
+        criticality=criticality_of(request.app.state.hub, record).value,
     )
 
 
@@ -96,6 +115,9 @@ async def list_exceptions(
     ] = False,
     assignee: Annotated[str | None, Query(description="only those assigned to this person")] = None,
     tag: Annotated[str | None, Query(description="only those with this tag")] = None,
+    criticality: Annotated[
+        CriticalityClass | None, Query(description="only those of this criticality class")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[BusinessExceptionView]:
@@ -108,9 +130,12 @@ async def list_exceptions(
         records = [r for r in records if r.details.get("transient_class") == transient_class]
     if awaiting_approval:
         records = [r for r in records if pending_correction(r) is not None]
+    if criticality is not None:
+        hub = request.app.state.hub
+        records = [r for r in records if criticality_of(hub, r) is criticality]
     items, after = page_of(records, lambda record: record.id, cursor, limit)
     return Page[BusinessExceptionView](
-        items=[_view(principal, record) for record in items], next_cursor=after
+        items=[_view(request, principal, record) for record in items], next_cursor=after
     )
 
 
@@ -133,7 +158,7 @@ ExceptionId = Annotated[int, Path(ge=1, le=2**62)]
 async def get_exception(
     request: Request, principal: Exceptions, exception_id: ExceptionId
 ) -> BusinessExceptionView:
-    return _view(principal, await run_in_threadpool(_one, request, exception_id))
+    return _view(request, principal, await run_in_threadpool(_one, request, exception_id))
 
 
 async def owning_team_only(
@@ -191,7 +216,7 @@ async def act_on_exception(
         raise ProblemError(
             404, "not-found", "Not found", f"no exception with id {exception_id}"
         ) from None
-    return _view(principal, after)
+    return _view(request, principal, after)
 
 
 def take_action(
@@ -333,6 +358,12 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
       `unbilled`, `billed_percent`, `unvalued_entries` (approved hours with no rate) and
       `unbilled_time_overdue` / `unbilled_time_overdue_entries`: the unbilled time past
       its grace, the same entries `/leakage` and reconciliation's `unbilled_time` list;
+    - `queue_effort`: per month (the last six), exceptions `opened` and `closed` and the
+      `median_hours_to_resolve` of those closed in it;
+    - `backlog_conversion`: per month and currency, approved billable time worked before
+      the month and unbilled when it began (`backlog_at_start`), the part of it billed by
+      the month's documents (`backlog_billed`, `conversion_percent`) and every work line
+      the month billed (`billed_in_period`);
     - `documents`, `documents_by_status` and `billed_net_by_currency`.
 
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.

@@ -75,6 +75,10 @@ class BusinessExceptionView(BaseModel):
     assignee: str | None = Field(default=None, description="the person working it, if any")
     tags: list[str] = Field(default_factory=list)
     comments: list[ExceptionComment] = Field(default_factory=list)
+    criticality: str = Field(
+        default="standard",
+        description="the criticality class of the flow it stops: critical, standard or low",
+    )
 
 
 class ExceptionComment(BaseModel):

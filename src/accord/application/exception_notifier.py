@@ -18,6 +18,7 @@ from typing import Protocol
 from accord.application.clock import Clock, utc_now
 from accord.application.ports import ExceptionRecord
 from accord.application.unit_of_work import UnitOfWorkFactory
+from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionStatus, OwnerRole
 from accord.domain.notifications import (
     Channel,
@@ -103,8 +104,15 @@ _SUBJECTS = {
 }
 
 
-def _watched(record: ExceptionRecord) -> Watched:
-    return Watched(record.id, record.owner, record.severity, record.status, record.sla_due)
+def _watched(record: ExceptionRecord, classes: Criticality | None) -> Watched:
+    """The facts notifications decide on; with criticality classes, the record's class
+    decides whether it alerts and may bring its SLA forward."""
+    if classes is None:
+        return Watched(record.id, record.owner, record.severity, record.status, record.sla_due)
+    flow = record.details.get("workflow_id")
+    due = classes.sla_due(record.kind, record.created_at, record.sla_due, flow)
+    alert = classes.alerts(record.kind, flow)
+    return Watched(record.id, record.owner, record.severity, record.status, due, alert)
 
 
 def message(record: ExceptionRecord, event: NotificationEvent) -> tuple[str, str]:
@@ -150,8 +158,10 @@ class ExceptionNotifier:
         mailer: Mailer | None = None,
         webhook: WebhookPoster | None = None,
         clock: Clock = utc_now,
+        criticality: Criticality | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._criticality = criticality
         self._log = log
         self._recipients = recipients
         self._mailer = mailer
@@ -171,15 +181,21 @@ class ExceptionNotifier:
         now = self._clock()
         with self._unit_of_work() as uow:
             records = uow.exceptions.list(status=ExceptionStatus.OPEN)
-        watched = [r for r in records if notifications_due(_watched(r), now, self._recipients, ())]
+        watched = [
+            r for r in records if notifications_due(self._watch(r), now, self._recipients, ())
+        ]
         sent = self._log.sent([r.id for r in watched])
         delivered = []
         for record in watched:
             already = {(NotificationEvent(e), Channel(c)) for e, c in sent.get(record.id, set())}
-            for notification in notifications_due(_watched(record), now, self._recipients, already):
+            due = notifications_due(self._watch(record), now, self._recipients, already)
+            for notification in due:
                 if self._deliver(record, notification, now):
                     delivered.append(notification)
         return delivered
+
+    def _watch(self, record: ExceptionRecord) -> Watched:
+        return _watched(record, self._criticality)
 
     def _deliver(self, record: ExceptionRecord, notification: Notification, now: datetime) -> bool:
         if not self._log.claim(notification, now):

@@ -17,7 +17,9 @@ from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.ledger import BilledEntry
 from accord.domain.billing.report import format_amount, render_document, render_documents
+from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import ExceptionKind
+from accord.domain.kpi_periods import backlog_conversion, queue_effort, recent_periods
 from accord.domain.kpis import (
     activation_timings,
     billed_vs_approved,
@@ -34,6 +36,8 @@ POSTING_TROUBLE = (
     ExceptionKind.SYSTEM_UNAVAILABLE,
     ExceptionKind.POSTING_MISMATCH,  # posted, but the ledger does not say what was issued
 )
+KPI_MONTHS = 6
+"""How many months, through the current one, the monthly KPIs cover."""
 
 
 def _entry_lineage(entry: BilledEntry) -> dict[str, str]:
@@ -156,7 +160,8 @@ class HubReports:
     def kpis(self) -> Mapping[str, Any]:
         """Documents by status and billed value by currency, and the business KPIs:
         contract activation time, invoice cycle time (hours), first-time posting accuracy
-        and billed vs approved by currency (see `accord.domain.kpis`)."""
+        and billed vs approved by currency (see `accord.domain.kpis`); per month, the
+        queue's effort and backlog-to-billing conversion (`accord.domain.kpi_periods`)."""
         book = self._billing.book()
         documents = list(book.state.ledger.documents.values())
         troubled = _posting_troubles(
@@ -172,4 +177,17 @@ class HubReports:
             "billed_vs_approved": [
                 row.to_dict() for row in billed_vs_approved(book.state, self._leakage())
             ],
+            **self._monthly(book.state),
+        }
+
+    def _monthly(self, state: BillingState) -> dict[str, Any]:
+        periods = recent_periods(self._clock().date(), KPI_MONTHS)
+        times = [
+            (record.created_at, record.resolved_at)
+            for kind in ExceptionKind
+            for record in self._exceptions(kind)
+        ]
+        return {
+            "queue_effort": [row.to_dict() for row in queue_effort(times, periods)],
+            "backlog_conversion": [row.to_dict() for row in backlog_conversion(state, periods)],
         }

@@ -62,6 +62,7 @@ from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
 from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
+from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm
@@ -90,6 +91,8 @@ class Hub:
     journal_posting: JournalPoster | None = None
     corrections: CorrectionService | None = None
     periods: AccountingPeriods | None = None
+    criticality: Criticality = field(default_factory=Criticality.default)
+    """The firm's criticality classes per flow (its landscape file's, else the defaults)."""
     _queries: SqlAlchemyEventLogQueries = field(init=False)
 
     def __post_init__(self) -> None:

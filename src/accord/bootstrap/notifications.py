@@ -34,4 +34,5 @@ def build_exception_notifier(
         mailer=mailer,
         webhook=webhook,
         clock=clock,
+        criticality=hub.criticality,
     )

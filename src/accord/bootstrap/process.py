@@ -53,6 +53,7 @@ def wire_hub(
             raise ValueError("a landscape with the sandbox needs the sandbox's URL and clock")
         clock = sandbox_clock
     hub = build_hub(settings, clock=clock, worker_name=worker_name)
+    hub.criticality = landscape.criticality
     connectors = build_connectors(landscape, sandbox_url, order=order, options=options)
     return Wired(hub, build_services(hub, connectors, clock), clock)
 

@@ -203,6 +203,7 @@ def up(
         wired.clock,
         housekeeping=Housekeeping(hub.governance),
         notify=notifier.tick,
+        criticality=hub.criticality,
     )
     server = _Server(
         uvicorn.Config(

@@ -205,6 +205,7 @@ def _lead(
         wired.clock,
         intervals,
         housekeeping=Housekeeping(wired.hub.governance),
+        criticality=wired.hub.criticality,
     )
     process.start()
     try:

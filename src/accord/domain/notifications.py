@@ -1,7 +1,9 @@
 """Who is told about an exception, and when: the decisions behind notifications.
 
 A new critical exception is announced to its owner team at once; an exception still open
-past its SLA is announced to the team (breach) and escalated to the team's lead. Each
+past its SLA is announced to the team (breach) and escalated to the team's lead; an
+exception whose criticality class does not alert (reporting, by default) is announced
+to no one. Each
 event is sent once per exception and channel: what was sent is passed in, so deciding
 again (a second tick, a restart) never repeats a message.
 """
@@ -36,6 +38,8 @@ class Watched:
     severity: str
     status: ExceptionStatus
     sla_due: datetime
+    alert: bool = True
+    """Whether its criticality class notifies people at all (`domain.criticality`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,7 @@ class Notification:
 
 def events_due(watched: Watched, now: datetime) -> tuple[NotificationEvent, ...]:
     """The events an exception has reached by `now` (sent or not)."""
-    if watched.status is not ExceptionStatus.OPEN:
+    if watched.status is not ExceptionStatus.OPEN or not watched.alert:
         return ()
     due: list[NotificationEvent] = []
     if watched.severity == Severity.CRITICAL:

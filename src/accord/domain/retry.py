@@ -11,7 +11,7 @@ times on its own; then it waits for a person, and `spent` names it once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -37,17 +37,22 @@ class RetryBackoff:
     """The exceptions whose budget the last `due` call found spent (each named once)."""
     _due: dict[int, _Due] = field(default_factory=dict)
 
-    def due(self, waiting: Iterable[int], now: float) -> list[int]:
+    def due(
+        self, waiting: Iterable[int], now: float, budgets: Mapping[int, int | None] | None = None
+    ) -> list[int]:
         """The exceptions among `waiting` whose retry is due at `now`, each then pushed
-        back by twice its last delay; exceptions no longer waiting are forgotten."""
+        back by twice its last delay; exceptions no longer waiting are forgotten.
+        `budgets` gives some exceptions a budget of their own (their flow's criticality
+        class); the others have `budget`."""
         current = set(waiting)
         self._due = {key: due for key, due in self._due.items() if key in current}
         ready, self.spent = [], []
         for key in sorted(current):
             due = self._due.get(key)
+            budget = budgets.get(key, self.budget) if budgets else self.budget
             if due is None:
                 self._due[key] = _Due(now + self.first, self.first)
-            elif now >= due.at and self.budget is not None and due.tries >= self.budget:
+            elif now >= due.at and budget is not None and due.tries >= budget:
                 self._due[key] = _Due(float("inf"), due.delay, due.tries)
                 self.spent.append(key)
             elif now >= due.at:

@@ -24,6 +24,7 @@ from accord.application.housekeeping import Housekeeping
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.domain.calendar import Period
+from accord.domain.criticality import Criticality
 from accord.domain.retry import RetryBackoff
 from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
@@ -43,7 +44,8 @@ class Intervals:
     """The longest wait between two retries of one exception."""
     retry_budget: int | None = 30
     """How many times a flow retries on its own on one exception (about an hour at the
-    default delays); then the exception says so and waits for a person (None: forever)."""
+    default delays); then the exception says so and waits for a person (None: forever).
+    A hub given criticality classes takes each flow's budget from its class instead."""
     reconcile: float = 60.0
     """How often the scheduler requests a reconciliation job of its own."""
     purge_expired: float = 3600.0
@@ -80,8 +82,10 @@ class HubProcess:
         housekeeping: Housekeeping | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         notify: Callable[[], object] | None = None,
+        criticality: Criticality | None = None,
     ) -> None:
         self._relay = relay
+        self._criticality = criticality
         self._notify = notify
         self._last_notified = float("-inf")
         self._housekeeping = housekeeping
@@ -160,12 +164,24 @@ class HubProcess:
             self._notify()
 
     def retry_due(self, now: float) -> list[str]:
-        """Nudge the waiting flows whose exception's retry is due; the others wait on."""
+        """Nudge the waiting flows whose exception's retry is due; the others wait on.
+        With criticality classes, each flow has its class's retry budget."""
         waiting = self._scheduler.waiting_flows()
-        nudged = self._scheduler.nudge([waiting[key] for key in self._retries.due(waiting, now)])
-        if self._retries.spent:
-            self._scheduler.budget_spent(self._retries.spent, self._intervals.retry_budget)
+        budgets = self._budgets(waiting)
+        due = self._retries.due(waiting, now, budgets)
+        nudged = self._scheduler.nudge([waiting[key] for key in due])
+        spent_by_budget: dict[int | None, list[int]] = {}
+        for key in self._retries.spent:
+            budget = budgets.get(key, self._intervals.retry_budget)
+            spent_by_budget.setdefault(budget, []).append(key)
+        for budget, spent in spent_by_budget.items():
+            self._scheduler.budget_spent(spent, budget)
         return nudged
+
+    def _budgets(self, waiting: dict[int, str]) -> dict[int, int | None]:
+        if self._criticality is None:
+            return {}
+        return {key: self._criticality.retry_budget(None, flow) for key, flow in waiting.items()}
 
     def _housekeep(self, now: float) -> None:
         """Run the purges that are due; each is idempotent, so a failed one just waits

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
+from accord.api.experience import past_sla
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
@@ -62,7 +63,7 @@ async def detail(request: Request, exception_id: int) -> HTMLResponse:
         "amount": amount,
         "currency": currency,
         "age": now - record.created_at,
-        "breached": is_open and record.sla_due is not None and record.sla_due < now,
+        "breached": past_sla(request.app.state.hub, record, now),
         "actions": [a.value for a in allowed_actions(record)] if is_open else [],
         "can_act": is_open and _may_act(principal, record),
         "correctable": is_open and str(record.kind) in CORRECTABLE,

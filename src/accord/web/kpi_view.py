@@ -68,6 +68,11 @@ def kpi_context(kpis: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "first_time": kpis.get("first_time_posting", {}),
         "billed_vs_approved": billed,
+        "queue_effort": [
+            {**row, "median": readable_hours(row.get("median_hours_to_resolve"))}
+            for row in kpis.get("queue_effort", [])
+        ],
+        "backlog_conversion": kpis.get("backlog_conversion", []),
         "status_chart": bar_chart(
             "Documents by status",
             list(kpis.get("documents_by_status", {}).items()),

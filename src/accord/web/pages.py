@@ -18,7 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
-from accord.api.experience import exception_actions_of, take_action
+from accord.api.experience import (
+    criticality_of,
+    exception_actions_of,
+    past_sla,
+    take_action,
+)
 from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
@@ -74,7 +79,7 @@ async def overview(request: Request) -> HTMLResponse:
     records = await run_in_threadpool(hub.exceptions)
     now = now_of(hub)
     open_records = [r for r in records if str(r.status) == "open"]
-    breached = [r for r in open_records if r.sla_due is not None and r.sla_due < now]
+    breached = [r for r in open_records if past_sla(hub, r, now)]
     counts = {str(s): n for s, n in status.counts.items()}
     # Events are stamped on receipt by the wall clock, so their lag is real time too.
     oldest = status.oldest_pending_at
@@ -105,7 +110,8 @@ def _filters(request: Request) -> dict[str, str]:
 
 
 def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], datetime]:
-    """The exceptions the queue's filters (in the query) choose, and the time read."""
+    """The exceptions the queue's filters (in the query) choose, and the time read;
+    the most critical class first, each class oldest first."""
     hub = request.app.state.hub
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
@@ -121,7 +127,7 @@ def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], dateti
         and (not chosen["assignee"] or r.assignee == chosen["assignee"])
         and (not chosen["tag"] or chosen["tag"] in r.tags)
     ]
-    return shown, now
+    return sorted(shown, key=lambda r: criticality_of(hub, r).rank), now
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
@@ -139,8 +145,9 @@ async def exceptions(request: Request) -> HTMLResponse:
             "details": masked_for(principal, jsonable_encoder(dict(r.details))),
             "actions": [a.value for a in allowed_actions(r)],
             "age": now - r.created_at,
-            "breached": r.sla_due is not None and r.sla_due < now,
+            "breached": past_sla(request.app.state.hub, r, now),
             "awaiting": pending_correction(r) is not None,
+            "criticality": criticality_of(request.app.state.hub, r).value,
         }
         for r in table.rows
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from accord.application.security import Role
@@ -141,3 +142,45 @@ def test_long_tables_show_a_page_at_a_time_and_link_to_the_next(world: ApiWorld)
     assert "<span data-shown>51–100</span>" in second and _numbers(second)[0] == "INV-0070"
     assert "<span data-shown>101–120</span>" in last and len(_numbers(last)) == 20
     assert 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_the_kpis_report_queue_effort_and_backlog_conversion_per_month(world: ApiWorld) -> None:
+    seeded = seeded_reports()
+    rejected, unavailable = seeded.history.records
+    seeded.history.records[:] = [
+        replace(rejected, resolved_at=datetime(2026, 2, 1, 6, tzinfo=UTC)),
+        replace(unavailable, resolved_at=datetime(2026, 3, 2, tzinfo=UTC)),
+    ]
+    seeded.clock.now = datetime(2026, 4, 2, tzinfo=UTC)
+    seeded.billing.run_invoices(date(2026, 3, 31))  # bills the 3 h of 2 February
+    world.hub.reports = seeded.reports
+    _sign_in(world)
+
+    billing = world.client.get("/api/v1/kpis", headers=world.as_role(Role.VIEWER)).json()["billing"]
+    page = world.client.get("/kpis").text
+
+    effort = {row["period"]: row for row in billing["queue_effort"]}
+    assert list(effort) == ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]
+    assert effort["2026-02"] == {
+        "period": "2026-02",
+        "opened": 2,
+        "closed": 1,
+        "median_hours_to_resolve": "6.0",
+    }
+    assert (effort["2026-03"]["closed"], effort["2026-03"]["median_hours_to_resolve"]) == (
+        1,
+        "696.0",
+    )
+    conversion = {row["period"]: row for row in billing["backlog_conversion"]}
+    assert conversion["2026-01"]["billed_in_period"] == "1800.00"
+    assert conversion["2026-03"] == {
+        "period": "2026-03",
+        "currency": "EUR",
+        "backlog_at_start": "450.00",
+        "backlog_billed": "450.00",
+        "billed_in_period": "450.00",
+        "conversion_percent": "100.0",
+    }
+    assert _metric(page, "closed-2026-02") == "1"
+    assert _metric(page, "resolve-median-2026-03") == "29.0 d"
+    assert _metric(page, "conversion-2026-03-EUR") == "100.0%"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from accord.application.billing import CatchUp
+from accord.domain.criticality import ClassPolicy, Criticality, CriticalityClass, FlowKind
 from accord.domain.exceptions import ExceptionKind
 from accord.domain.retry import RetryBackoff
 from accord.flows import dispatch
@@ -194,3 +195,36 @@ def test_the_hub_loop_stops_retrying_past_the_budget_and_says_so_on_the_exceptio
     assert _nudged_at(process, clock, sent, 400) == [30, 90]
     [(exception_id, action, note)] = exceptions.notes
     assert (exception_id, action) == (7, "retries_spent") and "retried 2 times" in note
+
+
+def test_each_flow_retries_within_its_criticality_class_budget(
+    sent: list[tuple[str, str]],
+) -> None:
+    exceptions = NotingExceptions()
+    exceptions.open[7] = (ExceptionKind.SYSTEM_UNAVAILABLE, FLOW)
+    exceptions.open[8] = (ExceptionKind.SYSTEM_UNAVAILABLE, "payment:PAY-1")
+    classes = Criticality(
+        flows={FlowKind.INVOICE_POSTING: CriticalityClass.CRITICAL},
+        classes={
+            CriticalityClass.CRITICAL: ClassPolicy(retry_budget=3),
+            CriticalityClass.STANDARD: ClassPolicy(retry_budget=1),
+        },
+    )
+    clock = FakeClock()
+    process = HubProcess(
+        None,  # type: ignore[arg-type]
+        _scheduler(exceptions),
+        None,  # type: ignore[arg-type]
+        lambda: datetime(2026, 1, 20, tzinfo=UTC),
+        Intervals(retry=30, retry_ceiling=120, retry_budget=30, reconcile=1e9),
+        monotonic=clock,
+        criticality=classes,
+    )
+    process.last_billed = datetime(2025, 12, 31).date()
+
+    _nudged_at(process, clock, sent, 600)
+
+    assert [flow for flow, _ in sent].count(FLOW) == 3
+    assert [flow for flow, _ in sent].count("payment:PAY-1") == 1
+    notes = {key: note for key, action, note in exceptions.notes if action == "retries_spent"}
+    assert "retried 3 times" in notes[7] and "retried 1 times" in notes[8]

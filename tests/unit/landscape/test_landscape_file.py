@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from accord.bootstrap import connector_configs
 from accord.canonical.jsonschema import render
+from accord.domain.criticality import Criticality, CriticalityClass, FlowKind
 from accord.landscape import (
     SANDBOX_FIRM,
     SCHEMA_FILE,
@@ -41,6 +43,14 @@ sources:
       location: {type: local, root: /srv/exchange}
       feeds:
         - {name: approved_time, directory: inbound, pattern: "*.csv", mapping: time.yaml}
+"""
+
+CRITICALITY = """\
+criticality:
+  flows: {reporting: standard}
+  classes:
+    critical: {retry_budget: 12, sla_hours: 4}
+    low: {retry_budget: null}
 """
 
 
@@ -140,3 +150,30 @@ def test_a_bad_file_names_the_key_and_the_reason(
     line = next((line for line in message.splitlines() if line.strip().startswith(key)), "")
     assert line and reason in line, message
     assert "hunter2" not in message
+
+
+def test_criticality_classes_come_from_the_file_over_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = GOOD.replace("sources:\n", CRITICALITY + "sources:\n")
+    monkeypatch.setenv("TEST_TRYTON_PASSWORD", "x")
+
+    classes = load_landscape(write(tmp_path, text)).criticality
+
+    assert classes.flows[FlowKind.REPORTING] is CriticalityClass.STANDARD
+    assert classes.flows[FlowKind.INVOICE_POSTING] is CriticalityClass.CRITICAL
+    critical = classes.classes[CriticalityClass.CRITICAL]
+    assert (critical.retry_budget, critical.sla, critical.alert) == (12, timedelta(hours=4), True)
+    assert classes.classes[CriticalityClass.LOW].retry_budget is None
+    assert Landscape.default().criticality == Criticality.default()
+
+
+def test_a_bad_criticality_class_is_named_with_its_key(tmp_path: Path) -> None:
+    text = GOOD.replace("sources:\n", CRITICALITY.replace("standard", "urgent") + "sources:\n")
+
+    with pytest.raises(LandscapeError) as raised:
+        load_landscape(write(tmp_path, text))
+
+    [(key, reason)] = raised.value.problems
+    assert key == "criticality.flows.reporting"
+    assert "'critical', 'standard' or 'low'" in reason

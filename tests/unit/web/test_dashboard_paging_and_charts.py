@@ -3,10 +3,18 @@ draw say so."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 from starlette.requests import Request
 
+from accord.api.experience import criticality_of
+from accord.application.ports import ExceptionRecord
+from accord.domain.criticality import Criticality
+from accord.domain.exceptions import ExceptionKind, ExceptionStatus
 from accord.web.charts import bar_chart
 from accord.web.kpi_view import readable_hours
+from accord.web.pages import filtered_exceptions
 from accord.web.paging import paginate
 
 
@@ -73,3 +81,30 @@ def test_durations_read_in_hours_below_two_days_and_in_days_above() -> None:
     assert readable_hours("47.9") == "47.9 h"
     assert readable_hours("60.0") == "2.5 d"
     assert readable_hours(None) is None
+
+
+def _record(id: int, kind: ExceptionKind, flow: str | None = None) -> ExceptionRecord:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    details = {"workflow_id": flow} if flow else {}
+    return ExceptionRecord(
+        id, kind, kind.owner, "medium", f"s{id}", ExceptionStatus.OPEN, "m", details, at, at
+    )
+
+
+def test_the_queue_lists_critical_flows_first_and_reporting_last() -> None:
+    records = [
+        _record(1, ExceptionKind.RECONCILIATION_DISCREPANCY),
+        _record(2, ExceptionKind.SYSTEM_UNAVAILABLE, "payment:P-1"),
+        _record(3, ExceptionKind.CAP_REACHED),
+        _record(4, ExceptionKind.RECONCILIATION_DISCREPANCY),
+    ]
+    hub = SimpleNamespace(
+        exceptions=lambda *_: records, reports=None, criticality=Criticality.default()
+    )
+    request = _request("")
+    request.scope["app"] = SimpleNamespace(state=SimpleNamespace(hub=hub))
+
+    shown, _ = filtered_exceptions(request)
+
+    assert [r.id for r in shown] == [2, 3, 1, 4]
+    assert [criticality_of(hub, r).value for r in shown] == ["critical", "critical", "low", "low"]
