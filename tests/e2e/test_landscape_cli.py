@@ -49,7 +49,7 @@ def test_a_good_file_passes_and_a_bad_one_exits_2_naming_each_key(tmp_path: Path
     good = tmp_path / "landscape.yaml"
     good.write_text(LANDSCAPE)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(LANDSCAPE.replace("connector: tryton", "connector: netsuite"))
+    bad.write_text(LANDSCAPE.replace("connector: tryton", "connector: acme-ledger"))
 
     passed = accord("config", "check", str(good), LANDSCAPE_TEST_PASSWORD="x")
     refused = accord("config", "check", str(bad))
@@ -58,7 +58,7 @@ def test_a_good_file_passes_and_a_bad_one_exits_2_naming_each_key(tmp_path: Path
     assert "systems.erp" in passed.stdout and "tryton" in passed.stdout
     assert refused.returncode == 2
     for key, reason in [
-        ("systems.erp.connector", "no connector 'netsuite'"),
+        ("systems.erp.connector", "no connector 'acme-ledger'"),
         ("systems.erp.settings.password", "variable LANDSCAPE_TEST_PASSWORD is not set"),
     ]:
         line = next(line for line in refused.stderr.splitlines() if line.strip().startswith(key))
