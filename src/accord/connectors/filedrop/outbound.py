@@ -91,8 +91,22 @@ class FileExporter:
         except (RecordNotMapped, ValueError) as error:
             raise RejectedError(422, "", reason=f"{export.mapping.label}: {error}") from None
         self._prepare(export)
-        name = _file_name(export.mapping, record)
+        name = file_name(export.mapping, record.business_key())
         return self._write_once(export, name, content)
+
+    def exported(self, kind: str, business_key: str) -> ExportedFile | None:
+        """The file a record of `kind` with this business key was exported to, read back
+        from its sent marker; None when it was never exported, or its rename (step 3) is
+        still to be finished by the next export."""
+        export = self._exports.get(kind)
+        if export is None:
+            return None
+        name = file_name(export.mapping, business_key)
+        marker = self._folder.read(posixpath.join(export.sent, name))
+        unfinished = posixpath.join(export.directory, f".{name}.part")
+        if marker is None or self._folder.read(unfinished) is not None:
+            return None
+        return ExportedFile(posixpath.join(export.directory, name), marker.decode())
 
     def _prepare(self, export: ExportSettings) -> None:
         if export.directory not in self._prepared:
@@ -129,8 +143,8 @@ def _render(mapping: OutboundMapping, record: CanonicalModel) -> bytes:
     return render_csv(rows, mapping.column_names, layout)
 
 
-def _file_name(mapping: OutboundMapping, record: CanonicalModel) -> str:
+def file_name(mapping: OutboundMapping, business_key: str) -> str:
     """The file name from the layout's template, the business key made safe for a path."""
     layout = mapping.document.file or FileLayout()
-    key = UNSAFE.sub("_", record.business_key()).strip("._") or "record"
+    key = UNSAFE.sub("_", business_key).strip("._") or "record"
     return layout.name.format(key=key, kind=mapping.kind)
