@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from accord.canonical.v1.finance import LedgerPosting
-from accord.connectors.filedrop.outbound import ExportedFile, FileExporter
+from accord.connectors.filedrop.outbound import FileExporter
 from accord.connectors.sdk import PostedDocument
 
 KIND = LedgerPosting.SCHEMA_NAME
@@ -30,16 +30,13 @@ class FileDropJournals:
 
     def post_journal(self, posting: LedgerPosting) -> PostedDocument:
         """Export the entry's file once; a repeat returns the first export."""
-        return _posted(self.exporter.export(posting))
+        return _posted(self.exporter.export(posting).path)
 
     def posted_journals(self, document_numbers: Sequence[str]) -> Mapping[str, PostedDocument]:
         """The exported entries among these ids, by id."""
-        found = {}
-        for number in document_numbers:
-            exported = self.exporter.exported(KIND, _business_key(number))
-            if exported is not None:
-                found[number] = _posted(exported)
-        return found
+        keys = {_business_key(number): number for number in document_numbers}
+        exported = self.exporter.exported(KIND, list(keys))
+        return {keys[key]: _posted(path) for key, path in exported.items()}
 
 
 def _business_key(document_number: str) -> str:
@@ -49,5 +46,5 @@ def _business_key(document_number: str) -> str:
     return f"{entity}/{document_number}"
 
 
-def _posted(exported: ExportedFile) -> PostedDocument:
-    return PostedDocument(external_id=exported.path, number=exported.path, status="exported")
+def _posted(path: str) -> PostedDocument:
+    return PostedDocument(external_id=path, number=path, status="exported")

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,19 +94,22 @@ class FileExporter:
         name = file_name(export.mapping, record.business_key())
         return self._write_once(export, name, content)
 
-    def exported(self, kind: str, business_key: str) -> ExportedFile | None:
-        """The file a record of `kind` with this business key was exported to, read back
-        from its sent marker; None when it was never exported, or its rename (step 3) is
-        still to be finished by the next export."""
+    def exported(self, kind: str, business_keys: Sequence[str]) -> dict[str, str]:
+        """The path each record of `kind` among these business keys was exported to, by
+        key, read back from the sent markers (two directory listings, whatever the count).
+        A record is absent when it was never exported, or its rename (step 3) is still to
+        be finished by the next export."""
         export = self._exports.get(kind)
-        if export is None:
-            return None
-        name = file_name(export.mapping, business_key)
-        marker = self._folder.read(posixpath.join(export.sent, name))
-        unfinished = posixpath.join(export.directory, f".{name}.part")
-        if marker is None or self._folder.read(unfinished) is not None:
-            return None
-        return ExportedFile(posixpath.join(export.directory, name), marker.decode())
+        if export is None or not business_keys:
+            return {}
+        sent = {entry.name for entry in self._folder.list(export.sent)}
+        present = {entry.name for entry in self._folder.list(export.directory)}
+        found = {}
+        for key in business_keys:
+            name = file_name(export.mapping, key)
+            if name in sent and f".{name}.part" not in present:
+                found[key] = posixpath.join(export.directory, name)
+        return found
 
     def _prepare(self, export: ExportSettings) -> None:
         if export.directory not in self._prepared:
