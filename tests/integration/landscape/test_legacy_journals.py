@@ -1,13 +1,13 @@
 """A landscape whose journal target is a legacy system: the sandbox ERP takes no journal
 entries, so a month's journals go to the erp source that does, a journal file drop over
-SFTP or a journal table in MariaDB. Each entry lands once, amounts to the cent, debits
-equal to credits; posting again writes nothing new, and a hub built afresh reads every
-entry back as posted."""
+SFTP (`accord journals post --config`) or a journal table in MariaDB. Each entry lands
+once, amounts to the cent, debits equal to credits; posting again writes nothing new."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -18,33 +18,25 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from accord.application.journal_posting import JournalPoster, PostingState
+from accord.adapters.billing_store import SqlAlchemyBillingStateStore
+from accord.application.billing import BillingBook
 from accord.application.journals import LedgerJournals
-from accord.bootstrap import build_connectors
-from accord.bootstrap.core import journal_port
+from accord.bootstrap import build_hub
 from accord.canonical.v1.finance import LedgerPosting
 from accord.connectors import filedrop, sql
 from accord.domain.calendar import Period
-from accord.landscape import load_landscape
+from accord.settings import Settings
 from tests.connectors.filedrop.sftp_server import SftpServer
+from tests.forked_cli import run_accord
 from tests.unit.revenue.journal_builders import fixed_fee_ahead_of_billing, uk_charge
-from tests.unit.revenue.journal_fakes import FakeBook, FakeExceptions
+from tests.unit.revenue.journal_fakes import FakeBook
 
 JAN = Period.parse("2026-01")
+_BILLED = fixed_fee_ahead_of_billing()
 BOOK = FakeBook(
-    replace(
-        fixed_fee_ahead_of_billing(),
-        ledger=replace(fixed_fee_ahead_of_billing().ledger, intercompany=(uk_charge("880.55"),)),
-    )
+    replace(_BILLED, ledger=replace(_BILLED.ledger, intercompany=(uk_charge("880.55"),)))
 )
 ENTRIES = {p.document_number: p for p in LedgerJournals(BOOK).postings(JAN)}
-
-
-def _poster(landscape: Path) -> JournalPoster:
-    """What `accord journals post --config LANDSCAPE` wires: the landscape's connectors and
-    the journal target bootstrap picks from them."""
-    connectors = build_connectors(load_landscape(landscape), lambda role: "http://127.0.0.1:9")
-    return JournalPoster(LedgerJournals(BOOK), BOOK, journal_port(connectors), FakeExceptions())
 
 
 def _landscape(tmp_path: Path, source: Mapping[str, Any]) -> Path:
@@ -59,14 +51,6 @@ def _assert_lines_match(entry: LedgerPosting, rows: list[tuple[str, Decimal, Dec
     cents = Decimal("0.01")
     assert all(amount == amount.quantize(cents) for _, d, c in rows for amount in (d, c))
     assert sum(d for _, d, _ in rows) == sum(c for _, _, c in rows) > 0
-
-
-def _post_twice(landscape: Path) -> None:
-    for _ in range(2):
-        statuses = _poster(landscape).post(JAN)
-        assert {s.document_number: s.state for s in statuses} == dict.fromkeys(
-            ENTRIES, PostingState.POSTED
-        )
 
 
 @pytest.fixture
@@ -86,23 +70,46 @@ def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def test_a_journal_file_drop_over_sftp_gets_each_entry_once(
-    sftp: SftpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _hub_with_january(home: Path) -> dict[str, str]:
+    """A hub store holding the month's billing book; the environment of its CLI."""
+    home.mkdir()
+    hub = build_hub(Settings(home=home, database_url=f"sqlite:///{home / 'accord.sqlite'}"))
+    SqlAlchemyBillingStateStore(hub.engine).save(BillingBook(BOOK.state()), 0)
+    hub.close()
+    env = {**os.environ, "ACCORD_HOME": str(home), "COLUMNS": "250"}
+    for name in ("ACCORD_DATABASE_URL", "ACCORD_CONFIG", "ACCORD_LEDGER_ACCOUNTS"):
+        env.pop(name, None)
+    return env
+
+
+def _accord(args: list[str], env: dict[str, str]) -> str:
+    ran = run_accord(args, env)
+    said = " ".join((ran.stdout + ran.stderr).split())
+    assert ran.returncode == 0, said
+    return said
+
+
+def test_accord_journals_post_writes_each_entry_once_into_a_journal_file_drop_over_sftp(
+    sftp: SftpServer, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TEST_JOURNAL_SFTP_PASSWORD", str(sftp.location()["password"]))
+    env = _hub_with_january(tmp_path / "hub")
+    env["TEST_JOURNAL_SFTP_PASSWORD"] = str(sftp.location()["password"])
     location = sftp.location(password={"env": "TEST_JOURNAL_SFTP_PASSWORD"})
     export = {"mapping": str(filedrop.MAPPINGS / "journal-export.yaml"), "directory": "outbound"}
     source = {
         "connector": "filedrop",
         "settings": {"system": "erp", "location": location, "exports": [export]},
     }
-    landscape = _landscape(tmp_path, source)
-    assert len(ENTRIES) == 3
-    assert {s.state for s in _poster(landscape).statuses(JAN)} == {PostingState.PENDING}
+    config = ["--config", str(_landscape(tmp_path, source))]
+    assert "0 posted, 0 refused, 3 pending" in _accord(
+        ["journals", "status", "2026-01", *config], env
+    )
 
-    _poster(landscape).post(JAN)
+    assert "3 posted, 0 refused, 0 pending" in _accord(
+        ["journals", "post", "2026-01", *config], env
+    )
     written = _tree(sftp.root)
-    _post_twice(landscape)
+    assert "3 posted" in _accord(["journals", "post", "2026-01", *config], env)
 
     assert _tree(sftp.root) == written  # nothing rewritten, nothing new
     files = sorted((sftp.root / "outbound").glob("journal-*.csv"))
@@ -133,10 +140,10 @@ sa.Table(
 
 
 @pytest.mark.mariadb
-def test_a_legacy_journal_table_in_mariadb_gets_each_entry_once(
-    mariadb_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_accord_journals_post_upserts_each_entry_once_into_a_journal_table_in_mariadb(
+    mariadb_url: str, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TEST_JOURNAL_DB_URL", mariadb_url)
+    env = _hub_with_january(tmp_path / "hub") | {"TEST_JOURNAL_DB_URL": mariadb_url}
     engine = sa.create_engine(mariadb_url)
     GL_JOURNAL.create_all(engine)
     source = {
@@ -147,13 +154,13 @@ def test_a_legacy_journal_table_in_mariadb_gets_each_entry_once(
             "targets": [{"mapping": str(sql.MAPPINGS / "gl-journal.yaml")}],
         },
     }
-    landscape = _landscape(tmp_path, source)
+    post = ["journals", "post", "2026-01", "--config", str(_landscape(tmp_path, source))]
     read = sa.text("SELECT * FROM gl_journal ORDER BY entity, document, line_no")
 
-    _poster(landscape).post(JAN)
+    assert "3 posted, 0 refused, 0 pending" in _accord(post, env)
     with engine.connect() as connection:
         written = connection.execute(read).all()
-    _post_twice(landscape)
+    assert "3 posted" in _accord(post, env)
 
     with engine.connect() as connection:
         assert connection.execute(read).all() == written
