@@ -34,7 +34,7 @@ from accord.connectors.sdk.tabular import (
     outbound_mapping,
 )
 from accord.connectors.sql.journals import KIND as JOURNAL_KIND
-from accord.connectors.sql.journals import SqlTableJournals
+from accord.connectors.sql.journals import SqlTableJournals, entry_column
 from accord.connectors.sql.source import SqlTableStream
 from accord.connectors.sql.target import SqlTableWriter
 
@@ -63,6 +63,9 @@ class SqlSettings:
                 raise ValueError("each source needs a name and a mapping")
             sources.append((str(source["name"]), inbound_mapping(source["mapping"])))
         targets = tuple(outbound_mapping(t["mapping"]) for t in config.get("targets", ()))
+        for target in targets:
+            if target.kind == JOURNAL_KIND:
+                entry_column(target)  # journal rows are read back by the entry id
         if not sources and not targets:
             raise ValueError("configure at least one source or one target")
         names = [name for name, _ in sources]
