@@ -125,7 +125,9 @@ class JournalPoster:
         if self._erp is None:
             raise JournalPostingUnsupported(
                 "the ERP connector does not take journal entries; configure an ERP "
-                "connector that offers JournalPosting (e.g. tryton) to post journals"
+                "connector that offers JournalPosting (e.g. tryton), or a landscape source "
+                "with system erp that does (a filedrop journal export, an sql journal "
+                "table), to post journals"
             )
         return self._erp
 

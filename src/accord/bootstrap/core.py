@@ -211,10 +211,15 @@ def _port(connectors: Mapping[str, Connector], system: str) -> Any:
 
 
 def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
-    """The ERP connector's `JournalPosting`, or None when it takes no journal entries."""
-    for connector in connectors.values():
-        if connector.system == "erp" and PORT_FOR_SYSTEM["erp"] in connector.writers():
-            return cast("JournalPosting | None", connector.writers().get(JOURNAL_PORT))
+    """Where journal entries go: the ERP connector's `JournalPosting` when it offers one,
+    else that of the first other connector playing the erp system that offers one (a
+    landscape source such as a journal file drop or a legacy journal table, in the order
+    the landscape file lists them); None when nothing takes journal entries."""
+    erp = [connector for connector in connectors.values() if connector.system == "erp"]
+    gateways = [c for c in erp if PORT_FOR_SYSTEM["erp"] in c.writers()]
+    for connector in gateways[:1] + [c for c in erp if c not in gateways]:
+        if JOURNAL_PORT in connector.writers():
+            return cast("JournalPosting", connector.writers()[JOURNAL_PORT])
     return None
 
 

@@ -5,9 +5,10 @@ each intercompany charge) that the ERP does not hold yet, each once: posting a m
 again books nothing twice. An entry of a month closed in Accord, or one the ERP refuses
 (its period closed there, an unknown account), is not posted and opens a
 `posting_rejected` exception for finance. `status` reads each entry's state back. The
-ERP is the landscape's (ACCORD_CONFIG or `--config`); account codes come from
-ACCORD_LEDGER_ACCOUNTS. Exit 1 when an entry was refused or the ERP did not answer, 2
-for bad input.
+ERP is the landscape's (ACCORD_CONFIG or `--config`): its ERP connector, or when that
+takes no journal entries its first erp source that does (a journal file drop, a legacy
+journal table). Account codes come from ACCORD_LEDGER_ACCOUNTS. Exit 1 when an entry
+was refused or the ERP did not answer, 2 for bad input.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from accord.connectors.filedrop import FileDropConnector, connector_factory
+from accord.connectors.filedrop.journals import FileDropJournals
 from accord.connectors.sdk.testing.suite import ConnectorContract, IdempotentWrite, StreamCase
 from tests.connectors.filedrop.conftest import JOURNAL_MAPPING, TIME_MAPPING
 from tests.connectors.filedrop.drops import drop, posting, time_rows
@@ -51,13 +52,21 @@ class TestFileDropOverSftp(ConnectorContract):
         self, connector: FileDropConnector, sftp_root: Path
     ) -> Sequence[IdempotentWrite]:
         exporter = connector.exporter
+        journals = connector.writers()["JournalPosting"]
+        assert isinstance(journals, FileDropJournals)
         return [
             IdempotentWrite(
                 port="FileExport",
                 name="journal export",
                 write=lambda: exporter.export(posting("INV-DE01-000042")),
                 count=lambda: len(list((sftp_root / "outbound").glob("journal-*.csv"))),
-            )
+            ),
+            IdempotentWrite(
+                port="JournalPosting",
+                name="journal entry posted as its file",
+                write=lambda: journals.post_journal(posting("INV-DE01-000043")),
+                count=lambda: len(list((sftp_root / "outbound").glob("journal-*.csv"))),
+            ),
         ]
 
     @pytest.fixture

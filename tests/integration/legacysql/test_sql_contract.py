@@ -58,13 +58,21 @@ class TestSqlConnector(ConnectorContract):
             with connector.engine.connect() as connection:
                 return int(connection.execute(query).scalar_one())
 
+        journals = connector.journals
+        assert journals is not None
         return [
             IdempotentWrite(
                 port="TableUpsert",
                 name="journal upsert",
                 write=lambda: connector.writer.upsert(posting("INV-DE01-000042")),
                 count=documents,
-            )
+            ),
+            IdempotentWrite(
+                port="JournalPosting",
+                name="journal entry posted as its rows",
+                write=lambda: journals.post_journal(posting("INV-DE01-000043")),
+                count=documents,
+            ),
         ]
 
     @pytest.fixture

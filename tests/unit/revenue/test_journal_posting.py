@@ -119,6 +119,19 @@ def test_the_erp_connectors_journal_port_is_wired_when_it_offers_one() -> None:
     assert journal_port({"erp": bare}) is None  # type: ignore[dict-item]
 
 
+def test_without_one_on_the_erp_connector_the_first_erp_source_offering_it_is_wired() -> None:
+    erp = _Connector("erp", {"ErpGateway": object()})
+    hr_table = _Connector("hr", {"TableUpsert": object(), "JournalPosting": object()})
+    first, second = FakeJournalPosting(), FakeJournalPosting()
+    files = _Connector("erp", {"FileExport": object(), "JournalPosting": first})
+    table = _Connector("erp", {"TableUpsert": object(), "JournalPosting": second})
+    connectors = {"erp": erp, "payroll": hr_table, "files": files, "table": table}
+    assert journal_port(connectors) is first  # type: ignore[arg-type]
+    assert journal_port({"erp": erp, "table": table, "files": files}) is second  # type: ignore[dict-item]
+    with_own = _Connector("erp", {"ErpGateway": object(), "JournalPosting": FakeJournalPosting()})
+    assert journal_port({"files": files, "erp": with_own}) is with_own.writers()["JournalPosting"]  # type: ignore[dict-item]
+
+
 def test_an_entry_the_erp_holds_since_it_was_refused_closes_its_exception() -> None:
     poster, erp, exceptions, _ = _poster(close_period(_state(), "DE01", JAN))
     poster.post(JAN)

@@ -13,7 +13,8 @@ Configuration (a dict, as the landscape file gives it; see docs/connectors-hybri
       - {mapping: mappings/journal.yaml, directory: outbound}
 
 Streams: one `FileDropStream` per feed. Writers: `FileExport` (a `FileExporter`) when
-exports are configured.
+exports are configured, and `JournalPosting` (a `FileDropJournals`) when an export maps
+`ledger_posting` records.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 
 from accord.connectors.filedrop.folders import Folder, open_folder
 from accord.connectors.filedrop.inbound import FeedSettings, FileDropStream
+from accord.connectors.filedrop.journals import KIND as JOURNAL_KIND
+from accord.connectors.filedrop.journals import FileDropJournals
 from accord.connectors.filedrop.outbound import ExportSettings, FileExporter
 from accord.connectors.sdk import SYSTEMS, CheckResult, ConnectorError, Stream, System
 from accord.connectors.sdk.tabular import MappingFileError
@@ -100,7 +103,14 @@ class FileDropConnector:
         return list(self._streams)
 
     def writers(self) -> dict[str, object]:
-        return {"FileExport": self.exporter} if self.settings.exports else {}
+        """`FileExport` when exports are configured, and `JournalPosting` when one of
+        them takes ledger postings (the journal file a legacy ERP imports)."""
+        writers: dict[str, object] = {}
+        if self.settings.exports:
+            writers["FileExport"] = self.exporter
+        if JOURNAL_KIND in self.exporter.kinds:
+            writers["JournalPosting"] = FileDropJournals(self.exporter)
+        return writers
 
     def close(self) -> None:
         self.folder.close()

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +91,25 @@ class FileExporter:
         except (RecordNotMapped, ValueError) as error:
             raise RejectedError(422, "", reason=f"{export.mapping.label}: {error}") from None
         self._prepare(export)
-        name = _file_name(export.mapping, record)
+        name = file_name(export.mapping, record.business_key())
         return self._write_once(export, name, content)
+
+    def exported(self, kind: str, business_keys: Sequence[str]) -> dict[str, str]:
+        """The path each record of `kind` among these business keys was exported to, by
+        key, read back from the sent markers (two directory listings, whatever the count).
+        A record is absent when it was never exported, or its rename (step 3) is still to
+        be finished by the next export."""
+        export = self._exports.get(kind)
+        if export is None or not business_keys:
+            return {}
+        sent = {entry.name for entry in self._folder.list(export.sent)}
+        present = {entry.name for entry in self._folder.list(export.directory)}
+        found = {}
+        for key in business_keys:
+            name = file_name(export.mapping, key)
+            if name in sent and f".{name}.part" not in present:
+                found[key] = posixpath.join(export.directory, name)
+        return found
 
     def _prepare(self, export: ExportSettings) -> None:
         if export.directory not in self._prepared:
@@ -129,8 +146,8 @@ def _render(mapping: OutboundMapping, record: CanonicalModel) -> bytes:
     return render_csv(rows, mapping.column_names, layout)
 
 
-def _file_name(mapping: OutboundMapping, record: CanonicalModel) -> str:
+def file_name(mapping: OutboundMapping, business_key: str) -> str:
     """The file name from the layout's template, the business key made safe for a path."""
     layout = mapping.document.file or FileLayout()
-    key = UNSAFE.sub("_", record.business_key()).strip("._") or "record"
+    key = UNSAFE.sub("_", business_key).strip("._") or "record"
     return layout.name.format(key=key, kind=mapping.kind)

@@ -12,7 +12,8 @@ Configuration (a dict, as the landscape file gives it; see docs/connectors-hybri
 
 PostgreSQL, MariaDB/MySQL (PyMySQL ships with Accord), SQL Server and Oracle are a
 driver away: install the driver and use its SQLAlchemy URL. Streams: one `SqlTableStream`
-per source. Writers: `TableUpsert` (a `SqlTableWriter`) when targets are configured.
+per source. Writers: `TableUpsert` (a `SqlTableWriter`) when targets are configured, and
+`JournalPosting` (a `SqlTableJournals`) when a target maps `ledger_posting` records.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from accord.connectors.sdk.tabular import (
     inbound_mapping,
     outbound_mapping,
 )
+from accord.connectors.sql.journals import KIND as JOURNAL_KIND
+from accord.connectors.sql.journals import SqlTableJournals, entry_column
 from accord.connectors.sql.source import SqlTableStream
 from accord.connectors.sql.target import SqlTableWriter
 
@@ -60,6 +63,9 @@ class SqlSettings:
                 raise ValueError("each source needs a name and a mapping")
             sources.append((str(source["name"]), inbound_mapping(source["mapping"])))
         targets = tuple(outbound_mapping(t["mapping"]) for t in config.get("targets", ()))
+        for target in targets:
+            if target.kind == JOURNAL_KIND:
+                entry_column(target)  # journal rows are read back by the entry id
         if not sources and not targets:
             raise ValueError("configure at least one source or one target")
         names = [name for name, _ in sources]
@@ -89,6 +95,8 @@ class SqlConnector:
             SqlTableStream(name, self.engine, mapping) for name, mapping in settings.sources
         ]
         self.writer = SqlTableWriter(self.engine, list(settings.targets))
+        journal = [target for target in settings.targets if target.kind == JOURNAL_KIND]
+        self.journals = SqlTableJournals(self.engine, self.writer, journal[0]) if journal else None
 
     @property
     def name(self) -> str:
@@ -134,7 +142,14 @@ class SqlConnector:
         return list(self._streams)
 
     def writers(self) -> dict[str, object]:
-        return {"TableUpsert": self.writer} if self.settings.targets else {}
+        """`TableUpsert` when targets are configured, and `JournalPosting` when one of
+        them takes ledger postings (a legacy ERP's journal table)."""
+        writers: dict[str, object] = {}
+        if self.settings.targets:
+            writers["TableUpsert"] = self.writer
+        if self.journals is not None:
+            writers["JournalPosting"] = self.journals
+        return writers
 
     def close(self) -> None:
         self.engine.dispose()
