@@ -268,6 +268,18 @@ def _check_detail_and_start_a_run(driver: Any, base: str, exception_id: str) -> 
     started = driver.find_element(By.ID, "notice").text.split()[2]
     assert started.startswith("invoice-run:"), started
     _wait_for(lambda: started in _open(driver, f"{base}/flows", "14-flows-run"))
+    _check_an_error_page_leads_back(driver, base)
+
+
+def _check_an_error_page_leads_back(driver: Any, base: str) -> None:
+    """A dashboard address that leads nowhere is a page with the navigation, not JSON."""
+    from selenium.webdriver.common.by import By
+
+    _open(driver, f"{base}/exceptions/987654321", "15-not-found")
+    assert driver.find_element(By.ID, "error-status").text.startswith("404")
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='/exceptions']").click()
+    _wait_for(lambda: driver.current_url.rstrip("/").endswith("/exceptions"))
+    assert not driver.find_elements(By.ID, "error-status")
 
 
 def test_the_api_docs_render_their_operations_with_outside_networks_blocked(
