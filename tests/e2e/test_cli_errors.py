@@ -88,3 +88,11 @@ def test_up_refuses_a_speed_that_loses_changes_and_an_unknown_log_level(
     said_flat = " ".join(refused.stderr.split())
     assert said in said_flat and "Accord is up" not in said_flat
     assert not (tmp_path / "accord.sqlite").exists()  # refused before anything started
+
+
+def test_the_sandbox_alone_refuses_a_speed_that_loses_changes(tmp_path: Path) -> None:
+    refused = _accord(tmp_path, "sandbox", "up", "--port", "0", "--speed", "86400")
+    assert refused.returncode == 2, refused.stderr
+    said_flat = " ".join(refused.stderr.split())
+    assert "changes can be lost" in said_flat and "sandbox landscape up" not in said_flat
+    assert not (tmp_path / "sandbox").exists()  # refused before anything started

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.generator import ActivityGenerator
 from accord.connectors.sandbox.landscape import Landscape, clock_start
@@ -29,7 +30,14 @@ def up(
     host: str = typer.Option("127.0.0.1", help="bind address"),
     port: int = typer.Option(8500, help="port (0: any free one)"),
     speed: float = typer.Option(
-        86_400.0, help="simulated seconds per real second (0: frozen clock, no activity)"
+        DEFAULT_SPEED,
+        help="simulated seconds per real second (0: frozen clock, no activity); refused "
+        "above what the feeds' retention allows",
+    ),
+    allow_lost_changes: bool = typer.Option(
+        False,
+        "--allow-lost-changes",
+        help="accept a --speed at which the feeds can lose changes",
     ),
     start: dt.date | None = typer.Option(
         None,
@@ -48,6 +56,12 @@ def up(
     ),
 ) -> None:
     """Serve the six systems, load the generated firm and produce its activity."""
+    if speed:  # 0 freezes the clock: nothing can age out
+        try:
+            check_speed(speed, allow_lost_changes=allow_lost_changes)
+        except SpeedTooHigh as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from None
     state = state or Settings.from_env().home / "sandbox"
     clock = SandboxClock(start=clock_start(state, start))
     landscape = Landscape(state, clock=clock)
