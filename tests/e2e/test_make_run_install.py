@@ -1,16 +1,19 @@
 """`make run` installs what running needs, not the test and lint tool chain.
 
-Building a fresh environment takes minutes (66 packages), too long for the suite, so this
-checks the two things that decide what it holds: the commands `make run` would run to
-build it (a dry run of make into a scratch venv path) install the project without
-extras, and the project's runtime requirements, followed through every installed
-package's own requirements, never reach pytest, mypy or selenium.
+Installing a fresh environment takes minutes (66 packages), too long for the suite, so
+this checks what decides what it holds: the commands `make run` would run to build it (a
+dry run of make into a scratch venv path) install the project without extras; pip's own
+resolver, asked what that command would install into an empty environment, picks no
+test or lint tool; and the project's runtime requirements, followed through every
+installed package's own requirements, never reach pytest, mypy or selenium.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
@@ -71,3 +74,19 @@ def test_what_running_needs_reaches_no_test_or_lint_tool() -> None:
 
     assert {"uvicorn", "dbos", "fastapi", "sqlalchemy"} <= needed
     assert needed.isdisjoint(DEV_TOOLS), sorted(needed & DEV_TOOLS)
+
+
+def test_a_fresh_environment_resolved_the_way_make_run_builds_it_has_no_test_tools(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "install.json"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
+         "--quiet", "--report", str(report), "-e", str(ROOT)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    installed = json.loads(report.read_text())["install"]
+    names = {canonicalize_name(item["metadata"]["name"]) for item in installed}
+
+    assert {"accord", "uvicorn", "dbos", "fastapi"} <= names
+    assert names.isdisjoint(DEV_TOOLS), sorted(names & DEV_TOOLS)
