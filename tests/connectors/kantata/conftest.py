@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from accord.connectors.kantata.simulator import Simulator, create_app
-from accord.connectors.sdk.testing import FakeClock, FakeSleep
+from accord.connectors.sdk.testing import FakeSleep
+from tests.connectors.simulated import served, settings_builder
 
 BASE_URL = "https://api.mavenlink.test"
 
@@ -23,13 +23,8 @@ def simulator() -> Simulator:
 
 @pytest.fixture
 def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with TestClient(create_app(simulator), base_url=BASE_URL) as client:
-        yield client._transport
-
-
-@pytest.fixture
-def fake_sleep() -> FakeSleep:
-    return FakeSleep(FakeClock())
+    with served(create_app(simulator), BASE_URL) as transport:
+        yield transport
 
 
 @pytest.fixture
@@ -37,21 +32,15 @@ def config_for(
     simulator: Simulator, transport: httpx.BaseTransport, fake_sleep: FakeSleep
 ) -> Callable[..., dict[str, Any]]:
     """Connector settings for the simulated account, with `extra` on top."""
-
-    def build(**extra: Any) -> dict[str, Any]:
-        return {
-            "base_url": BASE_URL,
-            "access_token": "initial-token",
-            "client_id": simulator.client_id,
-            "client_secret": simulator.client_secret,
-            "refresh_token": simulator.refresh_token,
-            "transport": transport,
-            "sleep": fake_sleep,
-            "clock": fake_sleep.clock,
-            **extra,
-        }
-
-    return build
+    return settings_builder(
+        BASE_URL,
+        transport,
+        fake_sleep,
+        access_token="initial-token",
+        client_id=simulator.client_id,
+        client_secret=simulator.client_secret,
+        refresh_token=simulator.refresh_token,
+    )
 
 
 def workspace(simulator: Simulator, project: str = "PRJ-1", contract: str = "K1") -> str:

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi.testclient import TestClient
 
 from accord.connectors.netsuite.simulator import Simulator, create_app
-from accord.connectors.sdk.testing import FakeClock, FakeSleep
+from accord.connectors.sdk.testing import FakeSleep
+from tests.connectors.simulated import served, settings_builder
 
 BASE_URL = "https://1234567.suitetalk.api.netsuite.test"
 
@@ -43,13 +43,8 @@ def simulator(key_pair: tuple[Path, str], fake_sleep: FakeSleep) -> Simulator:
 
 @pytest.fixture
 def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with TestClient(create_app(simulator), base_url=BASE_URL) as client:
-        yield client._transport
-
-
-@pytest.fixture
-def fake_sleep() -> FakeSleep:
-    return FakeSleep(FakeClock())
+    with served(create_app(simulator), BASE_URL) as transport:
+        yield transport
 
 
 @pytest.fixture
@@ -60,17 +55,11 @@ def config_for(
     key_pair: tuple[Path, str],
 ) -> Callable[..., dict[str, Any]]:
     """Connector settings for the simulated account, with `extra` on top."""
-
-    def build(**extra: Any) -> dict[str, Any]:
-        return {
-            "base_url": BASE_URL,
-            "client_id": simulator.client_id,
-            "certificate_id": simulator.certificate_id,
-            "private_key_file": str(key_pair[0]),
-            "transport": transport,
-            "sleep": fake_sleep,
-            "clock": fake_sleep.clock,
-            **extra,
-        }
-
-    return build
+    return settings_builder(
+        BASE_URL,
+        transport,
+        fake_sleep,
+        client_id=simulator.client_id,
+        certificate_id=simulator.certificate_id,
+        private_key_file=str(key_pair[0]),
+    )

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from accord.connectors.salesforce.simulator import Simulator, create_app
-from accord.connectors.sdk.testing import FakeClock, FakeSleep
+from accord.connectors.sdk.testing import FakeSleep
+from tests.connectors.simulated import served, settings_builder
 
 BASE_URL = "https://acme.my.salesforce.test"
 
@@ -22,13 +22,8 @@ def simulator() -> Simulator:
 
 @pytest.fixture
 def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with TestClient(create_app(simulator), base_url=BASE_URL) as client:
-        yield client._transport
-
-
-@pytest.fixture
-def fake_sleep() -> FakeSleep:
-    return FakeSleep(FakeClock())
+    with served(create_app(simulator), BASE_URL) as transport:
+        yield transport
 
 
 @pytest.fixture
@@ -36,16 +31,10 @@ def config_for(
     simulator: Simulator, transport: httpx.BaseTransport, fake_sleep: FakeSleep
 ) -> Callable[..., dict[str, Any]]:
     """Connector settings for the simulated org, with `extra` on top."""
-
-    def build(**extra: Any) -> dict[str, Any]:
-        return {
-            "base_url": BASE_URL,
-            "client_id": simulator.client_id,
-            "client_secret": simulator.client_secret,
-            "transport": transport,
-            "sleep": fake_sleep,
-            "clock": fake_sleep.clock,
-            **extra,
-        }
-
-    return build
+    return settings_builder(
+        BASE_URL,
+        transport,
+        fake_sleep,
+        client_id=simulator.client_id,
+        client_secret=simulator.client_secret,
+    )
