@@ -139,11 +139,16 @@ async def list_exceptions(
     )
 
 
+def no_such_exception(exception_id: int) -> ProblemError:
+    """The 404 answer for an exception id the hub does not know."""
+    return ProblemError(404, "not-found", "Not found", f"no exception with id {exception_id}")
+
+
 def _one(request: Request, exception_id: int) -> ExceptionRecord:
     for record in request.app.state.hub.exceptions():
         if record.id == exception_id:
             return record  # type: ignore[no-any-return]
-    raise ProblemError(404, "not-found", "Not found", f"no exception with id {exception_id}")
+    raise no_such_exception(exception_id)
 
 
 ExceptionId = Annotated[int, Path(ge=1, le=2**62)]
@@ -213,9 +218,7 @@ async def act_on_exception(
             409, "action-not-available", "Action not available", str(error)
         ) from None
     except KeyError:
-        raise ProblemError(
-            404, "not-found", "Not found", f"no exception with id {exception_id}"
-        ) from None
+        raise no_such_exception(exception_id) from None
     return _view(request, principal, after)
 
 
