@@ -6,15 +6,17 @@ the settings every connector takes (transport, sleep, clock) are the same for al
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from accord.connectors.sdk.testing import FakeSleep
+from accord.connectors.sdk.testing.suite import ConnectorContract, ThrottledBurst
 
 
 @contextmanager
@@ -40,3 +42,39 @@ def settings_builder(
         }
 
     return build
+
+
+def transport_fixture(
+    create_app: Callable[[Any], FastAPI], base_url: str
+) -> Callable[..., Iterator[httpx.BaseTransport]]:
+    """A `transport` fixture serving the `simulator` fixture's app at `base_url`."""
+
+    @pytest.fixture
+    def transport(simulator: Any) -> Iterator[httpx.BaseTransport]:
+        with served(create_app(simulator), base_url) as serving:
+            yield serving
+
+    return transport
+
+
+class SimulatedContract(ConnectorContract):
+    """The SDK's contract suite against a vendor simulator; `check()` gets the settings
+    of the vendor conftest's `config_for`."""
+
+    @pytest.fixture
+    def connector_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
+        return config_for()
+
+
+class ReadOnlyContract(SimulatedContract):
+    """The contract suite for a connector whose port (`port`) only reads: nothing to
+    write twice, no throttled burst of writes."""
+
+    port = ""
+
+    def test_every_writer_is_idempotent(self) -> None:
+        pytest.skip(f"{self.port} only reads; nothing to write twice")
+
+    @pytest.fixture
+    def throttled_burst(self) -> ThrottledBurst:
+        pytest.skip(f"{self.port} only reads; a throttled burst of writes does not apply")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accord.connectors.netsuite.simulator import Simulator, create_app
 from accord.connectors.sdk.testing import FakeSleep
-from tests.connectors.simulated import served, settings_builder
+from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://1234567.suitetalk.api.netsuite.test"
 
@@ -41,10 +41,7 @@ def simulator(key_pair: tuple[Path, str], fake_sleep: FakeSleep) -> Simulator:
     return Simulator(public_key=key_pair[1], clock=fake_sleep.clock)
 
 
-@pytest.fixture
-def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with served(create_app(simulator), BASE_URL) as transport:
-        yield transport
+transport = transport_fixture(create_app, BASE_URL)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -10,7 +10,7 @@ import pytest
 
 from accord.connectors.salesforce.simulator import Simulator, create_app
 from accord.connectors.sdk.testing import FakeSleep
-from tests.connectors.simulated import served, settings_builder
+from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://acme.my.salesforce.test"
 
@@ -20,10 +20,7 @@ def simulator() -> Simulator:
     return Simulator()
 
 
-@pytest.fixture
-def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with served(create_app(simulator), BASE_URL) as transport:
-        yield transport
+transport = transport_fixture(create_app, BASE_URL)
 
 
 @pytest.fixture
