@@ -15,8 +15,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from accord.connectors.sdk import Stream
 from accord.connectors.sdk.testing import FakeSleep
 from accord.connectors.sdk.testing.suite import ConnectorContract, ThrottledBurst
+
+Config = Callable[..., dict[str, Any]]
+"""`config_for`: connector settings for the simulator, with keyword overrides."""
 
 
 @contextmanager
@@ -78,3 +82,12 @@ class ReadOnlyContract(SimulatedContract):
     @pytest.fixture
     def throttled_burst(self) -> ThrottledBurst:
         pytest.skip(f"{self.port} only reads; a throttled burst of writes does not apply")
+
+
+def ids_read_across_token_expiry(stream: Stream, simulator: Any) -> list[str]:
+    """The ids two one-record reads of `stream` return, the second resuming from the
+    first's cursor after the simulator expired every token it had issued."""
+    first = stream.read(None, 1)
+    simulator.expire_tokens()
+    second = stream.read(first.next_cursor, 1)
+    return [str(record.id) for record in [*first.records, *second.records]]
