@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from accord.api.audited import audited
-from accord.api.experience import ExceptionId, no_such_exception, owning_team_only
+from accord.api.experience import Actor, ExceptionId, no_such_exception, owning_team_only
 from accord.api.models import (
     ApproveCorrection,
     CorrectEvent,
@@ -37,7 +37,6 @@ from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
-Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
 Approver = Annotated[Principal, Depends(require(Permission.APPROVE_CORRECTIONS))]
 T = TypeVar("T")
 Refusals: dict[int | str, dict[str, Any]] = {

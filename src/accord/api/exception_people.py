@@ -5,13 +5,20 @@ Every change is in the exception's history and the audit trail."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from accord.api.audited import audited
-from accord.api.experience import ExceptionId, _one, _view, no_such_exception, owning_team_only
+from accord.api.experience import (
+    Actor,
+    ExceptionId,
+    _one,
+    _view,
+    no_such_exception,
+    owning_team_only,
+)
 from accord.api.models import (
     AssignException,
     BusinessExceptionView,
@@ -19,13 +26,11 @@ from accord.api.models import (
     TagException,
 )
 from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import require
 from accord.application.exception_people import ExceptionPeople, InvalidChange
 from accord.application.ports import ExceptionRecord
-from accord.application.security import Permission, Principal
+from accord.application.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
-Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     403: problem("Not the owning team"),
     404: problem("No such exception"),

@@ -42,6 +42,8 @@ from accord.domain.exceptions import (
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
 ReportReader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]
+Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
+"""A caller who may act on exceptions (retry, correct, assign, comment)."""
 Unavailable: dict[int | str, dict[str, Any]] = {
     503: problem("The service behind this view is not running in this hub")
 }
@@ -198,7 +200,7 @@ async def act_on_exception(
     request: Request,
     exception_id: ExceptionId,
     body: TakeAction,
-    principal: Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))],
+    principal: Actor,
 ) -> BusinessExceptionView:
     """Only the owning team (or an admin) acts on an exception; every action is audited."""
     before = await owning_team_only(request, principal, exception_id)
