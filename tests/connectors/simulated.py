@@ -1,7 +1,8 @@
 """A vendor simulator served in-process, and connector settings that talk to it.
 
 Each vendor's conftest names its simulator, base URL and credentials; the serving and
-the settings every connector takes (transport, sleep, clock) are the same for all.
+the settings every connector takes (transport, sleep, clock) are the same for all, as
+are the contract suite's base classes and the read across an expired token.
 """
 
 from __future__ import annotations
