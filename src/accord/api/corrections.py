@@ -12,8 +12,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
-from accord.api.experience import ExceptionId, owning_team_only
+from accord.api.audited import audited
+from accord.api.experience import Actor, ExceptionId, no_such_exception, owning_team_only
 from accord.api.models import (
     ApproveCorrection,
     CorrectEvent,
@@ -23,7 +23,7 @@ from accord.api.models import (
     RedriveResult,
 )
 from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
+from accord.api.security.auth import require
 from accord.application.corrections import (
     CORRECTABLE,
     Correction,
@@ -37,7 +37,6 @@ from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
-Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
 Approver = Annotated[Principal, Depends(require(Permission.APPROVE_CORRECTIONS))]
 T = TypeVar("T")
 Refusals: dict[int | str, dict[str, Any]] = {
@@ -58,9 +57,7 @@ async def _call(exception_id: int, work: Callable[[], T]) -> T:
     try:
         return await run_in_threadpool(work)
     except KeyError:
-        raise ProblemError(
-            404, "not-found", "Not found", f"no exception with id {exception_id}"
-        ) from None
+        raise no_such_exception(exception_id) from None
     except FourEyesViolation as error:
         raise ProblemError(403, "four-eyes", "Second approver needed", str(error)) from None
     except ActionNotAvailable as error:
@@ -69,28 +66,6 @@ async def _call(exception_id: int, work: Callable[[], T]) -> T:
         ) from None
     except CorrectionRefused as error:
         raise ProblemError(422, "correction-refused", "Correction refused", str(error)) from None
-
-
-def _audited(
-    request: Request,
-    principal: Principal,
-    action: str,
-    work: Callable[[], T],
-    subject: str,
-    after: Callable[[T], dict[str, Any]],
-) -> T:
-    """Do `work` and record `action` with its result in the same transaction."""
-    audit = governance_of(request).audit
-    with audit.transaction():
-        done = work()
-        audit.record(
-            principal.actor,
-            action,
-            subject,
-            after=after(done),
-            correlation_id=correlation_of(request),
-        )
-    return done
 
 
 def _summary(correction: Correction) -> dict[str, Any]:
@@ -116,7 +91,7 @@ def submit_audited(
         return service.submit(exception_id, payload, principal.actor, note)
 
     action, subject = "exception.correction_submitted", f"exception:{exception_id}"
-    return _audited(request, principal, action, submit, subject, _summary)
+    return audited(request, principal, action, submit, subject, _summary)
 
 
 def approve_audited(
@@ -129,7 +104,7 @@ def approve_audited(
         return service.approve(exception_id, principal.actor, note)
 
     action, subject = "exception.correction_approved", f"exception:{exception_id}"
-    return _audited(request, principal, action, approve, subject, _summary)
+    return audited(request, principal, action, approve, subject, _summary)
 
 
 def corrections_of(request: Request) -> CorrectionService:
@@ -229,7 +204,7 @@ async def redrive_exceptions(
         return {"note": body.note, "outcomes": [asdict(outcome) for outcome in done]}
 
     outcomes = await run_in_threadpool(
-        _audited, request, principal, "exception.redriven", redrive, "exceptions", outcomes_of
+        audited, request, principal, "exception.redriven", redrive, "exceptions", outcomes_of
     )
     requeued = sum(1 for outcome in outcomes if outcome.status == "requeued")
     return RedriveResult.model_validate(

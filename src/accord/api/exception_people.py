@@ -5,13 +5,20 @@ Every change is in the exception's history and the audit trail."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
-from accord.api.experience import ExceptionId, _one, _view, owning_team_only
+from accord.api.audited import audited
+from accord.api.experience import (
+    Actor,
+    ExceptionId,
+    _one,
+    _view,
+    no_such_exception,
+    owning_team_only,
+)
 from accord.api.models import (
     AssignException,
     BusinessExceptionView,
@@ -19,14 +26,11 @@ from accord.api.models import (
     TagException,
 )
 from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.exception_people import ExceptionPeople, InvalidChange
-from accord.application.governance import Governance
 from accord.application.ports import ExceptionRecord
-from accord.application.security import Permission, Principal
+from accord.application.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
-Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     403: problem("Not the owning team"),
     404: problem("No such exception"),
@@ -34,55 +38,44 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _people(request: Request) -> ExceptionPeople:
-    return ExceptionPeople(request.app.state.hub.unit_of_work)
+def _state(record: ExceptionRecord) -> dict[str, Any]:
+    return {"assignee": record.assignee, "tags": list(record.tags)}
 
 
-def _change(
-    governance: Governance,
-    action: str,
-    before: ExceptionRecord,
-    change: Callable[[], ExceptionRecord],
-    actor: str,
-    correlation: str,
-) -> ExceptionRecord:
-    """Make the change and audit it in one transaction: both are kept, or neither."""
-    with governance.audit.transaction():
-        after = change()
-        governance.audit.record(
-            actor,
-            f"exception.{action}",
-            f"exception:{before.id}",
-            before={"assignee": before.assignee, "tags": list(before.tags)},
-            after={
-                "assignee": after.assignee,
-                "tags": list(after.tags),
-                "entry": dict(after.history[-1]),
-            },
-            correlation_id=correlation,
-        )
-    return after
+def _after(record: ExceptionRecord) -> dict[str, Any]:
+    return {**_state(record), "entry": dict(record.history[-1])}
 
 
 async def _apply(
     request: Request,
     principal: Principal,
-    before: ExceptionRecord,
+    exception_id: int,
     action: str,
-    change: Callable[[], ExceptionRecord],
+    change: Callable[[ExceptionPeople], ExceptionRecord],
+    owning_team: bool = True,
 ) -> BusinessExceptionView:
-    governance = governance_of(request)
-    correlation = correlation_of(request)
+    """Make `change` to the exception and audit it as `exception.<action>` in one
+    transaction; with `owning_team`, only its owning team (or an admin) may."""
+    if owning_team:
+        before = await owning_team_only(request, principal, exception_id)
+    else:
+        before = await run_in_threadpool(_one, request, exception_id)
+    people = ExceptionPeople(request.app.state.hub.unit_of_work)
     try:
         after = await run_in_threadpool(
-            _change, governance, action, before, change, principal.actor, correlation
+            audited,
+            request,
+            principal,
+            f"exception.{action}",
+            lambda: change(people),
+            f"exception:{before.id}",
+            _after,
+            _state(before),
         )
     except InvalidChange as error:
         raise ProblemError(422, "invalid-change", "Invalid input", str(error)) from None
     except KeyError:
-        raise ProblemError(
-            404, "not-found", "Not found", f"no exception with id {before.id}"
-        ) from None
+        raise no_such_exception(before.id) from None
     return _view(request, principal, after)
 
 
@@ -95,14 +88,12 @@ async def _apply(
 async def assign_exception(
     request: Request, exception_id: ExceptionId, body: AssignException, principal: Actor
 ) -> BusinessExceptionView:
-    before = await owning_team_only(request, principal, exception_id)
-    people = _people(request)
     return await _apply(
         request,
         principal,
-        before,
+        exception_id,
         "assigned",
-        lambda: people.assign(exception_id, body.person, principal.actor),
+        lambda people: people.assign(exception_id, body.person, principal.actor),
     )
 
 
@@ -115,14 +106,12 @@ async def assign_exception(
 async def tag_exception(
     request: Request, exception_id: ExceptionId, body: TagException, principal: Actor
 ) -> BusinessExceptionView:
-    before = await owning_team_only(request, principal, exception_id)
-    people = _people(request)
     return await _apply(
         request,
         principal,
-        before,
+        exception_id,
         "tagged",
-        lambda: people.tag(exception_id, body.tag, principal.actor),
+        lambda people: people.tag(exception_id, body.tag, principal.actor),
     )
 
 
@@ -135,14 +124,12 @@ async def tag_exception(
 async def untag_exception(
     request: Request, exception_id: ExceptionId, tag: str, principal: Actor
 ) -> BusinessExceptionView:
-    before = await owning_team_only(request, principal, exception_id)
-    people = _people(request)
     return await _apply(
         request,
         principal,
-        before,
+        exception_id,
         "untagged",
-        lambda: people.tag(exception_id, tag, principal.actor, remove=True),
+        lambda people: people.tag(exception_id, tag, principal.actor, remove=True),
     )
 
 
@@ -155,12 +142,11 @@ async def untag_exception(
 async def comment_on_exception(
     request: Request, exception_id: ExceptionId, body: CommentOnException, principal: Actor
 ) -> BusinessExceptionView:
-    before = await run_in_threadpool(_one, request, exception_id)
-    people = _people(request)
     return await _apply(
         request,
         principal,
-        before,
+        exception_id,
         "commented",
-        lambda: people.comment(exception_id, body.text, principal.actor),
+        lambda people: people.comment(exception_id, body.text, principal.actor),
+        owning_team=False,
     )

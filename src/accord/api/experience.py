@@ -42,6 +42,8 @@ from accord.domain.exceptions import (
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
 ReportReader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]
+Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
+"""A caller who may act on exceptions (retry, correct, assign, comment)."""
 Unavailable: dict[int | str, dict[str, Any]] = {
     503: problem("The service behind this view is not running in this hub")
 }
@@ -139,11 +141,16 @@ async def list_exceptions(
     )
 
 
+def no_such_exception(exception_id: int) -> ProblemError:
+    """The 404 answer for an exception id the hub does not know."""
+    return ProblemError(404, "not-found", "Not found", f"no exception with id {exception_id}")
+
+
 def _one(request: Request, exception_id: int) -> ExceptionRecord:
     for record in request.app.state.hub.exceptions():
         if record.id == exception_id:
             return record  # type: ignore[no-any-return]
-    raise ProblemError(404, "not-found", "Not found", f"no exception with id {exception_id}")
+    raise no_such_exception(exception_id)
 
 
 ExceptionId = Annotated[int, Path(ge=1, le=2**62)]
@@ -193,7 +200,7 @@ async def act_on_exception(
     request: Request,
     exception_id: ExceptionId,
     body: TakeAction,
-    principal: Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))],
+    principal: Actor,
 ) -> BusinessExceptionView:
     """Only the owning team (or an admin) acts on an exception; every action is audited."""
     before = await owning_team_only(request, principal, exception_id)
@@ -213,9 +220,7 @@ async def act_on_exception(
             409, "action-not-available", "Action not available", str(error)
         ) from None
     except KeyError:
-        raise ProblemError(
-            404, "not-found", "Not found", f"no exception with id {exception_id}"
-        ) from None
+        raise no_such_exception(exception_id) from None
     return _view(request, principal, after)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import count
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from accord.connectors.kantata.simulator import Simulator, create_app
-from accord.connectors.sdk.testing import FakeClock, FakeSleep
+from accord.connectors.sdk.testing import FakeSleep
+from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://api.mavenlink.test"
 
@@ -21,15 +21,7 @@ def simulator() -> Simulator:
     return Simulator()
 
 
-@pytest.fixture
-def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with TestClient(create_app(simulator), base_url=BASE_URL) as client:
-        yield client._transport
-
-
-@pytest.fixture
-def fake_sleep() -> FakeSleep:
-    return FakeSleep(FakeClock())
+transport = transport_fixture(create_app, BASE_URL)
 
 
 @pytest.fixture
@@ -37,21 +29,15 @@ def config_for(
     simulator: Simulator, transport: httpx.BaseTransport, fake_sleep: FakeSleep
 ) -> Callable[..., dict[str, Any]]:
     """Connector settings for the simulated account, with `extra` on top."""
-
-    def build(**extra: Any) -> dict[str, Any]:
-        return {
-            "base_url": BASE_URL,
-            "access_token": "initial-token",
-            "client_id": simulator.client_id,
-            "client_secret": simulator.client_secret,
-            "refresh_token": simulator.refresh_token,
-            "transport": transport,
-            "sleep": fake_sleep,
-            "clock": fake_sleep.clock,
-            **extra,
-        }
-
-    return build
+    return settings_builder(
+        BASE_URL,
+        transport,
+        fake_sleep,
+        access_token="initial-token",
+        client_id=simulator.client_id,
+        client_secret=simulator.client_secret,
+        refresh_token=simulator.refresh_token,
+    )
 
 
 def workspace(simulator: Simulator, project: str = "PRJ-1", contract: str = "K1") -> str:

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,8 +17,7 @@ from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
 from tests.connectors.kantata.conftest import seed_milestones, seed_time
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
-
-Config = Callable[..., dict[str, Any]]
+from tests.connectors.simulated import Config, ids_read_across_token_expiry
 
 
 def test_pages_stay_within_200_per_page_and_repeated_objects_are_skipped(
@@ -61,12 +58,10 @@ def test_an_expired_token_is_refreshed_once_and_the_read_proceeds(
 ) -> None:
     kantata = connector_factory(config_for())
     keys = seed_time(simulator)(2)
-    first = kantata.time_entries.read(None, 1)
-    simulator.expire_tokens()
 
-    second = kantata.time_entries.read(first.next_cursor, 1)
+    ids = ids_read_across_token_expiry(kantata.time_entries, simulator)
 
-    assert [r.id for r in first.records + second.records] == keys
+    assert ids == keys
     assert kantata.session.token_fetches == 1
 
 

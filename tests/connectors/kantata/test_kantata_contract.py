@@ -12,12 +12,12 @@ from accord.canonical.v1 import Contract, Project
 from accord.connectors.kantata import KantataConnector, connector_factory
 from accord.connectors.kantata.simulator import Simulator
 from accord.connectors.sdk.testing.suite import (
-    ConnectorContract,
     IdempotentWrite,
     StreamCase,
     ThrottledBurst,
 )
 from tests.connectors.kantata.conftest import seed_expenses, seed_milestones, seed_time
+from tests.connectors.simulated import SimulatedContract
 
 CONTRACT = Contract(
     id="K1", customer="C1", entity="DE01", currency="EUR", start=dt.date(2026, 1, 1)
@@ -30,14 +30,10 @@ def kantata(config_for: Callable[..., dict[str, Any]]) -> KantataConnector:
     return connector_factory(config_for())
 
 
-class TestKantataContract(ConnectorContract):
+class TestKantataContract(SimulatedContract):
     @pytest.fixture
     def connector(self, kantata: KantataConnector) -> KantataConnector:
         return kantata
-
-    @pytest.fixture
-    def connector_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
-        return config_for()
 
     @pytest.fixture
     def unreachable_config(self) -> Mapping[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +10,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi.testclient import TestClient
 
 from accord.connectors.netsuite.simulator import Simulator, create_app
-from accord.connectors.sdk.testing import FakeClock, FakeSleep
+from accord.connectors.sdk.testing import FakeSleep
+from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://1234567.suitetalk.api.netsuite.test"
 
@@ -41,15 +41,7 @@ def simulator(key_pair: tuple[Path, str], fake_sleep: FakeSleep) -> Simulator:
     return Simulator(public_key=key_pair[1], clock=fake_sleep.clock)
 
 
-@pytest.fixture
-def transport(simulator: Simulator) -> Iterator[httpx.BaseTransport]:
-    with TestClient(create_app(simulator), base_url=BASE_URL) as client:
-        yield client._transport
-
-
-@pytest.fixture
-def fake_sleep() -> FakeSleep:
-    return FakeSleep(FakeClock())
+transport = transport_fixture(create_app, BASE_URL)
 
 
 @pytest.fixture
@@ -60,17 +52,11 @@ def config_for(
     key_pair: tuple[Path, str],
 ) -> Callable[..., dict[str, Any]]:
     """Connector settings for the simulated account, with `extra` on top."""
-
-    def build(**extra: Any) -> dict[str, Any]:
-        return {
-            "base_url": BASE_URL,
-            "client_id": simulator.client_id,
-            "certificate_id": simulator.certificate_id,
-            "private_key_file": str(key_pair[0]),
-            "transport": transport,
-            "sleep": fake_sleep,
-            "clock": fake_sleep.clock,
-            **extra,
-        }
-
-    return build
+    return settings_builder(
+        BASE_URL,
+        transport,
+        fake_sleep,
+        client_id=simulator.client_id,
+        certificate_id=simulator.certificate_id,
+        private_key_file=str(key_pair[0]),
+    )

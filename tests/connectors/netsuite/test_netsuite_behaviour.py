@@ -4,10 +4,8 @@ concurrency limit, posted totals read back, refusals, listings and a mapping ove
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -17,8 +15,7 @@ from accord.connectors.netsuite import MAPPINGS, NetSuiteErpConnector, connector
 from accord.connectors.netsuite.simulator import Simulator
 from accord.connectors.sdk import RejectedError, read_all
 from tests.connectors.netsuite.test_netsuite_contract import invoice, payment_body
-
-Config = Callable[..., dict[str, Any]]
+from tests.connectors.simulated import Config
 
 
 @pytest.fixture

@@ -22,11 +22,11 @@ from accord.canonical.v1.finance import LedgerPosting, PostingLine
 from accord.connectors.netsuite import NetSuiteErpConnector, connector_factory
 from accord.connectors.netsuite.simulator import Simulator
 from accord.connectors.sdk.testing.suite import (
-    ConnectorContract,
     IdempotentWrite,
     StreamCase,
     ThrottledBurst,
 )
+from tests.connectors.simulated import SimulatedContract
 
 
 def invoice(number: str = "INV-DE01-000001") -> Invoice:
@@ -98,14 +98,10 @@ def erp(config_for: Callable[..., dict[str, Any]]) -> NetSuiteErpConnector:
     return connector_factory(config_for())
 
 
-class TestNetSuiteContract(ConnectorContract):
+class TestNetSuiteContract(SimulatedContract):
     @pytest.fixture
     def connector(self, erp: NetSuiteErpConnector) -> NetSuiteErpConnector:
         return erp
-
-    @pytest.fixture
-    def connector_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
-        return config_for()
 
     @pytest.fixture
     def unreachable_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:

@@ -19,11 +19,11 @@ from accord.connectors.salesforce import (
 )
 from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk.testing.suite import (
-    ConnectorContract,
     IdempotentWrite,
     StreamCase,
     ThrottledBurst,
 )
+from tests.connectors.simulated import ReadOnlyContract, SimulatedContract
 
 CONTRACT = Contract(
     id="K1", customer="C1", entity="DE01", currency="EUR", start=dt.date(2026, 1, 1)
@@ -80,14 +80,10 @@ def clm(config_for: Callable[..., dict[str, Any]]) -> SalesforceClmConnector:
     return clm_connector_factory(config_for(batch_size=2))
 
 
-class TestSalesforceCrmContract(ConnectorContract):
+class TestSalesforceCrmContract(SimulatedContract):
     @pytest.fixture
     def connector(self, crm: SalesforceCrmConnector) -> SalesforceCrmConnector:
         return crm
-
-    @pytest.fixture
-    def connector_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
-        return config_for()
 
     @pytest.fixture
     def unreachable_config(self) -> Mapping[str, Any]:
@@ -137,26 +133,17 @@ class TestSalesforceCrmContract(ConnectorContract):
         )
 
 
-class TestSalesforceClmContract(ConnectorContract):
+class TestSalesforceClmContract(ReadOnlyContract):
+    port = "ClmGateway"
+
     @pytest.fixture
     def connector(self, clm: SalesforceClmConnector) -> SalesforceClmConnector:
         return clm
 
     @pytest.fixture
-    def connector_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
-        return config_for()
-
-    @pytest.fixture
     def unreachable_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
         return config_for(client_secret="wrong")
-
-    def test_every_writer_is_idempotent(self) -> None:
-        pytest.skip("ClmGateway only reads; nothing to write twice")
 
     @pytest.fixture
     def stream_cases(self, simulator: Simulator) -> Sequence[StreamCase]:
         return [StreamCase("contracts", seed_contracts(simulator), key=lambda c: str(c.id))]
-
-    @pytest.fixture
-    def throttled_burst(self) -> ThrottledBurst:
-        pytest.skip("ClmGateway only reads; a throttled burst of writes does not apply")

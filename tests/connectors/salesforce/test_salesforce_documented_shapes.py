@@ -4,9 +4,7 @@ simulator's answer to the same kind of call, so the simulator cannot drift unnot
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,31 +13,8 @@ import pytest
 from accord.connectors.salesforce import connector_factory
 from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk import RejectedError
+from tests.connectors.documented import documented, missing_keys
 from tests.connectors.salesforce.conftest import BASE_URL
-
-DOCUMENTED = Path(__file__).parent / "documented"
-
-
-def documented(name: str) -> dict[str, Any]:
-    example: dict[str, Any] = json.loads((DOCUMENTED / name).read_text())
-    example.pop("_source")
-    return example
-
-
-def missing_keys(example: Any, actual: Any, where: str = "") -> list[str]:
-    """Keys of `example` (recursively; a list by its first element) absent in `actual`."""
-    if isinstance(example, dict):
-        if not isinstance(actual, dict):
-            return [f"{where or '(top)'}: not an object"]
-        found = [f"{where}.{key}" for key in example if key not in actual]
-        for key in example.keys() & actual.keys():
-            found += missing_keys(example[key], actual[key], f"{where}.{key}")
-        return found
-    if isinstance(example, list) and example:
-        if not isinstance(actual, list) or not actual:
-            return [f"{where}: not a non-empty list"]
-        return missing_keys(example[0], actual[0], f"{where}[0]")
-    return []
 
 
 def request_token(simulator: Simulator, transport: httpx.BaseTransport) -> httpx.Response:
@@ -66,7 +41,7 @@ def test_the_token_answer_has_the_documented_shape(
 ) -> None:
     answer = request_token(simulator, transport)
 
-    assert missing_keys(documented("token.json"), answer.json()) == []
+    assert missing_keys(documented(__file__, "token.json"), answer.json()) == []
 
 
 def test_query_upsert_composite_and_error_answers_have_the_documented_shapes(
@@ -85,10 +60,10 @@ def test_query_upsert_composite_and_error_answers_have_the_documented_shapes(
     expired = api.get("/limits", headers={"Authorization": "Bearer expired"})
 
     assert created.status_code == 201
-    assert missing_keys(documented("upsert-created.json"), created.json()) == []
-    assert missing_keys(documented("query.json"), query.json()) == []
-    assert missing_keys(documented("composite.json"), composite.json()) == []
+    assert missing_keys(documented(__file__, "upsert-created.json"), created.json()) == []
+    assert missing_keys(documented(__file__, "query.json"), query.json()) == []
+    assert missing_keys(documented(__file__, "composite.json"), composite.json()) == []
     assert expired.status_code == 401
-    assert missing_keys(documented("error.json")["body"], expired.json()) == []
+    assert missing_keys(documented(__file__, "error.json")["body"], expired.json()) == []
     with pytest.raises(RejectedError, match="NOT_FOUND"):
         connector_factory(config_for()).session.call("GET", "/sobjects/Nothing__c/Id/1")

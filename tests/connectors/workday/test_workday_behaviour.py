@@ -4,10 +4,8 @@ token refresh, mapping errors and a firm's mapping override from its landscape f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,9 +16,8 @@ from accord.connectors.workday import MAPPINGS, connector_factory
 from accord.connectors.workday.mapping import MappingError, worker_mapping
 from accord.connectors.workday.simulator import Simulator
 from accord.landscape import load_landscape
+from tests.connectors.simulated import Config, ids_read_across_token_expiry
 from tests.connectors.workday.conftest import seed_workers, worker_fields
-
-Config = Callable[..., dict[str, Any]]
 
 
 def test_a_worker_becomes_a_resource_with_employment_periods_and_cost_rates(
@@ -90,12 +87,10 @@ def test_an_expired_access_token_is_refreshed_once_mid_stream(
 ) -> None:
     workday = connector_factory(config_for())
     seed_workers(simulator)(2)
-    first = workday.workers.read(None, 1)
-    simulator.expire_tokens()
 
-    second = workday.workers.read(first.next_cursor, 1)
+    ids = ids_read_across_token_expiry(workday.workers, simulator)
 
-    assert [r.id for r in first.records + second.records] == ["E001", "E002"]
+    assert ids == ["E001", "E002"]
     assert workday.session.token_fetches == 2
 
 

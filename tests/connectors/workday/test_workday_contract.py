@@ -7,35 +7,27 @@ from typing import Any
 
 import pytest
 
-from accord.connectors.sdk.testing.suite import ConnectorContract, StreamCase, ThrottledBurst
+from accord.connectors.sdk.testing.suite import StreamCase
 from accord.connectors.workday import WorkdayHrConnector, connector_factory
 from accord.connectors.workday.simulator import Simulator
+from tests.connectors.simulated import ReadOnlyContract
 from tests.connectors.workday.conftest import seed_workers
 
 
-class TestWorkdayContract(ConnectorContract):
+class TestWorkdayContract(ReadOnlyContract):
+    port = "HrGateway"
+
     @pytest.fixture
     def connector(self, config_for: Callable[..., dict[str, Any]]) -> WorkdayHrConnector:
         return connector_factory(config_for(page_size=2))
 
     @pytest.fixture
-    def connector_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
-        return config_for()
-
-    @pytest.fixture
     def unreachable_config(self, config_for: Callable[..., dict[str, Any]]) -> Mapping[str, Any]:
         return config_for(client_secret="wrong")
-
-    def test_every_writer_is_idempotent(self) -> None:
-        pytest.skip("HrGateway only reads; nothing to write twice")
 
     @pytest.fixture
     def stream_cases(self, simulator: Simulator) -> Sequence[StreamCase]:
         return [StreamCase("workers", seed_workers(simulator), key=lambda r: str(r.id))]
-
-    @pytest.fixture
-    def throttled_burst(self) -> ThrottledBurst:
-        pytest.skip("HrGateway only reads; a throttled burst of writes does not apply")
 
 
 def test_check_explains_a_host_that_does_not_answer() -> None:

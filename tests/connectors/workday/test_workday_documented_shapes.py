@@ -4,43 +4,11 @@ simulator's answer to the same call, so the simulator cannot drift unnoticed."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import httpx
 
 from accord.connectors.workday.simulator import Simulator
+from tests.connectors.documented import documented, missing_keys
 from tests.connectors.workday.conftest import worker_fields
-
-DOCUMENTED = Path(__file__).parent / "documented"
-
-
-def documented(name: str) -> dict[str, Any]:
-    example: dict[str, Any] = json.loads((DOCUMENTED / name).read_text())
-    example.pop("_source")
-    return example
-
-
-def missing_keys(example: Any, actual: Any, where: str = "") -> list[str]:
-    """Keys of `example` (recursively; a list by its first element) absent in `actual`."""
-    if isinstance(example, dict):
-        if not isinstance(actual, dict):
-            return [where or "."]
-        return [
-            gap
-            for key, value in example.items()
-            for gap in (
-                missing_keys(value, actual[key], f"{where}.{key}")
-                if key in actual
-                else [f"{where}.{key}"]
-            )
-        ]
-    if isinstance(example, list) and example:
-        if not isinstance(actual, list) or not actual:
-            return [f"{where}[]"]
-        return missing_keys(example[0], actual[0], f"{where}[]")
-    return []
 
 
 def test_token_and_workers_answers_hold_every_documented_key(
@@ -58,5 +26,5 @@ def test_token_and_workers_answers_hold_every_documented_key(
             headers={"Authorization": f"Bearer {token['access_token']}"},
         ).json()
 
-    assert missing_keys(documented("token.json"), token) == []
-    assert missing_keys(documented("workers.json"), workers) == []
+    assert missing_keys(documented(__file__, "token.json"), token) == []
+    assert missing_keys(documented(__file__, "workers.json"), workers) == []

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from accord.connectors.sdk import HttpClient, RejectedError
+from accord.connectors.sdk.sessions import send_refreshing_once
 
 API_PREFIX = "/api/v1"
 MAX_PER_PAGE = 200
@@ -61,16 +62,10 @@ class KantataSession:
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One call to `/api/v1/<path>`; a 401 refreshes the token once if it can."""
         url = f"{API_PREFIX}{path}"
-        try:
-            return self._send(method, url, **kwargs)
-        except RejectedError as error:
-            if error.status != 401 or self._refresh is None:
-                raise self._rejection(error) from None
-        self.refresh_token()
-        try:
-            return self._send(method, url, **kwargs)
-        except RejectedError as again:
-            raise self._rejection(again) from None
+        refresh = self.refresh_token if self._refresh is not None else None
+        return send_refreshing_once(
+            lambda: self._send(method, url, **kwargs), refresh, self._rejection
+        )
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         body: dict[str, Any] = self.call("GET", path, params=params).json()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,13 +29,11 @@ from accord.connectors.kantata.streams import ResourceStream, WorkspaceDirectory
 from accord.connectors.sdk import (
     CheckResult,
     ConnectorError,
-    HttpClient,
-    RateLimit,
     RejectedError,
-    RetryPolicy,
     Stream,
     System,
 )
+from accord.connectors.sdk.settings import http_client_from_config
 from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "kantata"
@@ -53,20 +50,8 @@ def session_from_config(config: Mapping[str, Any]) -> KantataSession:
         )
     refresh_keys = ("client_id", "client_secret", "refresh_token")
     refresh = {k: str(config[k]) for k in refresh_keys if config.get(k)}
-    client = HttpClient(
-        str(config.get("base_url") or DEFAULT_URL),
-        connector=NAME,
-        retry=RetryPolicy(
-            max_attempts=int(config.get("max_attempts", 6)),
-            base_delay=float(config.get("base_delay", 0.5)),
-        ),
-        max_concurrency=config.get("max_concurrency"),
-        rate_limit=RateLimit(float(rate)) if (rate := config.get("requests_per_second")) else None,
-        timeout=float(config.get("timeout", 30.0)),
-        sleep=config.get("sleep", time.sleep),
-        clock=config.get("clock", time.time),
-        transport=config.get("transport"),
-    )
+    base_url = str(config.get("base_url") or DEFAULT_URL)
+    client = http_client_from_config(config, base_url, NAME, base_delay=0.5)
     complete = len(refresh) == len(refresh_keys)
     return KantataSession(client, str(config["access_token"]), refresh if complete else None)
 

@@ -33,15 +33,13 @@ from accord.connectors.netsuite.payments import MAPPINGS, PaymentsStream, paymen
 from accord.connectors.netsuite.rest import NetSuiteSession, describe_errors, eid_path
 from accord.connectors.sdk import (
     CheckResult,
-    ConnectorError,
-    HttpClient,
     PostedDocument,
-    RateLimit,
     RejectedError,
-    RetryPolicy,
     Stream,
     System,
 )
+from accord.connectors.sdk.checks import check_sign_in_and_read
+from accord.connectors.sdk.settings import http_client_from_config
 from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "netsuite"
@@ -60,20 +58,7 @@ def session_from_config(config: Mapping[str, Any]) -> NetSuiteSession:
     grant = grant_from_config(config, NAME, base_url)
     clock = config.get("clock", time.time)
     sleep = config.get("sleep", time.sleep)
-    client = HttpClient(
-        base_url,
-        connector=NAME,
-        retry=RetryPolicy(
-            max_attempts=int(config.get("max_attempts", 6)),
-            base_delay=float(config.get("base_delay", 0.2)),
-        ),
-        max_concurrency=int(config.get("max_concurrency", 5)),
-        rate_limit=RateLimit(float(rate)) if (rate := config.get("requests_per_second")) else None,
-        timeout=float(config.get("timeout", 30.0)),
-        sleep=sleep,
-        clock=clock,
-        transport=config.get("transport"),
-    )
+    client = http_client_from_config(config, base_url, NAME, max_concurrency=5)
     return NetSuiteSession(
         client, grant, clock, base_url, async_writes=bool(config.get("async_writes")), sleep=sleep
     )
@@ -243,28 +228,15 @@ def _literal(value: str) -> str:
 
 
 def _check(session: NetSuiteSession, url: str) -> CheckResult:
-    try:
-        session.authenticate()
-    except ConnectorError as error:
-        reachable = isinstance(error, RejectedError)
-        return CheckResult(
-            False,
-            f"{NAME}: {url}: {error.reason}",
-            {"reachable": reachable, "authenticated": False},
-        )
-    try:
-        list(session.suiteql("SELECT id FROM transaction WHERE type = 'CustPymt'", limit=1))
-    except ConnectorError as error:
-        return CheckResult(
-            False,
-            f"{NAME}: signed in, but SuiteQL failed: {error.reason}. Give the integration's "
-            "role the SuiteAnalytics Workbook and REST Web Services permissions",
-            {"reachable": True, "authenticated": True, "read": False},
-        )
-    return CheckResult(
-        True,
-        f"{NAME}: signed in to {url} and ran a SuiteQL query",
-        {"reachable": True, "authenticated": True, "read": True},
+    def read() -> object:
+        return list(session.suiteql("SELECT id FROM transaction WHERE type = 'CustPymt'", limit=1))
+
+    unreadable = (
+        "SuiteQL failed",
+        "Give the integration's role the SuiteAnalytics Workbook and REST Web Services permissions",
+    )
+    return check_sign_in_and_read(
+        NAME, url, session.authenticate, read, unreadable, lambda: "ran a SuiteQL query"
     )
 
 

@@ -28,6 +28,7 @@ import httpx
 
 from accord.connectors.netsuite.auth import TOKEN_PATH, M2MGrant, TokenAuth
 from accord.connectors.sdk import HttpClient, RejectedError
+from accord.connectors.sdk.sessions import send_refreshing_once
 
 RECORDS = "/services/rest/record/v1"
 SUITEQL = "/services/rest/query/v1/suiteql"
@@ -105,16 +106,9 @@ class NetSuiteSession:
         params = kwargs.pop("params", None)
         if params:
             url = f"{url}?{urlencode(params)}"
-        try:
-            return self._send(method, url, **kwargs)
-        except RejectedError as error:
-            if error.status != 401:
-                raise _rejection(error) from None
-        self.authenticate()
-        try:
-            return self._send(method, url, **kwargs)
-        except RejectedError as again:
-            raise _rejection(again) from None
+        return send_refreshing_once(
+            lambda: self._send(method, url, **kwargs), self.authenticate, _rejection
+        )
 
     def read_optional(self, path: str) -> dict[str, Any] | None:
         """The record at `path`, or None when NetSuite has none (404)."""

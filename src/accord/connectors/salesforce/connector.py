@@ -33,14 +33,12 @@ from accord.connectors.salesforce.streams import SoqlStream, query_all
 from accord.connectors.salesforce.writes import Upsert, upsert_all, upsert_one
 from accord.connectors.sdk import (
     CheckResult,
-    ConnectorError,
-    HttpClient,
-    RateLimit,
     RejectedError,
-    RetryPolicy,
     Stream,
     System,
 )
+from accord.connectors.sdk.checks import check_sign_in_and_read
+from accord.connectors.sdk.settings import http_client_from_config
 from accord.domain.reconciliation import ContractRecord, PaymentRecord
 
 CRM_NAME = "salesforce"
@@ -58,20 +56,11 @@ def session_from_config(config: Mapping[str, Any], connector: str) -> Salesforce
     clock = config.get("clock", time.time)
     grant = grant_from_config(config, connector, clock)
     batch = config.get("batch_size")
-    client = HttpClient(
+    client = http_client_from_config(
+        config,
         str(config["base_url"]),
-        connector=connector,
-        retry=RetryPolicy(
-            max_attempts=int(config.get("max_attempts", 6)),
-            base_delay=float(config.get("base_delay", 0.2)),
-        ),
-        max_concurrency=config.get("max_concurrency"),
-        rate_limit=RateLimit(float(rate)) if (rate := config.get("requests_per_second")) else None,
-        timeout=float(config.get("timeout", 30.0)),
+        connector,
         headers={"Sforce-Query-Options": f"batchSize={int(batch)}"} if batch else None,
-        sleep=sleep,
-        clock=clock,
-        transport=config.get("transport"),
     )
     budget = BudgetPolicy(
         slow_down_at=float(config.get("slow_down_at", 0.8)),
@@ -90,31 +79,18 @@ def check_session(
     session: SalesforceSession, connector: str, sobject: str, url: str
 ) -> CheckResult:
     """Authenticate and read one record of `sobject`; the message says what to fix."""
-    try:
-        session.authenticate()
-    except ConnectorError as error:
-        reachable = isinstance(error, RejectedError)
-        return CheckResult(
-            False,
-            f"{connector}: {url}: {error.reason}",
-            {"reachable": reachable, "authenticated": False},
-        )
-    try:
-        session.call("GET", "/query", params={"q": f"SELECT Id FROM {sobject} LIMIT 1"})
-    except ConnectorError as error:
-        return CheckResult(
-            False,
-            f"{connector}: signed in, but cannot read {sobject}: {error.reason}. Give the "
-            "connected app's run-as user read access to it",
-            {"reachable": True, "authenticated": True, "read": False},
-        )
-    usage = session.usage
-    detail = f"; {usage.used}/{usage.limit} daily API calls used" if usage else ""
-    return CheckResult(
-        True,
-        f"{connector}: signed in to {url} and read {sobject}{detail}",
-        {"reachable": True, "authenticated": True, "read": True},
-    )
+
+    def read() -> object:
+        return session.call("GET", "/query", params={"q": f"SELECT Id FROM {sobject} LIMIT 1"})
+
+    def done() -> str:
+        usage = session.usage
+        detail = f"; {usage.used}/{usage.limit} daily API calls used" if usage else ""
+        return f"read {sobject}{detail}"
+
+    fix = "Give the connected app's run-as user read access to it"
+    unreadable = (f"cannot read {sobject}", fix)
+    return check_sign_in_and_read(connector, url, session.authenticate, read, unreadable, done)
 
 
 class _SalesforceBase:

@@ -31,6 +31,7 @@ from accord.connectors.sdk import (
     RejectedError,
     ThrottledError,
 )
+from accord.connectors.sdk.sessions import send_refreshing_once
 
 API_VERSION = "62.0"
 LIMIT_HEADER = "Sforce-Limit-Info"
@@ -144,16 +145,9 @@ class SalesforceSession:
             if self._token is None:
                 self.authenticate()
         url = path if path.startswith("/services/") else f"{self.base}{path}"
-        try:
-            response = self._send(method, url, **kwargs)
-        except RejectedError as error:
-            if error.status != 401:
-                raise self._rejection(error) from None
-            self.authenticate()
-            try:
-                response = self._send(method, url, **kwargs)
-            except RejectedError as again:
-                raise self._rejection(again) from None
+        response = send_refreshing_once(
+            lambda: self._send(method, url, **kwargs), self.authenticate, self._rejection
+        )
         self._note_usage(response)
         return response
 

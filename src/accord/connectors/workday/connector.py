@@ -14,7 +14,6 @@ Settings (the landscape's `settings`, plus `base_url`, retry and limits):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -23,13 +22,11 @@ from accord.canonical.v1 import Resource
 from accord.connectors.sdk import (
     CheckResult,
     ConnectorError,
-    HttpClient,
-    RateLimit,
     RejectedError,
-    RetryPolicy,
     Stream,
     System,
 )
+from accord.connectors.sdk.settings import http_client_from_config
 from accord.connectors.workday.mapping import WorkerMapping, worker_mapping
 from accord.connectors.workday.session import WorkdaySession
 from accord.connectors.workday.stream import WorkerStream, all_workers
@@ -46,20 +43,7 @@ def session_from_config(config: Mapping[str, Any]) -> WorkdaySession:
             f"{NAME}: settings need {', '.join(missing)} (the tenant's REST host and name, "
             "and the API client registered for integrations with its refresh token)"
         )
-    client = HttpClient(
-        str(config["base_url"]),
-        connector=NAME,
-        retry=RetryPolicy(
-            max_attempts=int(config.get("max_attempts", 6)),
-            base_delay=float(config.get("base_delay", 0.2)),
-        ),
-        max_concurrency=config.get("max_concurrency"),
-        rate_limit=RateLimit(float(rate)) if (rate := config.get("requests_per_second")) else None,
-        timeout=float(config.get("timeout", 30.0)),
-        sleep=config.get("sleep", time.sleep),
-        clock=config.get("clock", time.time),
-        transport=config.get("transport"),
-    )
+    client = http_client_from_config(config, str(config["base_url"]), NAME)
     return WorkdaySession(
         client,
         str(config["tenant"]),

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from accord.connectors.sdk import HttpClient, RejectedError
+from accord.connectors.sdk.sessions import send_refreshing_once
 
 
 def describe_error(body: str) -> str:
@@ -76,17 +77,13 @@ class WorkdaySession:
         with self._lock:
             if self._token is None:
                 self.authenticate()
-        try:
-            return self._send(path, **kwargs)
-        except RejectedError as error:
-            if error.status != 401:
-                raise _rejection(error) from None
+        return send_refreshing_once(
+            lambda: self._send(path, **kwargs), self._reauthenticate, _rejection
+        )
+
+    def _reauthenticate(self) -> None:
         with self._lock:
             self.authenticate()
-        try:
-            return self._send(path, **kwargs)
-        except RejectedError as again:
-            raise _rejection(again) from None
 
     def _send(self, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._token}"}

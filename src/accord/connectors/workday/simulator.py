@@ -31,20 +31,15 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from accord.connectors.sdk.simulation import Faults
+
 MAX_LIMIT = 100
+FAULT_MESSAGES = {
+    429: "Too many requests",
+    500: "An unexpected error occurred",
+    503: "Workday is unavailable for scheduled maintenance",
+}
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-@dataclass
-class Faults:
-    """What the simulator does wrong, switched on by tests (counts are requests left)."""
-
-    outage: bool = False
-    throttle: int = 0
-    retry_after: str | None = "1"
-    server_errors: int = 0
-    latency_seconds: float = 0.0
-    duplicates: bool = False
 
 
 @dataclass
@@ -100,18 +95,11 @@ class Simulator:
 
     def take_fault(self) -> JSONResponse | None:
         """The fault answer for this request, if a fault is on (one of its count used)."""
-        faults = self.faults
         with self._lock:
-            if faults.outage:
-                return _error(503, "Workday is unavailable for scheduled maintenance")
-            if faults.throttle > 0:
-                faults.throttle -= 1
-                headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
-                return _error(429, "Too many requests", **headers)
-            if faults.server_errors > 0:
-                faults.server_errors -= 1
-                return _error(500, "An unexpected error occurred")
-        return None
+            fault = self.faults.take()
+        if fault is None:
+            return None
+        return _error(fault.status, FAULT_MESSAGES[fault.status], **fault.headers)
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:

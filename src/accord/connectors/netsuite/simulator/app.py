@@ -44,6 +44,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from accord.connectors.netsuite.auth import ASSERTION_TYPE, TOKEN_PATH
 from accord.connectors.netsuite.simulator.account import Account, RecordError
+from accord.connectors.sdk.simulation import Faults as SimulatorFaults
 
 RECORDS = "/services/rest/record/v1"
 JOBS = "/services/rest/async/v1/job"
@@ -51,14 +52,11 @@ SUITEQL = "/services/rest/query/v1/suiteql"
 
 
 @dataclass
-class Faults:
-    """What the simulator does wrong, switched on by tests (counts are requests left)."""
+class Faults(SimulatorFaults):
+    """What the simulator does wrong, switched on by tests (counts are requests left).
+    NetSuite's 429 names no wait, so `retry_after` is off."""
 
-    outage: bool = False
-    throttle: int = 0
-    server_errors: int = 0
-    latency_seconds: float = 0.0
-    duplicates: bool = False
+    retry_after: str | None = None
     pending_polls: int = 0
     """Polls a job answers `completed: false` before it reports done."""
 
@@ -117,15 +115,8 @@ class Simulator:
     def take_fault(self) -> int | None:
         """The status of the fault this request meets, if any (counts down)."""
         with self._lock:
-            if self.faults.outage:
-                return 503
-            if self.faults.throttle > 0:
-                self.faults.throttle -= 1
-                return 429
-            if self.faults.server_errors > 0:
-                self.faults.server_errors -= 1
-                return 500
-        return None
+            fault = self.faults.take()
+        return fault.status if fault else None
 
 
 def problem(status: int, code: str, detail: str) -> JSONResponse:

@@ -34,21 +34,15 @@ from fastapi.responses import JSONResponse
 from accord.connectors.salesforce.auth import JWT_GRANT_TYPE
 from accord.connectors.salesforce.simulator.org import Org, OrgError, attributes
 from accord.connectors.salesforce.simulator.soql import MalformedQuery
+from accord.connectors.sdk.simulation import Faults
 
 COMPOSITE_LIMIT = 25
+FAULT_ERRORS = {
+    429: ("REQUEST_LIMIT_EXCEEDED", "Too many requests"),
+    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred"),
+    503: ("SERVER_UNAVAILABLE", "Salesforce is down for maintenance"),
+}
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
-
-
-@dataclass
-class Faults:
-    """What the simulator does wrong, switched on by tests (counts are requests left)."""
-
-    outage: bool = False
-    throttle: int = 0
-    retry_after: str | None = "1"
-    server_errors: int = 0
-    latency_seconds: float = 0.0
-    duplicates: bool = False
 
 
 @dataclass
@@ -80,18 +74,11 @@ class Simulator:
 
     def take_fault(self) -> JSONResponse | None:
         """The fault answer for this request, if a fault is on (one of its count used)."""
-        faults = self.faults
         with self._lock:
-            if faults.outage:
-                return _error(503, "SERVER_UNAVAILABLE", "Salesforce is down for maintenance")
-            if faults.throttle > 0:
-                faults.throttle -= 1
-                headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
-                return _error(429, "REQUEST_LIMIT_EXCEEDED", "Too many requests", **headers)
-            if faults.server_errors > 0:
-                faults.server_errors -= 1
-                return _error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
-        return None
+            fault = self.faults.take()
+        if fault is None:
+            return None
+        return _error(fault.status, *FAULT_ERRORS[fault.status], **fault.headers)
 
     def take_call(self) -> bool:
         """Count one API call against the daily limit; False once it is spent."""
