@@ -51,7 +51,7 @@ class UpProcess:
         )
         banner = self.eventually(lambda: self._read_banner(), "the hub's banner")
         self.api = f"http://127.0.0.1:{port}"
-        self.sandbox = self.sandbox or banner["sandbox"]
+        self.sandbox = banner["sandbox"]
         self.token = self.token or banner["token"]
 
     def _read_banner(self) -> dict[str, str] | None:
