@@ -161,8 +161,10 @@ def test_two_schedulers_never_lead_at_once_and_the_standby_takes_over(
     wait_until(lambda: cluster.logged("scheduler-b", "standing by"), WAIT, "scheduler-b waiting")
 
     key = lock_key(LEADER_LOCK) & 0xFFFF_FFFF_FFFF_FFFF
+    # Advisory locks belong to a database: other hubs on the same server hold their own.
     holders = (
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
     )
     for _ in range(6):  # both run for a few seconds: one leader, one holder of the lock
