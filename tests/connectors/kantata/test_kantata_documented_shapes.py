@@ -6,43 +6,18 @@ is compared with the first object served."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from accord.connectors.kantata.simulator import Simulator
+from tests.connectors.documented import documented, missing_keys
 from tests.connectors.kantata.conftest import BASE_URL, seed_expenses, seed_time, workspace
-
-DOCUMENTED = Path(__file__).parent / "documented"
-
-
-def documented(name: str) -> dict[str, Any]:
-    example: dict[str, Any] = json.loads((DOCUMENTED / name).read_text())
-    example.pop("_source")
-    return example
 
 
 def by_position(answer: dict[str, Any], resource: str) -> dict[str, Any]:
     """The answer with its id-indexed objects as a list, in `results` order."""
     return answer | {resource: list(answer[resource].values())}
-
-
-def missing_keys(example: Any, actual: Any, where: str = "") -> list[str]:
-    """Keys of `example` (recursively; a list by its first element) absent in `actual`."""
-    if isinstance(example, dict):
-        if not isinstance(actual, dict):
-            return [f"{where or '(top)'}: not an object"]
-        found = [f"{where}.{key}" for key in example if key not in actual]
-        for key in example.keys() & actual.keys():
-            found += missing_keys(example[key], actual[key], f"{where}.{key}")
-        return found
-    if isinstance(example, list) and example:
-        if not isinstance(actual, list) or not actual:
-            return [f"{where}: not a non-empty list"]
-        return missing_keys(example[0], actual[0], f"{where}[0]")
-    return []
 
 
 def test_lists_and_errors_hold_every_documented_key(
@@ -64,11 +39,11 @@ def test_lists_and_errors_hold_every_documented_key(
         ("time-entries.json", "time_entries"),
         ("expenses.json", "expenses"),
     ):
-        example, answer = documented(name), answers[resource]
+        example, answer = documented(__file__, name), answers[resource]
         assert missing_keys(by_position(example, resource), by_position(answer, resource)) == [], (
             name
         )
         assert [r["key"] for r in answer["results"]] == [resource] * answer["count"]
     assert refused.status_code == 401
-    assert missing_keys(documented("errors.json"), refused.json()) == []
+    assert missing_keys(documented(__file__, "errors.json"), refused.json()) == []
     assert refused.json()["errors"][0]["type"] == "oauth"
