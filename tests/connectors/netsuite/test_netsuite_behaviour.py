@@ -161,7 +161,7 @@ def test_token_based_authentication_signs_every_request(
     )
     simulator.account.upsert("customerPayment", "PAY-1", payment_body())
 
-    erp.post_invoice(invoice(), "post-1")
+    erp.post_invoice(invoice(), "accord:erp:post:INV-DE01-000001")  # signed percent-encoded
     (page,) = list(read_all(erp.payments, None, 10))
 
     assert simulator.count("invoice") == 1
