@@ -9,7 +9,6 @@ over RPC) marks the invoice paid in Accord and reaches the CRM.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,11 +34,11 @@ from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 from tests.integration.tryton.conftest import cannot_start
 from tests.integration.tryton.tryton_helpers import register_payment
+from tests.scenario_files import scenarios_dir
 
 pytestmark = pytest.mark.tryton
 
-ROOT = Path(__file__).resolve().parents[3]
-SCENARIOS = os.environ.get("ACCORD_SCENARIOS_DIR", ROOT.parent / "shared" / "scenarios")
+SCENARIOS = scenarios_dir()
 SCENARIO = Path(SCENARIOS) / "tm-correction-de.yaml"
 INVOICE, CREDIT_NOTE = "INV-DE01-000001", "CN-DE01-000001"
 
