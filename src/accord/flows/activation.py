@@ -115,7 +115,7 @@ def _set_back(
     close_failure(contract, f"activation rejected ({why.note}); compensated: {undone}")
 
 
-@DBOS.workflow()
+@dispatch.workflow("activate_contract")
 def activate_contract(contract: str) -> list[str]:
     """Activate everywhere and return the documents issued; [] when a person rejected
     it (every system it reached set back)."""

@@ -24,7 +24,7 @@ from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from accord.domain.revenue.recognition import revenue_report
-from accord.flows import runtime
+from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
 from accord.flows.scheduler import Scheduler
 from accord.scenarios import format as sf
@@ -94,7 +94,7 @@ class ScenarioRunner:
         )
         hub, services = wired.hub, wired.services
         try:
-            runtime.launch(
+            engine.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
                 runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),
             )

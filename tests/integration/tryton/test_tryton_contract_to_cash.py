@@ -25,7 +25,7 @@ from accord.connectors.tryton import testing as tryton_testing
 from accord.connectors.tryton.testing import RunningTryton
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.exceptions import ExceptionKind
-from accord.flows import runtime
+from accord.flows import engine, runtime
 from accord.flows.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
@@ -73,7 +73,7 @@ class TrytonErpRunner(ScenarioRunner):
         del connectors["sandbox-erp"]
         connectors["tryton"] = self.erp
         services = build_services(hub, connectors, clock.now)
-        runtime.launch(
+        engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),
         )
