@@ -32,7 +32,12 @@ from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
 from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch
 from accord.domain.billing.run import InvoiceRunResult
-from accord.domain.exceptions import BusinessException, ExceptionKind, transient_class
+from accord.domain.exceptions import (
+    BusinessException,
+    ExceptionKind,
+    failed_step_kind,
+    transient_class,
+)
 
 M = TypeVar("M", bound=CanonicalModel)
 STORE = "store"
@@ -383,7 +388,7 @@ class ContractToCash:
     ) -> None:
         """Record a failed step; the flow waiting on it is named so an action resumes it.
         `compensable`: the flow can undo what it did, so a person may reject it."""
-        kind = ExceptionKind(outcome.kind or ExceptionKind.SYSTEM_UNAVAILABLE.value)
+        kind = failed_step_kind(outcome.kind)
         problem = BusinessException(kind, subject, outcome.reason or "step failed")
         details: dict[str, object] = {"workflow_id": workflow_id, "system": outcome.system}
         if kind is ExceptionKind.SYSTEM_UNAVAILABLE:
