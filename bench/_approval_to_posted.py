@@ -43,9 +43,9 @@ from accord.connectors.sandbox.firm import generate_firm, load_firm
 from accord.connectors.sandbox.landscape import Landscape
 from accord.firm_config import load_firm as load_finance
 from accord.flows import engine, runtime
-from accord.flows.hub_process import Intervals
 from accord.flows.invoice_run import run_invoices
-from accord.flows.scheduler import Scheduler
+from accord.loops.hub_process import Intervals
+from accord.loops.scheduler import Scheduler
 from accord.settings import Settings
 
 FINANCE = Path(runtime.__file__).parents[1] / "connectors" / "sandbox" / "firm.yaml"

@@ -42,10 +42,10 @@ from accord.connectors.sandbox.landscape import Landscape as Sandbox
 from accord.connectors.sandbox.landscape import clock_start
 from accord.firm_config import FirmConfigError, load_firm
 from accord.flows import engine, runtime
-from accord.flows.hub_process import HubProcess
-from accord.flows.scheduler import Scheduler
 from accord.http_app import create_app
 from accord.landscape import Landscape
+from accord.loops.hub_process import HubProcess
+from accord.loops.scheduler import Scheduler
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 

@@ -41,10 +41,10 @@ from accord.connectors.sandbox.clock import RemoteSandboxClock
 from accord.firm_config import Firm, load_firm
 from accord.flows import engine as flow_engine
 from accord.flows import runtime
-from accord.flows.hub_process import HubProcess, Intervals
 from accord.flows.scaleout import Takeover, enqueue_only, serve_flow_queue
-from accord.flows.scheduler import Scheduler
 from accord.landscape import Landscape
+from accord.loops.hub_process import HubProcess, Intervals
+from accord.loops.scheduler import Scheduler
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 

@@ -26,7 +26,7 @@ from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from accord.domain.revenue.recognition import revenue_report
 from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
-from accord.flows.scheduler import Scheduler
+from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.documents import write_einvoices
 from accord.scenarios.report import billing_sections, erp_summary, exception_rows

@@ -31,7 +31,7 @@ from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.flows import dispatch, engine, runtime
-from accord.flows.scheduler import Scheduler
+from accord.loops.scheduler import Scheduler
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
 from accord.scenarios.world import SandboxWorld

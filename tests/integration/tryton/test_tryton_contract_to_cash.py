@@ -26,7 +26,7 @@ from accord.connectors.tryton.testing import RunningTryton
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.exceptions import ExceptionKind
 from accord.flows import engine, runtime
-from accord.flows.scheduler import Scheduler
+from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner, _midnight, _Run

@@ -27,7 +27,7 @@ from accord.domain.calendar import month_ends_due
 from accord.domain.criticality import Criticality
 from accord.domain.retry import RetryBackoff
 from accord.flows.invoice_run import run_invoices
-from accord.flows.scheduler import Scheduler
+from accord.loops.scheduler import Scheduler
 
 log = logging.getLogger("accord.hub")
 STOP_WITHIN_SECONDS = 5.0
