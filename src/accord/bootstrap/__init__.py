@@ -26,7 +26,7 @@ from accord.bootstrap.core import (
     offline_exception_actions,
     reconciliation_sources,
 )
-from accord.bootstrap.process import Wired, attach_process_ports, wire_hub
+from accord.bootstrap.process import Wired, attach_process_ports, correcting_postings, wire_hub
 
 __all__ = [
     "FIRM_SOURCE",
@@ -42,6 +42,7 @@ __all__ = [
     "check_connectors",
     "configure_firm",
     "connector_configs",
+    "correcting_postings",
     "offline_exception_actions",
     "reconciliation_sources",
     "remote_sandbox_connectors",
