@@ -81,6 +81,8 @@ class Hub:
     relay: OutboxRelay
     publisher: Publisher
     governance: Governance
+    billing: BillingService
+    """Billing on this store: the state the engine runs on, caught up from the event log."""
     bus: InProcessBus | None = None
     invoice_runs: InvoiceRuns | None = None
     flows: Flows | None = None
@@ -176,6 +178,7 @@ def build_hub(
         relay=OutboxRelay(unit_of_work, publisher),
         publisher=publisher,
         governance=governance,
+        billing=billing,
         bus=bus,
         corrections=CorrectionService(
             unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
