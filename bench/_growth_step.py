@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from accord.adapters.billing_store import SqlAlchemyCursorStore
-from accord.application.inbound_sync import InboundSync, RejectedSourceRecord, SourceStream
-from accord.bootstrap import Hub
+from accord.application.inbound_sync import RejectedSourceRecord, SourceStream
+from accord.bootstrap import Hub, build_inbound
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from bench import _firm
@@ -92,7 +91,7 @@ def tick(hub: Hub, history: int, contracts: int) -> Verify:
         for n in range(NEW_ENTRIES)
     ]
     stream = SourceStream("psa", NewTime(new))
-    pulled = InboundSync([stream], SqlAlchemyCursorStore(hub.engine), hub.ingest).pull().accepted
+    pulled = build_inbound(hub, [stream]).pull().accepted
     applied = hub.worker.run_once()
     problems = hub.billing.catch_up().problems
 
