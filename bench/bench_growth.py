@@ -187,7 +187,10 @@ def run(
     rows = []
     for backend in backends:
         measured = _backend(backend, sizes)
-        if not measured or measured[0].skipped:
+        if not measured:
+            continue
+        if measured[0].skipped:
+            console.print(f"  {backend}: no figures, the smallest size: {measured[0].skipped}")
             continue
         for name in MEASURED:
             rows += [_row(backend, name, size, measured[0]) for size in measured]
