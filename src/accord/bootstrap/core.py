@@ -68,6 +68,7 @@ from accord.domain.revenue.journals import AccountRole
 from accord.firm_config import Firm
 from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
+from accord.flows.registry import FlowRegistry
 from accord.settings import Settings
 
 
@@ -200,6 +201,8 @@ class Services:
     connectors: Mapping[str, Connector]
     einvoicing: EInvoicing
     """EN 16931 e-invoices of issued documents: rendered, validated, results kept."""
+    flows: FlowRegistry
+    """Each durable flow's steps, handed to it when the flows launch."""
 
 
 def _port(connectors: Mapping[str, Connector], system: str) -> Any:
@@ -278,12 +281,14 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         for name, connector in connectors.items()
         for stream in connector.streams()
     ]
+    contract_to_cash = ContractToCash(
+        billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
+    )
+    einvoicing = build_einvoicing(hub.engine, billing, clock)
     return Services(
         billing=billing,
         exceptions=exceptions,
-        contract_to_cash=ContractToCash(
-            billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
-        ),
+        contract_to_cash=contract_to_cash,
         inbound=InboundSync(streams, SqlAlchemyCursorStore(hub.engine), hub.ingest),
         reconciliation=reconciliation,
         reconciliation_jobs=ReconciliationJobs(
@@ -291,7 +296,8 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         ),
         exception_actions=ExceptionActionService(exceptions, billing, resume),
         connectors=connectors,
-        einvoicing=build_einvoicing(hub.engine, billing, clock),
+        einvoicing=einvoicing,
+        flows=FlowRegistry.of(contract_to_cash, einvoicing),
     )
 
 

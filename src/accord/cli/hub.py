@@ -189,8 +189,7 @@ def up(
     admin_token = create_first_admin_key(hub.governance) if settings.is_embedded else None
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
-    flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)
-    engine.launch(_flows_database(settings), flow_services, admission=admission)
+    engine.launch(_flows_database(settings), services.flows, admission=admission)
     attach_process_ports(wired, accounts)
     scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
     services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(

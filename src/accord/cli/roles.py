@@ -140,10 +140,9 @@ def run_worker(
         wired.hub.close()
         raise RoleError(f"another worker named {scale.name!r} is running; give each its own")
     try:
-        services = runtime.FlowServices(
-            wired.services.contract_to_cash, einvoicing=wired.services.einvoicing
+        flow_engine.launch(
+            flows_database(scale.settings), wired.services.flows, executor_id=scale.name
         )
-        flow_engine.launch(flows_database(scale.settings), services, executor_id=scale.name)
         serve_flow_queue(flow_concurrency)
         engine = wired.hub.engine
         takeover = Takeover(

@@ -96,7 +96,7 @@ class ScenarioRunner:
         try:
             engine.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
-                runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),
+                services.flows,
             )
             try:
                 scheduler = Scheduler(

@@ -31,6 +31,7 @@ from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.flows import dispatch, engine, runtime
+from accord.flows.registry import FlowRegistry
 from accord.loops.scheduler import Scheduler
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
@@ -92,7 +93,7 @@ class DurableRunner(ScenarioRunner):
         services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
         engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
-            runtime.FlowServices(services.contract_to_cash),
+            FlowRegistry.of(services.contract_to_cash),
         )
         scheduler = Scheduler(
             services.inbound, hub.worker, services.billing, services.contract_to_cash

@@ -26,6 +26,7 @@ from accord.connectors.tryton.testing import RunningTryton
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.exceptions import ExceptionKind
 from accord.flows import engine, runtime
+from accord.flows.registry import FlowRegistry
 from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
@@ -75,7 +76,7 @@ class TrytonErpRunner(ScenarioRunner):
         services = build_services(hub, connectors, clock.now)
         engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
-            runtime.FlowServices(services.contract_to_cash),
+            FlowRegistry.of(services.contract_to_cash),
         )
         scheduler = Scheduler(
             services.inbound, hub.worker, services.billing, services.contract_to_cash
