@@ -26,7 +26,7 @@ from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.bootstrap import configure_firm
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import _Run
+from accord.scenarios.runner import ScenarioRun
 from tests.integration.flows._flow_proc import DurableRunner
 from tests.scenario_files import scenario_file
 
@@ -57,7 +57,7 @@ def _kill_in_amendment_after(step: str) -> None:
     setattr(ContractToCash, step, step_then_die)
 
 
-def _holdings(run: _Run) -> dict[str, Any]:
+def _holdings(run: ScenarioRun) -> dict[str, Any]:
     """Billing's terms and the PSA's projects and rate card, one entry per record."""
     with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
         terms = http.get("/billing/contracts", params={"limit": 500}).json()["items"]
@@ -75,18 +75,18 @@ def main(mode: str, workdir: Path) -> None:
     scenario = load_scenario(SCENARIO)
     signing = scenario.events[0]
     runner = DurableRunner(scenario, workdir, AMENDED_ON if mode == "recover" else signing.at)
-    with runner._started() as run:
+    with runner.started() as run:
         if mode == "run":
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
-            runner._advance(run, signing.at)
-            runner._apply(run, 0, signing)
-            runner._settle(run)
+            runner.advance(run, signing.at)
+            runner.apply(run, 0, signing)
+            runner.settle(run)
             if step := os.environ.get("ACCORD_KILL_AFTER"):
                 _kill_in_amendment_after(step)
-            runner._advance(run, AMENDED_ON)
-            runner._apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
-        runner._settle(run)
+            runner.advance(run, AMENDED_ON)
+            runner.apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
+        runner.settle(run)
         print(json.dumps(_holdings(run)))
 
 

@@ -34,7 +34,7 @@ from accord.flows import dispatch, engine, runtime
 from accord.flows.registry import FlowRegistry
 from accord.loops.scheduler import Scheduler
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
+from accord.scenarios.runner import ScenarioRun, ScenarioRunner, midnight
 from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 
@@ -81,8 +81,8 @@ class DurableRunner(ScenarioRunner):
         self.landscape_config = landscape_config
 
     @contextmanager
-    def _started(self) -> Iterator[_Run]:
-        clock = SandboxClock(start=_midnight(self.start))
+    def started(self) -> Iterator[ScenarioRun]:
+        clock = SandboxClock(start=midnight(self.start))
         landscape = Landscape(
             self.workdir / "sandbox", clock=clock, config=self.landscape_config
         ).start()
@@ -99,7 +99,9 @@ class DurableRunner(ScenarioRunner):
             services.inbound, hub.worker, services.billing, services.contract_to_cash
         )
         try:
-            yield _Run(self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape))
+            yield ScenarioRun(
+                self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape)
+            )
         finally:
             runtime.shutdown()
             hub.close()
@@ -118,7 +120,7 @@ def _items(http: httpx.Client, path: str) -> list[dict[str, Any]]:
             return items
 
 
-def _holdings(run: _Run) -> dict[str, Any]:
+def _holdings(run: ScenarioRun) -> dict[str, Any]:
     """What each external system holds, one entry per record, so a copy shows twice."""
     with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
 
@@ -157,7 +159,7 @@ def main(
     scenario = load_scenario(scenario_path)
     events = scenario.events[: last_event + 1]
     runner = DurableRunner(scenario, workdir, events[-1].at if mode == "recover" else events[0].at)
-    with runner._started() as run:
+    with runner.started() as run:
         if mode == "run":
             if kill_after:
                 _kill_after(kill_after)
@@ -166,10 +168,10 @@ def main(
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
             for index, event in enumerate(events):
-                runner._advance(run, event.at)
-                runner._apply(run, index, event)
-                runner._settle(run)
-        runner._settle(run)
+                runner.advance(run, event.at)
+                runner.apply(run, index, event)
+                runner.settle(run)
+        runner.settle(run)
         holdings = json.dumps(_holdings(run))
         (workdir / "holdings.json").write_text(holdings)
         print(holdings, flush=True)
