@@ -41,7 +41,7 @@ from accord.canonical.v1 import Invoice
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import generate_firm, load_firm
 from accord.connectors.sandbox.landscape import Landscape
-from accord.firm_config import load_firm as load_finance
+from accord.firm_config import load_firm_config as load_finance
 from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
 from accord.flows.registry import FlowRegistry

@@ -65,7 +65,7 @@ from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.domain.revenue.journals import AccountRole
-from accord.firm_config import Firm
+from accord.firm_config import FirmConfig
 from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
 from accord.flows.registry import FlowRegistry
@@ -336,7 +336,7 @@ def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> E
 FIRM_SOURCE = "/accord/firm-configuration"
 
 
-def configure_firm(hub: Hub, billing: BillingService, firm: Firm) -> None:
+def configure_firm(hub: Hub, billing: BillingService, firm: FirmConfig) -> None:
     """Apply the finance configuration: entities through the event log (like any master
     data), FX rates, tax rules and `send_einvoices` to billing."""
     hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])

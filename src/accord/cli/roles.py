@@ -38,7 +38,7 @@ from accord.bootstrap import (
     wire_hub,
 )
 from accord.connectors.sandbox.clock import RemoteSandboxClock
-from accord.firm_config import Firm, load_firm
+from accord.firm_config import FirmConfig, load_firm_config
 from accord.flows import engine as flow_engine
 from accord.flows import runtime
 from accord.flows.scaleout import Takeover, enqueue_only, serve_flow_queue
@@ -168,7 +168,7 @@ def run_scheduler(
     """Stand by until this process holds the leader lock, then schedule until `stop` is
     set or the lock is lost (the process then ends, for its supervisor to restart it)."""
     scale.check("scheduler")
-    finance = load_firm(firm)
+    finance = load_firm_config(firm)
     wired = wire(scale)
     client = enqueue_only(flows_database(scale.settings))
     leader = HeldLock(wired.hub.engine, LEADER_LOCK)
@@ -187,7 +187,7 @@ def run_scheduler(
 
 def _lead(
     wired: Wired,
-    finance: Firm,
+    finance: FirmConfig,
     leader: HeldLock,
     stop: threading.Event,
     intervals: Intervals | None,
