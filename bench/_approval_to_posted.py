@@ -41,9 +41,10 @@ from accord.canonical.v1 import Invoice
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import generate_firm, load_firm
 from accord.connectors.sandbox.landscape import Landscape
-from accord.firm_config import load_firm as load_finance
+from accord.firm_config import load_firm_config as load_finance
 from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
+from accord.flows.registry import FlowRegistry
 from accord.loops.hub_process import Intervals
 from accord.loops.scheduler import Scheduler
 from accord.settings import Settings
@@ -166,7 +167,7 @@ def _running_hub(workdir: Path) -> Iterator[RunningHub]:
         configure_firm(hub, services.billing, load_finance(FINANCE))
         firm, staffing = _firm_with_time_contracts()
         load_firm(landscape.url, firm)
-        flows = runtime.FlowServices(services.contract_to_cash)
+        flows = FlowRegistry.of(services.contract_to_cash)
         engine.launch(f"sqlite:///{workdir / 'flows.sqlite'}", flows)
         try:
             scheduler = Scheduler(

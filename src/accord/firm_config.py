@@ -40,7 +40,7 @@ class TaxRule(_Strict):
     rate: NonNegativeDecimalStr
 
 
-class Firm(_Strict):
+class FirmConfig(_Strict):
     entities: list[LegalEntity] = Field(min_length=1)
     fx: list[FxRate] = Field(default_factory=list)
     tax: list[TaxRule] = Field(default_factory=list)
@@ -55,11 +55,11 @@ class FirmConfigError(ValueError):
     """The firm configuration file is missing or does not follow the format."""
 
 
-def load_firm(path: Path) -> Firm:
+def load_firm_config(path: Path) -> FirmConfig:
     """Read and validate a firm configuration YAML file (`entities`, `fx`, `tax`)."""
     if not path.is_file():
         raise FirmConfigError(f"{path}: no such firm configuration file")
     try:
-        return Firm.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return FirmConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as error:
         raise FirmConfigError(f"{path} is not a valid firm configuration:\n{error}") from None

@@ -66,8 +66,10 @@ class StepOutcome:
         return cls(False, ExceptionKind.SYSTEM_UNAVAILABLE.value, reason, STORE)
 
 
-def idempotency_key(system: str, operation: str, number: str) -> str:
-    """The key a system receives for a document: stable across retries and replays."""
+def document_write_key(system: str, operation: str, number: str) -> str:
+    """The key a system receives for a document: stable across retries and replays, and
+    readable (`accord:<system>:<operation>:<number>`). Not the SDK's hashed
+    `idempotency_key`: systems already hold these keys, so their shape never changes."""
     return f"accord:{system}:{operation}:{number}"
 
 
@@ -299,7 +301,7 @@ class ContractToCash:
 
     def record_in_billing(self, number: str) -> StepOutcome:
         invoice = to_invoice(self._document(number))
-        key = idempotency_key("billing", "record", number)
+        key = document_write_key("billing", "record", number)
         outcome = _attempt("billing", lambda: self.gateways.billing.record_invoice(invoice, key))
         after = {"idempotency_key": key}
         return self._changed(outcome, "document.recorded_in_billing", number, after)
@@ -311,7 +313,7 @@ class ContractToCash:
         document = self._document(number)
         refused = self.exceptions.find_open(ExceptionKind.POSTING_REJECTED, number)
         invoice = approved_posting(refused) or to_invoice(document)
-        key = idempotency_key("erp", "post", number)
+        key = document_write_key("erp", "post", number)
         posted: list[PostedDocument] = []
         outcome = _attempt(
             "erp", lambda: posted.append(self.gateways.erp.post_invoice(invoice, key))

@@ -65,9 +65,10 @@ from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.domain.revenue.journals import AccountRole
-from accord.firm_config import Firm
+from accord.firm_config import FirmConfig
 from accord.flows.change_context import current_change_context
 from accord.flows.posting import resume
+from accord.flows.registry import FlowRegistry
 from accord.settings import Settings
 
 
@@ -203,6 +204,8 @@ class Services:
     connectors: Mapping[str, Connector]
     einvoicing: EInvoicing
     """EN 16931 e-invoices of issued documents: rendered, validated, results kept."""
+    flows: FlowRegistry
+    """Each durable flow's steps, handed to it when the flows launch."""
 
 
 def _port(connectors: Mapping[str, Connector], system: str) -> Any:
@@ -281,12 +284,14 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         for name, connector in connectors.items()
         for stream in connector.streams()
     ]
+    contract_to_cash = ContractToCash(
+        billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
+    )
+    einvoicing = build_einvoicing(hub.engine, billing, clock)
     return Services(
         billing=billing,
         exceptions=exceptions,
-        contract_to_cash=ContractToCash(
-            billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
-        ),
+        contract_to_cash=contract_to_cash,
         inbound=build_inbound(hub, streams),
         reconciliation=reconciliation,
         reconciliation_jobs=ReconciliationJobs(
@@ -294,7 +299,8 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         ),
         exception_actions=ExceptionActionService(exceptions, billing, resume),
         connectors=connectors,
-        einvoicing=build_einvoicing(hub.engine, billing, clock),
+        einvoicing=einvoicing,
+        flows=FlowRegistry.of(contract_to_cash, einvoicing),
     )
 
 
@@ -338,7 +344,7 @@ def build_einvoicing(engine: Engine, billing: BillingService, clock: Clock) -> E
 FIRM_SOURCE = "/accord/firm-configuration"
 
 
-def configure_firm(hub: Hub, billing: BillingService, firm: Firm) -> None:
+def configure_firm(hub: Hub, billing: BillingService, firm: FirmConfig) -> None:
     """Apply the finance configuration: entities through the event log (like any master
     data), FX rates, tax rules and `send_einvoices` to billing."""
     hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])

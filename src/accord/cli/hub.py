@@ -40,7 +40,7 @@ from accord.cli.startup import (
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape as Sandbox
 from accord.connectors.sandbox.landscape import clock_start
-from accord.firm_config import FirmConfigError, load_firm
+from accord.firm_config import FirmConfigError, load_firm_config
 from accord.flows import engine, runtime
 from accord.http_app import create_app
 from accord.landscape import Landscape
@@ -162,7 +162,7 @@ def up(
             raise typer.Exit(2) from None
         return
     try:
-        finance = load_firm(firm)
+        finance = load_firm_config(firm)
         accounts = chart_of_accounts(settings.ledger_accounts)
     except (FirmConfigError, ChartOfAccountsError) as error:
         console.print(f"[red]{error}[/red]")
@@ -189,8 +189,7 @@ def up(
     admin_token = create_first_admin_key(hub.governance) if settings.is_embedded else None
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
-    flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)
-    engine.launch(_flows_database(settings), flow_services, admission=admission)
+    engine.launch(_flows_database(settings), services.flows, admission=admission)
     attach_process_ports(wired, accounts)
     scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
     services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(

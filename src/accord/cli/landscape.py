@@ -13,7 +13,7 @@ from rich.table import Table
 
 from accord.bootstrap import check_connectors, remote_sandbox_url
 from accord.connectors.sdk.connector import PROBES
-from accord.firm_config import FirmConfigError, load_firm
+from accord.firm_config import FirmConfigError, load_firm_config
 from accord.landscape import Landscape, LandscapeError, load_landscape
 
 console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -37,7 +37,7 @@ def landscape_or_exit(path: Path | None) -> Landscape:
         return Landscape.default()
     try:
         landscape = load_landscape(chosen)
-        load_firm(landscape.firm_file)
+        load_firm_config(landscape.firm_file)
     except (LandscapeError, FirmConfigError) as error:
         errors.print(str(error), style="red", markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -38,7 +38,7 @@ from accord.bootstrap import (
     wire_hub,
 )
 from accord.connectors.sandbox.clock import RemoteSandboxClock
-from accord.firm_config import Firm, load_firm
+from accord.firm_config import FirmConfig, load_firm_config
 from accord.flows import engine as flow_engine
 from accord.flows import runtime
 from accord.flows.scaleout import Takeover, enqueue_only, serve_flow_queue
@@ -140,10 +140,9 @@ def run_worker(
         wired.hub.close()
         raise RoleError(f"another worker named {scale.name!r} is running; give each its own")
     try:
-        services = runtime.FlowServices(
-            wired.services.contract_to_cash, einvoicing=wired.services.einvoicing
+        flow_engine.launch(
+            flows_database(scale.settings), wired.services.flows, executor_id=scale.name
         )
-        flow_engine.launch(flows_database(scale.settings), services, executor_id=scale.name)
         serve_flow_queue(flow_concurrency)
         engine = wired.hub.engine
         takeover = Takeover(
@@ -169,7 +168,7 @@ def run_scheduler(
     """Stand by until this process holds the leader lock, then schedule until `stop` is
     set or the lock is lost (the process then ends, for its supervisor to restart it)."""
     scale.check("scheduler")
-    finance = load_firm(firm)
+    finance = load_firm_config(firm)
     wired = wire(scale)
     client = enqueue_only(flows_database(scale.settings))
     leader = HeldLock(wired.hub.engine, LEADER_LOCK)
@@ -188,7 +187,7 @@ def run_scheduler(
 
 def _lead(
     wired: Wired,
-    finance: Firm,
+    finance: FirmConfig,
     leader: HeldLock,
     stop: threading.Event,
     intervals: Intervals | None,

@@ -23,6 +23,7 @@ from functools import partial
 from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
+from accord.application.flow_steps import ActivationSteps
 from accord.domain.activation import ActivationStep, Compensation, compensations_on_rejection
 from accord.domain.exceptions import failed_step_kind
 from accord.flows import dispatch
@@ -35,8 +36,11 @@ from accord.flows.posting import (
     until_store_answers,
     wait_for_action,
 )
-from accord.flows.runtime import services
+from accord.flows.runtime import FlowSteps
 from accord.observability import business_transaction, instrumented_step
+
+steps: FlowSteps[ActivationSteps] = FlowSteps("activation")
+"""The use cases this flow orchestrates, handed to it by `engine.launch`."""
 
 
 def workflow_id(contract: str) -> str:
@@ -46,49 +50,49 @@ def workflow_id(contract: str) -> str:
 @DBOS.step()
 @instrumented_step("activation", "set_up_in_erp")
 def set_up_in_erp(contract: str) -> StepOutcome:
-    return services().contract_to_cash.set_up_in_erp(contract)
+    return steps().set_up_in_erp(contract)
 
 
 @DBOS.step()
 @instrumented_step("activation", "publish_terms")
 def publish_terms(contract: str) -> StepOutcome:
-    return services().contract_to_cash.publish_terms(contract)
+    return steps().publish_terms(contract)
 
 
 @DBOS.step()
 @instrumented_step("activation", "provision_in_psa")
 def provision_in_psa(contract: str) -> StepOutcome:
-    return services().contract_to_cash.provision_in_psa(contract)
+    return steps().provision_in_psa(contract)
 
 
 @DBOS.step()
 @instrumented_step("activation", "confirm_in_crm")
 def confirm_in_crm(contract: str) -> StepOutcome:
-    return services().contract_to_cash.confirm_in_crm(contract)
+    return steps().confirm_in_crm(contract)
 
 
 @DBOS.step()
 @instrumented_step("activation", "issue_prepayment")
 def issue_prepayment(contract: str) -> list[str]:
-    return services().contract_to_cash.issue_prepayment(contract)
+    return steps().issue_prepayment(contract)
 
 
 @DBOS.step()
 @instrumented_step("activation", "record_activation")
 def record_activation(contract: str) -> None:
-    services().contract_to_cash.record_activation(contract)
+    steps().record_activation(contract)
 
 
 @DBOS.step()
 @instrumented_step("activation", "compensate")
 def compensate(contract: str, compensation: str) -> StepOutcome:
-    return services().contract_to_cash.compensate(contract, Compensation(compensation))
+    return steps().compensate(contract, Compensation(compensation))
 
 
 @DBOS.step()
 @instrumented_step("activation", "withdraw_in_billing")
 def withdraw_in_billing(contract: str) -> None:
-    services().contract_to_cash.withdraw(contract)
+    steps().withdraw(contract)
 
 
 STEPS: tuple[tuple[ActivationStep, Callable[[str], StepOutcome]], ...] = (

@@ -16,10 +16,14 @@ from functools import partial
 from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
+from accord.application.flow_steps import AmendmentSteps
 from accord.flows import dispatch
 from accord.flows.posting import run_until_done, until_store_answers
-from accord.flows.runtime import services
+from accord.flows.runtime import FlowSteps
 from accord.observability import business_transaction, instrumented_step
+
+steps: FlowSteps[AmendmentSteps] = FlowSteps("amendment")
+"""The use cases this flow orchestrates, handed to it by `engine.launch`."""
 
 
 def workflow_id(contract: str, version: int) -> str:
@@ -34,19 +38,19 @@ def subject(contract: str, version: int) -> str:
 @DBOS.step()
 @instrumented_step("amendment", "publish_terms")
 def publish_amended_terms(contract: str) -> StepOutcome:
-    return services().contract_to_cash.publish_terms(contract)
+    return steps().publish_terms(contract)
 
 
 @DBOS.step()
 @instrumented_step("amendment", "publish_rates")
 def publish_amended_rates(contract: str) -> StepOutcome:
-    return services().contract_to_cash.publish_rates_in_psa(contract)
+    return steps().publish_rates_in_psa(contract)
 
 
 @DBOS.step()
 @instrumented_step("amendment", "mark_propagated")
 def mark_propagated(contract: str, version: int) -> None:
-    services().contract_to_cash.amendment_propagated(contract, version)
+    steps().amendment_propagated(contract, version)
 
 
 @dispatch.workflow("propagate_amendment")

@@ -14,10 +14,14 @@ from functools import partial
 
 from dbos import DBOS
 
+from accord.application.flow_steps import InvoiceRunSteps
 from accord.flows import dispatch
 from accord.flows.posting import start_posting, until_store_answers
-from accord.flows.runtime import services
+from accord.flows.runtime import FlowSteps
 from accord.observability import business_transaction, instrumented_step
+
+steps: FlowSteps[InvoiceRunSteps] = FlowSteps("invoice run")
+"""The use cases this flow orchestrates, handed to it by `engine.launch`."""
 
 
 def workflow_id(through: date, contract: str | None, requested_at: str) -> str:
@@ -27,13 +31,13 @@ def workflow_id(through: date, contract: str | None, requested_at: str) -> str:
 @DBOS.step()
 @instrumented_step("invoice_run", "issue_documents")
 def issue_documents(through: str, contract: str | None) -> list[str]:
-    return services().contract_to_cash.issue(date.fromisoformat(through), contract)
+    return steps().issue(date.fromisoformat(through), contract)
 
 
 @DBOS.step()
 @instrumented_step("invoice_run", "documents_awaiting_posting")
 def documents_awaiting_posting() -> list[str]:
-    return services().contract_to_cash.awaiting_posting()
+    return steps().awaiting_posting()
 
 
 @dispatch.workflow("invoice_run")

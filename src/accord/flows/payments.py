@@ -13,11 +13,15 @@ from functools import partial
 from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
+from accord.application.flow_steps import PaymentFeedbackSteps
 from accord.canonical import v1
 from accord.flows import dispatch
 from accord.flows.posting import run_until_done, until_store_answers
-from accord.flows.runtime import services
+from accord.flows.runtime import FlowSteps
 from accord.observability import business_transaction, instrumented_step
+
+steps: FlowSteps[PaymentFeedbackSteps] = FlowSteps("payment feedback")
+"""The use cases this flow orchestrates, handed to it by `engine.launch`."""
 
 
 def workflow_id(payment: str) -> str:
@@ -28,13 +32,13 @@ def workflow_id(payment: str) -> str:
 @instrumented_step("payment_feedback", "mirror_payment")
 def mirror_payment(payment_json: str) -> StepOutcome:
     payment = v1.Payment.model_validate_json(payment_json)
-    return services().contract_to_cash.mirror_payment(payment)
+    return steps().mirror_payment(payment)
 
 
 @DBOS.step()
 @instrumented_step("payment_feedback", "mark_fed_back")
 def mark_fed_back(payment_id: str) -> None:
-    services().contract_to_cash.payment_fed_back(payment_id)
+    steps().payment_fed_back(payment_id)
 
 
 @dispatch.workflow("feed_back_payment")

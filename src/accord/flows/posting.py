@@ -18,12 +18,20 @@ from dbos import DBOS
 
 from accord.application.contention import StoreBusy
 from accord.application.contract_to_cash import StepOutcome
+from accord.application.einvoicing import EInvoicing
+from accord.application.flow_steps import FailureSteps, PostingSteps
 from accord.domain.exceptions import ExceptionAction
 from accord.flows import dispatch
-from accord.flows.runtime import RESUME_TOPIC, send, services, wait_for_message
+from accord.flows.runtime import RESUME_TOPIC, FlowSteps, send, settings, wait_for_message
 from accord.observability import business_transaction, instrumented_step
 
 REJECT_PREFIX = "reject:"
+steps: FlowSteps[PostingSteps] = FlowSteps("posting")
+"""The use cases this flow orchestrates, handed to it by `engine.launch`."""
+failures: FlowSteps[FailureSteps] = FlowSteps("posting")
+"""How every flow's failed step opens and closes the exception it waits on."""
+einvoicing: FlowSteps[EInvoicing | None] = FlowSteps("posting")
+"""When it holds e-invoicing, posting validates each e-invoice before sending it."""
 R = TypeVar("R")
 
 
@@ -37,40 +45,40 @@ def record_in_billing(number: str) -> StepOutcome:
     """The first send: when the firm sends e-invoices, one that breaks an EN 16931 rule
     fails here (`einvoice_invalid`) and goes nowhere. Checked inside this step rather than
     in a step of its own, so flows already in progress replay unchanged."""
-    einvoicing = services().einvoicing
-    if einvoicing is not None and not (checked := einvoicing.check_before_sending(number)).done:
+    checks = einvoicing()
+    if checks is not None and not (checked := checks.check_before_sending(number)).done:
         return checked
-    return services().contract_to_cash.record_in_billing(number)
+    return steps().record_in_billing(number)
 
 
 @DBOS.step()
 @instrumented_step("posting", "post_to_erp")
 def post_to_erp(number: str) -> StepOutcome:
-    return services().contract_to_cash.post_to_erp(number)
+    return steps().post_to_erp(number)
 
 
 @DBOS.step()
 @instrumented_step("posting", "mark_posted")
 def mark_posted(number: str) -> None:
-    services().contract_to_cash.mark_posted(number)
+    steps().mark_posted(number)
 
 
 @DBOS.step()
 @instrumented_step("posting", "write_back")
 def write_back(number: str) -> StepOutcome:
-    return services().contract_to_cash.write_back(number)
+    return steps().write_back(number)
 
 
 @DBOS.step()
 @instrumented_step("posting", "open_failure")
 def open_failure(subject: str, outcome: StepOutcome, flow: str, compensable: bool = False) -> None:
-    services().contract_to_cash.open_failure(subject, outcome, flow, compensable)
+    failures().open_failure(subject, outcome, flow, compensable)
 
 
 @DBOS.step()
 @instrumented_step("posting", "close_failure")
 def close_failure(subject: str, note: str = "step succeeded") -> None:
-    services().contract_to_cash.close_failure(subject, note)
+    failures().close_failure(subject, note)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def until_store_answers(subject: str, step: Callable[[], R]) -> R:
         except StoreBusy as busy:
             failed = True
             open_failure(subject, StepOutcome.store_busy(busy), flow)
-            wait_for_message(flow, services().busy_wait_seconds)
+            wait_for_message(flow, settings().busy_wait_seconds)
             continue
         if failed:
             close_failure(subject)

@@ -1,8 +1,8 @@
 """The durable-execution runtime: DBOS, launched on the hub's own database.
 
 DBOS keeps each workflow's progress in its system database (SQLite next to the store on
-the embedded default, PostgreSQL when scaled out). Flows reach the application services
-through `services()`, set once at launch, because DBOS workflows are module functions.
+the embedded default, PostgreSQL when scaled out). DBOS workflows are module functions,
+so each flow keeps the steps `engine.launch` hands it in a `FlowSteps` of its own.
 
 Every flow is recorded under `FLOWS_VERSION` and recovered by it, so a hub upgraded to
 new code still resumes the flows the old one left unfinished. A process that stops
@@ -18,17 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from dbos import DBOS
 
 from accord.application.contention import retrying_while_busy
-from accord.application.contract_to_cash import ContractToCash
-from accord.application.einvoicing import EInvoicing
 from accord.domain.retry import TransientBudget
 from accord.flows import dispatch
 
@@ -44,31 +42,45 @@ INTERRUPTED = "interrupted"
 """The message that wakes a parked flow whose process is stopping."""
 WAKE_TIMEOUT_SECONDS = 10.0
 
-_services: FlowServices | None = None
+T = TypeVar("T")
+_settings: FlowSettings | None = None
 _admission: StepAdmission | None = None
 _stopping = threading.Event()
 
 
 @dataclass(frozen=True)
-class FlowServices:
-    """What the flows orchestrate; every decision lives in these services.
+class FlowSettings:
+    """How long flows wait. Each call a step makes rides out a busy store within
+    `busy_budget`; past it the flow opens an exception and waits on it, trying again
+    after at most `busy_wait_seconds` (or sooner, when nudged). A parked flow waits for a
+    message up to `resume_wait_seconds`."""
 
-    Each call a step makes to them rides out a busy store within `busy_budget`; past it
-    the flow opens an exception and waits on it, trying again after at most
-    `busy_wait_seconds` (or sooner, when nudged)."""
-
-    contract_to_cash: ContractToCash
     resume_wait_seconds: float = 3600.0
-    einvoicing: EInvoicing | None = None
-    """When set, posting validates each document's e-invoice before sending it."""
     busy_budget: TransientBudget = field(default_factory=TransientBudget)
     busy_wait_seconds: float = 30.0
 
 
-def services() -> FlowServices:
-    if _services is None:
+def settings() -> FlowSettings:
+    """The settings of the flows launched in this process."""
+    if _settings is None:
         raise RuntimeError("flows are not launched: call accord.flows.engine.launch() first")
-    return _services
+    return _settings
+
+
+class FlowSteps(Generic[T]):
+    """The steps one flow was handed by `engine.launch`; calling it returns them."""
+
+    def __init__(self, flow: str) -> None:
+        self._flow = flow
+        self._steps: list[T] = []
+
+    def hand(self, steps: T) -> None:
+        self._steps[:] = [steps]
+
+    def __call__(self) -> T:
+        if not self._steps:
+            raise RuntimeError(f"the {self._flow} flow has no steps: call engine.launch() first")
+        return self._steps[0]
 
 
 class StepAdmission:
@@ -159,25 +171,30 @@ def _prepare_sqlite(url: str) -> None:
         engine.dispose()
 
 
+def as_steps(use_cases: T, admission: StepAdmission | None, budget: TransientBudget) -> T:
+    """`use_cases` as a flow's steps call them: admitted, retried while the store is
+    busy, never started in a stopping process (see `_StepUseCases`)."""
+    return cast(T, _StepUseCases(use_cases, admission, budget))
+
+
 def start(
     system_database_url: str,
-    flow_services: FlowServices,
+    flow_settings: FlowSettings,
     executor_id: str | None = None,
     admission: StepAdmission | None = None,
 ) -> None:
     """Start DBOS for this process and recover the workflows it left unfinished; only the
     flows already registered are recovered, so the hub calls `engine.launch`, which
-    registers them all first.
+    registers them all and hands each its steps first.
 
     Scaled out, each worker passes its own `executor_id`: DBOS tags the flows it runs
     with it, so a dead worker's flows can be told apart and taken over. With an
     `admission`, recovered and new flows run their steps only as it admits them (see
     `StepAdmission`); DBOS itself is up at once, so flows can be started and listed."""
-    global _services, _admission
+    global _settings, _admission
     if system_database_url.startswith("sqlite"):
         _prepare_sqlite(system_database_url)
-    use_cases = _StepUseCases(flow_services.contract_to_cash, admission, flow_services.busy_budget)
-    _services = replace(flow_services, contract_to_cash=cast(ContractToCash, use_cases))
+    _settings = flow_settings
     _admission = admission
     _stopping.clear()
     DBOS(
@@ -232,13 +249,13 @@ def shutdown() -> None:
 
     A parked flow waits up to `resume_wait_seconds` (an hour); left asleep, its thread
     would hold the interpreter's exit that long."""
-    global _services, _admission
+    global _settings, _admission
     stop_steps()
     began = time.monotonic()
     _wake_parked(WAKE_TIMEOUT_SECONDS)
     log.info("parked flows woken after %.1f s", time.monotonic() - began)
     DBOS.destroy(workflow_completion_timeout_sec=0)
-    _services = _admission = None
+    _settings = _admission = None
 
 
 class _WaitRegistry:
@@ -280,7 +297,7 @@ def wait_for_message(flow: str, seconds: float | None = None) -> object:
         if stopping():
             waits.unpark(flow)
             raise FlowInterrupted(flow)
-        wait = services().resume_wait_seconds if seconds is None else seconds
+        wait = settings().resume_wait_seconds if seconds is None else seconds
         message = DBOS.recv(RESUME_TOPIC, timeout_seconds=wait)
         waits.unpark(flow)
         if message != INTERRUPTED:

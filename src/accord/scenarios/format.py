@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from accord.canonical.base import CurrencyCode, DecimalStr, NonNegativeDecimalStr
 from accord.canonical.v1 import Contract, Customer, PersonRate, Resource, RoleRate
 from accord.domain.exceptions import ExceptionKind
-from accord.firm_config import Firm
+from accord.firm_config import FirmConfig
 
 
 def _whole_minutes(hours: Decimal) -> Decimal:
@@ -158,7 +158,7 @@ class Scenario(_Strict):
     version: Literal[1]
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     description: str = ""
-    firm: Firm
+    firm: FirmConfig
     customers: list[Customer] = Field(default_factory=list)
     resources: list[Resource] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)

@@ -41,12 +41,15 @@ class ScenarioEventRefused(Exception):
     exception that is not open): the run stops with this message, not a traceback."""
 
 
-def _midnight(day: dt.date) -> dt.datetime:
+def midnight(day: dt.date) -> dt.datetime:
+    """The start of `day` in UTC, the simulated clock's time for a scenario event."""
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 @dataclass
-class _Run:
+class ScenarioRun:
+    """A scenario being played: its landscape, the hub wired to it, and its scheduler."""
+
     scenario: sf.Scenario
     landscape: Landscape
     hub: Hub
@@ -65,23 +68,24 @@ class ScenarioRunner:
         self.documents = documents
 
     def run(self) -> dict[str, Any]:
-        with self._started() as run:
+        with self.started() as run:
             configure_firm(run.hub, run.services.billing, self.scenario.firm)
             run.world.seed(self.scenario)
             for index, event in enumerate(self.scenario.events):
-                self._advance(run, event.at)
-                self._apply(run, index, event)
-                self._settle(run)
-            self._finish(run)
+                self.advance(run, event.at)
+                self.apply(run, index, event)
+                self.settle(run)
+            self.finish(run)
             if self.documents is not None:
                 services = run.services
                 write_einvoices(services.billing.state(), services.einvoicing, self.documents)
-            return self._report(run)
+            return self.report(run)
 
     @contextmanager
-    def _started(self) -> Iterator[_Run]:
+    def started(self) -> Iterator[ScenarioRun]:
+        """The landscape and the hub up, the flows launched; all stopped on leaving."""
         first = self.scenario.events[0].at if self.scenario.events else dt.date.today()
-        clock = SandboxClock(start=_midnight(first))
+        clock = SandboxClock(start=midnight(first))
         landscape = Landscape(clock=clock).start()
         settings = Settings(
             home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
@@ -96,14 +100,14 @@ class ScenarioRunner:
         try:
             engine.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
-                runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),
+                services.flows,
             )
             try:
                 scheduler = Scheduler(
                     services.inbound, hub.worker, services.billing, services.contract_to_cash
                 )
                 world = SandboxWorld(landscape)
-                yield _Run(self.scenario, landscape, hub, services, scheduler, world)
+                yield ScenarioRun(self.scenario, landscape, hub, services, scheduler, world)
                 world.close()
             finally:
                 runtime.shutdown()
@@ -111,13 +115,15 @@ class ScenarioRunner:
             hub.close()
             landscape.stop()
 
-    def _advance(self, run: _Run, day: dt.date) -> None:
-        if _midnight(day) > run.landscape.clock.now():
-            run.landscape.set_clock(_midnight(day))
+    def advance(self, run: ScenarioRun, day: dt.date) -> None:
+        """Move the clock to `day` (never back), nudge what waited, and settle."""
+        if midnight(day) > run.landscape.clock.now():
+            run.landscape.set_clock(midnight(day))
             run.scheduler.retry_unavailable()
-        self._settle(run)
+        self.settle(run)
 
-    def _apply(self, run: _Run, index: int, event: Any) -> None:
+    def apply(self, run: ScenarioRun, index: int, event: Any) -> None:
+        """Make event `index` happen in the systems it concerns."""
         world, services = run.world, run.services
         match event:
             case sf.ContractSigned():
@@ -137,7 +143,7 @@ class ScenarioRunner:
             case sf.SystemFault():
                 world.fault(run.landscape, event)
             case sf.InvoiceRun():
-                self._settle(run)
+                self.settle(run)
                 run_invoices(event.through, event.contract, f"{event.at.isoformat()}#{index}")
             case sf.PaymentReceived():
                 erp = services.connectors["sandbox-erp"]
@@ -152,7 +158,7 @@ class ScenarioRunner:
             case sf.ExceptionResolved():
                 self._resolve(run, index, event)
 
-    def _resolve(self, run: _Run, index: int, event: sf.ExceptionResolved) -> None:
+    def _resolve(self, run: ScenarioRun, index: int, event: sf.ExceptionResolved) -> None:
         where = f"events[{index}] (exception.resolved at {event.at})"
         record = run.services.exceptions.find_open(ExceptionKind(event.kind), event.subject)
         if record is None:
@@ -168,7 +174,7 @@ class ScenarioRunner:
         except ActionNotAvailable as refused:
             raise ScenarioEventRefused(f"{where}: {refused}") from None
 
-    def _settle(self, run: _Run) -> None:
+    def settle(self, run: ScenarioRun) -> None:
         """Tick until the hub has nothing left to pull, apply or run."""
         deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
         while True:
@@ -181,14 +187,15 @@ class ScenarioRunner:
             if report.pulled == 0 and report.applied == 0:
                 return
 
-    def _finish(self, run: _Run) -> None:
+    def finish(self, run: ScenarioRun) -> None:
         """Move past every fault window and drain what waited for it."""
         faults = [e.until for e in self.scenario.events if isinstance(e, sf.SystemFault)]
         if faults:
-            self._advance(run, max(faults) + dt.timedelta(days=1))
-        self._settle(run)
+            self.advance(run, max(faults) + dt.timedelta(days=1))
+        self.settle(run)
 
-    def _report(self, run: _Run) -> dict[str, Any]:
+    def report(self, run: ScenarioRun) -> dict[str, Any]:
+        """The scenario report: billing, reconciliation, exceptions and each system."""
         connectors = run.services.connectors
         erp = connectors["sandbox-erp"].summary()  # type: ignore[attr-defined]
         reconciliation = run.services.reconciliation.run(run.landscape.clock.now().date())

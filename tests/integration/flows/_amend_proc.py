@@ -13,21 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
 import sys
-from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
-from dbos import DBOS
 
-from accord.application.contract_to_cash import ContractToCash, StepOutcome
+from accord.application.contract_to_cash import ContractToCash
+from accord.application.flow_steps import AmendmentSteps
 from accord.bootstrap import configure_firm
+from accord.flows.registry import FlowRegistry
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import _Run
-from tests.integration.flows._flow_proc import DurableRunner
+from accord.scenarios.runner import ScenarioRun
+from tests.integration.flows._flow_proc import DurableRunner, KillAfter
 from tests.scenario_files import scenario_file
 
 SCENARIO = scenario_file("tm-correction-de.yaml")
@@ -43,21 +44,17 @@ AMENDMENT = {
 }
 
 
-def _kill_in_amendment_after(step: str) -> None:
-    """Die like a power cut right after `step` succeeded in an amendment flow."""
-    original: Callable[..., Any] = getattr(ContractToCash, step)
-
-    def step_then_die(self: ContractToCash, *args: Any) -> Any:
-        result = original(self, *args)
-        succeeded = not isinstance(result, StepOutcome) or result.done
-        if succeeded and (DBOS.workflow_id or "").startswith("amend:"):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return result
-
-    setattr(ContractToCash, step, step_then_die)
+def _killing_amendments(step: str | None, use_cases: ContractToCash) -> FlowRegistry:
+    """Every flow's steps, the amendment flow's dying like a power cut right after
+    `step` succeeded (when a step is named)."""
+    registry = FlowRegistry.of(use_cases)
+    if not step:
+        return registry
+    dying = cast(AmendmentSteps, KillAfter(use_cases, step, flows="amend:"))
+    return replace(registry, amendment=dying)
 
 
-def _holdings(run: _Run) -> dict[str, Any]:
+def _holdings(run: ScenarioRun) -> dict[str, Any]:
     """Billing's terms and the PSA's projects and rate card, one entry per record."""
     with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
         terms = http.get("/billing/contracts", params={"limit": 500}).json()["items"]
@@ -74,19 +71,20 @@ def _holdings(run: _Run) -> dict[str, Any]:
 def main(mode: str, workdir: Path) -> None:
     scenario = load_scenario(SCENARIO)
     signing = scenario.events[0]
-    runner = DurableRunner(scenario, workdir, AMENDED_ON if mode == "recover" else signing.at)
-    with runner._started() as run:
+    start = AMENDED_ON if mode == "recover" else signing.at
+    kill_after = os.environ.get("ACCORD_KILL_AFTER") if mode == "run" else None
+    flows = partial(_killing_amendments, kill_after)
+    runner = DurableRunner(scenario, workdir, start, flows=flows)
+    with runner.started() as run:
         if mode == "run":
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
-            runner._advance(run, signing.at)
-            runner._apply(run, 0, signing)
-            runner._settle(run)
-            if step := os.environ.get("ACCORD_KILL_AFTER"):
-                _kill_in_amendment_after(step)
-            runner._advance(run, AMENDED_ON)
-            runner._apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
-        runner._settle(run)
+            runner.advance(run, signing.at)
+            runner.apply(run, 0, signing)
+            runner.settle(run)
+            runner.advance(run, AMENDED_ON)
+            runner.apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
+        runner.settle(run)
         print(json.dumps(_holdings(run)))
 
 

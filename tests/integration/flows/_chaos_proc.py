@@ -143,14 +143,14 @@ def life(
     played = _played(progress)
     start = scenario.events[max(played - 1, 0)].at
     runner = DurableRunner(scenario, workdir, start)
-    with runner._started() as run:
+    with runner.started() as run:
         if played == 0:
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
         with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
             for entry in _items(http, "/psa/time_entries"):
                 run.world._psa_ids[entry["external_reference"]] = entry["id"]
-        runner._settle(run)
+        runner.settle(run)
         _moments["started"] = _moments["all"]
         if 0 <= kill_event < played:  # the life starts past its event: die soon
             _kill["at"] = _moments["all"] + kill_after
@@ -159,11 +159,11 @@ def life(
             _moments["events"].append(_moments["all"])
             if index == kill_event:
                 _kill["at"] = _moments["all"] + kill_after
-            runner._advance(run, event.at)
-            runner._apply(run, index, event)
-            runner._settle(run)
+            runner.advance(run, event.at)
+            runner.apply(run, index, event)
+            runner.settle(run)
             progress.write_text(json.dumps({"played": index + 1}))
-        runner._finish(run)
+        runner.finish(run)
         holdings = _holdings(run.landscape.url, workdir)
         outcome = json.dumps({"moments": _moments, "holdings": holdings})
         (workdir / "outcome.json").write_text(outcome)

@@ -20,8 +20,9 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from dbos import DBOS
@@ -31,26 +32,40 @@ from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.flows import dispatch, engine, runtime
+from accord.flows.registry import FlowRegistry
 from accord.loops.scheduler import Scheduler
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
+from accord.scenarios.runner import ScenarioRun, ScenarioRunner, midnight
 from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 
 
-def _kill_after(step: str) -> None:
-    """Die like a power cut right after `step` succeeded inside a flow, before DBOS
-    records it (the scheduler calls some of the same use cases outside any flow)."""
-    original: Callable[..., Any] = getattr(ContractToCash, step)
+class KillAfter:
+    """Flow steps that die like a power cut right after `step` succeeded inside a flow
+    whose id starts with `flows`, before DBOS records it; every other use case passes
+    through. Injected through the flow registry, so the scheduler, which calls some of
+    the same use cases outside any flow, is never cut."""
 
-    def step_then_die(self: ContractToCash, *args: Any) -> Any:
-        result = original(self, *args)
-        succeeded = not isinstance(result, StepOutcome) or result.done
-        if succeeded and DBOS.workflow_id is not None:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return result
+    def __init__(self, use_cases: ContractToCash, step: str, flows: str = "") -> None:
+        self._use_cases = use_cases
+        self._step = step
+        self._flows = flows
 
-    setattr(ContractToCash, step, step_then_die)
+    def __getattr__(self, name: str) -> Any:
+        member = getattr(self._use_cases, name)
+        if name != self._step:
+            return member
+        call: Callable[..., Any] = member
+
+        def step_then_die(*args: Any) -> Any:
+            result = call(*args)
+            succeeded = not isinstance(result, StepOutcome) or result.done
+            flow = DBOS.workflow_id
+            if succeeded and flow is not None and flow.startswith(self._flows):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+
+        return step_then_die
 
 
 class _DieBeforeStarting(dispatch.InProcessDispatch):
@@ -66,7 +81,9 @@ class _DieBeforeStarting(dispatch.InProcessDispatch):
 
 
 class DurableRunner(ScenarioRunner):
-    """The scenario runner on state that survives the process: sandbox in WORKDIR."""
+    """The scenario runner on state that survives the process: sandbox in WORKDIR.
+    `flows` builds the flow registry from the hub's use cases (a test injects a fault
+    into a flow's steps there)."""
 
     def __init__(
         self,
@@ -74,14 +91,16 @@ class DurableRunner(ScenarioRunner):
         workdir: Path,
         start: dt.date,
         landscape_config: dict[str, Any] | None = None,
+        flows: Callable[[ContractToCash], FlowRegistry] = FlowRegistry.of,
     ) -> None:
         super().__init__(scenario, workdir)
         self.start = start
         self.landscape_config = landscape_config
+        self.flows = flows
 
     @contextmanager
-    def _started(self) -> Iterator[_Run]:
-        clock = SandboxClock(start=_midnight(self.start))
+    def started(self) -> Iterator[ScenarioRun]:
+        clock = SandboxClock(start=midnight(self.start))
         landscape = Landscape(
             self.workdir / "sandbox", clock=clock, config=self.landscape_config
         ).start()
@@ -92,13 +111,15 @@ class DurableRunner(ScenarioRunner):
         services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
         engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
-            runtime.FlowServices(services.contract_to_cash),
+            self.flows(services.contract_to_cash),
         )
         scheduler = Scheduler(
             services.inbound, hub.worker, services.billing, services.contract_to_cash
         )
         try:
-            yield _Run(self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape))
+            yield ScenarioRun(
+                self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape)
+            )
         finally:
             runtime.shutdown()
             hub.close()
@@ -117,7 +138,7 @@ def _items(http: httpx.Client, path: str) -> list[dict[str, Any]]:
             return items
 
 
-def _holdings(run: _Run) -> dict[str, Any]:
+def _holdings(run: ScenarioRun) -> dict[str, Any]:
     """What each external system holds, one entry per record, so a copy shows twice."""
     with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
 
@@ -143,6 +164,10 @@ def _holdings(run: _Run) -> dict[str, Any]:
         }
 
 
+def _killing(step: str, use_cases: ContractToCash) -> FlowRegistry:
+    return FlowRegistry.of(cast(ContractToCash, KillAfter(use_cases, step)))
+
+
 def main(
     mode: str,
     workdir: Path,
@@ -155,20 +180,22 @@ def main(
     systems hold to WORKDIR/holdings.json and print it; the process ends here."""
     scenario = load_scenario(scenario_path)
     events = scenario.events[: last_event + 1]
-    runner = DurableRunner(scenario, workdir, events[-1].at if mode == "recover" else events[0].at)
-    with runner._started() as run:
+    start = events[-1].at if mode == "recover" else events[0].at
+    flows = FlowRegistry.of
+    if mode == "run" and kill_after:
+        flows = partial(_killing, kill_after)
+    runner = DurableRunner(scenario, workdir, start, flows=flows)
+    with runner.started() as run:
         if mode == "run":
-            if kill_after:
-                _kill_after(kill_after)
             if kill_before_start:
                 dispatch.use(_DieBeforeStarting(kill_before_start))
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
             for index, event in enumerate(events):
-                runner._advance(run, event.at)
-                runner._apply(run, index, event)
-                runner._settle(run)
-        runner._settle(run)
+                runner.advance(run, event.at)
+                runner.apply(run, index, event)
+                runner.settle(run)
+        runner.settle(run)
         holdings = json.dumps(_holdings(run))
         (workdir / "holdings.json").write_text(holdings)
         print(holdings, flush=True)

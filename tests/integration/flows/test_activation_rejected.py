@@ -22,7 +22,7 @@ from accord.domain.exceptions import (
     OwnerRole,
 )
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import _Run
+from accord.scenarios.runner import ScenarioRun
 from tests.integration.flows._flow_proc import DurableRunner, _holdings
 from tests.scenario_files import scenario_file
 
@@ -33,46 +33,46 @@ CONTRACT = "K1"
 @contextmanager
 def _signed(
     tmp_path: Path, landscape_config: dict[str, Any] | None = None
-) -> Iterator[tuple[DurableRunner, _Run]]:
+) -> Iterator[tuple[DurableRunner, ScenarioRun]]:
     """The hub and sandbox right after the contract's signing has been played."""
     scenario = load_scenario(SCENARIO)
     signing = scenario.events[0]
     runner = DurableRunner(scenario, tmp_path, signing.at, landscape_config=landscape_config)
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
-        runner._advance(run, signing.at)
-        runner._apply(run, 0, signing)
-        runner._settle(run)
+        runner.advance(run, signing.at)
+        runner.apply(run, 0, signing)
+        runner.settle(run)
         yield runner, run
 
 
 def _play_the_rest(
-    runner: DurableRunner, run: _Run, start: int = 1, stop: int | None = None
+    runner: DurableRunner, run: ScenarioRun, start: int = 1, stop: int | None = None
 ) -> None:
     """The scenario's events from `start` up to `stop` (approved time, corrections,
     invoice runs); its payments are left out, as they pay invoices never issued now."""
     for index, event in list(enumerate(run.scenario.events))[start:stop]:
         if "Payment" in type(event).__name__:
             continue
-        runner._advance(run, event.at)
-        runner._apply(run, index, event)
-        runner._settle(run)
+        runner.advance(run, event.at)
+        runner.apply(run, index, event)
+        runner.settle(run)
 
 
-def _connector(run: _Run, system: str) -> Any:
+def _connector(run: ScenarioRun, system: str) -> Any:
     return run.services.connectors[f"sandbox-{system}"]
 
 
-def _reject(runner: DurableRunner, run: _Run, kind: ExceptionKind) -> None:
+def _reject(runner: DurableRunner, run: ScenarioRun, kind: ExceptionKind) -> None:
     failure = run.services.exceptions.find_open(kind, CONTRACT)
     assert failure is not None, f"no open {kind} about {CONTRACT}"
     assert ExceptionAction.REJECT not in kind.policy.actions  # offered by the flow only
     run.services.exception_actions.act(failure.id, ExceptionAction.REJECT, "deal lost", "pmo")
-    runner._settle(run)
+    runner.settle(run)
 
 
-def _assert_set_back(run: _Run) -> None:
+def _assert_set_back(run: ScenarioRun) -> None:
     erp, billing = _connector(run, "erp"), _connector(run, "billing")
     psa, crm = _connector(run, "psa"), _connector(run, "crm")
     project = erp.read_project(CONTRACT)
@@ -87,7 +87,7 @@ def _assert_set_back(run: _Run) -> None:
     assert in_crm is None or in_crm["Status"] != "Activated"
 
 
-def _compensations_audited(run: _Run) -> list[str]:
+def _compensations_audited(run: ScenarioRun) -> list[str]:
     """The compensations the activation flow audited, in order; the contract's
     withdrawal from billing is audited once, after the last of them."""
     rows = [
@@ -102,7 +102,7 @@ def _compensations_audited(run: _Run) -> list[str]:
     return [str((r.after or {})["compensation"]) for r in compensated]
 
 
-def _closed_with_outcome(run: _Run, kind: ExceptionKind) -> str:
+def _closed_with_outcome(run: ScenarioRun, kind: ExceptionKind) -> str:
     assert run.services.exceptions.open_records() == []
     closed = [
         r
@@ -158,8 +158,8 @@ def test_a_rejection_during_a_psa_outage_waits_for_the_psa_and_then_closes_its_p
         assert _connector(run, "billing").read_terms(CONTRACT)["status"] == "active"
 
         run.landscape.clear_faults("psa")
-        runner._advance(run, run.landscape.clock.now().date() + dt.timedelta(days=1))
-        runner._settle(run)
+        runner.advance(run, run.landscape.clock.now().date() + dt.timedelta(days=1))
+        runner.settle(run)
 
         _assert_set_back(run)
         outcome = _closed_with_outcome(run, ExceptionKind.SYSTEM_UNAVAILABLE)

@@ -30,11 +30,11 @@ def test_an_activation_waits_for_a_customer_the_crm_reports_late(tmp_path: Path)
     scenario = load_scenario(SCENARIO)
     signing = scenario.events[0]
     runner = DurableRunner(scenario, tmp_path, signing.at)
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario.model_copy(update={"customers": []}))  # the CRM lags
-        runner._apply(run, 0, signing)
-        runner._settle(run)
+        runner.apply(run, 0, signing)
+        runner.settle(run)
 
         waiting = run.services.exceptions.find_open(ExceptionKind.UNKNOWN_REFERENCE, CONTRACT)
         assert waiting is not None, "the activation waits on an exception"
@@ -46,9 +46,9 @@ def test_an_activation_waits_for_a_customer_the_crm_reports_late(tmp_path: Path)
         assert _erp_customers(run.landscape.url) == []
 
         run.world.seed(scenario.model_copy(update={"resources": [], "contracts": []}))
-        runner._settle(run)
+        runner.settle(run)
         run.scheduler.retry_unavailable()
-        runner._settle(run)
+        runner.settle(run)
 
         assert dispatch.current().result(workflow_id(CONTRACT)) == []
         assert _erp_customers(run.landscape.url) == [CUSTOMER]

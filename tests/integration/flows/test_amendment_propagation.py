@@ -19,7 +19,7 @@ from accord.domain.exceptions import ExceptionKind
 from accord.flows.runtime import busy_workflows
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import _Run
+from accord.scenarios.runner import ScenarioRun
 from tests.integration.flows._flow_proc import DurableRunner
 from tests.scenario_files import scenario_file
 
@@ -36,7 +36,7 @@ AMENDMENT = {
 }
 
 
-def _listing(run: _Run, path: str) -> list[dict[str, Any]]:
+def _listing(run: ScenarioRun, path: str) -> list[dict[str, Any]]:
     with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
         body = http.get(path, params={"limit": 500}).raise_for_status().json()
     assert body["next_page"] is None
@@ -44,21 +44,21 @@ def _listing(run: _Run, path: str) -> list[dict[str, Any]]:
     return items
 
 
-def _play_signing_and_amendment(runner: DurableRunner, run: _Run) -> None:
+def _play_signing_and_amendment(runner: DurableRunner, run: ScenarioRun) -> None:
     scenario = runner.scenario
     configure_firm(run.hub, run.services.billing, scenario.firm)
     run.world.seed(scenario)
     signing = scenario.events[0]
-    runner._advance(run, signing.at)
-    runner._apply(run, 0, signing)
-    runner._settle(run)
+    runner.advance(run, signing.at)
+    runner.apply(run, 0, signing)
+    runner.settle(run)
     assert run.services.contract_to_cash.is_activated(CONTRACT)
-    runner._advance(run, AMENDED_ON)
-    runner._apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
-    runner._settle(run)
+    runner.advance(run, AMENDED_ON)
+    runner.apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
+    runner.settle(run)
 
 
-def _assert_the_amendment_flow_audited_its_changes(run: _Run) -> None:
+def _assert_the_amendment_flow_audited_its_changes(run: ScenarioRun) -> None:
     """One audit row per change, under the amendment flow `amend:<contract>:<version>`."""
     rows = [
         r
@@ -79,7 +79,7 @@ def _assert_the_amendment_flow_audited_its_changes(run: _Run) -> None:
 def test_an_amended_rate_and_cap_reach_billing_and_the_psa_once(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIO)
     runner = DurableRunner(scenario, tmp_path, scenario.events[0].at)
-    with runner._started() as run:
+    with runner.started() as run:
         _play_signing_and_amendment(runner, run)
 
         billing_terms = [t for t in _listing(run, "/billing/contracts")]
@@ -111,16 +111,16 @@ def test_an_amended_rate_and_cap_reach_billing_and_the_psa_once(tmp_path: Path) 
 def test_an_amendment_waits_out_a_psa_outage_and_then_lands_once(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIO)
     runner = DurableRunner(scenario, tmp_path, scenario.events[0].at)
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
-        runner._advance(run, scenario.events[0].at)
-        runner._apply(run, 0, scenario.events[0])
-        runner._settle(run)
+        runner.advance(run, scenario.events[0].at)
+        runner.apply(run, 0, scenario.events[0])
+        runner.settle(run)
         run.landscape.inject("psa", {"kind": "unavailable", "path": "/projects"})
-        runner._advance(run, AMENDED_ON)
-        runner._apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
-        runner._settle(run)
+        runner.advance(run, AMENDED_ON)
+        runner.apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
+        runner.settle(run)
 
         (waiting,) = run.services.exceptions.open_records(kind=ExceptionKind.SYSTEM_UNAVAILABLE)
         assert waiting.subject.startswith(f"{CONTRACT}@v")
@@ -128,8 +128,8 @@ def test_an_amendment_waits_out_a_psa_outage_and_then_lands_once(tmp_path: Path)
         assert CONTRACT in run.services.contract_to_cash.amendments_due()
 
         run.landscape.clear_faults("psa")
-        runner._advance(run, AMENDED_ON + dt.timedelta(days=1))
-        runner._settle(run)
+        runner.advance(run, AMENDED_ON + dt.timedelta(days=1))
+        runner.settle(run)
 
         card = run.services.connectors["sandbox-psa"].read_rate_card(CONTRACT)  # type: ignore[attr-defined]
         assert card["budgets"] == [{"term": "TM", "cap": "20000"}] and card["version"] == 2

@@ -22,6 +22,7 @@ from accord.domain.retry import TransientBudget
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import start_posting
 from accord.flows.posting import workflow_id as posting_id
+from accord.flows.registry import FlowRegistry
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
@@ -63,10 +64,11 @@ class FakeContractToCash:
 @pytest.fixture
 def launch(tmp_path: Path) -> Iterator[Any]:
     def start(fake: FakeContractToCash) -> None:
-        services = runtime.FlowServices(
-            cast(ContractToCash, fake), busy_budget=BUDGET, busy_wait_seconds=0.5
+        engine.launch(
+            f"sqlite:///{tmp_path / 'flows.sqlite'}",
+            FlowRegistry.of(cast(ContractToCash, fake)),
+            runtime.FlowSettings(busy_budget=BUDGET, busy_wait_seconds=0.5),
         )
-        engine.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", services)
 
     yield start
     runtime.shutdown()

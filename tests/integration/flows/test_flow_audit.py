@@ -41,23 +41,23 @@ def test_flows_audit_and_announce_each_change_they_make(tmp_path: Path) -> None:
         scenario.events[0].at,
         landscape_config={"erp": {"mandatory_dimensions": {"DE01": ["department"]}}},
     )
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
         for index, event in enumerate(scenario.events[: FIRST_INVOICE_RUN + 1]):
-            runner._advance(run, event.at)
-            runner._apply(run, index, event)
-            runner._settle(run)
+            runner.advance(run, event.at)
+            runner.apply(run, index, event)
+            runner.settle(run)
         rejected = run.services.exceptions.find_open(ExceptionKind.POSTING_REJECTED, NUMBER)
         assert rejected is not None
         erp = run.services.connectors["sandbox-erp"]
         erp.configure_dimensions({"DE01": {"department": "CONSULTING"}})  # type: ignore[attr-defined]
         run.services.exception_actions.act(rejected.id, ExceptionAction.REPLAY, "mapped", "fin")
-        runner._settle(run)
+        runner.settle(run)
         payment = scenario.events[PAYMENT]
-        runner._advance(run, payment.at)
-        runner._apply(run, PAYMENT, payment)
-        runner._settle(run)
+        runner.advance(run, payment.at)
+        runner.apply(run, PAYMENT, payment)
+        runner.settle(run)
 
         rows = run.hub.governance.audit.records()
         published = _published_types(run.hub.engine)

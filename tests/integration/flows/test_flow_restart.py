@@ -19,6 +19,7 @@ from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import resume, start_posting
 from accord.flows.posting import workflow_id as posting_id
+from accord.flows.registry import FlowRegistry
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
@@ -61,7 +62,7 @@ def _until(condition: Callable[[], bool], what: str) -> None:
 
 
 def _launch(url: str, fake: FakeContractToCash) -> None:
-    engine.launch(url, runtime.FlowServices(cast(ContractToCash, fake)))
+    engine.launch(url, FlowRegistry.of(cast(ContractToCash, fake)))
 
 
 def _added_in_an_upgrade() -> None:

@@ -18,6 +18,7 @@ from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import start_posting
 from accord.flows.posting import workflow_id as posting_id
+from accord.flows.registry import FlowRegistry
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
@@ -57,7 +58,7 @@ class FakeContractToCash:
 
 
 def _launch(url: str, fake: FakeContractToCash) -> None:
-    engine.launch(url, runtime.FlowServices(cast(ContractToCash, fake)))
+    engine.launch(url, FlowRegistry.of(cast(ContractToCash, fake)))
 
 
 def test_a_flow_at_work_stops_before_its_next_step_and_resumes_from_it(tmp_path: Path) -> None:

@@ -30,13 +30,13 @@ def test_documents_and_their_audit_rows_commit_together(
 ) -> None:
     scenario = load_scenario(SCENARIO)
     runner = DurableRunner(scenario, tmp_path, scenario.events[0].at)
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
         for index, event in enumerate(scenario.events[: BEFORE_THE_RUN + 1]):
-            runner._advance(run, event.at)
-            runner._apply(run, index, event)
-            runner._settle(run)
+            runner.advance(run, event.at)
+            runner.apply(run, index, event)
+            runner.settle(run)
         record = FlowChanges.record
 
         def cut_at_issue(self: FlowChanges, name: str, *args: Any) -> None:

@@ -17,6 +17,7 @@ from accord.application.einvoicing import EInvoicing
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import resume, start_posting
 from accord.flows.posting import workflow_id as posting_id
+from accord.flows.registry import FlowRegistry
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
@@ -73,10 +74,8 @@ def test_an_invalid_einvoice_parks_the_posting_until_fixed_then_sends_once(
     tmp_path: Path,
 ) -> None:
     posting, einvoicing = FakeContractToCash(), FakeEInvoicing()
-    services = runtime.FlowServices(
-        cast(ContractToCash, posting), einvoicing=cast(EInvoicing, einvoicing)
-    )
-    engine.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", services)
+    registry = FlowRegistry.of(cast(ContractToCash, posting), cast(EInvoicing, einvoicing))
+    engine.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", registry)
     try:
         start_posting(NUMBER)
         _until(lambda: FLOW in runtime.waits.parked(), "the posting to park on the e-invoice")

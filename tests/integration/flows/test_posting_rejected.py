@@ -30,13 +30,13 @@ def test_a_missing_mandatory_dimension_is_rejected_whole_and_posts_once_after_a_
         events[0].at,
         landscape_config={"erp": {"mandatory_dimensions": {"DE01": ["department"]}}},
     )
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
         for index, event in enumerate(events):
-            runner._advance(run, event.at)
-            runner._apply(run, index, event)
-            runner._settle(run)
+            runner.advance(run, event.at)
+            runner.apply(run, index, event)
+            runner.settle(run)
         erp = run.services.connectors["sandbox-erp"]
 
         rejected = run.services.exceptions.find_open(ExceptionKind.POSTING_REJECTED, NUMBER)
@@ -48,7 +48,7 @@ def test_a_missing_mandatory_dimension_is_rejected_whole_and_posts_once_after_a_
 
         erp.configure_dimensions({"DE01": {"department": "CONSULTING"}})  # type: ignore[attr-defined]
         run.services.exception_actions.act(rejected.id, ExceptionAction.REPLAY, "mapped", "fin")
-        runner._settle(run)
+        runner.settle(run)
 
         posted = erp.list_documents()  # type: ignore[attr-defined]
         assert [d.number for d in posted] == [NUMBER]

@@ -26,10 +26,11 @@ from accord.connectors.tryton.testing import RunningTryton
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.exceptions import ExceptionKind
 from accord.flows import engine, runtime
+from accord.flows.registry import FlowRegistry
 from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
-from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
+from accord.scenarios.runner import ScenarioRun, ScenarioRunner, midnight
 from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 from tests.integration.tryton.conftest import cannot_start
@@ -62,8 +63,8 @@ class TrytonErpRunner(ScenarioRunner):
         self.erp = erp
 
     @contextmanager
-    def _started(self) -> Iterator[_Run]:
-        clock = SandboxClock(start=_midnight(self.scenario.events[0].at))
+    def started(self) -> Iterator[ScenarioRun]:
+        clock = SandboxClock(start=midnight(self.scenario.events[0].at))
         landscape = Landscape(self.workdir / "sandbox", clock=clock).start()
         hub = build_hub(
             Settings(home=self.workdir, database_url=f"sqlite:///{self.workdir / 'a.sqlite'}"),
@@ -75,21 +76,23 @@ class TrytonErpRunner(ScenarioRunner):
         services = build_services(hub, connectors, clock.now)
         engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
-            runtime.FlowServices(services.contract_to_cash),
+            FlowRegistry.of(services.contract_to_cash),
         )
         scheduler = Scheduler(
             services.inbound, hub.worker, services.billing, services.contract_to_cash
         )
         try:
-            yield _Run(self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape))
+            yield ScenarioRun(
+                self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape)
+            )
         finally:
             runtime.shutdown()
             hub.close()
             landscape.stop()
 
-    def _apply(self, run: _Run, index: int, event: Any) -> None:
+    def apply(self, run: ScenarioRun, index: int, event: Any) -> None:
         if not isinstance(event, sf.PaymentReceived):
-            super()._apply(run, index, event)
+            super().apply(run, index, event)
             return
         posted = self.erp.get_invoice(event.invoice)
         assert posted is not None, f"{event.invoice} is not in Tryton"
@@ -114,13 +117,13 @@ def test_contract_to_cash_with_tryton_as_the_erp(own_tryton: RunningTryton, tmp_
         InMemoryExternalIdMap(),
     )
     runner = TrytonErpRunner(scenario, tmp_path, erp)
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
         for index, event in enumerate(scenario.events):
-            runner._advance(run, event.at)
-            runner._apply(run, index, event)
-            runner._settle(run)
+            runner.advance(run, event.at)
+            runner.apply(run, index, event)
+            runner.settle(run)
         for number in (INVOICE, CREDIT_NOTE):  # a retried posting changes nothing
             assert run.services.contract_to_cash.post_to_erp(number).done
         invoice = run.services.billing.document(INVOICE)
