@@ -12,7 +12,7 @@ documents awaiting posting, the entries billed on a document) are indexed querie
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -40,7 +40,7 @@ from accord.adapters.locks import exclusive_all
 from accord.adapters.store import READ_ONLY
 from accord.adapters.tables import business_objects, metadata
 from accord.adapters.transactions import begin, reading
-from accord.application.billing import BillingBook
+from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject
 from accord.domain.billing.documents import Document
 
@@ -82,31 +82,21 @@ class SqlAlchemyBillingStateStore:
         with exclusive_all(self._engine, names):
             yield
 
-    def load(self, contracts: Collection[str] | None = None) -> tuple[BillingBook | None, int]:
-        """The whole book (`contracts` None), or the slice holding `contracts` and the
-        firm-wide rows, with the checkpoint. Intercompany charges (append-only, read by
-        reports only) come with the whole book alone."""
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        """The whole book (None), or the rows `scope` names and the firm-wide rows, with
+        the checkpoint. Intercompany charges (append-only, read by reports only) come
+        with the whole book alone."""
         with reading(self._engine) as conn:  # inside a block: the block's own writes
-            if contracts is None:
-                stored = list(conn.execute(self._rows().order_by(_r.seq)))
+            stored: list[Any]
+            if scope is None:
+                stored = list(conn.execute(_ROWS.order_by(_r.seq)))
             else:
-                stored = self._slice(conn, contracts)
+                stored = _slice(conn, scope)
             checkpoint = conn.execute(
                 sa.select(billing_checkpoint.c.checkpoint).where(billing_checkpoint.c.id == _ROW)
             ).scalar()
         book = book_of((r.part, r.key, r.data) for r in stored)
         return book, int(checkpoint or 0)
-
-    @staticmethod
-    def _rows() -> sa.Select[Any]:
-        return sa.select(_r.seq, _r.part, _r.key, _r.data)
-
-    def _slice(self, conn: sa.Connection, contracts: Collection[str]) -> list[sa.Row[Any]]:
-        stored: list[sa.Row[Any]] = []
-        for chunk in _chunks([FIRM, *contracts]):
-            query = self._rows().where(_r.contract.in_(chunk), _r.part != INTERCOMPANY)
-            stored += conn.execute(query)
-        return sorted(stored, key=lambda r: int(r.seq))
 
     def save(
         self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
@@ -151,7 +141,7 @@ class SqlAlchemyBillingStateStore:
 
     def documents(self, status: str | None = None) -> list[Document]:
         """Every document in issue order, or those in `status`."""
-        query = self._rows().where(_r.part == "document").order_by(_r.seq)
+        query = _ROWS.where(_r.part == "document").order_by(_r.seq)
         if status is not None:
             query = query.where(_r.ref == status)
         with reading(self._engine) as conn:
@@ -173,6 +163,38 @@ class SqlAlchemyBillingStateStore:
         query = sa.select(_r.key, _r.data).where(_r.part == "signed").order_by(_r.seq)
         with reading(self._engine) as conn:
             return dict(decode("signed", r.key, r.data) for r in conn.execute(query))
+
+
+_ROWS = sa.select(_r.seq, _r.part, _r.key, _r.data)
+_TERMS = ("contract", "signed", "withdrawn", "milestone", "cap_change", "used_rate", "activated_at")
+"""The parts of a contract's terms and settings, without its items and documents."""
+
+
+def _keys(values: list[str]) -> list[str]:
+    return [encode_key(value) for value in values]
+
+
+def _slice(conn: sa.Connection, scope: Slice) -> list[Any]:
+    """The rows `scope` names and the firm-wide ones, in `seq` order (by index)."""
+    wanted: list[tuple[Iterable[str], Callable[[list[str]], sa.ColumnElement[bool]]]] = [
+        ([FIRM, *scope.contracts], lambda c: _r.contract.in_(c) & (_r.part != INTERCOMPANY)),
+        (scope.terms, lambda c: _r.contract.in_(c) & _r.part.in_(_TERMS)),
+        (scope.entries, lambda c: (_r.part == "time_entry") & _r.ref.in_(c)),
+        (scope.expenses, lambda c: (_r.part == "expense") & _r.ref.in_(c)),
+        (
+            [*scope.entries, *scope.expenses],
+            lambda c: (
+                _r.part.in_(("billed_entry", "stale_delivery", "declined")) & _r.key.in_(_keys(c))
+            ),
+        ),
+        (scope.documents, lambda c: _r.part.in_(("document", "posted_at")) & _r.key.in_(_keys(c))),
+        (scope.payments, lambda c: (_r.part == "payment") & _r.key.in_(_keys(c))),
+    ]
+    found: dict[int, Any] = {}
+    for values, where in wanted:
+        for chunk in _chunks(values):
+            found.update({int(r.seq): r for r in conn.execute(_ROWS.where(where(chunk)))})
+    return [found[seq] for seq in sorted(found)]
 
 
 def write_book(

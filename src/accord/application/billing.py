@@ -59,6 +59,25 @@ def contract_lock(contract: str) -> str:
     return f"billing-contract:{contract}"
 
 
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """The rows of the book a step reads (and may change); the firm-wide data (master
+    data, counters, closed periods, pending decisions and feedback) always comes with it.
+    The empty slice is the firm-wide data alone."""
+
+    contracts: Collection[str] = ()
+    """Contracts loaded whole: terms, items, documents, ledger (an invoice run)."""
+    terms: Collection[str] = ()
+    """Contracts whose terms and settings are loaded (signing day, milestones, cap
+    changes, rate versions used, activation), not their items or documents."""
+    entries: Collection[str] = ()
+    """Time entries by id, wherever held, with how they stand billed."""
+    expenses: Collection[str] = ()
+    documents: Collection[str] = ()
+    """Documents by number, with their posting time."""
+    payments: Collection[str] = ()
+
+
 @dataclass
 class CatchUp:
     """What one catch-up found that a person must hear about."""
@@ -69,8 +88,8 @@ class CatchUp:
 class BillingStateStore(Protocol):
     """Persists the billing book by slice and how far it has read the applied records."""
 
-    def load(self, contracts: Collection[str] | None = None) -> tuple[BillingBook | None, int]:
-        """The whole book (None) or the slice of `contracts` plus the firm-wide data."""
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        """The whole book (None) or the rows `scope` names, with the checkpoint."""
         ...
 
     def save(
@@ -174,22 +193,23 @@ class BillingService:
         self._clock = clock
         self._transaction = transaction
 
-    def _load(self, contracts: Collection[str] | None = None) -> tuple[BillingBook, int]:
-        book, checkpoint = self._store.load(contracts)
+    def _load(self, scope: Slice | None = None) -> tuple[BillingBook, int]:
+        book, checkpoint = self._store.load(scope)
         return book or BillingBook(EMPTY), checkpoint
 
     def _step(
         self,
         contracts: Collection[str],
+        scope: Slice,
         change: Callable[[BillingBook], tuple[BillingBook, _T]],
         firm: bool = False,
     ) -> _T:
-        """Load the slice of `contracts` under their locks (and the firm lock when the
-        change writes firm-wide data), change it and save what changed, in one
-        transaction committed before the locks are released."""
+        """Load `scope` under the locks of `contracts` (and the firm lock when the change
+        writes firm-wide data), change it and save what changed, in one transaction
+        committed before the locks are released."""
         names = [contract_lock(c) for c in contracts] + ([FIRM_LOCK] if firm else [])
         with self._store.exclusive(names), self._transaction():
-            before, _ = self._load(contracts)
+            before, _ = self._load(scope)
             after, out = change(before)
             if after is not before:
                 self._store.save(after, None, before)
@@ -211,7 +231,7 @@ class BillingService:
         def changed(book: BillingBook) -> tuple[BillingBook, None]:
             return replace(book, state=change(book.state)), None
 
-        self._step((), changed, firm=True)
+        self._step((), Slice(), changed, firm=True)
 
     def configure_firm(self, configuration: FirmConfiguration) -> None:
         """Set FX rates, tax rules and `send_einvoices` (finance's configuration)."""
@@ -235,7 +255,7 @@ class BillingService:
         batch in hand (the next catch-up goes on from there)."""
         result = CatchUp()
         with self._store.exclusive([CATCH_UP_LOCK]):
-            checkpoint = self._store.load(())[1]
+            checkpoint = self._store.load(Slice())[1]
             while not (stopping and stopping()) and (
                 batch := self._records.changed_since(checkpoint, self._batch_size)
             ):
@@ -247,11 +267,11 @@ class BillingService:
     def _apply_batch(
         self, records: Sequence[CanonicalModel], checkpoint: int
     ) -> list[BusinessException]:
-        contracts = self._touched(records)
+        contracts, scope = self._touched(records)
         problems: list[BusinessException] = []
         names = [contract_lock(c) for c in contracts]
         with self._store.exclusive(names), self._transaction():
-            before, _ = self._load(contracts)
+            before, _ = self._load(scope)
             book = before
             for record in records:
                 book, found = apply_to_book(book, record)
@@ -259,24 +279,30 @@ class BillingService:
             self._store.save(book, checkpoint, before)
         return problems
 
-    def _touched(self, records: Sequence[CanonicalModel]) -> set[str]:
-        """The contracts a batch changes: the ones its records name, the contract holding
-        each time entry now (approving it elsewhere moves it) and the contract of each
-        invoice a payment names."""
-        contracts: set[str] = set()
-        entries: list[str] = []
+    def _touched(self, records: Sequence[CanonicalModel]) -> tuple[set[str], Slice]:
+        """The contracts a batch changes (the ones its records name, the contract holding
+        each time entry now, since approving it elsewhere moves it, and the contract of
+        each invoice a payment names) and the rows it reads: the terms of the contracts
+        it names, its entries, expenses, invoices and payments, never whole histories."""
+        terms: set[str] = set()
+        items: dict[type, list[str]] = {v1.TimeEntry: [], v1.Expense: [], v1.Payment: []}
         invoices: list[str] = []
         for record in records:
             if isinstance(record, v1.Contract):
-                contracts.add(record.id)
+                terms.add(record.id)
             elif isinstance(record, v1.Payment):
+                items[v1.Payment].append(record.id)
                 invoices += [record.invoice] if record.invoice else []
-            elif isinstance(record, v1.TimeEntry | v1.Expense | v1.Milestone | v1.Amendment):
-                contracts.add(record.contract)
-                entries += [record.id] if isinstance(record, v1.TimeEntry) else []
-        contracts.update(self._store.holders(entries).values())
+            elif isinstance(record, v1.TimeEntry | v1.Expense):
+                terms.add(record.contract)
+                items[type(record)].append(record.id)
+            elif isinstance(record, v1.Milestone | v1.Amendment):
+                terms.add(record.contract)
+        entries = items[v1.TimeEntry]
+        contracts = terms | set(self._store.holders(entries).values())
         contracts.update(self._store.contracts_of(invoices).values())
-        return contracts
+        scope = Slice((), terms, entries, items[v1.Expense], invoices, items[v1.Payment])
+        return contracts, scope
 
     def _issuing(
         self,
@@ -291,10 +317,10 @@ class BillingService:
         with ExitStack() as locks:
             locks.enter_context(self._store.exclusive([contract_lock(c) for c in contracts]))
             with self._transaction():
-                before, _ = self._load(contracts)
+                before, _ = self._load(Slice(contracts))
                 result = issue(before.state)
                 locks.enter_context(self._store.exclusive([FIRM_LOCK]))
-                fresh, _ = self._load(())
+                fresh, _ = self._load(Slice())
                 if _firm_wide(fresh.state) != _firm_wide(before.state):
                     before = _with_firm_wide(before, fresh.state)
                     result = issue(before.state)
@@ -338,7 +364,7 @@ class BillingService:
         def withdrawing(book: BillingBook) -> tuple[BillingBook, None]:
             return replace(book, state=withdraw_contract(book.state, contract, on)), None
 
-        self._step([contract], withdrawing)
+        self._step([contract], Slice(terms=[contract]), withdrawing)
         return on
 
     def decide(self, kind: ExceptionKind, subject: str, action: ExceptionAction) -> None:
@@ -374,11 +400,12 @@ class BillingService:
                 recorded(before, after)
             return replace(book, state=state, posted_at=posted_at), after
 
-        return self._step(list(self._store.contracts_of([number]).values()), posting)
+        contracts = self._store.contracts_of([number]).values()
+        return self._step(contracts, Slice(documents=[number]), posting)
 
     def amendments_due(self) -> dict[str, int]:
         """Amended contracts whose terms other systems have yet to receive (see the book)."""
-        return dict(self._load(())[0].amendments)
+        return dict(self._load(Slice())[0].amendments)
 
     def amendment_propagated(self, contract: str, version: int) -> None:
         """The terms as of `version` reached the other systems; a later amendment stays due."""
@@ -389,11 +416,11 @@ class BillingService:
             amendments = {k: v for k, v in book.amendments.items() if k != contract}
             return replace(book, amendments=amendments), None
 
-        self._step([contract], propagated)
+        self._step([contract], Slice(), propagated)
 
     def payments_to_feed_back(self) -> tuple[str, ...]:
         """Payments applied whose feedback to billing and the CRM has not finished."""
-        return self._load(())[0].feedback_due
+        return self._load(Slice())[0].feedback_due
 
     def payment_fed_back(self, payment: str) -> None:
         """Billing and the CRM hold the payment; it is no longer due (repeats are harmless)."""
@@ -404,11 +431,11 @@ class BillingService:
             due = tuple(p for p in book.feedback_due if p != payment)
             return replace(book, feedback_due=due), None
 
-        self._step((), fed_back)
+        self._step((), Slice(), fed_back)
 
     def is_activated(self, contract: str) -> bool:
         """Whether `mark_activated` was called for the contract (its slice only)."""
-        return contract in self._load([contract])[0].activated_at
+        return contract in self._load(Slice(terms=[contract]))[0].activated_at
 
     def mark_activated(self, contract: str) -> None:
         """Every system holds the signed contract; the first time is kept for the
@@ -419,4 +446,4 @@ class BillingService:
                 return book, None
             return replace(book, activated_at={**book.activated_at, contract: self._clock()}), None
 
-        self._step([contract], activated)
+        self._step([contract], Slice(terms=[contract]), activated)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accord.application.billing import BillingBook
+from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject, ExceptionRecord
 from accord.domain.billing.documents import Document
 from accord.domain.billing.state import BillingState
@@ -25,8 +25,8 @@ class FakeBillingStore:
         self.book = book
         self.checkpoint = 0
 
-    def load(self, contracts: Collection[str] | None = None) -> tuple[BillingBook | None, int]:
-        del contracts
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        del scope
         return self.book, self.checkpoint
 
     def save(
