@@ -223,6 +223,20 @@ class BillingService:
         """The state with its payments and activation and posting times."""
         return self._load()[0]
 
+    def firm_state(self) -> BillingState:
+        """The firm-wide data alone (entities, FX and tax, customers, resources, closed
+        periods, counters), without any contract's rows."""
+        return self._load(Slice())[0].state
+
+    def document_state(self, number: str) -> BillingState:
+        """The firm-wide data with document `number` and the documents it corrects (what
+        an e-invoice of it names), without the rest of the book."""
+        state = self._load(Slice(documents=[number]))[0].state
+        document = state.ledger.documents.get(number)
+        if document is None or not document.references:
+            return state
+        return self._load(Slice(documents=[number, *document.references]))[0].state
+
     def signed_contracts(self) -> dict[str, date]:
         """Signed contracts and their signing day (read without the rest of the book)."""
         return self._store.signed()
