@@ -269,7 +269,8 @@ class BillingService:
         batch in hand (the next catch-up goes on from there)."""
         result = CatchUp()
         with self._store.exclusive([CATCH_UP_LOCK]):
-            checkpoint = self._store.load(Slice())[1]
+            with self._transaction():  # one commit per call, idle or not, as before rows
+                checkpoint = self._store.load(Slice())[1]  # (crash tests count commits)
             while not (stopping and stopping()) and (
                 batch := self._records.changed_since(checkpoint, self._batch_size)
             ):
