@@ -1,35 +1,48 @@
 """SQLAlchemy persistence for the billing engine's state, connector cursors and reads of
 applied records.
 
-The engine's state is saved as one JSON document with the checkpoint of applied records
-it has read, in one transaction, so billing never sees a record twice or misses one.
+The billing book is stored as rows (`billing_rows`, see `adapters.billing_rows`): a step
+loads the slice of the book it needs (the rows of the contracts it touches plus the
+firm-wide rows), and writes back only the rows its change touched, with the checkpoint
+of applied records it has read, in the step's transaction, so billing never sees a
+record twice or misses one. Reads the flows make often (a document by number, the
+documents awaiting posting, the entries billed on a document) are indexed queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from accord.adapters import dataclass_json
-from accord.adapters.locks import exclusive
+from accord.adapters.billing_rows import (
+    FIRM,
+    INTERCOMPANY,
+    Changes,
+    appended,
+    billing_checkpoint,
+    billing_rows,
+    book_of,
+    changes,
+    decode,
+    decode_key,
+    encode_key,
+    encode_value,
+    rows_of,
+)
+from accord.adapters.locks import exclusive_all
 from accord.adapters.store import READ_ONLY
 from accord.adapters.tables import business_objects, metadata
 from accord.adapters.transactions import begin, reading
-from accord.application.billing import BillingBook
+from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject
-
-billing_state = sa.Table(
-    "billing_state",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("checkpoint", sa.BigInteger, nullable=False),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
+from accord.domain.billing.documents import Document
 
 connector_cursors = sa.Table(
     "connector_cursors",
@@ -41,43 +54,224 @@ connector_cursors = sa.Table(
 )
 
 _ROW = 1
+_BOOK_LOCK = "billing-book"
+_CHUNK = 500
+_r = billing_rows.c
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    batch = sorted(set(values))
+    for start in range(0, len(batch), _CHUNK):
+        yield batch[start : start + _CHUNK]
 
 
 class SqlAlchemyBillingStateStore:
-    """The billing state as one JSON row; `save` replaces it with its checkpoint."""
+    """The billing book as rows; a step loads and saves the slice it touches."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Serialise load-change-save across threads and processes (advisory lock)."""
-        with exclusive(self._engine, "billing-state"):
+    def exclusive(self, names: Collection[str]) -> Iterator[None]:
+        """Hold the named billing locks (threads and processes alike), taken in sorted
+        order so two steps locking overlapping contracts never deadlock. Only PostgreSQL
+        runs steps on different contracts at once; elsewhere (SQLite, one process, one
+        writer at a time) every step takes the one book lock."""
+        if self._engine.dialect.name != "postgresql":
+            names = [_BOOK_LOCK]
+        with exclusive_all(self._engine, names):
             yield
 
-    def load(self) -> tuple[BillingBook | None, int]:
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        """The whole book (None), or the rows `scope` names and the firm-wide rows, with
+        the checkpoint. Intercompany charges (append-only, read by reports only) come
+        with the whole book alone."""
         with reading(self._engine) as conn:  # inside a block: the block's own writes
-            row = conn.execute(
-                sa.select(billing_state.c.data, billing_state.c.checkpoint).where(
-                    billing_state.c.id == _ROW
-                )
-            ).first()
-        if row is None:
-            return None, 0
-        return dataclass_json.loads(row.data, BillingBook), int(row.checkpoint)
+            stored: list[Any]
+            if scope is None:
+                stored = list(conn.execute(_ROWS.order_by(_r.seq)))
+            else:
+                stored = _slice(conn, scope)
+            checkpoint = conn.execute(
+                sa.select(billing_checkpoint.c.checkpoint).where(billing_checkpoint.c.id == _ROW)
+            ).scalar()
+        book = book_of((r.part, r.key, r.data) for r in stored)
+        return book, int(checkpoint or 0)
 
-    def save(self, book: BillingBook, checkpoint: int) -> None:
-        values = {
-            "data": dataclass_json.dumps(book),
-            "checkpoint": checkpoint,
-            "updated_at": datetime.now(UTC),
-        }
+    def save(
+        self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
+    ) -> None:
+        """Write what `book` changed from `before` (the slice as loaded; the whole
+        stored book when omitted) and, unless None, the new checkpoint."""
         with begin(self._engine) as conn:
-            updated = conn.execute(
-                billing_state.update().where(billing_state.c.id == _ROW).values(**values)
-            )
-            if updated.rowcount == 0:
-                conn.execute(billing_state.insert().values(id=_ROW, **values))
+            if before is None:
+                before = self.load()[0] or book_of(())
+            write_book(conn, book, checkpoint, before)
+
+    def holders(self, entries: Iterable[str]) -> dict[str, str]:
+        """Time entry id -> the contract holding it now."""
+        found: dict[str, str] = {}
+        with reading(self._engine) as conn:
+            for chunk in _chunks(entries):
+                query = sa.select(_r.ref, _r.contract).where(
+                    _r.part == "time_entry", _r.ref.in_(chunk)
+                )
+                found.update({str(r.ref): str(r.contract) for r in conn.execute(query)})
+        return found
+
+    def contracts_of(self, documents: Iterable[str]) -> dict[str, str]:
+        """Document number -> the contract it was issued on (known documents only)."""
+        found: dict[str, str] = {}
+        with reading(self._engine) as conn:
+            for chunk in _chunks(documents):
+                keys = [encode_key(number) for number in chunk]
+                query = sa.select(_r.key, _r.contract).where(
+                    _r.part == "document", _r.key.in_(keys)
+                )
+                rows = conn.execute(query)
+                found.update({decode_key("document", r.key): r.contract for r in rows})
+        return found
+
+    def document(self, number: str) -> Document | None:
+        with reading(self._engine) as conn:
+            data = conn.execute(
+                sa.select(_r.data).where(_r.part == "document", _r.key == encode_key(number))
+            ).scalar()
+        return None if data is None else decode("document", encode_key(number), data)[1]
+
+    def documents(self, status: str | None = None) -> list[Document]:
+        """Every document in issue order, or those in `status`."""
+        query = _ROWS.where(_r.part == "document").order_by(_r.seq)
+        if status is not None:
+            query = query.where(_r.ref == status)
+        with reading(self._engine) as conn:
+            return [decode("document", r.key, r.data)[1] for r in conn.execute(query)]
+
+    def entries_billed_on(self, number: str) -> list[str]:
+        query = sa.select(_r.key).where(_r.part == "billed_entry", _r.ref == number)
+        with reading(self._engine) as conn:
+            return sorted(decode_key("billed_entry", r.key) for r in conn.execute(query))
+
+    def contract_ids(self) -> list[str]:
+        """Every contract, in onboarding order."""
+        query = sa.select(_r.contract).where(_r.part == "contract").order_by(_r.seq)
+        with reading(self._engine) as conn:
+            return [str(contract) for contract in conn.execute(query).scalars()]
+
+    def signed(self) -> dict[str, date]:
+        """Signed contracts and their signing day."""
+        query = sa.select(_r.key, _r.data).where(_r.part == "signed").order_by(_r.seq)
+        with reading(self._engine) as conn:
+            return dict(decode("signed", r.key, r.data) for r in conn.execute(query))
+
+
+_ROWS = sa.select(_r.seq, _r.part, _r.key, _r.data)
+_TERMS = ("contract", "signed", "withdrawn", "milestone", "cap_change", "used_rate", "activated_at")
+"""The parts of a contract's terms and settings, without its items and documents."""
+
+
+def _keys(values: list[str]) -> list[str]:
+    return [encode_key(value) for value in values]
+
+
+def _slice(conn: sa.Connection, scope: Slice) -> list[Any]:
+    """The rows `scope` names and the firm-wide ones, in `seq` order (by index)."""
+    wanted: list[tuple[Iterable[str], Callable[[list[str]], sa.ColumnElement[bool]]]] = [
+        ([FIRM, *scope.contracts], lambda c: _r.contract.in_(c) & (_r.part != INTERCOMPANY)),
+        (scope.terms, lambda c: _r.contract.in_(c) & _r.part.in_(_TERMS)),
+        (scope.entries, lambda c: (_r.part == "time_entry") & _r.ref.in_(c)),
+        (scope.expenses, lambda c: (_r.part == "expense") & _r.ref.in_(c)),
+        (
+            [*scope.entries, *scope.expenses],
+            lambda c: (
+                _r.part.in_(("billed_entry", "stale_delivery", "declined")) & _r.key.in_(_keys(c))
+            ),
+        ),
+        (scope.documents, lambda c: _r.part.in_(("document", "posted_at")) & _r.key.in_(_keys(c))),
+        (scope.payments, lambda c: (_r.part == "payment") & _r.key.in_(_keys(c))),
+    ]
+    found: dict[int, Any] = {}
+    for values, where in wanted:
+        for chunk in _chunks(values):
+            found.update({int(r.seq): r for r in conn.execute(_ROWS.where(where(chunk)))})
+    return [found[seq] for seq in sorted(found)]
+
+
+def write_book(
+    conn: sa.Connection, book: BillingBook, checkpoint: int | None, before: BillingBook
+) -> None:
+    """Write what `book` changed from `before` on `conn` (the store's saves and the
+    migration that moved the one-document book into rows)."""
+    _write(conn, changes(rows_of(before), rows_of(book)))
+    _append(conn, appended(before, book))
+    if checkpoint is not None:
+        _set_checkpoint(conn, checkpoint)
+
+
+def _write(conn: sa.Connection, change: Changes) -> None:
+    gone = [*change.deletes, *change.moved]
+    if gone:
+        conn.execute(
+            billing_rows.delete().where(
+                _r.part == sa.bindparam("b_part"), _r.key == sa.bindparam("b_key")
+            ),
+            [{"b_part": part, "b_key": encode_key(key)} for part, key in gone],
+        )
+    values = [
+        {
+            "part": part,
+            "key": encode_key(key),
+            "contract": row.contract,
+            "ref": row.ref,
+            "data": encode_value(row.value),
+        }
+        for (part, key), row in change.upserts.items()
+    ]
+    if values:
+        _upsert(conn, values)
+
+
+def _upsert(conn: sa.Connection, values: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows; a key already stored keeps its place (`seq`) and takes the rest."""
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        insert = module.insert(billing_rows)
+        statement = insert.on_conflict_do_update(
+            index_elements=[_r.part, _r.key],
+            set_={name: insert.excluded[name] for name in ("contract", "ref", "data")},
+        )
+    else:
+        insert = mysql.insert(billing_rows)
+        statement = insert.on_duplicate_key_update(
+            {name: insert.inserted[name] for name in ("contract", "ref", "data")}
+        )
+    conn.execute(statement, list(values))
+
+
+def _append(conn: sa.Connection, charges: Sequence[Any]) -> None:
+    if charges:
+        conn.execute(
+            billing_rows.insert(),
+            [
+                {
+                    "part": INTERCOMPANY,
+                    "key": encode_key(uuid.uuid4().hex),
+                    "contract": charge.contract,
+                    "ref": None,
+                    "data": encode_value(charge),
+                }
+                for charge in charges
+            ],
+        )
+
+
+def _set_checkpoint(conn: sa.Connection, checkpoint: int) -> None:
+    values = {"checkpoint": checkpoint, "updated_at": datetime.now(UTC)}
+    c = billing_checkpoint.c
+    updated = conn.execute(billing_checkpoint.update().where(c.id == _ROW).values(**values))
+    if updated.rowcount == 0:
+        conn.execute(billing_checkpoint.insert().values(id=_ROW, **values))
 
 
 class SqlAlchemyAppliedRecords:

@@ -4,7 +4,9 @@ A PostgreSQL session-level advisory lock belongs to one connection: it is releas
 the holder unlocks it or when its connection ends, however the process ended (SIGKILL
 included). That makes it three tools at once:
 
-- `exclusive(name)`: mutual exclusion around a read-modify-write (the billing state);
+- `exclusive(name)`: mutual exclusion around a read-modify-write; `exclusive_all(names)`
+  takes several at once on one connection, in one global order (the billing book locks
+  every contract a step touches), so two holders never wait on each other;
 - `HeldLock`: a lock held for a process's lifetime — the scheduler's leadership, and a
   worker's "I am alive" under its executor id;
 - `HeldLock.is_free(name)`: whether a process holding `name` is still alive.
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterator
+from contextlib import ExitStack, contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -61,6 +63,46 @@ def exclusive(engine: Engine, name: str) -> Iterator[None]:
             yield
         finally:
             depth[name] = 0
+
+
+@contextmanager
+def exclusive_all(engine: Engine, names: Collection[str]) -> Iterator[None]:
+    """Hold every one of `names` for the block, taken in sorted order (so holders of
+    overlapping sets cannot deadlock) on one connection; re-entrant within a thread like
+    `exclusive`."""
+    depth: dict[str, int] = getattr(_held, "depth", None) or {}
+    _held.depth = depth
+    wanted = sorted(set(names))
+    fresh = [name for name in wanted if not depth.get(name)]
+    with ExitStack() as stack:
+        for name in fresh:
+            stack.enter_context(_local(name))
+        stack.enter_context(_session_locks(engine, fresh))
+        for name in wanted:
+            depth[name] = depth.get(name, 0) + 1
+        try:
+            yield
+        finally:
+            for name in wanted:
+                depth[name] -= 1
+
+
+@contextmanager
+def _session_locks(engine: Engine, names: list[str]) -> Iterator[None]:
+    if not _is_postgres(engine) or not names:
+        yield
+        return
+    keys = [lock_key(name) for name in names]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        taken: list[int] = []
+        try:
+            for key in keys:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                taken.append(key)
+            yield
+        finally:
+            for key in reversed(taken):
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 @contextmanager

@@ -1,27 +1,35 @@
 """Billing use cases: keep the engine's state in step with the store, run invoices.
 
-The billing engine (domain) is a pure function of its state. This service loads that
-state, feeds it what the event log applied since its checkpoint (master data, approved
-time, expenses, milestones, amendments), runs the engine and saves the new state together
-with the checkpoint, so every applied record reaches billing exactly once.
+The billing engine (domain) is a pure function of its state. This service loads the
+slice of the billing book a step needs (the contracts it touches and the firm-wide
+data), feeds it what the event log applied since its checkpoint (master data, approved
+time, expenses, milestones, amendments, payments), runs the engine and saves what
+changed together with the checkpoint, so every applied record reaches billing exactly
+once.
 
-Every load-change-save holds the store's lock and runs in one transaction that commits
-before the lock is released, so no other writer loads a state about to be replaced. What
-the caller records about the change (the audit rows and CloudEvents of the documents an
-invoice run issued, the exceptions it raised) joins that transaction: a crash leaves
-either all of it or none of it.
+Every step holds the locks of the contracts it touches (taken in one order, so steps on
+different contracts run at once and overlapping ones queue) and runs in one
+transaction that commits before they are released, so no other writer loads a slice
+about to be replaced. A step that issues documents takes the firm lock too, for the
+moment it numbers and saves them, and issues again on fresh counters if another run
+numbered documents meanwhile. Catch-up, which advances the one checkpoint, holds the
+catch-up lock. What the caller records about the change (the audit rows and CloudEvents
+of the documents a run issued, the exceptions it raised) joins that transaction: a crash
+leaves either all of it or none of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from datetime import date
+from typing import Protocol, TypeVar
 
-from accord.application import billing_mapping as to_domain
+from accord.application.billing_records import EMPTY, apply_to_book
+from accord.application.billing_records import AppliedPayment as AppliedPayment
+from accord.application.billing_records import BillingBook as BillingBook
+from accord.application.billing_records import apply_record as apply_record
 from accord.application.clock import Clock, utc_now
 from accord.application.ports import BusinessObject
 from accord.application.unit_of_work import Transaction, each_on_its_own
@@ -29,8 +37,8 @@ from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.canonical.registry import model_for
 from accord.domain.billing import state as engine
-from accord.domain.billing.documents import Document
-from accord.domain.billing.payments import apply_payment, confirm_posting
+from accord.domain.billing.documents import Document, DocumentStatus
+from accord.domain.billing.payments import confirm_posting
 from accord.domain.billing.run import (
     InvoiceRunResult,
     run_invoicing,
@@ -39,35 +47,35 @@ from accord.domain.billing.run import (
 )
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
-from accord.domain.contracts.model import Firm, FxQuote, TaxRule, TimeAndMaterialsTerm
+from accord.domain.contracts.model import FxQuote, TaxRule
 from accord.domain.exceptions import BusinessException, ExceptionAction, ExceptionKind
 
+FIRM_LOCK = "billing-firm"
+CATCH_UP_LOCK = "billing-catch-up"
+
+
+def contract_lock(contract: str) -> str:
+    """The lock a step holds on every contract whose rows it loads and saves."""
+    return f"billing-contract:{contract}"
+
 
 @dataclass(frozen=True, slots=True)
-class AppliedPayment:
-    invoice: str
-    amount: Decimal
-    currency: str
+class Slice:
+    """The rows of the book a step reads (and may change); the firm-wide data (master
+    data, counters, closed periods, pending decisions and feedback) always comes with it.
+    The empty slice is the firm-wide data alone."""
 
-
-@dataclass(frozen=True, slots=True)
-class BillingBook:
-    """What the hub keeps for billing: the engine's state and the payments applied to it
-    (by payment id, so a payment reported twice is applied once), and when each contract
-    finished activation and each document was first confirmed posted (the hub's clock),
-    which the business KPIs measure."""
-
-    state: BillingState
-    payments: dict[str, AppliedPayment] = field(default_factory=dict)
-    activated_at: dict[str, datetime] = field(default_factory=dict)
-    posted_at: dict[str, datetime] = field(default_factory=dict)
-    amendments: dict[str, int] = field(default_factory=dict)
-    """Contracts whose terms were amended and not yet carried to billing and the PSA,
-    with the contract version that amended them last (the amendment flow's key)."""
-    feedback_due: tuple[str, ...] = ()
-    """Payments applied here and not yet reported to the billing system and the CRM (the
-    payment feedback flow's key), noted in the save that applied them, so a crash before
-    the flow starts loses none."""
+    contracts: Collection[str] = ()
+    """Contracts loaded whole: terms, items, documents, ledger (an invoice run)."""
+    terms: Collection[str] = ()
+    """Contracts whose terms and settings are loaded (signing day, milestones, cap
+    changes, rate versions used, activation), not their items or documents."""
+    entries: Collection[str] = ()
+    """Time entries by id, wherever held, with how they stand billed."""
+    expenses: Collection[str] = ()
+    documents: Collection[str] = ()
+    """Documents by number, with their posting time."""
+    payments: Collection[str] = ()
 
 
 @dataclass
@@ -78,39 +86,43 @@ class CatchUp:
 
 
 class BillingStateStore(Protocol):
-    """Persists the billing book and how far it has read the applied records."""
+    """Persists the billing book by slice and how far it has read the applied records."""
 
-    def load(self) -> tuple[BillingBook | None, int]: ...
-
-    def save(self, book: BillingBook, checkpoint: int) -> None: ...
-
-    def exclusive(self) -> AbstractContextManager[None]:
-        """Hold off every other writer (thread or process) for a load-change-save."""
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        """The whole book (None) or the rows `scope` names, with the checkpoint."""
         ...
 
+    def save(
+        self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
+    ) -> None:
+        """Write what `book` changed from `before` (as loaded), and the checkpoint."""
+        ...
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+    def exclusive(self, names: Collection[str]) -> AbstractContextManager[None]:
+        """Hold off every other writer (thread or process) holding any of `names`."""
+        ...
 
+    def holders(self, entries: Iterable[str]) -> dict[str, str]: ...
 
-def _serialised(
-    method: Callable[Concatenate[BillingService, _P], _R],
-) -> Callable[Concatenate[BillingService, _P], _R]:
-    """Run a load-change-save under the store's lock, so two writers (the scheduler's
-    catch-up and a flow marking a document posted) never overwrite each other, in one
-    transaction opened inside the lock and committed before it is released."""
+    def contracts_of(self, documents: Iterable[str]) -> dict[str, str]: ...
 
-    def serialised(self: BillingService, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with self._store.exclusive(), self._transaction():
-            return method(self, *args, **kwargs)
+    def document(self, number: str) -> Document | None: ...
 
-    serialised.__name__ = method.__name__
-    serialised.__doc__ = method.__doc__
-    return serialised
+    def documents(self, status: str | None = None) -> list[Document]: ...
+
+    def entries_billed_on(self, number: str) -> list[str]: ...
+
+    def contract_ids(self) -> list[str]:
+        """Every contract, in onboarding order."""
+        ...
+
+    def signed(self) -> dict[str, date]: ...
 
 
 Recorded = Callable[[InvoiceRunResult], None]
 """Records what a run issued (audit rows, events, exceptions) in the run's transaction."""
+
+_T = TypeVar("_T")
 
 
 def _nothing(result: InvoiceRunResult) -> None:
@@ -133,95 +145,35 @@ class FirmConfiguration:
     send_einvoices: bool = False
 
 
-_EMPTY = BillingState(Firm(()), {}, {}, {})
-
-
 def _decode(record: BusinessObject) -> CanonicalModel:
     return model_for(record.kind, 1).model_validate_json(record.data)
 
 
-def _apply_master(state: BillingState, record: CanonicalModel) -> BillingState:
-    if isinstance(record, v1.LegalEntity):
-        kept = tuple(e for e in state.firm.entities if e.id != record.id)
-        return replace(state, firm=replace(state.firm, entities=(*kept, to_domain.entity(record))))
-    if isinstance(record, v1.Customer):
-        return replace(state, customers={**state.customers, record.id: to_domain.customer(record)})
-    if isinstance(record, v1.Resource):
-        return replace(state, resources={**state.resources, record.id: to_domain.resource(record)})
-    return state
+def _firm_wide(state: BillingState) -> tuple[object, ...]:
+    """What an invoice run reads beyond its contracts' rows and others may change."""
+    ledger = state.ledger
+    return (
+        state.firm,
+        state.customers,
+        state.resources,
+        state.closed_periods,
+        ledger.counters,
+        ledger.decisions,
+    )
 
 
-def _amendments(state: BillingState, record: v1.Contract) -> BillingState:
-    """Fold what changed on the contract's T&M terms in as amendments: new rate versions
-    are added (a version already used is never changed) and a new cap replaces the old."""
-    known = state.contracts[record.id]
-    for term in record.terms:
-        if not isinstance(term, v1.TimeAndMaterialsTerm):
-            continue
-        before = known.term(term.id)
-        if not isinstance(before, TimeAndMaterialsTerm):
-            continue
-        rates = [r for r in to_domain.rate_versions(term.rates) if r not in before.rates]
-        people = [
-            p for p in to_domain.person_rates(term.person_rates) if p not in before.person_rates
-        ]
-        cap = term.cap if term.cap != before.cap else None
-        if rates or people or cap is not None:
-            state = engine.amend_contract(
-                state, record.id, term.id, rates, people, cap, _effective(record)
-            )
-    return state
-
-
-def _effective(record: v1.Contract | v1.Amendment) -> date | None:
-    """The day an amended cap takes effect: the amendment's signing day, else the day the
-    source changed the record (revenue of earlier months keeps the cap then in force)."""
-    signed = record.signed_on if isinstance(record, v1.Amendment) else None
-    if signed is not None:
-        return signed
-    return record.updated_at.date() if record.updated_at else None
-
-
-def _apply_contract(state: BillingState, record: v1.Contract) -> BillingState:
-    contract = to_domain.contract(record)
-    if record.id in state.contracts:  # terms evolve through amendments, never in place
-        state = _amendments(state, record)
-        contract = replace(contract, terms=state.contracts[record.id].terms)
-    signed = dict(state.signed)
-    if record.status in (v1.ContractStatus.SIGNED, v1.ContractStatus.ACTIVE):
-        signed.setdefault(record.id, record.signed_on or record.start)
-    return replace(state, contracts={**state.contracts, record.id: contract}, signed=signed)
-
-
-def _apply_delivery(state: BillingState, record: CanonicalModel) -> BillingState:
-    if isinstance(record, v1.TimeEntry):
-        return engine.approve_time(state, [to_domain.time_entry(record)])
-    if isinstance(record, v1.Expense):
-        return engine.approve_expenses(state, [to_domain.expense(record)])
-    if isinstance(record, v1.Milestone):
-        accepted = record.state in (v1.MilestoneState.ACCEPTED, v1.MilestoneState.INVOICED)
-        key = (record.contract, record.term, record.milestone)
-        return engine.set_milestone(state, key, accepted=accepted, on_hold=record.on_hold)
-    if isinstance(record, v1.Amendment):
-        return engine.amend_contract(
-            state,
-            record.contract,
-            record.term,
-            to_domain.rate_versions(record.rates),
-            to_domain.person_rates(record.person_rates),
-            record.cap,
-            _effective(record),
-        )
-    return state
-
-
-def apply_record(state: BillingState, record: CanonicalModel) -> BillingState:
-    """Fold one applied canonical record into the billing state."""
-    if isinstance(record, v1.Contract):
-        return _apply_contract(state, record)
-    if isinstance(record, v1.LegalEntity | v1.Customer | v1.Resource):
-        return _apply_master(state, record)
-    return _apply_delivery(state, record)
+def _with_firm_wide(book: BillingBook, fresh: BillingState) -> BillingBook:
+    state = book.state
+    ledger = replace(state.ledger, counters=fresh.ledger.counters, decisions=fresh.ledger.decisions)
+    updated = replace(
+        state,
+        firm=fresh.firm,
+        customers=fresh.customers,
+        resources=fresh.resources,
+        closed_periods=fresh.closed_periods,
+        ledger=ledger,
+    )
+    return replace(book, state=updated)
 
 
 class BillingService:
@@ -241,16 +193,59 @@ class BillingService:
         self._clock = clock
         self._transaction = transaction
 
-    def _load(self) -> tuple[BillingBook, int]:
-        book, checkpoint = self._store.load()
-        return book or BillingBook(_EMPTY), checkpoint
+    def _load(self, scope: Slice | None = None) -> tuple[BillingBook, int]:
+        book, checkpoint = self._store.load(scope)
+        return book or BillingBook(EMPTY), checkpoint
+
+    def _step(
+        self,
+        contracts: Collection[str],
+        scope: Slice,
+        change: Callable[[BillingBook], tuple[BillingBook, _T]],
+        firm: bool = False,
+    ) -> _T:
+        """Load `scope` under the locks of `contracts` (and the firm lock when the change
+        writes firm-wide data), change it and save what changed, in one transaction
+        committed before the locks are released."""
+        names = [contract_lock(c) for c in contracts] + ([FIRM_LOCK] if firm else [])
+        with self._store.exclusive(names), self._transaction():
+            before, _ = self._load(scope)
+            after, out = change(before)
+            if after is not before:
+                self._store.save(after, None, before)
+            return out
 
     def state(self) -> BillingState:
+        """The whole engine state (reports over the whole book; steps load slices)."""
         return self._load()[0].state
 
     def book(self) -> BillingBook:
         """The state with its payments and activation and posting times."""
         return self._load()[0]
+
+    def firm_state(self) -> BillingState:
+        """The firm-wide data alone (entities, FX and tax, customers, resources, closed
+        periods, counters), without any contract's rows."""
+        return self._load(Slice())[0].state
+
+    def document_state(self, number: str) -> BillingState:
+        """The firm-wide data with document `number` and the documents it corrects (what
+        an e-invoice of it names), without the rest of the book."""
+        state = self._load(Slice(documents=[number]))[0].state
+        document = state.ledger.documents.get(number)
+        if document is None or not document.references:
+            return state
+        return self._load(Slice(documents=[number, *document.references]))[0].state
+
+    def signed_contracts(self) -> dict[str, date]:
+        """Signed contracts and their signing day (read without the rest of the book)."""
+        return self._store.signed()
+
+    def _update_firm(self, change: Callable[[BillingState], BillingState]) -> None:
+        def changed(book: BillingBook) -> tuple[BillingBook, None]:
+            return replace(book, state=change(book.state)), None
+
+        self._step((), Slice(), changed, firm=True)
 
     def configure_firm(self, configuration: FirmConfiguration) -> None:
         """Set FX rates, tax rules and `send_einvoices` (finance's configuration)."""
@@ -264,191 +259,206 @@ class BillingService:
             )
             return replace(state, firm=firm)
 
-        self._update(configure)
+        self._update_firm(configure)
 
-    @_serialised
     def catch_up(self, stopping: Callable[[], bool] | None = None) -> CatchUp:
         """Apply every record the event log applied since the last catch-up; return the
         problems found on the way. A payment newly applied is noted as due for feedback
-        (see `payments_to_feed_back`). Once `stopping()` says so it stops after the batch
-        in hand (what it applied commits with its checkpoint; the next catch-up goes on
-        from there)."""
-        book, checkpoint = self._load()
+        (see `payments_to_feed_back`). Each batch loads the contracts its records touch
+        and commits with its checkpoint; once `stopping()` says so it stops after the
+        batch in hand (the next catch-up goes on from there)."""
         result = CatchUp()
-        while not (stopping and stopping()) and (
-            batch := self._records.changed_since(checkpoint, self._batch_size)
-        ):
-            for stored in batch:
-                record = _decode(stored)
-                if isinstance(record, v1.Payment):
-                    book, found = _apply_payment(book, record)
-                    result.problems += found
-                else:
-                    before = book
-                    book, found = _apply_or_report(book, record)
-                    book = _note_amendment(before, book, record)
-                    result.problems += found
-            checkpoint = batch[-1].applied_seq
-            self._store.save(book, checkpoint)
+        with self._store.exclusive([CATCH_UP_LOCK]):
+            with self._transaction():  # one commit per call, idle or not, as before rows
+                checkpoint = self._store.load(Slice())[1]  # (crash tests count commits)
+            while not (stopping and stopping()) and (
+                batch := self._records.changed_since(checkpoint, self._batch_size)
+            ):
+                records = [_decode(stored) for stored in batch]
+                checkpoint = batch[-1].applied_seq
+                result.problems += self._apply_batch(records, checkpoint)
         return result
 
-    @_serialised
-    def _update(self, change: Callable[[BillingState], BillingState]) -> BillingState:
-        book, checkpoint = self._load()
-        updated = change(book.state)
-        self._store.save(replace(book, state=updated), checkpoint)
-        return updated
+    def _apply_batch(
+        self, records: Sequence[CanonicalModel], checkpoint: int
+    ) -> list[BusinessException]:
+        contracts, scope = self._touched(records)
+        problems: list[BusinessException] = []
+        names = [contract_lock(c) for c in contracts]
+        with self._store.exclusive(names), self._transaction():
+            before, _ = self._load(scope)
+            book = before
+            for record in records:
+                book, found = apply_to_book(book, record)
+                problems += found
+            self._store.save(book, checkpoint, before)
+        return problems
 
-    @_serialised
+    def _touched(self, records: Sequence[CanonicalModel]) -> tuple[set[str], Slice]:
+        """The contracts a batch changes (the ones its records name, the contract holding
+        each time entry now, since approving it elsewhere moves it, and the contract of
+        each invoice a payment names) and the rows it reads: the terms of the contracts
+        it names, its entries, expenses, invoices and payments, never whole histories."""
+        terms: set[str] = set()
+        items: dict[type, list[str]] = {v1.TimeEntry: [], v1.Expense: [], v1.Payment: []}
+        invoices: list[str] = []
+        for record in records:
+            if isinstance(record, v1.Contract):
+                terms.add(record.id)
+            elif isinstance(record, v1.Payment):
+                items[v1.Payment].append(record.id)
+                invoices += [record.invoice] if record.invoice else []
+            elif isinstance(record, v1.TimeEntry | v1.Expense):
+                terms.add(record.contract)
+                items[type(record)].append(record.id)
+            elif isinstance(record, v1.Milestone | v1.Amendment):
+                terms.add(record.contract)
+        entries = items[v1.TimeEntry]
+        contracts = terms | set(self._store.holders(entries).values())
+        contracts.update(self._store.contracts_of(invoices).values())
+        scope = Slice((), terms, entries, items[v1.Expense], invoices, items[v1.Payment])
+        return contracts, scope
+
+    def _issuing(
+        self,
+        contracts: Collection[str],
+        issue: Callable[[BillingState], InvoiceRunResult],
+        recorded: Recorded,
+    ) -> InvoiceRunResult:
+        """Issue on the slice of `contracts`; number and save under the firm lock, held
+        to the commit. Counters, decisions or master data another step changed since
+        the load mean issuing again on the fresh firm-wide data (the contracts' rows
+        cannot have changed: their locks are held)."""
+        with ExitStack() as locks:
+            locks.enter_context(self._store.exclusive([contract_lock(c) for c in contracts]))
+            with self._transaction():
+                before, _ = self._load(Slice(contracts))
+                result = issue(before.state)
+                locks.enter_context(self._store.exclusive([FIRM_LOCK]))
+                fresh, _ = self._load(Slice())
+                if _firm_wide(fresh.state) != _firm_wide(before.state):
+                    before = _with_firm_wide(before, fresh.state)
+                    result = issue(before.state)
+                self._store.save(replace(before, state=result.state), None, before)
+                recorded(result)
+        return result
+
     def run_invoices(
         self, through: date, contract: str | None = None, recorded: Recorded = _nothing
     ) -> InvoiceRunResult:
-        """Issue what is billable through `through`; the state is saved with the result,
-        and whatever `recorded` writes about it commits in the same transaction."""
-        book, checkpoint = self._load()
-        result = run_invoicing(book.state, through, contract)
-        self._store.save(replace(book, state=result.state), checkpoint)
-        recorded(result)
-        return result
+        """Issue what is billable through `through` (one contract's slice, or every
+        contract); the state is saved with the result, and whatever `recorded` writes
+        about it commits in the same transaction."""
+        contracts = [contract] if contract is not None else self._store.contract_ids()
+        return self._issuing(
+            contracts, lambda state: run_invoicing(state, through, contract), recorded
+        )
 
-    @_serialised
     def sign(self, contract: str, recorded: Recorded = _nothing) -> InvoiceRunResult:
         """Activate the contract in billing: a retainer issues its prepayment, dated on the
         signing day, once (`recorded` as in `run_invoices`)."""
-        book, checkpoint = self._load()
-        on = book.state.signed.get(contract)
-        if on is None:
-            raise KeyError(f"contract {contract} has not been signed")
-        result = sign_contract(book.state, contract, on)
-        self._store.save(replace(book, state=result.state), checkpoint)
-        recorded(result)
-        return result
+
+        def signing(state: BillingState) -> InvoiceRunResult:
+            on = state.signed.get(contract)
+            if on is None:
+                raise KeyError(f"contract {contract} has not been signed")
+            return sign_contract(state, contract, on)
+
+        return self._issuing([contract], signing, recorded)
 
     def close_period(self, entity: str, period: Period) -> None:
-        self._update(lambda s: engine.close_period(s, entity, period))
+        self._update_firm(lambda s: engine.close_period(s, entity, period))
 
     def reopen_period(self, entity: str, period: Period) -> None:
-        self._update(lambda s: engine.reopen_period(s, entity, period))
+        self._update_firm(lambda s: engine.reopen_period(s, entity, period))
 
     def withdraw(self, contract: str) -> date:
         """Bill nothing more on `contract` (its activation was rejected); returns the day."""
         on = self._clock().date()
-        self._update(lambda s: withdraw_contract(s, contract, on))
+
+        def withdrawing(book: BillingBook) -> tuple[BillingBook, None]:
+            return replace(book, state=withdraw_contract(book.state, contract, on)), None
+
+        self._step([contract], Slice(terms=[contract]), withdrawing)
         return on
 
     def decide(self, kind: ExceptionKind, subject: str, action: ExceptionAction) -> None:
         """Record a finance decision (approve / reject) for the next run to apply."""
-        self._update(lambda s: engine.decide_exception(s, kind, subject, action))
+        self._update_firm(lambda s: engine.decide_exception(s, kind, subject, action))
 
     def document(self, number: str) -> Document | None:
-        return self.state().ledger.documents.get(number)
+        return self._store.document(number)
 
-    def documents(self) -> Sequence[Document]:
-        return list(self.state().ledger.documents.values())
+    def documents(self, status: DocumentStatus | None = None) -> Sequence[Document]:
+        """Every document in issue order, or those in `status` (an indexed read)."""
+        return self._store.documents(None if status is None else status.value)
 
     def entries_billed_on(self, number: str) -> list[str]:
         """Time entries whose billed state stands on document `number`."""
-        entries = self.state().ledger.entries.values()
-        return sorted(e.entry for e in entries if e.invoice == number)
+        return self._store.entries_billed_on(number)
 
-    @_serialised
     def mark_posted(
         self, number: str, recorded: Callable[[Document, Document], None] | None = None
     ) -> Document:
         """The ERP holds the document: `issued` becomes `posted` (repeats are harmless);
         the first confirmation's time is kept for the invoice cycle time. `recorded`
         (the document before and after) writes in the same transaction."""
-        book, checkpoint = self._load()
-        before = book.state.ledger.documents[number]
-        state = confirm_posting(book.state, number)
-        posted_at = book.posted_at
-        if number not in posted_at:
-            posted_at = {**posted_at, number: self._clock()}
-        self._store.save(replace(book, state=state, posted_at=posted_at), checkpoint)
-        after = state.ledger.documents[number]
-        if recorded is not None:
-            recorded(before, after)
-        return after
+
+        def posting(book: BillingBook) -> tuple[BillingBook, Document]:
+            before = book.state.ledger.documents[number]
+            state = confirm_posting(book.state, number)
+            posted_at = book.posted_at
+            if number not in posted_at:
+                posted_at = {**posted_at, number: self._clock()}
+            after = state.ledger.documents[number]
+            if recorded is not None:
+                recorded(before, after)
+            return replace(book, state=state, posted_at=posted_at), after
+
+        contracts = self._store.contracts_of([number]).values()
+        return self._step(contracts, Slice(documents=[number]), posting)
 
     def amendments_due(self) -> dict[str, int]:
         """Amended contracts whose terms other systems have yet to receive (see the book)."""
-        return dict(self._load()[0].amendments)
+        return dict(self._load(Slice())[0].amendments)
 
-    @_serialised
     def amendment_propagated(self, contract: str, version: int) -> None:
         """The terms as of `version` reached the other systems; a later amendment stays due."""
-        book, checkpoint = self._load()
-        if book.amendments.get(contract) == version:
+
+        def propagated(book: BillingBook) -> tuple[BillingBook, None]:
+            if book.amendments.get(contract) != version:
+                return book, None
             amendments = {k: v for k, v in book.amendments.items() if k != contract}
-            self._store.save(replace(book, amendments=amendments), checkpoint)
+            return replace(book, amendments=amendments), None
+
+        self._step([contract], Slice(), propagated)
 
     def payments_to_feed_back(self) -> tuple[str, ...]:
         """Payments applied whose feedback to billing and the CRM has not finished."""
-        return self._load()[0].feedback_due
+        return self._load(Slice())[0].feedback_due
 
-    @_serialised
     def payment_fed_back(self, payment: str) -> None:
         """Billing and the CRM hold the payment; it is no longer due (repeats are harmless)."""
-        book, checkpoint = self._load()
-        if payment in book.feedback_due:
-            due = tuple(p for p in book.feedback_due if p != payment)
-            self._store.save(replace(book, feedback_due=due), checkpoint)
 
-    @_serialised
+        def fed_back(book: BillingBook) -> tuple[BillingBook, None]:
+            if payment not in book.feedback_due:
+                return book, None
+            due = tuple(p for p in book.feedback_due if p != payment)
+            return replace(book, feedback_due=due), None
+
+        self._step((), Slice(), fed_back)
+
+    def is_activated(self, contract: str) -> bool:
+        """Whether `mark_activated` was called for the contract (its slice only)."""
+        return contract in self._load(Slice(terms=[contract]))[0].activated_at
+
     def mark_activated(self, contract: str) -> None:
         """Every system holds the signed contract; the first time is kept for the
         contract activation time."""
-        book, checkpoint = self._load()
-        if contract not in book.activated_at:
-            activated_at = {**book.activated_at, contract: self._clock()}
-            self._store.save(replace(book, activated_at=activated_at), checkpoint)
 
+        def activated(book: BillingBook) -> tuple[BillingBook, None]:
+            if contract in book.activated_at:
+                return book, None
+            return replace(book, activated_at={**book.activated_at, contract: self._clock()}), None
 
-def _note_amendment(before: BillingBook, after: BillingBook, record: CanonicalModel) -> BillingBook:
-    """Remember a known contract whose terms this record changed (an amendment)."""
-    if not isinstance(record, v1.Contract):
-        return after
-    known = before.state.contracts.get(record.id)
-    amended = after.state.contracts.get(record.id)
-    if known is None or amended is None or known.terms == amended.terms:
-        return after
-    return replace(after, amendments={**after.amendments, record.id: record.version})
-
-
-def _apply_or_report(
-    book: BillingBook, record: CanonicalModel
-) -> tuple[BillingBook, tuple[BusinessException, ...]]:
-    """Apply a record; one that names something billing does not know (a milestone the
-    contract lacks, a term that is not T&M) becomes an exception instead of blocking
-    every record behind it."""
-    try:
-        return replace(book, state=apply_record(book.state, record)), ()
-    except (KeyError, ValueError) as error:
-        reason = error.args[0] if error.args else str(error)
-        problem = BusinessException(
-            ExceptionKind.UNKNOWN_REFERENCE,
-            record.business_key(),
-            f"{record.SCHEMA_NAME} {record.business_key()} was not applied to billing: {reason}",
-        )
-        return book, (problem,)
-
-
-def _apply_payment(
-    book: BillingBook, payment: v1.Payment
-) -> tuple[BillingBook, tuple[BusinessException, ...]]:
-    if payment.id in book.payments:
-        return book, ()
-    if payment.invoice is None:
-        problem = BusinessException(
-            ExceptionKind.UNAPPLIED_PAYMENT,
-            payment.id,
-            f"payment {payment.id} of {payment.amount} {payment.currency} names no invoice",
-            amount_at_risk=payment.amount,
-            currency=payment.currency,
-        )
-        return book, (problem,)
-    state, problems = apply_payment(book.state, payment.invoice, payment.amount, payment.currency)
-    applied = AppliedPayment(payment.invoice, payment.amount, payment.currency)
-    payments = {**book.payments, payment.id: applied}
-    due = (*book.feedback_due, payment.id)
-    return replace(book, state=state, payments=payments, feedback_due=due), problems
+        self._step([contract], Slice(terms=[contract]), activated)

@@ -235,7 +235,7 @@ class ContractToCash:
 
     def is_activated(self, contract_id: str) -> bool:
         """Whether the contract's activation finished (every system holds it)."""
-        return contract_id in self.billing.book().activated_at
+        return self.billing.is_activated(contract_id)
 
     def confirm_in_crm(self, contract_id: str) -> StepOutcome:
         contract = self._record(v1.Contract, contract_id)
@@ -291,7 +291,7 @@ class ContractToCash:
 
     def awaiting_posting(self) -> list[str]:
         """Issued documents not yet confirmed by the ERP, in issue order."""
-        return [d.number for d in self.billing.documents() if d.status is DocumentStatus.ISSUED]
+        return [d.number for d in self.billing.documents(DocumentStatus.ISSUED)]
 
     def _document(self, number: str) -> Document:
         document = self.billing.document(number)

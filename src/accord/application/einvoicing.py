@@ -45,7 +45,13 @@ class EInvoiceValidations(Protocol):
 
 
 class BillingStateSource(Protocol):
-    def state(self) -> BillingState: ...
+    def firm_state(self) -> BillingState:
+        """The firm-wide data (entities, customers, whether e-invoices are sent)."""
+        ...
+
+    def document_state(self, number: str) -> BillingState:
+        """The firm-wide data with the document and the documents it corrects."""
+        ...
 
 
 class UnknownDocument(LookupError):
@@ -102,10 +108,11 @@ class EInvoicing:
 
     def render(self, number: str, syntax: EInvoiceSyntax) -> bytes:
         """The e-invoice of document `number`; raises `UnknownDocument`."""
-        return self._renderers[syntax].render(einvoice_of(self._billing.state(), number))
+        einvoice = einvoice_of(self._billing.document_state(number), number)
+        return self._renderers[syntax].render(einvoice)
 
     def render_all(self, number: str) -> dict[EInvoiceSyntax, bytes]:
-        einvoice = einvoice_of(self._billing.state(), number)
+        einvoice = einvoice_of(self._billing.document_state(number), number)
         return {syntax: r.render(einvoice) for syntax, r in self._renderers.items()}
 
     def validate(self, number: str) -> list[EInvoiceValidation]:
@@ -123,7 +130,7 @@ class EInvoicing:
     def check_before_sending(self, number: str) -> StepOutcome:
         """When the firm sends e-invoices: validate, and fail as `einvoice_invalid` (owned
         by billing) while any rule is broken, so the document goes nowhere until fixed."""
-        if not self._billing.state().firm.send_einvoices:
+        if not self._billing.firm_state().firm.send_einvoices:
             return StepOutcome.ok()
         try:
             reason = blocking_reason(self.validate(number))

@@ -36,7 +36,7 @@ class AccountingPeriods:
 
     def closed(self) -> Mapping[str, list[str]]:
         """The closed periods (`YYYY-MM`) of each entity, oldest first."""
-        state = self._billing.state()
+        state = self._billing.firm_state()
         return {
             entity.id: sorted(str(p) for p in state.closed_periods.get(entity.id, ()))
             for entity in state.firm.entities
@@ -55,10 +55,10 @@ class AccountingPeriods:
         return PeriodChange(entity, str(parsed), False, was)
 
     def _is_closed(self, entity: str, period: Period) -> bool:
-        return period in self._billing.state().closed_periods.get(entity, frozenset())
+        return period in self._billing.firm_state().closed_periods.get(entity, frozenset())
 
     def _checked(self, entity: str, period: str) -> Period:
-        known = [e.id for e in self._billing.state().firm.entities]
+        known = [e.id for e in self._billing.firm_state().firm.entities]
         if entity not in known:
             raise PeriodRefused(
                 f"unknown entity {entity!r}; the firm's entities are: {', '.join(known) or 'none'}"

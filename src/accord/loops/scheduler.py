@@ -65,7 +65,7 @@ class Scheduler:
             self.contract_to_cash.exceptions.open(problem)
         if stopping():
             return report
-        for contract in self.billing.state().signed:
+        for contract in self.billing.signed_contracts():
             if contract not in self.activated:
                 start_activation(contract)
                 self.activated.add(contract)

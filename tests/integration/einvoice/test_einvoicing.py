@@ -108,7 +108,10 @@ class _Billing:
     def __init__(self, state: BillingState) -> None:
         self.current = state
 
-    def state(self) -> BillingState:
+    def firm_state(self) -> BillingState:
+        return self.current
+
+    def document_state(self, number: str) -> BillingState:
         return self.current
 
 

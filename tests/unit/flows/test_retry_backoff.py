@@ -64,7 +64,7 @@ def _scheduler(exceptions: FakeExceptions) -> Scheduler:
     nothing = SimpleNamespace(
         pull=lambda _stopping=None: SimpleNamespace(accepted=0),
         catch_up=lambda _stopping=None: CatchUp(),
-        state=lambda: SimpleNamespace(signed={}),
+        signed_contracts=lambda: {},
         exceptions=exceptions,
         awaiting_posting=list,
         amendments_due=dict,

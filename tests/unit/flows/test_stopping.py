@@ -48,14 +48,14 @@ class BatchesOfWork:
 
 
 def _scheduler(worker: BatchesOfWork, started: list[str]) -> Scheduler:
-    def state() -> SimpleNamespace:
+    def signed_contracts() -> dict[str, object]:
         started.append("flows")
-        return SimpleNamespace(signed={})
+        return {}
 
     nothing = SimpleNamespace(
         pull=lambda _stopping=None: SimpleNamespace(accepted=0),
         catch_up=lambda _stopping=None: CatchUp(),
-        state=state,
+        signed_contracts=signed_contracts,
         awaiting_posting=list,
         amendments_due=dict,
         payments_due=list,

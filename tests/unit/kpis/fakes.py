@@ -3,31 +3,70 @@ a test moves by hand, and an exception history."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from accord.application.billing import BillingBook
+from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject, ExceptionRecord
+from accord.domain.billing.documents import Document
+from accord.domain.billing.state import BillingState
+from accord.domain.contracts.model import Firm
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.domain.reconciliation import LeakageReport
 
 
 class FakeBillingStore:
+    """The whole book in memory: every slice it hands out is the whole book."""
+
     def __init__(self, book: BillingBook | None = None) -> None:
         self.book = book
         self.checkpoint = 0
 
-    def load(self) -> tuple[BillingBook | None, int]:
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        del scope
         return self.book, self.checkpoint
 
-    def save(self, book: BillingBook, checkpoint: int) -> None:
-        self.book, self.checkpoint = book, checkpoint
+    def save(
+        self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
+    ) -> None:
+        del before
+        self.book = book
+        self.checkpoint = self.checkpoint if checkpoint is None else checkpoint
 
-    def exclusive(self) -> AbstractContextManager[None]:
+    def exclusive(self, names: Collection[str]) -> AbstractContextManager[None]:
+        del names
         return nullcontext()
+
+    def _state(self) -> BillingState:
+        return self.book.state if self.book else BillingState(Firm(()), {}, {}, {})
+
+    def holders(self, entries: Iterable[str]) -> dict[str, str]:
+        held = self._state().time_entries
+        return {e: c for c, items in held.items() for e in entries if e in items}
+
+    def contracts_of(self, documents: Iterable[str]) -> dict[str, str]:
+        known = self._state().ledger.documents
+        return {n: known[n].contract for n in documents if n in known}
+
+    def document(self, number: str) -> Document | None:
+        return self._state().ledger.documents.get(number)
+
+    def documents(self, status: str | None = None) -> list[Document]:
+        every = self._state().ledger.documents.values()
+        return [d for d in every if status is None or d.status.value == status]
+
+    def entries_billed_on(self, number: str) -> list[str]:
+        entries = self._state().ledger.entries.values()
+        return sorted(e.entry for e in entries if e.invoice == number)
+
+    def contract_ids(self) -> list[str]:
+        return list(self._state().contracts)
+
+    def signed(self) -> dict[str, date]:
+        return dict(self._state().signed)
 
 
 @dataclass
