@@ -31,6 +31,7 @@ from accord.canonical.base import CanonicalModel
 from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
 from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch
+from accord.domain.billing.posting_order import failed_posting_kind, ready_to_post
 from accord.domain.billing.run import InvoiceRunResult
 from accord.domain.exceptions import BusinessException, ExceptionKind, transient_class
 
@@ -65,15 +66,21 @@ def idempotency_key(system: str, operation: str, number: str) -> str:
     return f"accord:{system}:{operation}:{number}"
 
 
-def _attempt(system: str, call: Callable[[], object]) -> StepOutcome:
+def _rejected() -> ExceptionKind:
+    return ExceptionKind.POSTING_REJECTED
+
+
+def _attempt(
+    system: str, call: Callable[[], object], refusal: Callable[[], ExceptionKind] = _rejected
+) -> StepOutcome:
+    """Run one gateway call; a failure becomes `system_unavailable` when retryable, else
+    what `refusal()` says a refusal of this call amounts to."""
     try:
         call()
     except Exception as error:
         if not is_gateway_failure(error):
             raise
-        kind = (
-            ExceptionKind.SYSTEM_UNAVAILABLE if error.retryable else ExceptionKind.POSTING_REJECTED
-        )
+        kind = ExceptionKind.SYSTEM_UNAVAILABLE if error.retryable else refusal()
         return StepOutcome(False, kind.value, f"{system}: {error.reason}", system)
     return StepOutcome.ok()
 
@@ -282,8 +289,24 @@ class ContractToCash:
                     self.exceptions.close(record.kind, record.subject, "cause gone")
 
     def awaiting_posting(self) -> list[str]:
-        """Issued documents not yet confirmed by the ERP, in issue order."""
-        return [d.number for d in self.billing.documents() if d.status is DocumentStatus.ISSUED]
+        """Issued documents not yet confirmed by the ERP whose contract is active
+        everywhere (the ERP holds its customer: `posting_order`), in issue order."""
+        return self._ready_to_post(None)
+
+    def posting_after_activation(self, contract: str) -> list[str]:
+        """The contract's documents waiting for its activation to be posted: those
+        `awaiting_posting` lists, of this contract only."""
+        return self._ready_to_post(contract)
+
+    def _ready_to_post(self, contract: str | None) -> list[str]:
+        activated = self.billing.book().activated_at
+        return [
+            d.number
+            for d in self.billing.documents()
+            if d.status is DocumentStatus.ISSUED
+            and contract in (None, d.contract)
+            and ready_to_post(d.contract, activated)
+        ]
 
     def _document(self, number: str) -> Document:
         document = self.billing.document(number)
@@ -299,13 +322,20 @@ class ContractToCash:
         return self._changed(outcome, "document.recorded_in_billing", number, after)
 
     def post_to_erp(self, number: str) -> StepOutcome:
-        """Post the document to the ERP once, then check that the ledger agrees with it."""
+        """Post the document to the ERP once, then check that the ledger agrees with it.
+        A refusal before the contract's activation finished waits as an unknown
+        reference, retried on its own (`posting_order.failed_posting_kind`)."""
         document = self._document(number)
         invoice = to_invoice(document)
         key = idempotency_key("erp", "post", number)
         posted: list[PostedDocument] = []
+
+        def refusal() -> ExceptionKind:
+            active = self.is_activated(document.contract)
+            return failed_posting_kind(retryable=False, contract_active=active)
+
         outcome = _attempt(
-            "erp", lambda: posted.append(self.gateways.erp.post_invoice(invoice, key))
+            "erp", lambda: posted.append(self.gateways.erp.post_invoice(invoice, key)), refusal
         )
         if posted:
             self._check_ledger(document, posted[0].totals)
