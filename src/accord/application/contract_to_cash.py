@@ -18,6 +18,7 @@ from accord.application.document_mapping import to_invoice
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
 from accord.application.gateways import (
+    BatchPosting,
     BillingGateway,
     CrmGateway,
     ErpGateway,
@@ -26,6 +27,7 @@ from accord.application.gateways import (
     is_gateway_failure,
 )
 from accord.application.ports import BusinessObject
+from accord.application.posting_batch import PostingBatcher
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.activation import Compensation
@@ -91,6 +93,14 @@ class Gateways:
     billing: BillingGateway
     psa: PsaGateway
     crm: CrmGateway
+    erp_batch: BatchPosting | None = None
+    """The ERP's `BatchPosting`, when it offers one: concurrent postings share calls."""
+
+
+class ErpPosting(Protocol):
+    """What the ERP step posts through: the gateway, or a batcher over its batches."""
+
+    def post_invoice(self, invoice: v1.Invoice, idempotency_key: str) -> PostedDocument: ...
 
 
 class Records(Protocol):
@@ -115,6 +125,8 @@ class ContractToCash:
         self.gateways = gateways
         self._records = records
         self._changes = changes
+        batch = getattr(gateways, "erp_batch", None)  # no gateways: a use case that needs none
+        self._batcher = PostingBatcher(batch) if batch else None
 
     def _changed(
         self,
@@ -335,11 +347,15 @@ class ContractToCash:
             return failed_posting_kind(retryable=False, contract_active=active)
 
         outcome = _attempt(
-            "erp", lambda: posted.append(self.gateways.erp.post_invoice(invoice, key)), refusal
+            "erp", lambda: posted.append(self._erp_posting().post_invoice(invoice, key)), refusal
         )
         if posted:
             self._check_ledger(document, posted[0].totals)
         return self._changed(outcome, "document.posted_to_erp", number, {"idempotency_key": key})
+
+    def _erp_posting(self) -> ErpPosting:
+        """Where the ERP step posts: the batcher over the ERP's batches, else the ERP."""
+        return self._batcher or self.gateways.erp
 
     def _check_ledger(self, document: Document, held: DocumentTotals | None) -> None:
         """Open a `posting_mismatch` when the ERP's own totals differ from the issued
