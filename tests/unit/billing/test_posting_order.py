@@ -16,8 +16,7 @@ from accord.application.contract_to_cash import ContractToCash, Gateways
 from accord.connectors.sdk import PostedDocument, RejectedError, UnavailableError
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus
 from accord.domain.billing.posting_order import failed_posting_kind, ready_to_post
-from accord.domain.exceptions import BusinessException, ExceptionKind
-from accord.flows.scheduler import RETRIED_BY_ITSELF
+from accord.domain.exceptions import RETRIED_BY_ITSELF, BusinessException, ExceptionKind
 
 
 def test_only_a_contract_active_everywhere_has_its_documents_posted() -> None:
@@ -85,6 +84,9 @@ class FakeExceptions:
     def open(self, exception: BusinessException, details: dict[str, Any]) -> int:
         self.opened.append(exception)
         return len(self.opened)
+
+    def find_open(self, kind: ExceptionKind, subject: str) -> None:
+        return None  # no corrected posting approved
 
 
 @dataclass

@@ -17,23 +17,41 @@ every caller retries later and finds what was created.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from accord.canonical.v1 import Invoice
 from accord.connectors.sdk import BatchOutcome, PostedDocument, RejectedError
 from accord.connectors.tryton import mapping
+from accord.connectors.tryton.ids import ExternalIdMap
 from accord.connectors.tryton.mapping import INVOICE, POSTABLE_STATES
+from accord.connectors.tryton.rpc import TrytonRpc
 
-if TYPE_CHECKING:
-    from accord.connectors.tryton.connector import TrytonErpConnector
+
+class InvoiceWriter(Protocol):
+    """What a batch needs of `TrytonErpConnector`: its session and id map, and how it
+    builds, and posts, one invoice."""
+
+    ids: ExternalIdMap
+    rpc: TrytonRpc
+
+    def party_accounts(self, customer_id: str) -> mapping.PartyAccounts: ...
+
+    def invoice_values(
+        self,
+        invoice: Invoice,
+        idempotency_key: str,
+        party: Callable[[str], mapping.PartyAccounts],
+    ) -> dict[str, Any]: ...
+
+    def post_drafts(self, invoices: list[int]) -> None: ...
 
 
 class TrytonBatchPosting:
     """`BatchPosting` for Tryton (see the module docs)."""
 
-    def __init__(self, connector: TrytonErpConnector) -> None:
+    def __init__(self, connector: InvoiceWriter) -> None:
         self._erp = connector
         self._rpc = connector.rpc
 
