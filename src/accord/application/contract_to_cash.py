@@ -18,6 +18,7 @@ from accord.application.document_mapping import to_invoice
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
 from accord.application.gateways import (
+    BatchPosting,
     BillingGateway,
     CrmGateway,
     ErpGateway,
@@ -26,12 +27,14 @@ from accord.application.gateways import (
     is_gateway_failure,
 )
 from accord.application.ports import BusinessObject
+from accord.application.posting_batch import PostingBatcher
 from accord.application.posting_corrections import approved_posting
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
 from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch
+from accord.domain.billing.posting_order import failed_posting_kind, ready_to_post
 from accord.domain.billing.run import InvoiceRunResult
 from accord.domain.exceptions import (
     BusinessException,
@@ -73,15 +76,21 @@ def document_write_key(system: str, operation: str, number: str) -> str:
     return f"accord:{system}:{operation}:{number}"
 
 
-def _attempt(system: str, call: Callable[[], object]) -> StepOutcome:
+def _rejected() -> ExceptionKind:
+    return ExceptionKind.POSTING_REJECTED
+
+
+def _attempt(
+    system: str, call: Callable[[], object], refusal: Callable[[], ExceptionKind] = _rejected
+) -> StepOutcome:
+    """Run one gateway call; a failure becomes `system_unavailable` when retryable, else
+    what `refusal()` says a refusal of this call amounts to."""
     try:
         call()
     except Exception as error:
         if not is_gateway_failure(error):
             raise
-        kind = (
-            ExceptionKind.SYSTEM_UNAVAILABLE if error.retryable else ExceptionKind.POSTING_REJECTED
-        )
+        kind = ExceptionKind.SYSTEM_UNAVAILABLE if error.retryable else refusal()
         return StepOutcome(False, kind.value, f"{system}: {error.reason}", system)
     return StepOutcome.ok()
 
@@ -92,6 +101,14 @@ class Gateways:
     billing: BillingGateway
     psa: PsaGateway
     crm: CrmGateway
+    erp_batch: BatchPosting | None = None
+    """The ERP's `BatchPosting`, when it offers one: concurrent postings share calls."""
+
+
+class ErpPosting(Protocol):
+    """What the ERP step posts through: the gateway, or a batcher over its batches."""
+
+    def post_invoice(self, invoice: v1.Invoice, idempotency_key: str) -> PostedDocument: ...
 
 
 class Records(Protocol):
@@ -116,6 +133,8 @@ class ContractToCash:
         self.gateways = gateways
         self._records = records
         self._changes = changes
+        batch = getattr(gateways, "erp_batch", None)  # no gateways: a use case that needs none
+        self._batcher = PostingBatcher(batch) if batch else None
 
     def _changed(
         self,
@@ -290,8 +309,24 @@ class ContractToCash:
                     self.exceptions.close(record.kind, record.subject, "cause gone")
 
     def awaiting_posting(self) -> list[str]:
-        """Issued documents not yet confirmed by the ERP, in issue order."""
-        return [d.number for d in self.billing.documents(DocumentStatus.ISSUED)]
+        """Issued documents not yet confirmed by the ERP whose contract is active
+        everywhere (the ERP holds its customer: `posting_order`), in issue order."""
+        return self._ready_to_post(None)
+
+    def posting_after_activation(self, contract: str) -> list[str]:
+        """The contract's documents waiting for its activation to be posted: those
+        `awaiting_posting` lists, of this contract only."""
+        return self._ready_to_post(contract)
+
+    def _ready_to_post(self, contract: str | None) -> list[str]:
+        issued = [
+            d
+            for d in self.billing.documents(DocumentStatus.ISSUED)
+            if contract in (None, d.contract)
+        ]
+        contracts = {d.contract for d in issued}
+        activated = {c for c in contracts if self.billing.is_activated(c)}
+        return [d.number for d in issued if ready_to_post(d.contract, activated)]
 
     def _document(self, number: str) -> Document:
         document = self.billing.document(number)
@@ -309,18 +344,29 @@ class ContractToCash:
     def post_to_erp(self, number: str) -> StepOutcome:
         """Post the document to the ERP once, then check that the ledger agrees with it.
         After the ERP refused it, the posting a second person approved as corrected on the
-        open `posting_rejected` exception is sent instead (same key: posted once)."""
+        open `posting_rejected` exception is sent instead (same key: posted once). A
+        refusal before the contract's activation finished waits as an unknown reference,
+        retried on its own (`posting_order.failed_posting_kind`)."""
         document = self._document(number)
         refused = self.exceptions.find_open(ExceptionKind.POSTING_REJECTED, number)
         invoice = approved_posting(refused) or to_invoice(document)
         key = document_write_key("erp", "post", number)
         posted: list[PostedDocument] = []
+
+        def refusal() -> ExceptionKind:
+            active = self.is_activated(document.contract)
+            return failed_posting_kind(retryable=False, contract_active=active)
+
         outcome = _attempt(
-            "erp", lambda: posted.append(self.gateways.erp.post_invoice(invoice, key))
+            "erp", lambda: posted.append(self._erp_posting().post_invoice(invoice, key)), refusal
         )
         if posted:
             self._check_ledger(document, posted[0].totals)
         return self._changed(outcome, "document.posted_to_erp", number, {"idempotency_key": key})
+
+    def _erp_posting(self) -> ErpPosting:
+        """Where the ERP step posts: the batcher over the ERP's batches, else the ERP."""
+        return self._batcher or self.gateways.erp
 
     def _check_ledger(self, document: Document, held: DocumentTotals | None) -> None:
         """Open a `posting_mismatch` when the ERP's own totals differ from the issued

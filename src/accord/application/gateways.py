@@ -271,6 +271,21 @@ class PaymentListing(Protocol):
         ...
 
 
+class BatchPosting(Protocol):
+    """An ERP that posts many documents per call (optional, beside `ErpGateway`)."""
+
+    def post_invoices(
+        self, batch: Sequence[tuple[Invoice, str]]
+    ) -> Sequence[PostedDocument | Exception]:
+        """Post each (document, idempotency key) once, as `ErpGateway.post_invoice`
+        would; one outcome per document, in order: as posted, or the failure refusing
+        it. Raise (a `GatewayFailure`) when the system could not be reached."""
+        ...
+
+
+BATCH_POSTING_PORT = "BatchPosting"
+"""The name under which an ERP connector offers `BatchPosting` in `writers()`."""
+
 JOURNAL_PORT = "JournalPosting"
 """The name under which an ERP connector offers `JournalPosting` in `writers()`."""
 

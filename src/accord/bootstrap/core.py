@@ -42,9 +42,11 @@ from accord.application.exception_actions import ExceptionActionService, Resume
 from accord.application.exception_service import ExceptionService
 from accord.application.flow_events import FlowChanges
 from accord.application.gateways import (
+    BATCH_POSTING_PORT,
     JOURNAL_PORT,
     LISTING_PORTS,
     PORT_FOR_SYSTEM,
+    BatchPosting,
     JournalPosting,
 )
 from accord.application.governance import Governance, GovernanceSettings
@@ -229,6 +231,16 @@ def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
     return None
 
 
+def batch_port(connectors: Mapping[str, Connector]) -> BatchPosting | None:
+    """The ERP gateway's connector's `BatchPosting`, when it offers one."""
+    port = PORT_FOR_SYSTEM["erp"]
+    for connector in connectors.values():
+        if connector.system == "erp" and port in connector.writers():
+            offered = connector.writers().get(BATCH_POSTING_PORT)
+            return cast("BatchPosting | None", offered)
+    return None
+
+
 def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
     """A listing port (e.g. `ProjectListing`) by system role, from the first connector of
     each role that offers it (as `_port` picks the gateways)."""
@@ -271,6 +283,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         billing=_port(connectors, "billing"),
         psa=_port(connectors, "psa"),
         crm=_port(connectors, "crm"),
+        erp_batch=batch_port(connectors),
     )
     reconciliation = ReconciliationService(
         reconciliation_sources(connectors),

@@ -2,8 +2,10 @@
 
 Workflow id `activate:<contract>`. ERP customer and project first (the ledger must know
 the customer before any invoice), then billing terms, the PSA project and the CRM's
-confirmation; a retainer's prepayment document is issued last and handed to posting,
-and the time the contract became active everywhere is recorded (the activation KPI).
+confirmation; a retainer's prepayment document is issued last, the time the contract
+became active everywhere is recorded (the activation KPI), and every document of the
+contract waiting for the activation (the prepayment, any issued meanwhile) is handed to
+posting.
 A failing step opens an exception and the flow waits on it (see `posting.run_until_done`);
 a customer the CRM has not reported yet is one (`unknown_reference`, owned by
 integration), retried until the customer arrives.
@@ -84,6 +86,15 @@ def record_activation(contract: str) -> None:
 
 
 @DBOS.step()
+@instrumented_step("activation", "documents_to_post")
+def documents_to_post(contract: str) -> list[str]:
+    """Every document of the contract waiting for its posting: the prepayment just issued
+    (or issued before a crash), and any issued while the activation was under way, which
+    waited for the ERP to hold the customer (`domain.billing.posting_order`)."""
+    return services().contract_to_cash.posting_after_activation(contract)
+
+
+@DBOS.step()
 @instrumented_step("activation", "compensate")
 def compensate(contract: str, compensation: str) -> StepOutcome:
     return steps().compensate(contract, Compensation(compensation))
@@ -133,7 +144,7 @@ def activate_contract(contract: str) -> list[str]:
             completed.append(name)
         issued = until_store_answers(contract, partial(issue_prepayment, contract))
         until_store_answers(contract, partial(record_activation, contract))
-        for number in issued:
+        for number in until_store_answers(contract, partial(documents_to_post, contract)):
             start_posting(number)
     return issued
 

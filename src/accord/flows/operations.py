@@ -34,6 +34,7 @@ STEPS: Mapping[str, tuple[tuple[Callable[..., Any], ...], str]] = {
             activation.confirm_in_crm,
             activation.issue_prepayment,
             activation.record_activation,
+            activation.documents_to_post,
         ),
         "a signed contract (scheduler), or by hand",
     ),

@@ -126,6 +126,7 @@ CRASH_POINTS = [
         ("activation", "confirm_in_crm", TM, TM_SIGNED),
         ("activation", "issue_prepayment", RETAINER, RETAINER_SIGNED),
         ("activation", "record_activation", RETAINER, RETAINER_SIGNED),
+        ("activation", "posting_after_activation", RETAINER, RETAINER_SIGNED),
         ("invoice_run", "issue", TM, TM_INVOICED),
         ("invoice_run", "awaiting_posting", TM, TM_INVOICED),
         ("posting", "record_in_billing", TM, TM_INVOICED),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from accord.canonical.v1.finance import LedgerPosting, PostingLine
-from accord.connectors.sdk import idempotency_key
+from accord.connectors.sdk import BATCH_POSTING, idempotency_key
 from accord.connectors.sdk.testing.suite import (
     ConnectorContract,
     IdempotentWrite,
@@ -82,6 +82,9 @@ class TestTrytonConnectorContract(ConnectorContract):
         key = idempotency_key("erp", "post-invoice", number)
         entry = _journal_entry(unique("DE01/2026-01/revenue/K-ONCE") + "/EUR")
         journals = connector.writers()["JournalPosting"]
+        batched = document(unique("INV-BATCH"), customer_id, [line("consultant", "2", "80.00")])
+        batch_key = idempotency_key("erp", "post-invoice", batched.number)
+        batches = connector.writers()[BATCH_POSTING]
         return [
             IdempotentWrite(
                 port="ErpGateway",
@@ -94,6 +97,12 @@ class TestTrytonConnectorContract(ConnectorContract):
                 name="post_journal",
                 write=lambda: journals.post_journal(entry),  # type: ignore[attr-defined]
                 count=lambda: _moves(connector),
+            ),
+            IdempotentWrite(
+                port=BATCH_POSTING,
+                name="post_invoices",
+                write=lambda: batches.post_invoices([(batched, batch_key)])[0],  # type: ignore[attr-defined]
+                count=lambda: _customer_invoices(connector),
             ),
         ]
 

@@ -6,7 +6,8 @@
 - `http`: `HttpClient` with retries, rate and concurrency limits, a circuit breaker,
   metrics and structured logs; policies in `resilience`.
 - `errors`: `RejectedError` (business refusal) vs `UnavailableError` (try later).
-- `writes`: `ExternalIdUpsert`, `PostedDocument`.
+- `writes`: `ExternalIdUpsert`, `PostedDocument`, and `BATCH_POSTING` / `BatchOutcome`
+  for a connector that posts many documents per call (an optional capability).
 - `tabular`: mapping files (YAML) between rows of files or tables and canonical records,
   shared by the file-drop and SQL connectors.
 - `testing`: fakes (scripted transport, clock) for connector tests.
@@ -44,13 +45,20 @@ from accord.connectors.sdk.errors import (
 from accord.connectors.sdk.http import HttpClient
 from accord.connectors.sdk.metrics import ConnectorMetrics, all_connector_metrics, connector_metrics
 from accord.connectors.sdk.resilience import CircuitBreaker, CircuitState, RateLimit, RetryPolicy
-from accord.connectors.sdk.writes import ExternalIdUpsert, PostedDocument
+from accord.connectors.sdk.writes import (
+    BATCH_POSTING,
+    BatchOutcome,
+    ExternalIdUpsert,
+    PostedDocument,
+)
 
 __all__ = [
+    "BATCH_POSTING",
     "ENTRY_POINT_GROUP",
     "LISTING_PORTS",
     "PROBES",
     "SYSTEMS",
+    "BatchOutcome",
     "CheckResult",
     "CircuitBreaker",
     "CircuitOpenError",

@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from accord.connectors.sdk.connector import idempotency_key
+from accord.connectors.sdk.errors import ConnectorError
 from accord.connectors.sdk.http import HttpClient
 from accord.domain.billing.posting_check import DocumentTotals
 
@@ -82,3 +83,16 @@ class ExternalIdUpsert:
         return client.request(
             self.method, self.path, json=dict(self.fields), idempotency_key=self.idempotency_key
         )
+
+
+BATCH_POSTING = "BatchPosting"
+"""The name under which an ERP connector that posts many documents per call offers that
+capability in `writers()`, beside its `ErpGateway`: an object with
+`post_invoices(batch: Sequence[tuple[Invoice, str]]) -> list[BatchOutcome]`, taking
+(document, idempotency key) pairs and answering one outcome per document, in order.
+Each document stays idempotent by its key as with `post_invoice`; an outage raises
+`UnavailableError` for the whole batch. The hub's posting uses it when it is offered
+and `post_invoice` otherwise."""
+
+BatchOutcome = PostedDocument | ConnectorError
+"""One document's outcome in a batch: as the system holds it, or the error refusing it."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,6 +22,7 @@ import httpx
 
 from accord.canonical.v1 import Customer, Invoice, Payment, Project
 from accord.connectors.sdk import (
+    BATCH_POSTING,
     CheckResult,
     ConnectorError,
     PostedDocument,
@@ -31,6 +32,7 @@ from accord.connectors.sdk import (
 )
 from accord.connectors.sdk.settings import http_client_from_config
 from accord.connectors.tryton import mapping
+from accord.connectors.tryton.batch import TrytonBatchPosting
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
 from accord.connectors.tryton.journals import TrytonJournals
 from accord.connectors.tryton.ledger import load_ledger_setup
@@ -38,10 +40,10 @@ from accord.connectors.tryton.listings import TrytonProjects
 from accord.connectors.tryton.rpc import TrytonRpc
 from accord.connectors.tryton.streams import documents_stream, payments_stream
 
-INVOICE = "account.invoice"
+INVOICE = mapping.INVOICE
 MAX_WARNINGS = 5
 logger = logging.getLogger("accord.connector.tryton")
-POSTABLE_STATES = ("draft", "validated")
+POSTABLE_STATES = mapping.POSTABLE_STATES
 
 
 @dataclass(frozen=True)
@@ -171,11 +173,12 @@ class TrytonErpConnector:
         return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
     def writers(self) -> dict[str, object]:
-        """`ErpGateway`, `JournalPosting` (account moves) and the project and contract
-        listings reconciliation reads."""
+        """`ErpGateway`, `BatchPosting` (many invoices per call), `JournalPosting`
+        (account moves) and the project and contract listings reconciliation reads."""
         projects = TrytonProjects(self.rpc)
         return {
             "ErpGateway": self,
+            BATCH_POSTING: TrytonBatchPosting(self),
             "JournalPosting": TrytonJournals(self.rpc),
             "ProjectListing": projects,
             "ContractListing": projects,
@@ -252,23 +255,27 @@ class TrytonErpConnector:
         )
 
     def _post(self, invoice: int) -> None:
-        """Post, acknowledging Tryton's warnings (e.g. a due date already in the past).
+        self.post_drafts([invoice])
+
+    def post_drafts(self, invoices: list[int]) -> None:
+        """Post these invoices in one call, acknowledging Tryton's warnings (e.g. a due
+        date already in the past; one per invoice at most).
 
         Accord has decided to issue the document; a warning asks a person to confirm,
         which here is the hub's decision. Errors (UserError) are still raised.
         """
-        for _ in range(MAX_WARNINGS):
+        for _ in range(MAX_WARNINGS + len(invoices)):
             try:
-                self.rpc.model(INVOICE, "post", [invoice])
+                self.rpc.model(INVOICE, "post", invoices)
                 return
             except RejectedError as error:
                 warning = (error.problem or {}).get("warning")
                 if not warning:
                     raise
-                logger.info("tryton: acknowledging warning on invoice %s: %s", invoice, error)
+                logger.info("tryton: acknowledging warning on invoices %s: %s", invoices, error)
                 self.rpc.model("res.user.warning", "skip", warning, False)
         raise RejectedError(
-            200, "", reason=f"Tryton kept warning when posting invoice {invoice}; post it by hand"
+            200, "", reason=f"Tryton kept warning when posting invoices {invoices}; post by hand"
         )
 
     def get_invoice(self, number: str) -> PostedDocument | None:
@@ -361,7 +368,9 @@ class TrytonErpConnector:
         else:
             self.rpc.model("party.address", "create", [{**address, "party": party}])
 
-    def _party_accounts(self, customer_id: str) -> mapping.PartyAccounts:
+    def party_accounts(self, customer_id: str) -> mapping.PartyAccounts:
+        """The customer's party, address and receivable account; refused when Tryton
+        does not hold the customer or it has no address."""
         party = self._party_id(customer_id)
         (record,) = self.rpc.model(
             "party.party", "read", [party], ["addresses", "account_receivable"]
@@ -377,16 +386,25 @@ class TrytonErpConnector:
         )
 
     def _create_invoice(self, invoice: Invoice, idempotency_key: str) -> int:
-        origins = self._credited_lines(invoice)
-        try:
-            values = mapping.invoice_values(
-                invoice, idempotency_key, self.setup(), self._party_accounts(invoice.customer),
-                origins,
-            )  # fmt: skip
-        except ValueError as error:
-            raise RejectedError(422, "", reason=str(error)) from error
+        values = self.invoice_values(invoice, idempotency_key, self.party_accounts)
         (created,) = self.rpc.model(INVOICE, "create", [values], retry_safe=False)
         return int(created)
+
+    def invoice_values(
+        self,
+        invoice: Invoice,
+        idempotency_key: str,
+        party: Callable[[str], mapping.PartyAccounts],
+    ) -> dict[str, Any]:
+        """What `create` takes for the document, with the customer's accounts from
+        `party`; a document Tryton cannot take is a `RejectedError`, nothing written."""
+        origins = self._credited_lines(invoice)
+        try:
+            return mapping.invoice_values(
+                invoice, idempotency_key, self.setup(), party(invoice.customer), origins
+            )
+        except ValueError as error:
+            raise RejectedError(422, "", reason=str(error)) from error
 
     def _credited_lines(self, invoice: Invoice) -> list[str | None]:
         """For a credit note, the original invoice line each line credits (by description)."""

@@ -49,6 +49,9 @@ INVOICE_FIELDS = [
 ]
 
 
+INVOICE = "account.invoice"
+POSTABLE_STATES = ("draft", "validated")
+"""The states of an invoice Tryton still has to post."""
 TOTAL_FIELDS = ["state", "untaxed_amount", "tax_amount", "total_amount", "currency.code"]
 
 
