@@ -91,7 +91,7 @@ def documents_to_post(contract: str) -> list[str]:
     """Every document of the contract waiting for its posting: the prepayment just issued
     (or issued before a crash), and any issued while the activation was under way, which
     waited for the ERP to hold the customer (`domain.billing.posting_order`)."""
-    return services().contract_to_cash.posting_after_activation(contract)
+    return steps().posting_after_activation(contract)
 
 
 @DBOS.step()
