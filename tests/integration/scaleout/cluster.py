@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,14 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: f
 class Cluster:
     """Starts and stops the processes of one scaled-out hub."""
 
-    def __init__(self, tmp_path: Path, database_url: str, nats_url: str, landscape: Landscape):
+    def __init__(
+        self,
+        tmp_path: Path,
+        database_url: str,
+        nats_url: str,
+        landscape: Landscape,
+        env: Mapping[str, str] | None = None,
+    ):
         self._dir = tmp_path
         self.database_url = database_url
         self._env = os.environ | {
@@ -54,6 +61,7 @@ class Cluster:
             "ACCORD_NATS_URL": nats_url,
             "ACCORD_SANDBOX_URL": landscape.url,
             "ACCORD_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.engine = sa.create_engine(database_url)
