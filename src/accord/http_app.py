@@ -13,6 +13,7 @@ from accord.web.corrections import router as corrections_router
 from accord.web.details import router as details_router
 from accord.web.einvoices import router as einvoice_router
 from accord.web.error_pages import error_page
+from accord.web.exception_people import router as exception_people_router
 from accord.web.exports import router as exports_router
 from accord.web.flows import router as flows_router
 from accord.web.forms import same_origin
@@ -50,6 +51,7 @@ def mount_dashboard(app: FastAPI) -> None:
         web_router,
         corrections_router,
         details_router,
+        exception_people_router,
         flows_router,
         journals_router,
     )

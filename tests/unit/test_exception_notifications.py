@@ -222,3 +222,27 @@ def test_criticality_classes_silence_low_flows_and_bring_a_critical_sla_forward(
 
     assert {n.exception_id for n in sent} == {2}
     assert {n.event for n in sent} == {NotificationEvent.SLA_BREACHED, NotificationEvent.ESCALATED}
+
+
+def test_escalation_counts_from_the_stored_sla_due_which_a_class_set_at_opening() -> None:
+    queue = ScanCountingQueue()
+    rejected = BusinessException(ExceptionKind.POSTING_REJECTED, "INV-1", "refused")
+    queue.raise_(rejected, {"workflow_id": "post:INV-1"}, T0)
+    stored = T0 + timedelta(hours=4)  # the class's SLA, a day shorter than the kind's
+    queue.records[1] = replace(queue.records[1], created_at=T0, sla_due=stored)
+    now = [stored - timedelta(minutes=1)]
+    notifier = ExceptionNotifier(
+        lambda: FakeUnitOfWork(queue),  # type: ignore[arg-type, return-value]
+        FakeNotificationLog(),
+        TO,
+        mailer=FakeMailer(),
+        webhook=FakeWebhook(),
+        clock=lambda: now[0],
+    )
+
+    before = notifier.tick()
+    now[0] = stored + timedelta(minutes=1)
+    after = notifier.tick()
+
+    assert before == []
+    assert {n.event for n in after} == {NotificationEvent.SLA_BREACHED, NotificationEvent.ESCALATED}

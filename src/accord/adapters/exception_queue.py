@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from accord.adapters.sql import aware
 from accord.adapters.tables import exceptions
 from accord.application.ports import ExceptionRecord
+from accord.domain.criticality import Criticality
 from accord.domain.exceptions import (
     BusinessException,
     ExceptionKind,
@@ -24,10 +25,21 @@ _c = exceptions.c
 
 class SqlAlchemyExceptionQueue:
     """`ExceptionQueue` on one open transaction; severity and SLA come from the kind's
-    policy, the owner from the exception (the kind's owner unless it is routed)."""
+    policy, the SLA cut short by the exception's criticality class when `criticality`
+    gives it one, the owner from the exception (the kind's owner unless it is routed)."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, criticality: Criticality | None = None) -> None:
         self._connection = connection
+        self._criticality = criticality
+
+    def _sla_due(
+        self, exception: BusinessException, details: Mapping[str, Any], at: datetime
+    ) -> datetime:
+        kind_due = at + exception.kind.policy.sla
+        if self._criticality is None:
+            return kind_due
+        flow = details.get("workflow_id")
+        return self._criticality.sla_due(exception.kind, at, kind_due, flow)
 
     def raise_(self, exception: BusinessException, details: Mapping[str, Any], at: datetime) -> int:
         policy = exception.kind.policy
@@ -43,7 +55,7 @@ class SqlAlchemyExceptionQueue:
                 details=dict(details),
                 amount_at_risk=exception.amount_at_risk,
                 currency=exception.currency,
-                sla_due=at + policy.sla,
+                sla_due=self._sla_due(exception, details, at),
                 created_at=at,
                 blocks=list(exception.blocks),
                 history=[{"at": at.isoformat(), "action": "raised"}],

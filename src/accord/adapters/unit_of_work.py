@@ -18,6 +18,7 @@ from accord.adapters.outbox import SqlAlchemyOutbox
 from accord.adapters.store import READ_ONLY
 from accord.adapters.transactions import shared_connection
 from accord.application.clock import Clock, utc_now
+from accord.domain.criticality import Criticality
 
 
 class SqlAlchemyUnitOfWork:
@@ -28,12 +29,22 @@ class SqlAlchemyUnitOfWork:
 
     `read_only`: a unit of work that only reads. On SQLite it opens a deferred
     transaction, which reads the last committed state without waiting for a writer (a
-    write one begins `IMMEDIATE` and queues on the lock); it cannot commit."""
+    write one begins `IMMEDIATE` and queues on the lock); it cannot commit.
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now, *, read_only: bool = False) -> None:
+    `criticality`: the firm's classes, whose SLA sets a new exception's `sla_due`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock = utc_now,
+        *,
+        read_only: bool = False,
+        criticality: Criticality | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._read_only = read_only
+        self._criticality = criticality
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self._joined = False
@@ -47,7 +58,7 @@ class SqlAlchemyUnitOfWork:
         self.events = SqlAlchemyEventLog(connection, self._clock())
         self.objects = SqlAlchemyBusinessObjects(connection)
         self.outbox = SqlAlchemyOutbox(connection)
-        self.exceptions = SqlAlchemyExceptionQueue(connection)
+        self.exceptions = SqlAlchemyExceptionQueue(connection, self._criticality)
         self.checkpoints = SqlAlchemyCheckpoints(connection)
         return self
 

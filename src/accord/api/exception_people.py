@@ -46,6 +46,28 @@ def _after(record: ExceptionRecord) -> dict[str, Any]:
     return {**_state(record), "entry": dict(record.history[-1])}
 
 
+def change_audited(
+    request: Request,
+    principal: Principal,
+    before: ExceptionRecord,
+    action: str,
+    change: Callable[[ExceptionPeople], ExceptionRecord],
+) -> ExceptionRecord:
+    """Make `change` to the exception and audit it as `exception.<action>` in the same
+    transaction (the API and the dashboard's forms both call this; the caller checks who
+    may). Raises InvalidChange for bad input, KeyError for an unknown exception."""
+    people = ExceptionPeople(request.app.state.hub.unit_of_work)
+    return audited(
+        request,
+        principal,
+        f"exception.{action}",
+        lambda: change(people),
+        f"exception:{before.id}",
+        _after,
+        _state(before),
+    )
+
+
 async def _apply(
     request: Request,
     principal: Principal,
@@ -60,18 +82,8 @@ async def _apply(
         before = await owning_team_only(request, principal, exception_id)
     else:
         before = await run_in_threadpool(_one, request, exception_id)
-    people = ExceptionPeople(request.app.state.hub.unit_of_work)
     try:
-        after = await run_in_threadpool(
-            audited,
-            request,
-            principal,
-            f"exception.{action}",
-            lambda: change(people),
-            f"exception:{before.id}",
-            _after,
-            _state(before),
-        )
+        after = await run_in_threadpool(change_audited, request, principal, before, action, change)
     except InvalidChange as error:
         raise ProblemError(422, "invalid-change", "Invalid input", str(error)) from None
     except KeyError:

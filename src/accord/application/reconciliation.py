@@ -37,6 +37,7 @@ from accord.application.gateways import (
 )
 from accord.application.ports import ExceptionRecord
 from accord.canonical import v1
+from accord.domain.billing.documents import DocumentStatus
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
 from accord.domain.reconciliation import (
@@ -51,6 +52,7 @@ from accord.domain.reconciliation import (
     revenue_leakage,
     settle,
 )
+from accord.domain.reconciliation.in_flight import without_documents_in_flight
 
 KIND = ExceptionKind.RECONCILIATION_DISCREPANCY
 KINDS = (KIND, ExceptionKind.DOUBLE_BILLING)
@@ -194,7 +196,9 @@ class ReconciliationService:
         size = sum(len(left) + len(right) for left, right in records.values())
         use_fast = self._fast_engine is not None and size >= self._fast_threshold
         engine = self._fast_engine if use_fast and self._fast_engine else self._engine
-        findings = engine.compare(records, self.tolerances)
+        findings = without_documents_in_flight(
+            engine.compare(records, self.tolerances), being_posted(state), day
+        )
         discrepancies = tuple(settle(findings, self.tolerances, day))
         if self._exceptions is not None:
             self._update_exceptions(self._exceptions, discrepancies, set(records))
@@ -324,6 +328,12 @@ class ReconciliationService:
             sink.open_all(new)
         if gone:
             sink.close_all(gone, "the systems agree again")
+
+
+def being_posted(state: BillingState) -> set[str]:
+    """The documents the hub issued whose posting flow has not finished."""
+    documents = state.ledger.documents.values()
+    return {document.number for document in documents if document.status is DocumentStatus.ISSUED}
 
 
 def _exception(discrepancy: Discrepancy) -> BusinessException:

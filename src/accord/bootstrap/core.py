@@ -104,7 +104,7 @@ class Hub:
         self._queries = SqlAlchemyEventLogQueries(self.engine)
 
     def unit_of_work(self) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine)
+        return SqlAlchemyUnitOfWork(self.engine, criticality=self.criticality)
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads: it never waits for the store's write lock."""
@@ -135,14 +135,17 @@ def build_hub(
     worker_name: str = "event-worker",
     nats_namespace: str = "",
     clock: Clock = utc_now,
+    criticality: Criticality | None = None,
 ) -> Hub:
     """Create (and migrate) the store and wire the event-log services to it.
 
     Several hubs may share one PostgreSQL store; give each its own `worker_name` so
-    `accord status` shows one checkpoint per worker."""
+    `accord status` shows one checkpoint per worker. `criticality` (default: the
+    default classes) sets the SLA every exception is stored with."""
     engine = create_store_engine(settings.database_url)
     migrate(engine)
-    unit_of_work = partial(SqlAlchemyUnitOfWork, engine)
+    criticality = criticality or Criticality.default()
+    unit_of_work = partial(SqlAlchemyUnitOfWork, engine, criticality=criticality)
     bus: InProcessBus | None = None
     publisher: Publisher
     if settings.nats_url:
@@ -187,6 +190,7 @@ def build_hub(
             unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
         ),
         periods=AccountingPeriods(billing),
+        criticality=criticality,
     )
 
 

@@ -55,8 +55,9 @@ def wire_hub(
         if sandbox_url is None or sandbox_clock is None:
             raise ValueError("a landscape with the sandbox needs the sandbox's URL and clock")
         clock = sandbox_clock
-    hub = build_hub(settings, clock=clock, worker_name=worker_name)
-    hub.criticality = landscape.criticality
+    hub = build_hub(
+        settings, clock=clock, worker_name=worker_name, criticality=landscape.criticality
+    )
     connectors = build_connectors(landscape, sandbox_url, order=order, options=options)
     return Wired(hub, build_services(hub, connectors, clock), clock)
 

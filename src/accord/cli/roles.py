@@ -8,7 +8,8 @@ landscape file's systems (with the sandbox, the one `accord sandbox up` serves):
 - `worker` applies inbound events (workers claim batches with `SKIP LOCKED`, so any
   number share the log) and runs the flows; a dead worker's flows are taken over;
 - `scheduler` pulls from the connectors, folds applied records into billing, starts the
-  flows due, runs month-end invoicing and reconciliation and relays the outbox. Exactly
+  flows due, runs month-end invoicing and reconciliation, relays the outbox and sends
+  the exception notifications (new critical exception, SLA breach, escalation). Exactly
   one leads (an advisory lock); others stand by and take over when the leader dies.
 
 `run_worker` is importable so benchmarks can run a worker in a process of their own.
@@ -22,6 +23,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -37,6 +39,7 @@ from accord.bootstrap import (
     remote_sandbox_url,
     wire_hub,
 )
+from accord.bootstrap.notifications import build_exception_notifier
 from accord.connectors.sandbox.clock import RemoteSandboxClock
 from accord.firm_config import FirmConfig, load_firm_config
 from accord.flows import engine as flow_engine
@@ -170,6 +173,11 @@ def run_scheduler(
     scale.check("scheduler")
     finance = load_firm_config(firm)
     wired = wire(scale)
+    try:
+        notifier = build_exception_notifier(wired.hub, os.environ, wired.clock)
+    except ValueError as error:
+        wired.hub.close()
+        raise RoleError(str(error)) from None
     client = enqueue_only(flows_database(scale.settings))
     leader = HeldLock(wired.hub.engine, LEADER_LOCK)
     try:
@@ -178,7 +186,7 @@ def run_scheduler(
             if stop.wait(1.0):
                 return
         log.warning("scheduler %s leading", scale.name)
-        _lead(wired, finance, leader, stop, intervals)
+        _lead(wired, finance, leader, stop, intervals, notifier.tick)
     finally:
         leader.release()
         client.close()
@@ -191,7 +199,11 @@ def _lead(
     leader: HeldLock,
     stop: threading.Event,
     intervals: Intervals | None,
+    notify: Callable[[], object],
 ) -> None:
+    """Run the hub's periodic work while this scheduler leads: pulls, flows due,
+    invoicing, reconciliation, the outbox and the exception notifications (only the
+    leader sends them, so the scaled-out hub notifies once, as the embedded one does)."""
     services = wired.services
     configure_firm(wired.hub, services.billing, finance)
     scheduler = Scheduler(services.inbound, None, services.billing, services.contract_to_cash)
@@ -205,6 +217,7 @@ def _lead(
         wired.clock,
         intervals,
         housekeeping=Housekeeping(wired.hub.governance),
+        notify=notify,
         criticality=wired.hub.criticality,
     )
     process.start()

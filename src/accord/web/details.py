@@ -16,10 +16,12 @@ from fastapi.responses import HTMLResponse
 from accord.api.experience import past_sla
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
+from accord.application.exception_people import comments_of
 from accord.application.masking import masked_for
 from accord.application.ports import ExceptionRecord
 from accord.application.posting_corrections import is_posting_correctable
-from accord.application.security import Permission, Principal, Role
+from accord.application.security import Permission, Principal
+from accord.web.exception_people import may_act
 from accord.web.pages import now_of, page
 
 router = APIRouter(include_in_schema=False)
@@ -42,13 +44,6 @@ def _amount(details: Mapping[str, Any]) -> tuple[Any, Any]:
     return None, None
 
 
-def _may_act(principal: Principal, record: ExceptionRecord) -> bool:
-    owners = {role.value for role in principal.roles}
-    return principal.can(Permission.ACT_ON_EXCEPTIONS) and (
-        Role.ADMIN in principal.roles or str(record.owner) in owners
-    )
-
-
 @router.get("/exceptions/{exception_id}", response_class=HTMLResponse)
 async def detail(request: Request, exception_id: int) -> HTMLResponse:
     """One exception with its source record, history and the actions open to the reader."""
@@ -66,7 +61,10 @@ async def detail(request: Request, exception_id: int) -> HTMLResponse:
         "age": now - record.created_at,
         "breached": past_sla(request.app.state.hub, record, now),
         "actions": [a.value for a in allowed_actions(record)] if is_open else [],
-        "can_act": is_open and _may_act(principal, record),
+        "can_act": is_open and may_act(principal, record),
+        "can_assign": may_act(principal, record),
+        "can_comment": principal.can(Permission.ACT_ON_EXCEPTIONS),
+        "comments": comments_of(record),
         "correctable": is_open
         and (str(record.kind) in CORRECTABLE or is_posting_correctable(record)),
         "posting": is_posting_correctable(record),

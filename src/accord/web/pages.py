@@ -32,6 +32,7 @@ from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.ports import ExceptionRecord
+from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
 from accord.web.charts import bar_chart
@@ -147,6 +148,7 @@ async def exceptions(request: Request) -> HTMLResponse:
             "age": now - r.created_at,
             "breached": past_sla(request.app.state.hub, r, now),
             "awaiting": pending_correction(r) is not None,
+            "posting": is_posting_correctable(r),
             "criticality": criticality_of(request.app.state.hub, r).value,
         }
         for r in table.rows

@@ -62,8 +62,8 @@ class Cluster:
             "ACCORD_NATS_URL": nats_url,
             "ACCORD_SANDBOX_URL": landscape.url,
             "ACCORD_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
-        self._env |= dict(env or {})
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.engine = sa.create_engine(database_url)
 

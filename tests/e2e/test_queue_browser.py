@@ -1,11 +1,14 @@
-"""A posting the ERP refused, corrected in real headless Chromium against `accord up`:
-one finance user edits the posting and sees the dry run, a second approves, and the
-ERP (read back over its own API) holds the document once, as corrected."""
+"""The exception queue worked in real headless Chromium against `accord up`: a posting
+the ERP refused is corrected by one finance user after the dry run, approved by a
+second, and the ERP (read back over its own API) holds the document once, as corrected;
+an exception is assigned, tagged and commented on from its page, and the queue's
+filters find it by assignee and tag."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 from datetime import date
 from decimal import Decimal
@@ -16,7 +19,9 @@ import httpx
 import pytest
 
 from tests.e2e.test_dashboard_browser import (
+    ACCORD,
     ARTIFACTS,
+    BAD_EVENT,
     _accord,
     _open,
     _wait_for,
@@ -158,3 +163,47 @@ def test_finance_corrects_a_refused_posting_a_second_person_approves_it_posts_on
     _wait_for(closed)
     history = driver.find_element(By.ID, "history").text
     assert "correction_submitted" in history and "correction_approved" in history
+
+
+def test_a_user_assigns_tags_and_comments_and_the_queue_filters_on_them(
+    hub: tuple[str, str, dict[str, str]], browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, token, env = hub
+    driver: Any = browser
+    event = {**BAD_EVENT, "id": "queue-people-1"}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(event) + "\n")
+    subprocess.run([*ACCORD, "ingest", str(bad)], env=env, capture_output=True, timeout=60)
+    _sign_in(driver, base, token)
+    _wait_for(lambda: "queue-people-1" in _open(driver, f"{base}/exceptions", "30-queue"))
+    row = next(
+        r
+        for r in driver.find_elements(By.CSS_SELECTOR, "tr[id^='exception-']")
+        if "queue-people-1" in r.text
+    )
+    row_id = row.get_attribute("id")
+    row.find_element(By.CSS_SELECTOR, "a.detail").click()
+
+    def submit(field: str, text: str, button: str, notice: str) -> None:
+        _wait_for(lambda: driver.find_elements(By.ID, field))
+        driver.find_element(By.ID, field).clear()
+        driver.find_element(By.ID, field).send_keys(text)
+        driver.find_element(By.ID, button).click()
+        _wait_for(lambda: notice in " ".join(e.text for e in driver.find_elements(By.ID, "notice")))
+
+    submit("person", "ada", "assign", "assigned to ada")
+    submit("tag", "month-end", "add-tag", "tagged month-end")
+    submit("comment-text", "the PSA sent a test event; skip once confirmed", "comment", "commented")
+    driver.save_screenshot(str(ARTIFACTS / "31-assigned-tagged-commented.png"))
+    assert driver.find_element(By.ID, "assignee").text == "ada"
+    assert driver.find_element(By.ID, "tags").text == "month-end"
+    assert "skip once confirmed" in driver.find_element(By.ID, "comments").text
+
+    _open(driver, f"{base}/exceptions?assignee=ada&tag=month-end", "32-filtered")
+    listed = driver.find_element(By.ID, row_id)
+    assert "ada" in listed.find_element(By.CLASS_NAME, "assignee").text
+    assert "month-end" in listed.find_element(By.CLASS_NAME, "tags").text
+    _open(driver, f"{base}/exceptions?assignee=bob", "33-filtered-other")
+    assert not driver.find_elements(By.ID, row_id)
