@@ -193,6 +193,7 @@ class DuckDbReconciliationEngine:
         findings: list[Finding] = []
         tables = _Tables()
         with duckdb.connect(":memory:") as connection:
+            connection.execute("SET enable_progress_bar = false")
             if self._threads is not None:
                 connection.execute(f"SET threads = {int(self._threads)}")
             for name, (left, right) in records.items():
