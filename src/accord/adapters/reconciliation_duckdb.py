@@ -212,7 +212,7 @@ class DuckDbReconciliationEngine:
         right: Sequence[Record],
         tolerances: Tolerances,
     ) -> list[Finding]:
-        """One comparison's findings; `_Inexact` when a value would be rounded."""
+        """One comparison's findings; `arrow.Inexact` when a value would be rounded."""
         comparison = COMPARISONS[name]
         if comparison.within:
             return _double_billed(connection, name, left)
