@@ -72,6 +72,10 @@ class ArrowRecords(Sequence[R], Generic[R]):
         for row in self.table.to_pylist():
             yield self.shape(**row)
 
+    def take(self, indices: Sequence[int]) -> ArrowRecords[R]:
+        """The records at `indices`, in that order, still in Arrow."""
+        return ArrowRecords(self.shape, self.table.take(pa.array(indices, pa.int64())))
+
 
 def decimals(values: Sequence[Decimal | None]) -> pa.Array:
     """Python decimals as decimal128(38, 10) in one call; `Inexact` rather than a

@@ -14,7 +14,7 @@ paths to the same findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -31,6 +31,7 @@ from accord.domain.reconciliation import (
     DiscrepancyKind,
     Finding,
     Record,
+    RecordColumns,
     Rule,
     Tolerances,
     compare_all,
@@ -236,8 +237,12 @@ def _at(records: Sequence[Record], table: pa.Table, keys: pa.Array) -> dict[str,
     """The records holding `keys`, found in their Arrow table without a pass in Python."""
     if not len(keys):
         return {}
-    indices = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=keys))
-    found = (records[i] for i in indices.to_pylist())
+    indices = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=keys)).to_pylist()
+    found: Iterable[Record] = (
+        records.take(indices)
+        if isinstance(records, RecordColumns | arrow.ArrowRecords)
+        else (records[i] for i in indices)
+    )
     return {record.key: record for record in found}
 
 
