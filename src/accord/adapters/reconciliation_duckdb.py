@@ -87,14 +87,20 @@ def _at_risk(check: Check) -> str:
     return present
 
 
-def _sql(comparison: Comparison, tolerances: Tolerances) -> str:
+def _comparable(check: Check, ours: pa.Table, theirs: pa.Table) -> bool:
+    """Whether the check can fail at all: a field one side never holds (billing keeps no
+    settlement status) is never compared, so the join need not carry it."""
+    return all(t.column(check.field).null_count < t.num_rows for t in (ours, theirs))
+
+
+def _sql(comparison: Comparison, tolerances: Tolerances, checks: Sequence[Check]) -> str:
     kinds = [
         f"WHEN l.key IS NULL THEN {_quote(comparison.missing_in_left)}",
         f"WHEN r.key IS NULL THEN {_quote(comparison.missing_in_right)}",
     ]
     risks = ["WHEN l.key IS NULL OR r.key IS NULL THEN coalesce(l.amount, r.amount)"]
     fields = ["WHEN l.key IS NULL OR r.key IS NULL THEN 'amount'"]
-    for check in comparison.checks:
+    for check in checks:
         condition = _fails(check, tolerances.of(check.rule))
         kinds.append(f"WHEN {condition} THEN '{check.kind.value}'")
         risks.append(f"WHEN {condition} THEN {_at_risk(check)}")
@@ -224,7 +230,8 @@ class DuckDbReconciliationEngine:
         connection.register("left_records", ours)
         connection.register("right_records", theirs)
         try:
-            rows = connection.execute(_sql(comparison, tolerances)).fetchall()
+            checks = [c for c in comparison.checks if _comparable(c, ours, theirs)]
+            rows = connection.execute(_sql(comparison, tolerances, checks)).fetchall()
         finally:
             connection.unregister("left_records")
             connection.unregister("right_records")
