@@ -3,8 +3,9 @@
 Three forms of records reach the engine, cheapest first:
 
 - `ArrowRecords`: rows already in Arrow (read from a store by a columnar driver, or
-  decoded by a connector into columns), used as they are; only a column whose type
-  differs is cast, by Arrow, in one vectorised call.
+  decoded by a connector into columns), used as they are (a decimal column of a scale
+  up to 10 too); any other column whose type differs is cast, by Arrow, in one
+  vectorised call.
 - `RecordColumns` (domain): one Python list per field; each column becomes an Arrow
   array in one call, no record object is made.
 - any other sequence of records: one pass turns it into columns first.
@@ -71,6 +72,10 @@ class ArrowRecords(Sequence[R], Generic[R]):
         for row in self.table.to_pylist():
             yield self.shape(**row)
 
+    def take(self, indices: Sequence[int]) -> ArrowRecords[R]:
+        """The records at `indices`, in that order, still in Arrow."""
+        return ArrowRecords(self.shape, self.table.take(pa.array(indices, pa.int64())))
+
 
 def decimals(values: Sequence[Decimal | None]) -> pa.Array:
     """Python decimals as decimal128(38, 10) in one call; `Inexact` rather than a
@@ -92,8 +97,17 @@ def values(records: Sequence[Record], names: Sequence[str]) -> dict[str, Sequenc
     return dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))
 
 
+def _within(kind: pa.DataType) -> bool:
+    """Whether every value of a decimal type fits DECIMAL(38, 10) exactly: such a column
+    is joined as it is (a narrower type is cheaper to compare), DuckDB widening exactly
+    where two types meet."""
+    if not pa.types.is_decimal128(kind):
+        return False
+    return bool(kind.scale <= DECIMAL.scale and kind.precision - kind.scale <= 28)
+
+
 def _cast(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
-    if column.type == kind:
+    if column.type == kind or (kind == DECIMAL and _within(column.type)):
         return column
     try:
         return column.cast(kind)

@@ -14,7 +14,7 @@ paths to the same findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -31,6 +31,7 @@ from accord.domain.reconciliation import (
     DiscrepancyKind,
     Finding,
     Record,
+    RecordColumns,
     Rule,
     Tolerances,
     compare_all,
@@ -86,14 +87,20 @@ def _at_risk(check: Check) -> str:
     return present
 
 
-def _sql(comparison: Comparison, tolerances: Tolerances) -> str:
+def _comparable(check: Check, ours: pa.Table, theirs: pa.Table) -> bool:
+    """Whether the check can fail at all: a field one side never holds (billing keeps no
+    settlement status) is never compared, so the join need not carry it."""
+    return all(t.column(check.field).null_count < t.num_rows for t in (ours, theirs))
+
+
+def _sql(comparison: Comparison, tolerances: Tolerances, checks: Sequence[Check]) -> str:
     kinds = [
         f"WHEN l.key IS NULL THEN {_quote(comparison.missing_in_left)}",
         f"WHEN r.key IS NULL THEN {_quote(comparison.missing_in_right)}",
     ]
     risks = ["WHEN l.key IS NULL OR r.key IS NULL THEN coalesce(l.amount, r.amount)"]
     fields = ["WHEN l.key IS NULL OR r.key IS NULL THEN 'amount'"]
-    for check in comparison.checks:
+    for check in checks:
         condition = _fails(check, tolerances.of(check.rule))
         kinds.append(f"WHEN {condition} THEN '{check.kind.value}'")
         risks.append(f"WHEN {condition} THEN {_at_risk(check)}")
@@ -193,6 +200,7 @@ class DuckDbReconciliationEngine:
         findings: list[Finding] = []
         tables = _Tables()
         with duckdb.connect(":memory:") as connection:
+            connection.execute("SET enable_progress_bar = false")
             if self._threads is not None:
                 connection.execute(f"SET threads = {int(self._threads)}")
             for name, (left, right) in records.items():
@@ -211,7 +219,7 @@ class DuckDbReconciliationEngine:
         right: Sequence[Record],
         tolerances: Tolerances,
     ) -> list[Finding]:
-        """One comparison's findings; `_Inexact` when a value would be rounded."""
+        """One comparison's findings; `arrow.Inexact` when a value would be rounded."""
         comparison = COMPARISONS[name]
         if comparison.within:
             return _double_billed(connection, name, left)
@@ -222,7 +230,8 @@ class DuckDbReconciliationEngine:
         connection.register("left_records", ours)
         connection.register("right_records", theirs)
         try:
-            rows = connection.execute(_sql(comparison, tolerances)).fetchall()
+            checks = [c for c in comparison.checks if _comparable(c, ours, theirs)]
+            rows = connection.execute(_sql(comparison, tolerances, checks)).fetchall()
         finally:
             connection.unregister("left_records")
             connection.unregister("right_records")
@@ -235,8 +244,12 @@ def _at(records: Sequence[Record], table: pa.Table, keys: pa.Array) -> dict[str,
     """The records holding `keys`, found in their Arrow table without a pass in Python."""
     if not len(keys):
         return {}
-    indices = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=keys))
-    found = (records[i] for i in indices.to_pylist())
+    indices = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=keys)).to_pylist()
+    found: Iterable[Record] = (
+        records.take(indices)
+        if isinstance(records, RecordColumns | arrow.ArrowRecords)
+        else (records[i] for i in indices)
+    )
     return {record.key: record for record in found}
 
 

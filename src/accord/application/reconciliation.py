@@ -13,7 +13,10 @@ close anything in that run. A comparison whose system offers no listing for it i
 reported under `not_compared`, with the port it lacks.
 
 Large inputs go to the fast engine (DuckDB) when one is given: the same rules, the same
-findings, vectorised.
+findings, vectorised. Documents, the largest reads, travel as columns
+(`RecordColumns`, built one field at a time) rather than one object per document; the
+hub's may come straight from where the store keeps them (`HubDocumentListing`, e.g. as
+Arrow rows), else they are built from the billing state.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
 from accord.domain.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
+    DocumentRecord,
     Finding,
     LeakageItem,
     LeakageReport,
@@ -92,6 +96,13 @@ class ExceptionSink(Protocol):
     ) -> builtins.list[int]: ...
 
     def close_all(self, records: Sequence[ExceptionRecord], note: str) -> int: ...
+
+
+class HubDocumentListing(Protocol):
+    """The documents the hub issued, read where the store keeps them, one record per
+    document number; reconciliation's narrow view of the stored billing rows."""
+
+    def document_records(self) -> Sequence[DocumentRecord]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +172,9 @@ class ReconciliationService:
 
     `hub` returns the hub's billing state (e.g. `BillingService.state`). `exceptions`
     may be None for a read-only run (the report only). `fast_engine` takes over from
-    `fast_threshold` records in total.
+    `fast_threshold` records in total. `stored_documents`, when given, lists the hub's
+    issued documents straight from where the store keeps them (e.g. as Arrow rows a
+    columnar reader returns) instead of building them from the billing state.
     """
 
     def __init__(
@@ -173,8 +186,10 @@ class ReconciliationService:
         tolerances: Tolerances | None = None,
         fast_engine: ReconciliationEngine | None = None,
         fast_threshold: int = 200_000,
+        stored_documents: HubDocumentListing | None = None,
     ) -> None:
         self._sources = sources
+        self._stored_documents = stored_documents
         self._hub = hub
         self._exceptions = exceptions
         self._clock = clock
@@ -224,7 +239,11 @@ class ReconciliationService:
         self, state: BillingState, reads: _Reads
     ) -> dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]]:
         s = self._sources
-        hub_documents = mapping.hub_documents(state)
+        hub_documents = (
+            self._stored_documents.document_records()
+            if self._stored_documents is not None
+            else mapping.hub_documents(state)
+        )
         pairs: dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]] = {}
         if s.clm is not None:
             clm = s.clm

@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bench import bench_approved_time, bench_cli, bench_latency, bench_scale
+from bench import (
+    bench_approved_time,
+    bench_cli,
+    bench_latency,
+    bench_reconciliation,
+    bench_scale,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -29,6 +35,19 @@ def test_approved_time_bench_bills_every_entry_both_ways_for_the_same_amount() -
     assert row["unit"] == "entries/s"
     assert "agree on the net amount" in row["notes"]
     assert row["ratio"] > 1  # batching beats a workflow per entry even at this size
+
+
+def test_reconciliation_bench_finds_the_same_discrepancies_from_columns_and_arrow() -> None:
+    rows = bench_reconciliation.run(records=3_000, rounds=1)
+
+    assert [row["name"] for row in rows] == [
+        "reconcile 3,000 documents x 3 systems (DuckDB engine)",
+        "reconcile 3,000 documents x 3 systems from Arrow rows (DuckDB engine)",
+    ]
+    for row in rows:
+        _is_ratio_row(row)
+        # 3 documents altered per mirror (seeded); a renamed key is missing and unknown
+        assert "8 discrepancies found (bare join: 6 keys" in row["notes"]
 
 
 @pytest.mark.postgres

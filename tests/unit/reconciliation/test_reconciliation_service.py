@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from accord.adapters.reconciliation_arrow import ArrowRecords
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.application.document_mapping import to_invoice
 from accord.application.ports import ExceptionRecord
@@ -33,7 +36,13 @@ from accord.domain.contracts.model import (
 )
 from accord.domain.delivery.model import TimeEntry
 from accord.domain.exceptions import BusinessException, ExceptionKind, ExceptionStatus, OwnerRole
-from accord.domain.reconciliation import DiscrepancyKind, LeakageSource, Tolerances
+from accord.domain.reconciliation import (
+    DiscrepancyKind,
+    DocumentRecord,
+    LeakageSource,
+    Tolerances,
+    settlement_status,
+)
 
 D = Decimal
 TODAY = datetime(2026, 3, 31, tzinfo=UTC)
@@ -277,3 +286,43 @@ def test_a_document_listed_twice_is_compared_once_with_the_last_copy_read() -> N
     # half a cent apart is a discrepancy; its amount at risk is shown to the cent
     assert (found.kind, found.amount_at_risk) == (DiscrepancyKind.AMOUNT_MISMATCH, D("0.01"))
     assert late.engine == "duckdb"
+
+
+class StoredDocuments:
+    """The hub's documents as a columnar reader of the store hands them: Arrow rows,
+    amounts in numeric(18, 2), no contract column."""
+
+    def __init__(self, state: BillingState) -> None:
+        documents = list(state.ledger.documents.values())
+        money = pa.decimal128(18, 2)
+        self.table = pa.table(
+            {
+                "key": pa.array([d.number for d in documents], pa.string()),
+                "on": pa.array([d.issue_date for d in documents], pa.date32()),
+                "currency": pa.array([d.currency for d in documents], pa.string()),
+                "net_total": pa.array([d.net_total for d in documents], money),
+                "tax_total": pa.array([d.tax_total for d in documents], money),
+                "amount": pa.array([d.gross_total for d in documents], money),
+                "status": pa.array(
+                    [settlement_status(d.status.value) for d in documents], pa.string()
+                ),
+            }
+        )
+
+    def document_records(self) -> ArrowRecords[DocumentRecord]:
+        return ArrowRecords(DocumentRecord, self.table)
+
+
+def test_the_hub_documents_can_come_from_the_store_as_arrow_rows() -> None:
+    state = billed_state()
+    posted = [to_invoice(d) for d in state.ledger.documents.values()]
+    erp = FakeErp(posted[1:])
+    from_state = service(state, erp, FakeExceptionSink()).run()
+    fast = {"fast_engine": DuckDbReconciliationEngine(), "fast_threshold": 1}
+    stored = StoredDocuments(state)
+    from_store = service(state, erp, FakeExceptionSink(), stored_documents=stored, **fast).run()
+    assert from_store.engine == "duckdb"
+    assert posted[0].number in {d.key for d in from_store.discrepancies}
+    assert [(d.subject, d.kind, d.amount_at_risk) for d in from_store.discrepancies] == [
+        (d.subject, d.kind, d.amount_at_risk) for d in from_state.discrepancies
+    ]

@@ -69,9 +69,9 @@ class RecordColumns(Sequence[R], Generic[R]):
         return self.shape(**{name: column[index] for name, column in self.columns.items()})
 
     def __iter__(self) -> Iterator[R]:
-        shape, names = self.shape, tuple(self.columns)
+        shape = self.shape  # columns are kept in the shape's field order
         for row in zip(*self.columns.values(), strict=True):
-            yield shape(**dict(zip(names, row, strict=True)))
+            yield shape(*row)
 
     def take(self, indices: Sequence[int]) -> RecordColumns[R]:
         """The records at `indices`, in that order, still as columns."""
