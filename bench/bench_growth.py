@@ -131,14 +131,9 @@ def _backend(backend: str, sizes: tuple[int, ...]) -> list[Size] | None:
         ):
             projected = last.seed_seconds * history / last.history
             reason = last.skipped or f"seeding {last.history:,} took {last.seed_seconds:,.1f} s"
-            measured.append(
-                Size(
-                    history,
-                    projected,
-                    {},
-                    f"{reason}, so {history:,} would take > {SEED_SECONDS:,.0f} s",
-                )
-            )
+            skipped = f"{reason}, so {history:,} would take > {SEED_SECONDS:,.0f} s"
+            console.print(f"  {backend} {history:,}: skipped, {skipped}")
+            measured.append(Size(history, projected, {}, skipped))
             continue
         size = _measure(backend, history, SEED_SECONDS)
         if size is None:

@@ -172,6 +172,13 @@ def _markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _outcome(row: dict[str, Any]) -> str:
+    """The figure and its ratio, or why a bench could not measure it (a skipped row)."""
+    if str(row.get("notes", "")).startswith("skipped"):
+        return str(row["notes"])
+    return f"{row['value']:,.1f} {row['unit']} (ratio {row['ratio']:.3f} to {row['baseline']})"
+
+
 def main(argv: list[str]) -> int:
     console = Console()
     results: list[dict[str, Any]] = []
@@ -184,10 +191,7 @@ def main(argv: list[str]) -> int:
         for row in module.run():
             row["module"] = name
             results.append(row)
-            console.print(
-                f"  {row['name']}: {row['value']:,.1f} {row['unit']} "
-                f"(ratio {row['ratio']:.3f} to {row['baseline']})"
-            )
+            console.print(f"  {row['name']}: {_outcome(row)}")
         seconds[name] = round(time.perf_counter() - started, 1)
         console.print(f"  [dim]{seconds[name]:.1f} s[/dim]")
     from bench.bench_ingest import POSTGRES_URL
