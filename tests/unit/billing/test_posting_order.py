@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -67,14 +66,14 @@ class FakeBilling:
         _document("INV-4", "K1", DocumentStatus.ISSUED),
     )
 
-    def documents(self) -> tuple[Document, ...]:
-        return self.held
+    def documents(self, status: DocumentStatus | None = None) -> tuple[Document, ...]:
+        return tuple(d for d in self.held if status in (None, d.status))
 
     def document(self, number: str) -> Document | None:
         return next((d for d in self.held if d.number == number), None)
 
-    def book(self) -> Any:
-        return SimpleNamespace(activated_at={c: dt.datetime(2026, 1, 2) for c in self.activated})
+    def is_activated(self, contract: str) -> bool:
+        return contract in self.activated
 
 
 @dataclass
