@@ -4,7 +4,8 @@ Same rules as `accord.domain.reconciliation.rules.compare` (the reference): per
 comparison, the two sides become Arrow tables (`reconciliation_arrow`: rows already in
 Arrow are used as they are, columns are converted one call per column, decimals as
 decimal128(38, 10), never through a float), one SQL full outer join on the key finds
-every missing record and the first failing check per key, and only the findings come
+every missing record and the first failing check per key (a field one side never
+holds is left out of the join: the rules would skip it), and only the findings come
 back to Python; the records behind them are found with Arrow's `is_in`, not a pass over
 the inputs. A check within one system (double billing) is one grouped query over its
 charge records. A comparison holding a value or tolerance DECIMAL(38, 10) cannot hold
