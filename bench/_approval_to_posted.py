@@ -42,10 +42,10 @@ from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import generate_firm, load_firm
 from accord.connectors.sandbox.landscape import Landscape
 from accord.firm_config import load_firm as load_finance
-from accord.flows import runtime
-from accord.flows.hub_process import Intervals
+from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
-from accord.flows.scheduler import Scheduler
+from accord.loops.hub_process import Intervals
+from accord.loops.scheduler import Scheduler
 from accord.settings import Settings
 
 FINANCE = Path(runtime.__file__).parents[1] / "connectors" / "sandbox" / "firm.yaml"
@@ -167,7 +167,7 @@ def _running_hub(workdir: Path) -> Iterator[RunningHub]:
         firm, staffing = _firm_with_time_contracts()
         load_firm(landscape.url, firm)
         flows = runtime.FlowServices(services.contract_to_cash)
-        runtime.launch(f"sqlite:///{workdir / 'flows.sqlite'}", flows)
+        engine.launch(f"sqlite:///{workdir / 'flows.sqlite'}", flows)
         try:
             scheduler = Scheduler(
                 services.inbound, hub.worker, services.billing, services.contract_to_cash

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import uvicorn
 
-from accord.api.app import create_app
 from accord.bootstrap import build_hub
-from accord.flows.hub_process import Intervals
+from accord.http_app import create_app
+from accord.loops.hub_process import Intervals
 from accord.settings import Settings
 from bench.bench_ingest import _events
 

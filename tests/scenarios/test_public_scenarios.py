@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -13,9 +12,9 @@ from typing import Any
 
 import pytest
 
-SCENARIOS = Path(
-    os.environ.get("ACCORD_SCENARIOS_DIR", Path(__file__).parents[3] / "shared" / "scenarios")
-)
+from tests.scenario_files import scenarios_dir
+
+SCENARIOS = scenarios_dir()
 FILES = sorted(SCENARIOS.glob("*.yaml")) + sorted(SCENARIOS.glob("*.json"))
 
 

@@ -1,12 +1,14 @@
-"""The HTTP application: health, the versioned API and the dashboard, in one FastAPI app."""
+"""The governed API: health, the versioned routes, their middleware and problem documents.
+
+The dashboard is not mounted here: `accord.http_app` mounts both, so neither imports the
+other."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from accord.api import (
@@ -26,22 +28,10 @@ from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
 from accord.api.correlation import CorrelationMiddleware
 from accord.api.idempotency import IdempotencyMiddleware
 from accord.api.openapi import install_openapi
-from accord.api.problems import install_problem_handlers
+from accord.api.problems import ErrorPages, install_problem_handlers
 from accord.api.security.oidc import OidcVerifier
 from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
-from accord.web.corrections import router as corrections_router
-from accord.web.details import router as details_router
-from accord.web.einvoices import router as einvoice_router
-from accord.web.error_pages import error_page
-from accord.web.exports import router as exports_router
-from accord.web.flows import router as flows_router
-from accord.web.forms import same_origin
-from accord.web.journals import router as journals_router
-from accord.web.login import LoginRequired, dashboard_principal, redirect_to_login
-from accord.web.login import router as login_router
-from accord.web.pages import STATIC
-from accord.web.pages import router as web_router
 
 DESCRIPTION = """Governed API of the Accord hub.
 
@@ -75,10 +65,14 @@ def _body_limits(governance: Governance) -> BodyLimits:
     return BodyLimits(api=settings.api_max_body_bytes, webhooks=settings.webhook_max_bytes)
 
 
-def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
-    """Build the app around a running hub; routes read from it, never from globals.
+def create_api(
+    hub: HubView, governance: Governance | None = None, *, error_pages: ErrorPages | None = None
+) -> FastAPI:
+    """Build the API around a running hub; routes read from it, never from globals.
 
-    `governance` defaults to `hub.governance` (keys, audit, idempotency, retention).
+    `governance` defaults to `hub.governance` (keys, audit, idempotency, retention);
+    `error_pages` renders an error for a person (the dashboard's), else every error is a
+    problem document.
     """
     wired = governance or getattr(hub, "governance", None)
     if wired is None:
@@ -98,7 +92,7 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     oidc = wired.settings.oidc
     app.state.oidc = OidcVerifier(oidc) if oidc is not None else None
     install_redaction()
-    install_problem_handlers(app, error_page)
+    install_problem_handlers(app, error_pages)
     app.add_middleware(IdempotencyMiddleware, store=lambda: wired.idempotency)
     # Outside idempotency and every route: a body is bounded before anything reads it.
     app.add_middleware(BodyLimitMiddleware, limits=lambda: _body_limits(wired))
@@ -127,23 +121,5 @@ def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
     ):
         app.include_router(router)
     install_openapi(app)
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    # Same origin first: a cross-site post is refused before any session is looked up.
-    app.include_router(login_router, dependencies=[Depends(same_origin)])
-    # Before the pages: `/invoices/{number:path}` would otherwise take the downloads too.
-    app.include_router(
-        einvoice_router, dependencies=[Depends(same_origin), Depends(dashboard_principal)]
-    )
-    dashboard = (
-        exports_router,
-        web_router,
-        corrections_router,
-        details_router,
-        flows_router,
-        journals_router,
-    )
-    for pages in dashboard:
-        app.include_router(pages, dependencies=[Depends(same_origin), Depends(dashboard_principal)])
-    app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(metrics_routes.router)
     return app

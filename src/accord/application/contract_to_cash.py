@@ -26,13 +26,19 @@ from accord.application.gateways import (
     is_gateway_failure,
 )
 from accord.application.ports import BusinessObject
+from accord.application.posting_corrections import approved_posting
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.activation import Compensation
 from accord.domain.billing.documents import Document, DocumentStatus
 from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch
 from accord.domain.billing.run import InvoiceRunResult
-from accord.domain.exceptions import BusinessException, ExceptionKind, transient_class
+from accord.domain.exceptions import (
+    BusinessException,
+    ExceptionKind,
+    failed_step_kind,
+    transient_class,
+)
 
 M = TypeVar("M", bound=CanonicalModel)
 STORE = "store"
@@ -299,9 +305,12 @@ class ContractToCash:
         return self._changed(outcome, "document.recorded_in_billing", number, after)
 
     def post_to_erp(self, number: str) -> StepOutcome:
-        """Post the document to the ERP once, then check that the ledger agrees with it."""
+        """Post the document to the ERP once, then check that the ledger agrees with it.
+        After the ERP refused it, the posting a second person approved as corrected on the
+        open `posting_rejected` exception is sent instead (same key: posted once)."""
         document = self._document(number)
-        invoice = to_invoice(document)
+        refused = self.exceptions.find_open(ExceptionKind.POSTING_REJECTED, number)
+        invoice = approved_posting(refused) or to_invoice(document)
         key = idempotency_key("erp", "post", number)
         posted: list[PostedDocument] = []
         outcome = _attempt(
@@ -383,7 +392,7 @@ class ContractToCash:
     ) -> None:
         """Record a failed step; the flow waiting on it is named so an action resumes it.
         `compensable`: the flow can undo what it did, so a person may reject it."""
-        kind = ExceptionKind(outcome.kind or ExceptionKind.SYSTEM_UNAVAILABLE.value)
+        kind = failed_step_kind(outcome.kind)
         problem = BusinessException(kind, subject, outcome.reason or "step failed")
         details: dict[str, object] = {"workflow_id": workflow_id, "system": outcome.system}
         if kind is ExceptionKind.SYSTEM_UNAVAILABLE:

@@ -25,9 +25,9 @@ def openapi_document() -> str:
     """The document the code defines, in its committed form (no store is touched)."""
     from accord.adapters.governance import build_sql_governance
     from accord.adapters.store import create_store_engine
-    from accord.api.app import create_app
     from accord.api.openapi import render
     from accord.application.governance import GovernanceSettings
+    from accord.http_app import create_app
 
     engine = create_store_engine("sqlite://")
     try:

@@ -19,7 +19,6 @@ import uvicorn
 from rich.console import Console
 
 from accord.adapters.governance import AuditKeyError, audit_anchoring
-from accord.api.app import create_app
 from accord.application.exception_notifier import NotificationSettings
 from accord.application.housekeeping import Housekeeping
 from accord.application.journals import ChartOfAccountsError, chart_of_accounts
@@ -42,10 +41,11 @@ from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape as Sandbox
 from accord.connectors.sandbox.landscape import clock_start
 from accord.firm_config import FirmConfigError, load_firm
-from accord.flows import runtime
-from accord.flows.hub_process import HubProcess
-from accord.flows.scheduler import Scheduler
+from accord.flows import engine, runtime
+from accord.http_app import create_app
 from accord.landscape import Landscape
+from accord.loops.hub_process import HubProcess
+from accord.loops.scheduler import Scheduler
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 
@@ -190,7 +190,7 @@ def up(
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
     flow_services = runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing)
-    runtime.launch(_flows_database(settings), flow_services, admission=admission)
+    engine.launch(_flows_database(settings), flow_services, admission=admission)
     attach_process_ports(wired, accounts)
     scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
     services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(

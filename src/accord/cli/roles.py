@@ -39,11 +39,12 @@ from accord.bootstrap import (
 )
 from accord.connectors.sandbox.clock import RemoteSandboxClock
 from accord.firm_config import Firm, load_firm
+from accord.flows import engine as flow_engine
 from accord.flows import runtime
-from accord.flows.hub_process import HubProcess, Intervals
 from accord.flows.scaleout import Takeover, enqueue_only, serve_flow_queue
-from accord.flows.scheduler import Scheduler
 from accord.landscape import Landscape
+from accord.loops.hub_process import HubProcess, Intervals
+from accord.loops.scheduler import Scheduler
 from accord.observability import configure_observability, hub_metrics
 from accord.settings import Settings
 
@@ -142,7 +143,7 @@ def run_worker(
         services = runtime.FlowServices(
             wired.services.contract_to_cash, einvoicing=wired.services.einvoicing
         )
-        runtime.launch(flows_database(scale.settings), services, executor_id=scale.name)
+        flow_engine.launch(flows_database(scale.settings), services, executor_id=scale.name)
         serve_flow_queue(flow_concurrency)
         engine = wired.hub.engine
         takeover = Takeover(
@@ -220,7 +221,7 @@ def run_api(scale: ScaleOut, host: str, port: int) -> None:
     """Serve the API, dashboard and webhooks; flows started here run on the workers."""
     import uvicorn
 
-    from accord.api.app import create_app
+    from accord.http_app import create_app
 
     scale.check("api")
     try:

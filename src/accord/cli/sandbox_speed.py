@@ -14,7 +14,7 @@ from __future__ import annotations
 from accord.connectors.sandbox.servers.crm import RETENTION as CRM_RETENTION
 from accord.connectors.sandbox.servers.psa import RETENTION as PSA_RETENTION
 from accord.connectors.sdk.resilience import CircuitBreaker
-from accord.flows.hub_process import Intervals
+from accord.loops.hub_process import Intervals
 
 FEED_RETENTION = {"PSA event feed": PSA_RETENTION, "CRM change feed": CRM_RETENTION}
 READ_GAP_SECONDS = CircuitBreaker().reset_after + Intervals().tick

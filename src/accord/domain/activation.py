@@ -10,7 +10,7 @@ a system that never got the write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from enum import StrEnum
 
 from accord.domain.exceptions import ExceptionKind
@@ -54,3 +54,22 @@ def compensations_on_rejection(
     may_have_landed = failure is ExceptionKind.SYSTEM_UNAVAILABLE
     undo = [*completed, failed] if may_have_landed else list(completed)
     return tuple(COMPENSATIONS[step] for step in reversed(undo))
+
+
+def amendments_to_carry(
+    due: Mapping[str, int],
+    started: Container[tuple[str, int]],
+    is_activated: Callable[[str], bool],
+) -> list[tuple[str, int]]:
+    """The amendments (contract, version) to carry to billing and the PSA now.
+
+    Of the amendments `due`, each not `started` yet whose contract's activation finished:
+    activation publishes the terms as they stand, so an amendment waits for it, and a
+    rejected activation's contract is never amended. `is_activated` is asked only about
+    the amendments not started yet.
+    """
+    return [
+        (contract, version)
+        for contract, version in due.items()
+        if (contract, version) not in started and is_activated(contract)
+    ]

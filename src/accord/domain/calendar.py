@@ -47,3 +47,16 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+def month_ends_due(last_billed: date | None, today: date) -> list[date]:
+    """The month ends to invoice through, oldest first: every month closed since the one
+    `last_billed` falls in (the month before `today` when nothing was billed yet); the
+    month `today` falls in is still open."""
+    current = Period.of(today)
+    period = Period.of(last_billed).next() if last_billed else current.previous()
+    due = []
+    while period < current:
+        due.append(period.last_day)
+        period = period.next()
+    return due

@@ -185,3 +185,23 @@ class BusinessException:
     @property
     def owner(self) -> OwnerRole:
         return self.routed_to or self.kind.owner
+
+
+RETRIED_BY_ITSELF: tuple[ExceptionKind, ...] = (
+    ExceptionKind.SYSTEM_UNAVAILABLE,
+    ExceptionKind.UNKNOWN_REFERENCE,
+)
+"""Exception kinds a waiting flow retries on its own: the cause (a system down, a record
+not yet received) may pass without anyone acting. Every other kind waits for a person."""
+
+
+def retries_by_itself(kind: ExceptionKind) -> bool:
+    """Whether a flow waiting on an exception of `kind` tries again without a person."""
+    return kind in RETRIED_BY_ITSELF
+
+
+def failed_step_kind(kind: str | None) -> ExceptionKind:
+    """The kind of the exception a failed step opens: the one its failure names, else
+    `system_unavailable`. A failure that says nothing more is treated as an outage: it is
+    retried on its own and, as its write may have landed, undone on a rejection."""
+    return ExceptionKind(kind) if kind else ExceptionKind.SYSTEM_UNAVAILABLE

@@ -24,7 +24,7 @@ from dbos import DBOS
 
 from accord.application.contract_to_cash import StepOutcome
 from accord.domain.activation import ActivationStep, Compensation, compensations_on_rejection
-from accord.domain.exceptions import ExceptionKind
+from accord.domain.exceptions import failed_step_kind
 from accord.flows import dispatch
 from accord.flows.posting import (
     Rejection,
@@ -103,7 +103,7 @@ def _set_back(
     contract: str, completed: Sequence[ActivationStep], failed: ActivationStep, why: Rejection
 ) -> None:
     """Run the compensations of a rejected activation, then close its exception."""
-    failure = ExceptionKind(why.failure.kind or ExceptionKind.SYSTEM_UNAVAILABLE.value)
+    failure = failed_step_kind(why.failure.kind)
     plan = compensations_on_rejection(completed, failed, failure)
     flow = DBOS.workflow_id or ""
     for compensation in plan:
@@ -115,7 +115,7 @@ def _set_back(
     close_failure(contract, f"activation rejected ({why.note}); compensated: {undone}")
 
 
-@DBOS.workflow()
+@dispatch.workflow("activate_contract")
 def activate_contract(contract: str) -> list[str]:
     """Activate everywhere and return the documents issued; [] when a person rejected
     it (every system it reached set back)."""

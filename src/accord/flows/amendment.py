@@ -49,7 +49,7 @@ def mark_propagated(contract: str, version: int) -> None:
     services().contract_to_cash.amendment_propagated(contract, version)
 
 
-@DBOS.workflow()
+@dispatch.workflow("propagate_amendment")
 def propagate_amendment(contract: str, version: int) -> str:
     about = subject(contract, version)
     with business_transaction("contract", contract):

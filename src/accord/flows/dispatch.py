@@ -11,13 +11,33 @@ themselves and any live worker picks the flow up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from dbos import DBOS, DBOSClient, EnqueueOptions, SetWorkflowID
-from dbos._registrations import get_dbos_func_name
 
 FLOW_QUEUE = "accord-flows"
 APPLICATION = "accord"
+P = ParamSpec("P")
+R = TypeVar("R")
+_names: dict[Callable[..., Any], str] = {}
+
+
+def workflow(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Register a flow's workflow with DBOS under `name`, the name the system database
+    records and a client enqueues it by. Flows in progress are recovered by it: never
+    change it (the names are the functions' own, as DBOS would choose by default)."""
+
+    def register(function: Callable[P, R]) -> Callable[P, R]:
+        registered = DBOS.workflow(name=name)(function)
+        _names[registered] = name
+        return registered
+
+    return register
+
+
+def workflow_name(workflow: Callable[..., Any]) -> str:
+    """The name a flow's workflow was registered under (see `workflow`)."""
+    return _names[workflow]
 
 
 class FlowDispatch(Protocol):
@@ -74,7 +94,7 @@ class ClientDispatch:
     def start(self, workflow: Callable[..., Any], workflow_id: str, *args: Any) -> None:
         options: EnqueueOptions = {
             "queue_name": FLOW_QUEUE,
-            "workflow_name": get_dbos_func_name(workflow),
+            "workflow_name": workflow_name(workflow),
             "workflow_id": workflow_id,
         }
         self._client.enqueue(options, *args)

@@ -36,7 +36,7 @@ def documents_awaiting_posting() -> list[str]:
     return services().contract_to_cash.awaiting_posting()
 
 
-@DBOS.workflow()
+@dispatch.workflow("invoice_run")
 def invoice_run(through: str, contract: str | None) -> list[str]:
     run = DBOS.workflow_id or through
     with business_transaction("invoice_run", run):

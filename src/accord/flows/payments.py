@@ -37,7 +37,7 @@ def mark_fed_back(payment_id: str) -> None:
     services().contract_to_cash.payment_fed_back(payment_id)
 
 
-@DBOS.workflow()
+@dispatch.workflow("feed_back_payment")
 def feed_back_payment(payment_id: str, payment_json: str) -> str:
     with business_transaction("payment", payment_id):
         run_until_done(payment_id, partial(mirror_payment, payment_json))

@@ -140,7 +140,7 @@ def until_store_answers(subject: str, step: Callable[[], R]) -> R:
         return result
 
 
-@DBOS.workflow()
+@dispatch.workflow("post_document")
 def post_document(number: str) -> str:
     with business_transaction("document", number):
         run_until_done(number, partial(record_in_billing, number))

@@ -67,7 +67,7 @@ class FlowServices:
 
 def services() -> FlowServices:
     if _services is None:
-        raise RuntimeError("flows are not launched: call accord.flows.runtime.launch() first")
+        raise RuntimeError("flows are not launched: call accord.flows.engine.launch() first")
     return _services
 
 
@@ -159,27 +159,21 @@ def _prepare_sqlite(url: str) -> None:
         engine.dispose()
 
 
-def launch(
+def start(
     system_database_url: str,
     flow_services: FlowServices,
     executor_id: str | None = None,
     admission: StepAdmission | None = None,
 ) -> None:
-    """Start DBOS for this process and recover the workflows it left unfinished.
+    """Start DBOS for this process and recover the workflows it left unfinished; only the
+    flows already registered are recovered, so the hub calls `engine.launch`, which
+    registers them all first.
 
     Scaled out, each worker passes its own `executor_id`: DBOS tags the flows it runs
     with it, so a dead worker's flows can be told apart and taken over. With an
     `admission`, recovered and new flows run their steps only as it admits them (see
     `StepAdmission`); DBOS itself is up at once, so flows can be started and listed."""
     global _services, _admission
-    from accord.flows import (  # noqa: F401  (register)
-        activation,
-        amendment,
-        invoice_run,
-        payments,
-        posting,
-    )
-
     if system_database_url.startswith("sqlite"):
         _prepare_sqlite(system_database_url)
     use_cases = _StepUseCases(flow_services.contract_to_cash, admission, flow_services.busy_budget)

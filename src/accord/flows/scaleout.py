@@ -25,7 +25,7 @@ QUEUE_POLLING_SECONDS = 0.25
 
 
 def serve_flow_queue(worker_concurrency: int | None = None) -> None:
-    """Listen on the shared flow queue (after `runtime.launch`); flows started in this
+    """Listen on the shared flow queue (after `engine.launch`); flows started in this
     process go onto the queue too, so their children spread over every worker."""
     DBOS.register_queue(
         dispatch.FLOW_QUEUE,

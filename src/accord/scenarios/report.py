@@ -13,11 +13,11 @@ from accord.domain.billing.report import (
     render_held,
     render_intercompany,
     render_retainers,
-    render_revenue,
 )
 from accord.domain.billing.state import BillingState
 from accord.domain.revenue.journals import JournalEntry, journals
 from accord.domain.revenue.recognition import revenue_schedule
+from accord.domain.revenue.report import render_revenue
 
 
 def billing_sections(state: BillingState) -> dict[str, Any]:

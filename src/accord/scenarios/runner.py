@@ -24,9 +24,9 @@ from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.calendar import Period
 from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from accord.domain.revenue.recognition import revenue_report
-from accord.flows import runtime
+from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
-from accord.flows.scheduler import Scheduler
+from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.documents import write_einvoices
 from accord.scenarios.report import billing_sections, erp_summary, exception_rows
@@ -94,7 +94,7 @@ class ScenarioRunner:
         )
         hub, services = wired.hub, wired.services
         try:
-            runtime.launch(
+            engine.launch(
                 f"sqlite:///{self.workdir / 'flows.sqlite'}",
                 runtime.FlowServices(services.contract_to_cash, einvoicing=services.einvoicing),
             )

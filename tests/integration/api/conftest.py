@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
 
 from accord.adapters.governance import build_sql_governance
-from accord.api.app import create_app
 from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
 from accord.application.journal_posting import JournalPoster
@@ -26,6 +25,7 @@ from accord.application.security import Role
 from accord.bootstrap import Hub, build_hub
 from accord.domain.billing.state import BillingState, new_state
 from accord.domain.contracts.model import Firm
+from accord.http_app import create_app
 from accord.settings import Settings
 from tests.unit.revenue.journal_fakes import FakeExceptions, FakeJournalPosting
 

@@ -24,7 +24,7 @@ from accord.application.audit_anchor import Anchoring, AnchorKey
 from accord.application.governance import GovernanceSettings
 from accord.application.housekeeping import SCHEDULER_ACTOR, Housekeeping
 from accord.application.security import Principal, Role
-from accord.flows.hub_process import HubProcess, Intervals
+from accord.loops.hub_process import HubProcess, Intervals
 from tests.integration.api.conftest import ApiWorld
 
 

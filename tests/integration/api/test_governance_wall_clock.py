@@ -21,11 +21,11 @@ from fastapi.testclient import TestClient
 from accord.adapters.governance import build_sql_governance
 from accord.adapters.governance_tables import api_keys
 from accord.adapters.tables import inbound_events
-from accord.api.app import create_app
 from accord.application.governance import GovernanceSettings
 from accord.application.housekeeping import Housekeeping
 from accord.application.security import AuthenticationFailed, Role
 from accord.bootstrap import Hub, build_hub
+from accord.http_app import create_app
 from accord.settings import Settings
 from tests.integration.api.conftest import customer_event
 

@@ -28,8 +28,9 @@ from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import _Run
 from tests.integration.flows._flow_proc import DurableRunner
+from tests.scenario_files import scenario_file
 
-SCENARIO = Path(__file__).parents[4] / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 CONTRACT = "K1"
 AMENDED_ON = dt.date(2026, 1, 20)
 AMENDMENT = {

@@ -30,8 +30,8 @@ from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
-from accord.flows import dispatch, runtime
-from accord.flows.scheduler import Scheduler
+from accord.flows import dispatch, engine, runtime
+from accord.loops.scheduler import Scheduler
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
 from accord.scenarios.world import SandboxWorld
@@ -90,7 +90,7 @@ class DurableRunner(ScenarioRunner):
         )
         hub = build_hub(settings, clock=clock.now)
         services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
-        runtime.launch(
+        engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),
         )

@@ -24,8 +24,9 @@ from accord.domain.exceptions import (
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import _Run
 from tests.integration.flows._flow_proc import DurableRunner, _holdings
+from tests.scenario_files import scenario_file
 
-SCENARIO = Path(__file__).parents[4] / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 CONTRACT = "K1"
 
 

@@ -14,8 +14,9 @@ from accord.flows import dispatch
 from accord.flows.activation import workflow_id
 from accord.scenarios.format import load_scenario
 from tests.integration.flows._flow_proc import DurableRunner
+from tests.scenario_files import scenario_file
 
-SCENARIO = Path(__file__).parents[4] / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 CONTRACT, CUSTOMER = "K1", "C1"
 
 

@@ -19,7 +19,7 @@ from accord.application.contention import StoreBusy
 from accord.application.contract_to_cash import STORE, ContractToCash, StepOutcome
 from accord.domain.exceptions import ExceptionKind
 from accord.domain.retry import TransientBudget
-from accord.flows import dispatch, runtime
+from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import start_posting
 from accord.flows.posting import workflow_id as posting_id
 
@@ -66,7 +66,7 @@ def launch(tmp_path: Path) -> Iterator[Any]:
         services = runtime.FlowServices(
             cast(ContractToCash, fake), busy_budget=BUDGET, busy_wait_seconds=0.5
         )
-        runtime.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", services)
+        engine.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", services)
 
     yield start
     runtime.shutdown()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,9 @@ from typing import Any
 import pytest
 
 from tests.integration.flows._flow_proc import main
+from tests.scenario_files import scenarios_dir
 
-SCENARIOS = Path(
-    os.environ.get("ACCORD_SCENARIOS_DIR", Path(__file__).parents[4] / "shared" / "scenarios")
-)
+SCENARIOS = scenarios_dir()
 TM, RETAINER = "tm-correction-de", "retainer-expenses-uk"
 # Event indexes: the contract signed, the first invoice run, the prepayment received.
 TM_SIGNED, TM_INVOICED = 0, 3

@@ -19,8 +19,9 @@ from accord.domain.exceptions import ExceptionKind, ExceptionStatus
 from accord.scenarios.format import parse_scenario
 from accord.scenarios.runner import ScenarioRunner
 from accord.settings import Settings
+from tests.scenario_files import scenario_file
 
-SCENARIO = Path(__file__).parents[4] / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 
 FAULTS = [
     {

@@ -15,9 +15,10 @@ from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from accord.observability.tracing import business_trace_id
 from accord.scenarios.format import load_scenario
 from tests.integration.flows._flow_proc import DurableRunner
+from tests.scenario_files import scenario_file
 
 ROOT = Path(__file__).resolve().parents[3]
-SCENARIO = ROOT.parent / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 FIRST_INVOICE_RUN = 3
 PAYMENT = 4
 NUMBER = "INV-DE01-000001"

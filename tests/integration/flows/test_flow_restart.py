@@ -16,7 +16,7 @@ from typing import Any, cast
 from dbos import DBOS
 
 from accord.application.contract_to_cash import ContractToCash, StepOutcome
-from accord.flows import dispatch, runtime
+from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import resume, start_posting
 from accord.flows.posting import workflow_id as posting_id
 
@@ -61,7 +61,7 @@ def _until(condition: Callable[[], bool], what: str) -> None:
 
 
 def _launch(url: str, fake: FakeContractToCash) -> None:
-    runtime.launch(url, runtime.FlowServices(cast(ContractToCash, fake)))
+    engine.launch(url, runtime.FlowServices(cast(ContractToCash, fake)))
 
 
 def _added_in_an_upgrade() -> None:

@@ -15,7 +15,7 @@ from typing import Any, cast
 from dbos import DBOS
 
 from accord.application.contract_to_cash import ContractToCash, StepOutcome
-from accord.flows import dispatch, runtime
+from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import start_posting
 from accord.flows.posting import workflow_id as posting_id
 
@@ -57,7 +57,7 @@ class FakeContractToCash:
 
 
 def _launch(url: str, fake: FakeContractToCash) -> None:
-    runtime.launch(url, runtime.FlowServices(cast(ContractToCash, fake)))
+    engine.launch(url, runtime.FlowServices(cast(ContractToCash, fake)))
 
 
 def test_a_flow_at_work_stops_before_its_next_step_and_resumes_from_it(tmp_path: Path) -> None:

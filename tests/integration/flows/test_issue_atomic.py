@@ -14,9 +14,9 @@ from accord.application.flow_events import FlowChanges
 from accord.bootstrap import configure_firm
 from accord.scenarios.format import load_scenario
 from tests.integration.flows._flow_proc import DurableRunner
+from tests.scenario_files import scenario_file
 
-ROOT = Path(__file__).resolve().parents[3]
-SCENARIO = ROOT.parent / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 BEFORE_THE_RUN = 2
 JANUARY = dt.date(2026, 1, 31)
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.application.einvoicing import EInvoicing
-from accord.flows import dispatch, runtime
+from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import resume, start_posting
 from accord.flows.posting import workflow_id as posting_id
 
@@ -76,7 +76,7 @@ def test_an_invalid_einvoice_parks_the_posting_until_fixed_then_sends_once(
     services = runtime.FlowServices(
         cast(ContractToCash, posting), einvoicing=cast(EInvoicing, einvoicing)
     )
-    runtime.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", services)
+    engine.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", services)
     try:
         start_posting(NUMBER)
         _until(lambda: FLOW in runtime.waits.parked(), "the posting to park on the e-invoice")

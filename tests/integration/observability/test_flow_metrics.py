@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from accord.observability import HubMetrics
 from accord.observability.metrics import use_hub_metrics
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner
+from tests.scenario_files import scenarios_dir
 
-SCENARIOS = Path(
-    os.environ.get("ACCORD_SCENARIOS_DIR", Path(__file__).parents[4] / "shared" / "scenarios")
-)
+SCENARIOS = scenarios_dir()
 
 
 def _value(metrics: HubMetrics, name: str, **labels: str) -> float:

@@ -9,7 +9,6 @@ over RPC) marks the invoice paid in Accord and reaches the CRM.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,8 +25,8 @@ from accord.connectors.tryton import testing as tryton_testing
 from accord.connectors.tryton.testing import RunningTryton
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.exceptions import ExceptionKind
-from accord.flows import runtime
-from accord.flows.scheduler import Scheduler
+from accord.flows import engine, runtime
+from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRunner, _midnight, _Run
@@ -35,11 +34,11 @@ from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
 from tests.integration.tryton.conftest import cannot_start
 from tests.integration.tryton.tryton_helpers import register_payment
+from tests.scenario_files import scenarios_dir
 
 pytestmark = pytest.mark.tryton
 
-ROOT = Path(__file__).resolve().parents[3]
-SCENARIOS = os.environ.get("ACCORD_SCENARIOS_DIR", ROOT.parent / "shared" / "scenarios")
+SCENARIOS = scenarios_dir()
 SCENARIO = Path(SCENARIOS) / "tm-correction-de.yaml"
 INVOICE, CREDIT_NOTE = "INV-DE01-000001", "CN-DE01-000001"
 
@@ -74,7 +73,7 @@ class TrytonErpRunner(ScenarioRunner):
         del connectors["sandbox-erp"]
         connectors["tryton"] = self.erp
         services = build_services(hub, connectors, clock.now)
-        runtime.launch(
+        engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
             runtime.FlowServices(services.contract_to_cash),
         )

@@ -7,7 +7,6 @@ Every issued document is confirmed as posted, as the sandbox ERP eventually does
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -59,12 +58,9 @@ from accord.domain.contracts.model import (
 )
 from accord.domain.delivery.model import Expense, TimeEntry
 from accord.domain.exceptions import BusinessException, ExceptionAction, ExceptionKind
+from tests.scenario_files import scenarios_dir
 
-SCENARIOS = Path(
-    os.environ.get(
-        "ACCORD_SCENARIOS_DIR", Path(__file__).resolve().parents[4] / "shared" / "scenarios"
-    )
-)
+SCENARIOS = scenarios_dir()
 """The scenario files; ACCORD_SCENARIOS_DIR overrides where the checkout keeps them."""
 
 

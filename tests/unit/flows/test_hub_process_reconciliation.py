@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from accord.flows.hub_process import HubProcess, Intervals
+from accord.loops.hub_process import HubProcess, Intervals
 from tests.unit.flows.test_retry_backoff import FakeClock, FakeExceptions, _scheduler
 
 

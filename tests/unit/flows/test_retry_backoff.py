@@ -15,8 +15,8 @@ from accord.domain.criticality import ClassPolicy, Criticality, CriticalityClass
 from accord.domain.exceptions import ExceptionKind
 from accord.domain.retry import RetryBackoff
 from accord.flows import dispatch
-from accord.flows.hub_process import HubProcess, Intervals
-from accord.flows.scheduler import Scheduler
+from accord.loops.hub_process import HubProcess, Intervals
+from accord.loops.scheduler import Scheduler
 
 FLOW = "post:INV-DE01-000001"
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from accord.application.billing import BillingService, CatchUp
-from accord.flows.hub_process import HubProcess, Intervals
-from accord.flows.scheduler import Scheduler
+from accord.loops.hub_process import HubProcess, Intervals
+from accord.loops.scheduler import Scheduler
 from tests.unit.billing.test_payment_feedback_due import _payment
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore, FakeClock, seeded_reports
 

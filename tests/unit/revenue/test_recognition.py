@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from accord.domain.billing.report import render_revenue
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import approve_time, set_milestone
 from accord.domain.contracts.model import (
@@ -17,6 +16,7 @@ from accord.domain.contracts.model import (
     TimeAndMaterialsTerm,
 )
 from accord.domain.revenue.recognition import realization, revenue_schedule
+from accord.domain.revenue.report import render_revenue
 from tests.unit.revenue.journal_builders import firm_state, time_on
 
 JAN, FEB = date(2026, 1, 31), date(2026, 2, 28)

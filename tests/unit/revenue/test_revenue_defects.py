@@ -6,12 +6,12 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 
-from accord.domain.billing.report import render_revenue
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import amend_contract, approve_time
 from accord.domain.contracts.model import CostRate, FixedFeeTerm, Milestone
 from accord.domain.exceptions import ExceptionKind
 from accord.domain.revenue.recognition import revenue_report, revenue_schedule
+from accord.domain.revenue.report import render_revenue
 from tests.unit.billing.builders import FEB, JAN, entry, make_state, tm_term
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from accord.scenarios.format import ScenarioError, parse_scenario
+from tests.scenario_files import scenarios_dir
 
-SCENARIOS = Path(
-    os.environ.get("ACCORD_SCENARIOS_DIR", Path(__file__).parents[4] / "shared" / "scenarios")
-)
+SCENARIOS = scenarios_dir()
 SCENARIO = SCENARIOS / "tm-correction-de.yaml"
 
 

@@ -20,16 +20,14 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
+from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import Firm, generate_firm, load_firm
 
-if TYPE_CHECKING:
-    from accord.connectors.sandbox.landscape import Landscape
-
-__all__ = ["ActivityGenerator", "Firm", "generate_firm", "load_firm"]
+__all__ = ["ActivityGenerator", "Firm", "RunningLandscape", "generate_firm", "load_firm"]
 
 MAX_DAYS_PER_TICK = 5
 ENTRY_PREFIX = "GEN-T"
@@ -52,13 +50,25 @@ class _Review:
     approve: bool
 
 
+class RunningLandscape(Protocol):
+    """What the generator needs of a running landscape: where it answers and its clock.
+    `Landscape` is one; declaring it here keeps the landscape the only one of the two that
+    imports the other."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def clock(self) -> SandboxClock: ...
+
+
 class ActivityGenerator:
     """Keeps a landscape busy; `counts` says how much of each activity it produced and
     `ledger` which records, by id, each successful action wrote (a soak run compares
     every system's effects with it)."""
 
     def __init__(
-        self, landscape: Landscape, *, seed: int = 42, tick: float = 0.2, contracts: int = 60
+        self, landscape: RunningLandscape, *, seed: int = 42, tick: float = 0.2, contracts: int = 60
     ) -> None:
         self.landscape = landscape
         self.firm = generate_firm(seed, contracts=contracts)

@@ -31,6 +31,7 @@ from fastapi import FastAPI
 
 from accord.connectors.sandbox.clock import ClockFile, SandboxClock, resume_at
 from accord.connectors.sandbox.faults import Fault, FaultPlan, fault_from_dict
+from accord.connectors.sandbox.generator import ActivityGenerator
 from accord.connectors.sandbox.servers import billing, clm, crm, erp, hr, psa
 from accord.connectors.sandbox.service import control_router
 
@@ -94,7 +95,7 @@ class Landscape:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
-        self._activity: Any = None
+        self._activity: ActivityGenerator | None = None
         self._clock_file = ClockFile(state_dir / CLOCK_FILE) if state_dir else None
         self._keeping = threading.Event()
 
@@ -179,11 +180,11 @@ class Landscape:
         for name in [system] if system else SYSTEMS:
             self.faults[name].clear()
 
-    def start_activity(self, speed: float = 86_400.0, seed: int = 42, contracts: int = 60) -> Any:
+    def start_activity(
+        self, speed: float = 86_400.0, seed: int = 42, contracts: int = 60
+    ) -> ActivityGenerator:
         """Load the generated firm (once, with `contracts` contracts) and keep producing
         activity at `speed`."""
-        from accord.connectors.sandbox.generator import ActivityGenerator
-
         if self._activity is None:
             self._activity = ActivityGenerator(self, seed=seed, contracts=contracts)
         self._activity.start(speed)

@@ -15,7 +15,6 @@ from accord.domain.billing.ledger import IntercompanyCharge
 from accord.domain.billing.state import BillingState
 from accord.domain.contracts.model import RetainerTerm, TimeAndMaterialsTerm
 from accord.domain.money import minor_units, round_to_currency
-from accord.domain.revenue.recognition import RevenueRow
 
 TWO_PLACES = Decimal("0.01")
 
@@ -119,19 +118,4 @@ def render_intercompany(charges: Iterable[IntercompanyCharge]) -> list[dict[str,
             ),
         }
         for c in charges
-    ]
-
-
-def render_revenue(rows: Iterable[RevenueRow]) -> list[dict[str, Any]]:
-    return [
-        {
-            "contract": r.contract,
-            "term": r.term,
-            "period": str(r.period),
-            "recognized_cumulative": format_amount(r.recognized_cumulative, r.currency),
-            "billed_cumulative": format_amount(r.billed_cumulative, r.currency),
-            "contract_asset": format_amount(r.contract_asset, r.currency),
-            "contract_liability": format_amount(r.contract_liability, r.currency),
-        }
-        for r in rows
     ]

@@ -23,11 +23,11 @@ from datetime import date, datetime
 from accord.application.housekeeping import Housekeeping
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.reconciliation_jobs import ReconciliationJobs
-from accord.domain.calendar import Period
+from accord.domain.calendar import month_ends_due
 from accord.domain.criticality import Criticality
 from accord.domain.retry import RetryBackoff
 from accord.flows.invoice_run import run_invoices
-from accord.flows.scheduler import Scheduler
+from accord.loops.scheduler import Scheduler
 
 log = logging.getLogger("accord.hub")
 STOP_WITHIN_SECONDS = 5.0
@@ -56,17 +56,6 @@ class Intervals:
     """Sign the audit chain's head and append it to the anchor file (with an audit key)."""
     notify: float = 60.0
     """Send the exception notifications due (new critical ones, SLA breaches)."""
-
-
-def month_ends_due(last_billed: date | None, today: date) -> list[date]:
-    """The month ends to invoice through: every month closed since `last_billed`."""
-    current = Period.of(today)
-    period = Period.of(last_billed).next() if last_billed else Period.of(today).previous()
-    due = []
-    while period < current:
-        due.append(period.last_day)
-        period = period.next()
-    return due
 
 
 class HubProcess:

@@ -21,16 +21,13 @@ from accord.application.billing import BillingService
 from accord.application.contract_to_cash import ContractToCash
 from accord.application.inbound_sync import InboundSync
 from accord.application.worker import EventWorker
-from accord.domain.exceptions import ExceptionKind
+from accord.domain.activation import amendments_to_carry
+from accord.domain.exceptions import RETRIED_BY_ITSELF
 from accord.flows import payments
 from accord.flows.activation import start_activation
 from accord.flows.amendment import start_amendment
 from accord.flows.amendment import workflow_id as amendment_id
 from accord.flows.posting import resume, start_posting
-
-RETRIED_BY_ITSELF = (ExceptionKind.SYSTEM_UNAVAILABLE, ExceptionKind.UNKNOWN_REFERENCE)
-"""Exception kinds a waiting flow retries on its own: the cause may pass without anyone
-acting."""
 
 
 @dataclass
@@ -50,7 +47,7 @@ class Scheduler:
     billing: BillingService
     contract_to_cash: ContractToCash
     activated: set[str] = field(default_factory=set)
-    amending: set[str] = field(default_factory=set)
+    amending: set[tuple[str, int]] = field(default_factory=set)
     feeding: set[str] = field(default_factory=set)
 
     def tick(self, stopping: Callable[[], bool] = lambda: False) -> TickReport:
@@ -97,13 +94,16 @@ class Scheduler:
         """Start the propagation of each amendment not yet carried to billing and the
         PSA, once its contract is active everywhere (activation publishes the terms as
         they stand, and a rejected activation is never amended)."""
+        due = self.contract_to_cash.amendments_due()
+        if not due:
+            return []
         started = []
-        for contract, version in self.contract_to_cash.amendments_due().items():
-            flow = amendment_id(contract, version)
-            if flow not in self.amending and self.contract_to_cash.is_activated(contract):
-                start_amendment(contract, version)
-                self.amending.add(flow)
-                started.append(flow)
+        for contract, version in amendments_to_carry(
+            due, self.amending, self.contract_to_cash.is_activated
+        ):
+            start_amendment(contract, version)
+            self.amending.add((contract, version))
+            started.append(amendment_id(contract, version))
         return started
 
     def waiting_flows(self) -> dict[int, str]:
