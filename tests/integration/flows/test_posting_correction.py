@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from accord.application.corrections import CorrectionRefused, CorrectionService
+from accord.application.operations import ActionNotAvailable
 from accord.bootstrap import Wired, configure_firm, correcting_postings
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.corrections import CorrectionStatus, FourEyesViolation
@@ -41,6 +42,10 @@ def test_a_refused_posting_corrected_and_approved_by_a_second_person_posts_once(
         rejected = run.services.exceptions.find_open(ExceptionKind.POSTING_REJECTED, NUMBER)
         assert rejected is not None and rejected.owner is OwnerRole.FINANCE
         assert "PERIOD_CLOSED" in rejected.message
+        offline = run.hub.corrections  # a shell's: it cannot wake the posting flow
+        assert offline is not None
+        with pytest.raises(ActionNotAvailable, match="running hub"):
+            offline.submit(rejected.id, "{}", "fin-ada", "from a shell")
         corrections = correcting_postings(Wired(run.hub, run.services, run.landscape.clock.now))
         assert isinstance(corrections, CorrectionService)
 
