@@ -3,12 +3,14 @@
 Arguments: DATABASE_URL NAME START_FILE READY_FILE BATCH. It connects, writes READY_FILE,
 waits for START_FILE (so every worker of a run starts together), then applies batches
 until the log has no pending event left, and prints
-`{"processed": n, "finished": <unix time of its last commit>}`.
+`{"processed": n, "finished": <unix time of its last commit>, "cpu": <CPU seconds>}`, the
+CPU time (user + system, its own getrusage) it spent from the start to the end.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from functools import partial
@@ -20,6 +22,11 @@ from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from accord.application.worker import EventWorker
 
 IDLE_SECONDS = 0.01
+
+
+def _cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def drain(worker: EventWorker, queries: SqlAlchemyEventLogQueries, batch: int) -> tuple[int, float]:
@@ -44,9 +51,11 @@ def main(url: str, name: str, start: str, ready: str, batch: str) -> None:
     Path(ready).write_text(name)
     while not Path(start).exists():
         time.sleep(0.002)
+    cpu = _cpu_seconds()
     processed, finished = drain(worker, queries, int(batch))
+    cpu = _cpu_seconds() - cpu
     engine.dispose()
-    print(json.dumps({"processed": processed, "finished": finished}))
+    print(json.dumps({"processed": processed, "finished": finished, "cpu": cpu}))
 
 
 if __name__ == "__main__":

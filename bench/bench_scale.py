@@ -9,6 +9,11 @@ backlog / (last commit of any worker - start); the baseline is the one-worker fi
 the same run. Each worker count runs ACCORD_BENCH_SCALE_ROUNDS times (default 3),
 interleaved, and its best run counts. The database server runs on the same machine and
 shares its cores.
+
+The same runs give the per-core efficiency: events per CPU-second of the workers (each
+worker's own user + system time from the start to its end, summed), against the single
+worker's; the goal is at least 0.9, i.e. adding workers adds no contention. The server's
+CPU is not counted: on this machine it shares the workers' cores.
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ class Run:
     rate: float
     seconds: float
     shares: list[int]
+    cpu_seconds: float
+    """The workers' CPU time (user + system) for the run, summed."""
+
+    @property
+    def per_cpu_second(self) -> float:
+        return sum(self.shares) / self.cpu_seconds
 
 
 def _backlog(url: str, home: Path, lines: list[str]) -> int:
@@ -73,8 +84,9 @@ def _check_applied(url: str, home: Path, expected: int) -> None:
         raise RuntimeError(f"scale bench applied {applied} of {expected}: {counts}")
 
 
-def _apply_with(workers: int, url: str, scratch: Path) -> tuple[float, list[int]]:
-    """Start `workers` processes on the backlog; seconds to drain it, events per worker."""
+def _apply_with(workers: int, url: str, scratch: Path) -> tuple[float, list[int], float]:
+    """Start `workers` processes on the backlog; seconds to drain it, events per worker,
+    the workers' CPU-seconds."""
     start = scratch / "start"
     processes = []
     for n in range(workers):
@@ -97,7 +109,8 @@ def _apply_with(workers: int, url: str, scratch: Path) -> tuple[float, list[int]
             raise RuntimeError(f"scale worker failed with exit {process.returncode}")
         reports.append(json.loads(out.decode().strip().splitlines()[-1]))
     finished = max(report["finished"] for report in reports)
-    return finished - started, [report["processed"] for report in reports]
+    cpu = sum(report["cpu"] for report in reports)
+    return finished - started, [report["processed"] for report in reports], cpu
 
 
 @contextmanager
@@ -125,12 +138,12 @@ def measure(workers: int, admin: sa.Engine, template: str, backlog: int) -> Run:
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            seconds, shares = _apply_with(workers, url, Path(scratch))
+            seconds, shares, cpu = _apply_with(workers, url, Path(scratch))
             _check_applied(url, Path(scratch), backlog)
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return Run(workers, backlog / seconds, seconds, shares)
+    return Run(workers, backlog / seconds, seconds, shares, cpu)
 
 
 def run(events: int = EVENTS, rounds: int = ROUNDS) -> list[dict[str, Any]]:
@@ -141,6 +154,10 @@ def run(events: int = EVENTS, rounds: int = ROUNDS) -> list[dict[str, Any]]:
     with _template(lines) as (admin, template):
         for _ in range(rounds):
             runs += [measure(n, admin, template, events) for n in WORKER_COUNTS]
+    return _speed_ups(runs, events, rounds) + _efficiency(runs, events, rounds)
+
+
+def _speed_ups(runs: list[Run], events: int, rounds: int) -> list[dict[str, Any]]:
     best = {
         n: max((r for r in runs if r.workers == n), key=lambda r: r.rate) for n in WORKER_COUNTS
     }
@@ -160,6 +177,36 @@ def run(events: int = EVENTS, rounds: int = ROUNDS) -> list[dict[str, Any]]:
                     f"best of {rounds} runs ({all_rates} events/s): {chosen.seconds:.2f} s, "
                     f"events per worker {chosen.shares}; batches of {BATCH:,}; "
                     f"{os.cpu_count()} cores shared by the workers and PostgreSQL"
+                ),
+            }
+        )
+    return rows
+
+
+def _efficiency(runs: list[Run], events: int, rounds: int) -> list[dict[str, Any]]:
+    """Events per CPU-second of the workers, each count's best run, against one worker's."""
+    best = {
+        n: max((r for r in runs if r.workers == n), key=lambda r: r.per_cpu_second)
+        for n in WORKER_COUNTS
+    }
+    baseline = best[1].per_cpu_second
+    rows = []
+    for workers, chosen in best.items():
+        each = ", ".join(f"{r.per_cpu_second:,.0f}" for r in runs if r.workers == workers)
+        rows.append(
+            {
+                "name": f"workers: events per CPU-second, {workers} worker process(es), "
+                f"{events:,} events, PostgreSQL",
+                "value": chosen.per_cpu_second,
+                "unit": "events/CPU-s",
+                "baseline": "1 worker process, same backlog, same run",
+                "baseline_value": baseline,
+                "ratio": chosen.per_cpu_second / baseline,
+                "notes": (
+                    f"goal >= 0.9; best of {rounds} runs ({each} events/CPU-s): "
+                    f"{chosen.cpu_seconds:.2f} CPU-s of the workers (own getrusage, user + "
+                    f"system) in {chosen.seconds:.2f} s; the PostgreSQL server's CPU is not "
+                    f"counted; {os.cpu_count()} cores shared by the workers and PostgreSQL"
                 ),
             }
         )

@@ -1,22 +1,28 @@
 """The reconciliation rules as DuckDB full outer joins over Arrow tables, for volume.
 
 Same rules as `accord.domain.reconciliation.rules.compare` (the reference): per
-comparison, the two sides become Arrow tables (decimals travel as text and are cast to
-DECIMAL(38, 10), exact for every currency and hour figure Accord handles), one SQL full
-outer join on the key finds every missing record and the first failing check per key,
-and only the findings come back to Python. A check within one system (double billing)
-is one grouped query over its charge records. Tests hold both paths to the same findings.
+comparison, the two sides become Arrow tables (`reconciliation_arrow`: rows already in
+Arrow are used as they are, columns are converted one call per column, decimals as
+decimal128(38, 10), never through a float), one SQL full outer join on the key finds
+every missing record and the first failing check per key, and only the findings come
+back to Python; the records behind them are found with Arrow's `is_in`, not a pass over
+the inputs. A check within one system (double billing) is one grouped query over its
+charge records. A comparison holding a value or tolerance DECIMAL(38, 10) cannot hold
+exactly runs on the reference rules instead: nothing is ever rounded. Tests hold both
+paths to the same findings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from accord.adapters import reconciliation_arrow as arrow
 from accord.domain.reconciliation import (
     COMPARISONS,
     ChargeRecord,
@@ -27,6 +33,7 @@ from accord.domain.reconciliation import (
     Record,
     Rule,
     Tolerances,
+    compare_all,
     display_value,
 )
 
@@ -44,31 +51,18 @@ def _columns(comparison: Comparison) -> tuple[list[str], list[str]]:
     return decimals, texts
 
 
-def _decimals(values: list[Decimal | None]) -> pa.Array:
-    """Decimals as Arrow decimal128 (exact, fast); past 10 places, as text DuckDB casts."""
+def _exact(value: Decimal) -> bool:
+    """Whether a tolerance fits DECIMAL(38, 10) without rounding."""
     try:
-        return pa.array(values, pa.decimal128(38, 10))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else format(v, "f") for v in values], pa.string())
+        return value.quantize(Decimal("1e-10")) == value
+    except InvalidOperation:
+        return False
 
 
-def _table(records: Sequence[Record], decimals: list[str], texts: list[str]) -> pa.Table:
-    columns: dict[str, pa.Array] = {
-        "key": pa.array([r.key for r in records], pa.string()),
-        "on": pa.array([r.on for r in records], pa.date32()),
-    }
-    for name in decimals:
-        columns[name] = _decimals([getattr(r, name) for r in records])
-    for name in texts:
-        values = [getattr(r, name) for r in records]
-        columns[name] = pa.array([None if v is None else str(v) for v in values], pa.string())
-    return pa.table(columns)
-
-
-def _side(alias: str, table: str, decimals: list[str], texts: list[str]) -> str:
-    casts = [f'CAST("{n}" AS {DECIMAL}) AS "{n}"' for n in decimals]
-    plain = [f'"{n}"' for n in texts]
-    return f'{alias} AS (SELECT key, "on", {", ".join(casts + plain)} FROM {table})'
+def _types(decimals: list[str], texts: list[str]) -> dict[str, pa.DataType]:
+    types = {"key": pa.string(), "on": pa.date32()}
+    types |= {name: arrow.DECIMAL for name in decimals}
+    return types | {name: pa.string() for name in texts}
 
 
 def _quote(kind: DiscrepancyKind | None) -> str:
@@ -92,9 +86,7 @@ def _at_risk(check: Check) -> str:
     return present
 
 
-def _sql(
-    comparison: Comparison, tolerances: Tolerances, decimals: list[str], texts: list[str]
-) -> str:
+def _sql(comparison: Comparison, tolerances: Tolerances) -> str:
     kinds = [
         f"WHEN l.key IS NULL THEN {_quote(comparison.missing_in_left)}",
         f"WHEN r.key IS NULL THEN {_quote(comparison.missing_in_right)}",
@@ -107,29 +99,24 @@ def _sql(
         risks.append(f"WHEN {condition} THEN {_at_risk(check)}")
         fields.append(f"WHEN {condition} THEN '{check.field}'")
     return f"""
-        WITH {_side("lt", "left_records", decimals, texts)},
-             {_side("rt", "right_records", decimals, texts)},
-        joined AS (
+        WITH joined AS (
             SELECT coalesce(l.key, r.key) AS key,
                    CASE {" ".join(kinds)} END AS kind,
                    coalesce(l."on", r."on") AS "on",
                    CASE {" ".join(risks)} END AS at_risk,
                    coalesce(l.currency, r.currency) AS currency,
                    CASE {" ".join(fields)} END AS field
-            FROM lt AS l FULL OUTER JOIN rt AS r ON l.key = r.key)
+            FROM left_records AS l FULL OUTER JOIN right_records AS r ON l.key = r.key)
         SELECT key, kind, "on", at_risk, currency, field
         FROM joined WHERE kind IS NOT NULL ORDER BY key
     """
 
 
-_DOUBLE_BILLED = f"""
-    WITH charges AS (
-        SELECT key, "on", origin, CAST(amount AS {DECIMAL}) AS amount, currency, cancelled
-        FROM charge_records),
-    billings AS (
+_DOUBLE_BILLED = """
+    WITH billings AS (
         SELECT key, origin, min("on") AS "on", sum(amount) AS amount,
                bool_or(cancelled) AS cancelled, min(currency) AS currency
-        FROM charges GROUP BY key, origin),
+        FROM charge_records GROUP BY key, origin),
     live AS (
         SELECT *, row_number() OVER (
             PARTITION BY key ORDER BY coalesce("on", DATE '9999-12-31'), origin) AS n
@@ -144,24 +131,21 @@ _DOUBLE_BILLED = f"""
 """
 
 
-def _charges(records: Sequence[Record]) -> pa.Table:
-    charges = [r for r in records if isinstance(r, ChargeRecord)]
-    return pa.table(
-        {
-            "key": pa.array([c.key for c in charges], pa.string()),
-            "on": pa.array([c.on for c in charges], pa.date32()),
-            "origin": pa.array([c.origin for c in charges], pa.string()),
-            "amount": _decimals([c.amount for c in charges]),
-            "currency": pa.array([c.currency for c in charges], pa.string()),
-            "cancelled": pa.array([c.cancelled for c in charges], pa.bool_()),
-        }
-    )
+_CHARGES = {
+    "key": pa.string(),
+    "on": pa.date32(),
+    "origin": pa.string(),
+    "amount": arrow.DECIMAL,
+    "currency": pa.string(),
+    "cancelled": pa.bool_(),
+}
 
 
 def _double_billed(
     connection: duckdb.DuckDBPyConnection, comparison: str, records: Sequence[Record]
 ) -> list[Finding]:
-    connection.register("charge_records", _charges(records))
+    charges = [r for r in records if isinstance(r, ChargeRecord)]
+    connection.register("charge_records", arrow.table(charges, _CHARGES))
     try:
         rows = connection.execute(_DOUBLE_BILLED).fetchall()
     finally:
@@ -191,7 +175,7 @@ class _Tables:
     def of(self, records: Sequence[Record], decimals: list[str], texts: list[str]) -> pa.Table:
         key = (id(records), tuple(decimals), tuple(texts))
         if key not in self._built:
-            self._built[key] = _table(records, decimals, texts)
+            self._built[key] = arrow.table(records, _types(decimals, texts))
         return self._built[key]
 
 
@@ -212,34 +196,48 @@ class DuckDbReconciliationEngine:
             if self._threads is not None:
                 connection.execute(f"SET threads = {int(self._threads)}")
             for name, (left, right) in records.items():
-                comparison = COMPARISONS[name]
-                if comparison.within:
-                    findings += _double_billed(connection, name, left)
-                    continue
-                findings += self._compare(connection, tables, comparison, left, right, tolerances)
+                try:
+                    findings += self._one(connection, tables, name, left, right, tolerances)
+                except arrow.Inexact:
+                    findings += compare_all({name: (left, right)}, tolerances)
         return findings
 
     @staticmethod
-    def _compare(
+    def _one(
         connection: duckdb.DuckDBPyConnection,
         tables: _Tables,
-        comparison: Comparison,
+        name: str,
         left: Sequence[Record],
         right: Sequence[Record],
         tolerances: Tolerances,
     ) -> list[Finding]:
+        """One comparison's findings; `_Inexact` when a value would be rounded."""
+        comparison = COMPARISONS[name]
+        if comparison.within:
+            return _double_billed(connection, name, left)
+        if not all(_exact(tolerances.of(check.rule)) for check in comparison.checks):
+            raise arrow.Inexact(f"a tolerance of {comparison.name}")
         decimals, texts = _columns(comparison)
-        connection.register("left_records", tables.of(left, decimals, texts))
-        connection.register("right_records", tables.of(right, decimals, texts))
+        ours, theirs = tables.of(left, decimals, texts), tables.of(right, decimals, texts)
+        connection.register("left_records", ours)
+        connection.register("right_records", theirs)
         try:
-            rows = connection.execute(_sql(comparison, tolerances, decimals, texts)).fetchall()
+            rows = connection.execute(_sql(comparison, tolerances)).fetchall()
         finally:
             connection.unregister("left_records")
             connection.unregister("right_records")
-        wanted = {str(row[0]) for row in rows}
-        ours = {r.key: r for r in left if r.key in wanted}
-        theirs = {r.key: r for r in right if r.key in wanted}
-        return [_finding(comparison.name, row, ours, theirs) for row in rows]
+        wanted = pa.array(sorted({str(row[0]) for row in rows}), pa.string())
+        shown = (_at(left, ours, wanted), _at(right, theirs, wanted))
+        return [_finding(comparison.name, row, *shown) for row in rows]
+
+
+def _at(records: Sequence[Record], table: pa.Table, keys: pa.Array) -> dict[str, Record]:
+    """The records holding `keys`, found in their Arrow table without a pass in Python."""
+    if not len(keys):
+        return {}
+    indices = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=keys))
+    found = (records[i] for i in indices.to_pylist())
+    return {record.key: record for record in found}
 
 
 def _shown(record: Record | None, name: str) -> str | None:

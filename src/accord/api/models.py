@@ -189,7 +189,8 @@ class WebhookAccepted(BaseModel):
 
 class CorrectEvent(Body):
     payload: dict[str, Any] = Field(
-        description="the corrected CloudEvent, with the quarantined delivery's source and id"
+        description="the corrected CloudEvent, with the quarantined delivery's source and "
+        "id; for a posting the ERP refused, the corrected canonical invoice"
     )
     note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit trail")
 
@@ -215,6 +216,18 @@ class BillingImpactView(BaseModel):
     note: str | None = Field(description="why nothing was valued, if so")
 
 
+class PostingImpactView(BaseModel):
+    """What a corrected ERP posting would post: lines, amounts and the posting itself."""
+
+    document: str
+    kind: str
+    contract: str
+    currency: str
+    lines: list[dict[str, Any]] = Field(description="each line as issued and as corrected")
+    amounts: list[dict[str, Any]] = Field(description="net, tax and gross: issued and posted")
+    posting: dict[str, Any] = Field(description="the ERP document it would post, once")
+
+
 class CorrectionPreviewView(BaseModel):
     """What a correction would do, computed without writing anything."""
 
@@ -230,11 +243,16 @@ class CorrectionPreviewView(BaseModel):
     billing: BillingImpactView | None = Field(
         None, description="the billing dry run (preview only, for records that are billed)"
     )
+    posting: PostingImpactView | None = Field(
+        None, description="the posting dry run (a posting the ERP refused)"
+    )
 
 
 class CorrectionView(BaseModel):
     exception_id: int
-    status: str = Field(description="awaiting_approval or applied")
+    status: str = Field(
+        description="awaiting_approval, applied, or approved (handed to the posting flow)"
+    )
     submitted_by: str
     approved_by: str | None
     preview: CorrectionPreviewView

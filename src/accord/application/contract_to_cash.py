@@ -26,6 +26,7 @@ from accord.application.gateways import (
     is_gateway_failure,
 )
 from accord.application.ports import BusinessObject
+from accord.application.posting_corrections import approved_posting
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.activation import Compensation
@@ -306,9 +307,12 @@ class ContractToCash:
         return self._changed(outcome, "document.recorded_in_billing", number, after)
 
     def post_to_erp(self, number: str) -> StepOutcome:
-        """Post the document to the ERP once, then check that the ledger agrees with it."""
+        """Post the document to the ERP once, then check that the ledger agrees with it.
+        After the ERP refused it, the posting a second person approved as corrected on the
+        open `posting_rejected` exception is sent instead (same key: posted once)."""
         document = self._document(number)
-        invoice = to_invoice(document)
+        refused = self.exceptions.find_open(ExceptionKind.POSTING_REJECTED, number)
+        invoice = approved_posting(refused) or to_invoice(document)
         key = document_write_key("erp", "post", number)
         posted: list[PostedDocument] = []
         outcome = _attempt(

@@ -17,6 +17,10 @@ so a correction is applied once.
 
 `redrive` retries the stored payload itself, after a mapping or master-data fix: each
 exception either goes through the same path or stays open with a fresh reason.
+
+A `posting_rejected` exception (the ERP refused an issued document) is corrected the
+same way, through `postings` (`posting_corrections.py`): always with a second person's
+approval, which wakes the waiting posting flow.
 """
 
 from __future__ import annotations
@@ -33,10 +37,18 @@ from accord.application.correction_impact import BillingImpact, billing_impact
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import EventStatus, ExceptionRecord, InboundEvent, PendingEvent
+from accord.application.posting_corrections import (
+    PostingCorrections,
+    PostingDryRun,
+    PostingImpact,
+    is_posting_correctable,
+)
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.application.worker import DEFAULT_REFERENCES
 from accord.domain.billing.state import BillingState
 from accord.domain.corrections import (
+    APPROVED,
+    SUBMITTED,
     CorrectionStatus,
     FieldChange,
     check_approver,
@@ -44,9 +56,9 @@ from accord.domain.corrections import (
     needs_second_approval,
 )
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus
+from accord.domain.posting_corrections import PostingCorrectionRefused
 
 CORRECTABLE = (ExceptionKind.INVALID_EVENT, ExceptionKind.UNKNOWN_REFERENCE)
-SUBMITTED = "correction_submitted"
 
 Parse = Callable[[str], InboundEvent]
 """Turns a raw CloudEvent into a log entry, pending when valid (`IngestService.parse`)."""
@@ -73,6 +85,8 @@ class CorrectionPreview:
     needs_approval: bool
     billing: BillingImpact | None = None
     """What the next invoice run would bill differently (`preview` only)."""
+    posting: PostingImpact | None = None
+    """What a corrected ERP posting would post (a `posting_rejected` exception)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +135,15 @@ class CorrectionService:
     references: ReferenceRules = field(default_factory=lambda: DEFAULT_REFERENCES)
     billing_state: Callable[[], BillingState] | None = None
     """The billing state the dry run values a correction against (none: not valued)."""
+    postings: PostingCorrections | None = None
+    """Corrections of ERP postings; only a running hub, whose posting flows they wake,
+    has them."""
 
     def preview(self, exception_id: int, payload: str) -> CorrectionPreview:
         """What `payload` would do in place of the quarantined delivery; writes nothing."""
+        if posting := self._posting(exception_id):
+            checked = _checked(lambda: posting[0].dry_run(posting[1], _document(payload)))
+            return _posting_preview(exception_id, checked)
         with self.unit_of_work() as uow:
             record = _correctable(uow, exception_id)
             event = self._event(record, payload)
@@ -136,7 +156,10 @@ class CorrectionService:
         return replace(preview, billing=impact)
 
     def stored_payload(self, exception_id: int) -> str | None:
-        """The raw payload of the quarantined delivery an open exception stands for."""
+        """The raw payload of the quarantined delivery an open exception stands for (of a
+        refused posting: the invoice the ERP was last sent)."""
+        if posting := self._posting(exception_id):
+            return json.dumps(posting[0].stored_payload(posting[1]), indent=2)
         with self.unit_of_work() as uow:
             record = _correctable(uow, exception_id)
             delivery = uow.events.quarantined(_source(record), record.subject)
@@ -144,6 +167,11 @@ class CorrectionService:
 
     def submit(self, exception_id: int, payload: str, actor: str, note: str) -> Correction:
         """Apply a correction, or keep it awaiting a second person when it changes money."""
+        if posting := self._posting(exception_id):
+            service, record = posting
+            checked = _checked(lambda: service.submit(record, _document(payload), actor, note))
+            preview = _posting_preview(exception_id, checked)
+            return Correction(exception_id, CorrectionStatus.AWAITING_APPROVAL, actor, preview)
         with self.exceptions.transaction(), self.unit_of_work() as uow:
             record = _correctable(uow, exception_id)
             event = self._event(record, payload)
@@ -158,7 +186,10 @@ class CorrectionService:
         return Correction(exception_id, status, actor, preview)
 
     def approve(self, exception_id: int, approver: str, note: str) -> Correction:
-        """Apply the correction awaiting approval; refused to the person who submitted it."""
+        """Apply the correction awaiting approval; refused to the person who submitted it.
+        A corrected posting is handed to its posting flow (`approved`), which posts it."""
+        if posting := self._posting(exception_id):
+            return self._approve_posting(*posting, approver, note)
         with self.exceptions.transaction(), self.unit_of_work() as uow:
             record = _correctable(uow, exception_id)
             submitted = pending_correction(record)
@@ -169,7 +200,7 @@ class CorrectionService:
             check_approver(str(submitted["by"]), approver)
             event = self._event(record, str(submitted["payload"]))
             preview = _applicable(self._preview(uow, record, event)[0])
-            entry = {"action": "correction_approved", "by": approver, "note": note}
+            entry = {"action": APPROVED, "by": approver, "note": note}
             uow.exceptions.note(exception_id, entry, self.clock())
             by = f"corrected by {submitted['by']}, approved by {approver}: {note}"
             self._apply(uow, record, event, by)
@@ -177,6 +208,38 @@ class CorrectionService:
         return Correction(
             exception_id, CorrectionStatus.APPLIED, str(submitted["by"]), preview, approver
         )
+
+    def _posting(self, exception_id: int) -> tuple[PostingCorrections, ExceptionRecord] | None:
+        """The posting corrections and the record, when the exception is a refused
+        posting (None for every other kind)."""
+        with self.unit_of_work() as uow:
+            record = uow.exceptions.get(exception_id)
+        if record is None or record.kind is not ExceptionKind.POSTING_REJECTED:
+            return None
+        if record.status is not ExceptionStatus.OPEN:
+            raise ActionNotAvailable(f"exception {exception_id} is {record.status}, not open")
+        if not is_posting_correctable(record):
+            raise ActionNotAvailable(
+                "only a document the ERP refused, whose posting flow waits on the exception, "
+                "can have its posting corrected"
+            )
+        if self.postings is None:
+            raise ActionNotAvailable(
+                "a corrected posting wakes the document's posting flow, which runs inside "
+                "the hub: correct it from the running hub (`accord up`, its API or dashboard)"
+            )
+        return self.postings, record
+
+    def _approve_posting(
+        self, service: PostingCorrections, record: ExceptionRecord, approver: str, note: str
+    ) -> Correction:
+        submitted = pending_correction(record)
+        if submitted is None:
+            raise ActionNotAvailable(f"no correction of exception {record.id} awaits approval")
+        checked = _checked(lambda: service.approve(record, submitted, approver, note))
+        preview = _posting_preview(record.id, checked)
+        by = str(submitted["by"])
+        return Correction(record.id, CorrectionStatus.APPROVED, by, preview, approver)
 
     def redrive(self, selection: RedriveSelection, actor: str) -> list[RedriveOutcome]:
         """Retry each selected open quarantine exception's stored delivery as it is."""
@@ -266,13 +329,41 @@ class CorrectionService:
 
 
 def pending_correction(record: ExceptionRecord) -> Mapping[str, Any] | None:
-    """The correction submitted last and awaiting approval, if the exception is open."""
+    """The correction submitted last and awaiting approval, if the exception is open
+    (one approved since, e.g. a posting its flow is posting, awaits nothing)."""
     if record.status is not ExceptionStatus.OPEN:
         return None
     for entry in reversed(record.history):
+        if entry.get("action") == APPROVED:
+            return None
         if entry.get("action") == SUBMITTED:
             return dict(entry)
     return None
+
+
+def _document(payload: str) -> dict[str, Any]:
+    try:
+        document = json.loads(payload)
+    except ValueError as error:
+        raise CorrectionRefused(f"the corrected posting is not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise CorrectionRefused("the corrected posting must be a JSON object (an invoice)")
+    return document
+
+
+def _checked(work: Callable[[], PostingDryRun]) -> PostingDryRun:
+    try:
+        return work()
+    except PostingCorrectionRefused as error:
+        raise CorrectionRefused(str(error)) from None
+
+
+def _posting_preview(exception_id: int, checked: PostingDryRun) -> CorrectionPreview:
+    number = str(checked.payload["number"])
+    return CorrectionPreview(
+        exception_id, "apply", None, "invoice", number, None, None, checked.changes,
+        needs_second_approval("invoice"), posting=checked.impact,
+    )  # fmt: skip
 
 
 def _correctable(uow: UnitOfWork, exception_id: int) -> ExceptionRecord:

@@ -242,11 +242,11 @@ class ReconciliationService:
         if s.billing is not None:
             billing = s.billing
             billed = reads.raw("billing_documents", "billing", billing.list_documents)
-            self._documents(pairs, "billing", hub_documents, billed, mapping.billing_document)
+            self._documents(pairs, "billing", hub_documents, billed, keeps_settlement=False)
         if s.erp is not None:
             erp = s.erp
             posted = reads.raw("erp_documents", "erp", erp.list_documents)
-            self._documents(pairs, "erp", hub_documents, posted, mapping.erp_document)
+            self._documents(pairs, "erp", hub_documents, posted, keeps_settlement=True)
             received = reads.get(
                 "erp_payments",
                 "erp",
@@ -262,7 +262,8 @@ class ReconciliationService:
         system: str,
         hub_documents: Sequence[Record],
         documents: Sequence[v1.Invoice] | None,
-        record: Callable[[v1.Invoice], Record],
+        *,
+        keeps_settlement: bool,
     ) -> None:
         """The hub's documents against a system's, and that system's own documents for
         items billed twice."""
@@ -272,7 +273,7 @@ class ReconciliationService:
             return
         pairs[f"documents_hub_{system}"] = (
             hub_documents,
-            mapping.unique(record(d) for d in documents),
+            mapping.system_documents(documents, keeps_settlement),
         )
         pairs[f"billed_once_{system}"] = (mapping.document_charges(documents), ())
 

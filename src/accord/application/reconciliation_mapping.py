@@ -23,6 +23,7 @@ from accord.domain.reconciliation import (
     settlement_status,
     standard_value,
 )
+from accord.domain.reconciliation.columns import RecordColumns
 from accord.domain.reconciliation.records import Record
 from accord.domain.reconciliation.unbilled import bills_by_the_hour
 
@@ -38,50 +39,50 @@ def signed_contract(contract: v1.Contract) -> ContractRecord:
     )
 
 
-def erp_document(invoice: v1.Invoice) -> DocumentRecord:
-    """A document the ERP holds; the ERP keeps the settlement status."""
-    return DocumentRecord(
-        invoice.business_key(),
-        invoice.issue_date,
-        invoice.contract,
-        invoice.currency,
-        invoice.net_total,
-        invoice.tax_total,
-        invoice.gross_total,
-        settlement_status(invoice.status.value),
+def system_documents(
+    invoices: Sequence[v1.Invoice], keeps_settlement: bool
+) -> RecordColumns[DocumentRecord]:
+    """The documents a system holds, one record per number (the last one read wins), built
+    column by column. The ERP keeps the settlement status (`keeps_settlement`); the
+    billing system records it at issue and payments never move it there, so it is not
+    compared (None)."""
+    statuses = (
+        [settlement_status(i.status.value) for i in invoices]
+        if keeps_settlement
+        else [None] * len(invoices)
     )
+    return RecordColumns(
+        DocumentRecord,
+        {
+            "key": [i.business_key() for i in invoices],
+            "on": [i.issue_date for i in invoices],
+            "contract": [i.contract for i in invoices],
+            "currency": [i.currency for i in invoices],
+            "net_total": [i.net_total for i in invoices],
+            "tax_total": [i.tax_total for i in invoices],
+            "amount": [i.gross_total for i in invoices],
+            "status": statuses,
+        },
+    ).unique()
 
 
-def billing_document(invoice: v1.Invoice) -> DocumentRecord:
-    """A document the billing system holds. Its status is the one recorded at issue and
-    is not moved by payments there, so it is not compared (None)."""
-    return DocumentRecord(
-        invoice.business_key(),
-        invoice.issue_date,
-        invoice.contract,
-        invoice.currency,
-        invoice.net_total,
-        invoice.tax_total,
-        invoice.gross_total,
-        None,
+def hub_documents(state: BillingState) -> RecordColumns[DocumentRecord]:
+    """The documents the hub issued (what billing and the ERP must both hold), built
+    column by column from the billing state."""
+    documents = list(state.ledger.documents.values())
+    return RecordColumns(
+        DocumentRecord,
+        {
+            "key": [d.number for d in documents],
+            "on": [d.issue_date for d in documents],
+            "contract": [d.contract for d in documents],
+            "currency": [d.currency for d in documents],
+            "net_total": [d.net_total for d in documents],
+            "tax_total": [d.tax_total for d in documents],
+            "amount": [d.gross_total for d in documents],
+            "status": [settlement_status(d.status.value) for d in documents],
+        },
     )
-
-
-def hub_documents(state: BillingState) -> list[DocumentRecord]:
-    """The documents the hub issued: what billing and the ERP must both hold."""
-    return [
-        DocumentRecord(
-            document.number,
-            document.issue_date,
-            document.contract,
-            document.currency,
-            document.net_total,
-            document.tax_total,
-            document.gross_total,
-            settlement_status(document.status.value),
-        )
-        for document in state.ledger.documents.values()
-    ]
 
 
 def erp_payment(payment: v1.Payment) -> PaymentRecord:
@@ -140,8 +141,11 @@ def psa_approved_time(entries: Iterable[v1.TimeEntry], state: BillingState) -> l
     return list(records.values())
 
 
-def unique(records: Iterable[Record]) -> list[Record]:
-    """One record per key (the last one read wins), as the comparisons require."""
+def unique(records: Iterable[Record]) -> Sequence[Record]:
+    """One record per key (the last one read wins), as the comparisons require; columns
+    stay columns."""
+    if isinstance(records, RecordColumns):
+        return records.unique()
     return list({record.key: record for record in records}.values())
 
 

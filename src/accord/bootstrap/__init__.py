@@ -21,12 +21,13 @@ from accord.bootstrap.core import (
     Services,
     build_einvoicing,
     build_hub,
+    build_inbound,
     build_services,
     configure_firm,
     offline_exception_actions,
     reconciliation_sources,
 )
-from accord.bootstrap.process import Wired, attach_process_ports, wire_hub
+from accord.bootstrap.process import Wired, attach_process_ports, correcting_postings, wire_hub
 
 __all__ = [
     "FIRM_SOURCE",
@@ -38,10 +39,12 @@ __all__ = [
     "build_connectors",
     "build_einvoicing",
     "build_hub",
+    "build_inbound",
     "build_services",
     "check_connectors",
     "configure_firm",
     "connector_configs",
+    "correcting_postings",
     "offline_exception_actions",
     "reconciliation_sources",
     "remote_sandbox_connectors",

@@ -9,7 +9,7 @@ publishes to NATS JetStream.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
@@ -82,6 +82,8 @@ class Hub:
     relay: OutboxRelay
     publisher: Publisher
     governance: Governance
+    billing: BillingService
+    """Billing on this store: the state the engine runs on, caught up from the event log."""
     bus: InProcessBus | None = None
     invoice_runs: InvoiceRuns | None = None
     flows: Flows | None = None
@@ -177,6 +179,7 @@ def build_hub(
         relay=OutboxRelay(unit_of_work, publisher),
         publisher=publisher,
         governance=governance,
+        billing=billing,
         bus=bus,
         corrections=CorrectionService(
             unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
@@ -289,7 +292,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         billing=billing,
         exceptions=exceptions,
         contract_to_cash=contract_to_cash,
-        inbound=InboundSync(streams, SqlAlchemyCursorStore(hub.engine), hub.ingest),
+        inbound=build_inbound(hub, streams),
         reconciliation=reconciliation,
         reconciliation_jobs=ReconciliationJobs(
             SqlAlchemyReconciliationRuns(hub.engine), reconciliation, clock
@@ -299,6 +302,11 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         einvoicing=einvoicing,
         flows=FlowRegistry.of(contract_to_cash, einvoicing),
     )
+
+
+def build_inbound(hub: Hub, streams: Sequence[SourceStream]) -> InboundSync:
+    """Pulls `streams` into the hub's event log, each from the cursor the hub stored."""
+    return InboundSync(streams, SqlAlchemyCursorStore(hub.engine), hub.ingest)
 
 
 def offline_exception_actions(hub: Hub, resume: Resume) -> ExceptionActionService:

@@ -8,18 +8,21 @@ sandbox's when the landscape is the sandbox, the wall clock otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from accord.application.clock import utc_now
+from accord.application.corrections import CorrectionService
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
+from accord.application.posting_corrections import PostingCorrections
 from accord.application.reports import HubReports
 from accord.bootstrap.connectors import SandboxUrl, build_connectors
 from accord.bootstrap.core import Hub, Services, build_hub, build_services, journal_port
 from accord.domain.revenue.journals import AccountRole
 from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
+from accord.flows.posting import resume
 from accord.landscape import Landscape
 from accord.settings import Settings
 
@@ -58,12 +61,23 @@ def wire_hub(
     return Wired(hub, build_services(hub, connectors, clock), clock)
 
 
+def correcting_postings(wired: Wired) -> CorrectionService | None:
+    """The hub's corrections, able to correct a posting the ERP refused too: an approved
+    one wakes the document's posting flow, so only a process running flows has them."""
+    hub, services = wired.hub, wired.services
+    if hub.corrections is None:
+        return None
+    postings = PostingCorrections(hub.unit_of_work, services.billing.document, wired.clock, resume)
+    return replace(hub.corrections, postings=postings)
+
+
 def attach_process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | None = None) -> None:
     """Give the HTTP layer the flows, exception actions, reports and journals."""
     hub, services, clock = wired.hub, wired.services, wired.clock
     hub.invoice_runs = FlowInvoiceRuns(clock)
     hub.flows = FlowCatalog()
     hub.exception_actions = services.exception_actions
+    hub.corrections = correcting_postings(wired)
     hub.einvoicing = services.einvoicing
     hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
     hub.journal_posting = JournalPoster(

@@ -29,8 +29,16 @@ FINANCE_CRITICAL_KINDS = frozenset(
 milestones, invoices, payments and ledger postings."""
 
 
+SUBMITTED = "correction_submitted"
+"""The history entry of a submitted correction (its payload, who submitted it, why)."""
+APPROVED = "correction_approved"
+"""The history entry of its approval by a second person."""
+
+
 class CorrectionStatus(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    """Approved and handed to the flow that applies it (a corrected ERP posting)."""
     APPLIED = "applied"
 
 

@@ -1,5 +1,6 @@
-"""Dashboard pages for replay with edit (a quarantined event's payload corrected after a
-dry run, approved by a second person when it changes money) and accounting periods
+"""Dashboard pages for replay with edit (a quarantined event's payload, or the posting of a
+document the ERP refused, corrected after a dry run, approved by a second person when it
+changes money) and accounting periods
 (finance closes and reopens them). They call what the API calls, with the same rules
 and the same audit rows."""
 
@@ -19,6 +20,7 @@ from accord.application.corrections import CorrectionRefused, pending_correction
 from accord.application.operations import ActionNotAvailable
 from accord.application.periods import PeriodRefused
 from accord.application.ports import ExceptionRecord
+from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
 from accord.web.forms import check_form_token, read_form
@@ -63,6 +65,7 @@ async def _correction_page(
     awaiting = pending_correction(record)
     context = {
         "record": record,
+        "posting": is_posting_correctable(record),
         "payload": stored or "",
         "awaiting": awaiting,
         "can_correct": _may_correct(principal, record) and stored is not None,

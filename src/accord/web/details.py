@@ -18,6 +18,7 @@ from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.masking import masked_for
 from accord.application.ports import ExceptionRecord
+from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
 from accord.web.pages import now_of, page
 
@@ -66,7 +67,9 @@ async def detail(request: Request, exception_id: int) -> HTMLResponse:
         "breached": past_sla(request.app.state.hub, record, now),
         "actions": [a.value for a in allowed_actions(record)] if is_open else [],
         "can_act": is_open and _may_act(principal, record),
-        "correctable": is_open and str(record.kind) in CORRECTABLE,
+        "correctable": is_open
+        and (str(record.kind) in CORRECTABLE or is_posting_correctable(record)),
+        "posting": is_posting_correctable(record),
         "awaiting": pending_correction(record) is not None,
         "history": [jsonable_encoder(dict(entry)) for entry in record.history],
     }

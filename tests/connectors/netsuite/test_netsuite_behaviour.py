@@ -161,7 +161,7 @@ def test_token_based_authentication_signs_every_request(
     )
     simulator.account.upsert("customerPayment", "PAY-1", payment_body())
 
-    erp.post_invoice(invoice(), "post-1")
+    erp.post_invoice(invoice(), "accord:erp:post:INV-DE01-000001")  # signed percent-encoded
     (page,) = list(read_all(erp.payments, None, 10))
 
     assert simulator.count("invoice") == 1
@@ -227,3 +227,36 @@ def test_a_customer_is_written_with_its_billing_address(
         "Acme GmbH", {"id": "DE"},
     )  # fmt: skip
     assert entry["addressBookAddress"]["city"] == "Berlin"
+
+
+def test_payments_are_read_by_last_modification_and_a_changed_one_again(
+    erp: NetSuiteErpConnector, simulator: Simulator, config_for: Config
+) -> None:
+    moments = iter(dt.datetime(2026, 2, 1, 9, minute, tzinfo=dt.UTC) for minute in range(60))
+    simulator.account.now = lambda: next(moments)
+    for n in range(3):
+        simulator.account.upsert("customerPayment", f"PAY-{n}", payment_body())
+    first = erp.payments.read(None, 10)
+    simulator.account.patch("customerPayment", "eid:PAY-0", {"memo": "bank reference added"})
+    simulator.account.upsert("customerPayment", "PAY-3", payment_body())
+
+    restarted = connector_factory(config_for())
+    after_restart = restarted.payments.read(first.next_cursor, 10)
+
+    assert [p.id for p in first.records] == ["PAY-0", "PAY-1", "PAY-2"]
+    assert [p.id for p in after_restart.records] == ["PAY-0", "PAY-3"]
+    assert erp.payments.read(after_restart.next_cursor, 10).records == []
+
+
+def test_a_payment_saved_late_with_an_older_stamp_is_not_lost(
+    erp: NetSuiteErpConnector, simulator: Simulator
+) -> None:
+    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.UTC)
+    simulator.account.upsert("customerPayment", "PAY-1", payment_body())
+    first = erp.payments.read(None, 10)
+    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 25, tzinfo=dt.UTC)
+    simulator.account.upsert("customerPayment", "PAY-LATE", payment_body())
+
+    second = erp.payments.read(first.next_cursor, 10)
+
+    assert [p.id for p in second.records] == ["PAY-LATE"]

@@ -214,3 +214,19 @@ def test_the_connector_stops_before_the_orgs_daily_limit_and_the_org_refuses_pas
     simulator.used = simulator.daily_limit  # the org's other integrations spent the rest
     with pytest.raises(ThrottledError, match="daily API request limit is spent"):
         connector_factory(config_for()).accounts.read(None, 10)
+
+
+def test_the_orgs_daily_count_of_api_calls_starts_over_a_day_later(
+    simulator: Simulator, config_for: Config
+) -> None:
+    now = [1_000_000.0]
+    simulator.clock = lambda: now[0]
+    simulator.window_opened = now[0]
+    simulator.used = simulator.daily_limit
+    with pytest.raises(ThrottledError, match="daily API request limit is spent"):
+        connector_factory(config_for()).accounts.read(None, 10)
+
+    now[0] += 24 * 3600
+    connector_factory(config_for()).accounts.read(None, 10)
+
+    assert 0 < simulator.used < 5

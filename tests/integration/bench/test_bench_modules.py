@@ -37,15 +37,22 @@ def test_scale_bench_applies_one_backlog_with_one_two_and_four_workers(
 ) -> None:
     rows = bench_scale.run(events=3_000, rounds=1)
 
-    assert [row["name"].split(" worker")[0] for row in rows] == [
+    speed_ups, efficiency = rows[:3], rows[3:]
+    assert [row["name"].split(" worker")[0] for row in speed_ups] == [
         "scale: 1",
         "scale: 2",
         "scale: 4",
     ]
+    assert [row["name"].split(" worker")[0] for row in efficiency] == [
+        "workers: events per CPU-second, 1",
+        "workers: events per CPU-second, 2",
+        "workers: events per CPU-second, 4",
+    ]
     for row in rows:
         _is_ratio_row(row)
-    assert rows[0]["ratio"] == 1
-    shares = rows[2]["notes"].split("events per worker [")[1].split("]")[0]
+    assert speed_ups[0]["ratio"] == 1 and efficiency[0]["ratio"] == 1
+    assert all(row["unit"] == "events/CPU-s" for row in efficiency)
+    shares = speed_ups[2]["notes"].split("events per worker [")[1].split("]")[0]
     assert sum(int(share) for share in shares.split(",")) == 3_000
 
 

@@ -63,11 +63,11 @@ def test_the_same_write_has_the_same_key_and_a_changed_one_another() -> None:
     assert key != idempotency_key("invoice", "post-1", {"memo": "b"})
 
 
-def test_a_payment_mapping_must_follow_internal_ids() -> None:
+def test_a_payment_mapping_must_follow_the_last_modification() -> None:
     document = yaml.safe_load((MAPPINGS / "payment.yaml").read_text())
     document["table"]["cursor"] = "tranid"
 
-    with pytest.raises(MappingFileError, match="cursor: id"):
+    with pytest.raises(MappingFileError, match="cursor: lastmodifieddate"):
         payment_mapping(document)
 
 

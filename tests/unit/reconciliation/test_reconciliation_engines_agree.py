@@ -19,6 +19,7 @@ from accord.domain.reconciliation import (
     PaymentRecord,
     ProjectRecord,
     Record,
+    RecordColumns,
     Tolerances,
     WorkRecord,
 )
@@ -92,6 +93,30 @@ def test_duckdb_and_reference_rules_find_the_same(
     expected = _ordered(InMemoryReconciliationEngine().compare(records, tolerance))
     found = _ordered(DUCKDB.compare(records, tolerance))
     assert found == expected
+
+
+RECORD_SHAPES: dict[str, type[Record]] = {
+    "contracts": ContractRecord,
+    "projects": ProjectRecord,
+    "time": WorkRecord,
+    "documents": DocumentRecord,
+    "payments": PaymentRecord,
+    "billed": ChargeRecord,
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(landscapes(), tolerances)
+def test_records_held_as_columns_give_the_same_findings(
+    records: dict[str, tuple[list[Record], list[Record]]], tolerance: Tolerances
+) -> None:
+    expected = _ordered(InMemoryReconciliationEngine().compare(records, tolerance))
+    columns = {
+        name: tuple(RecordColumns.of(RECORD_SHAPES[name.split("_", 1)[0]], side) for side in sides)
+        for name, sides in records.items()
+    }
+    assert _ordered(DUCKDB.compare(columns, tolerance)) == expected  # type: ignore[arg-type]
+    assert _ordered(InMemoryReconciliationEngine().compare(columns, tolerance)) == expected  # type: ignore[arg-type]
 
 
 def test_duckdb_reports_values_people_can_read() -> None:

@@ -257,3 +257,23 @@ def test_revenue_leakage_lists_unbilled_time_cap_write_downs_and_unbilled_milest
         state, FakeErp([]), FakeExceptionSink(), tolerances=Tolerances(unbilled_after_days=60)
     ).leakage()
     assert LeakageSource.UNBILLED_TIME not in {i.source for i in younger.items}
+
+
+def test_a_document_listed_twice_is_compared_once_with_the_last_copy_read() -> None:
+    state = billed_state()
+    posted = [to_invoice(d) for d in state.ledger.documents.values()]
+    first = posted[0]
+    stale = first.model_copy(
+        update={
+            "net_total": first.net_total + D("0.005"),
+            "gross_total": first.gross_total + D("0.005"),
+        }
+    )
+    fast = {"fast_engine": DuckDbReconciliationEngine(), "fast_threshold": 1}
+    settled = service(state, FakeErp([stale, *posted]), FakeExceptionSink(), **fast).run()
+    assert not [d for d in settled.discrepancies if d.key == first.number]
+    late = service(state, FakeErp([*posted, stale]), FakeExceptionSink(), **fast).run()
+    [found] = [d for d in late.discrepancies if d.key == first.number]
+    # half a cent apart is a discrepancy; its amount at risk is shown to the cent
+    assert (found.kind, found.amount_at_risk) == (DiscrepancyKind.AMOUNT_MISMATCH, D("0.01"))
+    assert late.engine == "duckdb"

@@ -171,7 +171,7 @@ class NetSuiteErpConnector:
         return [documents.document_from_record(t, r) for t, r in self._documents("")]
 
     def list_payments(self, since: dt.date | None) -> Sequence[Payment]:
-        payments = [self.payments.map(row) for row in self.payments.rows(0, 10**9)]
+        payments = [self.payments.map(row) for row in self.payments.rows()]
         return [p for p in payments if since is None or p.received_on >= since]
 
     # Listings ------------------------------------------------------------------------

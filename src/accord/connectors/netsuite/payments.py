@@ -1,19 +1,25 @@
-"""Customer payments read with SuiteQL, in internal id order, mapped by a YAML file.
+"""Customer payments read with SuiteQL by last modification, mapped by a YAML file.
 
-A read asks for the payments after the cursor's internal id (NetSuite numbers new
-records increasingly):
+A read asks for the payments modified since the cursor's stamp, oldest first:
 
-    SELECT id, externalid, ... FROM transaction
-    WHERE type = 'CustPymt' AND id > 1234 ORDER BY id
+    SELECT id, externalid, ..., TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS')
+      AS lastmodified FROM transaction WHERE type = 'CustPymt'
+      AND lastmodifieddate >= TO_TIMESTAMP('2026-01-05 09:45:00', 'YYYY-MM-DD HH24:MI:SS')
+      ORDER BY lastmodifieddate, id
 
-paged by `limit`/`offset` (see `rest`). A row its mapping cannot read is a `rejected`
-record (the exception queue names record, field and expression); the rest proceed. A
-row delivered twice by the server is skipped.
+paged by `limit`/`offset` (see `rest`). NetSuite stamps a record when its transaction
+starts, so a payment saved late can carry a stamp older than rows already read, and
+internal ids are not handed out in commit order either: every read looks back
+`LOOK_BACK` before the last stamp delivered and skips what the cursor says it delivered
+already (internal id and stamp, so a payment changed again is delivered again). A row
+its mapping cannot read is a `rejected` record (the exception queue names record, field
+and expression); the rest proceed. A row the server delivers twice is skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +33,22 @@ from accord.connectors.sdk.tabular.inbound import RowRejected
 
 MAPPINGS = Path(__file__).parent / "mappings"
 """The shipped default mappings."""
+LOOK_BACK = dt.timedelta(minutes=15)
+STAMP = "lastmodified"
+"""The column the stream adds to the mapping's: the last modification, to the second."""
+STAMP_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+"""SuiteQL's (Oracle's) format of the stamp; fixed width, so stamps compare as strings."""
+PYTHON_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def payment_mapping(source: str | Path | Mapping[str, Any]) -> InboundMapping:
-    """Load and check a payment mapping: `table.cursor` must be the internal `id`."""
+    """Load and check a payment mapping: `table.cursor` must be `lastmodifieddate`."""
     mapping = inbound_mapping(source)
     table = mapping.document.table
-    if mapping.kind != "payment" or table is None or table.cursor != "id":
+    if mapping.kind != "payment" or table is None or table.cursor != "lastmodifieddate":
         raise MappingFileError(
             f"mapping {mapping.label}: map SuiteQL rows of transaction to payment records, "
-            "with table: {name: transaction, key: externalid, cursor: id}"
+            "with table: {name: transaction, key: externalid, cursor: lastmodifieddate}"
         )
     return mapping
 
@@ -50,49 +62,77 @@ class PaymentsStream:
         self._session = session
         self.mapping = mapping
 
-    def query(self, after: int) -> str:
+    def query(self, since: str | None) -> str:
+        """The SuiteQL of the payments modified at or after `since` (all without it)."""
         columns = ", ".join(c.name for c in self.mapping.document.columns)
+        stamp = f"TO_CHAR(lastmodifieddate, '{STAMP_FORMAT}') AS {STAMP}"
+        where = "type = 'CustPymt'"
+        if since is not None:
+            where += f" AND lastmodifieddate >= TO_TIMESTAMP('{since}', '{STAMP_FORMAT}')"
         return (
-            f"SELECT {columns} FROM transaction WHERE type = 'CustPymt' AND id > {int(after)} "
-            "ORDER BY id"
+            f"SELECT {columns}, {stamp} FROM transaction WHERE {where} "
+            "ORDER BY lastmodifieddate, id"
         )
 
-    def rows(self, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
-        """Up to `limit` payment rows after internal id `after`, each once."""
-        rows: list[dict[str, Any]] = []
-        last = after
-        for row in self._session.suiteql(self.query(after), limit=min(limit, 1000)):
-            if int(row["id"]) <= last:
-                continue
-            rows.append(row)
-            last = int(row["id"])
-            if len(rows) > limit:
-                break
-        return rows
+    def rows(self, since: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every payment row modified at or after `since`, oldest first, each row once."""
+        delivered: set[str] = set()
+        for row in self._session.suiteql(self.query(since)):
+            if _key(row) not in delivered:
+                delivered.add(_key(row))
+                yield row
 
     def read(self, cursor: Cursor | None, limit: int) -> Page[CanonicalModel]:
-        after = int(decode_cursor(cursor).get("after", 0))
-        found = self.rows(after, limit)
-        page = found[:limit]
+        position = decode_cursor(cursor)
+        since: str | None = position.get("since")
+        seen: dict[str, str] = dict(position.get("seen", {}))  # "id@stamp" -> stamp
+        page: list[dict[str, Any]] = []
+        has_more = False
+        for row in self.rows(_minus(since, LOOK_BACK) if since else None):
+            if _key(row) in seen:
+                continue
+            if len(page) == max(limit, 1):
+                has_more = True
+                break
+            page.append(row)
         if not page:
             return Page([], cursor, has_more=False)
+        for row in page:
+            seen[_key(row)] = row[STAMP]
+            since = max(since or row[STAMP], row[STAMP])
+        assert since is not None
+        horizon = _minus(since, LOOK_BACK)
+        kept = {key: stamp for key, stamp in seen.items() if stamp >= horizon}
+        records, rejected = self._mapped(page)
+        return Page(records, encode_cursor({"since": since, "seen": kept}), has_more, rejected)
+
+    def _mapped(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[CanonicalModel], list[RejectedRecord]]:
         records: list[CanonicalModel] = []
         rejected: list[RejectedRecord] = []
-        for row in page:
+        for row in rows:
             try:
                 records.append(self.map(row))
             except RowRejected as problem:
                 rejected.append(
                     RejectedRecord(f"transaction:{row['id']}", "payment", row, str(problem))
                 )
-        next_cursor = encode_cursor({"after": int(page[-1]["id"])})
-        return Page(records, next_cursor, len(found) > limit, rejected)
+        return records, rejected
 
     def map(self, row: Mapping[str, Any]) -> Payment:
         """The canonical payment of one row, or `RowRejected` naming what is wrong."""
         payment = self.mapping.map_row(row, f"transaction {row.get('id')}")
         assert isinstance(payment, Payment)
         return payment
+
+
+def _key(row: Mapping[str, Any]) -> str:
+    return f"{row['id']}@{row[STAMP]}"
+
+
+def _minus(stamp: str, delta: dt.timedelta) -> str:
+    return (dt.datetime.strptime(stamp, PYTHON_FORMAT) - delta).strftime(PYTHON_FORMAT)
 
 
 def record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:

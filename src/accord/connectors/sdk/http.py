@@ -17,6 +17,7 @@ Outcomes, so callers know what to catch:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json as jsonlib
 import logging
@@ -188,6 +189,14 @@ class HttpClient:
         self._client = httpx.Client(
             base_url=base_url, timeout=timeout, headers=dict(headers or {}), transport=transport
         )
+
+    def sending_once(self) -> HttpClient:
+        """This client (connection pool, headers, rate and concurrency limits, circuit,
+        metrics: all shared) sending every call once: for a write that is not idempotent,
+        which a timed-out attempt may already have applied."""
+        once = copy.copy(self)
+        once.retry = RetryPolicy(max_attempts=1)
+        return once
 
     def set_header(self, name: str, value: str) -> None:
         """Set a default header for later calls, e.g. a session token after a login."""

@@ -1,9 +1,15 @@
-"""Fault knobs shared by the vendor simulators: an outage, throttling, server errors,
-latency and duplicated records, switched on by tests and demos."""
+"""What the vendor simulators share: fault knobs (an outage, throttling, server errors,
+latency and duplicated records, switched on by tests and demos) and serving one as a
+process of its own (`serve`)."""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
 
 
 @dataclass(frozen=True)
@@ -38,3 +44,18 @@ class Faults:
             self.server_errors -= 1
             return Fault(500)
         return None
+
+
+def serve(app: Any, name: str, argv: Sequence[str] | None = None) -> None:
+    """Serve a simulator's ASGI `app` on `--host` (default 127.0.0.1) and `--port`
+    until interrupted: a simulator of its own, in its own process, that a hub reaches
+    as it would the vendor (an `accord up` whose landscape names its URL), and that
+    keeps its records while the hub is stopped or killed."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m accord.connectors.{name}.simulator",
+        description=f"Serve the {name} simulator over HTTP.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    options = parser.parse_args(argv)
+    uvicorn.run(app, host=options.host, port=options.port, log_level="warning")

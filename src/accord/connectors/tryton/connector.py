@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -24,13 +24,12 @@ from accord.canonical.v1 import Customer, Invoice, Payment, Project
 from accord.connectors.sdk import (
     CheckResult,
     ConnectorError,
-    HttpClient,
     PostedDocument,
     RejectedError,
-    RetryPolicy,
     Stream,
     System,
 )
+from accord.connectors.sdk.settings import http_client_from_config
 from accord.connectors.tryton import mapping
 from accord.connectors.tryton.ids import ExternalIdMap, InMemoryExternalIdMap
 from accord.connectors.tryton.journals import TrytonJournals
@@ -47,7 +46,8 @@ POSTABLE_STATES = ("draft", "validated")
 
 @dataclass(frozen=True)
 class TrytonSettings:
-    """How to reach Tryton and which of its records Accord invoices with."""
+    """How to reach Tryton, how patiently and how hard (the landscape's `timeout_seconds`,
+    `retry` and `limits`), and which of its records Accord invoices with."""
 
     url: str
     database: str
@@ -55,26 +55,49 @@ class TrytonSettings:
     password: str
     product_code: str = "SERVICES"
     timeout: float = 30.0
+    max_attempts: int = 6
+    """Attempts per read (or idempotent write), the first included; a create is sent once."""
+    base_delay: float = 0.2
+    """The first backoff between attempts, in seconds."""
+    max_concurrency: int | None = None
+    """Calls in flight at once from this connector, reads and writes together."""
+    requests_per_second: float | None = None
+    """Calls per second from this connector, reads and writes together."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrytonSettings:
         """Settings from a connector config; names the missing keys when incomplete."""
         config = {"url": config.get("base_url")} | {k: v for k, v in config.items() if v}
-        timeout = config.get("timeout") or 30.0
         missing = [key for key in ("url", "database", "login", "password") if not config.get(key)]
         if missing:
             raise ValueError(
                 f"the tryton connector needs {', '.join(missing)} in its configuration "
-                "(url or base_url, database, login, password; optional product_code, timeout)"
+                "(url or base_url, database, login, password; optional product_code, timeout, "
+                "max_attempts, base_delay, max_concurrency, requests_per_second)"
             )
+        concurrency, rate = config.get("max_concurrency"), config.get("requests_per_second")
         return cls(
             url=str(config["url"]).rstrip("/"),
             database=str(config["database"]),
             login=str(config["login"]),
             password=str(config["password"]),
             product_code=str(config.get("product_code", "SERVICES")),
-            timeout=float(timeout),
+            timeout=float(config.get("timeout") or 30.0),
+            max_attempts=int(config.get("max_attempts") or 6),
+            base_delay=float(config.get("base_delay") or 0.2),
+            max_concurrency=int(concurrency) if concurrency else None,
+            requests_per_second=float(rate) if rate else None,
         )
+
+    def client_config(self) -> dict[str, Any]:
+        """The SDK's HTTP settings (`sdk.settings.http_client_from_config`) these carry."""
+        return {
+            "timeout": self.timeout,
+            "max_attempts": self.max_attempts,
+            "base_delay": self.base_delay,
+            "max_concurrency": self.max_concurrency,
+            "requests_per_second": self.requests_per_second,
+        }
 
     def __repr__(self) -> str:
         return f"TrytonSettings(url={self.url!r}, database={self.database!r}, login={self.login!r})"
@@ -92,30 +115,21 @@ class TrytonErpConnector:
         id_map: ExternalIdMap | None = None,
         *,
         transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
     ) -> None:
+        """`transport` replaces the network (tests); everything else is in `settings`."""
         self.settings = settings
         self.ids: ExternalIdMap = id_map if id_map is not None else InMemoryExternalIdMap()
+        config = settings.client_config() | {"transport": transport}
+        reads = http_client_from_config(config, settings.url, self.name)
         self.rpc = TrytonRpc(
-            self._client(retry, transport),
+            reads,
             # A create that timed out may have been applied: never resend it blindly.
-            self._client(RetryPolicy(max_attempts=1), transport),
+            reads.sending_once(),
             database=settings.database,
             login=settings.login,
             password=settings.password,
         )
         self._setup: mapping.LedgerSetup | None = None
-
-    def _client(
-        self, retry: RetryPolicy | None, transport: httpx.BaseTransport | None
-    ) -> HttpClient:
-        return HttpClient(
-            self.settings.url,
-            connector=self.name,
-            retry=retry,
-            timeout=self.settings.timeout,
-            transport=transport,
-        )
 
     # Connector -----------------------------------------------------------------------
 
@@ -127,7 +141,7 @@ class TrytonErpConnector:
         except ValueError as error:
             return CheckResult(ok=False, message=str(error))
         if settings != self.settings:
-            probe = TrytonErpConnector(settings, retry=RetryPolicy(max_attempts=1))
+            probe = TrytonErpConnector(replace(settings, max_attempts=1))
             try:
                 return probe.check({})
             finally:

@@ -175,3 +175,9 @@ def _worker_routes(app: FastAPI, sim: Simulator) -> None:
             ):
                 return candidate
         return _error(404, f"no worker {reference}")
+
+
+if __name__ == "__main__":
+    from accord.connectors.sdk.simulation import serve
+
+    serve(create_app(Simulator()), "workday")

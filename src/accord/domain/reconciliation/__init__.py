@@ -1,10 +1,12 @@
 """Reconciliation: what each system holds, compared with tolerances and ageing.
 
-`records` holds the plain record shapes, `kinds` the discrepancy kinds and their owners,
-`rules` the comparisons and their reference implementation, `leakage` the
-revenue-leakage report. Standard library only.
+`records` holds the plain record shapes, `columns` the same shapes held column by
+column (large reads), `kinds` the discrepancy kinds and their owners, `rules` the
+comparisons and their reference implementation, `leakage` the revenue-leakage report.
+Standard library only.
 """
 
+from accord.domain.reconciliation.columns import RecordColumns
 from accord.domain.reconciliation.double_billing import double_billed
 from accord.domain.reconciliation.kinds import OWNERS, Discrepancy, DiscrepancyKind, Finding
 from accord.domain.reconciliation.leakage import (
@@ -54,6 +56,7 @@ __all__ = [
     "PaymentRecord",
     "ProjectRecord",
     "Record",
+    "RecordColumns",
     "Rule",
     "Tolerances",
     "WorkRecord",

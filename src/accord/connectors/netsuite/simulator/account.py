@@ -7,8 +7,11 @@ as `{"externalId": ...}`); transactions get NetSuite's computed fields (`subtota
 invoice's number in `custbody_accord_invoice` is applied to it. SuiteQL sees them as
 rows of `transaction` (with `type` `CustInvc`, `CustCred`, `CustPymt`, `Journal`) and `job`,
 lower-case columns, dates as `MM/DD/YYYY`, null columns left out (as NetSuite does).
-Supported: `SELECT cols|* FROM table [WHERE cond AND ...] [ORDER BY col]` with `=`,
-`>`, `<`, `IN (...)`, `IS [NOT] NULL`.
+Every write stamps `lastModifiedDate` (`Account.now`, to the second).
+Supported: `SELECT cols|* FROM table [WHERE cond AND ...] [ORDER BY col, ...]` with `=`,
+`>`, `>=`, `<`, `IN (...)`, `IS [NOT] NULL`, a column compared with
+`TO_TIMESTAMP('...', 'YYYY-MM-DD HH24:MI:SS')` and a column selected as
+`TO_CHAR(col, 'YYYY-MM-DD HH24:MI:SS') AS alias`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 import itertools
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -28,14 +32,18 @@ TRANSACTION_TYPES = {
 }
 QUERY = re.compile(
     r"^SELECT (?P<cols>.+?) FROM (?P<table>\w+)(?: WHERE (?P<where>.+?))?"
-    r"(?: ORDER BY (?P<order>\w+))?$",
+    r"(?: ORDER BY (?P<order>[\w, ]+))?$",
     re.IGNORECASE | re.DOTALL,
 )
 CONDITION = re.compile(
-    r"^(?P<col>\w+) (?:(?P<op>=|>|<|!=) (?P<value>'(?:[^']|'')*'|-?\d+)"
+    r"^(?P<col>\w+) (?:(?P<op>>=|=|>|<|!=) (?P<value>'(?:[^']|'')*'|-?\d+|TO_TIMESTAMP\(.*\))"
     r"|IN \((?P<values>[^)]*)\)|IS (?P<not>NOT )?NULL)$",
     re.IGNORECASE,
 )
+TO_CHAR = re.compile(r"TO_CHAR\((?P<col>\w+), '(?P<format>[^']*)'\) AS (?P<alias>\w+)", re.I)
+TO_TIMESTAMP = re.compile(r"^TO_TIMESTAMP\('(?P<value>[^']*)', '(?P<format>[^']*)'\)$", re.I)
+STAMP_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+"""The one datetime format the simulator's TO_CHAR and TO_TIMESTAMP know."""
 
 
 class RecordError(ValueError):
@@ -61,6 +69,11 @@ class Account:
         self.closed_periods: set[str] = set()
         self._ids = itertools.count(101)
         self._lock = threading.Lock()
+        self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+        """When a write happens (its `lastModifiedDate`); tests set it."""
+
+    def _stamp(self) -> str:
+        return self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
     def count(self, record_type: str) -> int:
         return len(self.records.get(record_type, {}))
@@ -82,7 +95,7 @@ class Account:
             created = record_id is None
             record_id = record_id if record_id is not None else next(self._ids)
             record = {**body, "id": str(record_id), "externalId": external_id}
-            record["lastModifiedDate"] = dt.datetime.now(dt.UTC).isoformat()
+            record["lastModifiedDate"] = self._stamp()
             self._complete(record_type, record)
             self.records.setdefault(record_type, {})[record_id] = record
             self.external_ids[(record_type, external_id)] = record_id
@@ -96,6 +109,7 @@ class Account:
             if invoice.get("tranId") == payment.get("custbody_accord_invoice"):
                 remaining = _money(invoice["amountRemaining"]) - _money(payment.get("payment"))
                 invoice["amountRemaining"] = str(max(remaining, Decimal(0)))
+                invoice["lastModifiedDate"] = self._stamp()
                 paid = remaining <= 0
                 invoice["status"] = (
                     {"id": "paidInFull", "refName": "Paid In Full"}
@@ -110,7 +124,7 @@ class Account:
                 raise RecordError(
                     404, "NONEXISTENT_ID", f"The record {record_type} {key} does not exist."
                 )
-            self.records[record_type][record_id].update(body)
+            self.records[record_type][record_id].update(body, lastModifiedDate=self._stamp())
 
     def _id(self, record_type: str, key: str) -> int | None:
         if key.startswith("eid:"):
@@ -152,11 +166,18 @@ class Account:
             if condition:
                 rows = [row for row in rows if _holds(condition.strip(), row)]
         if match["order"]:
-            column = match["order"].lower()
-            rows.sort(key=lambda row: _sortable(row.get(column)))
-        columns = [c.strip().lower() for c in match["cols"].split(",")]
+            order = [column.strip().lower() for column in match["order"].split(",")]
+            rows.sort(key=lambda row: [_sortable(row.get(column)) for column in order])
+        formatted = {m["alias"].lower(): m["col"].lower() for m in TO_CHAR.finditer(match["cols"])}
+        for m in TO_CHAR.finditer(match["cols"]):
+            _known_format(m["format"])
+        plain = TO_CHAR.sub(lambda m: m["alias"], match["cols"])
+        columns = [c.strip().lower() for c in plain.split(",")]
         if columns != ["*"]:
-            rows = [{c: row[c] for c in columns if c in row} for row in rows]
+            rows = [
+                {c: row[formatted.get(c, c)] for c in columns if formatted.get(c, c) in row}
+                for row in rows
+            ]
         return rows
 
     def _rows(self, table: str) -> list[dict[str, Any]]:
@@ -187,6 +208,7 @@ def _transaction_row(kind: str, record: dict[str, Any]) -> dict[str, Any]:
         "currency": _ref(record.get("currency")),
         "entity": _ref(record.get("entity") or record.get("customer")),
         "custbody_accord_invoice": record.get("custbody_accord_invoice"),
+        "lastmodifieddate": _stamp_text(record.get("lastModifiedDate")),
     }
     return {k: v for k, v in row.items() if v is not None}
 
@@ -203,8 +225,25 @@ def _job_row(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if v is not None}
 
 
+def _stamp_text(value: Any) -> str | None:
+    """A stored ISO stamp as `YYYY-MM-DD HH:MM:SS` (UTC): sortable and what TO_CHAR gives."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _known_format(text: str) -> None:
+    if text.upper() != STAMP_FORMAT:
+        raise RecordError(400, "INVALID_PARAMETER", f"Unsupported date format {text}.")
+
+
 def _literal(text: str) -> Any:
     text = text.strip()
+    timestamp = TO_TIMESTAMP.match(text)
+    if timestamp is not None:
+        _known_format(timestamp["format"])
+        return timestamp["value"]
     if text.startswith("'"):
         return text[1:-1].replace("''", "'")
     return int(text)
@@ -232,4 +271,6 @@ def _holds(condition: str, row: dict[str, Any]) -> bool:
         return bool(value != wanted)
     if match["op"] == ">":
         return bool(_sortable(value) > _sortable(wanted))
+    if match["op"] == ">=":
+        return bool(_sortable(value) >= _sortable(wanted))
     return bool(_sortable(value) < _sortable(wanted))

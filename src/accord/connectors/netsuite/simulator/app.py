@@ -284,8 +284,16 @@ def _authorized(simulator: Simulator, request: Request) -> bool:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme == "OAuth":
-        return _signed(simulator, request.method, str(request.url), header)
+        return _signed(simulator, request.method, _sent_url(request), header)
     return scheme == "Bearer" and token in simulator.tokens
+
+
+def _sent_url(request: Request) -> str:
+    """The URL as the client sent (and signed) it: its path still percent-encoded (an
+    external id may hold `:` or `/`), where `request.url` would decode it."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{request.url.scheme}://{request.url.netloc}{raw.decode('latin-1')}{query}"
 
 
 def _signed(simulator: Simulator, method: str, url: str, header: str) -> bool:

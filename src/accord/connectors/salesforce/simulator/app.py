@@ -37,6 +37,7 @@ from accord.connectors.salesforce.simulator.soql import MalformedQuery
 from accord.connectors.sdk.simulation import Faults
 
 COMPOSITE_LIMIT = 25
+DAY_SECONDS = 86_400.0
 FAULT_ERRORS = {
     429: ("REQUEST_LIMIT_EXCEEDED", "Too many requests"),
     500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred"),
@@ -58,6 +59,9 @@ class Simulator:
     org: Org = field(default_factory=Org)
     faults: Faults = field(default_factory=Faults)
     used: int = 0
+    clock: Callable[[], float] = time.time
+    """Now, in seconds: when the count of API calls starts over (see `take_call`)."""
+    window_opened: float | None = None
     log: list[str] = field(default_factory=list)
     """`METHOD path` of every request received, oldest first."""
     tokens: set[str] = field(default_factory=set)
@@ -80,9 +84,18 @@ class Simulator:
             return None
         return _error(fault.status, *FAULT_ERRORS[fault.status], **fault.headers)
 
+    def __post_init__(self) -> None:
+        if self.window_opened is None:
+            self.window_opened = self.clock()
+
     def take_call(self) -> bool:
-        """Count one API call against the daily limit; False once it is spent."""
+        """Count one API call against the daily limit; False once it is spent. The count
+        starts over a day after its window opened (Salesforce counts over a rolling 24
+        hours), so a simulator serving for days is not locked out for good."""
         with self._lock:
+            now = self.clock()
+            if self.window_opened is None or now - self.window_opened >= DAY_SECONDS:
+                self.window_opened, self.used = now, 0
             if self.used >= self.daily_limit:
                 return False
             self.used += 1

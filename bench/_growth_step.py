@@ -1,0 +1,137 @@
+"""One step of the growth bench in its own process: `python -m bench._growth_step STEP URL
+HOME HISTORY CONTRACTS`, STEP one of seed, tick, invoice.
+
+- seed: master data, then HISTORY approved entries of the past year through the hub's
+  ingest and apply path in large batches, billing caught up and every entry invoiced
+  (one invoice run through the last historical month), so the store holds a firm's
+  billed history. Untimed by the parent, except against its budget.
+- tick: what the scheduler's tick does with 100 new approved entries: pull them from a
+  stream (cursor kept), apply the log, billing catch-up. Timed.
+- invoice: the month-end invoice run for the one contract those entries belong to. Timed.
+
+It prints one JSON line: seconds, the process's resident memory before the step and its
+peak (getrusage), so each size's figure is its own and no earlier size pollutes it.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from accord.application.inbound_sync import RejectedSourceRecord, SourceStream
+from accord.bootstrap import Hub, build_inbound
+from accord.canonical import v1
+from accord.canonical.base import CanonicalModel
+from bench import _firm
+
+PEOPLE = 500
+NEW_ENTRIES = 100
+HISTORY_FROM = date(2025, 1, 1)
+HISTORY_DAYS = 365
+HISTORY_THROUGH = date(2025, 12, 31)
+MONTH_END = date(2026, 1, 31)
+MEASURED = _firm.contract_id(0)
+
+
+@dataclass(frozen=True)
+class _Page:
+    records: Sequence[CanonicalModel]
+    next_cursor: str | None
+    has_more: bool
+    rejected: Sequence[RejectedSourceRecord] = ()
+
+
+@dataclass
+class NewTime:
+    """The PSA's stream of approved time: the new month's entries of the measured contract."""
+
+    records: list[v1.TimeEntry]
+    name: str = "time_entries"
+
+    def read(self, cursor: str | None, limit: int) -> _Page:
+        start = int(cursor or 0)
+        page = self.records[start : start + limit]
+        end = start + len(page)
+        return _Page(page, str(end), end < len(self.records))
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+Verify = Callable[[], str]
+"""Checks a step's outcome after its timing and describes it."""
+
+
+def seed(hub: Hub, history: int, contracts: int) -> Verify:
+    _firm.load(hub, _firm.master_data(contracts, PEOPLE))
+    _firm.configure_tax(hub)
+    _firm.load(hub, _firm.entries(history, contracts, PEOPLE, HISTORY_FROM, HISTORY_DAYS))
+    hub.billing.catch_up()
+    issued = hub.billing.run_invoices(HISTORY_THROUGH).documents
+    return lambda: f"{history:,} entries billed on {len(issued):,} documents"
+
+
+def tick(hub: Hub, history: int, contracts: int) -> Verify:
+    new = [
+        _firm.time_entry("N", n, MEASURED, PEOPLE, date(2026, 1, 1 + n % 31))
+        for n in range(NEW_ENTRIES)
+    ]
+    stream = SourceStream("psa", NewTime(new))
+    pulled = build_inbound(hub, [stream]).pull().accepted
+    applied = hub.worker.run_once()
+    problems = hub.billing.catch_up().problems
+
+    def verify() -> str:
+        if pulled != NEW_ENTRIES or applied != NEW_ENTRIES or problems:
+            raise RuntimeError(f"tick pulled {pulled}, applied {applied}: {problems}")
+        return f"{pulled} entries pulled, applied and caught up"
+
+    return verify
+
+
+def invoice(hub: Hub, history: int, contracts: int) -> Verify:
+    documents = hub.billing.run_invoices(MONTH_END, MEASURED).documents
+
+    def verify() -> str:
+        billed = [e for d in documents for e in hub.billing.entries_billed_on(d.number)]
+        if len(documents) != 1 or len(billed) != NEW_ENTRIES:
+            raise RuntimeError(f"month end: {len(documents)} documents, {len(billed)} entries")
+        return f"1 invoice of {len(billed)} entries"
+
+    return verify
+
+
+STEPS = {"seed": seed, "tick": tick, "invoice": invoice}
+
+
+def main(step: str, url: str, home: str, history: str, contracts: str) -> None:
+    hub = _firm.open_hub(url, Path(home))
+    try:
+        before = _rss_mib()
+        started = time.perf_counter()
+        verify = STEPS[step](hub, int(history), int(contracts))
+        seconds = time.perf_counter() - started
+        peak = _peak_mib()
+        detail = verify()
+    finally:
+        hub.close()
+    report = {"seconds": seconds, "rss_mib": before, "peak_mib": peak, "detail": detail}
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

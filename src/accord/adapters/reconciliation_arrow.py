@@ -1,0 +1,125 @@
+"""Reconciliation records as Arrow tables: the columnar form the DuckDB engine joins.
+
+Three forms of records reach the engine, cheapest first:
+
+- `ArrowRecords`: rows already in Arrow (read from a store by a columnar driver, or
+  decoded by a connector into columns), used as they are; only a column whose type
+  differs is cast, by Arrow, in one vectorised call.
+- `RecordColumns` (domain): one Python list per field; each column becomes an Arrow
+  array in one call, no record object is made.
+- any other sequence of records: one pass turns it into columns first.
+
+Amounts travel as decimal128(38, 10), exact for every currency and hour figure Accord
+handles. A value that would lose a digit there (more than 10 places, or more than 28
+integer digits) raises `Inexact`: the engine then runs that comparison on the reference
+rules instead of rounding anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, overload
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from accord.domain.reconciliation import Record
+from accord.domain.reconciliation.columns import RecordColumns, field_names
+
+R = TypeVar("R", bound=Record)
+DECIMAL = pa.decimal128(38, 10)
+
+
+class Inexact(Exception):
+    """A value decimal128(38, 10) cannot hold exactly."""
+
+
+class ArrowRecords(Sequence[R], Generic[R]):
+    """Records of `shape` held in an Arrow table, one column per field given; a field
+    without a column is None (unknown to that system). Keys must be unique, as a store's
+    primary key makes them. A record object is made only when one is asked for (the
+    engine asks for the few behind its findings)."""
+
+    __slots__ = ("shape", "table")
+
+    def __init__(self, shape: type[R], table: pa.Table) -> None:
+        unknown = set(table.column_names) - set(field_names(shape))
+        if unknown or "key" not in table.column_names:
+            raise ValueError(f"{shape.__name__} has a key and no {', '.join(sorted(unknown))}")
+        self.shape = shape
+        self.table = table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ArrowRecords[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | ArrowRecords[R]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            return ArrowRecords(self.shape, self.table.take(list(range(start, stop, step))))
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        row = {name: self.table.column(name)[index].as_py() for name in self.table.column_names}
+        return self.shape(**row)
+
+    def __iter__(self) -> Iterator[R]:
+        for row in self.table.to_pylist():
+            yield self.shape(**row)
+
+
+def decimals(values: Sequence[Decimal | None]) -> pa.Array:
+    """Python decimals as decimal128(38, 10) in one call; `Inexact` rather than a
+    rounded digit."""
+    try:
+        return pa.array(values, DECIMAL)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise Inexact(str(error)) from error
+
+
+def values(records: Sequence[Record], names: Sequence[str]) -> dict[str, Sequence[Any]]:
+    """The named fields of the records, column by column: the columns themselves when
+    the records come as columns, else one pass over the record objects."""
+    if isinstance(records, RecordColumns):
+        return {name: records.columns[name] for name in names}
+    rows = [tuple(getattr(record, name) for name in names) for record in records]
+    if not rows:
+        return {name: [] for name in names}
+    return dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))
+
+
+def _cast(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
+    if column.type == kind:
+        return column
+    try:
+        return column.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise Inexact(str(error)) from error
+
+
+def _arrow_table(records: ArrowRecords[Any], types: dict[str, pa.DataType]) -> pa.Table:
+    table = records.table
+    columns = {
+        name: _cast(table.column(name), kind)
+        if name in table.column_names
+        else pa.nulls(table.num_rows, kind)
+        for name, kind in types.items()
+    }
+    return pa.table(columns)
+
+
+def table(records: Sequence[Record], types: dict[str, pa.DataType]) -> pa.Table:
+    """The records as an Arrow table with exactly the columns and types of `types`."""
+    if isinstance(records, ArrowRecords):
+        return _arrow_table(records, types)
+    columns = values(records, list(types))
+    return pa.table(
+        {
+            name: decimals(columns[name]) if kind == DECIMAL else pa.array(columns[name], kind)
+            for name, kind in types.items()
+        }
+    )
