@@ -29,14 +29,14 @@ def test_a_refused_posting_corrected_and_approved_by_a_second_person_posts_once(
     scenario = load_scenario(SCENARIO)
     events = scenario.events[: FIRST_INVOICE_RUN + 1]
     runner = DurableRunner(scenario, tmp_path, events[0].at)
-    with runner._started() as run:
+    with runner.started() as run:
         configure_firm(run.hub, run.services.billing, scenario.firm)
         run.world.seed(scenario)
         erp = run.services.connectors["sandbox-erp"]
         erp.close_period("DE01", "2026-01")  # type: ignore[attr-defined]
         for index, event in enumerate(events):
-            runner._advance(run, event.at)
-            runner._apply(run, index, event)
+            runner.advance(run, event.at)
+            runner.apply(run, index, event)
             runner.settle(run)
 
         rejected = run.services.exceptions.find_open(ExceptionKind.POSTING_REJECTED, NUMBER)
