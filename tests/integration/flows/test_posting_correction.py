@@ -17,8 +17,9 @@ from accord.domain.corrections import CorrectionStatus, FourEyesViolation
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
 from accord.scenarios.format import load_scenario
 from tests.integration.flows._flow_proc import DurableRunner
+from tests.scenario_files import scenario_file
 
-SCENARIO = Path(__file__).parents[4] / "shared" / "scenarios" / "tm-correction-de.yaml"
+SCENARIO = scenario_file("tm-correction-de.yaml")
 FIRST_INVOICE_RUN = 3
 NUMBER = "INV-DE01-000001"
 
