@@ -26,7 +26,7 @@ import pytest
 
 from accord.cli.sandbox_speed import DEFAULT_SPEED
 
-REAL_MINUTES = int(os.environ.get("ACCORD_FIRST_RUN_MINUTES", "0"))
+REAL_MINUTES = int(os.environ.get("ACCORD_FIRST_RUN_MINUTES") or 0)
 """Ten by `make first-run`; unset, the test does not run (it lasts that long)."""
 pytestmark = [
     pytest.mark.slow,
