@@ -23,9 +23,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +30,7 @@ from typing import Any
 from rich.console import Console
 
 from bench._growth_step import NEW_ENTRIES
-from bench.bench_ingest import _scratch_postgres
+from bench._stores import scratch_store
 
 SIZES = tuple(
     int(size)
@@ -89,19 +86,8 @@ def _step(name: str, url: str, home: Path, history: int, timeout: float) -> Step
     return Step(**json.loads(done.stdout.decode().strip().splitlines()[-1]))
 
 
-@contextmanager
-def _store(backend: str) -> Iterator[tuple[str, Path] | None]:
-    """A fresh store for one size: a SQLite file, or a scratch PostgreSQL database."""
-    with tempfile.TemporaryDirectory() as scratch:
-        if backend == "SQLite":
-            yield f"sqlite:///{Path(scratch) / 'accord.sqlite'}", Path(scratch)
-            return
-        with _scratch_postgres() as url:
-            yield (url, Path(scratch)) if url is not None else None
-
-
 def _measure(backend: str, history: int, budget: float) -> Size | None:
-    with _store(backend) as store:
+    with scratch_store(backend) as store:
         if store is None:
             return None
         url, home = store

@@ -14,12 +14,8 @@ scratch PostgreSQL database.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +24,7 @@ from rich.console import Console
 from accord.bootstrap import Hub
 from accord.domain.billing.documents import Document
 from bench import _firm
-from bench.bench_ingest import _scratch_postgres
+from bench._stores import scratch_store
 
 CONTRACTS = int(os.environ.get("ACCORD_BENCH_MONTH_END_CONTRACTS", "10000"))
 ENTRIES_PER_CONTRACT = 3
@@ -118,18 +114,8 @@ def _prepare(hub: Hub, contracts: int) -> None:
     hub.billing.catch_up()
 
 
-@contextmanager
-def _store(backend: str) -> Iterator[tuple[str, Path] | None]:
-    with tempfile.TemporaryDirectory() as scratch:
-        if backend == "SQLite":
-            yield f"sqlite:///{Path(scratch) / 'accord.sqlite'}", Path(scratch)
-            return
-        with _scratch_postgres() as url:
-            yield (url, Path(scratch)) if url is not None else None
-
-
 def measure(backend: str, contracts: int) -> dict[str, Any] | None:
-    with _store(backend) as store:
+    with scratch_store(backend) as store:
         if store is None:
             return None
         hub = _firm.open_hub(*store)

@@ -17,6 +17,7 @@ import httpx
 import sqlalchemy as sa
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
+from accord.connectors.sandbox.firm import Firm
 from accord.connectors.sandbox.landscape import Landscape
 
 
@@ -150,3 +151,20 @@ def _healthy(base: str) -> bool:
         return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def approve_january_time(url: str, firm: Firm, days: int) -> None:
+    """Each contract's first staffed consultant logs `days` full days from 12 January in
+    the sandbox PSA, each entry its contract's first term, approved as the PSA submits."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        for contract in firm.contracts:
+            for day in range(days):
+                entry = {
+                    "project": contract["id"],
+                    "user_id": firm.staffing[contract["id"]][0],
+                    "date_performed": f"2026-01-{12 + day:02d}",
+                    "time_in_minutes": 480,
+                    "term": contract["terms"][0]["id"],
+                    "external_reference": f"T-{contract['id']}-{day}",
+                }
+                http.post("/psa/time_entries", json=entry).raise_for_status()

@@ -22,7 +22,7 @@ from accord.cli.roles import LEADER_LOCK
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import generate_firm, load_firm
 from accord.connectors.sandbox.landscape import Landscape
-from tests.integration.scaleout.cluster import WAIT, Cluster, wait_until
+from tests.integration.scaleout.cluster import WAIT, Cluster, approve_january_time, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nats, pytest.mark.slow]
 
@@ -41,18 +41,7 @@ def landscape(tmp_path: Path) -> Iterator[Landscape]:
     with Landscape(tmp_path / "sandbox", clock=clock) as running:
         firm = generate_firm(seed=7, consultants=6, customers=2, contracts=CONTRACTS)
         load_firm(running.url, firm)
-        with httpx.Client(base_url=running.url, timeout=10) as http:
-            for contract in firm.contracts:
-                for day in range(ENTRIES_PER_CONTRACT):
-                    entry = {
-                        "project": contract["id"],
-                        "user_id": firm.staffing[contract["id"]][0],
-                        "date_performed": f"2026-01-{12 + day:02d}",
-                        "time_in_minutes": 480,
-                        "term": contract["terms"][0]["id"],
-                        "external_reference": f"T-{contract['id']}-{day}",
-                    }
-                    http.post("/psa/time_entries", json=entry).raise_for_status()
+        approve_january_time(running.url, firm, ENTRIES_PER_CONTRACT)
         yield running
 
 

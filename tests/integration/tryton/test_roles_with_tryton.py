@@ -27,7 +27,7 @@ from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
 from accord.connectors.tryton import testing as tryton_testing
 from accord.connectors.tryton.testing import RunningTryton
-from tests.integration.scaleout.cluster import WAIT, Cluster, wait_until
+from tests.integration.scaleout.cluster import WAIT, Cluster, approve_january_time, wait_until
 from tests.integration.tryton.conftest import cannot_start
 from tests.integration.tryton.tryton_helpers import register_payment
 
@@ -69,18 +69,7 @@ def landscape(tmp_path: Path) -> Iterator[Landscape]:
         for contract in firm.contracts:
             contract["terms"] = [t for t in contract["terms"] if t["type"] != "retainer"]
         load_firm(running.url, firm)
-        with httpx.Client(base_url=running.url, timeout=10) as http:
-            for contract in firm.contracts:
-                for day in range(DAYS):
-                    entry = {
-                        "project": contract["id"],
-                        "user_id": firm.staffing[contract["id"]][0],
-                        "date_performed": f"2026-01-{12 + day:02d}",
-                        "time_in_minutes": 480,
-                        "term": contract["terms"][0]["id"],
-                        "external_reference": f"T-{contract['id']}-{day}",
-                    }
-                    http.post("/psa/time_entries", json=entry).raise_for_status()
+        approve_january_time(running.url, firm, DAYS)
         yield running
 
 
