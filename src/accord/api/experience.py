@@ -369,6 +369,9 @@ async def get_kpis(request: Request, principal: ReportReader) -> dict[str, Any]:
       the month and unbilled when it began (`backlog_at_start`), the part of it billed by
       the month's documents (`backlog_billed`, `conversion_percent`) and every work line
       the month billed (`billed_in_period`);
+    - `disputes`: per month and currency, the month's `invoices` and how many a credit note
+      reduced since (`disputed`, `disputed_percent`), their gross (`invoiced`) and what
+      credit notes took off them (`credited`);
     - `documents`, `documents_by_status` and `billed_net_by_currency`.
 
     Amounts, hours and percentages are decimal strings; null where nothing is measured yet.

@@ -19,7 +19,7 @@ from accord.domain.billing.ledger import BilledEntry
 from accord.domain.billing.report import format_amount, render_document, render_documents
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import ExceptionKind
-from accord.domain.kpi_periods import backlog_conversion, queue_effort, recent_periods
+from accord.domain.kpi_periods import backlog_conversion, disputes, queue_effort, recent_periods
 from accord.domain.kpis import (
     activation_timings,
     billed_vs_approved,
@@ -190,4 +190,7 @@ class HubReports:
         return {
             "queue_effort": [row.to_dict() for row in queue_effort(times, periods)],
             "backlog_conversion": [row.to_dict() for row in backlog_conversion(state, periods)],
+            "disputes": [
+                row.to_dict() for row in disputes(state.ledger.documents.values(), periods)
+            ],
         }

@@ -4,7 +4,9 @@
   time from opening to closing of those closed in it;
 - backlog-to-billing conversion: approved billable time not yet billed when the month
   began (valued at the rate on its work date, as leakage values it), against what the
-  month's documents billed of it and billed in all.
+  month's documents billed of it and billed in all;
+- disputes: the month's invoices that a credit note has reduced since (a customer's
+  dispute of an invoice settles as a credit note), by count and by amount.
 
 Pure: callers pass the exceptions' times and the billing state.
 """
@@ -18,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from accord.domain.billing.documents import DocumentKind
+from accord.domain.billing.documents import Document, DocumentKind
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
 from accord.domain.kpis import TENTH, WORK_LINES, elapsed_hours
@@ -157,6 +159,61 @@ def backlog_conversion(state: BillingState, periods: Iterable[Period]) -> list[B
                     backlog.get(currency, Decimal(0)),
                     converted.get(currency, Decimal(0)),
                     billed.get(currency, Decimal(0)),
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Disputes:
+    """One month and currency: the invoices issued in it and those credited since."""
+
+    period: Period
+    currency: str
+    invoices: int
+    disputed: int
+    invoiced: Decimal
+    credited: Decimal
+
+    def disputed_percent(self) -> Decimal | None:
+        if self.invoices == 0:
+            return None
+        return (Decimal(self.disputed) * 100 / self.invoices).quantize(
+            TENTH, rounding=ROUND_HALF_UP
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        percent = self.disputed_percent()
+        return {
+            "period": str(self.period),
+            "currency": self.currency,
+            "invoices": self.invoices,
+            "disputed": self.disputed,
+            "invoiced": str(round_to_currency(self.invoiced, self.currency)),
+            "credited": str(round_to_currency(self.credited, self.currency)),
+            "disputed_percent": None if percent is None else str(percent),
+        }
+
+
+def disputes(documents: Iterable[Document], periods: Iterable[Period]) -> list[Disputes]:
+    """Per period and currency: invoices issued in the period (gross), and those a credit
+    note reduced since, with what was credited on them. Prepayments and credit notes are
+    not invoices a customer disputes."""
+    invoices = [d for d in documents if d.kind is DocumentKind.INVOICE]
+    rows = []
+    for period in periods:
+        issued = [d for d in invoices if period.contains(d.issue_date)]
+        for currency in sorted({d.currency for d in issued}):
+            mine = [d for d in issued if d.currency == currency]
+            credited = [d for d in mine if d.credited > 0]
+            rows.append(
+                Disputes(
+                    period,
+                    currency,
+                    len(mine),
+                    len(credited),
+                    sum((d.gross_total for d in mine), Decimal(0)),
+                    sum((d.credited for d in credited), Decimal(0)),
                 )
             )
     return rows

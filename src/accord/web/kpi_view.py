@@ -73,6 +73,7 @@ def kpi_context(kpis: Mapping[str, Any]) -> dict[str, Any]:
             for row in kpis.get("queue_effort", [])
         ],
         "backlog_conversion": kpis.get("backlog_conversion", []),
+        "disputes": kpis.get("disputes", []),
         "status_chart": bar_chart(
             "Documents by status",
             list(kpis.get("documents_by_status", {}).items()),

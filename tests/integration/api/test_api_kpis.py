@@ -184,3 +184,8 @@ def test_the_kpis_report_queue_effort_and_backlog_conversion_per_month(world: Ap
     assert _metric(page, "closed-2026-02") == "1"
     assert _metric(page, "resolve-median-2026-03") == "29.0 d"
     assert _metric(page, "conversion-2026-03-EUR") == "100.0%"
+    disputed = {row["period"]: row for row in billing["disputes"]}
+    assert list(disputed) == ["2026-01", "2026-03"]  # the months that issued invoices
+    assert (disputed["2026-01"]["invoices"], disputed["2026-01"]["disputed"]) == (1, 0)
+    assert disputed["2026-01"]["disputed_percent"] == "0.0"
+    assert _metric(page, "disputed-2026-01-EUR") == "0"

@@ -1,16 +1,19 @@
-"""Monthly KPIs: the exception queue's effort and how fast backlog becomes invoices."""
+"""Monthly KPIs: the exception queue's effort, how fast backlog becomes invoices, and the
+invoices customers disputed (a credit note reduced them)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from accord.domain.billing.run import run_invoicing
-from accord.domain.billing.state import approve_time
+from accord.domain.billing.state import approve_time, correct_time
 from accord.domain.calendar import Period
-from accord.domain.kpi_periods import backlog_conversion, queue_effort, recent_periods
-from tests.unit.billing.builders import FEB, entry, make_state, tm_term
+from accord.domain.kpi_periods import backlog_conversion, disputes, queue_effort, recent_periods
+from tests.unit.billing.builders import FEB, JAN, entry, make_state, tm_term
 
 JANUARY, FEBRUARY, MARCH = Period(2026, 1), Period(2026, 2), Period(2026, 3)
+PERIODS = [JANUARY, FEBRUARY, MARCH]
 
 
 def _at(month: int, day: int, hour: int = 0) -> datetime:
@@ -66,3 +69,37 @@ def test_backlog_at_the_start_of_a_month_against_what_the_month_billed_of_it() -
 
 def test_recent_periods_end_with_the_current_month() -> None:
     assert recent_periods(date(2026, 2, 14), 3) == [Period(2025, 12), JANUARY, FEBRUARY]
+
+
+def test_disputes_are_the_months_invoices_a_credit_note_reduced_since() -> None:
+    state = approve_time(
+        make_state(tm_term(rate="150")), [entry("E1", 5, "8"), entry("E2", 6, "4")]
+    )
+    state = run_invoicing(state, JAN).state  # 1,800.00 net, 2,142.00 gross, in January
+    state = approve_time(state, [entry("E3", 3, "2", month=2)])
+    state = run_invoicing(state, FEB).state  # 300.00 net, 357.00 gross, in February
+    state = correct_time(state, "E2", hours=Decimal("0"))  # the customer disputes E2
+    state = run_invoicing(state, date(2026, 3, 31)).state  # credit note in March
+
+    rows = [row.to_dict() for row in disputes(state.ledger.documents.values(), PERIODS)]
+
+    assert rows == [
+        {
+            "period": "2026-01",
+            "currency": "EUR",
+            "invoices": 1,
+            "disputed": 1,
+            "invoiced": "2142.00",
+            "credited": "714.00",
+            "disputed_percent": "100.0",
+        },
+        {
+            "period": "2026-02",
+            "currency": "EUR",
+            "invoices": 1,
+            "disputed": 0,
+            "invoiced": "357.00",
+            "credited": "0.00",
+            "disputed_percent": "0.0",
+        },
+    ]  # March issued only the credit note: no invoice to dispute
