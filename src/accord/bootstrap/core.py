@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 
+from accord.adapters.billing_documents import SqlAlchemyHubDocuments
 from accord.adapters.billing_store import (
     SqlAlchemyAppliedRecords,
     SqlAlchemyBillingStateStore,
@@ -295,6 +296,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         exceptions,
         clock,
         fast_engine=DuckDbReconciliationEngine(),
+        stored_documents=SqlAlchemyHubDocuments(hub.engine),
     )
     streams = [
         SourceStream(name, stream)

@@ -1,0 +1,93 @@
+"""The hub's issued documents as reconciliation records, read straight from `billing_rows`.
+
+Hub-side reconciliation compares every document the hub issued with billing's and the
+ERP's. Building those records from the billing state loads the whole book; this reads
+only the `document` rows, in issue order, takes the header fields of each (the lines are
+never decoded into objects) and returns them as Arrow columns (`ArrowRecords`), built
+one call per column.
+
+Amounts stay exact: a decimal column is stored at the one scale every value of it has
+(2 for cents), so the records made back from it print as the book's do. A column whose
+values differ in scale, or that decimal128 cannot hold, comes back as plain columns of
+Python decimals (`RecordColumns`) instead: never a rounded digit, never a float.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from accord.adapters.billing_rows import billing_rows
+from accord.adapters.reconciliation_arrow import ArrowRecords
+from accord.adapters.transactions import reading
+from accord.domain.reconciliation import DocumentRecord, RecordColumns
+from accord.domain.reconciliation.records import settlement_status
+
+_r = billing_rows.c
+_AMOUNTS = {"net_total": "net_total", "tax_total": "tax_total", "amount": "gross_total"}
+"""Record field -> the stored document's field."""
+_TEXTS = ("key", "contract", "currency", "status")
+_MAX_SCALE = 10
+_INTEGER_DIGITS = 28
+
+
+class SqlAlchemyHubDocuments:
+    """`HubDocumentListing` on the row store: one record per stored document."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def document_records(self) -> Sequence[DocumentRecord]:
+        """Every document the hub issued, in issue order, with its settlement status."""
+        query = sa.select(_r.ref, _r.data).where(_r.part == "document").order_by(_r.seq)
+        with reading(self._engine) as conn:
+            rows = conn.execute(query).all()
+        return records(_columns([(row.ref, json.loads(row.data)) for row in rows]))
+
+
+def _columns(documents: list[tuple[str | None, dict[str, Any]]]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {
+        "key": [d["number"] for _, d in documents],
+        "on": [date.fromisoformat(d["issue_date"]) for _, d in documents],
+        "contract": [d["contract"] for _, d in documents],
+        "currency": [d["currency"] for _, d in documents],
+        "status": [settlement_status(status) for status, _ in documents],
+    }
+    for name, stored in _AMOUNTS.items():
+        columns[name] = [Decimal(d[stored]) for _, d in documents]
+    return columns
+
+
+def records(columns: dict[str, list[Any]]) -> Sequence[DocumentRecord]:
+    """The document columns as Arrow rows, or as Python columns where Arrow would not
+    give back every amount exactly as it was written (see the module docstring)."""
+    arrays: dict[str, pa.Array] = {name: pa.array(columns[name], pa.string()) for name in _TEXTS}
+    arrays["on"] = pa.array(columns["on"], pa.date32())
+    for name in _AMOUNTS:
+        array = _decimals(columns[name])
+        if array is None:
+            return RecordColumns(DocumentRecord, columns)
+        arrays[name] = array
+    return ArrowRecords(DocumentRecord, pa.table(arrays))
+
+
+def _decimals(values: list[Decimal]) -> pa.Array | None:
+    """The values at their one common scale, or None if they have none or do not fit."""
+    exponents = {value.as_tuple().exponent for value in values}
+    if len(exponents) > 1:
+        return None
+    [exponent] = exponents or {-2}
+    if not isinstance(exponent, int) or not -_MAX_SCALE <= exponent <= 0:
+        return None
+    scale = -exponent
+    try:
+        return pa.array(values, pa.decimal128(_INTEGER_DIGITS + scale, scale))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
