@@ -38,6 +38,7 @@ from accord.canonical.base import CanonicalModel
 from accord.canonical.registry import model_for
 from accord.domain.billing import state as engine
 from accord.domain.billing.documents import Document, DocumentStatus
+from accord.domain.billing.ledger import BilledEntry
 from accord.domain.billing.payments import confirm_posting
 from accord.domain.billing.run import (
     InvoiceRunResult,
@@ -396,6 +397,13 @@ class BillingService:
     def entries_billed_on(self, number: str) -> list[str]:
         """Time entries whose billed state stands on document `number`."""
         return self._store.entries_billed_on(number)
+
+    def billed_on(self, number: str) -> list[BilledEntry]:
+        """How each time entry billed on document `number` stands billed (its billed
+        rows alone, not the book)."""
+        entries = self.entries_billed_on(number)
+        ledger = self._load(Slice(entries=entries))[0].state.ledger
+        return [e for e in ledger.entries.values() if e.invoice == number]
 
     def mark_posted(
         self, number: str, recorded: Callable[[Document, Document], None] | None = None

@@ -16,7 +16,7 @@ from accord.application.reconciliation import ReconciliationService
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.ledger import BilledEntry
-from accord.domain.billing.report import format_amount, render_document, render_documents
+from accord.domain.billing.report import format_amount, render_document
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import ExceptionKind
 from accord.domain.kpi_periods import backlog_conversion, disputes, queue_effort, recent_periods
@@ -98,12 +98,12 @@ class HubReports:
 
     def invoices(self) -> list[dict[str, Any]]:
         """Every issued document, newest first, as the invoice list shows it, with the
-        customer's name beside its id."""
-        state = self._billing.state()
-        names = {c.id: c.name for c in state.customers.values()}
+        customer's name beside its id. Reads the document rows and the firm-wide data,
+        not the whole book."""
+        names = {c.id: c.name for c in self._billing.firm_state().customers.values()}
         return [
             {**shown, "customer_name": names.get(shown["customer"])}
-            for shown in reversed(render_documents(state))
+            for shown in reversed([render_document(d) for d in self._billing.documents()])
         ]
 
     def reconciliation(self) -> Mapping[str, Any]:
@@ -134,15 +134,13 @@ class HubReports:
         return self._reconciliation.leakage(self._clock().date(), reported_unbilled_time(reported))
 
     def lineage(self, invoice_number: str) -> Mapping[str, Any] | None:
-        """Each line of a document back to its time entries, rate version and term."""
-        state = self._billing.state()
+        """Each line of a document back to its time entries, rate version and term; reads
+        the document, the entries billed on it and the firm-wide data only."""
+        state = self._billing.document_state(invoice_number)
         document = state.ledger.documents.get(invoice_number)
         if document is None:
             return None
-        entries = sorted(
-            (e for e in state.ledger.entries.values() if e.invoice == invoice_number),
-            key=lambda e: e.entry,
-        )
+        entries = sorted(self._billing.billed_on(invoice_number), key=lambda e: e.entry)
         rendered = render_document(document)
         customer = state.customers.get(document.customer)
         rendered["customer_name"] = None if customer is None else customer.name
