@@ -14,7 +14,6 @@ Python decimals (`RecordColumns`) instead: never a rounded digit, never a float.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_rows import billing_rows
@@ -34,6 +34,9 @@ _r = billing_rows.c
 _AMOUNTS = {"net_total": "net_total", "tax_total": "tax_total", "amount": "gross_total"}
 """Record field -> the stored document's field."""
 _TEXTS = ("key", "contract", "currency", "status")
+_HEADER = ("number", "issue_date", "contract", "currency", *_AMOUNTS.values())
+"""The stored document's fields a record needs, extracted by the database's JSON
+functions: the lines never leave the store."""
 _MAX_SCALE = 10
 _INTEGER_DIGITS = 28
 
@@ -46,22 +49,28 @@ class SqlAlchemyHubDocuments:
 
     def document_records(self) -> Sequence[DocumentRecord]:
         """Every document the hub issued, in issue order, with its settlement status."""
-        query = sa.select(_r.ref, _r.data).where(_r.part == "document").order_by(_r.seq)
+        data: sa.ColumnElement[Any] = (
+            sa.cast(_r.data, postgresql.JSON)
+            if self._engine.dialect.name == "postgresql"
+            else sa.type_coerce(_r.data, sa.JSON)
+        )
+        fields = [data[name].as_string().label(name) for name in _HEADER]
+        query = sa.select(_r.ref, *fields).where(_r.part == "document").order_by(_r.seq)
         with reading(self._engine) as conn:
             rows = conn.execute(query).all()
-        return records(_columns([(row.ref, json.loads(row.data)) for row in rows]))
+        return records(_columns(rows))
 
 
-def _columns(documents: list[tuple[str | None, dict[str, Any]]]) -> dict[str, list[Any]]:
+def _columns(rows: Sequence[sa.Row[Any]]) -> dict[str, list[Any]]:
     columns: dict[str, list[Any]] = {
-        "key": [d["number"] for _, d in documents],
-        "on": [date.fromisoformat(d["issue_date"]) for _, d in documents],
-        "contract": [d["contract"] for _, d in documents],
-        "currency": [d["currency"] for _, d in documents],
-        "status": [settlement_status(status) for status, _ in documents],
+        "key": [r.number for r in rows],
+        "on": [date.fromisoformat(r.issue_date) for r in rows],
+        "contract": [r.contract for r in rows],
+        "currency": [r.currency for r in rows],
+        "status": [settlement_status(r.ref) for r in rows],
     }
     for name, stored in _AMOUNTS.items():
-        columns[name] = [Decimal(d[stored]) for _, d in documents]
+        columns[name] = [Decimal(getattr(r, stored)) for r in rows]
     return columns
 
 
