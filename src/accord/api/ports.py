@@ -16,6 +16,7 @@ from accord.application.einvoicing import EInvoicing
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
+from accord.application.periods import AccountingPeriods
 
 T = TypeVar("T")
 
@@ -71,3 +72,11 @@ def journals(request: Request) -> LedgerJournals:
 
 def journal_posting(request: Request) -> JournalPoster:
     return _wired(ports(request).journal_posting, "journal_posting")
+
+
+def periods_of(request: Request) -> AccountingPeriods:
+    """The hub's accounting periods; 503 when this hub keeps no billing state."""
+    periods: AccountingPeriods | None = getattr(request.app.state.hub, "periods", None)
+    if periods is None:
+        raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
+    return periods

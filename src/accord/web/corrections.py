@@ -15,10 +15,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accord.api.corrections import approve_audited, corrections_of, submit_audited
-from accord.api.periods import change_period, periods_of
+from accord.api.correlation import correlation_of
+from accord.api.ports import periods_of
+from accord.api.security.auth import governance_of
 from accord.application.corrections import CorrectionRefused, pending_correction
 from accord.application.operations import ActionNotAvailable
-from accord.application.periods import PeriodRefused
+from accord.application.periods import PeriodRefused, change_period
 from accord.application.ports import ExceptionRecord
 from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
@@ -151,7 +153,15 @@ async def change(request: Request) -> Response:
     close, note = form.get("intent") != "reopen", form.get("note", "").strip() or "month-end"
     try:
         done = await run_in_threadpool(
-            change_period, request, principal, entity, month, close, note
+            change_period,
+            periods_of(request),
+            governance_of(request),
+            entity,
+            month,
+            close,
+            note,
+            principal.actor,
+            correlation_of(request),
         )
     except PeriodRefused as error:
         notice = str(error)
