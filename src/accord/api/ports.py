@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar, cast
 from fastapi import Request
 
 from accord.api.problems import ProblemError
+from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
@@ -80,3 +81,11 @@ def periods_of(request: Request) -> AccountingPeriods:
     if periods is None:
         raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
     return periods
+
+
+def corrections_of(request: Request) -> CorrectionService:
+    """The hub's corrections; 503 when this hub has none."""
+    service: CorrectionService | None = getattr(request.app.state.hub, "corrections", None)
+    if service is None:
+        raise ProblemError(503, "unavailable", "Service unavailable", "no corrections here")
+    return service

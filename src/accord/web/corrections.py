@@ -14,10 +14,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api.corrections import approve_audited, corrections_of, submit_audited
 from accord.api.correlation import correlation_of
-from accord.api.ports import periods_of
+from accord.api.ports import corrections_of, periods_of
 from accord.api.security.auth import governance_of
+from accord.application.correction_decisions import approve_audited, submit_audited
 from accord.application.corrections import CorrectionRefused, pending_correction
 from accord.application.operations import ActionNotAvailable
 from accord.application.periods import PeriodRefused, change_period
@@ -100,7 +100,14 @@ async def correct(request: Request, exception_id: int) -> Response:
     try:
         if form.get("intent") == "submit":
             done = await run_in_threadpool(
-                submit_audited, request, principal, exception_id, payload, note
+                submit_audited,
+                service,
+                governance_of(request),
+                exception_id,
+                payload,
+                note,
+                principal.actor,
+                correlation_of(request),
             )
             return _back(exception_id, f"correction {done.status}")
         preview = await run_in_threadpool(service.preview, exception_id, payload)
@@ -119,7 +126,15 @@ async def approve(request: Request, exception_id: int) -> Response:
         raise HTTPException(403, f"approving a correction needs {Permission.APPROVE_CORRECTIONS}")
     note = form.get("note", "").strip() or "approved"
     try:
-        done = await run_in_threadpool(approve_audited, request, principal, exception_id, note)
+        done = await run_in_threadpool(
+            approve_audited,
+            corrections_of(request),
+            governance_of(request),
+            exception_id,
+            note,
+            principal.actor,
+            correlation_of(request),
+        )
     except REFUSED as error:
         return _back(exception_id, str(error))
     return _back(exception_id, f"correction {done.status}, approved by {principal.actor}")
