@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.audited import audited
+from accord.api.correlation import correlation_of
 from accord.api.experience import Actor, ExceptionId, no_such_exception, owning_team_only
 from accord.api.models import (
     ApproveCorrection,
@@ -22,13 +22,15 @@ from accord.api.models import (
     RedriveRequest,
     RedriveResult,
 )
+from accord.api.ports import corrections_of
 from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import require
+from accord.api.security.auth import governance_of, require
+from accord.application.audited import audited
+from accord.application.correction_decisions import approve_audited, submit_audited
 from accord.application.corrections import (
     CORRECTABLE,
     Correction,
     CorrectionRefused,
-    CorrectionService,
     RedriveOutcome,
     RedriveSelection,
 )
@@ -46,13 +48,6 @@ Refusals: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _service(request: Request) -> CorrectionService:
-    service: CorrectionService | None = getattr(request.app.state.hub, "corrections", None)
-    if service is None:
-        raise ProblemError(503, "unavailable", "Service unavailable", "no corrections here")
-    return service
-
-
 async def _call(exception_id: int, work: Callable[[], T]) -> T:
     try:
         return await run_in_threadpool(work)
@@ -66,50 +61,6 @@ async def _call(exception_id: int, work: Callable[[], T]) -> T:
         ) from None
     except CorrectionRefused as error:
         raise ProblemError(422, "correction-refused", "Correction refused", str(error)) from None
-
-
-def _summary(correction: Correction) -> dict[str, Any]:
-    return {
-        "status": str(correction.status),
-        "submitted_by": correction.submitted_by,
-        "approved_by": correction.approved_by,
-        "business_key": correction.preview.business_key,
-        "changes": [
-            {"field": c.field, "before": str(c.before), "after": str(c.after)}
-            for c in correction.preview.changes
-        ],
-    }
-
-
-def submit_audited(
-    request: Request, principal: Principal, exception_id: int, payload: str, note: str
-) -> Correction:
-    """Submit a correction and audit it (`exception.correction_submitted`) together."""
-    service = _service(request)
-
-    def submit() -> Correction:
-        return service.submit(exception_id, payload, principal.actor, note)
-
-    action, subject = "exception.correction_submitted", f"exception:{exception_id}"
-    return audited(request, principal, action, submit, subject, _summary)
-
-
-def approve_audited(
-    request: Request, principal: Principal, exception_id: int, note: str
-) -> Correction:
-    """Approve and apply a correction, audited (`exception.correction_approved`) with it."""
-    service = _service(request)
-
-    def approve() -> Correction:
-        return service.approve(exception_id, principal.actor, note)
-
-    action, subject = "exception.correction_approved", f"exception:{exception_id}"
-    return audited(request, principal, action, approve, subject, _summary)
-
-
-def corrections_of(request: Request) -> CorrectionService:
-    """The hub's corrections; 503 when this hub has none."""
-    return _service(request)
 
 
 def _view(correction: Correction) -> CorrectionView:
@@ -130,7 +81,7 @@ async def preview_correction(
     """The worker's own decision on the corrected event against the records applied now:
     `apply`, `invalid`, `quarantine` or `stale`, and the fields it would change."""
     await owning_team_only(request, principal, exception_id)
-    service = _service(request)
+    service = corrections_of(request)
     payload = json.dumps(body.payload)
     preview = await _call(exception_id, lambda: service.preview(exception_id, payload))
     return CorrectionPreviewView.model_validate(asdict(preview))
@@ -151,7 +102,15 @@ async def submit_correction(
     payload = json.dumps(body.payload)
     done = await _call(
         exception_id,
-        lambda: submit_audited(request, principal, exception_id, payload, body.note),
+        lambda: submit_audited(
+            corrections_of(request),
+            governance_of(request),
+            exception_id,
+            payload,
+            body.note,
+            principal.actor,
+            correlation_of(request),
+        ),
     )
     return _view(done)
 
@@ -166,7 +125,15 @@ async def approve_correction(
     request: Request, exception_id: ExceptionId, body: ApproveCorrection, principal: Approver
 ) -> CorrectionView:
     done = await _call(
-        exception_id, lambda: approve_audited(request, principal, exception_id, body.note)
+        exception_id,
+        lambda: approve_audited(
+            corrections_of(request),
+            governance_of(request),
+            exception_id,
+            body.note,
+            principal.actor,
+            correlation_of(request),
+        ),
     )
     return _view(done)
 
@@ -194,7 +161,7 @@ async def redrive_exceptions(
         raise ProblemError(
             403, "forbidden", "Permission denied", "quarantined events belong to integration"
         )
-    service = _service(request)
+    service = corrections_of(request)
     selection = RedriveSelection(body.ids, body.kind, body.source, body.since, body.until)
 
     def redrive() -> list[RedriveOutcome]:
@@ -204,7 +171,14 @@ async def redrive_exceptions(
         return {"note": body.note, "outcomes": [asdict(outcome) for outcome in done]}
 
     outcomes = await run_in_threadpool(
-        audited, request, principal, "exception.redriven", redrive, "exceptions", outcomes_of
+        audited,
+        governance_of(request),
+        principal.actor,
+        correlation_of(request),
+        "exception.redriven",
+        redrive,
+        "exceptions",
+        outcomes_of,
     )
     requeued = sum(1 for outcome in outcomes if outcome.status == "requeued")
     return RedriveResult.model_validate(

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.audited import audited
+from accord.api.correlation import correlation_of
 from accord.api.experience import (
     Actor,
     ExceptionId,
@@ -26,7 +26,8 @@ from accord.api.models import (
     TagException,
 )
 from accord.api.problems import ProblemError, problem
-from accord.application.exception_people import ExceptionPeople, InvalidChange
+from accord.api.security.auth import governance_of
+from accord.application.exception_people import ExceptionPeople, InvalidChange, change_audited
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Principal
 
@@ -36,36 +37,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: problem("No such exception"),
     422: problem("Invalid input"),
 }
-
-
-def _state(record: ExceptionRecord) -> dict[str, Any]:
-    return {"assignee": record.assignee, "tags": list(record.tags)}
-
-
-def _after(record: ExceptionRecord) -> dict[str, Any]:
-    return {**_state(record), "entry": dict(record.history[-1])}
-
-
-def change_audited(
-    request: Request,
-    principal: Principal,
-    before: ExceptionRecord,
-    action: str,
-    change: Callable[[ExceptionPeople], ExceptionRecord],
-) -> ExceptionRecord:
-    """Make `change` to the exception and audit it as `exception.<action>` in the same
-    transaction (the API and the dashboard's forms both call this; the caller checks who
-    may). Raises InvalidChange for bad input, KeyError for an unknown exception."""
-    people = ExceptionPeople(request.app.state.hub.unit_of_work)
-    return audited(
-        request,
-        principal,
-        f"exception.{action}",
-        lambda: change(people),
-        f"exception:{before.id}",
-        _after,
-        _state(before),
-    )
 
 
 async def _apply(
@@ -83,7 +54,16 @@ async def _apply(
     else:
         before = await run_in_threadpool(_one, request, exception_id)
     try:
-        after = await run_in_threadpool(change_audited, request, principal, before, action, change)
+        after = await run_in_threadpool(
+            change_audited,
+            ExceptionPeople(request.app.state.hub.unit_of_work),
+            governance_of(request),
+            before,
+            action,
+            change,
+            principal.actor,
+            correlation_of(request),
+        )
     except InvalidChange as error:
         raise ProblemError(422, "invalid-change", "Invalid input", str(error)) from None
     except KeyError:

@@ -4,7 +4,6 @@ reconciliation, leakage, lineage and KPIs. Every document is masked for the call
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -19,25 +18,18 @@ from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
-from accord.application.exception_people import comments_of
-from accord.application.governance import Governance
-from accord.application.masking import masked_for
-from accord.application.operations import (
-    ActionNotAvailable,
-    ExceptionActions,
-    QueueExceptionActions,
-    Reports,
+from accord.application.exception_handling import (
+    criticality_of,
+    exception_actions_or_queue,
+    take_action,
 )
+from accord.application.exception_people import comments_of
+from accord.application.masking import masked_for
+from accord.application.operations import ActionNotAvailable, ExceptionActions, Reports
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
-from accord.domain.criticality import Criticality, CriticalityClass
-from accord.domain.exceptions import (
-    ExceptionAction,
-    ExceptionKind,
-    ExceptionStatus,
-    OwnerRole,
-    TransientClass,
-)
+from accord.domain.criticality import CriticalityClass
+from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole, TransientClass
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]
@@ -47,22 +39,6 @@ Actor = Annotated[Principal, Depends(require(Permission.ACT_ON_EXCEPTIONS))]
 Unavailable: dict[int | str, dict[str, Any]] = {
     503: problem("The service behind this view is not running in this hub")
 }
-
-
-def _classes(hub: Any) -> Criticality:
-    return getattr(hub, "criticality", None) or Criticality.default()
-
-
-def criticality_of(hub: Any, record: ExceptionRecord) -> CriticalityClass:
-    """The record's criticality class under the hub's classes (the defaults otherwise)."""
-    return _classes(hub).class_of(record.kind, record.details.get("workflow_id"))
-
-
-def past_sla(hub: Any, record: ExceptionRecord, now: datetime) -> bool:
-    """Whether the open `record` is past its SLA: its kind's, cut short by its class's."""
-    flow = record.details.get("workflow_id")
-    due = _classes(hub).sla_due(record.kind, record.created_at, record.sla_due, flow)
-    return str(record.status) == "open" and due < now
 
 
 def _view(request: Request, principal: Principal, record: ExceptionRecord) -> BusinessExceptionView:
@@ -186,8 +162,8 @@ async def owning_team_only(
 
 def exception_actions_of(request: Request) -> ExceptionActions:
     """The hub's exception actions, or the queue's own when no flows are wired."""
-    wired = ports.ports(request).exception_actions
-    return wired if wired is not None else QueueExceptionActions(request.app.state.hub.unit_of_work)
+    hub = request.app.state.hub
+    return exception_actions_or_queue(ports.ports(request).exception_actions, hub.unit_of_work)
 
 
 @router.post(
@@ -222,30 +198,6 @@ async def act_on_exception(
     except KeyError:
         raise no_such_exception(exception_id) from None
     return _view(request, principal, after)
-
-
-def take_action(
-    governance: Governance,
-    actions: ExceptionActions,
-    before: ExceptionRecord,
-    action: ExceptionAction,
-    note: str,
-    actor: str,
-    correlation: str,
-) -> ExceptionRecord:
-    """Act on an exception and audit it in one transaction: both are kept, or neither.
-    (A resumed flow is told at once; it only retries its step, which is harmless.)"""
-    with governance.audit.transaction():
-        after = actions.act(before.id, action, note, actor)
-        governance.audit.record(
-            actor,
-            f"exception.{action}",
-            f"exception:{before.id}",
-            before={"status": before.status, "note": None},
-            after={"status": after.status, "note": note},
-            correlation_id=correlation,
-        )
-    return after
 
 
 async def _report(request: Request, principal: Principal, name: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from accord.application.journal_posting import (
     JournalStatus,
     PostingState,
     count_by_state,
+    post_audited,
 )
 from accord.application.journals import LedgerJournals
 from accord.application.security import Permission, Principal
@@ -139,7 +140,15 @@ async def post_journals(
     the ERP refuses (e.g. its period is closed there), is not posted: it opens a
     `posting_rejected` exception for finance with the entry, and reads `refused`."""
     try:
-        statuses = await run_in_threadpool(post_audited, request, principal, period, entity)
+        statuses = await run_in_threadpool(
+            post_audited,
+            ports.journal_posting(request),
+            governance_of(request),
+            period,
+            entity,
+            principal.actor,
+            correlation_of(request),
+        )
     except JournalPostingUnsupported as error:
         raise ProblemError(409, "not-supported", "Not supported", str(error)) from None
     except Exception as error:
@@ -148,20 +157,3 @@ async def post_journals(
         detail = f"the ERP did not answer ({error.reason}); post the month again later"
         raise ProblemError(503, "erp-unavailable", "ERP unavailable", detail) from None
     return _states(period, True, statuses)
-
-
-def post_audited(
-    request: Request, principal: Principal, period: str, entity: str | None
-) -> list[JournalStatus]:
-    """Post a month's entries and record who did it in the audit trail: what the API
-    and the dashboard's button both do."""
-    statuses = ports.journal_posting(request).post(Period.parse(period), entity)
-    governance_of(request).audit.record(
-        principal.actor,
-        "journals.posted",
-        f"journals:{period}" + (f":{entity}" if entity else ""),
-        before=None,
-        after=count_by_state(statuses),
-        correlation_id=correlation_of(request),
-    )
-    return statuses

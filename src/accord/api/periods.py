@@ -10,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from accord.api.correlation import correlation_of
 from accord.api.models import ChangePeriod, ClosedPeriods, PeriodState
+from accord.api.ports import periods_of
 from accord.api.problems import ProblemError, problem
 from accord.api.security.auth import governance_of, require
-from accord.application.periods import AccountingPeriods, PeriodChange, PeriodRefused
+from accord.application.periods import PeriodRefused, change_period
 from accord.application.security import Permission, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
@@ -26,13 +27,6 @@ Refusals: dict[int | str, dict[str, Any]] = {
 }
 
 
-def periods_of(request: Request) -> AccountingPeriods:
-    periods: AccountingPeriods | None = getattr(request.app.state.hub, "periods", None)
-    if periods is None:
-        raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
-    return periods
-
-
 @router.get(
     "/periods",
     operation_id="list_periods",
@@ -43,31 +37,20 @@ async def list_periods(request: Request, principal: Reader) -> ClosedPeriods:
     return ClosedPeriods(closed=dict(await run_in_threadpool(periods_of(request).closed)))
 
 
-def change_period(
-    request: Request, principal: Principal, entity: str, period: str, close: bool, note: str
-) -> PeriodChange:
-    """Close or reopen a period and audit it (`period.closed` / `period.reopened`)."""
-    periods = periods_of(request)
-    audit = governance_of(request).audit
-    with audit.transaction():
-        done = periods.close(entity, period) if close else periods.reopen(entity, period)
-        audit.record(
-            principal.actor,
-            "period.closed" if close else "period.reopened",
-            f"period:{entity}:{done.period}",
-            before={"closed": done.closed != done.changed},
-            after={"closed": done.closed, "note": note},
-            correlation_id=correlation_of(request),
-        )
-    return done
-
-
 async def _answer(
     request: Request, principal: Principal, entity: str, period: str, close: bool, note: str
 ) -> PeriodState:
     try:
         done = await run_in_threadpool(
-            change_period, request, principal, entity, period, close, note
+            change_period,
+            periods_of(request),
+            governance_of(request),
+            entity,
+            period,
+            close,
+            note,
+            principal.actor,
+            correlation_of(request),
         )
     except PeriodRefused as error:
         raise ProblemError(422, "invalid", "Invalid period", str(error)) from None

@@ -12,10 +12,12 @@ from typing import Protocol, TypeVar, cast
 from fastapi import Request
 
 from accord.api.problems import ProblemError
+from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
+from accord.application.periods import AccountingPeriods
 
 T = TypeVar("T")
 
@@ -71,3 +73,19 @@ def journals(request: Request) -> LedgerJournals:
 
 def journal_posting(request: Request) -> JournalPoster:
     return _wired(ports(request).journal_posting, "journal_posting")
+
+
+def periods_of(request: Request) -> AccountingPeriods:
+    """The hub's accounting periods; 503 when this hub keeps no billing state."""
+    periods: AccountingPeriods | None = getattr(request.app.state.hub, "periods", None)
+    if periods is None:
+        raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
+    return periods
+
+
+def corrections_of(request: Request) -> CorrectionService:
+    """The hub's corrections; 503 when this hub has none."""
+    service: CorrectionService | None = getattr(request.app.state.hub, "corrections", None)
+    if service is None:
+        raise ProblemError(503, "unavailable", "Service unavailable", "no corrections here")
+    return service

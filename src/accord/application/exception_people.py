@@ -7,8 +7,12 @@ taken on it; the API and CLI also write it to the audit trail.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+from accord.application.audited import audited
 from accord.application.clock import Clock, utc_now
+from accord.application.governance import Governance
 from accord.application.ports import ExceptionRecord
 from accord.application.unit_of_work import UnitOfWorkFactory
 
@@ -102,3 +106,35 @@ class ExceptionPeople:
             uow.exceptions.note(exception_id, entry, self._clock())
             uow.commit()
         return self._read(exception_id)
+
+
+def _state(record: ExceptionRecord) -> dict[str, Any]:
+    return {"assignee": record.assignee, "tags": list(record.tags)}
+
+
+def _after(record: ExceptionRecord) -> dict[str, Any]:
+    return {**_state(record), "entry": dict(record.history[-1])}
+
+
+def change_audited(
+    people: ExceptionPeople,
+    governance: Governance,
+    before: ExceptionRecord,
+    action: str,
+    change: Callable[[ExceptionPeople], ExceptionRecord],
+    actor: str,
+    correlation: str,
+) -> ExceptionRecord:
+    """Make `change` to the exception and audit it as `exception.<action>` in the same
+    transaction (the API and the dashboard's forms both call this; the caller checks who
+    may). Raises InvalidChange for bad input, KeyError for an unknown exception."""
+    return audited(
+        governance,
+        actor,
+        correlation,
+        f"exception.{action}",
+        lambda: change(people),
+        f"exception:{before.id}",
+        _after,
+        _state(before),
+    )

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from accord.application.gateways import JournalPosting, PostedJournal, is_gateway_failure
+from accord.application.governance import Governance
 from accord.application.journals import BillingStateSource, LedgerJournals
 from accord.application.ports import ExceptionRecord
 from accord.canonical.v1.finance import LedgerPosting
@@ -195,3 +196,25 @@ def _posted(posting: LedgerPosting, found: PostedJournal) -> JournalStatus:
 def count_by_state(statuses: Sequence[JournalStatus]) -> dict[str, int]:
     """How many entries are in each state (every state named, zero included)."""
     return {state.value: sum(1 for s in statuses if s.state is state) for state in PostingState}
+
+
+def post_audited(
+    poster: JournalPoster,
+    governance: Governance,
+    period: str,
+    entity: str | None,
+    actor: str,
+    correlation: str,
+) -> list[JournalStatus]:
+    """Post a month's entries and record who did it in the audit trail: what the API
+    and the dashboard's button both do."""
+    statuses = poster.post(Period.parse(period), entity)
+    governance.audit.record(
+        actor,
+        "journals.posted",
+        f"journals:{period}" + (f":{entity}" if entity else ""),
+        before=None,
+        after=count_by_state(statuses),
+        correlation_id=correlation,
+    )
+    return statuses

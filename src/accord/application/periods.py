@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from accord.application.billing import BillingService
+from accord.application.governance import Governance
 from accord.domain.calendar import Period
 
 
@@ -67,3 +68,29 @@ class AccountingPeriods:
             return Period.parse(period)
         except ValueError:
             raise PeriodRefused(f"period {period!r} is not a month: write YYYY-MM") from None
+
+
+def change_period(
+    periods: AccountingPeriods,
+    governance: Governance,
+    entity: str,
+    period: str,
+    close: bool,
+    note: str,
+    actor: str,
+    correlation: str,
+) -> PeriodChange:
+    """Close or reopen a period and audit it (`period.closed` / `period.reopened`) in one
+    transaction: what the API and the dashboard's form both do."""
+    audit = governance.audit
+    with audit.transaction():
+        done = periods.close(entity, period) if close else periods.reopen(entity, period)
+        audit.record(
+            actor,
+            "period.closed" if close else "period.reopened",
+            f"period:{entity}:{done.period}",
+            before={"closed": done.closed != done.changed},
+            after={"closed": done.closed, "note": note},
+            correlation_id=correlation,
+        )
+    return done

@@ -14,11 +14,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api.corrections import approve_audited, corrections_of, submit_audited
-from accord.api.periods import change_period, periods_of
+from accord.api.correlation import correlation_of
+from accord.api.ports import corrections_of, periods_of
+from accord.api.security.auth import governance_of
+from accord.application.correction_decisions import approve_audited, submit_audited
 from accord.application.corrections import CorrectionRefused, pending_correction
 from accord.application.operations import ActionNotAvailable
-from accord.application.periods import PeriodRefused
+from accord.application.periods import PeriodRefused, change_period
 from accord.application.ports import ExceptionRecord
 from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
@@ -98,7 +100,14 @@ async def correct(request: Request, exception_id: int) -> Response:
     try:
         if form.get("intent") == "submit":
             done = await run_in_threadpool(
-                submit_audited, request, principal, exception_id, payload, note
+                submit_audited,
+                service,
+                governance_of(request),
+                exception_id,
+                payload,
+                note,
+                principal.actor,
+                correlation_of(request),
             )
             return _back(exception_id, f"correction {done.status}")
         preview = await run_in_threadpool(service.preview, exception_id, payload)
@@ -117,7 +126,15 @@ async def approve(request: Request, exception_id: int) -> Response:
         raise HTTPException(403, f"approving a correction needs {Permission.APPROVE_CORRECTIONS}")
     note = form.get("note", "").strip() or "approved"
     try:
-        done = await run_in_threadpool(approve_audited, request, principal, exception_id, note)
+        done = await run_in_threadpool(
+            approve_audited,
+            corrections_of(request),
+            governance_of(request),
+            exception_id,
+            note,
+            principal.actor,
+            correlation_of(request),
+        )
     except REFUSED as error:
         return _back(exception_id, str(error))
     return _back(exception_id, f"correction {done.status}, approved by {principal.actor}")
@@ -151,7 +168,15 @@ async def change(request: Request) -> Response:
     close, note = form.get("intent") != "reopen", form.get("note", "").strip() or "month-end"
     try:
         done = await run_in_threadpool(
-            change_period, request, principal, entity, month, close, note
+            change_period,
+            periods_of(request),
+            governance_of(request),
+            entity,
+            month,
+            close,
+            note,
+            principal.actor,
+            correlation_of(request),
         )
     except PeriodRefused as error:
         notice = str(error)

@@ -13,9 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from accord.api.experience import past_sla
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
+from accord.application.exception_handling import past_sla
 from accord.application.exception_people import comments_of
 from accord.application.masking import masked_for
 from accord.application.ports import ExceptionRecord

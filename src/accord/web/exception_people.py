@@ -14,8 +14,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from accord.api.exception_people import change_audited
-from accord.application.exception_people import ExceptionPeople, InvalidChange
+from accord.api.correlation import correlation_of
+from accord.api.security.auth import governance_of
+from accord.application.exception_people import ExceptionPeople, InvalidChange, change_audited
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
 from accord.web.forms import check_form_token, read_form
@@ -59,7 +60,16 @@ async def _change(
     if not allowed:
         raise HTTPException(403, f"exception {exception_id} belongs to the {record.owner} team")
     try:
-        await run_in_threadpool(change_audited, request, principal, record, action, change)
+        await run_in_threadpool(
+            change_audited,
+            ExceptionPeople(request.app.state.hub.unit_of_work),
+            governance_of(request),
+            record,
+            action,
+            change,
+            principal.actor,
+            correlation_of(request),
+        )
     except InvalidChange as error:
         return _back(exception_id, str(error))
     return _back(exception_id, notice)

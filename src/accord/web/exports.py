@@ -17,8 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
-from accord.api.periods import periods_of
-from accord.api.ports import ports
+from accord.api.ports import periods_of, ports
 from accord.application.masking import masked_for
 from accord.application.security import Principal
 from accord.web.pages import filtered_exceptions, reports_of

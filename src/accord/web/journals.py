@@ -13,9 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accord.api import ports
-from accord.api.journals import post_audited
+from accord.api.correlation import correlation_of
+from accord.api.security.auth import governance_of
 from accord.application.gateways import is_gateway_failure
-from accord.application.journal_posting import JournalPostingUnsupported, count_by_state
+from accord.application.journal_posting import (
+    JournalPostingUnsupported,
+    count_by_state,
+    post_audited,
+)
 from accord.application.security import Permission, Principal
 from accord.domain.calendar import Period
 from accord.web.forms import check_form_token, read_form
@@ -80,7 +85,15 @@ async def post_month(request: Request) -> Response:
         raise HTTPException(403, f"posting journals needs {Permission.START_RUNS}")
     month, entity = _month(request, form.get("period")), form.get("entity") or None
     try:
-        statuses = await run_in_threadpool(post_audited, request, principal, month, entity)
+        statuses = await run_in_threadpool(
+            post_audited,
+            ports.journal_posting(request),
+            governance_of(request),
+            month,
+            entity,
+            principal.actor,
+            correlation_of(request),
+        )
     except JournalPostingUnsupported as error:
         notice = str(error)
     except Exception as error:

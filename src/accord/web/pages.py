@@ -18,17 +18,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.correlation import correlation_of
-from accord.api.experience import (
-    criticality_of,
-    exception_actions_of,
-    past_sla,
-    take_action,
-)
 from accord.api.ports import HubPorts, ports
 from accord.api.problems import ProblemError
 from accord.api.security.auth import governance_of
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
+from accord.application.exception_handling import (
+    criticality_of,
+    exception_actions_or_queue,
+    past_sla,
+    take_action,
+)
 from accord.application.masking import masked_for
 from accord.application.operations import ActionNotAvailable, Reports
 from accord.application.ports import ExceptionRecord
@@ -211,7 +211,7 @@ async def act(request: Request, exception_id: int) -> Response:
         after = await run_in_threadpool(
             take_action,
             governance_of(request),
-            exception_actions_of(request),
+            exception_actions_or_queue(ports(request).exception_actions, hub.unit_of_work),
             record,
             action,
             note,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from starlette.requests import Request
 
-from accord.api.experience import criticality_of
+from accord.application.exception_handling import criticality_of
 from accord.application.ports import ExceptionRecord
 from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus

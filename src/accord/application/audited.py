@@ -1,22 +1,20 @@
-"""Changes the API makes together with their audit record: both are kept, or neither."""
+"""Changes a person makes through the API or the dashboard, together with their audit
+record: both are kept, or neither."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from fastapi import Request
-
-from accord.api.correlation import correlation_of
-from accord.api.security.auth import governance_of
-from accord.application.security import Principal
+from accord.application.governance import Governance
 
 T = TypeVar("T")
 
 
 def audited(
-    request: Request,
-    principal: Principal,
+    governance: Governance,
+    actor: str,
+    correlation: str,
     action: str,
     work: Callable[[], T],
     subject: str,
@@ -25,15 +23,15 @@ def audited(
 ) -> T:
     """Do `work` and record `action` on `subject` with its result in the same transaction,
     so an audited change never lands without its record (nor the record without it)."""
-    audit = governance_of(request).audit
+    audit = governance.audit
     with audit.transaction():
         done = work()
         audit.record(
-            principal.actor,
+            actor,
             action,
             subject,
             before=before,
             after=after(done),
-            correlation_id=correlation_of(request),
+            correlation_id=correlation,
         )
     return done
