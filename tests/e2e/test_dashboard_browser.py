@@ -135,8 +135,17 @@ def _open(driver: object, url: str, shot: str) -> str:
 
 
 def _wait_for(check: object, seconds: float = WAIT) -> None:
+    """Poll `check` until it holds. A page the browser replaced while the check read it (a
+    form posted, a redirect) leaves stale elements: that counts as not there yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
+    while True:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except StaleElementReferenceException:
+            pass
         assert time.monotonic() < deadline, "the hub did not get there in time"
         time.sleep(1)
 
