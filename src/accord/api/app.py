@@ -25,13 +25,13 @@ from accord.api import (
 from accord.api import governance as governance_routes
 from accord.api import metrics as metrics_routes
 from accord.api.body_limit import BodyLimitMiddleware, BodyLimits
-from accord.api.correlation import CorrelationMiddleware
 from accord.api.idempotency import IdempotencyMiddleware
 from accord.api.openapi import install_openapi
-from accord.api.problems import ErrorPages, install_problem_handlers
-from accord.api.security.oidc import OidcVerifier
-from accord.api.security.redaction import install_redaction
 from accord.application.governance import Governance
+from accord.http.correlation import CorrelationMiddleware
+from accord.http.problems import ErrorPages, install_problem_handlers
+from accord.http.security.oidc import OidcVerifier
+from accord.http.security.redaction import install_redaction
 
 DESCRIPTION = """Governed API of the Accord hub.
 

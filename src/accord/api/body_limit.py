@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.api.problems import send_problem
 from accord.canonical.nesting import MAX_JSON_DEPTH, nests_deeper_than
+from accord.http.problems import send_problem
 
 WEBHOOKS_PREFIX = "/api/v1/webhooks/"
 DASHBOARD_FORM_MAX_BYTES = 64 * 1024

@@ -12,7 +12,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
 from accord.api.experience import Actor, ExceptionId, no_such_exception, owning_team_only
 from accord.api.models import (
     ApproveCorrection,
@@ -22,9 +21,6 @@ from accord.api.models import (
     RedriveRequest,
     RedriveResult,
 )
-from accord.api.ports import corrections_of
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.audited import audited
 from accord.application.correction_decisions import approve_audited, submit_audited
 from accord.application.corrections import (
@@ -37,6 +33,10 @@ from accord.application.corrections import (
 from accord.application.operations import ActionNotAvailable
 from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
+from accord.http.correlation import correlation_of
+from accord.http.ports import corrections_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Approver = Annotated[Principal, Depends(require(Permission.APPROVE_CORRECTIONS))]

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from accord.api import ports
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import require
-from accord.application.einvoicing import EInvoicing, UnknownDocument, UnknownMasterData
+from accord.application.einvoicing import EInvoicing
 from accord.application.security import Permission, Principal
 from accord.domain.billing.einvoice import EInvoiceSyntax
+from accord.http import ports
+from accord.http.einvoices import einvoice_response
+from accord.http.problems import problem
+from accord.http.security.auth import require
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 ReportReader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]
@@ -26,17 +27,6 @@ Missing: dict[int | str, dict[str, Any]] = {
     404: problem("No such document"),
     503: problem("The service behind this view is not running in this hub"),
 }
-
-
-def einvoice_response(einvoicing: EInvoicing, number: str, syntax: EInvoiceSyntax) -> Response:
-    """The document's e-invoice as an XML download named `<number>.<syntax>.xml`; a 404
-    problem when the document or its master data is unknown."""
-    try:
-        xml = einvoicing.render(number, syntax)
-    except (UnknownDocument, UnknownMasterData) as error:
-        raise ProblemError(404, "not-found", "Not found", str(error)) from None
-    disposition = f'attachment; filename="{number}.{syntax.value}.xml"'
-    return Response(xml, media_type="application/xml", headers={"Content-Disposition": disposition})
 
 
 @router.get(

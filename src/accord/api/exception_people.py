@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
 from accord.api.experience import (
     Actor,
     ExceptionId,
@@ -25,11 +24,12 @@ from accord.api.models import (
     CommentOnException,
     TagException,
 )
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of
 from accord.application.exception_people import ExceptionPeople, InvalidChange, change_audited
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Principal
+from accord.http.correlation import correlation_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 _RESPONSES: dict[int | str, dict[str, Any]] = {

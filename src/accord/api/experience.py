@@ -10,12 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 
-from accord.api import ports
-from accord.api.correlation import correlation_of
 from accord.api.models import BusinessExceptionView, ExceptionComment, TakeAction
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.exception_handling import (
@@ -30,6 +26,10 @@ from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
 from accord.domain.criticality import CriticalityClass
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole, TransientClass
+from accord.http import ports
+from accord.http.correlation import correlation_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Exceptions = Annotated[Principal, Depends(require(Permission.READ_EXCEPTIONS))]

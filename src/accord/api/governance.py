@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
 from accord.api.models import (
     AuditRow,
     AuditVerification,
@@ -20,12 +19,13 @@ from accord.api.models import (
     PurgeResult,
 )
 from accord.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.audit import AuditRecord
 from accord.application.governance import Governance
 from accord.application.retention import LegalHold
 from accord.application.security import ApiKeyRecord, IssuedKey, Permission, Principal
+from accord.http.correlation import correlation_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
 KeyAdmin = Annotated[Principal, Depends(require(Permission.MANAGE_KEYS))]

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.api.problems import send_problem
 from accord.application.idempotency import Claim, IdempotencyStore, StoredResponse
+from accord.http.problems import send_problem
 
 HEADER = "idempotency-key"
 _VALID = re.compile(r"^[\x21-\x7e]{1,200}$")

@@ -10,12 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from accord.api import ports
-from accord.api.correlation import correlation_of
 from accord.api.experience import Unavailable
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.gateways import is_gateway_failure
 from accord.application.journal_posting import (
     JournalPostingUnsupported,
@@ -28,6 +24,10 @@ from accord.application.journals import LedgerJournals
 from accord.application.security import Permission, Principal
 from accord.canonical.v1.finance import LedgerPosting
 from accord.domain.calendar import Period
+from accord.http import ports
+from accord.http.correlation import correlation_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 ReportReader = Annotated[Principal, Depends(require(Permission.READ_REPORTS))]

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from accord.api.problems import Problem, problem
+from accord.http.problems import Problem, problem
 
 _ALWAYS = {
     400: "The request is malformed (e.g. an invalid cursor)",

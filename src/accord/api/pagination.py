@@ -12,7 +12,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
-from accord.api.problems import ProblemError
+from accord.http.problems import ProblemError
 
 T = TypeVar("T")
 Key = str | int

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
 from accord.api.models import ChangePeriod, ClosedPeriods, PeriodState
-from accord.api.ports import periods_of
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.periods import PeriodRefused, change_period
 from accord.application.security import Permission, Principal
+from accord.http.correlation import correlation_of
+from accord.http.ports import periods_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["experience"])
 Manager = Annotated[Principal, Depends(require(Permission.MANAGE_PERIODS))]

@@ -11,15 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api import ports
-from accord.api.correlation import correlation_of
 from accord.api.models import Run, RunStarted, StartFlow, StartInvoiceRun
 from accord.api.pagination import Cursor, Limit, Page, page_of
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.masking import masked_for
 from accord.application.operations import Flows, InvoiceRuns, RunSummary
 from accord.application.security import Permission, Principal
+from accord.http import ports
+from accord.http.correlation import correlation_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["process"])
 Reader = Annotated[Principal, Depends(require(Permission.READ_RUNS))]

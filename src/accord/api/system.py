@@ -12,17 +12,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from accord.api.correlation import correlation_of
 from accord.api.models import IngestResult, Record
 from accord.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of, require
 from accord.application.governance import Governance
 from accord.application.ingest import EventsRefused, IngestReport, IngestService
 from accord.application.masking import masked_for
 from accord.application.ports import BusinessObject
 from accord.application.security import Permission, Principal
 from accord.canonical.registry import ALL_MODELS
+from accord.http.correlation import correlation_of
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of, require
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
 Reader = Annotated[Principal, Depends(require(Permission.READ_RECORDS))]

@@ -19,8 +19,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from accord.api.models import WebhookAccepted
-from accord.api.problems import ProblemError, problem
-from accord.api.security.auth import governance_of
 from accord.application.ingest import IngestService
 from accord.application.ports import InboundEvent
 from accord.application.webhooks import (
@@ -30,6 +28,8 @@ from accord.application.webhooks import (
     source_belongs_to,
     verify_signature,
 )
+from accord.http.problems import ProblemError, problem
+from accord.http.security.auth import governance_of
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 CONTENT_TYPES = ("application/cloudevents+json", "application/json")

@@ -14,9 +14,6 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api.correlation import correlation_of
-from accord.api.ports import corrections_of, periods_of
-from accord.api.security.auth import governance_of
 from accord.application.correction_decisions import approve_audited, submit_audited
 from accord.application.corrections import CorrectionRefused, pending_correction
 from accord.application.operations import ActionNotAvailable
@@ -25,6 +22,9 @@ from accord.application.ports import ExceptionRecord
 from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
 from accord.domain.corrections import FourEyesViolation
+from accord.http.correlation import correlation_of
+from accord.http.ports import corrections_of, periods_of
+from accord.http.security.auth import governance_of
 from accord.web.forms import check_form_token, read_form
 from accord.web.pages import page
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from accord.api.einvoices import einvoice_response
-from accord.api.ports import ports
 from accord.application.security import Permission, Principal
 from accord.domain.billing.einvoice import EInvoiceSyntax
+from accord.http.einvoices import einvoice_response
+from accord.http.ports import ports
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,11 +14,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from accord.api.correlation import correlation_of
-from accord.api.security.auth import governance_of
 from accord.application.exception_people import ExceptionPeople, InvalidChange, change_audited
 from accord.application.ports import ExceptionRecord
 from accord.application.security import Permission, Principal, Role
+from accord.http.correlation import correlation_of
+from accord.http.security.auth import governance_of
 from accord.web.forms import check_form_token, read_form
 
 router = APIRouter(include_in_schema=False)

@@ -17,9 +17,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
-from accord.api.ports import periods_of, ports
 from accord.application.masking import masked_for
 from accord.application.security import Principal
+from accord.http.ports import periods_of, ports
 from accord.web.pages import filtered_exceptions, reports_of
 
 router = APIRouter(include_in_schema=False)

@@ -13,11 +13,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api.correlation import correlation_of
-from accord.api.ports import ports
-from accord.api.security.auth import governance_of
 from accord.application.operations import Flows
 from accord.application.security import Permission, Principal
+from accord.http.correlation import correlation_of
+from accord.http.ports import ports
+from accord.http.security.auth import governance_of
 from accord.web.charts import bar_chart
 from accord.web.forms import check_form_token, read_form
 from accord.web.pages import now_of, page

@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request
 
-from accord.api.problems import ProblemError
-from accord.api.security.auth import SESSION_COOKIE
+from accord.http.problems import ProblemError
+from accord.http.security.auth import SESSION_COOKIE
 
 FORM_TOKEN_FIELD = "csrf"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -12,9 +12,6 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api import ports
-from accord.api.correlation import correlation_of
-from accord.api.security.auth import governance_of
 from accord.application.gateways import is_gateway_failure
 from accord.application.journal_posting import (
     JournalPostingUnsupported,
@@ -23,6 +20,9 @@ from accord.application.journal_posting import (
 )
 from accord.application.security import Permission, Principal
 from accord.domain.calendar import Period
+from accord.http import ports
+from accord.http.correlation import correlation_of
+from accord.http.security.auth import governance_of
 from accord.web.forms import check_form_token, read_form
 from accord.web.pages import now_of, page
 

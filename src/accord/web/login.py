@@ -15,11 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accord.api.correlation import correlation_of
-from accord.api.security.auth import SESSION_COOKIE, authenticate_token, governance_of
 from accord.application.governance import Governance
 from accord.application.security import AuthenticationFailed, Principal
 from accord.application.sessions import OpenedSession
+from accord.http.correlation import correlation_of
+from accord.http.security.auth import SESSION_COOKIE, authenticate_token, governance_of
 from accord.web.forms import check_form_token, read_form
 from accord.web.pages import templates
 

@@ -17,10 +17,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from accord.api.correlation import correlation_of
-from accord.api.ports import HubPorts, ports
-from accord.api.problems import ProblemError
-from accord.api.security.auth import governance_of
 from accord.application.corrections import pending_correction
 from accord.application.exception_actions import allowed_actions
 from accord.application.exception_handling import (
@@ -35,6 +31,10 @@ from accord.application.ports import ExceptionRecord
 from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal, Role
 from accord.domain.exceptions import ExceptionAction, OwnerRole, Severity
+from accord.http.correlation import correlation_of
+from accord.http.ports import HubPorts, ports
+from accord.http.problems import ProblemError
+from accord.http.security.auth import governance_of
 from accord.web.charts import bar_chart
 from accord.web.formatting import money
 from accord.web.forms import check_form_token, page_form_token, read_form

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from accord.adapters import store
-from accord.api.problems import PROBLEM_JSON
 from accord.application.security import Role
+from accord.http.problems import PROBLEM_JSON
 from tests.integration.api.conftest import ApiWorld, customer_event
 
 ANSWERED_WITHIN_SECONDS = 15.0

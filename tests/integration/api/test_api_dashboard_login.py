@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from accord.adapters.governance_tables import dashboard_sessions
 from accord.adapters.sql import aware
-from accord.api.security.auth import SESSION_COOKIE
 from accord.application.security import Role
 from accord.application.sessions import session_hash
+from accord.http.security.auth import SESSION_COOKIE
 from accord.web.forms import form_token
 from tests.integration.api.conftest import AUDIENCE, ISSUER, ApiWorld
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accord.api.pagination import page_of
-from accord.api.problems import ProblemError
-from accord.api.security.redaction import redact
 from accord.application.masking import MASK, masked_for
 from accord.application.security import Principal, Role
 from accord.application.webhooks import Rejection, WebhookRejected, sign, verify_signature
+from accord.http.problems import ProblemError
+from accord.http.security.redaction import redact
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=5)

@@ -11,13 +11,13 @@ from typing import Protocol, TypeVar, cast
 
 from fastapi import Request
 
-from accord.api.problems import ProblemError
 from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
 from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.periods import AccountingPeriods
+from accord.http.problems import ProblemError
 
 T = TypeVar("T")
 

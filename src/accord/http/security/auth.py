@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from accord.api.problems import ProblemError
 from accord.application.governance import Governance
 from accord.application.security import (
     KEY_PREFIX,
@@ -20,6 +19,7 @@ from accord.application.security import (
     Permission,
     Principal,
 )
+from accord.http.problems import ProblemError
 
 bearer = HTTPBearer(
     auto_error=False,
