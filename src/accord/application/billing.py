@@ -38,7 +38,7 @@ from accord.canonical.base import CanonicalModel
 from accord.canonical.registry import model_for
 from accord.domain.billing import state as engine
 from accord.domain.billing.documents import Document, DocumentStatus
-from accord.domain.billing.ledger import BilledEntry
+from accord.domain.billing.ledger import BilledEntry, IntercompanyCharge
 from accord.domain.billing.payments import confirm_posting
 from accord.domain.billing.run import (
     InvoiceRunResult,
@@ -77,6 +77,29 @@ class Slice:
     documents: Collection[str] = ()
     """Documents by number, with their posting time."""
     payments: Collection[str] = ()
+
+
+RUN_CHUNK = 100
+"""Contracts an all-contracts invoice run loads, issues and commits at a time."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedRun:
+    """What an invoice run issued and raised over all its chunks, in contract order
+    (each chunk's state went to the store with it)."""
+
+    documents: tuple[Document, ...] = ()
+    exceptions: tuple[BusinessException, ...] = ()
+    intercompany: tuple[IntercompanyCharge, ...] = ()
+
+    @classmethod
+    def of(cls, chunks: Iterable[InvoiceRunResult]) -> IssuedRun:
+        done = list(chunks)
+        return cls(
+            tuple(d for chunk in done for d in chunk.documents),
+            tuple(e for chunk in done for e in chunk.exceptions),
+            tuple(c for chunk in done for c in chunk.intercompany),
+        )
 
 
 @dataclass
@@ -187,10 +210,12 @@ class BillingService:
         batch_size: int = 5_000,
         clock: Clock = utc_now,
         transaction: Transaction = each_on_its_own,
+        run_chunk: int = RUN_CHUNK,
     ) -> None:
         self._store = store
         self._records = records
         self._batch_size = batch_size
+        self._run_chunk = run_chunk
         self._clock = clock
         self._transaction = transaction
 
@@ -346,13 +371,28 @@ class BillingService:
 
     def run_invoices(
         self, through: date, contract: str | None = None, recorded: Recorded = _nothing
+    ) -> IssuedRun:
+        """Issue what is billable through `through` on one contract, or on every contract
+        chunk by chunk (`run_chunk` contracts at a time, in onboarding order, so documents
+        are numbered as one run over the whole book would number them). Each chunk loads
+        its contracts' rows alone and is saved with its result in its own transaction,
+        with whatever `recorded` writes about it: a crash between chunks keeps the chunks
+        done, and the run started again finds nothing left to issue on them."""
+        if contract is not None:
+            chunks = [[contract]]
+        else:
+            every = self._store.contract_ids()
+            size = self._run_chunk
+            chunks = [every[start : start + size] for start in range(0, len(every), size)]
+        results = [self._run_chunk_of(chunk, through, recorded) for chunk in chunks]
+        return IssuedRun.of(results)
+
+    def _run_chunk_of(
+        self, contracts: list[str], through: date, recorded: Recorded
     ) -> InvoiceRunResult:
-        """Issue what is billable through `through` (one contract's slice, or every
-        contract); the state is saved with the result, and whatever `recorded` writes
-        about it commits in the same transaction."""
-        contracts = [contract] if contract is not None else self._store.contract_ids()
+        wanted = frozenset(contracts)
         return self._issuing(
-            contracts, lambda state: run_invoicing(state, through, contract), recorded
+            contracts, lambda state: run_invoicing(state, through, wanted), recorded
         )
 
     def sign(self, contract: str, recorded: Recorded = _nothing) -> InvoiceRunResult:

@@ -50,8 +50,8 @@ def billing_impact(state: BillingState, kind: str, payload: str, today: date) ->
     worked = getattr(record, "date", None)
     through = max(today, worked) if isinstance(worked, date) else today
     try:
-        before = run_invoicing(state, through, contract)
-        after = run_invoicing(apply_record(state, record), through, contract)
+        before = run_invoicing(state, through, [contract])
+        after = run_invoicing(apply_record(state, record), through, [contract])
     except (KeyError, ValueError) as error:
         reason = error.args[0] if error.args else str(error)
         return BillingImpact(through, contract, note=f"billing cannot value it yet: {reason}")
