@@ -20,7 +20,7 @@ leaves either all of it or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -142,6 +142,10 @@ class BillingStateStore(Protocol):
 
     def signed(self) -> dict[str, date]: ...
 
+    def intercompany(self, contracts: Collection[str]) -> list[IntercompanyCharge]:
+        """The intercompany charges of `contracts`, in the order they were charged."""
+        ...
+
 
 Recorded = Callable[[InvoiceRunResult], None]
 """Records what a run issued (audit rows, events, exceptions) in the run's transaction."""
@@ -262,6 +266,26 @@ class BillingService:
         if document is None or not document.references:
             return state
         return self._load(Slice(documents=[number, *document.references]))[0].state
+
+    def by_contracts(self) -> Iterator[BillingState]:
+        """The book a chunk of contracts at a time (`run_chunk`, in onboarding order):
+        each chunk's contracts with their rows and intercompany charges, and the
+        firm-wide data, read on its own, so a report over every contract never holds
+        the whole book (each chunk is consistent in itself, not with the others)."""
+        every = self._store.contract_ids()
+        for start in range(0, len(every), self._run_chunk):
+            chunk = every[start : start + self._run_chunk]
+            state = self._load(Slice(chunk))[0].state
+            charges = tuple(self._store.intercompany(chunk))
+            contracts = {c: state.contracts[c] for c in chunk if c in state.contracts}
+            ledger = replace(state.ledger, intercompany=charges)
+            yield replace(state, contracts=contracts, ledger=ledger)
+
+    def billed_among(self, entries: Iterable[str]) -> set[str]:
+        """Which of `entries` (time entry ids) stand billed (their billed rows alone)."""
+        wanted = list(entries)
+        billed = self._load(Slice(entries=wanted))[0].state.ledger.entries
+        return {entry for entry in wanted if entry in billed}
 
     def signed_contracts(self) -> dict[str, date]:
         """Signed contracts and their signing day (read without the rest of the book)."""

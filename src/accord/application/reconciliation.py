@@ -53,6 +53,8 @@ from accord.domain.reconciliation import (
     Record,
     Tolerances,
     compare_all,
+    contract_leakage,
+    leakage_report,
     revenue_leakage,
     settle,
 )
@@ -103,6 +105,15 @@ class HubDocumentListing(Protocol):
     document number; reconciliation's narrow view of the stored billing rows."""
 
     def document_records(self) -> Sequence[DocumentRecord]: ...
+
+
+class HubBook(Protocol):
+    """The billing book read in parts (`BillingService` has it): a chunk of contracts at
+    a time, and which of some time entries the hub billed."""
+
+    def by_contracts(self) -> Iterable[BillingState]: ...
+
+    def billed_among(self, entries: Iterable[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +185,9 @@ class ReconciliationService:
     may be None for a read-only run (the report only). `fast_engine` takes over from
     `fast_threshold` records in total. `stored_documents`, when given, lists the hub's
     issued documents straight from where the store keeps them (e.g. as Arrow rows a
-    columnar reader returns) instead of building them from the billing state.
+    columnar reader returns) instead of building them from the billing state. `book`,
+    when given, is where leakage reads the book, a chunk of contracts at a time,
+    instead of the whole state `hub` returns.
     """
 
     def __init__(
@@ -187,9 +200,11 @@ class ReconciliationService:
         fast_engine: ReconciliationEngine | None = None,
         fast_threshold: int = 200_000,
         stored_documents: HubDocumentListing | None = None,
+        book: HubBook | None = None,
     ) -> None:
         self._sources = sources
         self._stored_documents = stored_documents
+        self._book = book
         self._hub = hub
         self._exceptions = exceptions
         self._clock = clock
@@ -233,7 +248,17 @@ class ReconciliationService:
         write-downs and accepted-but-unbilled milestones, from the hub's state, plus the
         unbilled time a reconciliation run `reported` that the hub does not hold."""
         day = as_of or self._clock().date()
-        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days, reported)
+        days = self.tolerances.unbilled_after_days
+        if self._book is None:
+            return revenue_leakage(self._hub(), day, days, reported)
+        told = list(reported)
+        own = [
+            item
+            for state in self._book.by_contracts()
+            for item in contract_leakage(state, day, days)
+        ]
+        billed = self._book.billed_among(item.key for item in told)
+        return leakage_report(day, days, own, told, billed)
 
     def _records(
         self, state: BillingState, reads: _Reads

@@ -297,6 +297,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         clock,
         fast_engine=DuckDbReconciliationEngine(),
         stored_documents=SqlAlchemyHubDocuments(hub.engine),
+        book=billing,
     )
     streams = [
         SourceStream(name, stream)
