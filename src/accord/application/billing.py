@@ -268,24 +268,34 @@ class BillingService:
         return self._load(Slice(documents=[number, *document.references]))[0].state
 
     def by_contracts(self) -> Iterator[BillingState]:
+        """The state a chunk of contracts at a time (see `books_by_contracts`)."""
+        return (book.state for book in self.books_by_contracts())
+
+    def books_by_contracts(self) -> Iterator[BillingBook]:
         """The book a chunk of contracts at a time (`run_chunk`, in onboarding order):
-        each chunk's contracts with their rows and intercompany charges, and the
-        firm-wide data, read on its own, so a report over every contract never holds
-        the whole book (each chunk is consistent in itself, not with the others)."""
+        each chunk's contracts with their rows (their documents' posting times and their
+        activation times too) and intercompany charges, and the firm-wide data, read on
+        its own, so a report over every contract never holds the whole book (each chunk
+        is consistent in itself, not with the others)."""
         every = self._store.contract_ids()
         for start in range(0, len(every), self._run_chunk):
             chunk = every[start : start + self._run_chunk]
-            state = self._load(Slice(chunk))[0].state
+            book = self._load(Slice(chunk))[0]
+            state = book.state
             charges = tuple(self._store.intercompany(chunk))
             contracts = {c: state.contracts[c] for c in chunk if c in state.contracts}
             ledger = replace(state.ledger, intercompany=charges)
-            yield replace(state, contracts=contracts, ledger=ledger)
+            yield replace(book, state=replace(state, contracts=contracts, ledger=ledger))
 
     def billed_among(self, entries: Iterable[str]) -> set[str]:
         """Which of `entries` (time entry ids) stand billed (their billed rows alone)."""
         wanted = list(entries)
         billed = self._load(Slice(entries=wanted))[0].state.ledger.entries
         return {entry for entry in wanted if entry in billed}
+
+    def held_among(self, entries: Iterable[str]) -> set[str]:
+        """Which of `entries` (time entry ids) the hub holds, on whatever contract."""
+        return set(self._store.holders(entries))
 
     def signed_contracts(self) -> dict[str, date]:
         """Signed contracts and their signing day (read without the rest of the book)."""
