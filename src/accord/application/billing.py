@@ -293,6 +293,12 @@ class BillingService:
         billed = self._load(Slice(entries=wanted))[0].state.ledger.entries
         return {entry for entry in wanted if entry in billed}
 
+    def contract_state(self, contract: str, item: str) -> BillingState:
+        """`contract`'s rows, time entry or expense `item` wherever held, and the
+        firm-wide data: what a change to `item` on `contract` is valued against."""
+        scope = Slice(contracts=[contract], entries=[item], expenses=[item])
+        return self._load(scope)[0].state
+
     def held_among(self, entries: Iterable[str]) -> set[str]:
         """Which of `entries` (time entry ids) the hub holds, on whatever contract."""
         return set(self._store.holders(entries))

@@ -188,7 +188,7 @@ def build_hub(
         billing=billing,
         bus=bus,
         corrections=CorrectionService(
-            unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
+            unit_of_work, ingest.parse, clock, raised, billing_state=billing.contract_state
         ),
         periods=AccountingPeriods(billing),
         criticality=criticality,
