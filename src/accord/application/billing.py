@@ -277,9 +277,7 @@ class BillingService:
         activation times too) and intercompany charges, and the firm-wide data, read on
         its own, so a report over every contract never holds the whole book (each chunk
         is consistent in itself, not with the others)."""
-        every = self._store.contract_ids()
-        for start in range(0, len(every), self._run_chunk):
-            chunk = every[start : start + self._run_chunk]
+        for chunk in self._contract_chunks():
             book = self._load(Slice(chunk))[0]
             state = book.state
             charges = tuple(self._store.intercompany(chunk))
@@ -418,14 +416,13 @@ class BillingService:
         its contracts' rows alone and is saved with its result in its own transaction,
         with whatever `recorded` writes about it: a crash between chunks keeps the chunks
         done, and the run started again finds nothing left to issue on them."""
-        if contract is not None:
-            chunks = [[contract]]
-        else:
-            every = self._store.contract_ids()
-            size = self._run_chunk
-            chunks = [every[start : start + size] for start in range(0, len(every), size)]
-        results = [self._run_chunk_of(chunk, through, recorded) for chunk in chunks]
-        return IssuedRun.of(results)
+        chunks = [[contract]] if contract is not None else self._contract_chunks()
+        return IssuedRun.of(self._run_chunk_of(chunk, through, recorded) for chunk in chunks)
+
+    def _contract_chunks(self) -> list[list[str]]:
+        """Every contract in onboarding order, `run_chunk` at a time."""
+        every, size = self._store.contract_ids(), self._run_chunk
+        return [every[start : start + size] for start in range(0, len(every), size)]
 
     def _run_chunk_of(
         self, contracts: list[str], through: date, recorded: Recorded
