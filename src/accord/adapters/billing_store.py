@@ -43,6 +43,7 @@ from accord.adapters.transactions import begin, reading
 from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject
 from accord.domain.billing.documents import Document
+from accord.domain.billing.ledger import IntercompanyCharge
 
 connector_cursors = sa.Table(
     "connector_cursors",
@@ -163,6 +164,20 @@ class SqlAlchemyBillingStateStore:
         query = sa.select(_r.key, _r.data).where(_r.part == "signed").order_by(_r.seq)
         with reading(self._engine) as conn:
             return dict(decode("signed", r.key, r.data) for r in conn.execute(query))
+
+    def intercompany(self, contracts: Collection[str]) -> list[IntercompanyCharge]:
+        """The intercompany charges of `contracts`, in the order they were charged."""
+        found: dict[int, IntercompanyCharge] = {}
+        with reading(self._engine) as conn:
+            for chunk in _chunks(contracts):
+                query = _ROWS.where(_r.contract.in_(chunk), _r.part == INTERCOMPANY)
+                found.update(
+                    {
+                        int(r.seq): decode(INTERCOMPANY, r.key, r.data)[1]
+                        for r in conn.execute(query)
+                    }
+                )
+        return [found[seq] for seq in sorted(found)]
 
 
 _ROWS = sa.select(_r.seq, _r.part, _r.key, _r.data)

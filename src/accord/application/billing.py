@@ -21,15 +21,18 @@ leaves either all of it or none of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol, TypeVar
 
-from accord.application.billing_records import EMPTY, apply_to_book
+from accord.application.billing_reads import RUN_CHUNK, BillingReads
+from accord.application.billing_reads import BillingStateStore as BillingStateStore
+from accord.application.billing_reads import Slice as Slice
 from accord.application.billing_records import AppliedPayment as AppliedPayment
 from accord.application.billing_records import BillingBook as BillingBook
 from accord.application.billing_records import apply_record as apply_record
+from accord.application.billing_records import apply_to_book
 from accord.application.clock import Clock, utc_now
 from accord.application.ports import BusinessObject
 from accord.application.unit_of_work import Transaction, each_on_its_own
@@ -37,8 +40,8 @@ from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.canonical.registry import model_for
 from accord.domain.billing import state as engine
-from accord.domain.billing.documents import Document, DocumentStatus
-from accord.domain.billing.ledger import BilledEntry
+from accord.domain.billing.documents import Document
+from accord.domain.billing.ledger import IntercompanyCharge
 from accord.domain.billing.payments import confirm_posting
 from accord.domain.billing.run import (
     InvoiceRunResult,
@@ -61,22 +64,22 @@ def contract_lock(contract: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Slice:
-    """The rows of the book a step reads (and may change); the firm-wide data (master
-    data, counters, closed periods, pending decisions and feedback) always comes with it.
-    The empty slice is the firm-wide data alone."""
+class IssuedRun:
+    """What an invoice run issued and raised over all its chunks, in contract order
+    (each chunk's state went to the store with it)."""
 
-    contracts: Collection[str] = ()
-    """Contracts loaded whole: terms, items, documents, ledger (an invoice run)."""
-    terms: Collection[str] = ()
-    """Contracts whose terms and settings are loaded (signing day, milestones, cap
-    changes, rate versions used, activation), not their items or documents."""
-    entries: Collection[str] = ()
-    """Time entries by id, wherever held, with how they stand billed."""
-    expenses: Collection[str] = ()
-    documents: Collection[str] = ()
-    """Documents by number, with their posting time."""
-    payments: Collection[str] = ()
+    documents: tuple[Document, ...] = ()
+    exceptions: tuple[BusinessException, ...] = ()
+    intercompany: tuple[IntercompanyCharge, ...] = ()
+
+    @classmethod
+    def of(cls, chunks: Iterable[InvoiceRunResult]) -> IssuedRun:
+        done = list(chunks)
+        return cls(
+            tuple(d for chunk in done for d in chunk.documents),
+            tuple(e for chunk in done for e in chunk.exceptions),
+            tuple(c for chunk in done for c in chunk.intercompany),
+        )
 
 
 @dataclass
@@ -84,40 +87,6 @@ class CatchUp:
     """What one catch-up found that a person must hear about."""
 
     problems: list[BusinessException] = field(default_factory=list)
-
-
-class BillingStateStore(Protocol):
-    """Persists the billing book by slice and how far it has read the applied records."""
-
-    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
-        """The whole book (None) or the rows `scope` names, with the checkpoint."""
-        ...
-
-    def save(
-        self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
-    ) -> None:
-        """Write what `book` changed from `before` (as loaded), and the checkpoint."""
-        ...
-
-    def exclusive(self, names: Collection[str]) -> AbstractContextManager[None]:
-        """Hold off every other writer (thread or process) holding any of `names`."""
-        ...
-
-    def holders(self, entries: Iterable[str]) -> dict[str, str]: ...
-
-    def contracts_of(self, documents: Iterable[str]) -> dict[str, str]: ...
-
-    def document(self, number: str) -> Document | None: ...
-
-    def documents(self, status: str | None = None) -> list[Document]: ...
-
-    def entries_billed_on(self, number: str) -> list[str]: ...
-
-    def contract_ids(self) -> list[str]:
-        """Every contract, in onboarding order."""
-        ...
-
-    def signed(self) -> dict[str, date]: ...
 
 
 Recorded = Callable[[InvoiceRunResult], None]
@@ -177,8 +146,9 @@ def _with_firm_wide(book: BillingBook, fresh: BillingState) -> BillingBook:
     return replace(book, state=updated)
 
 
-class BillingService:
-    """The billing side of the hub: catch up with applied records, run, post, get paid."""
+class BillingService(BillingReads):
+    """The billing side of the hub: catch up with applied records, run, post, get paid
+    (and read the book in parts: `BillingReads`)."""
 
     def __init__(
         self,
@@ -187,16 +157,13 @@ class BillingService:
         batch_size: int = 5_000,
         clock: Clock = utc_now,
         transaction: Transaction = each_on_its_own,
+        run_chunk: int = RUN_CHUNK,
     ) -> None:
-        self._store = store
+        super().__init__(store, run_chunk)
         self._records = records
         self._batch_size = batch_size
         self._clock = clock
         self._transaction = transaction
-
-    def _load(self, scope: Slice | None = None) -> tuple[BillingBook, int]:
-        book, checkpoint = self._store.load(scope)
-        return book or BillingBook(EMPTY), checkpoint
 
     def _step(
         self,
@@ -215,32 +182,6 @@ class BillingService:
             if after is not before:
                 self._store.save(after, None, before)
             return out
-
-    def state(self) -> BillingState:
-        """The whole engine state (reports over the whole book; steps load slices)."""
-        return self._load()[0].state
-
-    def book(self) -> BillingBook:
-        """The state with its payments and activation and posting times."""
-        return self._load()[0]
-
-    def firm_state(self) -> BillingState:
-        """The firm-wide data alone (entities, FX and tax, customers, resources, closed
-        periods, counters), without any contract's rows."""
-        return self._load(Slice())[0].state
-
-    def document_state(self, number: str) -> BillingState:
-        """The firm-wide data with document `number` and the documents it corrects (what
-        an e-invoice of it names), without the rest of the book."""
-        state = self._load(Slice(documents=[number]))[0].state
-        document = state.ledger.documents.get(number)
-        if document is None or not document.references:
-            return state
-        return self._load(Slice(documents=[number, *document.references]))[0].state
-
-    def signed_contracts(self) -> dict[str, date]:
-        """Signed contracts and their signing day (read without the rest of the book)."""
-        return self._store.signed()
 
     def _update_firm(self, change: Callable[[BillingState], BillingState]) -> None:
         def changed(book: BillingBook) -> tuple[BillingBook, None]:
@@ -346,13 +287,22 @@ class BillingService:
 
     def run_invoices(
         self, through: date, contract: str | None = None, recorded: Recorded = _nothing
+    ) -> IssuedRun:
+        """Issue what is billable through `through` on one contract, or on every contract
+        chunk by chunk (`run_chunk` contracts at a time, in onboarding order, so documents
+        are numbered as one run over the whole book would number them). Each chunk loads
+        its contracts' rows alone and is saved with its result in its own transaction,
+        with whatever `recorded` writes about it: a crash between chunks keeps the chunks
+        done, and the run started again finds nothing left to issue on them."""
+        chunks = [[contract]] if contract is not None else self._contract_chunks()
+        return IssuedRun.of(self._run_chunk_of(chunk, through, recorded) for chunk in chunks)
+
+    def _run_chunk_of(
+        self, contracts: list[str], through: date, recorded: Recorded
     ) -> InvoiceRunResult:
-        """Issue what is billable through `through` (one contract's slice, or every
-        contract); the state is saved with the result, and whatever `recorded` writes
-        about it commits in the same transaction."""
-        contracts = [contract] if contract is not None else self._store.contract_ids()
+        wanted = frozenset(contracts)
         return self._issuing(
-            contracts, lambda state: run_invoicing(state, through, contract), recorded
+            contracts, lambda state: run_invoicing(state, through, wanted), recorded
         )
 
     def sign(self, contract: str, recorded: Recorded = _nothing) -> InvoiceRunResult:
@@ -387,24 +337,6 @@ class BillingService:
         """Record a finance decision (approve / reject) for the next run to apply."""
         self._update_firm(lambda s: engine.decide_exception(s, kind, subject, action))
 
-    def document(self, number: str) -> Document | None:
-        return self._store.document(number)
-
-    def documents(self, status: DocumentStatus | None = None) -> Sequence[Document]:
-        """Every document in issue order, or those in `status` (an indexed read)."""
-        return self._store.documents(None if status is None else status.value)
-
-    def entries_billed_on(self, number: str) -> list[str]:
-        """Time entries whose billed state stands on document `number`."""
-        return self._store.entries_billed_on(number)
-
-    def billed_on(self, number: str) -> list[BilledEntry]:
-        """How each time entry billed on document `number` stands billed (its billed
-        rows alone, not the book)."""
-        entries = self.entries_billed_on(number)
-        ledger = self._load(Slice(entries=entries))[0].state.ledger
-        return [e for e in ledger.entries.values() if e.invoice == number]
-
     def mark_posted(
         self, number: str, recorded: Callable[[Document, Document], None] | None = None
     ) -> Document:
@@ -426,10 +358,6 @@ class BillingService:
         contracts = self._store.contracts_of([number]).values()
         return self._step(contracts, Slice(documents=[number]), posting)
 
-    def amendments_due(self) -> dict[str, int]:
-        """Amended contracts whose terms other systems have yet to receive (see the book)."""
-        return dict(self._load(Slice())[0].amendments)
-
     def amendment_propagated(self, contract: str, version: int) -> None:
         """The terms as of `version` reached the other systems; a later amendment stays due."""
 
@@ -441,10 +369,6 @@ class BillingService:
 
         self._step([contract], Slice(), propagated)
 
-    def payments_to_feed_back(self) -> tuple[str, ...]:
-        """Payments applied whose feedback to billing and the CRM has not finished."""
-        return self._load(Slice())[0].feedback_due
-
     def payment_fed_back(self, payment: str) -> None:
         """Billing and the CRM hold the payment; it is no longer due (repeats are harmless)."""
 
@@ -455,10 +379,6 @@ class BillingService:
             return replace(book, feedback_due=due), None
 
         self._step((), Slice(), fed_back)
-
-    def is_activated(self, contract: str) -> bool:
-        """Whether `mark_activated` was called for the contract (its slice only)."""
-        return contract in self._load(Slice(terms=[contract]))[0].activated_at
 
     def mark_activated(self, contract: str) -> None:
         """Every system holds the signed contract; the first time is kept for the

@@ -7,7 +7,7 @@ failure as a value, so the flow can record it, open an exception and wait for th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -286,7 +286,7 @@ class ContractToCash:
     def _issued(self, result: InvoiceRunResult, through: date) -> None:
         for problem in result.exceptions:
             self.exceptions.open(problem, {"through": through.isoformat()})
-        self._close_resolved_blocks(result.exceptions, {d.contract for d in result.documents})
+        self._close_resolved_blocks(result)
         for document in result.documents:
             after = {
                 "contract": document.contract,
@@ -296,15 +296,22 @@ class ContractToCash:
             }
             self._changed(StepOutcome.ok(), "document.issued", document.number, after)
 
-    def _close_resolved_blocks(
-        self, still: Sequence[BusinessException], issued_for: set[str]
-    ) -> None:
-        open_now = {(p.kind, p.subject) for p in still}
+    def _close_resolved_blocks(self, result: InvoiceRunResult) -> None:
+        """Close what the run no longer raises on the contracts it looked at (and no
+        others: a run over a chunk of contracts says nothing about the rest): a cap
+        hold gone, or a missing tax rule or FX rate now that the contract issued."""
+        covered = set(result.contracts)
+        if not covered:
+            return
+        open_now = {(p.kind, p.subject) for p in result.exceptions}
+        issued_for = {d.contract for d in result.documents}
         blocking = (ExceptionKind.MISSING_TAX_RULE, ExceptionKind.MISSING_FX_RATE)
         for kind in (*blocking, ExceptionKind.CAP_REACHED):
             for record in self.exceptions.open_records(kind=kind):
-                if (record.kind, record.subject) not in open_now and (
-                    kind is ExceptionKind.CAP_REACHED or record.subject in issued_for
+                if (
+                    record.subject in covered
+                    and (record.kind, record.subject) not in open_now
+                    and (kind is ExceptionKind.CAP_REACHED or record.subject in issued_for)
                 ):
                     self.exceptions.close(record.kind, record.subject, "cause gone")
 

@@ -1,7 +1,8 @@
 """What a corrected record would change in billing, computed without writing anything.
 
 The billing engine is a pure function of its state, so the dry run of a correction
-runs the next invoice run for the record's contract twice on a copy of that state:
+runs the next invoice run for the record's contract twice on a copy of that contract's
+slice of the book (its rows, the record's wherever held, the firm-wide data):
 once as it stands and once with the corrected record applied. The lines and
 exceptions only the second run produces are what the correction adds (more hours, a
 credit note for fewer, a `closed_period_change` waiting for finance); lines only the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,7 +41,12 @@ class BillingImpact:
     note: str | None = None
 
 
-def billing_impact(state: BillingState, kind: str, payload: str, today: date) -> BillingImpact:
+StateOf = Callable[[str, str], BillingState]
+"""The billing state a correction is valued against, for (contract, record id): that
+contract's rows and the record's wherever held (`BillingService.contract_state`)."""
+
+
+def billing_impact(state_of: StateOf, kind: str, payload: str, today: date) -> BillingImpact:
     """The next invoice run's difference with and without the corrected record."""
     data = json.loads(payload).get("data") or {}
     record = model_for(kind, 1).model_validate(data)
@@ -49,9 +55,10 @@ def billing_impact(state: BillingState, kind: str, payload: str, today: date) ->
         return BillingImpact(note=f"a {kind} is not billed by itself")
     worked = getattr(record, "date", None)
     through = max(today, worked) if isinstance(worked, date) else today
+    state = state_of(contract, str(data.get("id", "")))
     try:
-        before = run_invoicing(state, through, contract)
-        after = run_invoicing(apply_record(state, record), through, contract)
+        before = run_invoicing(state, through, [contract])
+        after = run_invoicing(apply_record(state, record), through, [contract])
     except (KeyError, ValueError) as error:
         reason = error.args[0] if error.args else str(error)
         return BillingImpact(through, contract, note=f"billing cannot value it yet: {reason}")

@@ -33,7 +33,7 @@ from typing import Any
 
 from accord.application.applying import ReferenceRules, plan_batch
 from accord.application.clock import Clock
-from accord.application.correction_impact import BillingImpact, billing_impact
+from accord.application.correction_impact import BillingImpact, StateOf, billing_impact
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import EventStatus, ExceptionRecord, InboundEvent, PendingEvent
@@ -45,7 +45,6 @@ from accord.application.posting_corrections import (
 )
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from accord.application.worker import DEFAULT_REFERENCES
-from accord.domain.billing.state import BillingState
 from accord.domain.corrections import (
     APPROVED,
     SUBMITTED,
@@ -133,8 +132,9 @@ class CorrectionService:
     clock: Clock
     exceptions: BatchExceptions = field(default_factory=QueuedOnly)
     references: ReferenceRules = field(default_factory=lambda: DEFAULT_REFERENCES)
-    billing_state: Callable[[], BillingState] | None = None
-    """The billing state the dry run values a correction against (none: not valued)."""
+    billing_state: StateOf | None = None
+    """The billing state the dry run values a correction against, by contract and record
+    (none: not valued)."""
     postings: PostingCorrections | None = None
     """Corrections of ERP postings; only a running hub, whose posting flows they wake,
     has them."""
@@ -151,7 +151,7 @@ class CorrectionService:
         if preview.outcome != "apply" or self.billing_state is None:
             return preview
         impact = billing_impact(
-            self.billing_state(), str(event.business_kind), event.payload, self.clock().date()
+            self.billing_state, str(event.business_kind), event.payload, self.clock().date()
         )
         return replace(preview, billing=impact)
 

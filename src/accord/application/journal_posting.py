@@ -99,7 +99,7 @@ class JournalPoster:
         erp = self._port()
         postings = self._journals.postings(period, entity)
         held = erp.posted_journals([p.document_number for p in postings])
-        state = self._billing.state()
+        state = self._billing.firm_state()
         refused = {r.subject for r in self._exceptions.open_records(kind=REFUSAL)}
         results = []
         for posting in postings:

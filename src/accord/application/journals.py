@@ -11,7 +11,7 @@ contract delivered through exactly one project carries that project's id.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from accord.application.operations import RecordQueries
@@ -104,7 +104,15 @@ def project_dimensions(records: RecordQueries) -> dict[str, dict[str, str]]:
 
 
 class BillingStateSource(Protocol):
-    def state(self) -> BillingState: ...
+    """The billing book as journals read it (`BillingService` has it)."""
+
+    def by_contracts(self) -> Iterable[BillingState]:
+        """The book a chunk of contracts at a time, with their intercompany charges."""
+        ...
+
+    def firm_state(self) -> BillingState:
+        """The firm-wide data alone (entities, closed periods)."""
+        ...
 
 
 class LedgerJournals:
@@ -123,11 +131,15 @@ class LedgerJournals:
     def postings(
         self, period: Period | None = None, entity: str | None = None
     ) -> list[LedgerPosting]:
-        """Postings of entries belonging to `period` (all months when None)."""
+        """Postings of entries belonging to `period` (all months when None), by month
+        then id. An entry is one contract's, so the book is read a chunk of contracts at
+        a time and never whole."""
         dimensions = project_dimensions(self._records) if self._records else None
-        return [
+        found = [
             posting
-            for posting in ledger_postings(self._billing.state(), self._accounts, dimensions)
+            for state in self._billing.by_contracts()
+            for posting in ledger_postings(state, self._accounts, dimensions)
             if (period is None or posting.dimensions["period"] == str(period))
             and (entity is None or posting.entity == entity)
         ]
+        return sorted(found, key=lambda p: (p.dimensions["period"], p.document_number))

@@ -39,8 +39,8 @@ from accord.application.gateways import (
     PsaGateway,
 )
 from accord.application.ports import ExceptionRecord
+from accord.application.reconciliation_hub import HubBook, HubSide, in_parts, whole
 from accord.canonical import v1
-from accord.domain.billing.documents import DocumentStatus
 from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import BusinessException, ExceptionKind, OwnerRole
 from accord.domain.reconciliation import (
@@ -53,6 +53,8 @@ from accord.domain.reconciliation import (
     Record,
     Tolerances,
     compare_all,
+    contract_leakage,
+    leakage_report,
     revenue_leakage,
     settle,
 )
@@ -170,11 +172,15 @@ class _Reads:
 class ReconciliationService:
     """Compare every system with the hub; see the module docstring.
 
-    `hub` returns the hub's billing state (e.g. `BillingService.state`). `exceptions`
+    `hub` returns the hub's billing state (e.g. `BillingService.state`), read whole
+    unless `book` is given. `exceptions`
     may be None for a read-only run (the report only). `fast_engine` takes over from
     `fast_threshold` records in total. `stored_documents`, when given, lists the hub's
     issued documents straight from where the store keeps them (e.g. as Arrow rows a
-    columnar reader returns) instead of building them from the billing state.
+    columnar reader returns) instead of building them from the billing state. `book`,
+    when given, is where a run and leakage read the hub's book, a chunk of contracts at
+    a time and by document status (`reconciliation_hub.in_parts`), instead of the
+    whole state `hub` returns.
     """
 
     def __init__(
@@ -187,9 +193,11 @@ class ReconciliationService:
         fast_engine: ReconciliationEngine | None = None,
         fast_threshold: int = 200_000,
         stored_documents: HubDocumentListing | None = None,
+        book: HubBook | None = None,
     ) -> None:
         self._sources = sources
         self._stored_documents = stored_documents
+        self._book = book
         self._hub = hub
         self._exceptions = exceptions
         self._clock = clock
@@ -201,18 +209,18 @@ class ReconciliationService:
     def run(self, as_of: date | None = None) -> ReconciliationReport:
         """Reconcile now (or as of a date), update the exception queue, return the report."""
         day = as_of or self._clock().date()
-        state = self._hub()
+        hub = whole(self._hub()) if self._book is None else in_parts(self._book)
         reads = _Reads()
         records = {
             name: (left, right)
-            for name, (left, right) in self._records(state, reads).items()
+            for name, (left, right) in self._records(hub, reads).items()
             if left is not None and right is not None
         }
         size = sum(len(left) + len(right) for left, right in records.values())
         use_fast = self._fast_engine is not None and size >= self._fast_threshold
         engine = self._fast_engine if use_fast and self._fast_engine else self._engine
         findings = without_documents_in_flight(
-            engine.compare(records, self.tolerances), being_posted(state), day
+            engine.compare(records, self.tolerances), hub.being_posted(), day
         )
         discrepancies = tuple(settle(findings, self.tolerances, day))
         if self._exceptions is not None:
@@ -233,16 +241,26 @@ class ReconciliationService:
         write-downs and accepted-but-unbilled milestones, from the hub's state, plus the
         unbilled time a reconciliation run `reported` that the hub does not hold."""
         day = as_of or self._clock().date()
-        return revenue_leakage(self._hub(), day, self.tolerances.unbilled_after_days, reported)
+        days = self.tolerances.unbilled_after_days
+        if self._book is None:
+            return revenue_leakage(self._hub(), day, days, reported)
+        told = list(reported)
+        own = [
+            item
+            for state in self._book.by_contracts()
+            for item in contract_leakage(state, day, days)
+        ]
+        billed = self._book.billed_among(item.key for item in told)
+        return leakage_report(day, days, own, told, billed)
 
     def _records(
-        self, state: BillingState, reads: _Reads
+        self, hub: HubSide, reads: _Reads
     ) -> dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]]:
         s = self._sources
         hub_documents = (
             self._stored_documents.document_records()
             if self._stored_documents is not None
-            else mapping.hub_documents(state)
+            else hub.documents()
         )
         pairs: dict[str, tuple[Sequence[Record] | None, Sequence[Record] | None]] = {}
         if s.clm is not None:
@@ -258,10 +276,10 @@ class ReconciliationService:
         if s.psa is not None:
             psa = s.psa
             approved = reads.get(
-                "psa_time", "psa", lambda: mapping.psa_approved_time(psa.approved_time(None), state)
+                "psa_time", "psa", lambda: hub.approved_time(list(psa.approved_time(None)))
             )
-            pairs["time_psa_hub"] = (approved, mapping.hub_billed_time(state))
-        pairs["billed_once_hub"] = (mapping.hub_charges(state), ())
+            pairs["time_psa_hub"] = (approved, hub.billed_time())
+        pairs["billed_once_hub"] = (hub.charges(), ())
         if s.billing is not None:
             billing = s.billing
             billed = reads.raw("billing_documents", "billing", billing.list_documents)
@@ -347,12 +365,6 @@ class ReconciliationService:
             sink.open_all(new)
         if gone:
             sink.close_all(gone, "the systems agree again")
-
-
-def being_posted(state: BillingState) -> set[str]:
-    """The documents the hub issued whose posting flow has not finished."""
-    documents = state.ledger.documents.values()
-    return {document.number for document in documents if document.status is DocumentStatus.ISSUED}
 
 
 def _exception(discrepancy: Discrepancy) -> BusinessException:

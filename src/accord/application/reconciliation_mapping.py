@@ -66,10 +66,10 @@ def system_documents(
     ).unique()
 
 
-def hub_documents(state: BillingState) -> RecordColumns[DocumentRecord]:
+def hub_documents(issued: Iterable[Document]) -> RecordColumns[DocumentRecord]:
     """The documents the hub issued (what billing and the ERP must both hold), built
-    column by column from the billing state."""
-    documents = list(state.ledger.documents.values())
+    column by column."""
+    documents = list(issued)
     return RecordColumns(
         DocumentRecord,
         {
@@ -119,26 +119,34 @@ def psa_approved_time(entries: Iterable[v1.TimeEntry], state: BillingState) -> l
     fixed-fee or retainer term is left out: it is never billed by the hour."""
     records: dict[str, WorkRecord] = {}
     for entry in entries:
-        if entry.status is not v1.ApprovalStatus.APPROVED:
-            continue
-        contract = state.contracts.get(entry.contract)
-        if not bills_by_the_hour(contract, entry.term, entry.billable):
-            continue
-        value: Decimal | None = None
-        if contract is not None:
-            work = TimeEntry(
-                entry.id, entry.contract, entry.term, entry.resource, entry.date, entry.hours
-            )
-            value = standard_value(state, contract, work)
-        records[entry.id] = WorkRecord(
-            entry.id,
-            entry.date,
-            entry.contract,
-            entry.hours,
-            value,
-            contract.currency if contract else None,
-        )
+        record = approved_record(entry, state)
+        if record is not None:
+            records[entry.id] = record
     return list(records.values())
+
+
+def approved_record(entry: v1.TimeEntry, state: BillingState) -> WorkRecord | None:
+    """One PSA entry as `psa_approved_time` counts it (None: not approved billable time
+    billed by the hour), valued with `state`'s contract, resource and rates."""
+    if entry.status is not v1.ApprovalStatus.APPROVED:
+        return None
+    contract = state.contracts.get(entry.contract)
+    if not bills_by_the_hour(contract, entry.term, entry.billable):
+        return None
+    value: Decimal | None = None
+    if contract is not None:
+        work = TimeEntry(
+            entry.id, entry.contract, entry.term, entry.resource, entry.date, entry.hours
+        )
+        value = standard_value(state, contract, work)
+    return WorkRecord(
+        entry.id,
+        entry.date,
+        entry.contract,
+        entry.hours,
+        value,
+        contract.currency if contract else None,
+    )
 
 
 def unique(records: Iterable[Record]) -> Sequence[Record]:
@@ -169,11 +177,11 @@ def _hub_items(document: Document, line: DocumentLine) -> list[tuple[str, Decima
     return []
 
 
-def hub_charges(state: BillingState) -> list[ChargeRecord]:
+def hub_charges(issued: Iterable[Document]) -> list[ChargeRecord]:
     """What each line of the hub's documents bills: time entries, expenses, milestones.
 
     A correction belongs to the billing of the invoice it corrects (`reference`)."""
-    documents = state.ledger.documents.values()
+    documents = list(issued)
     credited = {d.number for d in documents if d.status is DocumentStatus.CREDITED}
     charges = []
     for document in documents:

@@ -17,16 +17,24 @@ from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.ledger import BilledEntry
 from accord.domain.billing.report import format_amount, render_document
-from accord.domain.billing.state import BillingState
 from accord.domain.exceptions import ExceptionKind
-from accord.domain.kpi_periods import backlog_conversion, disputes, queue_effort, recent_periods
+from accord.domain.kpi_periods import (
+    ValuedHour,
+    backlog_conversion_of,
+    disputes,
+    queue_effort,
+    recent_periods,
+    valued_hours,
+)
 from accord.domain.kpis import (
+    ApprovedWork,
     activation_timings,
-    billed_vs_approved,
+    approved_work,
+    billed_vs_approved_of,
     first_time_posting,
     invoice_cycle_timings,
 )
-from accord.domain.reconciliation import LeakageReport, reported_unbilled_time
+from accord.domain.reconciliation import LeakageReport, LeakageSource, reported_unbilled_time
 
 ExceptionsOfKind = Callable[[ExceptionKind], Sequence[ExceptionRecord]]
 """Every exception of a kind, open or resolved (the queue's history)."""
@@ -159,26 +167,39 @@ class HubReports:
         """Documents by status and billed value by currency, and the business KPIs:
         contract activation time, invoice cycle time (hours), first-time posting accuracy
         and billed vs approved by currency (see `accord.domain.kpis`); per month, the
-        queue's effort and backlog-to-billing conversion (`accord.domain.kpi_periods`)."""
-        book = self._billing.book()
-        documents = list(book.state.ledger.documents.values())
+        queue's effort and backlog-to-billing conversion (`accord.domain.kpi_periods`).
+        Reads the document rows, the signing days, and the rest of the book a chunk of
+        contracts at a time: never the whole book."""
+        documents = list(self._billing.documents())
+        approved, hours = ApprovedWork(), list[ValuedHour]()
+        activated: dict[str, datetime] = {}
+        posted: dict[str, datetime] = {}
+        for book in self._billing.books_by_contracts():
+            approved += approved_work(book.state)
+            hours += valued_hours(book.state)
+            activated |= book.activated_at
+            posted |= book.posted_at
         troubled = _posting_troubles(
             record for kind in POSTING_TROUBLE for record in self._exceptions(kind)
         )
+        leakage = self._leakage()
+        unbilled = [i.key for i in leakage.items if i.source is LeakageSource.UNBILLED_TIME]
+        held = self._billing.held_among(unbilled)
+        signed = self._billing.signed_contracts()
         return {
             **_billing_totals(documents),
-            "contract_activation": activation_timings(
-                book.state.signed, book.activated_at
-            ).to_dict(),
-            "invoice_cycle": invoice_cycle_timings(documents, book.posted_at).to_dict(),
+            "contract_activation": activation_timings(signed, activated).to_dict(),
+            "invoice_cycle": invoice_cycle_timings(documents, posted).to_dict(),
             "first_time_posting": first_time_posting(documents, troubled).to_dict(),
             "billed_vs_approved": [
-                row.to_dict() for row in billed_vs_approved(book.state, self._leakage())
+                row.to_dict() for row in billed_vs_approved_of(approved, documents, leakage, held)
             ],
-            **self._monthly(book.state),
+            **self._monthly(documents, hours),
         }
 
-    def _monthly(self, state: BillingState) -> dict[str, Any]:
+    def _monthly(
+        self, documents: Sequence[Document], hours: Sequence[ValuedHour]
+    ) -> dict[str, Any]:
         periods = recent_periods(self._clock().date(), KPI_MONTHS)
         times = [
             (record.created_at, record.resolved_at)
@@ -187,8 +208,8 @@ class HubReports:
         ]
         return {
             "queue_effort": [row.to_dict() for row in queue_effort(times, periods)],
-            "backlog_conversion": [row.to_dict() for row in backlog_conversion(state, periods)],
-            "disputes": [
-                row.to_dict() for row in disputes(state.ledger.documents.values(), periods)
+            "backlog_conversion": [
+                row.to_dict() for row in backlog_conversion_of(hours, documents, periods)
             ],
+            "disputes": [row.to_dict() for row in disputes(documents, periods)],
         }

@@ -188,7 +188,7 @@ def build_hub(
         billing=billing,
         bus=bus,
         corrections=CorrectionService(
-            unit_of_work, ingest.parse, clock, raised, billing_state=billing.state
+            unit_of_work, ingest.parse, clock, raised, billing_state=billing.contract_state
         ),
         periods=AccountingPeriods(billing),
         criticality=criticality,
@@ -297,6 +297,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         clock,
         fast_engine=DuckDbReconciliationEngine(),
         stored_documents=SqlAlchemyHubDocuments(hub.engine),
+        book=billing,
     )
     streams = [
         SourceStream(name, stream)

@@ -13,7 +13,7 @@ Pure: callers pass the exceptions' times and the billing state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -104,9 +104,14 @@ class BacklogConversion:
         }
 
 
-def _approved_time(state: BillingState) -> list[tuple[str, date, Decimal, date | None]]:
-    """(currency, work date, value, issue date of the document billing it or None) of
-    every approved billable hour on time-and-materials terms a rate values."""
+ValuedHour = tuple[str, date, Decimal, date | None]
+"""(currency, work date, value, issue date of the document billing it or None)."""
+
+
+def valued_hours(state: BillingState) -> list[ValuedHour]:
+    """Every approved billable hour on time-and-materials terms a rate values, of the
+    contracts `state` holds (with the documents that bill them): each contract's stand
+    beside the others', so they may be gathered a chunk of contracts at a time."""
     issued = {number: doc.issue_date for number, doc in state.ledger.documents.items()}
     found = []
     for contract_id, entries in state.time_entries.items():
@@ -124,9 +129,9 @@ def _approved_time(state: BillingState) -> list[tuple[str, date, Decimal, date |
     return found
 
 
-def _billed_in(state: BillingState, period: Period) -> dict[str, Decimal]:
+def _billed_in(documents: Iterable[Document], period: Period) -> dict[str, Decimal]:
     billed: dict[str, Decimal] = {}
-    for document in state.ledger.documents.values():
+    for document in documents:
         if document.kind is DocumentKind.PREPAYMENT or not period.contains(document.issue_date):
             continue
         net = sum((ln.net for ln in document.lines if ln.kind in WORK_LINES), Decimal(0))
@@ -138,7 +143,14 @@ def backlog_conversion(state: BillingState, periods: Iterable[Period]) -> list[B
     """Per period and currency: approved time worked before the period and not billed
     by a document issued before it (the backlog), the part of it a document issued in the
     period billed, and every work line the period's documents billed."""
-    hours = _approved_time(state)
+    return backlog_conversion_of(valued_hours(state), state.ledger.documents.values(), periods)
+
+
+def backlog_conversion_of(
+    hours: Sequence[ValuedHour], issued: Iterable[Document], periods: Iterable[Period]
+) -> list[BacklogConversion]:
+    """`backlog_conversion` of the valued hours gathered already and every document."""
+    documents = list(issued)
     rows = []
     for period in periods:
         start = period.first_day
@@ -150,7 +162,7 @@ def backlog_conversion(state: BillingState, periods: Iterable[Period]) -> list[B
             backlog[currency] = backlog.get(currency, Decimal(0)) + value
             if on is not None and period.contains(on):
                 converted[currency] = converted.get(currency, Decimal(0)) + value
-        billed = _billed_in(state, period)
+        billed = _billed_in(documents, period)
         for currency in sorted(set(backlog) | set(billed)):
             rows.append(
                 BacklogConversion(

@@ -11,12 +11,12 @@ Everything here is pure: callers pass the billing state and the timestamps they 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from statistics import median
-from typing import Any
+from typing import Any, TypeVar
 
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus, LineKind
 from accord.domain.billing.state import BillingState
@@ -209,6 +209,40 @@ class BilledVsApproved:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ApprovedWork:
+    """Approved work's value by currency: billable time on time-and-materials terms at
+    the rate on its work date, the entries no rate values, and accepted milestones. Each
+    contract's adds to the others', so it may be gathered a chunk of contracts at a time."""
+
+    time: Mapping[str, Decimal] = field(default_factory=dict)
+    unvalued: Mapping[str, int] = field(default_factory=dict)
+    milestones: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def __add__(self, other: ApprovedWork) -> ApprovedWork:
+        return ApprovedWork(
+            _sum(self.time, other.time),
+            _sum(self.unvalued, other.unvalued),
+            _sum(self.milestones, other.milestones),
+        )
+
+
+_N = TypeVar("_N", int, Decimal)
+
+
+def _sum(left: Mapping[str, _N], right: Mapping[str, _N]) -> dict[str, _N]:
+    total = dict(left)
+    for currency, value in right.items():
+        total[currency] = total[currency] + value if currency in total else value
+    return total
+
+
+def approved_work(state: BillingState) -> ApprovedWork:
+    """The approved work of the contracts `state` holds."""
+    time, unvalued = _approved_time(state)
+    return ApprovedWork(time, unvalued, _accepted_milestones(state))
+
+
 def _approved_time(state: BillingState) -> tuple[dict[str, Decimal], dict[str, int]]:
     """Billable hours on time-and-materials terms at the rate on their work date."""
     values: dict[str, Decimal] = {}
@@ -253,14 +287,13 @@ def _billed_work(documents: Iterable[Document]) -> dict[str, Decimal]:
 
 
 def _overdue_time(
-    state: BillingState, leakage: LeakageReport | None
+    leakage: LeakageReport | None, held: Collection[str]
 ) -> tuple[dict[str, Decimal], dict[str, int], dict[str, Decimal]]:
     """Leakage's unbilled time per currency: its value, its entries, and the value of the
-    entries only reconciliation knows (approved in the PSA, absent from the hub)."""
+    entries only reconciliation knows (approved in the PSA, not `held` by the hub)."""
     value: dict[str, Decimal] = {}
     count: dict[str, int] = {}
     unknown: dict[str, Decimal] = {}
-    held = {entry for entries in state.time_entries.values() for entry in entries}
     for item in () if leakage is None else leakage.items:
         if item.source is not LeakageSource.UNBILLED_TIME:
             continue
@@ -282,10 +315,23 @@ def billed_vs_approved(
     With the `leakage` report of the same state, approved time the hub does not hold but
     reconciliation found in the PSA counts as approved, and each row carries the overdue
     unbilled time leakage lists, so the three reports agree."""
-    time_values, unvalued = _approved_time(state)
-    milestones = _accepted_milestones(state)
-    billed = _billed_work(state.ledger.documents.values())
-    overdue, overdue_count, unknown = _overdue_time(state, leakage)
+    held = {entry for entries in state.time_entries.values() for entry in entries}
+    return billed_vs_approved_of(
+        approved_work(state), state.ledger.documents.values(), leakage, held
+    )
+
+
+def billed_vs_approved_of(
+    approved: ApprovedWork,
+    documents: Iterable[Document],
+    leakage: LeakageReport | None,
+    held: Collection[str],
+) -> list[BilledVsApproved]:
+    """`billed_vs_approved` of approved work gathered already, every document, and
+    `held`: the time entries of leakage's the hub holds (among them, at least)."""
+    time_values, unvalued, milestones = approved.time, approved.unvalued, approved.milestones
+    billed = _billed_work(documents)
+    overdue, overdue_count, unknown = _overdue_time(leakage, held)
     currencies = sorted(
         set(time_values) | set(milestones) | set(billed) | set(unvalued) | set(overdue)
     )

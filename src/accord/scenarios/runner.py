@@ -78,7 +78,7 @@ class ScenarioRunner:
             self.finish(run)
             if self.documents is not None:
                 services = run.services
-                write_einvoices(services.billing.state(), services.einvoicing, self.documents)
+                write_einvoices(services.billing.documents(), services.einvoicing, self.documents)
             return self.report(run)
 
     @contextmanager

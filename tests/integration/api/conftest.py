@@ -129,6 +129,12 @@ class FakeBillingBook:
     def state(self) -> BillingState:
         return self._state
 
+    def by_contracts(self) -> list[BillingState]:
+        return [self._state]
+
+    def firm_state(self) -> BillingState:
+        return self._state
+
 
 @dataclass
 class ApiWorld:

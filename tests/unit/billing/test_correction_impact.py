@@ -26,7 +26,7 @@ def _t1(hours: str) -> str:
 
 
 def test_fewer_hours_on_invoiced_time_would_be_credited() -> None:
-    impact = billing_impact(_invoiced(), "time_entry", _t1("8"), TODAY)
+    impact = billing_impact(lambda *_: _invoiced(), "time_entry", _t1("8"), TODAY)
 
     [line] = impact.added
     assert (line["document"], line["quantity"], line["net"]) == ("credit_note", "-2.00", "-300.00")
@@ -37,7 +37,7 @@ def test_fewer_hours_on_invoiced_time_would_be_credited() -> None:
 def test_a_change_in_a_closed_period_would_wait_for_finance() -> None:
     closed = close_period(_invoiced(), "DE01", Period(2026, 1))
 
-    impact = billing_impact(closed, "time_entry", _t1("8"), TODAY)
+    impact = billing_impact(lambda *_: closed, "time_entry", _t1("8"), TODAY)
 
     assert impact.added == []
     [raised] = impact.exceptions
@@ -49,8 +49,8 @@ def test_a_record_billing_does_not_bill_or_know_says_so() -> None:
     unknown = _t1("8").replace('"K1"', '"K7"')
 
     assert "not billed by itself" in str(
-        billing_impact(_invoiced(), "customer", customer, TODAY).note
+        billing_impact(lambda *_: _invoiced(), "customer", customer, TODAY).note
     )
     assert "cannot value it yet" in str(
-        billing_impact(_invoiced(), "time_entry", unknown, TODAY).note
+        billing_impact(lambda *_: _invoiced(), "time_entry", unknown, TODAY).note
     )

@@ -12,6 +12,7 @@ from typing import Any
 from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject, ExceptionRecord
 from accord.domain.billing.documents import Document
+from accord.domain.billing.ledger import IntercompanyCharge
 from accord.domain.billing.state import BillingState
 from accord.domain.contracts.model import Firm
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus, OwnerRole
@@ -67,6 +68,9 @@ class FakeBillingStore:
 
     def signed(self) -> dict[str, date]:
         return dict(self._state().signed)
+
+    def intercompany(self, contracts: Collection[str]) -> list[IntercompanyCharge]:
+        return [c for c in self._state().ledger.intercompany if c.contract in contracts]
 
 
 @dataclass

@@ -166,7 +166,7 @@ def test_any_run_of_corrections_bills_each_entry_once_for_its_current_hours(
         state = correct_time(state, "T5", hours=D(hours), billable=billable)
         state = run_invoicing(state, date(2026, 2, 1 + 5 * n)).state
     invoices = [to_invoice(d) for d in state.ledger.documents.values()]
-    for charges in (hub_charges(state), document_charges(invoices)):
+    for charges in (hub_charges(state.ledger.documents.values()), document_charges(invoices)):
         assert double_billed("billed_once", charges) == []
         t5 = sum((c.amount for c in charges if c.key == "time_entry:T5"), D(0))
         hours, billable = changes[-1]

@@ -79,3 +79,9 @@ class FakeBook:
 
     def state(self) -> BillingState:
         return self.current
+
+    def by_contracts(self) -> list[BillingState]:
+        return [self.current]
+
+    def firm_state(self) -> BillingState:
+        return self.current

@@ -30,6 +30,12 @@ class _Billing:
     def state(self) -> BillingState:
         return self._state
 
+    def by_contracts(self) -> list[BillingState]:
+        return [self._state]
+
+    def firm_state(self) -> BillingState:
+        return self._state
+
 
 def _withuk_charge() -> BillingState:
     state = fixed_fee_ahead_of_billing()

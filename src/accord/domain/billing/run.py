@@ -8,6 +8,7 @@ Running it again with nothing new issues nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -34,12 +35,15 @@ from accord.domain.exceptions import BusinessException, ExceptionKind
 @dataclass(frozen=True, slots=True)
 class InvoiceRunResult:
     """What a run (or a signing) produced. `exceptions` includes blocking ones (the
-    contract's documents were not issued) and informational ones such as `cap_reached`."""
+    contract's documents were not issued) and informational ones such as `cap_reached`;
+    `contracts` are the contracts it looked at, so the exceptions of those it did not
+    raise again are known to be gone."""
 
     state: BillingState
     documents: tuple[Document, ...] = ()
     exceptions: tuple[BusinessException, ...] = ()
     intercompany: tuple[IntercompanyCharge, ...] = ()
+    contracts: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -66,9 +70,9 @@ def sign_contract(state: BillingState, contract: str, on: date) -> InvoiceRunRes
     try:
         document = issuer.issue_prepayment()
     except BlockedByException as blocked:
-        return InvoiceRunResult(state, exceptions=(blocked.exception,))
+        return InvoiceRunResult(state, exceptions=(blocked.exception,), contracts=(contract,))
     documents = (document,) if document else ()
-    return InvoiceRunResult(issuer.changes.apply(state), documents)
+    return InvoiceRunResult(issuer.changes.apply(state), documents, contracts=(contract,))
 
 
 def withdraw_contract(state: BillingState, contract: str, on: date) -> BillingState:
@@ -115,16 +119,19 @@ def _withdrawn_work(
 
 
 def run_invoicing(
-    state: BillingState, through: date, contract: str | None = None
+    state: BillingState, through: date, contracts: Collection[str] | None = None
 ) -> InvoiceRunResult:
-    """Bill everything billable dated on or before `through`, for one contract or all."""
+    """Bill everything billable dated on or before `through`, for the given contracts
+    (in onboarding order) or all."""
     fx = FxTable(state.firm.fx)
     changes = LedgerChanges(counters=dict(state.ledger.counters))
     documents: list[Document] = []
     exceptions: list[BusinessException] = []
+    covered: list[str] = []
     for candidate in state.contracts.values():
-        if contract is not None and candidate.id != contract:
+        if contracts is not None and candidate.id not in contracts:
             continue
+        covered.append(candidate.id)
         if candidate.id in state.withdrawn:
             exceptions += _withdrawn_work(state, candidate, through, fx, changes.counters)
             continue
@@ -140,7 +147,11 @@ def run_invoicing(
         documents += ([prepayment] if prepayment else []) + issued
         exceptions += plan.time.exceptions + _cap_exceptions(candidate, plan.held)
     return InvoiceRunResult(
-        changes.apply(state), tuple(documents), tuple(exceptions), tuple(changes.intercompany)
+        changes.apply(state),
+        tuple(documents),
+        tuple(exceptions),
+        tuple(changes.intercompany),
+        tuple(covered),
     )
 
 

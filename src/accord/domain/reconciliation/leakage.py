@@ -184,13 +184,34 @@ def revenue_leakage(
 
     `reported` is unbilled time only reconciliation knows (approved in the PSA, absent
     from the hub): it is leakage too, unless the hub's state already lists the entry."""
-    own = list(_unbilled_time(state, as_of, unbilled_after_days))
-    known = {item.key for item in own} | set(state.ledger.entries)
-    items = [
-        *own,
-        *(item for item in reported if item.key not in known),
+    own = contract_leakage(state, as_of, unbilled_after_days)
+    return leakage_report(as_of, unbilled_after_days, own, reported, state.ledger.entries)
+
+
+def contract_leakage(
+    state: BillingState, as_of: date, unbilled_after_days: int
+) -> list[LeakageItem]:
+    """The leakage of the contracts `state` holds: their overdue unbilled time, cap
+    write-downs and accepted milestones not billed. Each item is one contract's, so a
+    report over every contract may gather them a chunk of contracts at a time."""
+    return [
+        *_unbilled_time(state, as_of, unbilled_after_days),
         *_cap_write_downs(state),
         *_unbilled_milestones(state),
     ]
+
+
+def leakage_report(
+    as_of: date,
+    unbilled_after_days: int,
+    own: Iterable[LeakageItem],
+    reported: Iterable[LeakageItem],
+    billed: Iterable[str],
+) -> LeakageReport:
+    """The report of the contracts' own leakage and the time reconciliation `reported`
+    that the hub neither lists as leakage already nor `billed` (entry ids)."""
+    items = list(own)
+    known = {item.key for item in items} | set(billed)
+    items += [item for item in reported if item.key not in known]
     items.sort(key=lambda i: (i.source.value, i.contract, i.key))
     return LeakageReport(as_of, unbilled_after_days, tuple(items))
