@@ -31,6 +31,8 @@ DATABASES: list[Any] = [
     pytest.param("mariadb", marks=pytest.mark.mariadb),
 ]
 """The stores a parametrized fixture runs on: its `request.param` is one of these names."""
+SERVER_DATABASES: list[Any] = DATABASES[1:]
+"""The stores several processes share (named locks, concurrent writers)."""
 
 _SERVICE_FIXTURES = {"postgresql": "postgres_url", "mariadb": "mariadb_url"}
 
