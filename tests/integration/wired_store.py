@@ -13,7 +13,7 @@ sandbox hub on it with `wired_hub`:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from accord.application.clock import Clock
 from accord.bootstrap import Hub, Services, build_hub, build_services, sandbox_connectors
 from accord.connectors.sandbox.landscape import Landscape
 from accord.settings import Settings
+from tests.conftest import MARIADB_URL, POSTGRES_URL, require_service, scratch_database
 
 DATABASES: list[Any] = [
     "sqlite",
@@ -35,6 +36,10 @@ SERVER_DATABASES: list[Any] = DATABASES[1:]
 """The stores several processes share (named locks, concurrent writers)."""
 
 _SERVICE_FIXTURES = {"postgresql": "postgres_url", "mariadb": "mariadb_url"}
+_SERVERS = {
+    "postgresql": ("PostgreSQL", POSTGRES_URL, 5432, '"', " WITH (FORCE)"),
+    "mariadb": ("MariaDB", MARIADB_URL, 3306, "`", ""),
+}
 
 
 def database_url_of(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -42,6 +47,14 @@ def database_url_of(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'accord.sqlite'}"
     return str(request.getfixturevalue(_SERVICE_FIXTURES[request.param]))
+
+
+def server_database(kind: str) -> AbstractContextManager[str]:
+    """A fresh database on the server `kind` names (one of `SERVER_DATABASES`), dropped
+    on leaving: for a test that needs more than one."""
+    name, url, port, quote, drop_options = _SERVERS[kind]
+    require_service(name, url, port)
+    return scratch_database(url, quote, drop_options)
 
 
 @contextmanager
