@@ -1,4 +1,4 @@
-"""Reconciliation jobs in the hub's store (SQLite or PostgreSQL), shared by its processes.
+"""Reconciliation jobs in the hub's store (SQLite, PostgreSQL, MariaDB), shared by its processes.
 
 `pending` is TRUE while a job is requested or running and NULL afterwards; its unique
 constraint lets at most one such job exist, so two requests at once (two API processes,
