@@ -67,7 +67,10 @@ def _get_lock(conn: sa.Connection, name: str, wait: float) -> bool:
             "locks to keep its writers apart; a Galera cluster has none, use one server"
         ) from error
     if taken is None:
-        raise LockUnavailable(f"MariaDB's GET_LOCK for {name!r} failed (it answered NULL)")
+        raise LockUnavailable(
+            f"MariaDB's GET_LOCK for {name!r} answered NULL: the wait was interrupted "
+            "(max_statement_time, KILL) or the server failed"
+        )
     return bool(taken)
 
 

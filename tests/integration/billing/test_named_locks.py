@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from accord.adapters.locks import HeldLock
+from accord.adapters.locks import HeldLock, LockUnavailable, exclusive
 from accord.adapters.store import create_store_engine
 from tests.integration.wired_store import SERVER_DATABASES, database_url_of, server_database
 
@@ -58,3 +59,26 @@ def test_a_lock_name_belongs_to_its_database(kind: str) -> None:
         finally:
             here.dispose()
             there.dispose()
+
+
+@pytest.mark.mariadb
+def test_a_lock_mariadb_will_not_give_is_a_clear_error(mariadb_url: str) -> None:
+    holder = create_store_engine(mariadb_url)
+    impatient = create_store_engine(mariadb_url)  # its server stops every statement at 1 s
+    sa.event.listen(
+        impatient,
+        "connect",
+        lambda connection, _: connection.cursor().execute("SET SESSION max_statement_time = 1"),
+    )
+    held = HeldLock(holder, "billing-contract:K1")
+    try:
+        assert held.try_acquire()
+        with (
+            pytest.raises(LockUnavailable, match="GET_LOCK"),
+            exclusive(impatient, "billing-contract:K1"),
+        ):
+            pass
+    finally:
+        held.release()
+        holder.dispose()
+        impatient.dispose()
