@@ -21,8 +21,10 @@ class SqlAlchemyIdempotencyStore:
     def claim(self, scope: str, key: str, fingerprint: str, at: datetime) -> ClaimOutcome:
         with self._engine.begin() as connection:
             inserted = connection.execute(
-                insert_or_skip(connection, idempotency_keys).values(
-                    scope=scope, key=key, fingerprint=fingerprint, created_at=at
+                insert_or_skip(
+                    connection,
+                    idempotency_keys,
+                    {"scope": scope, "key": key, "fingerprint": fingerprint, "created_at": at},
                 )
             ).rowcount
             if inserted == 1:
@@ -75,8 +77,10 @@ class SqlAlchemyReplayGuard:
     def first_seen(self, source: str, signature: str, at: datetime) -> bool:
         with self._engine.begin() as connection:
             inserted = connection.execute(
-                insert_or_skip(connection, webhook_signatures).values(
-                    source=source, signature=signature, received_at=at
+                insert_or_skip(
+                    connection,
+                    webhook_signatures,
+                    {"source": source, "signature": signature, "received_at": at},
                 )
             ).rowcount
         return bool(inserted == 1)

@@ -18,13 +18,17 @@ def on_mariadb(connection: sa.Connection) -> bool:
     return connection.dialect.name in MARIADB
 
 
-def insert_or_skip(connection: sa.Connection, table: sa.Table) -> Any:
-    """An INSERT that skips a row whose unique key is taken (ON CONFLICT DO NOTHING;
-    INSERT IGNORE on MariaDB): its rowcount is the rows it inserted."""
+def insert_or_skip(connection: sa.Connection, table: sa.Table, row: dict[str, Any]) -> Any:
+    """An INSERT of `row` that skips it if its unique key is taken (ON CONFLICT DO
+    NOTHING; INSERT IGNORE on MariaDB, a value too long refused first): its rowcount is
+    1 if the row was inserted (kept for an INSERT: psycopg's is -1 unless asked)."""
     if on_mariadb(connection):
-        return sa.insert(table).prefix_with("IGNORE")
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+        refuse_overlong(table, list(row), [tuple(row.values())])
+        statement = sa.insert(table).prefix_with("IGNORE")
+    else:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).on_conflict_do_nothing()
+    return statement.values(row).execution_options(preserve_rowcount=True)
 
 
 def insert_or_update(

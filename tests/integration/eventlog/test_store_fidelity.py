@@ -1,7 +1,7 @@
 """What the store hands back is what it was given, on every database: keys differing
 only in case or a trailing space stay apart, times keep their microseconds, amounts
 every digit, a payload beyond 64 KiB every byte, and a value too long for its column is
-refused, never stored cut short."""
+refused, never stored cut short; request guards claim a key once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from accord.adapters.request_guards import SqlAlchemyIdempotencyStore, SqlAlchemyReplayGuard
 from accord.adapters.tables import exceptions
+from accord.application.idempotency import Claim
 from accord.application.ports import EventStatus
 from accord.bootstrap import Hub
 from accord.domain.exceptions import BusinessException, ExceptionKind
@@ -88,3 +90,20 @@ def test_an_event_id_too_long_for_its_column_is_refused_or_kept_whole(hub: Hub) 
         stored = connection.execute(sa.text("SELECT event_id FROM inbound_events")).scalars()
         assert [len(found) for found in stored] in ([], [600])  # SQLite keeps it whole
     assert hub.status().counts[EventStatus.PENDING] in (0, 1)
+
+
+def test_request_guards_claim_a_key_once_and_tell_close_keys_apart(hub: Hub) -> None:
+    keys, at = SqlAlchemyIdempotencyStore(hub.engine), datetime.now(UTC)
+    assert keys.claim("POST /api/v1/events", "Key-1", "f1", at).claim is Claim.NEW
+    assert keys.claim("POST /api/v1/events", "Key-1", "f1", at).claim is Claim.IN_PROGRESS
+    assert keys.claim("POST /api/v1/events", "key-1", "f1", at).claim is Claim.NEW
+    with contextlib.suppress(ValueError, sa.exc.DataError):  # PostgreSQL, MariaDB refuse it
+        keys.claim("s" * 400, "Key-1", "f1", at)  # the scope column holds 300
+    with hub.engine.connect() as connection:
+        scopes = connection.execute(sa.text("SELECT scope FROM idempotency_keys")).scalars()
+        assert sorted(len(scope) for scope in scopes) in ([19, 19], [19, 19, 400])
+
+    signatures = SqlAlchemyReplayGuard(hub.engine)
+    assert signatures.first_seen("crm", "t=1,v1=ab", at)
+    assert not signatures.first_seen("crm", "t=1,v1=ab", at)
+    assert signatures.first_seen("crm", "t=1,v1=AB", at)
