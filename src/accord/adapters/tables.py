@@ -44,7 +44,9 @@ inbound_events = sa.Table(
 sa.Index("ix_inbound_events_status_seq", inbound_events.c.status, inbound_events.c.seq)
 LIVE_EVENTS = sa.text("status <> 'superseded'")
 """`(source, event_id)` is unique among the events that stand: a quarantined delivery
-replaced by its corrected redelivery is kept, superseded, next to it."""
+replaced by its corrected redelivery is kept, superseded, next to it. MariaDB has no
+partial index: there the unique index is on `live_key`, a stored hash of the pair that
+is NULL once superseded (migration 0008)."""
 sa.Index(
     "uq_inbound_events_source_event_id",
     inbound_events.c.source,
