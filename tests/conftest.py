@@ -44,7 +44,7 @@ def require_service(name: str, url: str, default_port: int) -> None:
 
 
 @contextlib.contextmanager
-def _scratch_database(url: str, quote: str, drop_options: str = "") -> Iterator[str]:
+def scratch_database(url: str, quote: str, drop_options: str = "") -> Iterator[str]:
     """Create a uniquely named database on the server at `url`, yield its URL, drop it."""
     import sqlalchemy as sa
 
@@ -64,7 +64,7 @@ def _scratch_database(url: str, quote: str, drop_options: str = "") -> Iterator[
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     require_service("PostgreSQL", POSTGRES_URL, 5432)
-    with _scratch_database(POSTGRES_URL, '"', " WITH (FORCE)") as url:
+    with scratch_database(POSTGRES_URL, '"', " WITH (FORCE)") as url:
         yield url
 
 
@@ -72,7 +72,7 @@ def postgres_url() -> Iterator[str]:
 def mariadb_url() -> Iterator[str]:
     """A fresh, empty MariaDB database for one test, dropped afterwards."""
     require_service("MariaDB", MARIADB_URL, 3306)
-    with _scratch_database(MARIADB_URL, "`") as url:
+    with scratch_database(MARIADB_URL, "`") as url:
         yield url
 
 

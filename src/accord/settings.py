@@ -21,7 +21,8 @@ class Settings:
 
     The embedded default needs nothing: SQLite under ``ACCORD_HOME`` (``./.accord``) and
     in-process event subscribers. ``ACCORD_DATABASE_URL`` switches the store to PostgreSQL
-    and ``ACCORD_NATS_URL`` publishes events to NATS JetStream.
+    (or MariaDB, for one process) and ``ACCORD_NATS_URL`` publishes events to NATS
+    JetStream.
 
     The audit chain's head is anchored outside the database when an audit key is set:
     ``ACCORD_AUDIT_KEY_FILE`` (a file holding the secret, e.g. a mounted secret) or

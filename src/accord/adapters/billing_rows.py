@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from accord.adapters.dataclass_json import from_jsonable, to_jsonable
-from accord.adapters.tables import SequenceId, metadata
+from accord.adapters.tables import LongText, SequenceId, Stamp, metadata
 from accord.application.billing import AppliedPayment, BillingBook
 from accord.domain.billing.documents import Document
 from accord.domain.billing.ledger import BilledEntry, BillingLedger, IntercompanyCharge
@@ -44,7 +44,7 @@ billing_rows = sa.Table(
     sa.Column("key", sa.String(500), nullable=False),
     sa.Column("contract", sa.String(200), nullable=False),
     sa.Column("ref", sa.String(200)),
-    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("data", LongText, nullable=False),
 )
 sa.Index("uq_billing_rows_part_key", billing_rows.c.part, billing_rows.c.key, unique=True)
 sa.Index("ix_billing_rows_contract", billing_rows.c.contract, billing_rows.c.part)
@@ -55,7 +55,7 @@ billing_checkpoint = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("checkpoint", sa.BigInteger, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
 )
 
 FIRM = ""

@@ -38,7 +38,7 @@ from accord.adapters.billing_rows import (
 )
 from accord.adapters.locks import exclusive_all
 from accord.adapters.store import READ_ONLY
-from accord.adapters.tables import business_objects, metadata
+from accord.adapters.tables import LongText, Stamp, business_objects, metadata
 from accord.adapters.transactions import begin, reading
 from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject
@@ -50,8 +50,8 @@ connector_cursors = sa.Table(
     metadata,
     sa.Column("connector", sa.String(200), primary_key=True),
     sa.Column("stream", sa.String(200), primary_key=True),
-    sa.Column("cursor", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cursor", LongText, nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
 )
 
 _ROW = 1
@@ -75,10 +75,10 @@ class SqlAlchemyBillingStateStore:
     @contextmanager
     def exclusive(self, names: Collection[str]) -> Iterator[None]:
         """Hold the named billing locks (threads and processes alike), taken in sorted
-        order so two steps locking overlapping contracts never deadlock. Only PostgreSQL
-        runs steps on different contracts at once; elsewhere (SQLite, one process, one
+        order so two steps locking overlapping contracts never deadlock. PostgreSQL and
+        MariaDB run steps on different contracts at once; on SQLite (one process, one
         writer at a time) every step takes the one book lock."""
-        if self._engine.dialect.name != "postgresql":
+        if self._engine.dialect.name == "sqlite":
             names = [_BOOK_LOCK]
         with exclusive_all(self._engine, names):
             yield

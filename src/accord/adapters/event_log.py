@@ -17,13 +17,16 @@ from accord.adapters.sql import (
     chunks,
     execute_many,
     fetch_all,
+    insert_or_update,
+    on_mariadb,
     placeholders,
+    refuse_overlong,
     stamp,
-    upsert_insert,
 )
 from accord.adapters.tables import (
     apply_sequence,
     business_objects,
+    inbound_events,
     worker_checkpoints,
 )
 from accord.application.ports import (
@@ -45,12 +48,17 @@ _CLAIM = (
     "business_version, payload FROM inbound_events WHERE status = ? ORDER BY seq LIMIT ?"
 )
 _PENDING_BEFORE = "SELECT 1 FROM inbound_events WHERE status = ? AND seq < ? LIMIT 1"
-_APPEND = (
-    "INSERT INTO inbound_events (source, event_id, type, subject, business_kind, "
-    "business_key, business_version, status, reason, payload, received_at) "
-    f"VALUES ({placeholders(11)}) "
-    "ON CONFLICT (source, event_id) WHERE status <> 'superseded' DO NOTHING"
+_EVENT_COLUMNS = (
+    "source, event_id, type, subject, business_kind, business_key, business_version, "
+    "status, reason, payload, received_at"
 )
+_INTO_EVENTS = f"INTO inbound_events ({_EVENT_COLUMNS}) VALUES ({placeholders(11)})"
+_APPEND = (
+    f"INSERT {_INTO_EVENTS} ON CONFLICT (source, event_id) WHERE status <> 'superseded' DO NOTHING"
+)
+_APPEND_MARIADB = f"INSERT IGNORE {_INTO_EVENTS}"
+"""MariaDB's unique index is on `live_key`, the pair's hash while the event stands
+(migration 0008); IGNORE skips a duplicate as ON CONFLICT DO NOTHING does."""
 _MARK_APPLIED = (
     "UPDATE inbound_events SET status = ?, reason = NULL, processed_at = ? "
     "WHERE seq BETWEEN ? AND ?"
@@ -67,17 +75,22 @@ _QUARANTINED_PG = (
     "JOIN inbound_events AS e ON e.source = wanted.source AND e.event_id = wanted.event_id "
     "WHERE e.status = 'quarantined' AND e.status <> 'superseded' FOR UPDATE OF e"
 )
+_QUARANTINED_MARIADB = (
+    "SELECT seq, source, event_id FROM inbound_events "
+    "WHERE (source, event_id) IN ({pairs}) AND status = 'quarantined' FOR UPDATE"
+)
 """Quarantined deliveries among some `(source, event_id)`, looked up one by one in the
-unique index: `status <> 'superseded'` is spelled out so the planner sees the partial
-index applies, and SQLite's `+status` keeps it off the status index (which would read
-every quarantined row of the log)."""
+unique index (MariaDB: the pair's prefix index): `status <> 'superseded'` is spelled
+out so the planner sees the partial index applies, and SQLite's `+status` keeps it off
+the status index (which would read every quarantined row of the log)."""
 _QUARANTINED_ONE = (
     "SELECT source, event_id, type, subject, business_kind, business_key, "
     "business_version, status, reason, payload FROM inbound_events "
     "WHERE source = ? AND event_id = ? AND status = 'quarantined'"
 )
 _MARK_SUPERSEDED = "UPDATE inbound_events SET status = 'superseded', processed_at = ? WHERE seq = ?"
-_VERSIONS = "SELECT key, version FROM business_objects WHERE kind = ? AND key IN"
+_VERSIONS = "SELECT {key}, version FROM business_objects WHERE kind = ? AND {key} IN"
+"""`key` is a reserved word on MariaDB: the dialect quotes it."""
 _VERSIONS_PG = (
     "SELECT b.key, b.version FROM unnest(?::text[]) AS wanted (key) "
     "JOIN business_objects AS b ON b.key = wanted.key AND b.kind = ?"
@@ -89,6 +102,17 @@ _UPSERT = (
     "applied_seq = excluded.applied_seq, updated_at = excluded.updated_at "
     "WHERE business_objects.version <= excluded.version"
 )
+_NEWER = "version <= VALUES(version)"
+_UPSERT_MARIADB = (
+    "INSERT INTO business_objects (kind, `key`, version, data, source_seq, applied_seq, "
+    f"updated_at) VALUES ({placeholders(7)}) ON DUPLICATE KEY UPDATE "
+    + ", ".join(
+        f"{name} = IF({_NEWER}, VALUES({name}), {name})"
+        for name in ("data", "source_seq", "applied_seq", "updated_at", "version")
+    )
+)
+"""`version` is assigned last: MariaDB evaluates the assignments in order, so the ones
+before it still compare with the stored version."""
 
 
 class SqlAlchemyEventLog:
@@ -117,14 +141,20 @@ class SqlAlchemyEventLog:
             for e in events
         ]
 
+    def _append(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        if not on_mariadb(self._connection):
+            return execute_many(self._connection, _APPEND, rows)
+        refuse_overlong(inbound_events, _EVENT_COLUMNS.split(", "), rows)
+        return execute_many(self._connection, _APPEND_MARIADB, rows)
+
     def append(self, events: Sequence[InboundEvent]) -> int:
-        return execute_many(self._connection, _APPEND, self._rows(events))
+        return self._append(self._rows(events))
 
     def append_quarantined(self, events: Sequence[InboundEvent]) -> list[InboundEvent]:
         new = []
         for event, row in zip(events, self._rows(events), strict=True):
             # One at a time: which were new matters here, and rejects are rare.
-            if execute_many(self._connection, _APPEND, [row]):
+            if self._append([row]):
                 new.append(event)
         return new
 
@@ -135,6 +165,11 @@ class SqlAlchemyEventLog:
         if self._connection.dialect.name == "postgresql":
             sources, ids = [p[0] for p in pairs], [p[1] for p in pairs]
             rows = fetch_all(self._connection, _QUARANTINED_PG, (sources, ids))
+        elif on_mariadb(self._connection):
+            rows = []
+            for part in chunks(pairs, _PAIR_CHUNK):
+                statement = _QUARANTINED_MARIADB.format(pairs=", ".join(["(?, ?)"] * len(part)))
+                rows += fetch_all(self._connection, statement, [v for p in part for v in p])
         else:
             rows = []
             for part in chunks(pairs, _PAIR_CHUNK):
@@ -148,7 +183,7 @@ class SqlAlchemyEventLog:
         return found
 
     def claim_pending(self, limit: int) -> list[PendingEvent]:
-        lock = " FOR UPDATE SKIP LOCKED" if self._connection.dialect.name == "postgresql" else ""
+        lock = " FOR UPDATE SKIP LOCKED" if self._connection.dialect.name != "sqlite" else ""
         rows = fetch_all(self._connection, _CLAIM + lock, (EventStatus.PENDING.value, limit))
         return list(map(PendingEvent._make, rows))
 
@@ -210,8 +245,9 @@ class SqlAlchemyBusinessObjects:
                 rows = fetch_all(self._connection, _VERSIONS_PG, (names, kind))
             else:
                 rows = []
+                key = self._connection.dialect.identifier_preparer.quote("key")
                 for part in chunks(names, _KEY_CHUNK):
-                    statement = f"{_VERSIONS} ({placeholders(len(part))})"
+                    statement = f"{_VERSIONS.format(key=key)} ({placeholders(len(part))})"
                     rows += fetch_all(self._connection, statement, (kind, *part))
             found.update(((kind, key), version) for key, version in rows)
         return found
@@ -230,7 +266,8 @@ class SqlAlchemyBusinessObjects:
             (o.kind, o.key, o.version, o.data, o.source_seq, first + n, when)
             for n, o in enumerate(objects)
         ]
-        execute_many(self._connection, _UPSERT, rows)
+        upsert = _UPSERT_MARIADB if on_mariadb(self._connection) else _UPSERT
+        execute_many(self._connection, upsert, rows)
         self._last_applied += len(objects)
         self._connection.execute(
             sa.update(apply_sequence)
@@ -263,7 +300,7 @@ def _lock_apply_sequence(connection: sa.Connection) -> int:
     """Lock the apply sequence until commit and return its last value. On SQLite the
     write transaction (`BEGIN IMMEDIATE`) already excludes every other writer."""
     query = sa.select(apply_sequence.c.last_value).where(apply_sequence.c.id == _APPLY_SEQUENCE_ROW)
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name != "sqlite":
         query = query.with_for_update()
     return int(connection.execute(query).scalar_one())
 
@@ -275,18 +312,10 @@ class SqlAlchemyCheckpoints:
         self._connection = connection
 
     def advance(self, worker: str, last_seq: int, at: datetime) -> None:
-        insert = upsert_insert(self._connection, worker_checkpoints)
-        statement = insert.values(worker=worker, last_seq=last_seq, updated_at=at)
-        statement = statement.on_conflict_do_update(
-            index_elements=["worker"],
-            set_={
-                "last_seq": sa.func.max(worker_checkpoints.c.last_seq, last_seq)
-                if self._connection.dialect.name == "sqlite"
-                else sa.func.greatest(worker_checkpoints.c.last_seq, last_seq),
-                "updated_at": at,
-            },
-        )
-        self._connection.execute(statement)
+        latest = sa.func.max if self._connection.dialect.name == "sqlite" else sa.func.greatest
+        changes = {"last_seq": latest(worker_checkpoints.c.last_seq, last_seq), "updated_at": at}
+        statement = insert_or_update(self._connection, worker_checkpoints, ["worker"], changes)
+        self._connection.execute(statement.values(worker=worker, last_seq=last_seq, updated_at=at))
 
     def get(self, worker: str) -> int:
         value = self._connection.execute(

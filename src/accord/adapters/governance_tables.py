@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from accord.adapters.tables import SequenceId, metadata
-
-Stamp = sa.DateTime(timezone=True)
+from accord.adapters.tables import LongBinary, LongText, SequenceId, Stamp, metadata
 
 api_keys = sa.Table(
     "api_keys",
@@ -58,7 +56,7 @@ idempotency_keys = sa.Table(
     sa.Column("key", sa.String(300), primary_key=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("status", sa.Integer),
-    sa.Column("body", sa.LargeBinary),
+    sa.Column("body", LongBinary),
     sa.Column("content_type", sa.String(200)),
     sa.Column("created_at", Stamp, nullable=False),
 )
@@ -76,7 +74,7 @@ legal_holds = sa.Table(
     metadata,
     sa.Column("id", SequenceId, primary_key=True, autoincrement=True),
     sa.Column("scope", sa.String(500), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("reason", LongText, nullable=False),
     sa.Column("placed_by", sa.String(300), nullable=False),
     sa.Column("placed_at", Stamp, nullable=False),
     sa.Column("released_at", Stamp),

@@ -1,8 +1,8 @@
-"""Named locks shared by every process on one PostgreSQL store (advisory locks).
+"""Named locks shared by every process on one PostgreSQL or MariaDB store.
 
-A PostgreSQL session-level advisory lock belongs to one connection: it is released when
-the holder unlocks it or when its connection ends, however the process ended (SIGKILL
-included). That makes it three tools at once:
+A PostgreSQL session-level advisory lock, like a MariaDB `GET_LOCK` lock, belongs to one
+connection: it is released when the holder unlocks it or when its connection ends,
+however the process ended (SIGKILL included). That makes it three tools at once:
 
 - `exclusive(name)`: mutual exclusion around a read-modify-write; `exclusive_all(names)`
   takes several at once on one connection, in one global order (the billing book locks
@@ -12,6 +12,8 @@ included). That makes it three tools at once:
 - `HeldLock.is_free(name)`: whether a process holding `name` is still alive.
 
 On SQLite (the embedded default, one process) the same calls use in-process locks.
+MariaDB's lock names are server-wide, so each is qualified by the store's database; a
+server that refuses `GET_LOCK` (a Galera cluster) raises `LockUnavailable`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from contextlib import ExitStack, contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from accord.adapters.tables import MARIADB
+
+_WAIT_SECONDS = 365 * 24 * 3600
+"""How long a MariaDB `GET_LOCK` waits: for ever, as `pg_advisory_lock` does (MariaDB
+takes no negative timeout)."""
 _local_locks: dict[str, threading.RLock] = {}
 _local_guard = threading.Lock()
 _held = threading.local()
@@ -35,8 +42,62 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
+class LockUnavailable(RuntimeError):
+    """The store gave no named lock: Accord cannot keep two processes apart on it."""
+
+
+def _is_shared(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql" or engine.dialect.name in MARIADB
+
+
+def _mariadb_name(conn: sa.Connection, name: str) -> str:
+    qualified = f"{conn.engine.url.database}:{name}"
+    return "accord:" + hashlib.blake2b(qualified.encode(), digest_size=16).hexdigest()
+
+
+def _get_lock(conn: sa.Connection, name: str, wait: float) -> bool:
+    try:
+        taken = conn.execute(
+            sa.text("SELECT GET_LOCK(:name, :wait)"),
+            {"name": _mariadb_name(conn, name), "wait": wait},
+        ).scalar()
+    except sa.exc.DBAPIError as error:
+        raise LockUnavailable(
+            f"MariaDB refused GET_LOCK for {name!r} ({error.orig}): Accord needs named "
+            "locks to keep its writers apart; a Galera cluster has none, use one server"
+        ) from error
+    if taken is None:
+        raise LockUnavailable(
+            f"MariaDB's GET_LOCK for {name!r} answered NULL: the wait was interrupted "
+            "(max_statement_time, KILL) or the server failed"
+        )
+    return bool(taken)
+
+
+def _lock(conn: sa.Connection, name: str) -> None:
+    """Wait for `name` on `conn` (an AUTOCOMMIT connection of a shared store)."""
+    if conn.dialect.name in MARIADB:
+        if not _get_lock(conn, name, _WAIT_SECONDS):
+            raise LockUnavailable(f"waited {_WAIT_SECONDS} s for the lock {name!r}")
+        return
+    conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(name)})
+
+
+def _try_lock(conn: sa.Connection, name: str) -> bool:
+    """Take `name` on `conn` if nobody holds it."""
+    if conn.dialect.name in MARIADB:
+        return _get_lock(conn, name, 0)
+    key = lock_key(name)
+    return bool(
+        conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
+    )
+
+
+def _unlock(conn: sa.Connection, name: str) -> None:
+    if conn.dialect.name in MARIADB:
+        conn.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": _mariadb_name(conn, name)})
+        return
+    conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(name)})
 
 
 def _local(name: str) -> threading.RLock:
@@ -89,42 +150,33 @@ def exclusive_all(engine: Engine, names: Collection[str]) -> Iterator[None]:
 
 @contextmanager
 def _session_locks(engine: Engine, names: list[str]) -> Iterator[None]:
-    if not _is_postgres(engine) or not names:
+    if not _is_shared(engine) or not names:
         yield
         return
-    keys = [lock_key(name) for name in names]
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        taken: list[int] = []
+        taken: list[str] = []
         try:
-            for key in keys:
-                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
-                taken.append(key)
+            for name in names:
+                _lock(conn, name)
+                taken.append(name)
             yield
         finally:
-            for key in reversed(taken):
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            for name in reversed(taken):
+                _unlock(conn, name)
 
 
 @contextmanager
 def _session_lock(engine: Engine, name: str) -> Iterator[None]:
-    if not _is_postgres(engine):
+    with _session_locks(engine, [name]):
         yield
-        return
-    key = lock_key(name)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
-        try:
-            yield
-        finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 class HeldLock:
     """A lock held on its own connection until `release()` or the process's end."""
 
     def __init__(self, engine: Engine, name: str) -> None:
-        if not _is_postgres(engine):
-            raise ValueError("held locks need PostgreSQL (set ACCORD_DATABASE_URL)")
+        if not _is_shared(engine):
+            raise ValueError("held locks need PostgreSQL or MariaDB (set ACCORD_DATABASE_URL)")
         self._engine = engine
         self.name = name
         self._connection: sa.Connection | None = None
@@ -134,9 +186,11 @@ class HeldLock:
         if self._connection is not None:
             return True
         connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        taken = connection.execute(
-            sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(self.name)}
-        ).scalar_one()
+        try:
+            taken = _try_lock(connection, self.name)
+        except LockUnavailable:
+            connection.close()
+            raise
         if taken:
             self._connection = connection
         else:
@@ -157,9 +211,7 @@ class HeldLock:
         if self._connection is None:
             return
         try:
-            self._connection.execute(
-                sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self.name)}
-            )
+            _unlock(self._connection, self.name)
         except sa.exc.DBAPIError:
             pass  # the connection is gone, and the lock with it
         finally:
@@ -170,10 +222,7 @@ class HeldLock:
     def is_free(engine: Engine, name: str) -> bool:
         """True if no live session holds `name` (it is taken and released at once)."""
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            key = lock_key(name)
-            taken = conn.execute(
-                sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
-            ).scalar_one()
+            taken = _try_lock(conn, name)
             if taken:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-            return bool(taken)
+                _unlock(conn, name)
+            return taken

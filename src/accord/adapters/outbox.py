@@ -7,15 +7,22 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from accord.adapters.sql import chunks, execute_many, placeholders, stamp
+from accord.adapters.sql import (
+    chunks,
+    execute_many,
+    on_mariadb,
+    placeholders,
+    refuse_overlong,
+    stamp,
+)
 from accord.adapters.tables import outbox
 from accord.application.ports import OutboxMessage, OutboxRecord
 
 _UPDATE_CHUNK = 1000
-_ADD = (
-    "INSERT INTO outbox (event_id, type, subject, source, payload, created_at) "
-    f"VALUES ({placeholders(6)}) ON CONFLICT (event_id) DO NOTHING"
-)
+_COLUMNS = ("event_id", "type", "subject", "source", "payload", "created_at")
+_INTO = f"INTO outbox ({', '.join(_COLUMNS)}) VALUES ({placeholders(6)})"
+_ADD = f"INSERT {_INTO} ON CONFLICT (event_id) DO NOTHING"
+_ADD_MARIADB = f"INSERT IGNORE {_INTO}"
 
 
 class SqlAlchemyOutbox:
@@ -27,7 +34,11 @@ class SqlAlchemyOutbox:
     def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None:
         when = stamp(self._connection, at)
         rows = [(m.event_id, m.type, m.subject, m.source, m.payload, when) for m in messages]
-        execute_many(self._connection, _ADD, rows)
+        if on_mariadb(self._connection):
+            refuse_overlong(outbox, _COLUMNS, rows)
+            execute_many(self._connection, _ADD_MARIADB, rows)
+        else:
+            execute_many(self._connection, _ADD, rows)
 
     def unpublished(self, limit: int) -> list[OutboxRecord]:
         c = outbox.c

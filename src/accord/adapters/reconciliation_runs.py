@@ -1,4 +1,4 @@
-"""Reconciliation jobs in the hub's store (SQLite or PostgreSQL), shared by its processes.
+"""Reconciliation jobs in the hub's store (SQLite, PostgreSQL, MariaDB), shared by its processes.
 
 `pending` is TRUE while a job is requested or running and NULL afterwards; its unique
 constraint lets at most one such job exist, so two requests at once (two API processes,
@@ -17,11 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters.sql import aware
-from accord.adapters.tables import SequenceId, metadata
+from accord.adapters.tables import LongText, SequenceId, Stamp, metadata
 from accord.adapters.transactions import begin, reading
 from accord.application.reconciliation_jobs import ReconciliationRun, RunStatus
-
-Stamp = sa.DateTime(timezone=True)
 
 reconciliation_runs = sa.Table(
     "reconciliation_runs",
@@ -34,8 +32,8 @@ reconciliation_runs = sa.Table(
     sa.Column("started_at", Stamp),
     sa.Column("finished_at", Stamp),
     sa.Column("as_of", sa.Date),
-    sa.Column("report", sa.Text),
-    sa.Column("error", sa.Text),
+    sa.Column("report", LongText),
+    sa.Column("error", LongText),
 )
 sa.Index("ix_reconciliation_runs_status_id", reconciliation_runs.c.status, reconciliation_runs.c.id)
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters.governance_tables import idempotency_keys, webhook_signatures
-from accord.adapters.sql import upsert_insert
+from accord.adapters.sql import insert_or_skip
 from accord.application.idempotency import Claim, ClaimOutcome, StoredResponse
 
 _k = idempotency_keys.c
@@ -21,9 +21,11 @@ class SqlAlchemyIdempotencyStore:
     def claim(self, scope: str, key: str, fingerprint: str, at: datetime) -> ClaimOutcome:
         with self._engine.begin() as connection:
             inserted = connection.execute(
-                upsert_insert(connection, idempotency_keys)
-                .values(scope=scope, key=key, fingerprint=fingerprint, created_at=at)
-                .on_conflict_do_nothing()
+                insert_or_skip(
+                    connection,
+                    idempotency_keys,
+                    {"scope": scope, "key": key, "fingerprint": fingerprint, "created_at": at},
+                )
             ).rowcount
             if inserted == 1:
                 return ClaimOutcome(Claim.NEW)
@@ -75,9 +77,11 @@ class SqlAlchemyReplayGuard:
     def first_seen(self, source: str, signature: str, at: datetime) -> bool:
         with self._engine.begin() as connection:
             inserted = connection.execute(
-                upsert_insert(connection, webhook_signatures)
-                .values(source=source, signature=signature, received_at=at)
-                .on_conflict_do_nothing()
+                insert_or_skip(
+                    connection,
+                    webhook_signatures,
+                    {"source": source, "signature": signature, "received_at": at},
+                )
             ).rowcount
         return bool(inserted == 1)
 

@@ -1,4 +1,5 @@
-"""The SQLAlchemy store: engine set-up for SQLite (WAL) or PostgreSQL, and migrations.
+"""The SQLAlchemy store: engine set-up for SQLite (WAL), PostgreSQL or MariaDB, and
+migrations.
 
 SQLite is the embedded default. It is tuned on connect (WAL, synchronous=NORMAL, a busy
 timeout) and every write transaction starts with ``BEGIN IMMEDIATE`` so two writers
@@ -6,9 +7,13 @@ queue on the lock instead of failing on a lock upgrade halfway through a batch. 
 connection that only reads (`READ_ONLY`) begins a deferred transaction instead: in WAL
 mode it reads the last committed state and never waits for a writer.
 
-A writer waits for the lock at most `BUSY_TIMEOUT_SECONDS`; then, as on a PostgreSQL lock
-timeout, serialization failure or deadlock, the store raises `StoreBusy` (nothing was
-kept): the API answers 503 with `Retry-After`, a flow step tries again.
+A writer waits for the lock at most `BUSY_TIMEOUT_SECONDS`; then, as on a PostgreSQL or
+MariaDB lock timeout, serialization failure or deadlock, the store raises `StoreBusy`
+(nothing was kept): the API answers 503 with `Retry-After`, a flow step tries again.
+
+MariaDB transactions run READ COMMITTED, as PostgreSQL's do: a statement sees what
+committed before it, and InnoDB takes no gap locks that would deadlock concurrent
+writers of different keys.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
 
+from accord.adapters.locks import exclusive
+from accord.adapters.tables import MARIADB
 from accord.application.contention import StoreBusy
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,12 +39,15 @@ BUSY_TIMEOUT_SECONDS = 5.0
 HTTP client waits for an answer (the old 30 s turned contention into 500s)."""
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 _POSTGRES_BUSY = {"55P03", "40001", "40P01"}  # lock_not_available, serialization, deadlock
+_MARIADB_BUSY = {1205, 1213}  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
 
 
 def create_store_engine(url: str) -> Engine:
     """An engine for `url`; creates the SQLite file's directory when needed."""
     parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    if parsed.get_backend_name() in MARIADB:
+        engine = sa.create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    elif parsed.get_backend_name() != "sqlite":
         engine = sa.create_engine(url, pool_pre_ping=True)
     else:
         if parsed.database and parsed.database != ":memory:":
@@ -54,6 +64,8 @@ def is_busy(error: BaseException | None) -> bool:
     code = getattr(error, "sqlite_errorcode", None)
     if isinstance(code, int):
         return code & 0xFF in _SQLITE_BUSY
+    if error is not None and type(error).__module__.startswith("pymysql"):
+        return bool(error.args) and error.args[0] in _MARIADB_BUSY
     return getattr(error, "sqlstate", None) in _POSTGRES_BUSY
 
 
@@ -84,12 +96,22 @@ _MIGRATE = 0x61636364_6D696772  # "accdmigr": the advisory lock key of migration
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision (safe to run on every start)."""
+    """Bring the schema to the latest Alembic revision (safe to run on every start).
+
+    Processes starting together (scale-out) migrate one after the other. On MariaDB,
+    where every DDL statement commits, the lock is a named one held across them."""
+    if engine.dialect.name in MARIADB:
+        with exclusive(engine, "migrations"):
+            _upgrade(engine)
+    else:
+        _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Processes starting together (scale-out) migrate one after the other.
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATE})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

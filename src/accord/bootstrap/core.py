@@ -2,8 +2,8 @@
 the contract-to-cash services to it and to the connectors the landscape names.
 
 Embedded default: SQLite (WAL) under ACCORD_HOME and in-process subscribers. With
-ACCORD_DATABASE_URL the store is PostgreSQL; with ACCORD_NATS_URL the outbox relay
-publishes to NATS JetStream.
+ACCORD_DATABASE_URL the store is PostgreSQL or MariaDB; with ACCORD_NATS_URL the outbox
+relay publishes to NATS JetStream.
 """
 
 from __future__ import annotations

@@ -87,9 +87,11 @@ def _once_serving(
 
 
 def _flows_database(settings: Settings) -> str:
-    if settings.is_embedded:
-        return f"sqlite:///{settings.home / 'flows.sqlite'}"
-    return settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    """DBOS's system database: the store's when it is PostgreSQL, else (SQLite, MariaDB:
+    DBOS runs on neither server) a SQLite file under the home, for this one process."""
+    if settings.database_url.startswith("postgresql"):
+        return settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    return f"sqlite:///{settings.home / 'flows.sqlite'}"
 
 
 def up(

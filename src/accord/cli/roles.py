@@ -85,6 +85,12 @@ class ScaleOut:
                 "postgresql+psycopg://user@host/db (and ACCORD_NATS_URL=nats://host:4222); "
                 "the embedded SQLite default runs everything in one process (--role all)"
             )
+        if not self.settings.database_url.startswith("postgresql"):
+            raise RoleError(
+                f"--role {role} needs PostgreSQL (ACCORD_DATABASE_URL=postgresql+psycopg://"
+                "user@host/db): durable flows keep their state there; a hub on MariaDB runs "
+                "everything in one process (--role all)"
+            )
         if self.landscape.has_sandbox and not self.sandbox_url:
             raise RoleError(
                 f"--role {role} with the sandbox landscape needs the shared sandbox: pass "

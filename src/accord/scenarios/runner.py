@@ -81,17 +81,20 @@ class ScenarioRunner:
                 write_einvoices(services.billing.documents(), services.einvoicing, self.documents)
             return self.report(run)
 
+    def settings(self) -> Settings:
+        """The hub's settings: a fresh embedded store in the working directory."""
+        return Settings(
+            home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
+        )
+
     @contextmanager
     def started(self) -> Iterator[ScenarioRun]:
         """The landscape and the hub up, the flows launched; all stopped on leaving."""
         first = self.scenario.events[0].at if self.scenario.events else dt.date.today()
         clock = SandboxClock(start=midnight(first))
         landscape = Landscape(clock=clock).start()
-        settings = Settings(
-            home=self.workdir, database_url=f"sqlite:///{self.workdir / 'accord.sqlite'}"
-        )
         wired = wire_hub(
-            settings,
+            self.settings(),
             sandbox_url=landscape.base_url,
             sandbox_clock=clock.now,
             options=simulated_options(landscape),

@@ -20,15 +20,12 @@ from accord.application.security import Role
 from accord.domain.exceptions import BusinessException, ExceptionKind, ExceptionStatus
 from tests.clocks import FakeWallClock
 from tests.integration.api.conftest import ApiWorld
+from tests.integration.wired_store import DATABASES, database_url_of
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    url = (
-        f"sqlite:///{tmp_path / 'accord.sqlite'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
+    url = database_url_of(request, tmp_path)
     built = create_store_engine(url)
     migrate(built)
     yield built

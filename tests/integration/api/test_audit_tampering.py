@@ -27,19 +27,16 @@ from accord.application.retention import RetentionPolicy
 from accord.application.security import Role
 from tests.clocks import FakeWallClock
 from tests.integration.api.conftest import ApiWorld
+from tests.integration.wired_store import DATABASES, database_url_of
 
 KEY = b"audit-key-0123456789abcdef-0123456789"
 ROWS = 5
 LATER = datetime.now(UTC) + timedelta(days=400)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    url = (
-        f"sqlite:///{tmp_path / 'accord.sqlite'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
+    url = database_url_of(request, tmp_path)
     built = create_store_engine(url)
     migrate(built)
     yield built

@@ -24,6 +24,7 @@ from accord.adapters import dataclass_json
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBillingStateStore
 from accord.adapters.store import MIGRATIONS, create_store_engine
 from accord.application.billing import BillingBook, BillingService
+from tests.integration.wired_store import DATABASES, SERVER_DATABASES, database_url_of
 
 HOMES = sorted((Path(__file__).parent / "homes").glob("*.json"))
 
@@ -89,17 +90,26 @@ def test_a_home_of_the_previous_release_upgrades_without_loss(path: Path, tmp_pa
         engine.dispose()
 
 
-@pytest.mark.postgres
-def test_a_home_upgrades_without_loss_on_postgresql(postgres_url: str) -> None:
-    engine = create_store_engine(postgres_url)
+@pytest.fixture(params=SERVER_DATABASES)
+def server_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url_of(request, tmp_path)
+
+
+def test_a_home_upgrades_without_loss_on_a_server_store(server_url: str) -> None:
+    engine = create_store_engine(server_url)
     try:
         _check_upgrade(engine, json.loads(HOMES[0].read_text()))
     finally:
         engine.dispose()
 
 
-def test_a_downgrade_writes_the_book_back_as_one_document(tmp_path: Path) -> None:
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'accord.sqlite'}")
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url_of(request, tmp_path)
+
+
+def test_a_downgrade_writes_the_book_back_as_one_document(database_url: str) -> None:
+    engine = create_store_engine(database_url)
     try:
         home = json.loads(HOMES[0].read_text())
         old = _old_home(engine, home)

@@ -26,17 +26,14 @@ from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import approve_time
+from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_store_engine(url)
+    engine = create_store_engine(database_url_of(request, tmp_path))
     migrate(engine)
     try:
         yield engine

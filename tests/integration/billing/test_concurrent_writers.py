@@ -1,9 +1,10 @@
-"""Billing writers in many threads on PostgreSQL (the advisory lock, the shared
+"""Billing writers in many threads on PostgreSQL and MariaDB (the named lock, the shared
 transaction) lose no update: each load-change-save commits before the next one loads."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -11,14 +12,18 @@ from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBi
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.transactions import SqlAlchemyTransactions
 from accord.application.billing import BillingService
-
-pytestmark = pytest.mark.postgres
+from tests.integration.wired_store import SERVER_DATABASES, database_url_of
 
 WRITERS, WRITES = 4, 15
 
 
-def test_concurrent_writers_lose_no_update(postgres_url: str) -> None:
-    engine = create_store_engine(postgres_url)
+@pytest.fixture(params=SERVER_DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url_of(request, tmp_path)
+
+
+def test_concurrent_writers_lose_no_update(database_url: str) -> None:
+    engine = create_store_engine(database_url)
     migrate(engine)
     try:
         billing = BillingService(

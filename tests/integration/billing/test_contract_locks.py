@@ -1,4 +1,4 @@
-"""Billing locks per contract on PostgreSQL: steps on different contracts run at once,
+"""Billing locks per contract on PostgreSQL and MariaDB: steps on different contracts run at once,
 steps on the same contract queue, and concurrent invoice runs bill each entry once and
 number documents without a gap or a duplicate."""
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -19,16 +20,15 @@ from accord.adapters.transactions import SqlAlchemyTransactions
 from accord.application.billing import BillingBook, BillingService
 from accord.domain.billing.documents import Document
 from accord.domain.billing.state import approve_time
+from tests.integration.wired_store import SERVER_DATABASES, database_url_of
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
-
-pytestmark = pytest.mark.postgres
 
 WAIT = 60.0  # generous: the machine is loaded; a global lock would wait forever
 
 
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[Engine]:
-    engine = create_store_engine(postgres_url)
+@pytest.fixture(params=SERVER_DATABASES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    engine = create_store_engine(database_url_of(request, tmp_path))
     migrate(engine)
     try:
         yield engine

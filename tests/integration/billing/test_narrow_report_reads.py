@@ -1,6 +1,6 @@
 """The invoice list and a document's lineage read only the rows they show (the document
 rows, the entries billed on the document, the firm-wide data) from the row store
-(SQLite and PostgreSQL), and show what the whole book shows."""
+(SQLite, PostgreSQL and MariaDB), and show what the whole book shows."""
 
 from __future__ import annotations
 
@@ -14,31 +14,23 @@ import pytest
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
 from accord.application.billing import BillingBook
 from accord.application.reports import HubReports
-from accord.bootstrap import Hub, Services, build_hub, build_services, sandbox_connectors
-from accord.connectors.sandbox.landscape import Landscape
+from accord.bootstrap import Hub, Services
 from accord.domain.billing.report import render_document
-from accord.settings import Settings
 from tests.integration.reconciliation.test_reconciliation_sandbox import hub_state
+from tests.integration.wired_store import DATABASES, database_url_of, wired_hub
 
 CLOCK = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    return str(request.getfixturevalue("postgres_url"))
+    return database_url_of(request, tmp_path)
 
 
 @pytest.fixture
 def wired(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, Services]]:
-    with Landscape() as landscape:
-        hub = build_hub(Settings(home=tmp_path, database_url=database_url), clock=CLOCK)
-        services = build_services(hub, sandbox_connectors(landscape), CLOCK)
-        try:
-            yield hub, services
-        finally:
-            hub.close()
+    with wired_hub(tmp_path, database_url, CLOCK) as wired:
+        yield wired
 
 
 def test_invoice_list_and_lineage_match_the_whole_book(wired: tuple[Hub, Services]) -> None:

@@ -1,4 +1,4 @@
-"""Event-log fixtures: a hub on SQLite and, when the service is there, on PostgreSQL."""
+"""Event-log fixtures: a hub on SQLite, PostgreSQL and MariaDB (see `wired_store`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import pytest
 
 from accord.bootstrap import Hub, build_hub
 from accord.settings import Settings
+from tests.integration.wired_store import DATABASES, database_url_of
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    return str(request.getfixturevalue("postgres_url"))
+    return database_url_of(request, tmp_path)
 
 
 @pytest.fixture

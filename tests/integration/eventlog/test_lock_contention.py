@@ -127,3 +127,22 @@ def test_a_postgres_lock_timeout_is_a_busy_store(postgres_url: str) -> None:
         holder.rollback()
         holder.close()
     engine.dispose()
+
+
+@pytest.mark.mariadb
+def test_a_mariadb_lock_wait_timeout_is_a_busy_store(mariadb_url: str) -> None:
+    engine = create_store_engine(mariadb_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+        connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    holder = engine.connect()
+    holder.begin()
+    holder.exec_driver_sql("UPDATE t SET n = 2 WHERE n = 1")
+    try:
+        with pytest.raises(StoreBusy), engine.begin() as connection:
+            connection.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 1")
+            connection.exec_driver_sql("UPDATE t SET n = 3 WHERE n = 1")
+    finally:
+        holder.rollback()
+        holder.close()
+    engine.dispose()

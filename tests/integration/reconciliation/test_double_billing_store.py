@@ -1,6 +1,6 @@
-"""A double bill written straight into the hub's store (SQLite and PostgreSQL) and
-posted to the sandbox ERP, as a crashed month-end run left one: reconciliation raises
-it from the hub's ledger and from the documents read back from the ERP."""
+"""A double bill written straight into the hub's store (SQLite, PostgreSQL and MariaDB)
+and posted to the sandbox ERP, as a crashed month-end run left one: reconciliation
+raises it from the hub's ledger and from the documents read back from the ERP."""
 
 from __future__ import annotations
 
@@ -15,36 +15,29 @@ import pytest
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
 from accord.application.billing import BillingBook
 from accord.application.document_mapping import to_invoice
-from accord.bootstrap import Hub, Services, build_hub, build_services, sandbox_connectors
+from accord.bootstrap import Hub, Services
 from accord.connectors.sandbox.erp import SandboxErpConnector
-from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.billing.documents import Document
 from accord.domain.exceptions import ExceptionKind, OwnerRole
 from accord.domain.reconciliation import DiscrepancyKind
-from accord.settings import Settings
 from tests.integration.reconciliation.test_reconciliation_sandbox import hub_state
+from tests.integration.wired_store import DATABASES, database_url_of, wired_hub
 
 AS_OF = date(2026, 3, 31)
 CLOCK = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    return str(request.getfixturevalue("postgres_url"))
+    return database_url_of(request, tmp_path)
 
 
 @pytest.fixture
 def wired(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, Services]]:
-    with Landscape() as landscape:
-        landscape.set_clock(datetime(2026, 1, 2, tzinfo=UTC))
-        hub = build_hub(Settings(home=tmp_path, database_url=database_url), clock=CLOCK)
-        services = build_services(hub, sandbox_connectors(landscape), CLOCK)
-        try:
-            yield hub, services
-        finally:
-            hub.close()
+    with wired_hub(
+        tmp_path, database_url, CLOCK, landscape_at=datetime(2026, 1, 2, tzinfo=UTC)
+    ) as wired:
+        yield wired
 
 
 def post(services: Services, document: Document) -> None:

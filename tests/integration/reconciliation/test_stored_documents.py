@@ -1,7 +1,7 @@
-"""The hub's documents read straight from `billing_rows` (SQLite and PostgreSQL) reconcile
-exactly as the ones built from the whole billing book: same findings, same values shown,
-on the reference rules and on DuckDB, for invoices, a credit note and an ERP amount half
-a cent off."""
+"""The hub's documents read straight from `billing_rows` (SQLite, PostgreSQL and
+MariaDB) reconcile exactly as the ones built from the whole billing book: same findings,
+same values shown, on the reference rules and on DuckDB, for invoices, a credit note and
+an ERP amount half a cent off."""
 
 from __future__ import annotations
 
@@ -23,40 +23,30 @@ from accord.application.reconciliation import HubDocumentListing, Reconciliation
 from accord.bootstrap import (
     Hub,
     Services,
-    build_hub,
-    build_services,
     reconciliation_sources,
-    sandbox_connectors,
 )
 from accord.connectors.sandbox.erp import SandboxErpConnector
-from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.billing.documents import Document, DocumentKind
 from accord.domain.reconciliation import DocumentRecord
-from accord.settings import Settings
 from tests.integration.reconciliation.test_reconciliation_sandbox import hub_state
+from tests.integration.wired_store import DATABASES, database_url_of, wired_hub
 
 AS_OF = date(2026, 3, 31)
 CLOCK = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
 HALF_CENT = Decimal("0.005")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    return str(request.getfixturevalue("postgres_url"))
+    return database_url_of(request, tmp_path)
 
 
 @pytest.fixture
 def wired(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, Services]]:
-    with Landscape() as landscape:
-        landscape.set_clock(datetime(2026, 1, 2, tzinfo=UTC))
-        hub = build_hub(Settings(home=tmp_path, database_url=database_url), clock=CLOCK)
-        services = build_services(hub, sandbox_connectors(landscape), CLOCK)
-        try:
-            yield hub, services
-        finally:
-            hub.close()
+    with wired_hub(
+        tmp_path, database_url, CLOCK, landscape_at=datetime(2026, 1, 2, tzinfo=UTC)
+    ) as wired:
+        yield wired
 
 
 def _credit_note(document: Document, number: str) -> Document:

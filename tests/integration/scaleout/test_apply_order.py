@@ -18,13 +18,17 @@ from accord.application.ports import EventStatus
 from accord.bootstrap import Hub, build_hub
 from accord.settings import Settings
 from tests.integration.eventlog.eventlog_factory import master_data, time_entries
+from tests.integration.wired_store import SERVER_DATABASES, database_url_of
 
-pytestmark = [pytest.mark.postgres]
+
+@pytest.fixture(params=SERVER_DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url_of(request, tmp_path)
 
 
 @pytest.fixture
-def hub(postgres_url: str, tmp_path: Path) -> Iterator[Hub]:
-    built = build_hub(Settings(home=tmp_path, database_url=postgres_url))
+def hub(database_url: str, tmp_path: Path) -> Iterator[Hub]:
+    built = build_hub(Settings(home=tmp_path, database_url=database_url))
     built.ingest.ingest_lines(master_data())
     built.ingest.ingest_lines(time_entries(3))
     yield built
@@ -38,9 +42,9 @@ def _statuses(engine: sa.Engine) -> dict[str, str]:
 
 
 def test_an_entry_claimed_ahead_of_its_contract_waits_instead_of_being_quarantined(
-    hub: Hub, postgres_url: str
+    hub: Hub, database_url: str
 ) -> None:
-    other_worker = sa.create_engine(postgres_url)
+    other_worker = sa.create_engine(database_url)
     with other_worker.connect() as held:
         # Another worker's batch: it has claimed the master data and not committed yet.
         held.execute(

@@ -1,4 +1,5 @@
-"""Scaled-out roles need the shared sandbox only when the landscape is the sandbox."""
+"""Scaled-out roles need PostgreSQL, and the shared sandbox only when the landscape is
+the sandbox."""
 
 from __future__ import annotations
 
@@ -28,3 +29,9 @@ def test_a_landscape_without_the_sandbox_needs_no_sandbox_url() -> None:
 def test_the_sandbox_landscape_still_asks_for_the_shared_sandbox() -> None:
     with pytest.raises(RoleError, match="ACCORD_SANDBOX_URL"):
         ScaleOut(POSTGRES, "", "worker-1").check("worker")
+
+
+def test_a_role_on_a_mariadb_store_asks_for_postgresql() -> None:
+    mariadb = Settings(home=Path("/nonexistent"), database_url="mysql+pymysql://db/accord")
+    with pytest.raises(RoleError, match="needs PostgreSQL"):
+        ScaleOut(mariadb, "", "worker-1", own_systems()).check("worker")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters.sql import aware
-from accord.adapters.tables import metadata
+from accord.adapters.tables import LongText, Stamp, metadata
 from accord.adapters.transactions import begin, reading
 from accord.domain.billing.einvoice import EInvoiceSyntax, EInvoiceValidation, Violation
 
@@ -20,8 +20,8 @@ einvoice_validations = sa.Table(
     sa.Column("number", sa.String(100), primary_key=True),
     sa.Column("syntax", sa.String(10), primary_key=True),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("violations", sa.Text, nullable=False),
-    sa.Column("validated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("violations", LongText, nullable=False),
+    sa.Column("validated_at", Stamp, nullable=False),
 )
 
 _V = einvoice_validations.c

@@ -9,16 +9,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import MARIADB, LongText, Stamp
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 SequenceId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-Stamp = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name in MARIADB:
+        # Keys compare byte for byte, as on SQLite and PostgreSQL: "K1", "k1" and "K1 "
+        # are three keys (MariaDB's default collation would make them one).
+        op.execute("ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
     op.create_table(
         "inbound_events",
         sa.Column("seq", SequenceId, primary_key=True, autoincrement=True),
@@ -30,8 +35,8 @@ def upgrade() -> None:
         sa.Column("business_key", sa.String(500)),
         sa.Column("business_version", sa.String(100)),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("reason", sa.Text),
-        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("reason", LongText),
+        sa.Column("payload", LongText, nullable=False),
         sa.Column("received_at", Stamp, nullable=False),
         sa.Column("processed_at", Stamp),
         sa.UniqueConstraint("source", "event_id", name="uq_inbound_events_source_event_id"),
@@ -42,7 +47,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(100), primary_key=True),
         sa.Column("key", sa.String(500), primary_key=True),
         sa.Column("version", sa.String(100), nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("data", LongText, nullable=False),
         sa.Column("source_seq", SequenceId, nullable=False),
         sa.Column("updated_at", Stamp, nullable=False),
     )
@@ -59,7 +64,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(200), nullable=False),
         sa.Column("subject", sa.String(500)),
         sa.Column("source", sa.String(500), nullable=False),
-        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("payload", LongText, nullable=False),
         sa.Column("created_at", Stamp, nullable=False),
         sa.Column("published_at", Stamp),
     )
@@ -72,7 +77,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(20), nullable=False),
         sa.Column("subject", sa.String(500), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("message", LongText, nullable=False),
         sa.Column("details", sa.JSON, nullable=False),
         sa.Column("amount_at_risk", sa.Numeric(20, 6)),
         sa.Column("currency", sa.String(3)),

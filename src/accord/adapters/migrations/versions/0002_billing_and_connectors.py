@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import LongText, Stamp
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-Stamp = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -22,7 +22,7 @@ def upgrade() -> None:
         "billing_state",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("checkpoint", sa.BigInteger, nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("data", LongText, nullable=False),
         sa.Column("updated_at", Stamp, nullable=False),
     )
     op.create_index("ix_business_objects_source_seq", "business_objects", ["source_seq"])
@@ -30,7 +30,7 @@ def upgrade() -> None:
         "connector_cursors",
         sa.Column("connector", sa.String(200), primary_key=True),
         sa.Column("stream", sa.String(200), primary_key=True),
-        sa.Column("cursor", sa.Text, nullable=False),
+        sa.Column("cursor", LongText, nullable=False),
         sa.Column("updated_at", Stamp, nullable=False),
     )
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import MARIADB, LongBinary, LongText, Stamp
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-Stamp = sa.DateTime(timezone=True)
 Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _CHAINED = (
     "seq, at, actor, action, subject, correlation_id, before_digest, after_digest, "
     "previous_hash, hash"
 )
 _REFUSE = "audit_log is append-only: only retention may erase documents, keeping digests"
+_SIGNAL = f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{_REFUSE}'"
 
 
 def upgrade() -> None:
@@ -65,7 +67,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(300), primary_key=True),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("status", sa.Integer),
-        sa.Column("body", sa.LargeBinary),
+        sa.Column("body", LongBinary),
         sa.Column("content_type", sa.String(200)),
         sa.Column("created_at", Stamp, nullable=False),
     )
@@ -79,7 +81,7 @@ def upgrade() -> None:
         "legal_holds",
         sa.Column("id", Seq, primary_key=True, autoincrement=True),
         sa.Column("scope", sa.String(500), nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("reason", LongText, nullable=False),
         sa.Column("placed_by", sa.String(300), nullable=False),
         sa.Column("placed_at", Stamp, nullable=False),
         sa.Column("released_at", Stamp),
@@ -89,6 +91,9 @@ def upgrade() -> None:
 
 
 def _guard_audit_log() -> None:
+    if op.get_bind().dialect.name in MARIADB:
+        _guard_mariadb()
+        return
     if op.get_bind().dialect.name == "postgresql":
         old = ", ".join(f"OLD.{name.strip()}" for name in _CHAINED.split(","))
         new = ", ".join(f"NEW.{name.strip()}" for name in _CHAINED.split(","))
@@ -113,6 +118,19 @@ def _guard_audit_log() -> None:
     op.execute(
         f"CREATE TRIGGER audit_log_no_update BEFORE UPDATE OF {_CHAINED} ON audit_log "
         f"BEGIN SELECT RAISE(ABORT, '{_REFUSE}'); END"
+    )
+
+
+def _guard_mariadb() -> None:
+    same = " AND ".join(
+        f"NEW.{name.strip()} <=> OLD.{name.strip()}" for name in _CHAINED.split(",")
+    )
+    op.execute(
+        f"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW {_SIGNAL}"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW "
+        f"IF NOT ({same}) THEN {_SIGNAL}; END IF"
     )
 
 

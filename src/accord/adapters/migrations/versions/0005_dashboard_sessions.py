@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import Stamp
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-Stamp = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import LongText, Stamp
+
 revision = "0006_recon"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-Stamp = sa.DateTime(timezone=True)
 SequenceId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -29,8 +30,8 @@ def upgrade() -> None:
         sa.Column("started_at", Stamp),
         sa.Column("finished_at", Stamp),
         sa.Column("as_of", sa.Date),
-        sa.Column("report", sa.Text),
-        sa.Column("error", sa.Text),
+        sa.Column("report", LongText),
+        sa.Column("error", LongText),
     )
     op.create_index("ix_reconciliation_runs_status_id", "reconciliation_runs", ["status", "id"])
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from accord.adapters.tables import MARIADB
+
 revision = "0007_gov"
 down_revision = "0006_recon"
 branch_labels = None
@@ -44,10 +46,34 @@ _FORWARD = (
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
         _guard_postgresql()
+    elif dialect in MARIADB:
+        _guard_mariadb()
     else:
         _guard_sqlite()
+
+
+def _signal(message: str) -> str:
+    return f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{message}'"
+
+
+def _guard_mariadb() -> None:
+    purge_only = _PURGE_ONLY.format(same="<=>")
+    op.execute("DROP TRIGGER audit_log_no_update")
+    op.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW "
+        f"IF NOT ({purge_only}) THEN {_signal(_REFUSE)}; END IF"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head FOR EACH ROW "
+        f"IF NOT ({_FORWARD}) THEN {_signal(_HEAD)}; END IF"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head FOR EACH ROW "
+        + _signal(_HEAD)
+    )
 
 
 def _guard_postgresql() -> None:
@@ -96,6 +122,15 @@ def _guard_sqlite() -> None:
 
 def downgrade() -> None:
     chained = ", ".join(_CHAINED)
+    if op.get_bind().dialect.name in MARIADB:
+        for trigger in ("audit_head_no_delete", "audit_head_forward", "audit_log_no_update"):
+            op.execute(f"DROP TRIGGER {trigger}")
+        same = " AND ".join(f"NEW.{name} <=> OLD.{name}" for name in _CHAINED)
+        op.execute(
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW "
+            f"IF NOT ({same}) THEN {_signal(_REFUSE)}; END IF"
+        )
+        return
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_head_forward ON audit_head")
         op.execute("DROP FUNCTION audit_head_forward()")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import LongText, Stamp
+
 revision = "0009_einvoice"
 down_revision = "0008_input"
 branch_labels = None
@@ -21,8 +23,8 @@ def upgrade() -> None:
         sa.Column("number", sa.String(100), primary_key=True),
         sa.Column("syntax", sa.String(10), primary_key=True),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("violations", sa.Text, nullable=False),
-        sa.Column("validated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("violations", LongText, nullable=False),
+        sa.Column("validated_at", Stamp, nullable=False),
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from accord.adapters.tables import Stamp
+
 revision = "0010_people"
 down_revision = "0009_einvoice"
 branch_labels = None
@@ -27,7 +29,7 @@ def upgrade() -> None:
         sa.Column("event", sa.String(50), primary_key=True),
         sa.Column("channel", sa.String(20), primary_key=True),
         sa.Column("recipient", sa.String(500), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", Stamp, nullable=False),
     )
 
 

@@ -18,6 +18,7 @@ from alembic import op
 from accord.adapters import dataclass_json
 from accord.adapters.billing_rows import billing_checkpoint, billing_rows, book_of
 from accord.adapters.billing_store import write_book
+from accord.adapters.tables import LongText, Stamp
 from accord.application.billing import BillingBook
 
 revision = "0011_billing_rows"
@@ -35,8 +36,8 @@ def _old_table() -> sa.Table:
         sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("checkpoint", sa.BigInteger, nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("data", LongText, nullable=False),
+        sa.Column("updated_at", Stamp, nullable=False),
     )
 
 
@@ -48,7 +49,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(500), nullable=False),
         sa.Column("contract", sa.String(200), nullable=False),
         sa.Column("ref", sa.String(200)),
-        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("data", LongText, nullable=False),
     )
     op.create_index("uq_billing_rows_part_key", "billing_rows", ["part", "key"], unique=True)
     op.create_index("ix_billing_rows_contract", "billing_rows", ["contract", "part"])
@@ -57,7 +58,7 @@ def upgrade() -> None:
         "billing_checkpoint",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("checkpoint", sa.BigInteger, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", Stamp, nullable=False),
     )
     conn = op.get_bind()
     old = _old_table()
