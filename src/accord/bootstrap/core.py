@@ -218,8 +218,8 @@ class Services:
 def _port(connectors: Mapping[str, Connector], system: str) -> Any:
     port = PORT_FOR_SYSTEM[system]
     for connector in connectors.values():
-        if connector.system == system and port in connector.writers():
-            return connector.writers()[port]
+        if connector.system == system and port in connector.ports():
+            return connector.ports()[port]
     raise LookupError(f"no connector provides {port} for {system}; configure one")
 
 
@@ -229,10 +229,10 @@ def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
     landscape source such as a journal file drop or a legacy journal table, in the order
     the landscape file lists them); None when nothing takes journal entries."""
     erp = [connector for connector in connectors.values() if connector.system == "erp"]
-    gateways = [c for c in erp if PORT_FOR_SYSTEM["erp"] in c.writers()]
+    gateways = [c for c in erp if PORT_FOR_SYSTEM["erp"] in c.ports()]
     for connector in gateways[:1] + [c for c in erp if c not in gateways]:
-        if JOURNAL_PORT in connector.writers():
-            return cast("JournalPosting", connector.writers()[JOURNAL_PORT])
+        if JOURNAL_PORT in connector.ports():
+            return cast("JournalPosting", connector.ports()[JOURNAL_PORT])
     return None
 
 
@@ -240,8 +240,8 @@ def batch_port(connectors: Mapping[str, Connector]) -> BatchPosting | None:
     """The ERP gateway's connector's `BatchPosting`, when it offers one."""
     port = PORT_FOR_SYSTEM["erp"]
     for connector in connectors.values():
-        if connector.system == "erp" and port in connector.writers():
-            offered = connector.writers().get(BATCH_POSTING_PORT)
+        if connector.system == "erp" and port in connector.ports():
+            offered = connector.ports().get(BATCH_POSTING_PORT)
             return cast("BatchPosting | None", offered)
     return None
 
@@ -251,8 +251,8 @@ def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
     each role that offers it (as `_port` picks the gateways)."""
     listings: dict[str, Any] = {}
     for connector in connectors.values():
-        if port in connector.writers():
-            listings.setdefault(connector.system, connector.writers()[port])
+        if port in connector.ports():
+            listings.setdefault(connector.system, connector.ports()[port])
     return listings
 
 

@@ -75,7 +75,7 @@ def test_a_batch_creates_and_posts_every_document_in_one_call_each(
     warnings = counting.calls.count("res.user.warning.skip")
     assert counting.calls.count("account.invoice.post") == 1 + warnings
     assert [count_invoices(connector, inv.number) for inv, _ in batch] == [1] * 5
-    assert isinstance(connector.writers()[BATCH_POSTING], TrytonBatchPosting)
+    assert isinstance(connector.ports()[BATCH_POSTING], TrytonBatchPosting)
 
 
 def test_a_batch_whose_create_timed_out_is_retried_into_one_invoice_per_document(

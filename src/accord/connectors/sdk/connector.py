@@ -1,11 +1,12 @@
-"""What a connector is: a health check, inbound streams and outbound writers.
+"""What a connector is: a health check, inbound streams and the ports it implements.
 
 A connector is stateless. Inbound, each `Stream` reads one page of changes after a
 `Cursor`; the hub persists the cursor with the records it ingested, so after a crash it
-resumes from the last committed cursor and nothing is lost or read twice. Outbound,
-`writers()` returns objects that implement the application's gateway ports
-(`ErpGateway`, `PsaGateway`, ...) structurally: a connector never imports the
-application layer, it only has methods with the same names and types.
+resumes from the last committed cursor and nothing is lost or read twice. `ports()`
+returns objects that implement the application's ports structurally: its writing gateway
+(`ErpGateway`, `PsaGateway`, ...) and any read-only listings (`LISTING_PORTS`). A
+connector never imports the application layer, it only has methods with the same names
+and types.
 
 Connectors register under the `accord.connectors` entry-point group; the hub finds them
 with `discover_connectors()`.
@@ -26,7 +27,7 @@ SYSTEMS: tuple[System, ...] = ("crm", "clm", "psa", "hr", "billing", "erp")
 ENTRY_POINT_GROUP = "accord.connectors"
 
 LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
-"""Read-only ports a connector may hand out from `writers()` next to its gateway: the
+"""Read-only ports a connector may hand out from `ports()` next to its gateway: the
 records reconciliation compares (set-up contracts, projects, payment mirrors), declared
 in `accord.application.gateways`. They read, so they need no idempotent write."""
 
@@ -155,7 +156,7 @@ class Connector(Protocol):
         """The inbound feeds, each resumable from a cursor the hub persists."""
         ...
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         """Port name (e.g. `"ErpGateway"`, or a read-only `"ProjectListing"`, see
         `LISTING_PORTS`) to the object implementing that port."""
         ...
