@@ -28,13 +28,12 @@ from typing import Any
 
 import pytest
 
+from accord.canonical.streams import Cursor, Stream
 from accord.connectors.sdk.connector import (
     LISTING_PORTS,
     SYSTEMS,
     CheckResult,
     Connector,
-    Cursor,
-    Stream,
     read_all,
 )
 
