@@ -31,7 +31,7 @@ from accord.application.billing_records import AppliedPayment as AppliedPayment
 from accord.application.billing_records import BillingBook as BillingBook
 from accord.application.billing_records import apply_record as apply_record
 from accord.application.clock import Clock, utc_now
-from accord.application.ports import BusinessObject
+from accord.application.ports import AppliedRecords, BusinessObject
 from accord.application.unit_of_work import Transaction, each_on_its_own
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
@@ -128,12 +128,6 @@ _T = TypeVar("_T")
 
 def _nothing(result: InvoiceRunResult) -> None:
     del result
-
-
-class AppliedRecords(Protocol):
-    """The event log's effects, in the order they became visible (`applied_seq`)."""
-
-    def changed_since(self, seq: int, limit: int) -> list[BusinessObject]: ...
 
 
 @dataclass(frozen=True, slots=True)

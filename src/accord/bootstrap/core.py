@@ -20,7 +20,6 @@ from accord.adapters.billing_documents import SqlAlchemyHubDocuments
 from accord.adapters.billing_store import (
     SqlAlchemyAppliedRecords,
     SqlAlchemyBillingStateStore,
-    SqlAlchemyBusinessObjectReader,
     SqlAlchemyCursorStore,
 )
 from accord.adapters.einvoice.cii import CiiRenderer
@@ -304,7 +303,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         for stream in connector.streams()
     ]
     contract_to_cash = ContractToCash(
-        billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
+        billing, exceptions, gateways, SqlAlchemyAppliedRecords(hub.engine), changes
     )
     einvoicing = build_einvoicing(hub.engine, billing, clock)
     return Services(
