@@ -131,8 +131,9 @@ def _nothing(result: InvoiceRunResult) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class FirmConfiguration:
-    """Finance's configuration: FX rates, tax rules and whether documents go out as
+class FinanceSettings:
+    """Finance's part of the firm configuration (`accord.firm_config.FirmConfig`), which
+    billing is configured with: FX rates, tax rules and whether documents go out as
     EN 16931 e-invoices (entities come from master data)."""
 
     fx: tuple[FxQuote, ...] = ()
@@ -242,15 +243,15 @@ class BillingService:
 
         self._step((), Slice(), changed, firm=True)
 
-    def configure_firm(self, configuration: FirmConfiguration) -> None:
-        """Set FX rates, tax rules and `send_einvoices` (finance's configuration)."""
+    def configure_firm(self, settings: FinanceSettings) -> None:
+        """Set FX rates, tax rules and `send_einvoices` (finance's settings)."""
 
         def configure(state: BillingState) -> BillingState:
             firm = replace(
                 state.firm,
-                fx=configuration.fx,
-                tax=configuration.tax,
-                send_einvoices=configuration.send_einvoices,
+                fx=settings.fx,
+                tax=settings.tax,
+                send_einvoices=settings.send_einvoices,
             )
             return replace(state, firm=firm)
 

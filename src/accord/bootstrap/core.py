@@ -32,7 +32,7 @@ from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.reconciliation_runs import SqlAlchemyReconciliationRuns
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from accord.application.billing import BillingService, FirmConfiguration
+from accord.application.billing import BillingService, FinanceSettings
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
@@ -367,7 +367,7 @@ def configure_firm(hub: Hub, billing: BillingService, firm: FirmConfig) -> None:
     data), FX rates, tax rules and `send_einvoices` to billing."""
     hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])
     billing.configure_firm(
-        FirmConfiguration(
+        FinanceSettings(
             fx=tuple(FxQuote(q.date, q.from_, q.to, q.rate) for q in firm.fx),
             tax=tuple(
                 TaxRule(t.entity, t.customer_country, TaxCategory(t.category), t.rate)
