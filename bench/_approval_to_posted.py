@@ -39,9 +39,9 @@ import httpx
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.canonical.v1 import Invoice
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, load_firm
+from accord.connectors.sandbox.firm import generate_firm, populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
-from accord.firm_config import load_firm_config as load_finance
+from accord.firm_config import load_firm_config
 from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
 from accord.flows.registry import FlowRegistry
@@ -164,9 +164,9 @@ def _running_hub(workdir: Path) -> Iterator[RunningHub]:
         services = build_services(hub, connectors, clock.now)
         erp = TimedErp(services.contract_to_cash.gateways.erp)
         services.contract_to_cash.gateways = replace(services.contract_to_cash.gateways, erp=erp)
-        configure_firm(hub, services.billing, load_finance(FINANCE))
+        configure_firm(hub, services.billing, load_firm_config(FINANCE))
         firm, staffing = _firm_with_time_contracts()
-        load_firm(landscape.url, firm)
+        populate_landscape(landscape.url, firm)
         flows = FlowRegistry.of(services.contract_to_cash)
         engine.launch(f"sqlite:///{workdir / 'flows.sqlite'}", flows)
         try:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from accord.application.billing import FirmConfiguration
+from accord.application.billing import FinanceSettings
 from accord.application.inbound_sync import event_for
 from accord.bootstrap import Hub, build_hub
 from accord.canonical import v1
@@ -115,5 +115,5 @@ def _ingest_and_apply(hub: Hub, lines: list[str]) -> int:
 
 def configure_tax(hub: Hub) -> None:
     hub.billing.configure_firm(
-        FirmConfiguration(tax=(TaxRule("DE01", "DE", TaxCategory.STANDARD, Decimal(19)),))
+        FinanceSettings(tax=(TaxRule("DE01", "DE", TaxCategory.STANDARD, Decimal(19)),))
     )

@@ -19,15 +19,15 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from accord.application.inbound_sync import RejectedSourceRecord, SourceStream
+from accord.application.inbound_sync import SourceStream
 from accord.bootstrap import Hub, build_inbound
 from accord.canonical import v1
-from accord.canonical.base import CanonicalModel
+from accord.canonical.streams import Cursor, Page
 from bench import _firm
 
 PEOPLE = 500
@@ -39,14 +39,6 @@ MONTH_END = date(2026, 1, 31)
 MEASURED = _firm.contract_id(0)
 
 
-@dataclass(frozen=True)
-class _Page:
-    records: Sequence[CanonicalModel]
-    next_cursor: str | None
-    has_more: bool
-    rejected: Sequence[RejectedSourceRecord] = ()
-
-
 @dataclass
 class NewTime:
     """The PSA's stream of approved time: the new month's entries of the measured contract."""
@@ -54,11 +46,11 @@ class NewTime:
     records: list[v1.TimeEntry]
     name: str = "time_entries"
 
-    def read(self, cursor: str | None, limit: int) -> _Page:
+    def read(self, cursor: Cursor | None, limit: int) -> Page[v1.TimeEntry]:
         start = int(cursor or 0)
         page = self.records[start : start + limit]
         end = start + len(page)
-        return _Page(page, str(end), end < len(self.records))
+        return Page(page, Cursor(str(end)), end < len(self.records))
 
 
 def _rss_mib() -> float:

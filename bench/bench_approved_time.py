@@ -36,7 +36,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBillingStateStore
-from accord.application.billing import BillingService, FirmConfiguration
+from accord.application.billing import BillingService, FinanceSettings
 from accord.application.inbound_sync import event_for
 from accord.bootstrap import build_hub
 from accord.canonical import v1
@@ -130,7 +130,7 @@ def accord_path(workdir: Path, work: Workload) -> Timing:
         hub.ingest.ingest_lines(event_for(record, SOURCE) for record in work.master)
         hub.worker.run_once()
         billing.configure_firm(
-            FirmConfiguration(tax=(TaxRule("DE01", "DE", TaxCategory.STANDARD, Decimal(19)),))
+            FinanceSettings(tax=(TaxRule("DE01", "DE", TaxCategory.STANDARD, Decimal(19)),))
         )
         billing.catch_up()
         lines = [event_for(entry, SOURCE) for entry in work.entries]

@@ -126,7 +126,7 @@ class ReferenceConnector:
     def streams(self) -> list[Stream]:
         return [CustomerStream(self.client)]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"CustomerWriter": CustomerWriter(self.client)}
 
 
@@ -173,7 +173,7 @@ class TestReferenceConnector(ConnectorContract):
     def idempotent_writes(
         self, connector: ReferenceConnector, system: CustomerDirectory
     ) -> Sequence[IdempotentWrite]:
-        writer = connector.writers()["CustomerWriter"]
+        writer = connector.ports()["CustomerWriter"]
         assert isinstance(writer, CustomerWriter)
         return [
             IdempotentWrite(

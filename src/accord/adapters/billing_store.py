@@ -290,11 +290,12 @@ def _set_checkpoint(conn: sa.Connection, checkpoint: int) -> None:
 
 
 class SqlAlchemyAppliedRecords:
-    """Reads `business_objects` in the order their writes became visible.
+    """`AppliedRecords`: `business_objects` read outside any worker transaction.
 
-    It follows `applied_seq`, not `source_seq`: with several workers a batch of older
-    inbound events can commit after a newer one, but applied_seq is handed out under a
-    lock held to the commit, so a row committed late never lands behind a checkpoint.
+    `changed_since` follows `applied_seq`, not `source_seq`: with several workers a batch
+    of older inbound events can commit after a newer one, but applied_seq is handed out
+    under a lock held to the commit, so a row committed late never lands behind a
+    checkpoint.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -302,13 +303,21 @@ class SqlAlchemyAppliedRecords:
 
     def changed_since(self, seq: int, limit: int) -> list[BusinessObject]:
         """Objects whose `applied_seq` is above `seq`, in applied_seq order."""
-        bo = business_objects.c
-        query = (
-            sa.select(bo.kind, bo.key, bo.version, bo.data, bo.source_seq, bo.applied_seq)
-            .where(bo.applied_seq > seq)
-            .order_by(bo.applied_seq)
-            .limit(limit)
-        )
+        query = _applied().where(_bo.applied_seq > seq).order_by(_bo.applied_seq).limit(limit)
+        return self._read(query)
+
+    def page(self, kind: str, after_key: str | None, limit: int) -> list[BusinessObject]:
+        """Up to `limit` objects of `kind` after `after_key`, in key order."""
+        query = _applied().where(_bo.kind == kind).order_by(_bo.key).limit(limit)
+        if after_key is not None:
+            query = query.where(_bo.key > after_key)
+        return self._read(query)
+
+    def get(self, kind: str, key: str) -> BusinessObject | None:
+        found = self._read(_applied().where(_bo.kind == kind, _bo.key == key))
+        return found[0] if found else None
+
+    def _read(self, query: sa.Select[Any]) -> list[BusinessObject]:
         with self._engine.connect().execution_options(**READ_ONLY) as conn:
             return [
                 BusinessObject(
@@ -316,6 +325,13 @@ class SqlAlchemyAppliedRecords:
                 )
                 for r in conn.execute(query)
             ]
+
+
+_bo = business_objects.c
+
+
+def _applied() -> sa.Select[Any]:
+    return sa.select(_bo.kind, _bo.key, _bo.version, _bo.data, _bo.source_seq, _bo.applied_seq)
 
 
 class SqlAlchemyCursorStore:
@@ -347,21 +363,3 @@ class SqlAlchemyCursorStore:
                         connector=connector, stream=stream, cursor=cursor, updated_at=now
                     )
                 )
-
-
-class SqlAlchemyBusinessObjectReader:
-    """Reads one applied record by (kind, key), outside any worker transaction."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def get(self, kind: str, key: str) -> BusinessObject | None:
-        bo = business_objects.c
-        query = sa.select(bo.kind, bo.key, bo.version, bo.data, bo.source_seq).where(
-            bo.kind == kind, bo.key == key
-        )
-        with self._engine.connect().execution_options(**READ_ONLY) as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return None
-        return BusinessObject(row.kind, row.key, row.version, row.data, int(row.source_seq))

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from accord.adapters.api_keys import SqlAlchemyApiKeyStore
 from accord.adapters.audit_anchor_file import JsonLinesAnchorFile
 from accord.adapters.audit_log import SqlAlchemyAuditLog
-from accord.adapters.record_queries import SqlAlchemyRecordQueries
+from accord.adapters.billing_store import SqlAlchemyAppliedRecords
 from accord.adapters.request_guards import SqlAlchemyIdempotencyStore, SqlAlchemyReplayGuard
 from accord.adapters.retention_store import SqlAlchemyRetentionStore
 from accord.adapters.session_store import SqlAlchemySessionStore
@@ -69,5 +69,5 @@ def build_sql_governance(
         retention=RetentionService(
             SqlAlchemyRetentionStore(engine), settings.retention, audit, clock
         ),
-        records=SqlAlchemyRecordQueries(engine),
+        records=SqlAlchemyAppliedRecords(engine),
     )

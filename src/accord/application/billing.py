@@ -34,7 +34,7 @@ from accord.application.billing_records import BillingBook as BillingBook
 from accord.application.billing_records import apply_record as apply_record
 from accord.application.billing_records import apply_to_book
 from accord.application.clock import Clock, utc_now
-from accord.application.ports import BusinessObject
+from accord.application.ports import AppliedRecords, BusinessObject
 from accord.application.unit_of_work import Transaction, each_on_its_own
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
@@ -99,15 +99,10 @@ def _nothing(result: InvoiceRunResult) -> None:
     del result
 
 
-class AppliedRecords(Protocol):
-    """The event log's effects, in the order they became visible (`applied_seq`)."""
-
-    def changed_since(self, seq: int, limit: int) -> list[BusinessObject]: ...
-
-
 @dataclass(frozen=True, slots=True)
-class FirmConfiguration:
-    """Finance's configuration: FX rates, tax rules and whether documents go out as
+class FinanceSettings:
+    """Finance's part of the firm configuration (`accord.firm_config.FirmConfig`), which
+    billing is configured with: FX rates, tax rules and whether documents go out as
     EN 16931 e-invoices (entities come from master data)."""
 
     fx: tuple[FxQuote, ...] = ()
@@ -189,15 +184,15 @@ class BillingService(BillingReads):
 
         self._step((), Slice(), changed, firm=True)
 
-    def configure_firm(self, configuration: FirmConfiguration) -> None:
-        """Set FX rates, tax rules and `send_einvoices` (finance's configuration)."""
+    def configure_firm(self, settings: FinanceSettings) -> None:
+        """Set FX rates, tax rules and `send_einvoices` (finance's settings)."""
 
         def configure(state: BillingState) -> BillingState:
             firm = replace(
                 state.firm,
-                fx=configuration.fx,
-                tax=configuration.tax,
-                send_einvoices=configuration.send_einvoices,
+                fx=settings.fx,
+                tax=settings.tax,
+                send_einvoices=settings.send_einvoices,
             )
             return replace(state, firm=firm)
 

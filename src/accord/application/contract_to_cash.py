@@ -26,7 +26,7 @@ from accord.application.gateways import (
     PsaGateway,
     is_gateway_failure,
 )
-from accord.application.ports import BusinessObject
+from accord.application.ports import AppliedRecords
 from accord.application.posting_batch import PostingBatcher
 from accord.application.posting_corrections import approved_posting
 from accord.canonical import v1
@@ -111,12 +111,6 @@ class ErpPosting(Protocol):
     def post_invoice(self, invoice: v1.Invoice, idempotency_key: str) -> PostedDocument: ...
 
 
-class Records(Protocol):
-    """Reads the applied canonical records (the event log's current state)."""
-
-    def get(self, kind: str, key: str) -> BusinessObject | None: ...
-
-
 class ContractToCash:
     """Activate contracts, issue documents, carry them to billing, ERP, PSA and CRM."""
 
@@ -125,7 +119,7 @@ class ContractToCash:
         billing: BillingService,
         exceptions: ExceptionService,
         gateways: Gateways,
-        records: Records,
+        records: AppliedRecords,
         changes: FlowChanges | None = None,
     ) -> None:
         self.billing = billing

@@ -2,7 +2,7 @@
 
 Each port is a `typing.Protocol` in canonical v1 terms. Connectors implement them
 structurally (same method names and types, no import of this module, which the layer
-rules forbid) and hand the implementations out through `Connector.writers()` under the
+rules forbid) and hand the implementations out through `Connector.ports()` under the
 port's name, e.g. `{"ErpGateway": ...}`; `accord.bootstrap` plugs them in.
 
 Every write is idempotent by business key: `post_invoice` and `record_invoice` take the
@@ -284,13 +284,13 @@ class BatchPosting(Protocol):
 
 
 BATCH_POSTING_PORT = "BatchPosting"
-"""The name under which an ERP connector offers `BatchPosting` in `writers()`."""
+"""The name under which an ERP connector offers `BatchPosting` in `ports()`."""
 
 JOURNAL_PORT = "JournalPosting"
-"""The name under which an ERP connector offers `JournalPosting` in `writers()`."""
+"""The name under which an ERP connector offers `JournalPosting` in `ports()`."""
 
 LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
-"""The names under which a connector offers reconciliation's listings in `writers()`."""
+"""The names under which a connector offers reconciliation's listings in `ports()`."""
 
 PORT_FOR_SYSTEM: dict[str, str] = {
     "erp": "ErpGateway",
@@ -300,7 +300,7 @@ PORT_FOR_SYSTEM: dict[str, str] = {
     "hr": "HrGateway",
     "clm": "ClmGateway",
 }
-"""The name under which a connector of each system role exposes its port in `writers()`."""
+"""The name under which a connector of each system role exposes its port in `ports()`."""
 
 
 @runtime_checkable

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from accord.application.audit import AuditTrail
 from accord.application.idempotency import IdempotencyStore
-from accord.application.operations import RecordQueries
+from accord.application.ports import AppliedRecords
 from accord.application.retention import RetentionPolicy, RetentionService
 from accord.application.security import ApiKeys
 from accord.application.sessions import DashboardSessions
@@ -92,7 +92,7 @@ def _secrets(path: str | None) -> dict[str, str]:
 @dataclass
 class Governance:
     """Keys, dashboard sessions, audit trail, idempotency, webhook guards, retention and
-    record queries."""
+    the applied records the system API serves."""
 
     settings: GovernanceSettings
     keys: ApiKeys
@@ -101,7 +101,7 @@ class Governance:
     idempotency: IdempotencyStore
     replay_guard: ReplayGuard
     retention: RetentionService
-    records: RecordQueries
+    records: AppliedRecords
 
     @property
     def webhook_secrets(self) -> StaticWebhookSecrets:

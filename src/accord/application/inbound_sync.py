@@ -13,63 +13,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from accord.application.gateways import is_gateway_failure
 from accord.application.ingest import IngestReport, IngestService
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import CloudEvent
 from accord.canonical.registry import EVENT_TYPE_PREFIX
+from accord.canonical.streams import Cursor, RejectedRecord, Stream
 
 log = logging.getLogger("accord.inbound")
 
 
-class StreamPage(Protocol):
-    @property
-    def records(self) -> Sequence[CanonicalModel]: ...
-
-    @property
-    def next_cursor(self) -> str | None: ...
-
-    @property
-    def has_more(self) -> bool: ...
-
-    @property
-    def rejected(self) -> Sequence[RejectedSourceRecord]:
-        """Source records of the page that failed their mapping."""
-        ...
-
-
-class RejectedSourceRecord(Protocol):
-    """A record a connector could not map; `reason` names where it is and what is wrong."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def payload(self) -> Mapping[str, Any]: ...
-
-    @property
-    def reason(self) -> str: ...
-
-
-class InboundStream(Protocol):
-    """A connector's incremental, resumable read of one kind of record."""
-
-    @property
-    def name(self) -> str: ...
-
-    def read(self, cursor: Any, limit: int) -> StreamPage:
-        """Records after `cursor` (an opaque value this stream returned, or None)."""
-        ...
-
-
 class CursorStore(Protocol):
+    """Where each connector stream stopped reading; connectors keep no state."""
+
     def get(self, connector: str, stream: str) -> str | None: ...
 
     def put(self, connector: str, stream: str, cursor: str) -> None: ...
@@ -78,7 +38,7 @@ class CursorStore(Protocol):
 @dataclass(frozen=True, slots=True)
 class SourceStream:
     connector: str
-    stream: InboundStream
+    stream: Stream
 
 
 def event_for(record: CanonicalModel, source: str) -> str:
@@ -87,7 +47,7 @@ def event_for(record: CanonicalModel, source: str) -> str:
     return CloudEvent.wrap(record, source=source, id=event_id).to_json()
 
 
-def rejected_event_for(rejected: RejectedSourceRecord, source: str) -> str:
+def rejected_event_for(rejected: RejectedRecord, source: str) -> str:
     """A rejected source record as the event it should have been (JSON): its `data` is the
     source record as is, so ingest keeps it quarantined under a stable `(source, id)`."""
     document = {
@@ -139,7 +99,8 @@ class InboundSync:
     def _pull(self, source: SourceStream, stopping: Callable[[], bool] | None) -> IngestReport:
         name = source.stream.name
         origin = f"/{source.connector}/{name}"
-        cursor = self._cursors.get(source.connector, name)
+        stored = self._cursors.get(source.connector, name)
+        cursor = None if stored is None else Cursor(stored)
         total = IngestReport()
         while True:
             page = source.stream.read(cursor, self._page_size)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from accord.application.operations import RecordQueries
+from accord.application.ports import AppliedRecords
 from accord.canonical.v1.finance import LedgerPosting, PostingLine
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
@@ -82,7 +82,7 @@ def ledger_postings(
 PAGE = 500
 
 
-def project_dimensions(records: RecordQueries) -> dict[str, dict[str, str]]:
+def project_dimensions(records: AppliedRecords) -> dict[str, dict[str, str]]:
     """`{"project": id}` per contract that exactly one applied project record delivers;
     a contract with none or several has no project dimension (nothing is picked)."""
     projects: dict[str, set[str]] = {}
@@ -122,7 +122,7 @@ class LedgerJournals:
         self,
         billing: BillingStateSource,
         accounts: Mapping[AccountRole, str] | None = None,
-        records: RecordQueries | None = None,
+        records: AppliedRecords | None = None,
     ) -> None:
         self._billing = billing
         self._accounts = dict(accounts or DEFAULT_ACCOUNTS)

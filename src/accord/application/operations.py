@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from accord.application.clock import Clock, utc_now
-from accord.application.ports import BusinessObject, ExceptionRecord
+from accord.application.ports import ExceptionRecord
 from accord.application.unit_of_work import UnitOfWork
 from accord.domain.exceptions import ExceptionAction, ExceptionKind, actions_for
 
@@ -99,14 +99,6 @@ class Reports(Protocol):
     def lineage(self, invoice_number: str) -> Mapping[str, Any] | None: ...
 
     def kpis(self) -> Mapping[str, Any]: ...
-
-
-class RecordQueries(Protocol):
-    """Applied business records (the system API's resources), read page by page."""
-
-    def page(self, kind: str, after_key: str | None, limit: int) -> list[BusinessObject]: ...
-
-    def get(self, kind: str, key: str) -> BusinessObject | None: ...
 
 
 class QueueExceptionActions:

@@ -88,6 +88,20 @@ class BusinessObject(NamedTuple):
     applied_seq: int = 0
 
 
+class AppliedRecords(Protocol):
+    """The applied business records (the event log's current state), read outside any
+    worker transaction: one by key, a kind page by page (the system API's resources), or
+    what changed since a point in the order the changes became visible (`applied_seq`)."""
+
+    def get(self, kind: str, key: str) -> BusinessObject | None: ...
+
+    def page(self, kind: str, after_key: str | None, limit: int) -> list[BusinessObject]:
+        """Up to `limit` records of `kind` after `after_key`, in key order."""
+
+    def changed_since(self, seq: int, limit: int) -> list[BusinessObject]:
+        """Up to `limit` records whose `applied_seq` is above `seq`, in that order."""
+
+
 class OutboxMessage(NamedTuple):
     """A canonical CloudEvent waiting to be published; `event_id` is its dedup key."""
 

@@ -20,7 +20,6 @@ from accord.adapters.billing_documents import SqlAlchemyHubDocuments
 from accord.adapters.billing_store import (
     SqlAlchemyAppliedRecords,
     SqlAlchemyBillingStateStore,
-    SqlAlchemyBusinessObjectReader,
     SqlAlchemyCursorStore,
 )
 from accord.adapters.einvoice.cii import CiiRenderer
@@ -33,7 +32,7 @@ from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.reconciliation_runs import SqlAlchemyReconciliationRuns
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from accord.application.billing import BillingService, FirmConfiguration
+from accord.application.billing import BillingService, FinanceSettings
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
 from accord.application.contract_to_cash import ContractToCash, Gateways
@@ -218,8 +217,8 @@ class Services:
 def _port(connectors: Mapping[str, Connector], system: str) -> Any:
     port = PORT_FOR_SYSTEM[system]
     for connector in connectors.values():
-        if connector.system == system and port in connector.writers():
-            return connector.writers()[port]
+        if connector.system == system and port in connector.ports():
+            return connector.ports()[port]
     raise LookupError(f"no connector provides {port} for {system}; configure one")
 
 
@@ -229,10 +228,10 @@ def journal_port(connectors: Mapping[str, Connector]) -> JournalPosting | None:
     landscape source such as a journal file drop or a legacy journal table, in the order
     the landscape file lists them); None when nothing takes journal entries."""
     erp = [connector for connector in connectors.values() if connector.system == "erp"]
-    gateways = [c for c in erp if PORT_FOR_SYSTEM["erp"] in c.writers()]
+    gateways = [c for c in erp if PORT_FOR_SYSTEM["erp"] in c.ports()]
     for connector in gateways[:1] + [c for c in erp if c not in gateways]:
-        if JOURNAL_PORT in connector.writers():
-            return cast("JournalPosting", connector.writers()[JOURNAL_PORT])
+        if JOURNAL_PORT in connector.ports():
+            return cast("JournalPosting", connector.ports()[JOURNAL_PORT])
     return None
 
 
@@ -240,8 +239,8 @@ def batch_port(connectors: Mapping[str, Connector]) -> BatchPosting | None:
     """The ERP gateway's connector's `BatchPosting`, when it offers one."""
     port = PORT_FOR_SYSTEM["erp"]
     for connector in connectors.values():
-        if connector.system == "erp" and port in connector.writers():
-            offered = connector.writers().get(BATCH_POSTING_PORT)
+        if connector.system == "erp" and port in connector.ports():
+            offered = connector.ports().get(BATCH_POSTING_PORT)
             return cast("BatchPosting | None", offered)
     return None
 
@@ -251,8 +250,8 @@ def _listings(connectors: Mapping[str, Connector], port: str) -> dict[str, Any]:
     each role that offers it (as `_port` picks the gateways)."""
     listings: dict[str, Any] = {}
     for connector in connectors.values():
-        if port in connector.writers():
-            listings.setdefault(connector.system, connector.writers()[port])
+        if port in connector.ports():
+            listings.setdefault(connector.system, connector.ports()[port])
     return listings
 
 
@@ -305,7 +304,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         for stream in connector.streams()
     ]
     contract_to_cash = ContractToCash(
-        billing, exceptions, gateways, SqlAlchemyBusinessObjectReader(hub.engine), changes
+        billing, exceptions, gateways, SqlAlchemyAppliedRecords(hub.engine), changes
     )
     einvoicing = build_einvoicing(hub.engine, billing, clock)
     return Services(
@@ -369,7 +368,7 @@ def configure_firm(hub: Hub, billing: BillingService, firm: FirmConfig) -> None:
     data), FX rates, tax rules and `send_einvoices` to billing."""
     hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])
     billing.configure_firm(
-        FirmConfiguration(
+        FinanceSettings(
             fx=tuple(FxQuote(q.date, q.from_, q.to, q.rate) for q in firm.fx),
             tax=tuple(
                 TaxRule(t.entity, t.customer_country, TaxCategory(t.category), t.rate)

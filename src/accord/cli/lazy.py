@@ -29,6 +29,16 @@ class LazyCommand:
     module: str
     summary: str
 
+    def load(self) -> Any:
+        """The real command: its module registers it on a scratch app, as on the full CLI."""
+        module = importlib.import_module(self.module)
+        scratch = typer.Typer()
+        scratch.callback()(_no_options)
+        module.register(scratch)
+        group = typer.main.get_command(scratch)
+        assert isinstance(group, TyperGroup)
+        return group.commands[self.name]
+
 
 class LazyGroup(TyperGroup):
     """The `accord` group: summaries from `commands_table`, modules imported on use."""
@@ -52,7 +62,7 @@ class LazyGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         entry = self._entry(name) if name else None
         if entry is not None:
-            command = _load(entry)
+            command = entry.load()
         return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
@@ -79,17 +89,6 @@ def _silence_stdout() -> None:
     not print another error."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-
-
-def _load(entry: LazyCommand) -> Any:
-    """The real command: its module registers it on a scratch app, as on the full CLI."""
-    module = importlib.import_module(entry.module)
-    scratch = typer.Typer()
-    scratch.callback()(_no_options)
-    module.register(scratch)
-    group = typer.main.get_command(scratch)
-    assert isinstance(group, TyperGroup)
-    return group.commands[entry.name]
 
 
 def _no_options() -> None:

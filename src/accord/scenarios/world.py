@@ -46,6 +46,19 @@ class SandboxWorld:
     def close(self) -> None:
         self._http.close()
 
+    def recall_time_entries(self) -> None:
+        """Learn the PSA's ids of the time entries the landscape already holds, so a world
+        acting on a landscape an earlier run filled can correct the entries it approved."""
+        page: str | None = None
+        while True:
+            query = "?limit=500" + (f"&page={page}" if page else "")
+            body = self._call("GET", f"/psa/time_entries{query}")
+            for entry in body["items"]:
+                if entry.get("external_reference"):
+                    self._psa_ids[entry["external_reference"]] = entry["id"]
+            if not (page := body.get("next_page")):
+                return
+
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         response = self._http.request(method, path, json=body)
         if response.status_code >= 400:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
 
-import paramiko
-
-from accord.connectors.filedrop import SftpFolder, connector_factory
+from accord.connectors.filedrop.connector import FileDropSettings
+from accord.connectors.filedrop.folders import Entry, Folder, open_folder
+from accord.connectors.filedrop.outbound import FileExporter
 from tests.connectors.filedrop.drops import posting
 
 
@@ -23,23 +22,44 @@ def _hang() -> None:
     time.sleep(600)
 
 
-def _half_then_hang(self: SftpFolder, path: str, data: bytes) -> None:
-    def run(sftp: paramiko.SFTPClient) -> None:
-        with sftp.open(self._path(path), "wb") as file:
-            file.write(data[: len(data) // 2])
-            file.flush()
-            _hang()
+class HangingFolder:
+    """The connector's folder, hanging at `point`: after writing half of the first
+    temporary file (`mid-write`), or instead of the final rename (`before-rename`)."""
 
-    self._call(run)
+    def __init__(self, folder: Folder, point: str) -> None:
+        self._folder = folder
+        self._point = point
+
+    def list(self, directory: str) -> list[Entry]:
+        return self._folder.list(directory)
+
+    def read(self, path: str) -> bytes | None:
+        return self._folder.read(path)
+
+    def write(self, path: str, data: bytes) -> None:
+        if self._point == "mid-write":
+            self._folder.write(path, data[: len(data) // 2])
+            _hang()
+        self._folder.write(path, data)
+
+    def rename(self, source: str, target: str) -> bool:
+        _hang()
+        return self._folder.rename(source, target)
+
+    def remove(self, path: str) -> None:
+        self._folder.remove(path)
+
+    def makedirs(self, directory: str) -> None:
+        self._folder.makedirs(directory)
+
+    def close(self) -> None:
+        self._folder.close()
 
 
 def main(point: str) -> None:
-    config: dict[str, Any] = json.load(sys.stdin)
-    if point == "mid-write":
-        SftpFolder.write = _half_then_hang  # type: ignore[method-assign]
-    else:
-        SftpFolder.rename = lambda self, source, target: _hang()  # type: ignore[method-assign,assignment,misc]
-    connector_factory(config).exporter.export(posting(sys.argv[2]))
+    settings = FileDropSettings.from_config(json.load(sys.stdin))
+    folder = HangingFolder(open_folder(settings.location), point)
+    FileExporter(list(settings.exports), folder).export(posting(sys.argv[2]))
 
 
 if __name__ == "__main__":

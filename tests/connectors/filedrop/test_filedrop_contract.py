@@ -52,7 +52,7 @@ class TestFileDropOverSftp(ConnectorContract):
         self, connector: FileDropConnector, sftp_root: Path
     ) -> Sequence[IdempotentWrite]:
         exporter = connector.exporter
-        journals = connector.writers()["JournalPosting"]
+        journals = connector.ports()["JournalPosting"]
         assert isinstance(journals, FileDropJournals)
         return [
             IdempotentWrite(

@@ -16,7 +16,7 @@ ENTRY = "DE01/2026-03/revenue/K1/EUR"
 def _journals(root: Path) -> FileDropJournals:
     exports = [{"mapping": JOURNAL_MAPPING, "directory": "outbound"}]
     config = {"system": "erp", "location": {"type": "local", "root": str(root)}}
-    journals = connector_factory(config | {"exports": exports}).writers()["JournalPosting"]
+    journals = connector_factory(config | {"exports": exports}).ports()["JournalPosting"]
     assert isinstance(journals, FileDropJournals)
     return journals
 

@@ -113,7 +113,7 @@ class TestNetSuiteContract(SimulatedContract):
         self, erp: NetSuiteErpConnector, simulator: Simulator
     ) -> Sequence[IdempotentWrite]:
         customer = Customer(id="C1", name="Acme GmbH", country="DE")
-        journals = erp.writers()["JournalPosting"]
+        journals = erp.ports()["JournalPosting"]
         return [
             IdempotentWrite(
                 port="ErpGateway",

@@ -10,13 +10,14 @@ first event not settled (it plays that one again: every event is an upsert in a 
 system, and an invoice run has a fixed workflow id).
 
 The process SIGKILLs itself at its KILL_AT-th moment: a moment is any database commit
-(the hub's store, DBOS's system database) or the return of any `ContractToCash` use case,
-counted from the process's start, recovery included (0: never); or, given an event index,
-a number of moments after that event began. With KILL_IN_ISSUE=K it
-dies at the K-th moment inside an invoice run's issuing of documents, or at the first
-moment after an issuing call returned, whichever comes first. A life that plays to the
-end writes to WORKDIR/outcome.json what the systems hold and the moments it counted (all,
-those in issuing, those before its first event, and the count as each event began).
+(the hub's store, DBOS's system database) or the return of any `ContractToCash` use case
+the flows or the scheduler call, counted from the process's start, recovery included
+(0: never); or, given an event index, a number of moments after that event began. With
+KILL_IN_ISSUE=K it dies at the K-th moment inside an invoice run's issuing of documents,
+or at the first moment after an issuing call returned, whichever comes first. A life that
+plays to the end writes to WORKDIR/outcome.json what the systems hold and the moments it
+counted (all, those in issuing, those before its first event, and the count as each event
+began).
 """
 
 from __future__ import annotations
@@ -63,31 +64,42 @@ def _moment(where: str, log: Path) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _count_moments(log: Path) -> None:
-    """Count the moments; die at the one `_kill` names."""
+def _count_commits(log: Path) -> None:
+    """Count every database commit as a moment; die at the one `_kill` names."""
 
     def commit(_: object) -> None:
         _moment("commit", log)
 
     sa.event.listen(sa.engine.Engine, "commit", commit)
-    for name in dir(ContractToCash):
-        if name.startswith("_") or not callable(getattr(ContractToCash, name)):
-            continue
-        original: Callable[..., Any] = getattr(ContractToCash, name)
 
-        def counted(*args: Any, _original: Callable[..., Any] = original, _name: str = name) -> Any:
-            if _name in ISSUING:
-                _issuing.name = _name
+
+class CountedUseCases:
+    """The hub's use cases as the flows and the scheduler call them, each return a
+    moment; a call to `issue` is a moment inside issuing until it returns."""
+
+    def __init__(self, use_cases: ContractToCash, log: Path) -> None:
+        self._use_cases = use_cases
+        self._log = log
+
+    def __getattr__(self, name: str) -> Any:
+        member = getattr(self._use_cases, name)
+        if name.startswith("_") or not callable(member):
+            return member
+        call: Callable[..., Any] = member
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            if name in ISSUING:
+                _issuing.name = name
             try:
-                result = _original(*args)
+                result = call(*args, **kwargs)
             finally:
-                if _name in ISSUING:
+                if name in ISSUING:
                     _issuing.name = ""
                     _issued.set()
-            _moment(_name, log)
+            _moment(name, self._log)
             return result
 
-        setattr(ContractToCash, name, counted)
+        return counted
 
 
 def _holdings(base_url: str, home: Path) -> dict[str, Any]:
@@ -137,19 +149,18 @@ def life(
     The test forks it from a process that has imported everything already, which saves
     each life the seconds the imports take."""
     _kill.update(at=kill_at, in_issue=kill_in_issue)
-    _count_moments(workdir / "kills.log")
+    log = workdir / "kills.log"
+    _count_commits(log)
     scenario = chaos_firm(seed, contracts)
     progress = workdir / "progress.json"
     played = _played(progress)
     start = scenario.events[max(played - 1, 0)].at
-    runner = DurableRunner(scenario, workdir, start)
+    runner = DurableRunner(scenario, workdir, start, use_cases=lambda c: CountedUseCases(c, log))
     with runner.started() as run:
         if played == 0:
             configure_firm(run.hub, run.services.billing, scenario.firm)
             run.world.seed(scenario)
-        with httpx.Client(base_url=run.landscape.url, timeout=30) as http:
-            for entry in _items(http, "/psa/time_entries"):
-                run.world._psa_ids[entry["external_reference"]] = entry["id"]
+        run.world.recall_time_entries()
         runner.settle(run)
         _moments["started"] = _moments["all"]
         if 0 <= kill_event < played:  # the life starts past its event: die soon

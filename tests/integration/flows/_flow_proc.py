@@ -82,8 +82,9 @@ class _DieBeforeStarting(dispatch.InProcessDispatch):
 
 class DurableRunner(ScenarioRunner):
     """The scenario runner on state that survives the process: sandbox in WORKDIR.
-    `flows` builds the flow registry from the hub's use cases (a test injects a fault
-    into a flow's steps there)."""
+    `use_cases` stands in for the hub's use cases wherever the flows and the scheduler
+    call them (a test counts their calls there); `flows` builds the flow registry from
+    them (a test injects a fault into a flow's steps there)."""
 
     def __init__(
         self,
@@ -92,11 +93,13 @@ class DurableRunner(ScenarioRunner):
         start: dt.date,
         landscape_config: dict[str, Any] | None = None,
         flows: Callable[[ContractToCash], FlowRegistry] = FlowRegistry.of,
+        use_cases: Callable[[ContractToCash], ContractToCash] = lambda given: given,
     ) -> None:
         super().__init__(scenario, workdir)
         self.start = start
         self.landscape_config = landscape_config
         self.flows = flows
+        self.use_cases = use_cases
 
     @contextmanager
     def started(self) -> Iterator[ScenarioRun]:
@@ -109,13 +112,9 @@ class DurableRunner(ScenarioRunner):
         )
         hub = build_hub(settings, clock=clock.now)
         services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
-        engine.launch(
-            f"sqlite:///{self.workdir / 'flows.sqlite'}",
-            self.flows(services.contract_to_cash),
-        )
-        scheduler = Scheduler(
-            services.inbound, hub.worker, services.billing, services.contract_to_cash
-        )
+        use_cases = self.use_cases(services.contract_to_cash)
+        engine.launch(f"sqlite:///{self.workdir / 'flows.sqlite'}", self.flows(use_cases))
+        scheduler = Scheduler(services.inbound, hub.worker, services.billing, use_cases)
         try:
             yield ScenarioRun(
                 self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape)

@@ -17,15 +17,31 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.store import create_store_engine
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from accord.application.outbox_relay import OutboxRelay
+from accord.application.ports import BusinessObjects
 from accord.application.worker import EventWorker
 
 BATCH = 100
 JITTER_SECONDS = 0.03
+
+
+class JitteredObjects:
+    """Business objects that wait a random moment before taking the apply lock."""
+
+    def __init__(self, objects: BusinessObjects) -> None:
+        self._objects = objects
+
+    def lock_applying(self) -> None:
+        time.sleep(random.uniform(0, JITTER_SECONDS))
+        self._objects.lock_applying()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._objects, name)
 
 
 class JitteredUnitOfWork(SqlAlchemyUnitOfWork):
@@ -35,13 +51,7 @@ class JitteredUnitOfWork(SqlAlchemyUnitOfWork):
 
     def __enter__(self) -> JitteredUnitOfWork:
         entered = super().__enter__()
-        lock = entered.objects.lock_applying
-
-        def lock_late() -> None:
-            time.sleep(random.uniform(0, JITTER_SECONDS))
-            lock()
-
-        entered.objects.lock_applying = lock_late  # type: ignore[method-assign]
+        entered.objects = JitteredObjects(entered.objects)  # type: ignore[assignment]
         return entered
 
 

@@ -17,7 +17,7 @@ import httpx
 import sqlalchemy as sa
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.connectors.sandbox.firm import Firm
+from accord.connectors.sandbox.firm import GeneratedFirm
 from accord.connectors.sandbox.landscape import Landscape
 
 
@@ -153,7 +153,7 @@ def _healthy(base: str) -> bool:
         return False
 
 
-def approve_january_time(url: str, firm: Firm, days: int) -> None:
+def approve_january_time(url: str, firm: GeneratedFirm, days: int) -> None:
     """Each contract's first staffed consultant logs `days` full days from 12 January in
     the sandbox PSA, each entry its contract's first term, approved as the PSA submits."""
     with httpx.Client(base_url=url, timeout=10) as http:

@@ -20,7 +20,7 @@ import pytest
 from accord.adapters.locks import lock_key
 from accord.cli.roles import LEADER_LOCK
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, load_firm
+from accord.connectors.sandbox.firm import generate_firm, populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
 from tests.integration.scaleout.cluster import WAIT, Cluster, approve_january_time, wait_until
 
@@ -40,7 +40,7 @@ def landscape(tmp_path: Path) -> Iterator[Landscape]:
     clock = SandboxClock(start=dt.datetime(2026, 1, 20, tzinfo=dt.UTC))
     with Landscape(tmp_path / "sandbox", clock=clock) as running:
         firm = generate_firm(seed=7, consultants=6, customers=2, contracts=CONTRACTS)
-        load_firm(running.url, firm)
+        populate_landscape(running.url, firm)
         approve_january_time(running.url, firm, ENTRIES_PER_CONTRACT)
         yield running
 

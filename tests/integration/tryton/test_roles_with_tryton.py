@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, load_firm
+from accord.connectors.sandbox.firm import generate_firm, populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
 from accord.connectors.tryton import testing as tryton_testing
@@ -68,7 +68,7 @@ def landscape(tmp_path: Path) -> Iterator[Landscape]:
         firm = generate_firm(seed=7, consultants=6, customers=CUSTOMERS, contracts=CONTRACTS)
         for contract in firm.contracts:
             contract["terms"] = [t for t in contract["terms"] if t["type"] != "retainer"]
-        load_firm(running.url, firm)
+        populate_landscape(running.url, firm)
         approve_january_time(running.url, firm, DAYS)
         yield running
 

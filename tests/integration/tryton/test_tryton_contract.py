@@ -81,10 +81,10 @@ class TestTrytonConnectorContract(ConnectorContract):
         invoice = document(number, customer_id, [line("consultant", "3", "95.50")])
         key = idempotency_key("erp", "post-invoice", number)
         entry = _journal_entry(unique("DE01/2026-01/revenue/K-ONCE") + "/EUR")
-        journals = connector.writers()["JournalPosting"]
+        journals = connector.ports()["JournalPosting"]
         batched = document(unique("INV-BATCH"), customer_id, [line("consultant", "2", "80.00")])
         batch_key = idempotency_key("erp", "post-invoice", batched.number)
-        batches = connector.writers()[BATCH_POSTING]
+        batches = connector.ports()[BATCH_POSTING]
         return [
             IdempotentWrite(
                 port="ErpGateway",

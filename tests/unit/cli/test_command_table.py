@@ -10,13 +10,13 @@ import pytest
 import typer
 
 import accord.cli
-from accord.cli.lazy import LazyCommand, _load
+from accord.cli.lazy import LazyCommand
 from accord.cli.main import AccordCommands
 
 
 @pytest.mark.parametrize("entry", AccordCommands.commands_table, ids=lambda entry: entry.name)
 def test_every_listed_command_loads_from_its_module(entry: LazyCommand) -> None:
-    assert _load(entry).name == entry.name
+    assert entry.load().name == entry.name
 
 
 def test_every_command_a_module_registers_is_listed() -> None:

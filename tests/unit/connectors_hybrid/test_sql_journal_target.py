@@ -26,6 +26,6 @@ def test_a_journal_target_without_the_entry_id_column_is_refused_naming_it() -> 
         SqlSettings.from_config(config)
     shipped = [{"mapping": str(MAPPINGS / "gl-journal.yaml")}]
     connector = connector_factory(config | {"targets": shipped})
-    assert "JournalPosting" in connector.writers()
+    assert "JournalPosting" in connector.ports()
     check = connector.check(config)
     assert not check.ok and "record.document_number" in check.message

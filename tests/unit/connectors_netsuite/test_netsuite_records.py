@@ -12,7 +12,7 @@ import yaml
 
 from accord.canonical.v1 import ChargeKind, DocumentKind, Invoice, InvoiceLine, TaxCategory
 from accord.connectors.netsuite import MAPPINGS
-from accord.connectors.netsuite.asynchronous import idempotency_key
+from accord.connectors.netsuite.asynchronous import async_request_key
 from accord.connectors.netsuite.auth import grant_from_config
 from accord.connectors.netsuite.documents import record_body
 from accord.connectors.netsuite.payments import payment_mapping
@@ -57,10 +57,10 @@ def test_netsuite_error_details_name_code_and_detail() -> None:
 
 
 def test_the_same_write_has_the_same_key_and_a_changed_one_another() -> None:
-    key = idempotency_key("invoice", "post-1", {"memo": "a"})
+    key = async_request_key("invoice", "post-1", {"memo": "a"})
 
-    assert key == idempotency_key("invoice", "post-1", {"memo": "a"})
-    assert key != idempotency_key("invoice", "post-1", {"memo": "b"})
+    assert key == async_request_key("invoice", "post-1", {"memo": "a"})
+    assert key != async_request_key("invoice", "post-1", {"memo": "b"})
 
 
 def test_a_payment_mapping_must_follow_the_last_modification() -> None:

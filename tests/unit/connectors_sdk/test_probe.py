@@ -19,7 +19,7 @@ class RaisingConnector:
     def streams(self) -> list[Any]:
         return []
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {}
 
     def close(self) -> None:

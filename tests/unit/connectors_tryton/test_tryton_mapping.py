@@ -141,7 +141,7 @@ def test_a_line_tryton_would_round_otherwise_is_sent_as_one_unit_at_its_net() ->
     assert (line["quantity"], line["unit_price"]) == (Decimal(1), Decimal("10.99"))
     markers = mapping.read_markers(str(line["note"]))
     assert (markers["quantity"], markers["unit-price"]) == ("0.5", "21.97")
-    read_back = mapping._canonical_line(
+    read_back = mapping.canonical_line(
         {**line, "amount": Decimal("10.99"), "taxes": [9]}, {9: Decimal("0.19")}
     )
     assert (read_back.quantity, read_back.unit_price) == (Decimal("0.5"), Decimal("21.97"))

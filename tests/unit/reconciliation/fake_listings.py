@@ -16,7 +16,7 @@ class FakeConnector:
 
     name: str
     system: Any
-    ports: Mapping[str, object] = field(default_factory=dict)
+    offered: Mapping[str, object] = field(default_factory=dict)
 
     def check(self, config: Mapping[str, Any]) -> CheckResult:
         return CheckResult(True, "fake")
@@ -24,8 +24,8 @@ class FakeConnector:
     def streams(self) -> list[Stream]:
         return []
 
-    def writers(self) -> dict[str, object]:
-        return dict(self.ports)
+    def ports(self) -> dict[str, object]:
+        return dict(self.offered)
 
 
 @dataclass

@@ -106,7 +106,7 @@ class _Connector:
     def __init__(self, system: str, writers: dict[str, object]) -> None:
         self.system, self._writers = system, writers
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return self._writers
 
 
@@ -129,7 +129,7 @@ def test_without_one_on_the_erp_connector_the_first_erp_source_offering_it_is_wi
     assert journal_port(connectors) is first  # type: ignore[arg-type]
     assert journal_port({"erp": erp, "table": table, "files": files}) is second  # type: ignore[dict-item]
     with_own = _Connector("erp", {"ErpGateway": object(), "JournalPosting": FakeJournalPosting()})
-    assert journal_port({"files": files, "erp": with_own}) is with_own.writers()["JournalPosting"]  # type: ignore[dict-item]
+    assert journal_port({"files": files, "erp": with_own}) is with_own.ports()["JournalPosting"]  # type: ignore[dict-item]
 
 
 def test_an_entry_the_erp_holds_since_it_was_refused_closes_its_exception() -> None:

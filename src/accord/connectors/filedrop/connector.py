@@ -102,7 +102,7 @@ class FileDropConnector:
     def streams(self) -> list[Stream]:
         return list(self._streams)
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         """`FileExport` when exports are configured, and `JournalPosting` when one of
         them takes ledger postings (the journal file a legacy ERP imports)."""
         writers: dict[str, object] = {}

@@ -113,7 +113,7 @@ class KantataConnector:
     def streams(self) -> list[Stream]:
         return [self.time_entries, self.expenses, self.milestones]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"PsaGateway": self, "ContractListing": self, "ProjectListing": self}
 
     def project_records(self) -> Sequence[ProjectRecord]:

@@ -2,10 +2,10 @@
 
 With `async_writes` set, an upsert is queued by NetSuite (202 with the job's
 `Location`) instead of run while the call waits, which long documents need to stay
-clear of request timeouts. The idempotency key is a UUID derived from the record type,
-external id and body: a retry of the same write within NetSuite's idempotency window
-returns the first job instead of queueing a second, while a changed body is a new
-write. The connector polls `GET /services/rest/async/v1/job/<id>` (backing off, at
+clear of request timeouts. The request key (`async_request_key`) is a UUID derived from
+the record type, external id and body: a retry of the same write within NetSuite's
+idempotency window returns the first job instead of queueing a second, while a changed
+body is a new write. The connector polls `GET /services/rest/async/v1/job/<id>` (backing off, at
 most `max_polls` times) until the job is `completed`; a failed job's task result is
 raised as a `RejectedError` with NetSuite's reason.
 """
@@ -21,12 +21,14 @@ from urllib.parse import urlparse
 from accord.connectors.netsuite.rest import NetSuiteSession, describe_errors, eid_path
 from accord.connectors.sdk import RejectedError, UnavailableError
 
-IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
+ASYNC_REQUEST_KEY_HEADER = "X-NetSuite-Idempotency-Key"
 NAMESPACE = uuid.UUID("6f1d3a52-2b0e-4f7c-9a51-6d3c8e0b9f21")
 
 
-def idempotency_key(record_type: str, external_id: str, body: Mapping[str, Any]) -> str:
-    """The same UUID for the same write, another for a changed one."""
+def async_request_key(record_type: str, external_id: str, body: Mapping[str, Any]) -> str:
+    """The `X-NetSuite-Idempotency-Key` of one asynchronous request: the same UUID for the
+    same write, another for a changed body. Unlike the SDK's `idempotency_key` (one key
+    per business write) it covers the body, as NetSuite replays a queued job by it."""
     text = json.dumps(body, sort_keys=True, default=str)
     return str(uuid.uuid5(NAMESPACE, f"{record_type}\n{external_id}\n{text}"))
 
@@ -52,7 +54,7 @@ def upsert_async(
     """Queue the upsert and wait for its job (see the module docs)."""
     headers = {
         "Prefer": "respond-async",
-        IDEMPOTENCY_HEADER: idempotency_key(record_type, external_id, body),
+        ASYNC_REQUEST_KEY_HEADER: async_request_key(record_type, external_id, body),
     }
     response = session.call(
         "PUT", eid_path(record_type, external_id), json=dict(body), headers=headers

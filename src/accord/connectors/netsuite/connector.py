@@ -95,7 +95,7 @@ class NetSuiteErpConnector:
     def streams(self) -> list[Stream]:
         return [self.payments]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {
             "ErpGateway": self,
             "JournalPosting": NetSuiteJournals(self.session),

@@ -148,7 +148,7 @@ class SalesforceCrmConnector(_SalesforceBase):
     def streams(self) -> list[Stream]:
         return [self.accounts]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"CrmGateway": self, "ContractListing": self, "PaymentListing": self}
 
     def upsert_account(self, customer: Customer) -> bool:
@@ -250,7 +250,7 @@ class SalesforceClmConnector(_SalesforceBase):
     def streams(self) -> list[Stream]:
         return [self.contracts]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"ClmGateway": self}
 
     def signed_contracts(self, since: date | None) -> Sequence[Contract]:

@@ -48,7 +48,7 @@ class SandboxBillingConnector:
     def streams(self) -> list[Stream]:
         return []
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"BillingGateway": self, **self._listings}
 
     def publish_terms(self, contract: Contract) -> None:

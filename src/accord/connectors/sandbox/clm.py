@@ -75,7 +75,7 @@ class SandboxClmConnector:
             UpdatedSinceStream("contracts", self._client, "/contracts", contract_from_clm, SIGNED)
         ]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"ClmGateway": self}
 
     def signed_contracts(self, since: dt.date | None) -> Sequence[Contract]:

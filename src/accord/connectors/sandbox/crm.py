@@ -130,7 +130,7 @@ class SandboxCrmConnector:
     def streams(self) -> list[Stream]:
         return [self.changes]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"CrmGateway": self, **self._listings}
 
     def upsert_account(self, customer: Customer) -> str:

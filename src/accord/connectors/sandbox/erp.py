@@ -83,7 +83,7 @@ class SandboxErpConnector:
             UpdatedSinceStream("documents", self._client, "/documents", invoice_from_erp),
         ]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"ErpGateway": self, **self._listings}
 
     def upsert_customer(self, customer: Customer) -> str:

@@ -43,8 +43,9 @@ SUFFIX = {"DE": "AG", "AT": "GmbH", "CH": "AG", "US": "Inc", "GB": "Ltd", "FR": 
 
 
 @dataclass
-class Firm:
-    """The generated master data, in the shapes the sandbox APIs accept."""
+class GeneratedFirm:
+    """A firm's master data made up from a seed, in the shapes the sandbox APIs accept
+    (not the hub's finance configuration, `accord.domain.contracts.model.Firm`)."""
 
     workers: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
@@ -54,9 +55,10 @@ class Firm:
 
 def generate_firm(
     seed: int = 42, consultants: int = 150, customers: int = 40, contracts: int = 60
-) -> Firm:
+) -> GeneratedFirm:
+    """The firm of the module docs; the same arguments always give the same firm."""
     rng = random.Random(seed)
-    firm = Firm()
+    firm = GeneratedFirm()
     for n in range(1, consultants + 1):
         entity = ENTITIES[n % 3]
         role = rng.choice(list(ROLES))
@@ -125,8 +127,10 @@ def _contract(rng: random.Random, n: int, customer: dict[str, Any]) -> dict[str,
     }
 
 
-def load_firm(base_url: str, firm: Firm, stopping: Callable[[], bool] = lambda: False) -> bool:
-    """Write the firm into the running landscape at `base_url`, as its users would;
+def populate_landscape(
+    base_url: str, firm: GeneratedFirm, stopping: Callable[[], bool] = lambda: False
+) -> bool:
+    """Write the generated firm into the running landscape at `base_url`, as its users would;
     False when `stopping()` cut it short (every write is an upsert: loading it again
     completes it)."""
     with httpx.Client(base_url=base_url, timeout=30) as http:

@@ -25,9 +25,9 @@ from typing import Any, Protocol
 import httpx
 
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import Firm, generate_firm, load_firm
+from accord.connectors.sandbox.firm import generate_firm, populate_landscape
 
-__all__ = ["ActivityGenerator", "Firm", "RunningLandscape", "generate_firm", "load_firm"]
+__all__ = ["ActivityGenerator", "RunningLandscape"]
 
 MAX_DAYS_PER_TICK = 5
 ENTRY_PREFIX = "GEN-T"
@@ -106,7 +106,7 @@ class ActivityGenerator:
         submit new entries, never resubmit an old one's reference (the PSA would replace
         that entry, approved and invoiced, by a new submitted one)."""
         if not self._loaded:
-            if not load_firm(self.landscape.url, self.firm, self._stop.is_set):
+            if not populate_landscape(self.landscape.url, self.firm, self._stop.is_set):
                 return  # stopped while loading: the next start completes the load
             with httpx.Client(base_url=self.landscape.url, timeout=30) as http:
                 self._entries = _last_entry_number(http)

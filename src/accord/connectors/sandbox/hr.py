@@ -77,7 +77,7 @@ class SandboxHrConnector:
     def streams(self) -> list[Stream]:
         return [UpdatedSinceStream("workers", self._client, "/workers", resource_from_worker)]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"HrGateway": self}
 
     def list_workers(self) -> Sequence[Resource]:

@@ -40,7 +40,7 @@ def _day(value: Any) -> date | None:
 
 
 def listing_ports(config: Mapping[str, Any], system: str) -> dict[str, object]:
-    """The listing ports the sandbox `system` offers, by port name, for `writers()`."""
+    """The listing ports the sandbox `system` offers, by port name, for `ports()`."""
     listings = SandboxListings(config, system)
     return {port: listings for port in _PORTS[system]}
 

@@ -172,7 +172,7 @@ class SandboxPsaConnector:
             EventFeedStream("milestones", "milestone", self._client, self._milestone),
         ]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"PsaGateway": self, **self._listings}
 
     def provision_project(self, project: Project, contract: Contract) -> str:

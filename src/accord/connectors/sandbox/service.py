@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from accord.connectors.sandbox.clock import SandboxClock, format_instant, parse_instant
 from accord.connectors.sandbox.faults import FaultKind, FaultPlan, fault_from_dict
-from accord.connectors.sandbox.store import Page, Record, SandboxStore
+from accord.connectors.sandbox.store import ChangesPage, Record, SandboxStore
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -175,7 +175,7 @@ def optional_instant(text: str | None) -> datetime | None:
 
 
 def page_json(
-    page: Page, render: Callable[[Record], dict[str, Any]] | None = None
+    page: ChangesPage, render: Callable[[Record], dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """The paged list shape every sandbox system answers with."""
     to_json = render or Record.to_json

@@ -63,7 +63,10 @@ ChangeListener = Callable[[str, "Record | None", "Record"], None]
 
 
 @dataclass(frozen=True)
-class Page:
+class ChangesPage:
+    """One page of a simulated API's change listing: the records and the next page's token
+    (not a stream page, `accord.canonical.streams.Page`)."""
+
     records: list[Record]
     next_page: str | None
 
@@ -200,7 +203,7 @@ class SandboxStore:
         limit: int = 100,
         where: Mapping[str, Any] | None = None,
         include_deleted: bool = False,
-    ) -> Page:
+    ) -> ChangesPage:
         """Records changed at or after `updated_since`, oldest change first, keyset-paged."""
         sql = ["SELECT * FROM records WHERE kind = ?"]
         params: list[Any] = [kind]
@@ -225,7 +228,7 @@ class SandboxStore:
         more = len(rows) > limit
         rows = rows[:limit]
         token = f"{rows[-1]['updated_at']}|{rows[-1]['seq']}" if more else None
-        return Page([_record(r) for r in rows], token)
+        return ChangesPage([_record(r) for r in rows], token)
 
     def all(self, kind: str, where: Mapping[str, Any] | None = None) -> list[Record]:
         """Every live record of a kind (for summaries and counts)."""

@@ -1,8 +1,10 @@
 """The connector SDK: what a connector is, and the tools every connector shares.
 
-- `connector`: `Connector`, `Stream`, `Page`, `RejectedRecord`, `Cursor`, `CheckResult`
-  (with the `PROBES` a check reports), `probe` (a check that never raises),
-  `idempotency_key`, `discover_connectors` (entry-point group `accord.connectors`).
+- `connector`: `Connector`, `CheckResult` (with the `PROBES` a check reports), `probe`
+  (a check that never raises), `idempotency_key`, `discover_connectors` (entry-point
+  group `accord.connectors`).
+- from `accord.canonical.streams`, the shapes a connector and the hub share: `Stream`,
+  `Page`, `RejectedRecord`, `Cursor`.
 - `http`: `HttpClient` with retries, rate and concurrency limits, a circuit breaker,
   metrics and structured logs; policies in `resilience`.
 - `errors`: `RejectedError` (business refusal) vs `UnavailableError` (try later).
@@ -13,6 +15,7 @@
 - `testing`: fakes (scripted transport, clock) for connector tests.
 """
 
+from accord.canonical.streams import Cursor, Page, RejectedRecord, Stream
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
     LISTING_PORTS,
@@ -22,10 +25,6 @@ from accord.connectors.sdk.connector import (
     Connector,
     ConnectorFactory,
     ConnectorNotFoundError,
-    Cursor,
-    Page,
-    RejectedRecord,
-    Stream,
     System,
     decode_cursor,
     discover_connectors,

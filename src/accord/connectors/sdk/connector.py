@@ -1,11 +1,12 @@
-"""What a connector is: a health check, inbound streams and outbound writers.
+"""What a connector is: a health check, inbound streams and the ports it implements.
 
-A connector is stateless. Inbound, each `Stream` reads one page of changes after a
-`Cursor`; the hub persists the cursor with the records it ingested, so after a crash it
-resumes from the last committed cursor and nothing is lost or read twice. Outbound,
-`writers()` returns objects that implement the application's gateway ports
-(`ErpGateway`, `PsaGateway`, ...) structurally: a connector never imports the
-application layer, it only has methods with the same names and types.
+A connector is stateless. Inbound, each `Stream` reads one `Page` of changes after a
+`Cursor` (shapes the hub reads too, so they live in `accord.canonical.streams`); the hub
+persists the cursor with the records it ingested, so after a crash it resumes from the
+last committed cursor and nothing is lost or read twice. `ports()` returns objects that
+implement the application's ports structurally: its writing gateway (`ErpGateway`,
+`PsaGateway`, ...) and any read-only listings (`LISTING_PORTS`). A connector never
+imports the application layer, it only has methods with the same names and types.
 
 Connectors register under the `accord.connectors` entry-point group; the hub finds them
 with `discover_connectors()`.
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Generic, Literal, NewType, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from accord.canonical.streams import Cursor, Page, Stream
 
 System = Literal["crm", "clm", "psa", "hr", "billing", "erp"]
 SYSTEMS: tuple[System, ...] = ("crm", "clm", "psa", "hr", "billing", "erp")
@@ -26,14 +29,9 @@ SYSTEMS: tuple[System, ...] = ("crm", "clm", "psa", "hr", "billing", "erp")
 ENTRY_POINT_GROUP = "accord.connectors"
 
 LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentListing")
-"""Read-only ports a connector may hand out from `writers()` next to its gateway: the
+"""Read-only ports a connector may hand out from `ports()` next to its gateway: the
 records reconciliation compares (set-up contracts, projects, payment mirrors), declared
 in `accord.application.gateways`. They read, so they need no idempotent write."""
-
-Cursor = NewType("Cursor", str)
-"""An opaque position in a stream, a string the hub stores as is and hands back."""
-
-RecordT = TypeVar("RecordT", covariant=True)
 
 
 def encode_cursor(position: Mapping[str, Any]) -> Cursor:
@@ -55,52 +53,6 @@ def decode_cursor(cursor: Cursor | None) -> dict[str, Any]:
     if not isinstance(position, dict):
         raise ValueError(f"not a cursor made by encode_cursor: {cursor!r}")
     return position
-
-
-@dataclass(frozen=True)
-class RejectedRecord:
-    """A source record that could not become a canonical record, kept for the exception queue.
-
-    `id` is stable for the same record in the same source (file, checksum and line; table
-    and key and cursor value), so re-reading it after a crash is a duplicate the hub
-    ignores. `kind` is the canonical record it was meant to become (`time_entry`),
-    `payload` the record as the source had it, and `reason` names where it is (file and
-    line, or table and key), the field and the rule it broke, so a person can fix it.
-    """
-
-    id: str
-    kind: str
-    payload: Mapping[str, Any]
-    reason: str
-
-
-@dataclass(frozen=True)
-class Page(Generic[RecordT]):
-    """One read of a stream: the records, where to continue, and whether more is waiting.
-
-    `next_cursor` is the position after the last record; the hub stores it once the records
-    are ingested. `has_more` says the stream had more than `limit` records ready, so the hub
-    reads again at once instead of waiting for the next poll. `rejected` holds the source
-    records of this page that failed their mapping: the hub quarantines each one and raises
-    an exception naming it, while the good records proceed.
-    """
-
-    records: Sequence[RecordT]
-    next_cursor: Cursor | None
-    has_more: bool
-    rejected: Sequence[RejectedRecord] = ()
-
-
-@runtime_checkable
-class Stream(Protocol):
-    """An incremental, resumable feed of records (canonical models) from one system."""
-
-    @property
-    def name(self) -> str: ...
-
-    def read(self, cursor: Cursor | None, limit: int) -> Page[Any]:
-        """Up to `limit` records after `cursor` (None = from the beginning)."""
-        ...
 
 
 def read_all(stream: Stream, cursor: Cursor | None = None, limit: int = 100) -> Iterator[Page[Any]]:
@@ -155,7 +107,7 @@ class Connector(Protocol):
         """The inbound feeds, each resumable from a cursor the hub persists."""
         ...
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         """Port name (e.g. `"ErpGateway"`, or a read-only `"ProjectListing"`, see
         `LISTING_PORTS`) to the object implementing that port."""
         ...

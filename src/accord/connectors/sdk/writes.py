@@ -87,7 +87,7 @@ class ExternalIdUpsert:
 
 BATCH_POSTING = "BatchPosting"
 """The name under which an ERP connector that posts many documents per call offers that
-capability in `writers()`, beside its `ErpGateway`: an object with
+capability in `ports()`, beside its `ErpGateway`: an object with
 `post_invoices(batch: Sequence[tuple[Invoice, str]]) -> list[BatchOutcome]`, taking
 (document, idempotency key) pairs and answering one outcome per document, in order.
 Each document stays idempotent by its key as with `post_invoice`; an outage raises

@@ -141,7 +141,7 @@ class SqlConnector:
     def streams(self) -> list[Stream]:
         return list(self._streams)
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         """`TableUpsert` when targets are configured, and `JournalPosting` when one of
         them takes ledger postings (a legacy ERP's journal table)."""
         writers: dict[str, object] = {}

@@ -172,7 +172,7 @@ class TrytonErpConnector:
         invoices and credit notes as they are posted, paid or cancelled); see `streams`."""
         return [payments_stream(self.rpc), documents_stream(self.rpc, self._canonical)]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         """`ErpGateway`, `BatchPosting` (many invoices per call), `JournalPosting`
         (account moves) and the project and contract listings reconciliation reads."""
         projects = TrytonProjects(self.rpc)

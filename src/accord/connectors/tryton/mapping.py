@@ -271,7 +271,7 @@ def canonical_invoice(
     markers = read_markers(record.get("comment"))
     written_as = "credit_note" if Decimal(record["total_amount"]) < 0 else "invoice"
     kind = DocumentKind(markers.get("kind", written_as))
-    canonical_lines = [_canonical_line(line, rates_by_tax) for line in lines]
+    canonical_lines = [canonical_line(line, rates_by_tax) for line in lines]
     return Invoice(
         id=markers.get("invoice-id") or str(record["id"]),
         number=record.get("reference") or record.get("number"),
@@ -294,7 +294,9 @@ def canonical_invoice(
     )
 
 
-def _canonical_line(line: Mapping[str, Any], rates_by_tax: Mapping[int, Decimal]) -> InvoiceLine:
+def canonical_line(line: Mapping[str, Any], rates_by_tax: Mapping[int, Decimal]) -> InvoiceLine:
+    """One Tryton invoice line read back as a canonical `InvoiceLine`: quantity and unit
+    price from the markers Accord wrote when Tryton would have rounded them."""
     markers = read_markers(line.get("note"))
     rates = [rates_by_tax[tax] for tax in line.get("taxes", []) if tax in rates_by_tax]
     quantity = Decimal(markers.get("quantity") or str(line["quantity"]))

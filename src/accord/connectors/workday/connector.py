@@ -95,7 +95,7 @@ class WorkdayHrConnector:
     def streams(self) -> list[Stream]:
         return [self.workers]
 
-    def writers(self) -> dict[str, object]:
+    def ports(self) -> dict[str, object]:
         return {"HrGateway": self}
 
     def list_workers(self) -> Sequence[Resource]:

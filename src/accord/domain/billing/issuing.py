@@ -49,7 +49,7 @@ class LedgerChanges:
     milestones: dict[tuple[str, str, str], str] = field(default_factory=dict)
     cap_billed: dict[TermKey, Decimal] = field(default_factory=dict)
     held: dict[TermKey, Decimal] = field(default_factory=dict)
-    balances: dict[TermKey, Decimal] = field(default_factory=dict)
+    retainer_balance: dict[TermKey, Decimal] = field(default_factory=dict)
     prepayments: dict[TermKey, str] = field(default_factory=dict)
     intercompany: list[IntercompanyCharge] = field(default_factory=list)
     consumed: set[tuple[ExceptionKind, str]] = field(default_factory=set)
@@ -66,7 +66,7 @@ class LedgerChanges:
             "milestones",
             "cap_billed",
             "held",
-            "balances",
+            "retainer_balance",
             "prepayments",
             "declined",
         ):
@@ -86,7 +86,7 @@ class LedgerChanges:
             milestones={**old.milestones, **self.milestones},
             cap_billed={**old.cap_billed, **self.cap_billed},
             held={**old.held, **self.held},
-            retainer_balance={**old.retainer_balance, **self.balances},
+            retainer_balance={**old.retainer_balance, **self.retainer_balance},
             prepayments={**old.prepayments, **self.prepayments},
             counters=self.counters,
             intercompany=old.intercompany + tuple(self.intercompany),
@@ -218,18 +218,20 @@ class Issuer:
         document = self.issue(DocumentKind.PREPAYMENT, lines)
         for key, prepaid in keys:
             self.changes.prepayments[key] = document.number
-            self.changes.balances[key] = ledger.retainer_balance.get(key, Decimal(0)) + prepaid
+            self.changes.retainer_balance[key] = (
+                ledger.retainer_balance.get(key, Decimal(0)) + prepaid
+            )
         return document
 
-    def retainer_balances(self) -> dict[TermKey, Decimal]:
+    def retainer_balance_now(self) -> dict[TermKey, Decimal]:
         """Balances as they stand now, including a prepayment issued in this run."""
-        return {**self._state.ledger.retainer_balance, **self.changes.balances}
+        return {**self._state.ledger.retainer_balance, **self.changes.retainer_balance}
 
     def record_balances(
         self,
         issued: list[Document],
         held: dict[TermKey, Decimal],
-        balances: dict[TermKey, Decimal],
+        retainer_balance: dict[TermKey, Decimal],
         intercompany: tuple[IntercompanyCharge, ...],
     ) -> None:
         """Cap usage, held value, retainer balances and intercompany rows of the run."""
@@ -244,5 +246,5 @@ class Issuer:
             if billed:
                 self.changes.cap_billed[key] = ledger.cap_billed.get(key, Decimal(0)) + billed
         self.changes.held.update(held)
-        self.changes.balances.update(balances)
+        self.changes.retainer_balance.update(retainer_balance)
         self.changes.intercompany += intercompany

@@ -55,7 +55,7 @@ class _ContractPlan:
     expenses: list[str]
     expense_billed: dict[str, Decimal]
     held: dict[TermKey, Decimal]
-    balances: dict[TermKey, Decimal]
+    retainer_balance: dict[TermKey, Decimal]
     intercompany: tuple[IntercompanyCharge, ...]
 
 
@@ -174,7 +174,7 @@ def _plan(
     lines = time_lines + expenses + [line for _, line in milestones] + increases
     caps = apply_caps(state.ledger, contract, lines, credits)
     lines += caps.lines
-    drawdown, balances = draft_drawdown(issuer.retainer_balances(), contract, lines)
+    drawdown, retainer_balance = draft_drawdown(issuer.retainer_balance_now(), contract, lines)
     return _ContractPlan(
         time,
         credits,
@@ -183,7 +183,7 @@ def _plan(
         [ln.description for ln in expenses],
         {ln.description: ln.net for ln in expenses} | corrected.billed,
         caps.held,
-        balances,
+        retainer_balance,
         intercompany_charges(contract, time.charges, through, fx),
     )
 
@@ -198,7 +198,7 @@ def _commit(issuer: Issuer, plan: _ContractPlan) -> list[Document]:
     issuer.record_time(plan.time, invoice)
     issuer.record_items(invoice, plan.expenses, plan.milestones)
     issuer.changes.expense_billed.update(plan.expense_billed)
-    issuer.record_balances(issued, plan.held, plan.balances, plan.intercompany)
+    issuer.record_balances(issued, plan.held, plan.retainer_balance, plan.intercompany)
     return issued
 
 

@@ -74,6 +74,9 @@ class TaxRule:
 
 @dataclass(frozen=True, slots=True)
 class Firm:
+    """The firm as billing knows it: its legal entities (master data), FX quotes and tax
+    rules (the firm configuration, `accord.firm_config.FirmConfig`)."""
+
     entities: tuple[Entity, ...]
     fx: tuple[FxQuote, ...] = ()
     tax: tuple[TaxRule, ...] = ()

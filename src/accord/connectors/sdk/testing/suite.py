@@ -28,13 +28,12 @@ from typing import Any
 
 import pytest
 
+from accord.canonical.streams import Cursor, Stream
 from accord.connectors.sdk.connector import (
     LISTING_PORTS,
     SYSTEMS,
     CheckResult,
     Connector,
-    Cursor,
-    Stream,
     read_all,
 )
 
@@ -100,7 +99,7 @@ class ConnectorContract:
         assert connector.system in SYSTEMS
         names = [stream.name for stream in connector.streams()]
         assert len(names) == len(set(names)), f"stream names must be unique: {names}"
-        assert all(isinstance(port, str) and port for port in connector.writers())
+        assert all(isinstance(port, str) and port for port in connector.ports())
 
     def test_a_healthy_system_passes_its_check_and_lists_its_records(
         self, connector: Connector, connector_config: Mapping[str, Any]
@@ -109,7 +108,7 @@ class ConnectorContract:
 
         assert isinstance(result, CheckResult)
         assert result.ok, f"check() failed on a healthy system: {result.message}"
-        for port, listing in connector.writers().items():
+        for port, listing in connector.ports().items():
             if port in LISTING_PORTS:
                 records = list(getattr(listing, _LISTING_METHODS[port])())
                 assert all(getattr(record, "key", None) for record in records), (
@@ -130,7 +129,7 @@ class ConnectorContract:
     def test_every_writer_is_idempotent(
         self, connector: Connector, idempotent_writes: Sequence[IdempotentWrite]
     ) -> None:
-        ports = set(connector.writers()) - set(LISTING_PORTS)
+        ports = set(connector.ports()) - set(LISTING_PORTS)
         uncovered = ports - {case.port for case in idempotent_writes}
         assert not uncovered, f"give an IdempotentWrite for every writer port: {uncovered}"
         for case in idempotent_writes:
