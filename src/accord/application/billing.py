@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from accord.application.billing_reads import RUN_CHUNK, BillingReads
 from accord.application.billing_reads import BillingStateStore as BillingStateStore
