@@ -17,61 +17,37 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.transactions import SqlAlchemyTransactions
-from accord.application.billing import BillingBook, BillingService, Slice
+from accord.application.billing import BillingBook, BillingService
 from accord.application.correction_impact import billing_impact
 from accord.domain.billing.run import InvoiceRunResult, run_invoicing
 from accord.domain.billing.state import approve_time
+from tests.integration.billing.chunks import (
+    CHUNK,
+    CONTRACTS,
+    WatchedRows,
+    five_contracts,
+    migrated_store,
+)
+from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore
-
-CONTRACTS = ("K1", "K2", "K3", "K4", "K5")
-CHUNK = 2
 
 
 class PowerCut(Exception):
     pass
 
 
-class WatchedRows:
-    """The row store, noting how many contracts each load hands out; a load of the whole
-    book is refused."""
-
-    def __init__(self, rows: SqlAlchemyBillingStateStore) -> None:
-        self.rows = rows
-        self.loaded: list[int] = []
-
-    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
-        if scope is None:
-            raise AssertionError("the whole book was loaded")
-        book, checkpoint = self.rows.load(scope)
-        self.loaded.append(0 if book is None else len(book.state.contracts))
-        return book, checkpoint
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.rows, name)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_store_engine(url)
-    migrate(engine)
-    try:
+    with migrated_store(database_url_of(request, tmp_path)) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _book() -> BillingBook:
     """Five contracts, each with January time not yet invoiced."""
     state = make_state()
-    k1 = state.contracts["K1"]
-    state = replace(state, contracts={k: replace(k1, id=k) for k in CONTRACTS})
+    state = five_contracts(state)
     january = [
         replace(entry(f"J{k}-{i}", 5 + i, str(2 + i)), contract=k)
         for k in CONTRACTS

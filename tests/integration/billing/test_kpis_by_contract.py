@@ -15,34 +15,30 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.store import create_store_engine, migrate
 from accord.application.billing import BillingBook, BillingService
 from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.application.reports import HubReports
 from accord.domain.billing.payments import confirm_posting
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import approve_time
-from tests.integration.billing.test_chunked_run import WatchedRows
-from tests.unit.billing.builders import JAN, entry, make_state, tm_term
+from tests.integration.billing.chunks import (
+    CHUNK,
+    CONTRACTS,
+    WatchedRows,
+    migrated_store,
+    worked_months,
+)
+from tests.integration.wired_store import DATABASES, database_url_of
+from tests.unit.billing.builders import JAN, make_state, tm_term
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore, FakeExceptionHistory
 
-CONTRACTS = ("K1", "K2", "K3", "K4", "K5")
-CHUNK = 2
 CLOCK = lambda: datetime(2026, 4, 15, 12, tzinfo=UTC)  # noqa: E731
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_store_engine(url)
-    migrate(engine)
-    try:
+    with migrated_store(database_url_of(request, tmp_path)) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _book() -> BillingBook:
@@ -55,11 +51,7 @@ def _book() -> BillingBook:
         contracts={k: replace(k1, id=k) for k in CONTRACTS},
         signed=dict.fromkeys(CONTRACTS, date(2026, 1, 2)),
     )
-    worked = [
-        replace(entry(f"{k}-{month}", 5 + n, str(2 + n), month=month), contract=k)
-        for n, k in enumerate(CONTRACTS)
-        for month in (1, 2)
-    ]
+    worked = worked_months(1, 2)
     state = run_invoicing(approve_time(state, worked), JAN).state
     posted = list(state.ledger.documents)[1:3]
     for number in posted:

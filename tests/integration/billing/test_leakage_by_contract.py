@@ -6,7 +6,6 @@ one the whole book gives."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,46 +14,38 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.store import create_store_engine, migrate
 from accord.application.billing import BillingBook, BillingService
 from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import BillingState, approve_time
 from accord.domain.reconciliation import LeakageItem, LeakageSource, revenue_leakage
-from tests.integration.billing.test_chunked_run import WatchedRows
-from tests.unit.billing.builders import JAN, entry, make_state, tm_term
+from tests.integration.billing.chunks import (
+    CHUNK,
+    CONTRACTS,
+    WatchedRows,
+    five_contracts,
+    migrated_store,
+    worked_months,
+)
+from tests.integration.wired_store import DATABASES, database_url_of
+from tests.unit.billing.builders import JAN, make_state, tm_term
 from tests.unit.kpis.fakes import FakeAppliedRecords
 
-CONTRACTS = ("K1", "K2", "K3", "K4", "K5")
-CHUNK = 2
 APRIL = date(2026, 4, 15)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_store_engine(url)
-    migrate(engine)
-    try:
+    with migrated_store(database_url_of(request, tmp_path)) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _state() -> BillingState:
     """Five capped contracts: January invoiced (the larger ones over their cap),
     February worked and never invoiced."""
     state = make_state(tm_term(cap="600"))
-    k1 = state.contracts["K1"]
-    state = replace(state, contracts={k: replace(k1, id=k) for k in CONTRACTS})
-    worked = [
-        replace(entry(f"{k}-{month}", 5 + n, str(2 + n), month=month), contract=k)
-        for n, k in enumerate(CONTRACTS)
-        for month in (1, 2)
-    ]
+    state = five_contracts(state)
+    worked = worked_months(1, 2)
     return run_invoicing(approve_time(state, worked), JAN).state
 
 

@@ -1,0 +1,65 @@
+"""What the chunk-by-chunk tests share: five contracts read two at a time, a row store
+that refuses a whole-book load, and a migrated store on every supported database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+from sqlalchemy.engine import Engine
+
+from accord.adapters.billing_store import SqlAlchemyBillingStateStore
+from accord.adapters.store import create_store_engine, migrate
+from accord.application.billing import BillingBook, Slice
+from accord.domain.billing.state import BillingState
+from accord.domain.delivery.model import TimeEntry
+from tests.unit.billing.builders import entry
+
+CONTRACTS = ("K1", "K2", "K3", "K4", "K5")
+CHUNK = 2
+
+
+class WatchedRows:
+    """The row store, noting how many contracts each load hands out; a load of the whole
+    book is refused."""
+
+    def __init__(self, rows: SqlAlchemyBillingStateStore) -> None:
+        self.rows = rows
+        self.loaded: list[int] = []
+
+    def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
+        if scope is None:
+            raise AssertionError("the whole book was loaded")
+        book, checkpoint = self.rows.load(scope)
+        self.loaded.append(0 if book is None else len(book.state.contracts))
+        return book, checkpoint
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.rows, name)
+
+
+@contextmanager
+def migrated_store(url: str) -> Iterator[Engine]:
+    """An engine on `url` with the hub's tables, disposed when the block ends."""
+    engine = create_store_engine(url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def five_contracts(state: BillingState) -> BillingState:
+    """`state` with its contract K1 copied to each of `CONTRACTS`."""
+    k1 = state.contracts["K1"]
+    return replace(state, contracts={k: replace(k1, id=k) for k in CONTRACTS})
+
+
+def worked_months(*months: int) -> list[TimeEntry]:
+    """A growing amount of time on each contract in each of `months`."""
+    return [
+        replace(entry(f"{k}-{month}", 5 + n, str(2 + n), month=month), contract=k)
+        for n, k in enumerate(CONTRACTS)
+        for month in months
+    ]
