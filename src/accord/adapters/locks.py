@@ -94,15 +94,22 @@ def _session_locks(engine: Engine, names: list[str]) -> Iterator[None]:
         return
     keys = [lock_key(name) for name in names]
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        taken: list[int] = []
         try:
-            for key in keys:
-                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
-                taken.append(key)
+            conn.execute(_LOCK_ALL, {"keys": keys})
             yield
         finally:
-            for key in reversed(taken):
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            conn.execute(_UNLOCK_ALL)
+
+
+_LOCK_ALL = sa.text(
+    "SELECT count(pg_advisory_lock(k)) FROM "
+    "(SELECT k FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS t(k, n) ORDER BY n) AS o"
+)
+"""Every key in the order given, in one round trip (a month-end run locks every contract:
+one statement per lock cost a round trip each, 20,000 of them for 10,000 contracts)."""
+_UNLOCK_ALL = sa.text("SELECT pg_advisory_unlock_all()")
+"""The block's connection holds nothing else: its own locks, whichever it got before a
+failure, are released at once."""
 
 
 @contextmanager

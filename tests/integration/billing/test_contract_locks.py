@@ -9,14 +9,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBillingStateStore
+from accord.adapters.locks import exclusive_all
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.transactions import SqlAlchemyTransactions
-from accord.application.billing import BillingBook, BillingService
+from accord.application.billing import BillingBook, BillingService, contract_lock
 from accord.domain.billing.documents import Document
 from accord.domain.billing.state import approve_time
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
@@ -124,3 +127,32 @@ def test_concurrent_invoice_runs_bill_each_entry_once(engine: Engine) -> None:
     for entry_id, billed in state.ledger.entries.items():
         assert billed.contract == entry_id.split("-")[0].replace("E", "K")
     assert billing.run_invoices(FEB).documents == ()
+
+
+def test_a_run_over_many_contracts_takes_and_releases_their_locks_in_one_round_trip_each(
+    engine: Engine,
+) -> None:
+    names = [contract_lock(f"K{n}") for n in range(2_000)]
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    def held() -> int:
+        with engine.connect() as conn:
+            query = (
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return int(conn.exec_driver_sql(query).scalar_one())
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        with exclusive_all(engine, names):
+            locking = len(statements)
+            assert held() == len(names)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert locking == 1
+    assert len([s for s in statements if "pg_advisory" in s]) == 2
+    assert held() == 0
