@@ -37,6 +37,7 @@ from accord.adapters.billing_rows import (
     rows_of,
 )
 from accord.adapters.locks import exclusive_all
+from accord.adapters.planner_statistics import refresh_if_due
 from accord.adapters.store import READ_ONLY
 from accord.adapters.tables import LongText, Stamp, business_objects, metadata
 from accord.adapters.transactions import begin, reading
@@ -216,14 +217,18 @@ def write_book(
     conn: sa.Connection, book: BillingBook, checkpoint: int | None, before: BillingBook
 ) -> None:
     """Write what `book` changed from `before` on `conn` (the store's saves and the
-    migration that moved the one-document book into rows)."""
-    _write(conn, changes(rows_of(before), rows_of(book)))
-    _append(conn, appended(before, book))
+    migration that moved the one-document book into rows); a write that grew or changed
+    the rows enough has PostgreSQL's statistics of them gathered again (see
+    `planner_statistics`), so the indexed look-ups stay index look-ups."""
+    written = _write(conn, changes(rows_of(before), rows_of(book)))
+    written += _append(conn, appended(before, book))
     if checkpoint is not None:
         _set_checkpoint(conn, checkpoint)
+    refresh_if_due(conn, billing_rows.name, written)
 
 
-def _write(conn: sa.Connection, change: Changes) -> None:
+def _write(conn: sa.Connection, change: Changes) -> int:
+    """Apply `change`; returns how many rows it deleted or wrote."""
     gone = [*change.deletes, *change.moved]
     if gone:
         conn.execute(
@@ -244,6 +249,7 @@ def _write(conn: sa.Connection, change: Changes) -> None:
     ]
     if values:
         _upsert(conn, values)
+    return len(gone) + len(values)
 
 
 def _upsert(conn: sa.Connection, values: Sequence[dict[str, Any]]) -> None:
@@ -264,7 +270,7 @@ def _upsert(conn: sa.Connection, values: Sequence[dict[str, Any]]) -> None:
     conn.execute(statement, list(values))
 
 
-def _append(conn: sa.Connection, charges: Sequence[Any]) -> None:
+def _append(conn: sa.Connection, charges: Sequence[Any]) -> int:
     if charges:
         conn.execute(
             billing_rows.insert(),
@@ -279,6 +285,7 @@ def _append(conn: sa.Connection, charges: Sequence[Any]) -> None:
                 for charge in charges
             ],
         )
+    return len(charges)
 
 
 def _set_checkpoint(conn: sa.Connection, checkpoint: int) -> None:

@@ -154,6 +154,10 @@ def _session_locks(engine: Engine, names: list[str]) -> Iterator[None]:
         yield
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.dialect.name == "postgresql":
+            with _postgres_locks(conn, names):
+                yield
+            return
         taken: list[str] = []
         try:
             for name in names:
@@ -163,6 +167,26 @@ def _session_locks(engine: Engine, names: list[str]) -> Iterator[None]:
         finally:
             for name in reversed(taken):
                 _unlock(conn, name)
+
+
+@contextmanager
+def _postgres_locks(conn: sa.Connection, names: list[str]) -> Iterator[None]:
+    try:
+        conn.execute(_LOCK_ALL, {"keys": [lock_key(name) for name in names]})
+        yield
+    finally:
+        conn.execute(_UNLOCK_ALL)
+
+
+_LOCK_ALL = sa.text(
+    "SELECT count(pg_advisory_lock(k)) FROM "
+    "(SELECT k FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS t(k, n) ORDER BY n) AS o"
+)
+"""Every key in the order given, in one round trip (a month-end run locks every contract:
+one statement per lock cost a round trip each, 20,000 of them for 10,000 contracts)."""
+_UNLOCK_ALL = sa.text("SELECT pg_advisory_unlock_all()")
+"""The block's connection holds nothing else: its own locks, whichever it got before a
+failure, are released at once."""
 
 
 @contextmanager

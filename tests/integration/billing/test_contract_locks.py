@@ -10,14 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBillingStateStore
+from accord.adapters.locks import exclusive_all
 from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.transactions import SqlAlchemyTransactions
-from accord.application.billing import BillingBook, BillingService
+from accord.application.billing import BillingBook, BillingService, contract_lock
 from accord.domain.billing.documents import Document
 from accord.domain.billing.state import approve_time
 from tests.integration.wired_store import SERVER_DATABASES, database_url_of
@@ -124,3 +127,37 @@ def test_concurrent_invoice_runs_bill_each_entry_once(engine: Engine) -> None:
     for entry_id, billed in state.ledger.entries.items():
         assert billed.contract == entry_id.split("-")[0].replace("E", "K")
     assert billing.run_invoices(FEB).documents == ()
+
+
+@pytest.mark.postgres
+def test_a_run_over_many_contracts_takes_and_releases_their_locks_in_one_round_trip_each(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL's advisory locks go in one statement; MariaDB's GET_LOCK names one lock."""
+    engine = create_store_engine(postgres_url)
+    names = [contract_lock(f"K{n}") for n in range(2_000)]
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    def held() -> int:
+        with engine.connect() as conn:
+            query = (
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return int(conn.exec_driver_sql(query).scalar_one())
+
+    try:
+        sa.event.listen(engine, "before_cursor_execute", note)
+        with exclusive_all(engine, names):
+            locking = len(statements)
+            assert held() == len(names)
+        sa.event.remove(engine, "before_cursor_execute", note)
+        released = held()
+    finally:
+        engine.dispose()
+    assert released == 0
+    assert locking == 1
+    assert len([s for s in statements if "pg_advisory" in s]) == 2
