@@ -11,10 +11,10 @@ import pytest
 
 from accord.canonical.v1 import ApprovalStatus, MilestoneState
 from accord.connectors.kantata import MAPPINGS, connector_factory
-from accord.connectors.kantata.simulator import Simulator
 from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
+from accord.simulators.kantata import Simulator
 from tests.connectors.kantata.conftest import seed_milestones, seed_time
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 from tests.connectors.simulated import Config, ids_read_across_token_expiry

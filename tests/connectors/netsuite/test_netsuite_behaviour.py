@@ -12,8 +12,8 @@ import yaml
 
 from accord.canonical.v1 import Customer, Project
 from accord.connectors.netsuite import MAPPINGS, NetSuiteErpConnector, connector_factory
-from accord.connectors.netsuite.simulator import Simulator
 from accord.connectors.sdk import RejectedError, read_all
+from accord.simulators.netsuite import Simulator
 from tests.connectors.netsuite.test_netsuite_contract import invoice, payment_body
 from tests.connectors.simulated import Config
 

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.serialization import (
 
 from accord.canonical.v1 import Payment
 from accord.connectors.salesforce import MAPPINGS, clm_connector_factory, connector_factory
-from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk import RejectedError, ThrottledError, UnavailableError, read_all
 from accord.landscape import load_landscape
+from accord.simulators.salesforce import Simulator
 from tests.connectors.salesforce.test_salesforce_contract import (
     CONTRACT,
     contract_fields,

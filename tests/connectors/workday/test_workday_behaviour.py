@@ -14,8 +14,8 @@ from accord.connectors.sdk import ThrottledError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.connectors.workday import MAPPINGS, connector_factory
 from accord.connectors.workday.mapping import MappingError, worker_mapping
-from accord.connectors.workday.simulator import Simulator
 from accord.landscape import load_landscape
+from accord.simulators.workday import Simulator
 from tests.connectors.simulated import Config, ids_read_across_token_expiry
 from tests.connectors.workday.conftest import seed_workers, worker_fields
 

@@ -52,7 +52,7 @@ def serve(app: Any, name: str, argv: Sequence[str] | None = None) -> None:
     as it would the vendor (an `accord up` whose landscape names its URL), and that
     keeps its records while the hub is stopped or killed."""
     parser = argparse.ArgumentParser(
-        prog=f"python -m accord.connectors.{name}.simulator",
+        prog=f"python -m accord.simulators.{name}",
         description=f"Serve the {name} simulator over HTTP.",
     )
     parser.add_argument("--host", default="127.0.0.1")

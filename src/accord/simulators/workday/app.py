@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from accord.connectors.sdk.simulation import Faults
+from accord.simulators.serving import Faults
 
 MAX_LIMIT = 100
 FAULT_MESSAGES = {
@@ -175,9 +175,3 @@ def _worker_routes(app: FastAPI, sim: Simulator) -> None:
             ):
                 return candidate
         return _error(404, f"no worker {reference}")
-
-
-if __name__ == "__main__":
-    from accord.connectors.sdk.simulation import serve
-
-    serve(create_app(Simulator()), "workday")

@@ -31,12 +31,12 @@ import jwt
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from accord.connectors.salesforce.auth import JWT_GRANT_TYPE
-from accord.connectors.salesforce.simulator.org import Org, OrgError, attributes
-from accord.connectors.salesforce.simulator.soql import MalformedQuery
-from accord.connectors.sdk.simulation import Faults
+from accord.simulators.salesforce.org import Org, OrgError, attributes
+from accord.simulators.salesforce.soql import MalformedQuery
+from accord.simulators.serving import Faults
 
 COMPOSITE_LIMIT = 25
+JWT_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 DAY_SECONDS = 86_400.0
 FAULT_ERRORS = {
     429: ("REQUEST_LIMIT_EXCEEDED", "Too many requests"),

@@ -304,9 +304,3 @@ def create_app(sim: Simulator) -> FastAPI:
         return _single(resource, sim.update(resource, object_id, fields))
 
     return app
-
-
-if __name__ == "__main__":
-    from accord.connectors.sdk.simulation import serve
-
-    serve(create_app(Simulator()), "kantata")

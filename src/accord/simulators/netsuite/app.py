@@ -42,10 +42,11 @@ from fastapi.responses import JSONResponse
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from accord.connectors.netsuite.auth import ASSERTION_TYPE, TOKEN_PATH
-from accord.connectors.netsuite.simulator.account import Account, RecordError
-from accord.connectors.sdk.simulation import Faults as SimulatorFaults
+from accord.simulators.netsuite.account import Account, RecordError
+from accord.simulators.serving import Faults as SimulatorFaults
 
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RECORDS = "/services/rest/record/v1"
 JOBS = "/services/rest/async/v1/job"
 SUITEQL = "/services/rest/query/v1/suiteql"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from accord.connectors.salesforce.simulator.soql import parse, parse_stamp
+from accord.simulators.salesforce.soql import parse, parse_stamp
 
 ID_PREFIXES = {
     "Account": "001",
