@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from accord.connectors.salesforce.writes import Upsert, upsert_one
 from accord.connectors.sandbox.firm import generate_firm
 from accord.simulators.netsuite.app import TokenCredentials
 from accord.simulators.salesforce import Simulator as SalesforceSimulator
-from tests.integration.tryton.up_hub import UpProcess, free_port
+from tests.e2e.vendor_simulators import VendorSimulator
+from tests.integration.tryton.up_hub import UpProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -42,31 +42,6 @@ NETSUITE = TokenCredentials()
 EXTERNAL_ID = "Accord_Id__c"
 POSTED = ("posted", "partially_paid", "paid", "credited")
 """A document's statuses once it reached the ERP."""
-
-
-class VendorSimulator:
-    """One vendor simulator served by `python -m accord.simulators.<vendor>`."""
-
-    def __init__(self, vendor: str, folder: Path) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self._log = folder / f"{vendor}.log"
-        command = [sys.executable, "-m", f"accord.simulators.{vendor}"]
-        self._process = subprocess.Popen(
-            [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=self._log.open("w")
-        )
-
-    def answers(self) -> bool:
-        assert self._process.poll() is None, self._log.read_text()
-        try:
-            httpx.get(self.url, timeout=5)
-        except httpx.TransportError:
-            return False
-        return True
-
-    def stop(self) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=30)
 
 
 @dataclass

@@ -1,15 +1,18 @@
 """What the vendor simulators share: fault knobs (an outage, throttling, server errors,
 latency and duplicated records, switched on by tests and demos) and serving one as a
-process of its own (`serve`)."""
+process of its own, its records in a state directory (`serve`)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from accord.simulators.state import StateStore
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,19 @@ class Faults:
         return None
 
 
-def serve(app: Any, name: str, argv: Sequence[str] | None = None) -> None:
-    """Serve a simulator's ASGI `app` on `--host` (default 127.0.0.1) and `--port`
+def serve(build: Callable[[StateStore], Any], name: str, argv: Sequence[str] | None = None) -> None:
+    """Serve the ASGI app `build` makes on `--host` (default 127.0.0.1) and `--port`
     until interrupted: a simulator of its own, in its own process, that a hub reaches
-    as it would the vendor (an `accord up` whose landscape names its URL), and that
-    keeps its records while the hub is stopped or killed."""
+    as it would the vendor (an `accord up` whose landscape names its URL). With
+    `--state-dir` its records are kept there, so a restarted simulator finds them
+    (`build` gets that directory's store); without, they live as long as the process."""
     parser = argparse.ArgumentParser(
         prog=f"python -m accord.simulators.{name}",
         description=f"Serve the {name} simulator over HTTP.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, default=None)
     options = parser.parse_args(argv)
+    app = build(StateStore.in_directory(options.state_dir, name))
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")

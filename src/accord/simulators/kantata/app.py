@@ -11,14 +11,14 @@ tokens (authorization code or refresh token); a bad token gets the documented 40
 (`DOCUMENTED_DEFAULTS` fills what their creator leaves out), checked against the
 documented examples in `tests/connectors/kantata/documented/`. Fault knobs (`Faults`):
 an outage (503), throttling (429 *without* `Retry-After`, as Kantata answers), 502s,
-slowness and pages that repeat records.
+slowness and pages that repeat records. Objects and references are kept in the
+account's `StateStore`, so an account with a state directory outlives its simulator.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import itertools
 import secrets
 import threading
 import time
@@ -28,6 +28,8 @@ from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from accord.simulators.state import StateStore
 
 MAX_PER_PAGE = 200
 RESOURCES = ("workspaces", "stories", "time_entries", "expenses", "invoices")
@@ -66,6 +68,10 @@ DOCUMENTED_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 """The documented attributes an object has when its creator leaves them out (see
 `tests/connectors/kantata/documented/`)."""
+REFERENCES = "external_references"
+"""The store's kind for external references (objects are kept under their resource)."""
+COUNTERS = "counters"
+"""The store's kind for the id and `updated_at` counters."""
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF"}
 SUBJECT_TYPES = {
     "workspaces": "Workspace",
@@ -100,12 +106,27 @@ class Simulator:
     )
     references: list[dict[str, Any]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    state: StateStore = field(default_factory=StateStore)
+    """Where objects and references are kept (in memory unless given a state directory)."""
 
     def __post_init__(self) -> None:
         self.tokens = {"initial-token"}
-        self._ids = itertools.count(1001)
-        self._ticks = itertools.count(1)
+        counters = self.state.get(COUNTERS, COUNTERS) or {"ids": 1001, "ticks": 1}
+        self._next: dict[str, int] = dict(counters)
         self._lock = threading.Lock()
+        for resource in RESOURCES:
+            self.objects[resource] |= self.state.load(resource)
+        self.references.extend(self.state.load(REFERENCES).values())
+
+    def _count(self, name: str) -> int:
+        """The next value of counter `name` (`ids` or `ticks`), kept with the records."""
+        value = self._next[name]
+        self._next[name] = value + 1
+        self.state.put(COUNTERS, COUNTERS, self._next)
+        return value
+
+    def _save(self, resource: str, obj: dict[str, Any]) -> None:
+        self.state.put(resource, obj["id"], obj)
 
     def expire_tokens(self) -> None:
         """Every access token stops working (a refresh token still works)."""
@@ -120,13 +141,14 @@ class Simulator:
         """A strictly increasing `updated_at`, one second apart (so stamps may be shared
         only when a test sets them)."""
         base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        return (base + dt.timedelta(seconds=next(self._ticks))).isoformat()
+        return (base + dt.timedelta(seconds=self._count("ticks"))).isoformat()
 
     def create(self, resource: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Store a new object of `resource` (its attributes as Kantata returns them)."""
-        with self._lock:
+        """Store a new object of `resource` (its attributes as Kantata returns them), with
+        the time entries it invoices and its external references, all or nothing."""
+        with self._lock, self.state.atomically():
             stamp = self.now()
-            obj: dict[str, Any] = {"id": str(next(self._ids)), "created_at": stamp}
+            obj: dict[str, Any] = {"id": str(self._count("ids")), "created_at": stamp}
             obj["updated_at"] = stamp
             obj |= copy.deepcopy(DOCUMENTED_DEFAULTS.get(resource, {}))
             obj |= {k: v for k, v in fields.items() if k != "external_references_attributes"}
@@ -134,24 +156,27 @@ class Simulator:
                 obj["currency_symbol"] = CURRENCY_SYMBOLS.get(obj["currency"], obj["currency"])
                 obj["currency_base_unit"] = 100
             self.objects[resource][obj["id"]] = obj
+            self._save(resource, obj)
             for entry_id in obj.get("time_entry_ids") or [] if resource == "invoices" else []:
                 entry = self.objects["time_entries"][str(entry_id)]
                 entry.update(invoiced=True, invoice_id=obj["id"], updated_at=self.now())
+                self._save("time_entries", entry)
             for ref in fields.get("external_references_attributes") or []:
-                self.references.append(
-                    {
-                        **ref,
-                        "id": str(next(self._ids)),
-                        "subject_type": SUBJECT_TYPES[resource],
-                        "subject_id": obj["id"],
-                    }
-                )
+                reference = {
+                    **ref,
+                    "id": str(self._count("ids")),
+                    "subject_type": SUBJECT_TYPES[resource],
+                    "subject_id": obj["id"],
+                }
+                self.references.append(reference)
+                self.state.put(REFERENCES, reference["id"], reference)
             return obj
 
     def update(self, resource: str, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             obj = self.objects[resource][object_id]
             obj.update(fields, updated_at=self.now())
+            self._save(resource, obj)
             return obj
 
     def references_of(self, resource: str, object_id: str) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ import json
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -50,6 +50,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RECORDS = "/services/rest/record/v1"
 JOBS = "/services/rest/async/v1/job"
 SUITEQL = "/services/rest/query/v1/suiteql"
+JOB = "job"
+"""The store's kind for asynchronous jobs, by idempotency key."""
 
 
 @dataclass
@@ -105,6 +107,12 @@ class Simulator:
     in_flight: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        """Take up the jobs the account's state holds: an idempotency key answered
+        before a restart is answered with the same job after it."""
+        for key, job in self.account.state.load(JOB).items():
+            self.jobs[key] = Job(**job)
 
     def expire_tokens(self) -> None:
         """Every issued token becomes invalid (as after its hour)."""
@@ -256,7 +264,9 @@ def _page(
 
 
 def _queue(simulator: Simulator, request: Request, run: Callable[[], object]) -> Job:
-    """The job of this idempotency key: run now the first time, the same job after."""
+    """The job of this idempotency key: run now the first time, the same job after. A
+    crash between the write and the job's record repeats the write on a retry, which
+    is harmless: it is an upsert by external id."""
     key = request.headers.get("X-NetSuite-Idempotency-Key", "")
     if not key:
         raise RecordError(
@@ -270,6 +280,7 @@ def _queue(simulator: Simulator, request: Request, run: Callable[[], object]) ->
     except RecordError as error:
         details = [{"detail": error.detail, "o:errorCode": error.code}]
         job = Job(len(simulator.jobs) + 1, error.status, {"o:errorDetails": details})
+    simulator.account.state.put(JOB, key, asdict(job))
     simulator.jobs[key] = job
     return job
 

@@ -13,7 +13,8 @@ Served paths:
 
 A missing or unknown token is 401. `Faults` switches on an outage (503), throttling (429
 with `Retry-After`), server errors (500), latency and a page that repeats the previous
-page's last worker.
+page's last worker. Workers are kept in the tenant's `StateStore`, so a tenant with a
+state directory outlives its simulator.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-import itertools
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from accord.simulators.serving import Faults
+from accord.simulators.state import StateStore
 
 MAX_LIMIT = 100
 FAULT_MESSAGES = {
@@ -40,6 +41,9 @@ FAULT_MESSAGES = {
     503: "Workday is unavailable for scheduled maintenance",
 }
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+WORKERS = "workers"
+TICKS = "ticks"
+"""The store's kind for the `lastUpdated` counter."""
 
 
 @dataclass
@@ -55,17 +59,27 @@ class Simulator:
     tokens: set[str] = field(default_factory=set)
     log: list[str] = field(default_factory=list)
     """`METHOD path?query` of every request received, oldest first."""
-    _ticks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    state: StateStore = field(default_factory=StateStore)
+    """Where the workers are kept (in memory unless given a state directory)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        """Take up the workers the state holds."""
+        self.workers |= self.state.load(WORKERS)
+        self._tick = self.state.get(TICKS, TICKS) or 0
 
     def put_worker(self, employee_id: str, **fields: Any) -> dict[str, Any]:
         """Create or change a worker (a new `lastUpdated`); `fields` are Workday's."""
         with self._lock:
             wid = f"wid{employee_id.lower()}"
-            stamp = EPOCH + dt.timedelta(seconds=next(self._ticks))
+            self._tick += 1
+            stamp = EPOCH + dt.timedelta(seconds=self._tick)
             worker = self.workers.get(wid) or self._new_worker(wid, employee_id)
             worker.update(fields, lastUpdated=stamp.isoformat().replace("+00:00", "Z"))
             self.workers[wid] = worker
+            with self.state.atomically():
+                self.state.put(WORKERS, wid, worker)
+                self.state.put(TICKS, TICKS, self._tick)
             return worker
 
     def _new_worker(self, wid: str, employee_id: str) -> dict[str, Any]:
