@@ -96,7 +96,7 @@ def test_bad_gateways_are_retried_and_the_read_completes(
 ) -> None:
     kantata = connector_factory(config_for())
     keys = seed_time(simulator)(2)
-    simulator.faults.bad_gateway = 2
+    simulator.faults.server_errors = 2
 
     page = kantata.time_entries.read(None, 10)
 

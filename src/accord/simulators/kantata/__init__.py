@@ -2,6 +2,6 @@
 `create_app(Simulator())`; `Simulator` holds the account's objects, external references,
 tokens and fault knobs."""
 
-from accord.simulators.kantata.app import Faults, Simulator, create_app
+from accord.simulators.kantata.app import Simulator, create_app
 
-__all__ = ["Faults", "Simulator", "create_app"]
+__all__ = ["Simulator", "create_app"]

@@ -12,12 +12,13 @@ Served paths (all under `/services/data/v<version>/` but the token endpoint):
 Every API answer carries `Sforce-Limit-Info: api-usage=N/M`; past M calls every call is
 403 `REQUEST_LIMIT_EXCEEDED`. A missing, unknown or expired token is 401
 `INVALID_SESSION_ID`. `Faults` switches on an outage (503), throttling (429 with
-`Retry-After`), server errors (500), latency and duplicated query records.
+`Retry-After`), server errors (500), latency, query batches that repeat the previous
+batch's last record, and queries without `ORDER BY` in reverse order; the sandbox's fault plan fits
+there too (see `simulators.faults`), read on the org's clock.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -31,9 +32,9 @@ import jwt
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
 from accord.simulators.salesforce.org import Org, OrgError, attributes
-from accord.simulators.salesforce.soql import MalformedQuery
-from accord.simulators.serving import Faults
+from accord.simulators.salesforce.soql import MalformedQuery, parse
 
 COMPOSITE_LIMIT = 25
 JWT_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -57,7 +58,7 @@ class Simulator:
     login_url: str = "https://login.salesforce.com"
     daily_limit: int = 100_000
     org: Org = field(default_factory=Org)
-    faults: Faults = field(default_factory=Faults)
+    faults: FaultPlan = field(default_factory=Faults)
     used: int = 0
     clock: Callable[[], float] = time.time
     """Now, in seconds: when the count of API calls starts over (see `take_call`)."""
@@ -76,13 +77,13 @@ class Simulator:
     def count(self, sobject: str) -> int:
         return len(self.org.records.get(sobject, {}))
 
-    def take_fault(self) -> JSONResponse | None:
-        """The fault answer for this request, if a fault is on (one of its count used)."""
-        with self._lock:
-            fault = self.faults.take()
+    def take_fault(self, path: str) -> JSONResponse | None:
+        """The fault answer for this request, if a fault hits it (one of its count used)."""
+        fault = refusal(self.faults, self.org.moment(), path)
         if fault is None:
             return None
-        return _error(fault.status, *FAULT_ERRORS[fault.status], **fault.headers)
+        code, message = FAULT_ERRORS.get(fault.status, FAULT_ERRORS[500])
+        return _error(fault.status, code, message, **fault.headers)
 
     def __post_init__(self) -> None:
         if self.window_opened is None:
@@ -140,9 +141,8 @@ Next = Callable[[Request], Awaitable[Response]]
 def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
         sim.log.append(f"{request.method} {request.url.path}")
-        if sim.faults.latency_seconds:
-            await asyncio.sleep(sim.faults.latency_seconds)
-        fault = sim.take_fault()
+        await delay(sim.faults, sim.org.moment(), request.url.path)
+        fault = sim.take_fault(request.url.path)
         if fault is not None:
             return fault
         if not request.url.path.startswith("/services/data/"):
@@ -210,6 +210,8 @@ def _query_routes(app: FastAPI, sim: Simulator) -> None:
     @app.get("/services/data/{version}/query")
     def query(version: str, q: str, request: Request) -> dict[str, Any]:
         records = sim.org.query(q)
+        if not parse(q).order:
+            records = unordered(sim.faults, sim.org.moment(), request.url.path, records)
         return _batch(sim, version, records, _batch_size(request), 0)
 
     @app.get("/services/data/{version}/query/{locator}")
@@ -244,7 +246,9 @@ def _batch(
     offset: int,
     locator: str | None = None,
 ) -> dict[str, Any]:
-    start = max(0, offset - 1) if sim.faults.duplicates and offset else offset
+    path = f"/services/data/{version}/query"
+    duplicates = sim.faults.chance(DUPLICATE, sim.org.moment(), path)
+    start = max(0, offset - 1) if duplicates and offset else offset
     chunk = records[start : offset + size]
     body: dict[str, Any] = {
         "totalSize": len(records),

@@ -1,7 +1,8 @@
 """The simulated org's data: records by sObject, upserts by external id, SOQL, limits.
 
-Every write stamps `SystemModstamp` from the org's clock, which moves one millisecond
-per write, so change detection by stamp is exercised exactly as against a real org.
+Every write stamps `SystemModstamp` from the org's clock (the sandbox's, or one that
+moves one millisecond per write), so change detection by stamp is exercised exactly as
+against a real org.
 Records, the clock and the id counter are written through the org's `StateStore`, so an
 org with a state directory is found again by a restarted simulator.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from accord.simulators.clock import Clock, next_stamp
 from accord.simulators.salesforce.soql import parse, parse_stamp
 from accord.simulators.state import StateStore
 
@@ -61,6 +63,8 @@ class Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     validation_rules: dict[str, str] = field(default_factory=dict)
     """sObject -> message: every write to it fails FIELD_CUSTOM_VALIDATION_EXCEPTION."""
+    clock: Clock | None = None
+    """The sandbox's clock, when the org runs on one: stamps follow it."""
     state: StateStore = field(default_factory=StateStore)
     """Where the records are kept (in memory unless the org has a state directory)."""
     _counter: int = 0
@@ -85,8 +89,14 @@ class Org:
         if sobject not in ID_PREFIXES:
             raise OrgError(404, "NOT_FOUND", "The requested resource does not exist")
 
+    def moment(self) -> datetime:
+        """Now on the org's clock: the sandbox's when it runs on one, else its last stamp."""
+        return self.clock() if self.clock is not None else self.now
+
     def _stamp(self) -> str:
-        self.now += timedelta(milliseconds=1)
+        """The next `SystemModstamp`: now, or a millisecond after the last one when the
+        clock has not moved past it (stamps only ever increase)."""
+        self.now = next_stamp(self.now, self.clock, timedelta(milliseconds=1))
         return format_stamp(self.now)
 
     def find(self, sobject: str, key: str, value: str) -> dict[str, Any] | None:
