@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 
 from accord.simulators.clock import Clock, next_stamp
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
+from accord.simulators.mounting import inner_path
 from accord.simulators.state import StateStore
 
 MAX_PER_PAGE = 200
@@ -286,13 +287,13 @@ def create_app(sim: Simulator) -> FastAPI:
 
     @app.middleware("http")
     async def faults(request: Request, call_next: Any) -> Any:
-        sim.log.append(f"{request.method} {request.url.path}?{request.url.query}")
-        path = request.url.path.removesuffix(".json")
+        sim.log.append(f"{request.method} {inner_path(request)}?{request.url.query}")
+        path = inner_path(request).removesuffix(".json")
         await delay(sim.faults, sim.moment(), path)
         fault = refusal(sim.faults, sim.moment(), path)
         if fault is not None:
             return _errors(fault.status, FAULT_MESSAGES.get(fault.status, "Bad gateway"))
-        if request.url.path.startswith("/api/v1/"):
+        if inner_path(request).startswith("/api/v1/"):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if token not in sim.tokens:
                 return _errors(401, "Invalid OAuth 2 Request", "oauth")

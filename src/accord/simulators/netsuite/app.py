@@ -43,6 +43,7 @@ from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature, utils
 
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
+from accord.simulators.mounting import inner_path, served_at
 from accord.simulators.netsuite.account import Account, RecordError
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
@@ -145,8 +146,8 @@ def create_app(simulator: Simulator) -> FastAPI:
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        simulator.log.append(f"{request.method} {request.url.path}")
-        fault = simulator.take_fault(request.url.path)
+        simulator.log.append(f"{request.method} {inner_path(request)}")
+        fault = simulator.take_fault(inner_path(request))
         if fault is not None:
             return problem(fault, FAULT_CODES.get(fault, FAULT_CODES[500]), "Simulated fault.")
         with simulator._lock:
@@ -156,8 +157,8 @@ def create_app(simulator: Simulator) -> FastAPI:
                 )
             simulator.in_flight += 1
         try:
-            await delay(simulator.faults, simulator.account.now(), request.url.path)
-            if request.url.path != TOKEN_PATH and not _authorized(simulator, request):
+            await delay(simulator.faults, simulator.account.now(), inner_path(request))
+            if inner_path(request) != TOKEN_PATH and not _authorized(simulator, request):
                 return problem(401, "INVALID_LOGIN", "Invalid login attempt.")
             return await call_next(request)
         except RecordError as error:
@@ -190,11 +191,11 @@ def create_app(simulator: Simulator) -> FastAPI:
                 simulator, request, lambda: simulator.account.upsert(record_type, key[4:], body)
             )
             return Response(
-                status_code=202, headers={"Location": f"{request.base_url}{JOBS[1:]}/{job.id}"}
+                status_code=202, headers={"Location": f"{served_at(request)}{JOBS}/{job.id}"}
             )
         simulator.account.upsert(record_type, key[4:], body)
         record = simulator.account.get(record_type, key)
-        location = f"{request.base_url}{RECORDS[1:]}/{record_type}/{record['id']}"
+        location = f"{served_at(request)}{RECORDS}/{record_type}/{record['id']}"
         return Response(status_code=204, headers={"Location": location})
 
     @app.patch(RECORDS + "/{record_type}/{key:path}")

@@ -33,6 +33,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
+from accord.simulators.mounting import inner_path, served_at
 from accord.simulators.salesforce.org import Org, OrgError, attributes
 from accord.simulators.salesforce.soql import MalformedQuery, parse
 
@@ -140,12 +141,12 @@ Next = Callable[[Request], Awaitable[Response]]
 
 def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
-        sim.log.append(f"{request.method} {request.url.path}")
-        await delay(sim.faults, sim.org.moment(), request.url.path)
-        fault = sim.take_fault(request.url.path)
+        sim.log.append(f"{request.method} {inner_path(request)}")
+        await delay(sim.faults, sim.org.moment(), inner_path(request))
+        fault = sim.take_fault(inner_path(request))
         if fault is not None:
             return fault
-        if not request.url.path.startswith("/services/data/"):
+        if not inner_path(request).startswith("/services/data/"):
             return await call_next(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in sim.tokens:
@@ -171,7 +172,7 @@ def _token_route(app: FastAPI, sim: Simulator) -> None:
             return JSONResponse(body, status_code=400)
         issued = f"00D000000000001!sim{sim.next_id():08d}"
         sim.tokens.add(issued)
-        base = str(request.base_url).rstrip("/")
+        base = served_at(request)
         return JSONResponse(
             {
                 "access_token": issued,
@@ -211,7 +212,7 @@ def _query_routes(app: FastAPI, sim: Simulator) -> None:
     def query(version: str, q: str, request: Request) -> dict[str, Any]:
         records = sim.org.query(q)
         if not parse(q).order:
-            records = unordered(sim.faults, sim.org.moment(), request.url.path, records)
+            records = unordered(sim.faults, sim.org.moment(), inner_path(request), records)
         return _batch(sim, version, records, _batch_size(request), 0)
 
     @app.get("/services/data/{version}/query/{locator}")

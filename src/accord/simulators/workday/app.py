@@ -34,6 +34,7 @@ from fastapi.responses import JSONResponse
 
 from accord.simulators.clock import Clock, next_stamp
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal
+from accord.simulators.mounting import inner_path
 from accord.simulators.state import StateStore
 
 MAX_LIMIT = 100
@@ -147,12 +148,12 @@ Next = Callable[[Request], Awaitable[Response]]
 def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
-        sim.log.append(f"{request.method} {request.url.path}{query}")
-        await delay(sim.faults, sim.now(), request.url.path)
-        fault = sim.take_fault(request.url.path)
+        sim.log.append(f"{request.method} {inner_path(request)}{query}")
+        await delay(sim.faults, sim.now(), inner_path(request))
+        fault = sim.take_fault(inner_path(request))
         if fault is not None:
             return fault
-        if request.url.path.startswith(f"/ccx/api/v1/{sim.tenant}/"):
+        if inner_path(request).startswith(f"/ccx/api/v1/{sim.tenant}/"):
             token = request.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in sim.tokens:
                 return _error(401, "invalid access token")
