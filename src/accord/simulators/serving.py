@@ -1,9 +1,10 @@
 """Serving a vendor simulator as a process of its own, its records in a state directory
-(`serve`)."""
+(`serve`), and the log of the requests it received (`request_log`)."""
 
 from __future__ import annotations
 
 import argparse
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,15 @@ from typing import Any
 import uvicorn
 
 from accord.simulators.state import StateStore
+
+REQUESTS_KEPT = 10_000
+"""How many requests a simulator's log keeps: a landscape serves for days."""
+
+
+def request_log() -> deque[str]:
+    """`METHOD path` of the requests a simulator received, oldest first: the last
+    `REQUESTS_KEPT` of them, so a simulator serving for days does not grow without end."""
+    return deque(maxlen=REQUESTS_KEPT)
 
 
 def serve(build: Callable[[StateStore], Any], name: str, argv: Sequence[str] | None = None) -> None:

@@ -24,6 +24,7 @@ import copy
 import datetime as dt
 import secrets
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,6 +35,7 @@ from fastapi.responses import JSONResponse
 from accord.simulators.clock import Clock, next_stamp
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
 from accord.simulators.mounting import inner_path
+from accord.simulators.serving import request_log
 from accord.simulators.state import StateStore
 
 MAX_PER_PAGE = 200
@@ -109,7 +111,7 @@ class Simulator:
         default_factory=lambda: {name: {} for name in RESOURCES}
     )
     references: list[dict[str, Any]] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     state: StateStore = field(default_factory=StateStore)
     """Where objects and references are kept (in memory unless given a state directory)."""
 

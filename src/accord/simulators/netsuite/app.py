@@ -31,6 +31,7 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
 from accord.simulators.mounting import inner_path, served_at
 from accord.simulators.netsuite.account import Account, RecordError
+from accord.simulators.serving import request_log
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -96,7 +98,7 @@ class Simulator:
     pending_polls: int = 0
     """Polls a job answers `completed: false` before it reports done."""
     tokens: set[str] = field(default_factory=set)
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     in_flight: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)

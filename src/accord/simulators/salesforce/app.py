@@ -13,8 +13,9 @@ Every API answer carries `Sforce-Limit-Info: api-usage=N/M`; past M calls every 
 403 `REQUEST_LIMIT_EXCEEDED`. A missing, unknown or expired token is 401
 `INVALID_SESSION_ID`. `Faults` switches on an outage (503), throttling (429 with
 `Retry-After`), server errors (500), latency, query batches that repeat the previous
-batch's last record, and queries without `ORDER BY` in reverse order; the sandbox's fault plan fits
-there too (see `simulators.faults`), read on the org's clock.
+batch's last record, and queries without `ORDER BY` in reverse order; the sandbox's
+fault plan fits there too (see `simulators.faults`), read on the org's clock. At most
+`OPEN_CURSORS` query cursors stay open: a new one releases the oldest.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,7 @@ from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusa
 from accord.simulators.mounting import inner_path, served_at
 from accord.simulators.salesforce.org import Org, OrgError, attributes
 from accord.simulators.salesforce.soql import MalformedQuery, parse
+from accord.simulators.serving import request_log
 
 COMPOSITE_LIMIT = 25
 JWT_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -45,6 +48,8 @@ FAULT_ERRORS = {
     500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred"),
     503: ("SERVER_UNAVAILABLE", "Salesforce is down for maintenance"),
 }
+OPEN_CURSORS = 10
+"""Query cursors a user may hold open; opening another releases the oldest."""
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 
 
@@ -64,7 +69,7 @@ class Simulator:
     clock: Callable[[], float] = time.time
     """Now, in seconds: when the count of API calls starts over (see `take_call`)."""
     window_opened: float | None = None
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     """`METHOD path` of every request received, oldest first."""
     tokens: set[str] = field(default_factory=set)
     cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -102,6 +107,15 @@ class Simulator:
                 return False
             self.used += 1
             return True
+
+    def keep_cursor(self, locator: str, records: list[dict[str, Any]]) -> None:
+        """Hold a query's records for its `nextRecordsUrl`. As in Salesforce, a user has
+        at most `OPEN_CURSORS` open: the oldest is released (its locator then answers
+        INVALID_QUERY_LOCATOR), so a simulator serving for days holds a bounded few."""
+        with self._lock:
+            self.cursors[locator] = records
+            while len(self.cursors) > OPEN_CURSORS:
+                del self.cursors[next(iter(self.cursors))]
 
     def next_id(self) -> int:
         with self._lock:
@@ -258,7 +272,7 @@ def _batch(
     }
     if not body["done"]:
         locator = locator or str(sim.next_id())
-        sim.cursors[locator] = records
+        sim.keep_cursor(locator, records)
         body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{offset + size}"
     return body
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from fastapi.responses import JSONResponse
 from accord.simulators.clock import Clock, next_stamp
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal
 from accord.simulators.mounting import inner_path
+from accord.simulators.serving import request_log
 from accord.simulators.state import StateStore
 
 MAX_LIMIT = 100
@@ -62,7 +64,7 @@ class Simulator:
     clock: Clock | None = None
     """The sandbox's clock, when the tenant runs on one: `lastUpdated` follows it."""
     tokens: set[str] = field(default_factory=set)
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     """`METHOD path?query` of every request received, oldest first."""
     state: StateStore = field(default_factory=StateStore)
     """Where the workers are kept (in memory unless given a state directory)."""
