@@ -5,6 +5,7 @@ A firm describes its systems in one YAML file (JSON Schema: `schemas/landscape.v
     version: 1
     firm: firm.yaml                 # entities, FX, tax; relative to this file
     sandbox: {}                     # present: the simulated landscape runs with the hub
+                                    # ({vendors: true}: its vendor simulators play the roles)
     systems:
       erp:
         connector: tryton           # an `accord.connectors` entry point
@@ -38,6 +39,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from accord.connectors.sandbox.vendors import ROLE_CONNECTORS
 from accord.connectors.sdk.connector import SYSTEMS, System, discover_connectors
 from accord.domain.criticality import (
     ClassPolicy,
@@ -126,6 +128,10 @@ class SandboxConfig(_Strict):
 
     speed: float | None = Field(default=None, gt=0, description="simulated s per real s")
     contracts: int = Field(default=60, ge=1, description="contracts of the generated firm")
+    vendors: bool = Field(
+        default=False,
+        description="the vendor simulators play CRM, CLM, PSA, HR and ERP (not yet the default)",
+    )
 
 
 class ClassConfig(_Strict):
@@ -264,7 +270,10 @@ def load_landscape(path: Path) -> Landscape:
         problems = [(_dotted(e["loc"]), _reason(e)) for e in error.errors(include_url=False)]
         raise LandscapeError(source, problems) from None
     if content.sandbox is not None:
-        sandbox = {role: SystemConfig(connector=f"sandbox-{role}") for role in SYSTEMS}
+        played = ROLE_CONNECTORS if content.sandbox.vendors else {}
+        sandbox = {
+            role: SystemConfig(connector=played.get(role, f"sandbox-{role}")) for role in SYSTEMS
+        }
         content = content.model_copy(update={"systems": sandbox | content.systems})
     landscape = Landscape(content, path.resolve().parent, source)
     problems = _problems(landscape)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,13 +20,14 @@ import httpx
 import pytest
 
 from accord.connectors.netsuite import NetSuiteErpConnector
-from accord.connectors.netsuite.simulator.app import TokenCredentials
 from accord.connectors.salesforce import SalesforceCrmConnector
-from accord.connectors.salesforce.simulator import Simulator as SalesforceSimulator
 from accord.connectors.salesforce.streams import query_all
 from accord.connectors.salesforce.writes import Upsert, upsert_one
 from accord.connectors.sandbox.firm import generate_firm
-from tests.integration.tryton.up_hub import UpProcess, free_port
+from accord.simulators.netsuite.app import TokenCredentials
+from accord.simulators.salesforce import Simulator as SalesforceSimulator
+from tests.e2e.vendor_simulators import VendorSimulator
+from tests.integration.tryton.up_hub import UpProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -36,37 +36,12 @@ SEED = 42
 """The sandbox generator's seed: its PSA logs time on the contracts of the firm it
 generates, and the test signs those contracts in Salesforce."""
 SALESFORCE = SalesforceSimulator()
-"""The simulator's default connected app (what `python -m ...simulator` serves)."""
+"""The simulator's default connected app (what `python -m accord.simulators.salesforce` serves)."""
 NETSUITE = TokenCredentials()
 """The simulator's default integration and access token (token-based authentication)."""
 EXTERNAL_ID = "Accord_Id__c"
 POSTED = ("posted", "partially_paid", "paid", "credited")
 """A document's statuses once it reached the ERP."""
-
-
-class VendorSimulator:
-    """One vendor simulator served by `python -m accord.connectors.<vendor>.simulator`."""
-
-    def __init__(self, vendor: str, folder: Path) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self._log = folder / f"{vendor}.log"
-        command = [sys.executable, "-m", f"accord.connectors.{vendor}.simulator"]
-        self._process = subprocess.Popen(
-            [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=self._log.open("w")
-        )
-
-    def answers(self) -> bool:
-        assert self._process.poll() is None, self._log.read_text()
-        try:
-            httpx.get(self.url, timeout=5)
-        except httpx.TransportError:
-            return False
-        return True
-
-    def stop(self) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=30)
 
 
 @dataclass

@@ -2,6 +2,9 @@
 
 Sandbox connectors (`sandbox-*`) without a `base_url` reach the sandbox the hub runs:
 the embedded one (`accord up`) or the one `accord sandbox up` serves to a scaled-out hub.
+So do vendor connectors without one (Salesforce, Kantata, Workday, NetSuite): they reach
+that sandbox's simulator of their vendor, signed in with its default credentials under
+whatever settings the landscape gives.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from accord.connectors.sandbox.landscape import Landscape as SandboxLandscape
+from accord.connectors.sandbox.vendors import SIMULATOR_OF, VENDOR_SETTINGS
 from accord.connectors.sdk.connector import (
     CheckResult,
     Connector,
@@ -45,10 +49,13 @@ def connector_configs(
     configs = {}
     for key, entry in landscape.entries().items():
         role = key.removeprefix("systems.")
-        default_url = None
+        default_url, defaults = None, {}
+        simulator = SIMULATOR_OF.get(entry.connector)
         if entry.connector.startswith("sandbox-") and sandbox_url is not None:
             default_url = sandbox_url(role)
-        configs[key] = (entry.connector, landscape.connector_config(key, default_url))
+        elif simulator is not None and sandbox_url is not None and entry.base_url is None:
+            default_url, defaults = sandbox_url(simulator), VENDOR_SETTINGS[simulator]
+        configs[key] = (entry.connector, defaults | landscape.connector_config(key, default_url))
     return configs
 
 

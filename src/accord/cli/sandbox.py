@@ -15,10 +15,14 @@ from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.generator import ActivityGenerator
 from accord.connectors.sandbox.landscape import Landscape, clock_start
+from accord.connectors.sandbox.vendors import VENDORS
 from accord.settings import Settings
 
 console = Console(stderr=True, soft_wrap=True)
-sandbox = typer.Typer(help="The sandbox landscape: six simulated systems.", no_args_is_help=True)
+sandbox = typer.Typer(
+    help="The sandbox landscape: six simulated systems and the vendor simulators.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +59,8 @@ def up(
         "it before the CRM's 72-hour change feed ages out",
     ),
 ) -> None:
-    """Serve the six systems, load the generated firm and produce its activity."""
+    """Serve the six systems and the vendor simulators (under /salesforce, /kantata,
+    /workday, /netsuite), load the generated firm and produce its activity."""
     if speed:  # 0 freezes the clock: nothing can age out
         try:
             check_speed(speed, allow_lost_changes=allow_lost_changes)
@@ -69,6 +74,7 @@ def up(
     activity = ActivityGenerator(landscape, seed=seed)
     activity.load()
     console.print(f"[green]sandbox landscape up[/green]: {landscape.url}")
+    console.print(f"vendor simulators: {', '.join(landscape.base_url(v) for v in VENDORS)}")
     print(landscape.url, flush=True)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

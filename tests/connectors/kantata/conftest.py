@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from accord.connectors.kantata.simulator import Simulator, create_app
 from accord.connectors.sdk.testing import FakeSleep
+from accord.simulators.kantata import Simulator, create_app
 from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://api.mavenlink.test"

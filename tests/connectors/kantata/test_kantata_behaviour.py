@@ -11,10 +11,10 @@ import pytest
 
 from accord.canonical.v1 import ApprovalStatus, MilestoneState
 from accord.connectors.kantata import MAPPINGS, connector_factory
-from accord.connectors.kantata.simulator import Simulator
 from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
+from accord.simulators.kantata import Simulator
 from tests.connectors.kantata.conftest import seed_milestones, seed_time
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 from tests.connectors.simulated import Config, ids_read_across_token_expiry
@@ -96,7 +96,7 @@ def test_bad_gateways_are_retried_and_the_read_completes(
 ) -> None:
     kantata = connector_factory(config_for())
     keys = seed_time(simulator)(2)
-    simulator.faults.bad_gateway = 2
+    simulator.faults.server_errors = 2
 
     page = kantata.time_entries.read(None, 10)
 

@@ -10,12 +10,12 @@ import pytest
 
 from accord.canonical.v1 import Contract, Project
 from accord.connectors.kantata import KantataConnector, connector_factory
-from accord.connectors.kantata.simulator import Simulator
 from accord.connectors.sdk.testing.suite import (
     IdempotentWrite,
     StreamCase,
     ThrottledBurst,
 )
+from accord.simulators.kantata import Simulator
 from tests.connectors.kantata.conftest import seed_expenses, seed_milestones, seed_time
 from tests.connectors.simulated import SimulatedContract
 

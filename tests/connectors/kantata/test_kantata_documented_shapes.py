@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from accord.connectors.kantata.simulator import Simulator
+from accord.simulators.kantata import Simulator
 from tests.connectors.documented import documented, missing_keys
 from tests.connectors.kantata.conftest import BASE_URL, seed_expenses, seed_time, workspace
 

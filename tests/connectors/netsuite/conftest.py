@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from accord.connectors.netsuite.simulator import Simulator, create_app
 from accord.connectors.sdk.testing import FakeSleep
+from accord.simulators.netsuite import Simulator, create_app
 from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://1234567.suitetalk.api.netsuite.test"

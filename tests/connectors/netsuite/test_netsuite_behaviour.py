@@ -12,8 +12,8 @@ import yaml
 
 from accord.canonical.v1 import Customer, Project
 from accord.connectors.netsuite import MAPPINGS, NetSuiteErpConnector, connector_factory
-from accord.connectors.netsuite.simulator import Simulator
 from accord.connectors.sdk import RejectedError, read_all
+from accord.simulators.netsuite import Simulator
 from tests.connectors.netsuite.test_netsuite_contract import invoice, payment_body
 from tests.connectors.simulated import Config
 
@@ -191,7 +191,7 @@ def test_asynchronous_writes_wait_for_the_job_and_a_retry_reuses_it(
     config_for: Config, simulator: Simulator
 ) -> None:
     erp = connector_factory(config_for(async_writes=True))
-    simulator.faults.pending_polls = 2
+    simulator.pending_polls = 2
 
     first = erp.post_invoice(invoice(), "post-1")
     again = erp.post_invoice(invoice(), "post-1")

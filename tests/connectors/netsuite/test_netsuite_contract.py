@@ -20,12 +20,12 @@ from accord.canonical.v1 import (
 )
 from accord.canonical.v1.finance import LedgerPosting, PostingLine
 from accord.connectors.netsuite import NetSuiteErpConnector, connector_factory
-from accord.connectors.netsuite.simulator import Simulator
 from accord.connectors.sdk.testing.suite import (
     IdempotentWrite,
     StreamCase,
     ThrottledBurst,
 )
+from accord.simulators.netsuite import Simulator
 from tests.connectors.simulated import SimulatedContract
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from accord.connectors.netsuite.simulator import Simulator
+from accord.simulators.netsuite import Simulator
 from tests.connectors.documented import documented, missing_keys
 from tests.connectors.netsuite.conftest import BASE_URL
 from tests.connectors.netsuite.test_netsuite_contract import payment_body

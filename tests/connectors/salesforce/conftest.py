@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from accord.connectors.salesforce.simulator import Simulator, create_app
 from accord.connectors.sdk.testing import FakeSleep
+from accord.simulators.salesforce import Simulator, create_app
 from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://acme.my.salesforce.test"

@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives.serialization import (
 
 from accord.canonical.v1 import Payment
 from accord.connectors.salesforce import MAPPINGS, clm_connector_factory, connector_factory
-from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk import RejectedError, ThrottledError, UnavailableError, read_all
 from accord.landscape import load_landscape
+from accord.simulators.salesforce import Simulator
+from accord.simulators.salesforce.app import OPEN_CURSORS
 from tests.connectors.salesforce.test_salesforce_contract import (
     CONTRACT,
     contract_fields,
@@ -230,3 +231,19 @@ def test_the_orgs_daily_count_of_api_calls_starts_over_a_day_later(
     connector_factory(config_for()).accounts.read(None, 10)
 
     assert 0 < simulator.used < 5
+
+
+def test_an_eleventh_open_query_cursor_releases_the_oldest(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for(batch_size=2))
+    seed_accounts(simulator)(3)
+    query = {"q": "SELECT Id FROM Account"}
+    opened = [crm.session.call("GET", "/query", params=query).json() for _ in range(11)]
+
+    with pytest.raises(RejectedError, match="INVALID_QUERY_LOCATOR"):
+        crm.session.call("GET", opened[0]["nextRecordsUrl"])
+    rest = crm.session.call("GET", opened[1]["nextRecordsUrl"]).json()
+
+    assert len(simulator.cursors) == OPEN_CURSORS
+    assert [r["attributes"]["type"] for r in rest["records"]] == ["Account"]

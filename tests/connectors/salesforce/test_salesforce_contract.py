@@ -17,12 +17,12 @@ from accord.connectors.salesforce import (
     clm_connector_factory,
     connector_factory,
 )
-from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk.testing.suite import (
     IdempotentWrite,
     StreamCase,
     ThrottledBurst,
 )
+from accord.simulators.salesforce import Simulator
 from tests.connectors.simulated import ReadOnlyContract, SimulatedContract
 
 CONTRACT = Contract(

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from accord.connectors.salesforce import connector_factory
-from accord.connectors.salesforce.simulator import Simulator
 from accord.connectors.sdk import RejectedError
+from accord.simulators.salesforce import Simulator
 from tests.connectors.documented import documented, missing_keys
 from tests.connectors.salesforce.conftest import BASE_URL
 

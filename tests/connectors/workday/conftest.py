@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from accord.connectors.sdk.testing import FakeSleep
-from accord.connectors.workday.simulator import Simulator, create_app
+from accord.simulators.workday import Simulator, create_app
 from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://wd2-impl-services1.workday.test"

@@ -14,8 +14,8 @@ from accord.connectors.sdk import ThrottledError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.connectors.workday import MAPPINGS, connector_factory
 from accord.connectors.workday.mapping import MappingError, worker_mapping
-from accord.connectors.workday.simulator import Simulator
 from accord.landscape import load_landscape
+from accord.simulators.workday import Simulator
 from tests.connectors.simulated import Config, ids_read_across_token_expiry
 from tests.connectors.workday.conftest import seed_workers, worker_fields
 
@@ -99,7 +99,7 @@ def test_429_is_waited_out_as_retry_after_asks_and_persistent_429_is_throttling(
 ) -> None:
     seed_workers(simulator)(1)
     simulator.faults.throttle = 2
-    simulator.faults.retry_after = "7"
+    simulator.faults.retry_after = 7
 
     assert [r.id for r in connector_factory(config_for()).list_workers()] == ["E001"]
     assert fake_sleep.waits == [7.0, 7.0], "waited as Retry-After asked, twice"

@@ -9,7 +9,7 @@ import pytest
 
 from accord.connectors.sdk.testing.suite import StreamCase
 from accord.connectors.workday import WorkdayHrConnector, connector_factory
-from accord.connectors.workday.simulator import Simulator
+from accord.simulators.workday import Simulator
 from tests.connectors.simulated import ReadOnlyContract
 from tests.connectors.workday.conftest import seed_workers
 

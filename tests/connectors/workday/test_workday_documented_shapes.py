@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from accord.connectors.workday.simulator import Simulator
+from accord.simulators.workday import Simulator
 from tests.connectors.documented import documented, missing_keys
 from tests.connectors.workday.conftest import worker_fields
 

@@ -1,5 +1,5 @@
 """Kantata OX over its `/api/v1/` REST API as the PSA (`kantata`), with mappings as data
-(`MAPPINGS`) and a simulator (`simulator`) that serves the documented shapes."""
+(`MAPPINGS`); its simulator is `accord.simulators.kantata`."""
 
 from accord.connectors.kantata.connector import NAME, KantataConnector, connector_factory
 from accord.connectors.kantata.mapping import MAPPINGS

@@ -1,6 +1,6 @@
 """Salesforce over its REST API: the CRM (`salesforce`) and contracts as the CLM
-(`salesforce-clm`), with object mappings as data (`MAPPINGS`) and a simulator
-(`simulator`) that serves the documented shapes for tests and demos."""
+(`salesforce-clm`), with object mappings as data (`MAPPINGS`); its simulator is
+`accord.simulators.salesforce`."""
 
 from accord.connectors.salesforce.connector import (
     CLM_NAME,

@@ -124,11 +124,12 @@ class FaultPlan:
         with self._lock:
             return [replace(f) for f in self._faults if f.is_active(now)]
 
-    def hit(self, kind: FaultKind, now: datetime, path: str = "") -> Fault | None:
-        """The active fault of `kind` that hits this request, consuming one of its `count`."""
+    def hit(self, kind: str, now: datetime, path: str = "") -> Fault | None:
+        """The active fault of `kind` that hits this request, consuming one of its `count`.
+        A kind is a `FaultKind` or its value (as the vendor simulators name it)."""
         with self._lock:
             for fault in self._faults:
-                if fault.kind is not kind or not fault.is_active(now):
+                if fault.kind != kind or not fault.is_active(now):
                     continue
                 if not fault.applies_to(path) or self._rng.random() >= fault.rate:
                     continue
@@ -137,13 +138,13 @@ class FaultPlan:
                 return replace(fault)
         return None
 
-    def chance(self, kind: FaultKind, now: datetime, path: str = "") -> float:
+    def chance(self, kind: str, now: datetime, path: str = "") -> float:
         """The rate of the active fault of `kind` (for per-item effects on feeds), else 0."""
         with self._lock:
             rates = [
                 f.rate
                 for f in self._faults
-                if f.kind is kind and f.is_active(now) and f.applies_to(path)
+                if f.kind == kind and f.is_active(now) and f.applies_to(path)
             ]
         return max(rates, default=0.0)
 

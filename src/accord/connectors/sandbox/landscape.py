@@ -1,13 +1,14 @@
 """The sandbox landscape: all six simulated systems in one local HTTP server.
 
 `Landscape` mounts each system's app under `/<system>` of one uvicorn server on 127.0.0.1
-with an ephemeral port, in a background thread, sharing one `SandboxClock`. The scenario
+with an ephemeral port, in a background thread, sharing one `SandboxClock`; the vendor
+simulators (`vendors`) are mounted beside them under `/<vendor>`, on the same clock. The scenario
 runner starts one per run (it starts in a fraction of a second); `accord up` starts one
 with the generated firm and lets the activity generator run on an accelerated clock.
 With a state directory, the clock's position is saved there every second and on stop
 (`clock.json`), for `clock_start` to resume from after a restart.
 
-Config (a mapping, or YAML via `Landscape.from_yaml`), per system: `faults` (a list of
+Config (a mapping, or YAML via `Landscape.from_yaml`), per system or vendor: `faults` (a list of
 fault objects, as for `POST /<system>/_sandbox/faults`) and system options, e.g.
 `{"erp": {"concurrency_limit": 3, "mandatory_dimensions": {"DE01": ["department"]},
 "faults": [{"kind": "throttle", "count": 5}]}}`.
@@ -34,6 +35,8 @@ from accord.connectors.sandbox.faults import Fault, FaultPlan, fault_from_dict
 from accord.connectors.sandbox.generator import ActivityGenerator
 from accord.connectors.sandbox.servers import billing, clm, crm, erp, hr, psa
 from accord.connectors.sandbox.service import control_router
+from accord.connectors.sandbox.vendors import THROTTLE_RETRY_AFTER as VENDOR_RETRY_AFTER
+from accord.connectors.sandbox.vendors import VENDORS, vendor_apps
 
 AppFactory = Callable[[Path | None, SandboxClock, FaultPlan, Mapping[str, Any] | None], FastAPI]
 
@@ -47,7 +50,9 @@ FACTORIES: dict[str, AppFactory] = {
 }
 SYSTEMS = tuple(FACTORIES)
 # Systems modelled on Kantata answer 429 without Retry-After; the others send one.
-THROTTLE_RETRY_AFTER: dict[str, float | None] = {s: 1.0 for s in SYSTEMS} | {"psa": None}
+THROTTLE_RETRY_AFTER: dict[str, float | None] = (
+    {s: 1.0 for s in SYSTEMS} | {"psa": None} | VENDOR_RETRY_AFTER
+)
 CLOCK_FILE = "clock.json"
 CLOCK_SAVE_SECONDS = 1.0
 
@@ -79,9 +84,10 @@ class Landscape:
         config: Mapping[str, Any] | None = None,
     ) -> None:
         config = dict(config or {})
-        unknown = set(config) - set(SYSTEMS)
+        unknown = set(config) - set(SYSTEMS) - set(VENDORS)
         if unknown:
-            raise ValueError(f"unknown sandbox system(s) {sorted(unknown)}; use {list(SYSTEMS)}")
+            known = [*SYSTEMS, *VENDORS]
+            raise ValueError(f"unknown sandbox system(s) {sorted(unknown)}; use {known}")
         self.clock = clock or SandboxClock()
         self.state_dir = state_dir
         self.faults: dict[str, FaultPlan] = {}
@@ -92,6 +98,11 @@ class Landscape:
                 settings.pop("faults", []), default_retry_after=THROTTLE_RETRY_AFTER[system]
             )
             self.apps[system] = factory(state_dir, self.clock, self.faults[system], settings)
+        for vendor in VENDORS:
+            items = (config.get(vendor) or {}).get("faults", [])
+            retry_after = THROTTLE_RETRY_AFTER[vendor]
+            self.faults[vendor] = FaultPlan.from_config(items, default_retry_after=retry_after)
+        self.vendor_apps = vendor_apps(state_dir, self.clock, self.faults)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
@@ -105,11 +116,16 @@ class Landscape:
         return cls(config=yaml.safe_load(path.read_text()) or {}, **kwargs)
 
     def asgi_app(self) -> FastAPI:
-        """The root app: each system under `/<system>`, the shared clock under `/_sandbox`."""
+        """The root app: each system under `/<system>`, each vendor simulator under
+        `/<vendor>` (its faults under `/<vendor>/_sandbox/faults`), the shared clock
+        under `/_sandbox`."""
         root = FastAPI(title="Accord sandbox landscape", docs_url="/_sandbox/docs")
         root.include_router(control_router(self.clock, FaultPlan(), None))
-        for system, app in self.apps.items():
-            root.mount(f"/{system}", app)
+        for vendor in VENDORS:
+            control = control_router(self.clock, self.faults[vendor], THROTTLE_RETRY_AFTER[vendor])
+            root.include_router(control, prefix=f"/{vendor}")
+        for name, app in (self.apps | self.vendor_apps).items():
+            root.mount(f"/{name}", app)
         return root
 
     def start(self, timeout: float = 5.0, *, host: str = "127.0.0.1", port: int = 0) -> Landscape:
@@ -163,9 +179,11 @@ class Landscape:
         return f"http://127.0.0.1:{self._port}"
 
     def base_url(self, system: str) -> str:
-        """Where a connector reaches `system`, e.g. http://127.0.0.1:40123/erp."""
-        if system not in FACTORIES:
-            raise ValueError(f"unknown sandbox system {system!r}; use one of {list(SYSTEMS)}")
+        """Where a connector reaches `system` (a role's generic system or a vendor
+        simulator), e.g. http://127.0.0.1:40123/erp or .../netsuite."""
+        if system not in FACTORIES and system not in VENDORS:
+            known = [*SYSTEMS, *VENDORS]
+            raise ValueError(f"unknown sandbox system {system!r}; use one of {known}")
         return f"{self.url}/{system}"
 
     def set_clock(self, now: datetime) -> None:
@@ -177,7 +195,7 @@ class Landscape:
         return plan.add(fault_from_dict(fault, default_retry_after=THROTTLE_RETRY_AFTER[system]))
 
     def clear_faults(self, system: str | None = None) -> None:
-        for name in [system] if system else SYSTEMS:
+        for name in [system] if system else self.faults:
             self.faults[name].clear()
 
     def start_activity(

@@ -12,17 +12,19 @@ Served paths:
 - `GET /ccx/api/v1/{tenant}/workers/{ID}` (a WID or `Employee_ID=...`): one worker or 404
 
 A missing or unknown token is 401. `Faults` switches on an outage (503), throttling (429
-with `Retry-After`), server errors (500), latency and a page that repeats the previous
-page's last worker.
+with `Retry-After`), server errors (500), latency and pages that repeat the previous
+page's last worker; the sandbox's fault plan fits there too (see `simulators.faults`),
+but a reorder fault leaves the workers in the `lastUpdated` order the listing promises.
+`lastUpdated` follows `clock` (the sandbox's) when given one. Workers are kept in the
+tenant's `StateStore`, so a tenant with a state directory outlives its simulator.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
-import itertools
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +33,11 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from accord.connectors.sdk.simulation import Faults
+from accord.simulators.clock import Clock, next_stamp
+from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal
+from accord.simulators.mounting import inner_path
+from accord.simulators.serving import request_log
+from accord.simulators.state import StateStore
 
 MAX_LIMIT = 100
 FAULT_MESSAGES = {
@@ -40,6 +46,9 @@ FAULT_MESSAGES = {
     503: "Workday is unavailable for scheduled maintenance",
 }
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+WORKERS = "workers"
+STAMP = "stamp"
+"""The store's kind for the last `lastUpdated` given."""
 
 
 @dataclass
@@ -51,21 +60,34 @@ class Simulator:
     client_secret: str = "s3cret"
     refresh_token: str = "r3fresh"
     workers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    faults: Faults = field(default_factory=Faults)
+    faults: FaultPlan = field(default_factory=Faults)
+    clock: Clock | None = None
+    """The sandbox's clock, when the tenant runs on one: `lastUpdated` follows it."""
     tokens: set[str] = field(default_factory=set)
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     """`METHOD path?query` of every request received, oldest first."""
-    _ticks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    state: StateStore = field(default_factory=StateStore)
+    """Where the workers are kept (in memory unless given a state directory)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        """Take up the workers the state holds."""
+        self.workers |= self.state.load(WORKERS)
+        saved = self.state.get(STAMP, STAMP)
+        self._stamp = dt.datetime.fromisoformat(saved) if saved else EPOCH
 
     def put_worker(self, employee_id: str, **fields: Any) -> dict[str, Any]:
         """Create or change a worker (a new `lastUpdated`); `fields` are Workday's."""
         with self._lock:
             wid = f"wid{employee_id.lower()}"
-            stamp = EPOCH + dt.timedelta(seconds=next(self._ticks))
+            self._stamp = next_stamp(self._stamp, self.clock, dt.timedelta(seconds=1))
+            stamp = self._stamp.astimezone(dt.UTC).replace(microsecond=0)
             worker = self.workers.get(wid) or self._new_worker(wid, employee_id)
             worker.update(fields, lastUpdated=stamp.isoformat().replace("+00:00", "Z"))
             self.workers[wid] = worker
+            with self.state.atomically():
+                self.state.put(WORKERS, wid, worker)
+                self.state.put(STAMP, STAMP, self._stamp.isoformat())
             return worker
 
     def _new_worker(self, wid: str, employee_id: str) -> dict[str, Any]:
@@ -93,13 +115,18 @@ class Simulator:
         workers = sorted(self.workers.values(), key=lambda w: (w["lastUpdated"], w["id"]))
         return [w for w in workers if not updated_from or w["lastUpdated"] >= updated_from]
 
-    def take_fault(self) -> JSONResponse | None:
-        """The fault answer for this request, if a fault is on (one of its count used)."""
-        with self._lock:
-            fault = self.faults.take()
+    def now(self) -> dt.datetime:
+        """Now on the tenant's clock: the sandbox's when it runs on one, else its last
+        `lastUpdated`."""
+        return self.clock() if self.clock is not None else self._stamp
+
+    def take_fault(self, path: str) -> JSONResponse | None:
+        """The fault answer for this request, if a fault hits it (one of its count used)."""
+        fault = refusal(self.faults, self.now(), path)
         if fault is None:
             return None
-        return _error(fault.status, FAULT_MESSAGES[fault.status], **fault.headers)
+        message = FAULT_MESSAGES.get(fault.status, FAULT_MESSAGES[500])
+        return _error(fault.status, message, **fault.headers)
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
@@ -123,13 +150,12 @@ Next = Callable[[Request], Awaitable[Response]]
 def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
-        sim.log.append(f"{request.method} {request.url.path}{query}")
-        if sim.faults.latency_seconds:
-            await asyncio.sleep(sim.faults.latency_seconds)
-        fault = sim.take_fault()
+        sim.log.append(f"{request.method} {inner_path(request)}{query}")
+        await delay(sim.faults, sim.now(), inner_path(request))
+        fault = sim.take_fault(inner_path(request))
         if fault is not None:
             return fault
-        if request.url.path.startswith(f"/ccx/api/v1/{sim.tenant}/"):
+        if inner_path(request).startswith(f"/ccx/api/v1/{sim.tenant}/"):
             token = request.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in sim.tokens:
                 return _error(401, "invalid access token")
@@ -163,7 +189,9 @@ def _worker_routes(app: FastAPI, sim: Simulator) -> None:
         if limit < 1 or limit > MAX_LIMIT or offset < 0:
             return _error(400, f"limit must be 1 to {MAX_LIMIT} and offset at least 0")
         found = sim.ordered(updatedFrom)
-        start = offset - 1 if sim.faults.duplicates and offset else offset
+        path = f"/ccx/api/v1/{tenant}/workers"
+        duplicates = sim.faults.chance(DUPLICATE, sim.now(), path)
+        start = offset - 1 if duplicates and offset else offset
         return {"total": len(found), "data": found[start : offset + limit]}
 
     @app.get("/ccx/api/v1/{tenant}/workers/{reference}")
@@ -175,9 +203,3 @@ def _worker_routes(app: FastAPI, sim: Simulator) -> None:
             ):
                 return candidate
         return _error(404, f"no worker {reference}")
-
-
-if __name__ == "__main__":
-    from accord.connectors.sdk.simulation import serve
-
-    serve(create_app(Simulator()), "workday")

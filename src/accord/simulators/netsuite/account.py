@@ -7,7 +7,8 @@ as `{"externalId": ...}`); transactions get NetSuite's computed fields (`subtota
 invoice's number in `custbody_accord_invoice` is applied to it. SuiteQL sees them as
 rows of `transaction` (with `type` `CustInvc`, `CustCred`, `CustPymt`, `Journal`) and `job`,
 lower-case columns, dates as `MM/DD/YYYY`, null columns left out (as NetSuite does).
-Every write stamps `lastModifiedDate` (`Account.now`, to the second).
+Every write stamps `lastModifiedDate` (`Account.now`, to the second) and is kept in the
+account's `StateStore`, so an account with a state directory outlives its simulator.
 Supported: `SELECT cols|* FROM table [WHERE cond AND ...] [ORDER BY col, ...]` with `=`,
 `>`, `>=`, `<`, `IN (...)`, `IS [NOT] NULL`, a column compared with
 `TO_TIMESTAMP('...', 'YYYY-MM-DD HH24:MI:SS')` and a column selected as
@@ -23,6 +24,8 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+from accord.simulators.state import StateStore
 
 TRANSACTION_TYPES = {
     "invoice": "CustInvc",
@@ -42,6 +45,9 @@ CONDITION = re.compile(
 )
 TO_CHAR = re.compile(r"TO_CHAR\((?P<col>\w+), '(?P<format>[^']*)'\) AS (?P<alias>\w+)", re.I)
 TO_TIMESTAMP = re.compile(r"^TO_TIMESTAMP\('(?P<value>[^']*)', '(?P<format>[^']*)'\)$", re.I)
+RECORD = "record/"
+"""The store's kinds for records: `record/<type>`."""
+FIRST_ID = 101
 STAMP_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 """The one datetime format the simulator's TO_CHAR and TO_TIMESTAMP know."""
 
@@ -63,14 +69,33 @@ def _money(value: Any) -> Decimal:
 class Account:
     """Records of one account (see the module docs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: StateStore | None = None) -> None:
+        self.state = state or StateStore()
+        """Where the records are kept (in memory unless the account has a state directory)."""
         self.records: dict[str, dict[int, dict[str, Any]]] = {}
         self.external_ids: dict[tuple[str, str], int] = {}
         self.closed_periods: set[str] = set()
-        self._ids = itertools.count(101)
         self._lock = threading.Lock()
         self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         """When a write happens (its `lastModifiedDate`); tests set it."""
+        self._load()
+        self._ids = itertools.count(max(self._all_ids(), default=FIRST_ID - 1) + 1)
+
+    def _load(self) -> None:
+        """Take up the records the state holds, and their external ids."""
+        for kind in self.state.kinds(RECORD):
+            record_type = kind.removeprefix(RECORD)
+            table = {int(key): record for key, record in self.state.load(kind).items()}
+            self.records[record_type] = table
+            for record_id, record in table.items():
+                if record.get("externalId") is not None:
+                    self.external_ids[(record_type, record["externalId"])] = record_id
+
+    def _all_ids(self) -> list[int]:
+        return [record_id for table in self.records.values() for record_id in table]
+
+    def _save(self, record_type: str, record: dict[str, Any]) -> None:
+        self.state.put(RECORD + record_type, str(record["id"]), record)
 
     def _stamp(self) -> str:
         return self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
@@ -99,8 +124,10 @@ class Account:
             self._complete(record_type, record)
             self.records.setdefault(record_type, {})[record_id] = record
             self.external_ids[(record_type, external_id)] = record_id
-            if record_type == "customerPayment" and created:
-                self._apply(record)
+            with self.state.atomically():
+                self._save(record_type, record)
+                if record_type == "customerPayment" and created:
+                    self._apply(record)
             return created
 
     def _apply(self, payment: dict[str, Any]) -> None:
@@ -116,6 +143,7 @@ class Account:
                     if paid
                     else {"id": "partiallyPaid", "refName": "Partially Paid"}
                 )
+                self._save("invoice", invoice)
 
     def patch(self, record_type: str, key: str, body: dict[str, Any]) -> None:
         with self._lock:
@@ -124,7 +152,9 @@ class Account:
                 raise RecordError(
                     404, "NONEXISTENT_ID", f"The record {record_type} {key} does not exist."
                 )
-            self.records[record_type][record_id].update(body, lastModifiedDate=self._stamp())
+            record = self.records[record_type][record_id]
+            record.update(body, lastModifiedDate=self._stamp())
+            self._save(record_type, record)
 
     def _id(self, record_type: str, key: str) -> int | None:
         if key.startswith("eid:"):

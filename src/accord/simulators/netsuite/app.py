@@ -16,23 +16,24 @@ Served paths:
 
 Requests signed with token-based authentication (`Authorization: OAuth ...`,
 HMAC-SHA256) are verified with oauthlib against `Simulator.tba`; a nonce is accepted
-once. A missing or unknown token, or a bad signature, is 401 `INVALID_LOGIN`. More
-than `concurrency_limit` requests in flight get 429 `CONCURRENCY_LIMIT_EXCEEDED`.
-`Faults` switches on an outage (503), throttling (429), server errors (500), latency
-and duplicated SuiteQL rows.
-Errors carry NetSuite's body: `{type, title, status, o:errorDetails: [{detail,
-o:errorCode}]}`.
+once. A missing or unknown token, or a bad signature, is 401 `INVALID_LOGIN`. More than
+`concurrency_limit` requests in flight get 429 `CONCURRENCY_LIMIT_EXCEEDED`. `Faults`
+switches on an outage (503), throttling (429, naming no wait, as NetSuite answers),
+server errors (500), latency, SuiteQL pages that repeat a row, and SuiteQL without
+`ORDER BY` in reverse order; the sandbox's fault plan fits there too (see
+`simulators.faults`), read on the account's clock (`Account.now`). Errors carry
+NetSuite's body: `{type, title, status, o:errorDetails: [{detail, o:errorCode}]}`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -42,23 +43,18 @@ from fastapi.responses import JSONResponse
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from accord.connectors.netsuite.auth import ASSERTION_TYPE, TOKEN_PATH
-from accord.connectors.netsuite.simulator.account import Account, RecordError
-from accord.connectors.sdk.simulation import Faults as SimulatorFaults
+from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
+from accord.simulators.mounting import inner_path, served_at
+from accord.simulators.netsuite.account import Account, RecordError
+from accord.simulators.serving import request_log
 
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RECORDS = "/services/rest/record/v1"
 JOBS = "/services/rest/async/v1/job"
 SUITEQL = "/services/rest/query/v1/suiteql"
-
-
-@dataclass
-class Faults(SimulatorFaults):
-    """What the simulator does wrong, switched on by tests (counts are requests left).
-    NetSuite's 429 names no wait, so `retry_after` is off."""
-
-    retry_after: str | None = None
-    pending_polls: int = 0
-    """Polls a job answers `completed: false` before it reports done."""
+JOB = "job"
+"""The store's kind for asynchronous jobs, by idempotency key."""
 
 
 @dataclass
@@ -98,12 +94,20 @@ class Simulator:
     jobs: dict[str, Job] = field(default_factory=dict)
     """Asynchronous jobs by idempotency key."""
     account: Account = field(default_factory=Account)
-    faults: Faults = field(default_factory=Faults)
+    faults: FaultPlan = field(default_factory=lambda: Faults(retry_after=None))
+    pending_polls: int = 0
+    """Polls a job answers `completed: false` before it reports done."""
     tokens: set[str] = field(default_factory=set)
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     in_flight: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        """Take up the jobs the account's state holds: an idempotency key answered
+        before a restart is answered with the same job after it."""
+        for key, job in self.account.state.load(JOB).items():
+            self.jobs[key] = Job(**job)
 
     def expire_tokens(self) -> None:
         """Every issued token becomes invalid (as after its hour)."""
@@ -112,10 +116,9 @@ class Simulator:
     def count(self, record_type: str) -> int:
         return self.account.count(record_type)
 
-    def take_fault(self) -> int | None:
+    def take_fault(self, path: str) -> int | None:
         """The status of the fault this request meets, if any (counts down)."""
-        with self._lock:
-            fault = self.faults.take()
+        fault = refusal(self.faults, self.account.now(), path)
         return fault.status if fault else None
 
 
@@ -145,10 +148,10 @@ def create_app(simulator: Simulator) -> FastAPI:
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        simulator.log.append(f"{request.method} {request.url.path}")
-        fault = simulator.take_fault()
+        simulator.log.append(f"{request.method} {inner_path(request)}")
+        fault = simulator.take_fault(inner_path(request))
         if fault is not None:
-            return problem(fault, FAULT_CODES[fault], "Simulated fault.")
+            return problem(fault, FAULT_CODES.get(fault, FAULT_CODES[500]), "Simulated fault.")
         with simulator._lock:
             if simulator.in_flight >= simulator.concurrency_limit:
                 return problem(
@@ -156,9 +159,8 @@ def create_app(simulator: Simulator) -> FastAPI:
                 )
             simulator.in_flight += 1
         try:
-            if simulator.faults.latency_seconds:
-                await asyncio.sleep(simulator.faults.latency_seconds)
-            if request.url.path != TOKEN_PATH and not _authorized(simulator, request):
+            await delay(simulator.faults, simulator.account.now(), inner_path(request))
+            if inner_path(request) != TOKEN_PATH and not _authorized(simulator, request):
                 return problem(401, "INVALID_LOGIN", "Invalid login attempt.")
             return await call_next(request)
         except RecordError as error:
@@ -191,11 +193,11 @@ def create_app(simulator: Simulator) -> FastAPI:
                 simulator, request, lambda: simulator.account.upsert(record_type, key[4:], body)
             )
             return Response(
-                status_code=202, headers={"Location": f"{request.base_url}{JOBS[1:]}/{job.id}"}
+                status_code=202, headers={"Location": f"{served_at(request)}{JOBS}/{job.id}"}
             )
         simulator.account.upsert(record_type, key[4:], body)
         record = simulator.account.get(record_type, key)
-        location = f"{request.base_url}{RECORDS[1:]}/{record_type}/{record['id']}"
+        location = f"{served_at(request)}{RECORDS}/{record_type}/{record['id']}"
         return Response(status_code=204, headers={"Location": location})
 
     @app.patch(RECORDS + "/{record_type}/{key:path}")
@@ -207,7 +209,7 @@ def create_app(simulator: Simulator) -> FastAPI:
     def job(job_id: int) -> Response:
         found = _job(simulator, job_id)
         found.polls += 1
-        done = found.polls > simulator.faults.pending_polls
+        done = found.polls > simulator.pending_polls
         progress = ("failed" if found.status >= 400 else "succeeded") if done else "pending"
         return JSONResponse({"id": str(job_id), "completed": done, "progress": progress})
 
@@ -227,7 +229,10 @@ def create_app(simulator: Simulator) -> FastAPI:
     async def suiteql(request: Request, limit: int = 1000, offset: int = 0) -> Response:
         if "transient" not in request.headers.get("Prefer", ""):
             return problem(400, "INVALID_PARAMETER", "SuiteQL needs the header Prefer: transient.")
-        rows = simulator.account.query(json.loads(await request.body())["q"])
+        text = json.loads(await request.body())["q"]
+        rows = simulator.account.query(text)
+        if "ORDER BY" not in text.upper():
+            rows = unordered(simulator.faults, simulator.account.now(), SUITEQL, rows)
         return JSONResponse(_page(simulator, rows, str(request.url), min(limit, 1000), offset))
 
     return app
@@ -236,8 +241,9 @@ def create_app(simulator: Simulator) -> FastAPI:
 def _page(
     simulator: Simulator, rows: list[dict[str, Any]], url: str, limit: int, offset: int
 ) -> dict[str, Any]:
+    now = simulator.account.now()
     items = [{"links": [], **row} for row in rows[offset : offset + limit]]
-    if simulator.faults.duplicates and items:
+    if simulator.faults.chance(DUPLICATE, now, SUITEQL) and items:
         items.insert(1, items[0])
     has_more = offset + limit < len(rows)
     base = url.split("?")[0]
@@ -255,7 +261,9 @@ def _page(
 
 
 def _queue(simulator: Simulator, request: Request, run: Callable[[], object]) -> Job:
-    """The job of this idempotency key: run now the first time, the same job after."""
+    """The job of this idempotency key: run now the first time, the same job after. A
+    crash between the write and the job's record repeats the write on a retry, which
+    is harmless: it is an upsert by external id."""
     key = request.headers.get("X-NetSuite-Idempotency-Key", "")
     if not key:
         raise RecordError(
@@ -269,6 +277,7 @@ def _queue(simulator: Simulator, request: Request, run: Callable[[], object]) ->
     except RecordError as error:
         details = [{"detail": error.detail, "o:errorCode": error.code}]
         job = Job(len(simulator.jobs) + 1, error.status, {"o:errorDetails": details})
+    simulator.account.state.put(JOB, key, asdict(job))
     simulator.jobs[key] = job
     return job
 

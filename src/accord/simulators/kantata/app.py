@@ -2,32 +2,41 @@
 
 Every list answers `{count, results: [{key, id}], <type>: {id: object}, meta}` and pages
 with `page` and `per_page` (at most 200); `updated_after` and `order=updated_at:asc`
-select and sort; `include=external_references` adds the references at the top level;
-the `external_reference_service_*` filters find objects by their external references.
-Writes accept `external_references_attributes` so an object and its reference are created
+select and sort; `include=external_references` adds the references at the top level; the
+`external_reference_service_*` filters find objects by their external references. Writes
+accept `external_references_attributes` so an object and its reference are created
 together. Requests need `Authorization: Bearer <token>`; `POST /oauth/token` issues
 tokens (authorization code or refresh token); a bad token gets the documented 401
 `{errors: [{type: oauth, ...}]}`. Objects carry every documented attribute
 (`DOCUMENTED_DEFAULTS` fills what their creator leaves out), checked against the
 documented examples in `tests/connectors/kantata/documented/`. Fault knobs (`Faults`):
 an outage (503), throttling (429 *without* `Retry-After`, as Kantata answers), 502s,
-slowness and pages that repeat records.
+slowness, pages that repeat the previous page's last object, and listings without
+`order` in reverse order; the sandbox's fault plan fits there too (see
+`simulators.faults`). `updated_at` follows `clock` (the sandbox's) when given one.
+Objects and references are kept in the account's `StateStore`, so an account with a
+state directory outlives its simulator.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import itertools
 import secrets
 import threading
-import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from accord.simulators.clock import Clock, next_stamp
+from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
+from accord.simulators.mounting import inner_path
+from accord.simulators.serving import request_log
+from accord.simulators.state import StateStore
 
 MAX_PER_PAGE = 200
 RESOURCES = ("workspaces", "stories", "time_entries", "expenses", "invoices")
@@ -66,7 +75,16 @@ DOCUMENTED_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 """The documented attributes an object has when its creator leaves them out (see
 `tests/connectors/kantata/documented/`)."""
+REFERENCES = "external_references"
+"""The store's kind for external references (objects are kept under their resource)."""
+COUNTERS = "counters"
+"""The store's kind for the id counter and the last `updated_at` given."""
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF"}
+FAULT_MESSAGES = {
+    429: "Rate limit exceeded",
+    503: "Kantata OX is down for maintenance",
+}
 SUBJECT_TYPES = {
     "workspaces": "Workspace",
     "stories": "Story",
@@ -77,35 +95,53 @@ SUBJECT_TYPES = {
 
 
 @dataclass
-class Faults:
-    """What the simulated account does wrong: each counter is spent one request at a time."""
-
-    outage: bool = False
-    throttle: int = 0
-    bad_gateway: int = 0
-    slow_seconds: float = 0.0
-    duplicates: bool = False
-
-
-@dataclass
 class Simulator:
     """The account's data, tokens and faults (tests seed and inspect it directly)."""
 
     client_id: str = "accord-app"
     client_secret: str = "s3cret"
     refresh_token: str = "refresh-1"
-    faults: Faults = field(default_factory=Faults)
+    faults: FaultPlan = field(
+        default_factory=lambda: Faults(retry_after=None, server_error_status=502)
+    )
+    """Kantata throttles without `Retry-After` and fails as a gateway does (502)."""
+    clock: Clock | None = None
+    """The sandbox's clock, when the account runs on one: `updated_at` follows it."""
     objects: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: {name: {} for name in RESOURCES}
     )
     references: list[dict[str, Any]] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
+    state: StateStore = field(default_factory=StateStore)
+    """Where objects and references are kept (in memory unless given a state directory)."""
 
     def __post_init__(self) -> None:
         self.tokens = {"initial-token"}
-        self._ids = itertools.count(1001)
-        self._ticks = itertools.count(1)
+        counters = self.state.get(COUNTERS, COUNTERS) or {"ids": 1001, "stamp": EPOCH.isoformat()}
+        self._next_id: int = counters["ids"]
+        self._stamp = dt.datetime.fromisoformat(counters["stamp"])
         self._lock = threading.Lock()
+        for resource in RESOURCES:
+            self.objects[resource] |= self.state.load(resource)
+        self.references.extend(self.state.load(REFERENCES).values())
+
+    def _keep_counters(self) -> None:
+        counters = {"ids": self._next_id, "stamp": self._stamp.isoformat()}
+        self.state.put(COUNTERS, COUNTERS, counters)
+
+    def _new_id(self) -> str:
+        """The next object or reference id, kept with the records."""
+        self._next_id += 1
+        self._keep_counters()
+        return str(self._next_id - 1)
+
+    def moment(self) -> dt.datetime:
+        """Now on the account's clock: the sandbox's when it runs on one, else its last
+        `updated_at`."""
+        return self.clock() if self.clock is not None else self._stamp
+
+    def _save(self, resource: str, obj: dict[str, Any]) -> None:
+        self.state.put(resource, obj["id"], obj)
 
     def expire_tokens(self) -> None:
         """Every access token stops working (a refresh token still works)."""
@@ -117,16 +153,18 @@ class Simulator:
         return token
 
     def now(self) -> str:
-        """A strictly increasing `updated_at`, one second apart (so stamps may be shared
-        only when a test sets them)."""
-        base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        return (base + dt.timedelta(seconds=next(self._ticks))).isoformat()
+        """A strictly increasing `updated_at`: the clock's now, or a second after the last
+        one (so stamps may be shared only when a test sets them)."""
+        self._stamp = next_stamp(self._stamp, self.clock, dt.timedelta(seconds=1))
+        self._keep_counters()
+        return self._stamp.astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
     def create(self, resource: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Store a new object of `resource` (its attributes as Kantata returns them)."""
-        with self._lock:
+        """Store a new object of `resource` (its attributes as Kantata returns them), with
+        the time entries it invoices and its external references, all or nothing."""
+        with self._lock, self.state.atomically():
             stamp = self.now()
-            obj: dict[str, Any] = {"id": str(next(self._ids)), "created_at": stamp}
+            obj: dict[str, Any] = {"id": self._new_id(), "created_at": stamp}
             obj["updated_at"] = stamp
             obj |= copy.deepcopy(DOCUMENTED_DEFAULTS.get(resource, {}))
             obj |= {k: v for k, v in fields.items() if k != "external_references_attributes"}
@@ -134,24 +172,27 @@ class Simulator:
                 obj["currency_symbol"] = CURRENCY_SYMBOLS.get(obj["currency"], obj["currency"])
                 obj["currency_base_unit"] = 100
             self.objects[resource][obj["id"]] = obj
+            self._save(resource, obj)
             for entry_id in obj.get("time_entry_ids") or [] if resource == "invoices" else []:
                 entry = self.objects["time_entries"][str(entry_id)]
                 entry.update(invoiced=True, invoice_id=obj["id"], updated_at=self.now())
+                self._save("time_entries", entry)
             for ref in fields.get("external_references_attributes") or []:
-                self.references.append(
-                    {
-                        **ref,
-                        "id": str(next(self._ids)),
-                        "subject_type": SUBJECT_TYPES[resource],
-                        "subject_id": obj["id"],
-                    }
-                )
+                reference = {
+                    **ref,
+                    "id": self._new_id(),
+                    "subject_type": SUBJECT_TYPES[resource],
+                    "subject_id": obj["id"],
+                }
+                self.references.append(reference)
+                self.state.put(REFERENCES, reference["id"], reference)
             return obj
 
     def update(self, resource: str, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             obj = self.objects[resource][object_id]
             obj.update(fields, updated_at=self.now())
+            self._save(resource, obj)
             return obj
 
     def references_of(self, resource: str, object_id: str) -> list[dict[str, Any]]:
@@ -210,10 +251,13 @@ def _list(sim: Simulator, resource: str, query: dict[str, str]) -> JSONResponse:
         return _errors(400, f"per_page must be between 1 and {MAX_PER_PAGE}")
     page = int(query.get("page", 1))
     found = [o for o in sim.objects[resource].values() if _matches(sim, resource, o, query)]
+    path = f"/api/v1/{resource}"
     if query.get("order") == "updated_at:asc":
         found.sort(key=lambda o: (o["updated_at"], int(o["id"])))
+    else:
+        found = unordered(sim.faults, sim.moment(), path, found)
     chunk = found[(page - 1) * per_page : page * per_page]
-    if sim.faults.duplicates and page > 1 and chunk:
+    if sim.faults.chance(DUPLICATE, sim.moment(), path) and page > 1 and chunk:
         chunk = [found[(page - 1) * per_page - 1], *chunk]
     body: dict[str, Any] = {
         "count": len(found),
@@ -245,19 +289,13 @@ def create_app(sim: Simulator) -> FastAPI:
 
     @app.middleware("http")
     async def faults(request: Request, call_next: Any) -> Any:
-        sim.log.append(f"{request.method} {request.url.path}?{request.url.query}")
-        if sim.faults.slow_seconds:
-            time.sleep(sim.faults.slow_seconds)
-        if sim.faults.outage:
-            return _errors(503, "Kantata OX is down for maintenance")
-        with sim._lock:
-            if sim.faults.throttle > 0:
-                sim.faults.throttle -= 1
-                return _errors(429, "Rate limit exceeded")
-            if sim.faults.bad_gateway > 0:
-                sim.faults.bad_gateway -= 1
-                return _errors(502, "Bad gateway")
-        if request.url.path.startswith("/api/v1/"):
+        sim.log.append(f"{request.method} {inner_path(request)}?{request.url.query}")
+        path = inner_path(request).removesuffix(".json")
+        await delay(sim.faults, sim.moment(), path)
+        fault = refusal(sim.faults, sim.moment(), path)
+        if fault is not None:
+            return _errors(fault.status, FAULT_MESSAGES.get(fault.status, "Bad gateway"))
+        if inner_path(request).startswith("/api/v1/"):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if token not in sim.tokens:
                 return _errors(401, "Invalid OAuth 2 Request", "oauth")
@@ -304,9 +342,3 @@ def create_app(sim: Simulator) -> FastAPI:
         return _single(resource, sim.update(resource, object_id, fields))
 
     return app
-
-
-if __name__ == "__main__":
-    from accord.connectors.sdk.simulation import serve
-
-    serve(create_app(Simulator()), "kantata")

@@ -1,7 +1,10 @@
 """The simulated org's data: records by sObject, upserts by external id, SOQL, limits.
 
-Every write stamps `SystemModstamp` from the org's clock, which moves one millisecond
-per write, so change detection by stamp is exercised exactly as against a real org.
+Every write stamps `SystemModstamp` from the org's clock (the sandbox's, or one that
+moves one millisecond per write), so change detection by stamp is exercised exactly as
+against a real org.
+Records, the clock and the id counter are written through the org's `StateStore`, so an
+org with a state directory is found again by a restarted simulator.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from accord.connectors.salesforce.simulator.soql import parse, parse_stamp
+from accord.simulators.clock import Clock, next_stamp
+from accord.simulators.salesforce.soql import parse, parse_stamp
+from accord.simulators.state import StateStore
 
 ID_PREFIXES = {
     "Account": "001",
@@ -24,6 +29,8 @@ ID_PREFIXES = {
     "Payment__c": "a02",
 }
 READ_ONLY = frozenset({"Id", "SystemModstamp", "attributes"})
+ORG = "org"
+"""The store's kind for the org's own entry: its clock and id counter."""
 
 
 class OrgError(Exception):
@@ -56,15 +63,40 @@ class Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     validation_rules: dict[str, str] = field(default_factory=dict)
     """sObject -> message: every write to it fails FIELD_CUSTOM_VALIDATION_EXCEPTION."""
+    clock: Clock | None = None
+    """The sandbox's clock, when the org runs on one: stamps follow it."""
+    state: StateStore = field(default_factory=StateStore)
+    """Where the records are kept (in memory unless the org has a state directory)."""
     _counter: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        """Take up the records, clock and counter the state holds, if any."""
+        saved = self.state.get(ORG, "clock")
+        if saved is None:
+            return
+        self.now, self._counter = datetime.fromisoformat(saved["now"]), saved["counter"]
+        for sobject in ID_PREFIXES:
+            stored = self.state.load(sobject)
+            if stored:
+                self.records[sobject] = stored
+
+    def _save(self, sobject: str, record: dict[str, Any]) -> None:
+        self.state.put(sobject, str(record["Id"]), record)
+        self.state.put(ORG, "clock", {"now": self.now.isoformat(), "counter": self._counter})
 
     def _check(self, sobject: str) -> None:
         if sobject not in ID_PREFIXES:
             raise OrgError(404, "NOT_FOUND", "The requested resource does not exist")
 
+    def moment(self) -> datetime:
+        """Now on the org's clock: the sandbox's when it runs on one, else its last stamp."""
+        return self.clock() if self.clock is not None else self.now
+
     def _stamp(self) -> str:
-        self.now += timedelta(milliseconds=1)
+        """The next `SystemModstamp`: now, or a millisecond after the last one when the
+        clock has not moved past it (stamps only ever increase)."""
+        self.now = next_stamp(self.now, self.clock, timedelta(milliseconds=1))
         return format_stamp(self.now)
 
     def find(self, sobject: str, key: str, value: str) -> dict[str, Any] | None:
@@ -86,11 +118,13 @@ class Org:
             current = self.find(sobject, key, value)
             if current is not None:
                 current.update(body, SystemModstamp=self._stamp())
+                self._save(sobject, current)
                 return str(current["Id"]), False
             self._counter += 1
             record_id = f"{ID_PREFIXES[sobject]}{self._counter:015d}"
             record = {**body, key: value, "Id": record_id, "SystemModstamp": self._stamp()}
             self.records.setdefault(sobject, {})[record_id] = record
+            self._save(sobject, record)
             return record_id, True
 
     def update(self, sobject: str, record_id: str, body: Mapping[str, Any]) -> None:
@@ -100,6 +134,7 @@ class Org:
             if current is None:
                 raise OrgError(404, "NOT_FOUND", "The requested resource does not exist")
             current.update(body, SystemModstamp=self._stamp())
+            self._save(sobject, current)
 
     def _validate(self, sobject: str, key: str, body: Mapping[str, Any]) -> None:
         self._check(sobject)
@@ -132,8 +167,8 @@ class Org:
 
     @contextmanager
     def all_or_none(self) -> Iterator[None]:
-        """Writes inside are undone together when the block raises."""
-        with self._lock:
+        """Writes inside are undone together when the block raises (in the state too)."""
+        with self._lock, self.state.atomically():
             saved = copy.deepcopy(self.records), self.now, self._counter
             try:
                 yield

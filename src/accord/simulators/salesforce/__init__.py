@@ -2,8 +2,8 @@
 `create_app(Simulator(...))`; `Simulator` holds the org's records, credentials, API usage
 and fault knobs."""
 
-from accord.connectors.salesforce.simulator.app import Simulator, create_app
-from accord.connectors.salesforce.simulator.org import Org, OrgError
-from accord.connectors.sdk.simulation import Faults
+from accord.simulators.faults import Faults
+from accord.simulators.salesforce.app import Simulator, create_app
+from accord.simulators.salesforce.org import Org, OrgError
 
 __all__ = ["Faults", "Org", "OrgError", "Simulator", "create_app"]

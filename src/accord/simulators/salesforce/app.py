@@ -12,16 +12,19 @@ Served paths (all under `/services/data/v<version>/` but the token endpoint):
 Every API answer carries `Sforce-Limit-Info: api-usage=N/M`; past M calls every call is
 403 `REQUEST_LIMIT_EXCEEDED`. A missing, unknown or expired token is 401
 `INVALID_SESSION_ID`. `Faults` switches on an outage (503), throttling (429 with
-`Retry-After`), server errors (500), latency and duplicated query records.
+`Retry-After`), server errors (500), latency, query batches that repeat the previous
+batch's last record, and queries without `ORDER BY` in reverse order; the sandbox's
+fault plan fits there too (see `simulators.faults`), read on the org's clock. At most
+`OPEN_CURSORS` query cursors stay open: a new one releases the oldest.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,18 +34,22 @@ import jwt
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from accord.connectors.salesforce.auth import JWT_GRANT_TYPE
-from accord.connectors.salesforce.simulator.org import Org, OrgError, attributes
-from accord.connectors.salesforce.simulator.soql import MalformedQuery
-from accord.connectors.sdk.simulation import Faults
+from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
+from accord.simulators.mounting import inner_path, served_at
+from accord.simulators.salesforce.org import Org, OrgError, attributes
+from accord.simulators.salesforce.soql import MalformedQuery, parse
+from accord.simulators.serving import request_log
 
 COMPOSITE_LIMIT = 25
+JWT_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 DAY_SECONDS = 86_400.0
 FAULT_ERRORS = {
     429: ("REQUEST_LIMIT_EXCEEDED", "Too many requests"),
     500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred"),
     503: ("SERVER_UNAVAILABLE", "Salesforce is down for maintenance"),
 }
+OPEN_CURSORS = 10
+"""Query cursors a user may hold open; opening another releases the oldest."""
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 
 
@@ -57,12 +64,12 @@ class Simulator:
     login_url: str = "https://login.salesforce.com"
     daily_limit: int = 100_000
     org: Org = field(default_factory=Org)
-    faults: Faults = field(default_factory=Faults)
+    faults: FaultPlan = field(default_factory=Faults)
     used: int = 0
     clock: Callable[[], float] = time.time
     """Now, in seconds: when the count of API calls starts over (see `take_call`)."""
     window_opened: float | None = None
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=request_log)
     """`METHOD path` of every request received, oldest first."""
     tokens: set[str] = field(default_factory=set)
     cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -76,13 +83,13 @@ class Simulator:
     def count(self, sobject: str) -> int:
         return len(self.org.records.get(sobject, {}))
 
-    def take_fault(self) -> JSONResponse | None:
-        """The fault answer for this request, if a fault is on (one of its count used)."""
-        with self._lock:
-            fault = self.faults.take()
+    def take_fault(self, path: str) -> JSONResponse | None:
+        """The fault answer for this request, if a fault hits it (one of its count used)."""
+        fault = refusal(self.faults, self.org.moment(), path)
         if fault is None:
             return None
-        return _error(fault.status, *FAULT_ERRORS[fault.status], **fault.headers)
+        code, message = FAULT_ERRORS.get(fault.status, FAULT_ERRORS[500])
+        return _error(fault.status, code, message, **fault.headers)
 
     def __post_init__(self) -> None:
         if self.window_opened is None:
@@ -100,6 +107,15 @@ class Simulator:
                 return False
             self.used += 1
             return True
+
+    def keep_cursor(self, locator: str, records: list[dict[str, Any]]) -> None:
+        """Hold a query's records for its `nextRecordsUrl`. As in Salesforce, a user has
+        at most `OPEN_CURSORS` open: the oldest is released (its locator then answers
+        INVALID_QUERY_LOCATOR), so a simulator serving for days holds a bounded few."""
+        with self._lock:
+            self.cursors[locator] = records
+            while len(self.cursors) > OPEN_CURSORS:
+                del self.cursors[next(iter(self.cursors))]
 
     def next_id(self) -> int:
         with self._lock:
@@ -139,13 +155,12 @@ Next = Callable[[Request], Awaitable[Response]]
 
 def _guard(sim: Simulator) -> Callable[[Request, Next], Awaitable[Response]]:
     async def guard(request: Request, call_next: Next) -> Response:
-        sim.log.append(f"{request.method} {request.url.path}")
-        if sim.faults.latency_seconds:
-            await asyncio.sleep(sim.faults.latency_seconds)
-        fault = sim.take_fault()
+        sim.log.append(f"{request.method} {inner_path(request)}")
+        await delay(sim.faults, sim.org.moment(), inner_path(request))
+        fault = sim.take_fault(inner_path(request))
         if fault is not None:
             return fault
-        if not request.url.path.startswith("/services/data/"):
+        if not inner_path(request).startswith("/services/data/"):
             return await call_next(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in sim.tokens:
@@ -171,7 +186,7 @@ def _token_route(app: FastAPI, sim: Simulator) -> None:
             return JSONResponse(body, status_code=400)
         issued = f"00D000000000001!sim{sim.next_id():08d}"
         sim.tokens.add(issued)
-        base = str(request.base_url).rstrip("/")
+        base = served_at(request)
         return JSONResponse(
             {
                 "access_token": issued,
@@ -210,6 +225,8 @@ def _query_routes(app: FastAPI, sim: Simulator) -> None:
     @app.get("/services/data/{version}/query")
     def query(version: str, q: str, request: Request) -> dict[str, Any]:
         records = sim.org.query(q)
+        if not parse(q).order:
+            records = unordered(sim.faults, sim.org.moment(), inner_path(request), records)
         return _batch(sim, version, records, _batch_size(request), 0)
 
     @app.get("/services/data/{version}/query/{locator}")
@@ -244,7 +261,9 @@ def _batch(
     offset: int,
     locator: str | None = None,
 ) -> dict[str, Any]:
-    start = max(0, offset - 1) if sim.faults.duplicates and offset else offset
+    path = f"/services/data/{version}/query"
+    duplicates = sim.faults.chance(DUPLICATE, sim.org.moment(), path)
+    start = max(0, offset - 1) if duplicates and offset else offset
     chunk = records[start : offset + size]
     body: dict[str, Any] = {
         "totalSize": len(records),
@@ -253,7 +272,7 @@ def _batch(
     }
     if not body["done"]:
         locator = locator or str(sim.next_id())
-        sim.cursors[locator] = records
+        sim.keep_cursor(locator, records)
         body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{offset + size}"
     return body
 

@@ -1,0 +1,98 @@
+"""The vendor simulators mounted in the sandbox landscape: the vendor connectors reach
+them at `Landscape.base_url(<vendor>)` with the simulators' default credentials, their
+records are stamped on the landscape's clock and kept in its state directory across a
+restart, and their faults are steered like the generic systems' ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accord.canonical.v1 import Customer
+from accord.connectors.kantata import connector_factory as kantata_connector
+from accord.connectors.netsuite import connector_factory as netsuite_connector
+from accord.connectors.salesforce import connector_factory as salesforce_connector
+from accord.connectors.salesforce.streams import query_all
+from accord.connectors.sandbox.landscape import Landscape
+from accord.connectors.sandbox.vendors import VENDOR_SETTINGS, VENDORS
+from accord.connectors.sdk import UnavailableError
+from accord.connectors.workday import connector_factory as workday_connector
+from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
+from tests.connectors.netsuite.test_netsuite_contract import invoice
+
+MAY = datetime(2026, 5, 4, 9, tzinfo=UTC)
+
+
+def _settings(landscape: Landscape, vendor: str, **extra: object) -> dict[str, object]:
+    return {"base_url": landscape.base_url(vendor), **VENDOR_SETTINGS[vendor], **extra}
+
+
+def test_every_vendor_answers_its_connectors_check_in_the_landscape() -> None:
+    factories = {
+        "salesforce": salesforce_connector,
+        "kantata": kantata_connector,
+        "workday": workday_connector,
+        "netsuite": netsuite_connector,
+    }
+    with Landscape() as landscape:
+        for vendor in VENDORS:
+            settings = _settings(landscape, vendor, max_attempts=1)
+            connector = factories[vendor](settings)
+            try:
+                result = connector.check(settings)
+            finally:
+                connector.close()
+            assert result.ok, (vendor, result.message)
+
+
+def test_vendor_records_are_stamped_on_the_clock_and_kept_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    with Landscape(state_dir=state) as landscape:
+        landscape.set_clock(MAY)
+        crm = salesforce_connector(_settings(landscape, "salesforce"))
+        crm.upsert_account(Customer(id="C1", name="Acme GmbH", country="DE"))
+        posted = netsuite_connector(_settings(landscape, "netsuite")).post_invoice(
+            invoice(), "post-1"
+        )
+        workspace = kantata_connector(_settings(landscape, "kantata")).provision_project(
+            PROJECT, CONTRACT
+        )
+
+    with Landscape(state_dir=state) as reopened:
+        crm = salesforce_connector(_settings(reopened, "salesforce"))
+        (account,) = query_all(crm.session, "SELECT Accord_Id__c, SystemModstamp FROM Account")
+        erp = netsuite_connector(_settings(reopened, "netsuite"))
+        psa = kantata_connector(_settings(reopened, "kantata"))
+
+        assert account["Accord_Id__c"] == "C1"
+        assert str(account["SystemModstamp"]).startswith("2026-05-04T09:00:00")
+        assert erp.post_invoice(invoice(), "post-1").external_id == posted.external_id
+        assert psa.provision_project(PROJECT, CONTRACT) == workspace
+    assert sorted(p.name for p in (state / "vendors").iterdir() if p.suffix == ".sqlite3") == [
+        f"{vendor}.sqlite3" for vendor in sorted(VENDORS)
+    ]
+
+
+def test_a_vendor_fault_is_steered_through_the_sandbox_api_and_config() -> None:
+    config = {"netsuite": {"faults": [{"kind": "throttle", "count": 1}]}}
+    with Landscape(config=config) as landscape:
+        http = httpx.Client(base_url=landscape.url)
+        throttled = http.post(
+            "/netsuite/services/rest/query/v1/suiteql", json={"q": "SELECT id FROM job"}
+        )
+        outage = {"kind": "unavailable", "until": "2026-02-01T00:00:00Z"}
+        landscape.set_clock(datetime(2026, 1, 31, tzinfo=UTC))
+        http.post("/kantata/_sandbox/faults", json=outage).raise_for_status()
+        psa = kantata_connector(_settings(landscape, "kantata", max_attempts=1))
+
+        assert throttled.status_code == 429 and "Retry-After" not in throttled.headers
+        assert [f["kind"] for f in http.get("/kantata/_sandbox/faults").json()] == ["unavailable"]
+        with pytest.raises(UnavailableError):
+            psa.project_records()
+        landscape.set_clock(datetime(2026, 2, 1, tzinfo=UTC))
+        assert psa.project_records() == []
