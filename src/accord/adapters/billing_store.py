@@ -94,11 +94,13 @@ class SqlAlchemyBillingStateStore:
                 stored = list(conn.execute(_ROWS.order_by(_r.seq)))
             else:
                 stored = _slice(conn, scope)
-            checkpoint = conn.execute(
-                sa.select(billing_checkpoint.c.checkpoint).where(billing_checkpoint.c.id == _ROW)
-            ).scalar()
-        book = book_of((r.part, r.key, r.data) for r in stored)
-        return book, int(checkpoint or 0)
+            checkpoint = _checkpoint(conn)
+        return book_of((r.part, r.key, r.data) for r in stored), checkpoint
+
+    def last_checkpoint(self) -> int:
+        """The checkpoint alone: an idle catch-up reads this and no billing row."""
+        with reading(self._engine) as conn:
+            return _checkpoint(conn)
 
     def save(
         self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
@@ -286,6 +288,11 @@ def _append(conn: sa.Connection, charges: Sequence[Any]) -> int:
             ],
         )
     return len(charges)
+
+
+def _checkpoint(conn: sa.Connection) -> int:
+    c = billing_checkpoint.c
+    return int(conn.execute(sa.select(c.checkpoint).where(c.id == _ROW)).scalar() or 0)
 
 
 def _set_checkpoint(conn: sa.Connection, checkpoint: int) -> None:

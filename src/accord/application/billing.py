@@ -207,7 +207,7 @@ class BillingService(BillingReads):
         result = CatchUp()
         with self._store.exclusive([CATCH_UP_LOCK]):
             with self._transaction():  # one commit per call, idle or not, as before rows
-                checkpoint = self._store.load(Slice())[1]  # (crash tests count commits)
+                checkpoint = self._store.last_checkpoint()  # (crash tests count commits)
             while not (stopping and stopping()) and (
                 batch := self._records.changed_since(checkpoint, self._batch_size)
             ):

@@ -53,6 +53,10 @@ class BillingStateStore(Protocol):
         """The whole book (None) or the rows `scope` names, with the checkpoint."""
         ...
 
+    def last_checkpoint(self) -> int:
+        """How far billing has read the applied records, without loading any rows."""
+        ...
+
     def save(
         self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
     ) -> None:

@@ -45,3 +45,15 @@ def test_a_book_stored_before_payments_were_noted_loads_with_none_due() -> None:
     del older["feedback_due"]
 
     assert dataclass_json.loads(json.dumps(older), BillingBook).feedback_due == ()
+
+
+def test_a_catch_up_with_nothing_new_reads_the_checkpoint_and_no_billing_row() -> None:
+    store = FakeBillingStore(seeded_reports().billing.book())
+    records = FakeAppliedRecords([_payment(1, 1)])
+    billing = BillingService(store, records, clock=FakeClock())
+    billing.catch_up()
+    loads = store.loads
+
+    billing.catch_up()
+
+    assert loads >= 1 and store.loads == loads

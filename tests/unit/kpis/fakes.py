@@ -25,10 +25,15 @@ class FakeBillingStore:
     def __init__(self, book: BillingBook | None = None) -> None:
         self.book = book
         self.checkpoint = 0
+        self.loads = 0
 
     def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
         del scope
+        self.loads += 1
         return self.book, self.checkpoint
+
+    def last_checkpoint(self) -> int:
+        return self.checkpoint
 
     def save(
         self, book: BillingBook, checkpoint: int | None, before: BillingBook | None = None
