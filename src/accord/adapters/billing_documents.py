@@ -6,7 +6,7 @@ only the `document` rows, in issue order, takes the header fields of each (the l
 never decoded into objects) and returns them as Arrow columns (`ArrowRecords`), built
 one call per column, in the form the reconciliation engine joins without converting:
 the contract, currency and status as dictionaries (few distinct values, small indices),
-the amounts as 64-bit decimals where they fit.
+the amounts as decimals of 18 digits (one 64-bit integer in DuckDB) where they fit.
 
 Amounts stay exact: a decimal column is stored at the one scale every value of it has
 (2 for cents), so the records made back from it print as the book's do. A column whose
