@@ -4,7 +4,9 @@ Hub-side reconciliation compares every document the hub issued with billing's an
 ERP's. Building those records from the billing state loads the whole book; this reads
 only the `document` rows, in issue order, takes the header fields of each (the lines are
 never decoded into objects) and returns them as Arrow columns (`ArrowRecords`), built
-one call per column.
+one call per column, in the form the reconciliation engine joins without converting:
+the contract, currency and status as dictionaries (few distinct values, small indices),
+the amounts as decimals of 18 digits (one 64-bit integer in DuckDB) where they fit.
 
 Amounts stay exact: a decimal column is stored at the one scale every value of it has
 (2 for cents), so the records made back from it print as the book's do. A column whose
@@ -33,12 +35,16 @@ from accord.domain.reconciliation.records import settlement_status
 _r = billing_rows.c
 _AMOUNTS = {"net_total": "net_total", "tax_total": "tax_total", "amount": "gross_total"}
 """Record field -> the stored document's field."""
-_TEXTS = ("key", "contract", "currency", "status")
+_ENCODED = ("contract", "currency", "status")
+"""Text fields with few distinct values, held as dictionaries."""
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 _HEADER = ("number", "issue_date", "contract", "currency", *_AMOUNTS.values())
 """The stored document's fields a record needs, extracted by the database's JSON
 functions: the lines never leave the store."""
 _MAX_SCALE = 10
 _INTEGER_DIGITS = 28
+_NARROW_DIGITS = 18
+"""Digits a 64-bit integer holds: DuckDB keeps such a decimal as one, cheaper to join."""
 
 
 class SqlAlchemyHubDocuments:
@@ -77,7 +83,8 @@ def _columns(rows: Sequence[sa.Row[Any]]) -> dict[str, list[Any]]:
 def records(columns: dict[str, list[Any]]) -> Sequence[DocumentRecord]:
     """The document columns as Arrow rows, or as Python columns where Arrow would not
     give back every amount exactly as it was written (see the module docstring)."""
-    arrays: dict[str, pa.Array] = {name: pa.array(columns[name], pa.string()) for name in _TEXTS}
+    arrays: dict[str, pa.Array] = {"key": pa.array(columns["key"], pa.string())}
+    arrays |= {name: pa.array(columns[name], _DICTIONARY) for name in _ENCODED}
     arrays["on"] = pa.array(columns["on"], pa.date32())
     for name in _AMOUNTS:
         array = _decimals(columns[name])
@@ -96,7 +103,9 @@ def _decimals(values: list[Decimal]) -> pa.Array | None:
     if not isinstance(exponent, int) or not -_MAX_SCALE <= exponent <= 0:
         return None
     scale = -exponent
-    try:
-        return pa.array(values, pa.decimal128(_INTEGER_DIGITS + scale, scale))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
+    for precision in (_NARROW_DIGITS, _INTEGER_DIGITS + scale):
+        try:
+            return pa.array(values, pa.decimal128(precision, scale))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            continue
+    return None

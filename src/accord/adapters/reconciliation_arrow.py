@@ -4,8 +4,8 @@ Three forms of records reach the engine, cheapest first:
 
 - `ArrowRecords`: rows already in Arrow (read from a store by a columnar driver, or
   decoded by a connector into columns), used as they are (a decimal column of a scale
-  up to 10 too); any other column whose type differs is cast, by Arrow, in one
-  vectorised call.
+  up to 10 too, and text held as a dictionary); any other column whose type differs
+  is cast, by Arrow, in one vectorised call.
 - `RecordColumns` (domain): one Python list per field; each column becomes an Arrow
   array in one call, no record object is made.
 - any other sequence of records: one pass turns it into columns first.
@@ -106,8 +106,17 @@ def _within(kind: pa.DataType) -> bool:
     return bool(kind.scale <= DECIMAL.scale and kind.precision - kind.scale <= 28)
 
 
+def _encoded_text(kind: pa.DataType) -> bool:
+    """Whether a column is text held as a dictionary (a value list and small indices): a
+    reader's natural form for currencies, statuses and contracts, which DuckDB reads
+    without decoding every value."""
+    return bool(pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type))
+
+
 def _cast(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
     if column.type == kind or (kind == DECIMAL and _within(column.type)):
+        return column
+    if kind == pa.string() and _encoded_text(column.type):
         return column
     try:
         return column.cast(kind)

@@ -1,23 +1,29 @@
-"""The reconciliation rules as DuckDB full outer joins over Arrow tables, for volume.
+"""Reconciliation for volume: DuckDB narrows a comparison to the records that differ.
 
-Same rules as `accord.domain.reconciliation.rules.compare` (the reference): per
-comparison, the two sides become Arrow tables (`reconciliation_arrow`: rows already in
-Arrow are used as they are, columns are converted one call per column, decimals as
-decimal128(38, 10), never through a float), one SQL full outer join on the key finds
-every missing record and the first failing check per key (a field one side never
-holds is left out of the join: the rules would skip it), and only the findings come
-back to Python; the records behind them are found with Arrow's `is_in`, not a pass over
-the inputs. A check within one system (double billing) is one grouped query over its
-charge records. A comparison holding a value or tolerance DECIMAL(38, 10) cannot hold
-exactly runs on the reference rules instead: nothing is ever rounded. Tests hold both
-paths to the same findings.
+A comparison of a million records per side finds a few thousand differences. Per
+comparison, the two sides become Arrow tables of the key and the checked fields
+(`reconciliation_arrow`: rows already in Arrow are used as they are, columns are
+converted one call per column, decimals as decimal128(38, 10), never through a float),
+and one SQL full outer join on the key returns the keys that could fail a rule: missing
+on either side, or a checked field that differs while both sides hold it. A field one
+side never holds is left out of the join (the rules skip it). The records behind those
+keys are taken from the inputs with Arrow's `is_in` (not a pass in Python) and the
+reference rules (`accord.domain.reconciliation.compare`) decide on them: what is a
+discrepancy, its kind, tolerance, amount at risk and values shown live in one place,
+and the findings equal the reference's by construction. The join only tests equality,
+so no tolerance reaches SQL; a value DECIMAL(38, 10) cannot hold exactly makes that
+comparison run on the reference rules over all its records: nothing is ever rounded.
+
+A check within one system (double billing) is one grouped query over its charge
+records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -27,7 +33,6 @@ from accord.adapters import reconciliation_arrow as arrow
 from accord.domain.reconciliation import (
     COMPARISONS,
     ChargeRecord,
-    Check,
     Comparison,
     DiscrepancyKind,
     Finding,
@@ -35,88 +40,34 @@ from accord.domain.reconciliation import (
     RecordColumns,
     Rule,
     Tolerances,
+    compare,
     compare_all,
-    display_value,
 )
 
-DECIMAL = "DECIMAL(38, 10)"
 
-
-def _columns(comparison: Comparison) -> tuple[list[str], list[str]]:
-    """(decimal columns, text columns) the comparison reads besides key and date."""
-    decimals = ["amount"]
-    texts = ["currency"]
+def _types(comparison: Comparison) -> dict[str, pa.DataType]:
+    """The columns the join reads: the key and each checked field, text as it is,
+    amounts and hours as exact decimals."""
+    types = {"key": pa.string()}
     for check in comparison.checks:
-        target = texts if check.rule is Rule.EXACT else decimals
-        if check.field not in decimals and check.field not in texts:
-            target.append(check.field)
-    return decimals, texts
+        types[check.field] = pa.string() if check.rule is Rule.EXACT else arrow.DECIMAL
+    return types
 
 
-def _exact(value: Decimal) -> bool:
-    """Whether a tolerance fits DECIMAL(38, 10) without rounding."""
-    try:
-        return value.quantize(Decimal("1e-10")) == value
-    except InvalidOperation:
-        return False
+def _held(name: str, ours: pa.Table, theirs: pa.Table) -> bool:
+    """Whether both sides hold the field somewhere: one a side never holds (billing keeps
+    no settlement status) can fail no check, so the join need not carry it."""
+    return all(t.column(name).null_count < t.num_rows for t in (ours, theirs))
 
 
-def _types(decimals: list[str], texts: list[str]) -> dict[str, pa.DataType]:
-    types = {"key": pa.string(), "on": pa.date32()}
-    types |= {name: arrow.DECIMAL for name in decimals}
-    return types | {name: pa.string() for name in texts}
-
-
-def _quote(kind: DiscrepancyKind | None) -> str:
-    return "NULL" if kind is None else f"'{kind.value}'"
-
-
-def _fails(check: Check, tolerance: Decimal) -> str:
-    both = f'l."{check.field}" IS NOT NULL AND r."{check.field}" IS NOT NULL'
-    if check.rule is Rule.EXACT:
-        return f'{both} AND l."{check.field}" <> r."{check.field}"'
-    difference = f'abs(l."{check.field}" - r."{check.field}")'
-    return f"{both} AND {difference} > CAST('{tolerance}' AS {DECIMAL})"
-
-
-def _at_risk(check: Check) -> str:
-    present = "coalesce(l.amount, r.amount)"
-    if check.rule is Rule.AMOUNT:
-        return f'abs(l."{check.field}" - r."{check.field}")'
-    if check.rule is Rule.HOURS:
-        return f"coalesce(abs(l.amount - r.amount), {present})"
-    return present
-
-
-def _comparable(check: Check, ours: pa.Table, theirs: pa.Table) -> bool:
-    """Whether the check can fail at all: a field one side never holds (billing keeps no
-    settlement status) is never compared, so the join need not carry it."""
-    return all(t.column(check.field).null_count < t.num_rows for t in (ours, theirs))
-
-
-def _sql(comparison: Comparison, tolerances: Tolerances, checks: Sequence[Check]) -> str:
-    kinds = [
-        f"WHEN l.key IS NULL THEN {_quote(comparison.missing_in_left)}",
-        f"WHEN r.key IS NULL THEN {_quote(comparison.missing_in_right)}",
-    ]
-    risks = ["WHEN l.key IS NULL OR r.key IS NULL THEN coalesce(l.amount, r.amount)"]
-    fields = ["WHEN l.key IS NULL OR r.key IS NULL THEN 'amount'"]
-    for check in checks:
-        condition = _fails(check, tolerances.of(check.rule))
-        kinds.append(f"WHEN {condition} THEN '{check.kind.value}'")
-        risks.append(f"WHEN {condition} THEN {_at_risk(check)}")
-        fields.append(f"WHEN {condition} THEN '{check.field}'")
+def _sql(fields: Sequence[str]) -> str:
+    """The keys on one side only, and those where a field differs with both sides
+    holding it (NULL <> x is never true): every key a rule can fail, few beyond."""
+    differ = "".join(f' OR l."{name}" <> r."{name}"' for name in fields)
     return f"""
-        WITH joined AS (
-            SELECT coalesce(l.key, r.key) AS key,
-                   CASE {" ".join(kinds)} END AS kind,
-                   coalesce(l."on", r."on") AS "on",
-                   CASE {" ".join(risks)} END AS at_risk,
-                   coalesce(l.currency, r.currency) AS currency,
-                   CASE {" ".join(fields)} END AS field
-            FROM left_records AS l FULL OUTER JOIN right_records AS r ON l.key = r.key)
-        SELECT key, kind, "on", at_risk, currency, field
-        FROM joined WHERE kind IS NOT NULL ORDER BY key
+        SELECT l.key, r.key
+        FROM left_records AS l FULL OUTER JOIN right_records AS r ON l.key = r.key
+        WHERE l.key IS NULL OR r.key IS NULL{differ}
     """
 
 
@@ -178,20 +129,37 @@ class _Tables:
     hub's documents feed two comparisons and are converted once."""
 
     def __init__(self) -> None:
-        self._built: dict[tuple[int, tuple[str, ...], tuple[str, ...]], pa.Table] = {}
+        self._built: dict[tuple[int, tuple[tuple[str, pa.DataType], ...]], pa.Table] = {}
 
-    def of(self, records: Sequence[Record], decimals: list[str], texts: list[str]) -> pa.Table:
-        key = (id(records), tuple(decimals), tuple(texts))
+    def of(self, records: Sequence[Record], types: dict[str, pa.DataType]) -> pa.Table:
+        key = (id(records), tuple(types.items()))
         if key not in self._built:
-            self._built[key] = arrow.table(records, _types(decimals, texts))
+            self._built[key] = arrow.table(records, types)
         return self._built[key]
 
 
 class DuckDbReconciliationEngine:
-    """`ReconciliationEngine` on an in-memory DuckDB; `threads` caps its parallelism."""
+    """`ReconciliationEngine` on an in-memory DuckDB; `threads` caps its parallelism.
+
+    The database is opened on the first comparison and kept: each run works on a
+    cursor of its own (DuckDB's way to share one database between threads), so a run
+    does not pay for starting a database."""
 
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads
+        self._database: duckdb.DuckDBPyConnection | None = None
+        self._opening = threading.Lock()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._opening:
+            if self._database is None:
+                database = duckdb.connect(":memory:")
+                if self._threads is not None:
+                    database.execute(f"SET threads = {int(self._threads)}")
+                self._database = database
+        cursor = self._database.cursor()
+        cursor.execute("SET enable_progress_bar = false")
+        return cursor
 
     def compare(
         self,
@@ -200,10 +168,7 @@ class DuckDbReconciliationEngine:
     ) -> list[Finding]:
         findings: list[Finding] = []
         tables = _Tables()
-        with duckdb.connect(":memory:") as connection:
-            connection.execute("SET enable_progress_bar = false")
-            if self._threads is not None:
-                connection.execute(f"SET threads = {int(self._threads)}")
+        with self._cursor() as connection:
             for name, (left, right) in records.items():
                 try:
                     findings += self._one(connection, tables, name, left, right, tolerances)
@@ -224,56 +189,29 @@ class DuckDbReconciliationEngine:
         comparison = COMPARISONS[name]
         if comparison.within:
             return _double_billed(connection, name, left)
-        if not all(_exact(tolerances.of(check.rule)) for check in comparison.checks):
-            raise arrow.Inexact(f"a tolerance of {comparison.name}")
-        decimals, texts = _columns(comparison)
-        ours, theirs = tables.of(left, decimals, texts), tables.of(right, decimals, texts)
+        types = _types(comparison)
+        ours, theirs = tables.of(left, types), tables.of(right, types)
+        fields = [column for column in types if column != "key" and _held(column, ours, theirs)]
         connection.register("left_records", ours)
         connection.register("right_records", theirs)
         try:
-            checks = [c for c in comparison.checks if _comparable(c, ours, theirs)]
-            rows = connection.execute(_sql(comparison, tolerances, checks)).fetchall()
+            rows = connection.execute(_sql(fields)).fetchall()
         finally:
             connection.unregister("left_records")
             connection.unregister("right_records")
-        wanted = pa.array(sorted({str(row[0]) for row in rows}), pa.string())
-        shown = (_at(left, ours, wanted), _at(right, theirs, wanted))
-        return [_finding(comparison.name, row, *shown) for row in rows]
+        differing = (
+            _at(left, ours, [str(key) for key, _ in rows if key is not None]),
+            _at(right, theirs, [str(key) for _, key in rows if key is not None]),
+        )
+        return compare(comparison, *differing, tolerances)
 
 
-def _at(records: Sequence[Record], table: pa.Table, keys: pa.Array) -> dict[str, Record]:
+def _at(records: Sequence[Record], table: pa.Table, keys: list[str]) -> Sequence[Record]:
     """The records holding `keys`, found in their Arrow table without a pass in Python."""
-    if not len(keys):
-        return {}
-    indices = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=keys)).to_pylist()
-    found: Iterable[Record] = (
-        records.take(indices)
-        if isinstance(records, RecordColumns | arrow.ArrowRecords)
-        else (records[i] for i in indices)
-    )
-    return {record.key: record for record in found}
-
-
-def _shown(record: Record | None, name: str) -> str | None:
-    value = None if record is None else getattr(record, name)
-    return None if value is None else display_value(value)
-
-
-def _finding(
-    comparison: str,
-    row: tuple[object, ...],
-    ours: Mapping[str, Record],
-    theirs: Mapping[str, Record],
-) -> Finding:
-    """A result row as a finding; the values shown come from the records themselves."""
-    key, kind, on, at_risk, currency, name = row
-    return Finding(
-        comparison,
-        DiscrepancyKind(str(kind)),
-        str(key),
-        on if isinstance(on, date) else None,
-        at_risk if isinstance(at_risk, Decimal) else None,
-        None if currency is None else str(currency),
-        _shown(ours.get(str(key)), str(name)),
-        _shown(theirs.get(str(key)), str(name)),
-    )
+    if not keys:
+        return []
+    wanted = pc.is_in(table.column("key"), value_set=pa.array(keys, pa.string()))
+    indices = pc.indices_nonzero(wanted).to_pylist()
+    if isinstance(records, RecordColumns | arrow.ArrowRecords):
+        return records.take(indices)
+    return [records[i] for i in indices]

@@ -3,7 +3,9 @@
 Each stream is read from the cursor the hub stored for it; records become CloudEvents
 whose id is derived from (kind, business key, business version), so re-reading a page
 after a crash, or a system delivering the same change twice, is a duplicate the log
-ignores. The cursor moves only after the page is durably logged. A source record the
+ignores. A record is decoded once: the connector validates it into its canonical model,
+which is encoded once into the logged event, not parsed back at ingest. The cursor moves
+only after the page is durably logged. A source record the
 connector could not map (a bad row of a dropped file) is logged quarantined with the
 connector's reason, in the same transaction as the page's good records, and raises an
 `invalid_event` exception; re-reading it changes nothing.
@@ -19,6 +21,7 @@ from typing import Protocol
 
 from accord.application.gateways import is_gateway_failure
 from accord.application.ingest import IngestReport, IngestService
+from accord.application.ports import InboundEvent
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import CloudEvent
 from accord.canonical.registry import EVENT_TYPE_PREFIX
@@ -43,8 +46,27 @@ class SourceStream:
 
 def event_for(record: CanonicalModel, source: str) -> str:
     """The record as a CloudEvent (JSON), with an id that repeats when the change does."""
-    event_id = f"{record.SCHEMA_NAME}:{record.business_key()}:{record.business_version()}"
-    return CloudEvent.wrap(record, source=source, id=event_id).to_json()
+    return pulled_event(record, source).payload
+
+
+def pulled_event(record: CanonicalModel, source: str) -> InboundEvent:
+    """The record as the event log keeps it, encoded once and never parsed back: the
+    connector already validated it into its canonical model, so its identity (kind,
+    business key and version) is read from the model, and ingest takes the event as it
+    is (`IngestService.ingest_batch`) instead of decoding and validating its JSON again."""
+    key, version = record.business_key(), record.business_version()
+    event_id = f"{record.SCHEMA_NAME}:{key}:{version}"
+    envelope = CloudEvent.wrap(record, source=source, id=event_id)
+    return InboundEvent(
+        source=source,
+        event_id=event_id,
+        type=envelope.type,
+        payload=envelope.to_json(),
+        subject=envelope.subject,
+        business_kind=record.SCHEMA_NAME,
+        business_key=key,
+        business_version=version,
+    )
 
 
 def rejected_event_for(rejected: RejectedRecord, source: str) -> str:
@@ -105,7 +127,7 @@ class InboundSync:
         while True:
             page = source.stream.read(cursor, self._page_size)
             if page.records or page.rejected:
-                events = [event_for(r, origin) for r in page.records]
+                events = [pulled_event(r, origin) for r in page.records]
                 rejected = [(rejected_event_for(r, origin), r.reason) for r in page.rejected]
                 # A record too large to log is left out with an exception: refusing the
                 # page would hold the stream's cursor on it for ever.

@@ -71,6 +71,10 @@ class IngestReport:
         self.reasons.update(other.reasons)
 
 
+Delivered = bytes | str | InboundEvent
+"""A raw event (JSON), or one already decoded from a validated canonical record."""
+
+
 class Refusal(NamedTuple):
     """Why the event at `position` (from 0) of a batch is not taken: too large or too deep."""
 
@@ -133,10 +137,11 @@ class IngestService:
             on_batch(report)
         return report
 
-    def refusals(self, raws: Sequence[bytes | str]) -> list[Refusal]:
+    def refusals(self, raws: Sequence[Delivered]) -> list[Refusal]:
         """The events of `raws` the log would not take (see the module's docstring)."""
         found = []
-        for index, raw in enumerate(raws):
+        for index, delivered in enumerate(raws):
+            raw = _raw(delivered)
             size = _size_over(raw, self._max_event_bytes)
             if size is not None:
                 reason = (
@@ -154,7 +159,7 @@ class IngestService:
 
     def ingest_batch(
         self,
-        raws: Sequence[bytes | str],
+        raws: Sequence[Delivered],
         *,
         refuse_whole: bool = True,
         rejected: Sequence[tuple[str, str]] = (),
@@ -166,7 +171,9 @@ class IngestService:
         such an event is left out instead, unstored, and raises an `invalid_event`
         exception naming it; the rest of the batch is appended. `rejected` pairs an
         event a connector could not map with its reason: each is stored quarantined
-        with that reason (once per `(source, id)`) and raises `invalid_event`."""
+        with that reason (once per `(source, id)`) and raises `invalid_event`. An event
+        already decoded (an `InboundEvent`: a record a connector validated into its
+        canonical model, `inbound_sync.pulled_event`) is not parsed again."""
         refused = self.refusals(raws)
         if refused and refuse_whole:
             raise EventsRefused(refused)
@@ -174,9 +181,11 @@ class IngestService:
         valid: list[InboundEvent] = []
         invalid: list[InboundEvent] = []
         with collector_paused():
-            for position, raw in enumerate(raws):
+            for position, delivered in enumerate(raws):
                 if position not in left_out:
-                    event = self.parse(raw)
+                    event = (
+                        delivered if isinstance(delivered, InboundEvent) else self.parse(delivered)
+                    )
                     (valid if event.status is EventStatus.PENDING else invalid).append(event)
             invalid.extend(_quarantined(raw, reason) for raw, reason in rejected)
         report = IngestReport(refused=len(left_out))
@@ -187,7 +196,7 @@ class IngestService:
                 report.corrected = self._append_corrections(uow, valid, now)
                 report.accepted += report.corrected
             stored = uow.events.append_quarantined(invalid)
-            unstored = [_quarantined(raws[at], reason) for at, reason in left_out.items()]
+            unstored = [_quarantined(_raw(raws[at]), reason) for at, reason in left_out.items()]
             for event in [*stored, *unstored]:
                 self._raise_invalid(uow, event, now, report)
             uow.commit()
@@ -255,6 +264,10 @@ class IngestService:
             business_key=model.business_key(),
             business_version=model.business_version(),
         )
+
+
+def _raw(delivered: Delivered) -> bytes | str:
+    return delivered.payload if isinstance(delivered, InboundEvent) else delivered
 
 
 def _size_over(raw: bytes | str, limit: int) -> int | None:

@@ -50,7 +50,7 @@ from accord.application.gateways import (
     JournalPosting,
 )
 from accord.application.governance import Governance, GovernanceSettings
-from accord.application.inbound_sync import InboundSync, SourceStream, event_for
+from accord.application.inbound_sync import InboundSync, SourceStream, pulled_event
 from accord.application.ingest import IngestService
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
@@ -366,7 +366,7 @@ FIRM_SOURCE = "/accord/firm-configuration"
 def configure_firm(hub: Hub, billing: BillingService, firm: FirmConfig) -> None:
     """Apply the finance configuration: entities through the event log (like any master
     data), FX rates, tax rules and `send_einvoices` to billing."""
-    hub.ingest.ingest_batch([event_for(entity, FIRM_SOURCE) for entity in firm.entities])
+    hub.ingest.ingest_batch([pulled_event(entity, FIRM_SOURCE) for entity in firm.entities])
     billing.configure_firm(
         FinanceSettings(
             fx=tuple(FxQuote(q.date, q.from_, q.to, q.rate) for q in firm.fx),

@@ -17,8 +17,10 @@ A comparison with `within` set is a check inside one system instead: its left re
 are `ChargeRecord`s of that system's documents, its right side is empty, and it finds
 the items billed twice (`double_billing.double_billed`).
 
-`compare` is the plain-Python implementation; the DuckDB adapter implements the same
-rules for volume, and tests hold the two to the same findings.
+`compare` is the one implementation of the rules. For volume the DuckDB adapter first
+narrows each comparison to the keys that can fail a rule (missing on a side, or a
+checked field that differs) and hands those records to `compare`; tests hold both
+paths to the same findings.
 """
 
 from __future__ import annotations
