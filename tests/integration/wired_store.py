@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 
+from accord.adapters.store import create_store_engine, migrate
 from accord.application.clock import Clock
 from accord.bootstrap import Hub, Services, build_hub, build_services, sandbox_connectors
 from accord.connectors.sandbox.landscape import Landscape
@@ -55,6 +57,17 @@ def server_database(kind: str) -> AbstractContextManager[str]:
     name, url, port, quote, drop_options = _SERVERS[kind]
     require_service(name, url, port)
     return scratch_database(url, quote, drop_options)
+
+
+@contextmanager
+def migrated_store(url: str) -> Iterator[Engine]:
+    """An engine on `url` with the hub's tables, disposed when the block ends."""
+    engine = create_store_engine(url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager

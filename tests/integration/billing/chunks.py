@@ -1,16 +1,11 @@
-"""What the chunk-by-chunk tests share: five contracts read two at a time, a row store
-that refuses a whole-book load, and a migrated store on every supported database."""
+"""What the chunk-by-chunk tests share: five contracts read two at a time, and a row
+store that refuses a whole-book load."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
-from sqlalchemy.engine import Engine
-
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.store import create_store_engine, migrate
 from accord.application.billing import BillingBook, Slice
 from accord.domain.billing.state import BillingState
 from accord.domain.delivery.model import TimeEntry
@@ -37,17 +32,6 @@ class WatchedRows:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.rows, name)
-
-
-@contextmanager
-def migrated_store(url: str) -> Iterator[Engine]:
-    """An engine on `url` with the hub's tables, disposed when the block ends."""
-    engine = create_store_engine(url)
-    migrate(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def five_contracts(state: BillingState) -> BillingState:

@@ -8,17 +8,13 @@ that hands out the whole book; the books, the problems and the documents must ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.store import create_store_engine, migrate
 from accord.adapters.transactions import SqlAlchemyTransactions
 from accord.application.billing import BillingBook, BillingService
 from accord.application.ports import BusinessObject
@@ -26,19 +22,8 @@ from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.billing.run import run_invoicing
 from accord.domain.billing.state import approve_time
-from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore
-
-
-@pytest.fixture(params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    engine = create_store_engine(database_url_of(request, tmp_path))
-    migrate(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _book() -> BillingBook:

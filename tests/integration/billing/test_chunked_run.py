@@ -9,9 +9,7 @@ book would."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -27,21 +25,13 @@ from tests.integration.billing.chunks import (
     CONTRACTS,
     WatchedRows,
     five_contracts,
-    migrated_store,
 )
-from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore
 
 
 class PowerCut(Exception):
     pass
-
-
-@pytest.fixture(params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with migrated_store(database_url_of(request, tmp_path)) as engine:
-        yield engine
 
 
 def _book() -> BillingBook:

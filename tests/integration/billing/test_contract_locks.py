@@ -18,12 +18,12 @@ from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords, SqlAlchemyBillingStateStore
 from accord.adapters.locks import exclusive_all
-from accord.adapters.store import create_store_engine, migrate
+from accord.adapters.store import create_store_engine
 from accord.adapters.transactions import SqlAlchemyTransactions
 from accord.application.billing import BillingBook, BillingService, contract_lock
 from accord.domain.billing.documents import Document
 from accord.domain.billing.state import approve_time
-from tests.integration.wired_store import SERVER_DATABASES, database_url_of
+from tests.integration.wired_store import SERVER_DATABASES, database_url_of, migrated_store
 from tests.unit.billing.builders import FEB, JAN, entry, make_state
 
 WAIT = 60.0  # generous: the machine is loaded; a global lock would wait forever
@@ -31,12 +31,8 @@ WAIT = 60.0  # generous: the machine is loaded; a global lock would wait forever
 
 @pytest.fixture(params=SERVER_DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    engine = create_store_engine(database_url_of(request, tmp_path))
-    migrate(engine)
-    try:
+    with migrated_store(database_url_of(request, tmp_path)) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _billing(engine: Engine) -> BillingService:

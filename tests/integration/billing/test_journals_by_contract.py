@@ -5,12 +5,9 @@ book."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
@@ -24,19 +21,11 @@ from tests.integration.billing.chunks import (
     CONTRACTS,
     WatchedRows,
     five_contracts,
-    migrated_store,
     worked_months,
 )
-from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import JAN, make_state
 from tests.unit.kpis.fakes import FakeAppliedRecords
 from tests.unit.revenue.journal_builders import uk_charge
-
-
-@pytest.fixture(params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with migrated_store(database_url_of(request, tmp_path)) as engine:
-        yield engine
 
 
 def _state() -> BillingState:

@@ -6,12 +6,9 @@ with overdue time, backlog conversion, disputes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
@@ -25,20 +22,12 @@ from tests.integration.billing.chunks import (
     CHUNK,
     CONTRACTS,
     WatchedRows,
-    migrated_store,
     worked_months,
 )
-from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import JAN, make_state, tm_term
 from tests.unit.kpis.fakes import FakeAppliedRecords, FakeBillingStore, FakeExceptionHistory
 
 CLOCK = lambda: datetime(2026, 4, 15, 12, tzinfo=UTC)  # noqa: E731
-
-
-@pytest.fixture(params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with migrated_store(database_url_of(request, tmp_path)) as engine:
-        yield engine
 
 
 def _book() -> BillingBook:

@@ -5,12 +5,9 @@ one the whole book gives."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
@@ -24,20 +21,12 @@ from tests.integration.billing.chunks import (
     CONTRACTS,
     WatchedRows,
     five_contracts,
-    migrated_store,
     worked_months,
 )
-from tests.integration.wired_store import DATABASES, database_url_of
 from tests.unit.billing.builders import JAN, make_state, tm_term
 from tests.unit.kpis.fakes import FakeAppliedRecords
 
 APRIL = date(2026, 4, 15)
-
-
-@pytest.fixture(params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with migrated_store(database_url_of(request, tmp_path)) as engine:
-        yield engine
 
 
 def _state() -> BillingState:

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
-from accord.adapters.store import create_store_engine, migrate
 from accord.application.billing import BillingBook
 from accord.domain.billing.state import approve_time
+from tests.integration.wired_store import migrated_store
 from tests.unit.billing.builders import entry, make_state
 
 pytestmark = pytest.mark.postgres
@@ -28,12 +28,8 @@ PER_BATCH = 2_000
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    engine = create_store_engine(postgres_url)
-    migrate(engine)
-    try:
+    with migrated_store(postgres_url) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _grow(store: SqlAlchemyBillingStateStore) -> None:
