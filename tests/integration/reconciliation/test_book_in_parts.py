@@ -5,19 +5,15 @@ the hub never received, hours that differ, a document still being posted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import pytest
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
 from accord.adapters.store import create_store_engine, migrate
 from accord.application.billing import BillingBook, BillingService
 from accord.application.reconciliation import ReconciliationService
 from accord.bootstrap import reconciliation_sources
-from accord.connectors.sandbox.landscape import Landscape
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.reconciliation import Tolerances
 from tests.integration.billing.test_chunked_run import WatchedRows
@@ -25,16 +21,6 @@ from tests.integration.reconciliation.test_reconciliation_sandbox import AS_OF, 
 from tests.unit.kpis.fakes import FakeAppliedRecords
 
 CLOCK = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
-
-
-@pytest.fixture
-def firm() -> Iterator[Firmwide]:
-    with Landscape() as landscape:
-        landscape.set_clock(datetime(2026, 1, 2, tzinfo=UTC))
-        firmwide = Firmwide(landscape)
-        firmwide.set_up_clean()
-        yield firmwide
-        firmwide.http.close()
 
 
 def test_a_run_on_the_book_in_parts_finds_what_the_whole_book_finds(

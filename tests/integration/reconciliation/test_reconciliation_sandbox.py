@@ -3,13 +3,11 @@ each discrepancy seeded through a system's HTTP API is found with its amount, ow
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.application.document_mapping import to_invoice
@@ -144,16 +142,6 @@ class Firmwide:
         sources = reconciliation_sources({c.name: c for c in connectors})
         clock = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
         return ReconciliationService(sources, lambda: self.state, None, clock, **options)
-
-
-@pytest.fixture
-def firm() -> Iterator[Firmwide]:
-    with Landscape() as landscape:
-        landscape.set_clock(datetime(2026, 1, 2, tzinfo=UTC))
-        firmwide = Firmwide(landscape)
-        firmwide.set_up_clean()
-        yield firmwide
-        firmwide.http.close()
 
 
 def found(discrepancies: tuple[Discrepancy, ...]) -> dict[tuple[str, str], Discrepancy]:
