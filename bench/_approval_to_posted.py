@@ -36,7 +36,13 @@ from typing import Any
 
 import httpx
 
-from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
+from accord.bootstrap import (
+    build_hub,
+    build_services,
+    configure_firm,
+    flow_registry,
+    sandbox_connectors,
+)
 from accord.canonical.v1 import Invoice
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.firm import generate_firm, populate_landscape
@@ -44,7 +50,6 @@ from accord.connectors.sandbox.landscape import Landscape
 from accord.firm_config import load_firm_config
 from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
-from accord.flows.registry import FlowRegistry
 from accord.loops.hub_process import Intervals
 from accord.loops.scheduler import Scheduler
 from accord.settings import Settings
@@ -162,16 +167,16 @@ def _running_hub(workdir: Path) -> Iterator[RunningHub]:
     try:
         connectors = sandbox_connectors(landscape)
         services = build_services(hub, connectors, clock.now)
-        erp = TimedErp(services.contract_to_cash.gateways.erp)
-        services.contract_to_cash.gateways = replace(services.contract_to_cash.gateways, erp=erp)
+        erp = TimedErp(services.steps.gateways.erp)
+        steps = replace(services.steps, gateways=replace(services.steps.gateways, erp=erp))
         configure_firm(hub, services.billing, load_firm_config(FINANCE))
         firm, staffing = _firm_with_time_contracts()
         populate_landscape(landscape.url, firm)
-        flows = FlowRegistry.of(services.contract_to_cash)
+        flows = flow_registry(steps)
         engine.launch(f"sqlite:///{workdir / 'flows.sqlite'}", flows)
         try:
             scheduler = Scheduler(
-                services.inbound, hub.worker, services.billing, services.contract_to_cash
+                services.inbound, hub.worker, services.billing, services.exceptions, flows
             )
             _settle(scheduler, clock.now().date(), 0)
             yield RunningHub(scheduler, erp, landscape, staffing)

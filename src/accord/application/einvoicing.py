@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Protocol
 
-from accord.application.contract_to_cash import StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.domain.billing.documents import DocumentKind
 from accord.domain.billing.einvoice import (
     EInvoice,

@@ -1,8 +1,8 @@
 """The use cases each durable flow orchestrates, one small protocol per flow.
 
 A flow sees only its own steps: activation cannot post a document, posting cannot
-activate a contract. `ContractToCash` implements them all today; a flow's steps can be
-moved to a class of their own without touching the flow. Every step is idempotent by
+activate a contract. `application.steps` implements each in a class of its own, and
+bootstrap hands those to the flows; a test hands fakes instead. Every step is idempotent by
 business key, so a flow may repeat any of them after a crash.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from accord.application.contract_to_cash import StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.canonical import v1
 from accord.domain.activation import Compensation
 
@@ -82,5 +82,7 @@ class PaymentFeedbackSteps(Protocol):
     """A payment the ERP reported, told to billing and the CRM."""
 
     def mirror_payment(self, payment: v1.Payment) -> StepOutcome: ...
+
+    def payments_due(self) -> list[v1.Payment]: ...
 
     def payment_fed_back(self, payment_id: str) -> None: ...

@@ -27,6 +27,7 @@ from accord.bootstrap.core import (
     offline_exception_actions,
     reconciliation_sources,
 )
+from accord.bootstrap.flow_steps import flow_registry
 from accord.bootstrap.process import Wired, attach_process_ports, correcting_postings, wire_hub
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "configure_firm",
     "connector_configs",
     "correcting_postings",
+    "flow_registry",
     "offline_exception_actions",
     "reconciliation_sources",
     "remote_sandbox_connectors",

@@ -35,7 +35,6 @@ from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from accord.application.billing import BillingService, FinanceSettings
 from accord.application.bus import InProcessBus
 from accord.application.clock import Clock, utc_now
-from accord.application.contract_to_cash import ContractToCash, Gateways
 from accord.application.corrections import CorrectionService
 from accord.application.einvoicing import EInvoicing
 from accord.application.exception_actions import ExceptionActionService, Resume
@@ -60,8 +59,10 @@ from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
 from accord.application.reconciliation import ReconciliationService, ReconciliationSources
 from accord.application.reconciliation_jobs import ReconciliationJobs
+from accord.application.steps.context import Gateways, StepContext
 from accord.application.unit_of_work import UnitOfWork
 from accord.application.worker import EventWorker
+from accord.bootstrap.flow_steps import flow_registry
 from accord.connectors.sdk.connector import Connector
 from accord.domain.contracts.model import FxQuote, TaxCategory, TaxRule
 from accord.domain.criticality import Criticality
@@ -201,7 +202,8 @@ class Services:
 
     billing: BillingService
     exceptions: ExceptionService
-    contract_to_cash: ContractToCash
+    steps: StepContext
+    """What every flow's steps share: billing, exceptions, gateways, applied records."""
     inbound: InboundSync
     reconciliation: ReconciliationService
     reconciliation_jobs: ReconciliationJobs
@@ -303,14 +305,14 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         for name, connector in connectors.items()
         for stream in connector.streams()
     ]
-    contract_to_cash = ContractToCash(
+    steps = StepContext(
         billing, exceptions, gateways, SqlAlchemyAppliedRecords(hub.engine), changes
     )
     einvoicing = build_einvoicing(hub.engine, billing, clock)
     return Services(
         billing=billing,
         exceptions=exceptions,
-        contract_to_cash=contract_to_cash,
+        steps=steps,
         inbound=build_inbound(hub, streams),
         reconciliation=reconciliation,
         reconciliation_jobs=ReconciliationJobs(
@@ -319,7 +321,7 @@ def build_services(hub: Hub, connectors: Mapping[str, Connector], clock: Clock) 
         exception_actions=ExceptionActionService(exceptions, billing, resume),
         connectors=connectors,
         einvoicing=einvoicing,
-        flows=FlowRegistry.of(contract_to_cash, einvoicing),
+        flows=flow_registry(steps, einvoicing),
     )
 
 

@@ -193,7 +193,9 @@ def up(
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
     engine.launch(_flows_database(settings), services.flows, admission=admission)
     attach_process_ports(wired, accounts)
-    scheduler = Scheduler(services.inbound, hub.worker, services.billing, services.contract_to_cash)
+    scheduler = Scheduler(
+        services.inbound, hub.worker, services.billing, services.exceptions, services.flows
+    )
     services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(
         report.discrepancies
     )

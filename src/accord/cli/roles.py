@@ -212,7 +212,9 @@ def _lead(
     leader sends them, so the scaled-out hub notifies once, as the embedded one does)."""
     services = wired.services
     configure_firm(wired.hub, services.billing, finance)
-    scheduler = Scheduler(services.inbound, None, services.billing, services.contract_to_cash)
+    scheduler = Scheduler(
+        services.inbound, None, services.billing, services.exceptions, services.flows
+    )
     services.reconciliation_jobs.on_reconciled = lambda report: hub_metrics().record_reconciliation(
         report.discrepancies
     )

@@ -24,8 +24,8 @@ from functools import partial
 
 from dbos import DBOS
 
-from accord.application.contract_to_cash import StepOutcome
 from accord.application.flow_steps import ActivationSteps
+from accord.application.steps.context import StepOutcome
 from accord.domain.activation import ActivationStep, Compensation, compensations_on_rejection
 from accord.domain.exceptions import failed_step_kind
 from accord.flows import dispatch

@@ -12,8 +12,8 @@ from functools import partial
 
 from dbos import DBOS
 
-from accord.application.contract_to_cash import StepOutcome
 from accord.application.flow_steps import PaymentFeedbackSteps
+from accord.application.steps.context import StepOutcome
 from accord.canonical import v1
 from accord.flows import dispatch
 from accord.flows.posting import run_until_done, until_store_answers

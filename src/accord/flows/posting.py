@@ -17,9 +17,9 @@ from typing import TypeVar
 from dbos import DBOS
 
 from accord.application.contention import StoreBusy
-from accord.application.contract_to_cash import StepOutcome
 from accord.application.einvoicing import EInvoicing
 from accord.application.flow_steps import FailureSteps, PostingSteps
+from accord.application.steps.context import StepOutcome
 from accord.domain.exceptions import ExceptionAction
 from accord.flows import dispatch
 from accord.flows.runtime import RESUME_TOPIC, FlowSteps, send, settings, wait_for_message

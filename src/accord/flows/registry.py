@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accord.application.contract_to_cash import ContractToCash
 from accord.application.einvoicing import EInvoicing
 from accord.application.flow_steps import (
     ActivationSteps,
@@ -33,16 +32,3 @@ class FlowRegistry:
     """How every flow opens and closes the exception a failed step waits on."""
     einvoicing: EInvoicing | None = None
     """When set, posting validates each document's e-invoice before sending it."""
-
-    @classmethod
-    def of(cls, use_cases: ContractToCash, einvoicing: EInvoicing | None = None) -> FlowRegistry:
-        """Every flow's steps from the one `ContractToCash` that implements them all."""
-        return cls(
-            activation=use_cases,
-            amendment=use_cases,
-            invoice_run=use_cases,
-            posting=use_cases,
-            payment_feedback=use_cases,
-            failures=use_cases,
-            einvoicing=einvoicing,
-        )

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accord.application.billing import BillingService
-from accord.application.contract_to_cash import ContractToCash
+from accord.application.exception_service import ExceptionService
 from accord.application.inbound_sync import InboundSync
 from accord.application.worker import EventWorker
 from accord.domain.activation import amendments_to_carry
@@ -28,6 +28,7 @@ from accord.flows.activation import start_activation
 from accord.flows.amendment import start_amendment
 from accord.flows.amendment import workflow_id as amendment_id
 from accord.flows.posting import resume, start_posting
+from accord.flows.registry import FlowRegistry
 
 
 @dataclass
@@ -45,7 +46,9 @@ class Scheduler:
     inbound: InboundSync
     worker: EventWorker | None  # None: worker processes apply the events (scale-out)
     billing: BillingService
-    contract_to_cash: ContractToCash
+    exceptions: ExceptionService
+    flows: FlowRegistry
+    """The flows' steps, for the documents awaiting posting and the payments due."""
     activated: set[str] = field(default_factory=set)
     amending: set[tuple[str, int]] = field(default_factory=set)
     feeding: set[str] = field(default_factory=set)
@@ -62,7 +65,7 @@ class Scheduler:
             report.applied += processed
         caught_up = self.billing.catch_up(stopping)
         for problem in caught_up.problems:
-            self.contract_to_cash.exceptions.open(problem)
+            self.exceptions.open(problem)
         if stopping():
             return report
         for contract in self.billing.signed_contracts():
@@ -70,7 +73,7 @@ class Scheduler:
                 start_activation(contract)
                 self.activated.add(contract)
                 report.activations.append(contract)
-        for number in self.contract_to_cash.awaiting_posting():
+        for number in self.flows.invoice_run.awaiting_posting():
             start_posting(number)
             report.postings.append(number)
         report.amendments = self.propagate_amendments()
@@ -80,7 +83,7 @@ class Scheduler:
     def feed_back_payments(self) -> list[str]:
         """Start the feedback of every payment billing applied and has not yet seen
         reported to billing and the CRM (the flow clears it from that list)."""
-        due = {payments.workflow_id(p.id): p for p in self.contract_to_cash.payments_due()}
+        due = {payments.workflow_id(p.id): p for p in self.flows.payment_feedback.payments_due()}
         self.feeding &= set(due)  # a finished flow's payment is no longer due
         started = []
         for flow, payment in due.items():
@@ -94,13 +97,11 @@ class Scheduler:
         """Start the propagation of each amendment not yet carried to billing and the
         PSA, once its contract is active everywhere (activation publishes the terms as
         they stand, and a rejected activation is never amended)."""
-        due = self.contract_to_cash.amendments_due()
+        due = self.billing.amendments_due()
         if not due:
             return []
         started = []
-        for contract, version in amendments_to_carry(
-            due, self.amending, self.contract_to_cash.is_activated
-        ):
+        for contract, version in amendments_to_carry(due, self.amending, self.billing.is_activated):
             start_amendment(contract, version)
             self.amending.add((contract, version))
             started.append(amendment_id(contract, version))
@@ -111,7 +112,7 @@ class Scheduler:
         they wait on: a system that was unavailable, a record not yet received."""
         waiting = {}
         for kind in RETRIED_BY_ITSELF:
-            for record in self.contract_to_cash.exceptions.open_records(kind=kind):
+            for record in self.exceptions.open_records(kind=kind):
                 flow = record.details.get("workflow_id")
                 if isinstance(flow, str) and flow:
                     waiting[record.id] = flow
@@ -122,7 +123,7 @@ class Scheduler:
         (retry once the system is back, or skip)."""
         note = f"retried {retries} times on its own without success; retry or skip it"
         for exception_id in exception_ids:
-            self.contract_to_cash.exceptions.note(exception_id, "retries_spent", note)
+            self.exceptions.note(exception_id, "retries_spent", note)
 
     def nudge(self, flows: list[str]) -> list[str]:
         """Make each of these waiting flows try its step again."""

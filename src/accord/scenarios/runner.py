@@ -107,7 +107,11 @@ class ScenarioRunner:
             )
             try:
                 scheduler = Scheduler(
-                    services.inbound, hub.worker, services.billing, services.contract_to_cash
+                    services.inbound,
+                    hub.worker,
+                    services.billing,
+                    services.exceptions,
+                    services.flows,
                 )
                 world = SandboxWorld(landscape)
                 yield ScenarioRun(self.scenario, landscape, hub, services, scheduler, world)

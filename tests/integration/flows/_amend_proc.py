@@ -2,7 +2,7 @@
 
 `python -m tests.integration.flows._amend_proc run WORKDIR` signs and activates the
 contract of tm-correction-de, then amends it (a new rate version and a cap); with
-ACCORD_KILL_AFTER=<ContractToCash method> the process SIGKILLs itself the first time
+ACCORD_KILL_AFTER=<flow step> the process SIGKILLs itself the first time
 that step succeeds inside an amendment flow. `recover WORKDIR` starts a new process on
 the same state, lets DBOS recover the interrupted flow and settles. Both print what
 billing and the PSA hold, read back through the sandbox's HTTP APIs.
@@ -21,7 +21,6 @@ from typing import Any, cast
 
 import httpx
 
-from accord.application.contract_to_cash import ContractToCash
 from accord.application.flow_steps import AmendmentSteps
 from accord.bootstrap import configure_firm
 from accord.flows.registry import FlowRegistry
@@ -44,13 +43,12 @@ AMENDMENT = {
 }
 
 
-def _killing_amendments(step: str | None, use_cases: ContractToCash) -> FlowRegistry:
+def _killing_amendments(step: str | None, registry: FlowRegistry) -> FlowRegistry:
     """Every flow's steps, the amendment flow's dying like a power cut right after
     `step` succeeded (when a step is named)."""
-    registry = FlowRegistry.of(use_cases)
     if not step:
         return registry
-    dying = cast(AmendmentSteps, KillAfter(use_cases, step, flows="amend:"))
+    dying = cast(AmendmentSteps, KillAfter(registry.amendment, step, flows="amend:"))
     return replace(registry, amendment=dying)
 
 
@@ -64,7 +62,7 @@ def _holdings(run: ScenarioRun) -> dict[str, Any]:
         "billing_terms": [(t["external_id"], t["version"], t["terms"]) for t in terms],
         "psa_projects": [p["external_id"] for p in projects],
         "psa_rate_card": (card["version"], card["rates"], card["budgets"]),
-        "amendments_due": run.services.contract_to_cash.amendments_due(),
+        "amendments_due": run.services.billing.amendments_due(),
     }
 
 

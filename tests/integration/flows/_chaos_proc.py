@@ -10,7 +10,7 @@ first event not settled (it plays that one again: every event is an upsert in a 
 system, and an invoice run has a fixed workflow id).
 
 The process SIGKILLs itself at its KILL_AT-th moment: a moment is any database commit
-(the hub's store, DBOS's system database) or the return of any `ContractToCash` use case
+(the hub's store, DBOS's system database) or the return of any flow step
 the flows or the scheduler call, counted from the process's start, recovery included
 (0: never); or, given an event index, a number of moments after that event began. With
 KILL_IN_ISSUE=K it dies at the K-th moment inside an invoice run's issuing of documents,
@@ -35,10 +35,11 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from accord.application.contract_to_cash import ContractToCash
 from accord.bootstrap import configure_firm
+from accord.flows.registry import FlowRegistry
 from tests.integration.flows._chaos_firm import chaos_firm
 from tests.integration.flows._flow_proc import DurableRunner, _items
+from tests.integration.flows._registries import wrapping
 
 ISSUING = ("issue",)
 _lock = threading.Lock()
@@ -74,10 +75,10 @@ def _count_commits(log: Path) -> None:
 
 
 class CountedUseCases:
-    """The hub's use cases as the flows and the scheduler call them, each return a
+    """One flow's steps as the flows and the scheduler call them, each return a
     moment; a call to `issue` is a moment inside issuing until it returns."""
 
-    def __init__(self, use_cases: ContractToCash, log: Path) -> None:
+    def __init__(self, use_cases: object, log: Path) -> None:
         self._use_cases = use_cases
         self._log = log
 
@@ -100,6 +101,10 @@ class CountedUseCases:
             return result
 
         return counted
+
+
+def _counted(registry: FlowRegistry, log: Path) -> FlowRegistry:
+    return wrapping(registry, lambda steps: CountedUseCases(steps, log))
 
 
 def _holdings(base_url: str, home: Path) -> dict[str, Any]:
@@ -155,7 +160,7 @@ def life(
     progress = workdir / "progress.json"
     played = _played(progress)
     start = scenario.events[max(played - 1, 0)].at
-    runner = DurableRunner(scenario, workdir, start, use_cases=lambda c: CountedUseCases(c, log))
+    runner = DurableRunner(scenario, workdir, start, use_cases=lambda r: _counted(r, log))
     with runner.started() as run:
         if played == 0:
             configure_firm(run.hub, run.services.billing, scenario.firm)

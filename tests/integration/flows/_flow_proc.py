@@ -2,7 +2,7 @@
 
 `python -m tests.integration.flows._flow_proc run WORKDIR SCENARIO LAST_EVENT` plays the
 scenario's events up to LAST_EVENT (index) on a hub and sandbox whose state lives in
-WORKDIR; with ACCORD_KILL_AFTER=<ContractToCash method> the process SIGKILLs itself the
+WORKDIR; with ACCORD_KILL_AFTER=<flow step> the process SIGKILLs itself the
 first time that step succeeds; with ACCORD_KILL_BEFORE_START=<workflow id prefix> it
 SIGKILLs itself when it is about to start such a flow (after whatever made the flow due
 was saved). `recover WORKDIR SCENARIO LAST_EVENT` starts a new process
@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from dbos import DBOS
 
-from accord.application.contract_to_cash import ContractToCash, StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
@@ -38,6 +38,7 @@ from accord.scenarios.format import load_scenario
 from accord.scenarios.runner import ScenarioRun, ScenarioRunner, midnight
 from accord.scenarios.world import SandboxWorld
 from accord.settings import Settings
+from tests.integration.flows._registries import wrapping
 
 
 class KillAfter:
@@ -46,7 +47,7 @@ class KillAfter:
     through. Injected through the flow registry, so the scheduler, which calls some of
     the same use cases outside any flow, is never cut."""
 
-    def __init__(self, use_cases: ContractToCash, step: str, flows: str = "") -> None:
+    def __init__(self, use_cases: object, step: str, flows: str = "") -> None:
         self._use_cases = use_cases
         self._step = step
         self._flows = flows
@@ -82,9 +83,9 @@ class _DieBeforeStarting(dispatch.InProcessDispatch):
 
 class DurableRunner(ScenarioRunner):
     """The scenario runner on state that survives the process: sandbox in WORKDIR.
-    `use_cases` stands in for the hub's use cases wherever the flows and the scheduler
-    call them (a test counts their calls there); `flows` builds the flow registry from
-    them (a test injects a fault into a flow's steps there)."""
+    `use_cases` stands in for the flows' steps wherever the flows and the scheduler
+    call them (a test counts their calls there); `flows` turns those into the registry
+    the flows alone get (a test injects a fault into a flow's steps there)."""
 
     def __init__(
         self,
@@ -92,8 +93,8 @@ class DurableRunner(ScenarioRunner):
         workdir: Path,
         start: dt.date,
         landscape_config: dict[str, Any] | None = None,
-        flows: Callable[[ContractToCash], FlowRegistry] = FlowRegistry.of,
-        use_cases: Callable[[ContractToCash], ContractToCash] = lambda given: given,
+        flows: Callable[[FlowRegistry], FlowRegistry] = lambda given: given,
+        use_cases: Callable[[FlowRegistry], FlowRegistry] = lambda given: given,
     ) -> None:
         super().__init__(scenario, workdir)
         self.start = start
@@ -112,9 +113,11 @@ class DurableRunner(ScenarioRunner):
         )
         hub = build_hub(settings, clock=clock.now)
         services = build_services(hub, sandbox_connectors(landscape, simulated=True), clock.now)
-        use_cases = self.use_cases(services.contract_to_cash)
+        use_cases = self.use_cases(services.flows)
         engine.launch(f"sqlite:///{self.workdir / 'flows.sqlite'}", self.flows(use_cases))
-        scheduler = Scheduler(services.inbound, hub.worker, services.billing, use_cases)
+        scheduler = Scheduler(
+            services.inbound, hub.worker, services.billing, services.exceptions, use_cases
+        )
         try:
             yield ScenarioRun(
                 self.scenario, landscape, hub, services, scheduler, SandboxWorld(landscape)
@@ -163,8 +166,8 @@ def _holdings(run: ScenarioRun) -> dict[str, Any]:
         }
 
 
-def _killing(step: str, use_cases: ContractToCash) -> FlowRegistry:
-    return FlowRegistry.of(cast(ContractToCash, KillAfter(use_cases, step)))
+def _killing(step: str, registry: FlowRegistry) -> FlowRegistry:
+    return wrapping(registry, lambda steps: KillAfter(steps, step))
 
 
 def main(
@@ -180,10 +183,9 @@ def main(
     scenario = load_scenario(scenario_path)
     events = scenario.events[: last_event + 1]
     start = events[-1].at if mode == "recover" else events[0].at
-    flows = FlowRegistry.of
+    runner = DurableRunner(scenario, workdir, start)
     if mode == "run" and kill_after:
-        flows = partial(_killing, kill_after)
-    runner = DurableRunner(scenario, workdir, start, flows=flows)
+        runner.flows = partial(_killing, kill_after)
     with runner.started() as run:
         if mode == "run":
             if kill_before_start:

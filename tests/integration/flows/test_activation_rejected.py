@@ -134,7 +134,7 @@ def test_a_psa_refusal_then_a_rejection_sets_back_erp_and_billing_and_leaves_crm
         assert "deal lost" in outcome
         assert "withdraw_billing_terms, deactivate_erp_project" in outcome
         assert "close_psa_project" not in outcome  # the PSA refused: nothing to undo there
-        assert not run.services.contract_to_cash.is_activated(CONTRACT)
+        assert not run.services.billing.is_activated(CONTRACT)
 
         _play_the_rest(runner, run)
         assert _holdings(run)["erp_documents"] == []  # approved time is never invoiced

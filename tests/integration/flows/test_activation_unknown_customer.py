@@ -53,4 +53,4 @@ def test_an_activation_waits_for_a_customer_the_crm_reports_late(tmp_path: Path)
         assert dispatch.current().result(workflow_id(CONTRACT)) == []
         assert _erp_customers(run.landscape.url) == [CUSTOMER]
         assert run.services.exceptions.find_open(ExceptionKind.UNKNOWN_REFERENCE, CONTRACT) is None
-        assert run.services.contract_to_cash.is_activated(CONTRACT)
+        assert run.services.billing.is_activated(CONTRACT)

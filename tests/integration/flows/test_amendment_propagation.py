@@ -52,7 +52,7 @@ def _play_signing_and_amendment(runner: DurableRunner, run: ScenarioRun) -> None
     runner.advance(run, signing.at)
     runner.apply(run, 0, signing)
     runner.settle(run)
-    assert run.services.contract_to_cash.is_activated(CONTRACT)
+    assert run.services.billing.is_activated(CONTRACT)
     runner.advance(run, AMENDED_ON)
     runner.apply(run, 1, sf.ContractAmended.model_validate(AMENDMENT))
     runner.settle(run)
@@ -101,7 +101,7 @@ def test_an_amended_rate_and_cap_reach_billing_and_the_psa_once(tmp_path: Path) 
         assert card["version"] == 2  # set at activation, changed once by the amendment
         assert [p["external_id"] for p in _listing(run, "/psa/projects")] == [CONTRACT]
 
-        assert run.services.contract_to_cash.amendments_due() == {}
+        assert run.services.billing.amendments_due() == {}
         assert run.services.exceptions.open_records(kind=ExceptionKind.SYSTEM_UNAVAILABLE) == []
         _assert_the_amendment_flow_audited_its_changes(run)
         again = run.scheduler.tick()
@@ -125,7 +125,7 @@ def test_an_amendment_waits_out_a_psa_outage_and_then_lands_once(tmp_path: Path)
         (waiting,) = run.services.exceptions.open_records(kind=ExceptionKind.SYSTEM_UNAVAILABLE)
         assert waiting.subject.startswith(f"{CONTRACT}@v")
         assert [t["cap"] for t in _listing(run, "/billing/contracts")[0]["terms"]] == ["20000"]
-        assert CONTRACT in run.services.contract_to_cash.amendments_due()
+        assert CONTRACT in run.services.billing.amendments_due()
 
         run.landscape.clear_faults("psa")
         runner.advance(run, AMENDED_ON + dt.timedelta(days=1))
@@ -134,4 +134,4 @@ def test_an_amendment_waits_out_a_psa_outage_and_then_lands_once(tmp_path: Path)
         card = run.services.connectors["sandbox-psa"].read_rate_card(CONTRACT)  # type: ignore[attr-defined]
         assert card["budgets"] == [{"term": "TM", "cap": "20000"}] and card["version"] == 2
         assert run.services.exceptions.open_records() == []
-        assert run.services.contract_to_cash.amendments_due() == {}
+        assert run.services.billing.amendments_due() == {}

@@ -10,26 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from dbos import DBOS
 
 from accord.application.contention import StoreBusy
-from accord.application.contract_to_cash import STORE, ContractToCash, StepOutcome
+from accord.application.steps.context import STORE, StepOutcome
 from accord.domain.exceptions import ExceptionKind
 from accord.domain.retry import TransientBudget
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import start_posting
 from accord.flows.posting import workflow_id as posting_id
-from accord.flows.registry import FlowRegistry
+from tests.integration.flows._registries import sharing
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
 BUDGET = TransientBudget(attempts=3, first=0.01, ceiling=0.05)
 
 
-class FakeContractToCash:
+class FakeSteps:
     """The posting steps; the store refuses `mark_posted` the first `busy` times."""
 
     def __init__(self, busy: int) -> None:
@@ -63,10 +63,10 @@ class FakeContractToCash:
 
 @pytest.fixture
 def launch(tmp_path: Path) -> Iterator[Any]:
-    def start(fake: FakeContractToCash) -> None:
+    def start(fake: FakeSteps) -> None:
         engine.launch(
             f"sqlite:///{tmp_path / 'flows.sqlite'}",
-            FlowRegistry.of(cast(ContractToCash, fake)),
+            sharing(fake),
             runtime.FlowSettings(busy_budget=BUDGET, busy_wait_seconds=0.5),
         )
 
@@ -75,7 +75,7 @@ def launch(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_a_step_rides_out_a_busy_store_within_its_budget(launch: Any) -> None:
-    fake = FakeContractToCash(busy=BUDGET.attempts - 1)
+    fake = FakeSteps(busy=BUDGET.attempts - 1)
     launch(fake)
 
     start_posting(NUMBER)
@@ -86,7 +86,7 @@ def test_a_step_rides_out_a_busy_store_within_its_budget(launch: Any) -> None:
 
 
 def test_past_its_budget_the_flow_waits_on_an_exception_and_then_finishes(launch: Any) -> None:
-    fake = FakeContractToCash(busy=BUDGET.attempts + 2)
+    fake = FakeSteps(busy=BUDGET.attempts + 2)
     launch(fake)
 
     start_posting(NUMBER)

@@ -11,22 +11,22 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from dbos import DBOS
 
-from accord.application.contract_to_cash import ContractToCash, StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import resume, start_posting
 from accord.flows.posting import workflow_id as posting_id
-from accord.flows.registry import FlowRegistry
+from tests.integration.flows._registries import sharing
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
 WAIT = 30.0
 
 
-class FakeContractToCash:
+class FakeSteps:
     """The posting steps, with an ERP that refuses until `erp_up` (an outage)."""
 
     def __init__(self) -> None:
@@ -61,8 +61,8 @@ def _until(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def _launch(url: str, fake: FakeContractToCash) -> None:
-    engine.launch(url, FlowRegistry.of(cast(ContractToCash, fake)))
+def _launch(url: str, fake: FakeSteps) -> None:
+    engine.launch(url, sharing(fake))
 
 
 def _added_in_an_upgrade() -> None:
@@ -77,7 +77,7 @@ def test_a_stopping_hub_wakes_parked_flows_and_an_upgraded_one_recovers_them(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'flows.sqlite'}"
-    fake = FakeContractToCash()
+    fake = FakeSteps()
     _launch(url, fake)
     try:
         start_posting(NUMBER)

@@ -10,22 +10,22 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from dbos import DBOS
 
-from accord.application.contract_to_cash import ContractToCash, StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import start_posting
 from accord.flows.posting import workflow_id as posting_id
-from accord.flows.registry import FlowRegistry
+from tests.integration.flows._registries import sharing
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
 WAIT = 60.0
 
 
-class FakeContractToCash:
+class FakeSteps:
     """The posting steps; `record_in_billing` runs until the test lets it finish."""
 
     def __init__(self, hold_first_step: bool) -> None:
@@ -57,13 +57,13 @@ class FakeContractToCash:
     def close_failure(self, *_: Any) -> None: ...
 
 
-def _launch(url: str, fake: FakeContractToCash) -> None:
-    engine.launch(url, FlowRegistry.of(cast(ContractToCash, fake)))
+def _launch(url: str, fake: FakeSteps) -> None:
+    engine.launch(url, sharing(fake))
 
 
 def test_a_flow_at_work_stops_before_its_next_step_and_resumes_from_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'flows.sqlite'}"
-    first = FakeContractToCash(hold_first_step=True)
+    first = FakeSteps(hold_first_step=True)
     _launch(url, first)
     start_posting(NUMBER)
     assert first.in_first_step.wait(WAIT), "the first step never ran"
@@ -79,7 +79,7 @@ def test_a_flow_at_work_stops_before_its_next_step_and_resumes_from_it(tmp_path:
     assert not stopper.is_alive()
     assert first.calls == ["record_in_billing"]
 
-    second = FakeContractToCash(hold_first_step=False)
+    second = FakeSteps(hold_first_step=False)
     _launch(url, second)
     try:
         assert dispatch.current().result(FLOW) == NUMBER

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords
-from accord.application.contract_to_cash import ContractToCash
 from accord.application.flow_events import FlowChanges
+from accord.application.steps.context import StepContext
+from accord.application.steps.invoice_run import InvoiceRun
 from accord.bootstrap import configure_firm
 from accord.scenarios.format import load_scenario
 from tests.integration.flows._flow_proc import DurableRunner
@@ -47,19 +48,21 @@ def test_documents_and_their_audit_rows_commit_together(tmp_path: Path) -> None:
             runner.apply(run, index, event)
             runner.settle(run)
         services = run.services
-        cut = ContractToCash(
-            services.billing,
-            services.exceptions,
-            services.contract_to_cash.gateways,
-            SqlAlchemyAppliedRecords(run.hub.engine),
-            CutAtIssue(run.hub.governance.audit, run.hub.unit_of_work),
+        cut = InvoiceRun(
+            StepContext(
+                services.billing,
+                services.exceptions,
+                services.steps.gateways,
+                SqlAlchemyAppliedRecords(run.hub.engine),
+                CutAtIssue(run.hub.governance.audit, run.hub.unit_of_work),
+            )
         )
         with pytest.raises(PowerCut):
             cut.issue(JANUARY)
         left = run.services.billing.documents()
 
-        issued = run.services.contract_to_cash.issue(JANUARY)
-        again = run.services.contract_to_cash.issue(JANUARY)
+        issued = run.services.flows.invoice_run.issue(JANUARY)
+        again = run.services.flows.invoice_run.issue(JANUARY)
         audited = [
             row.subject
             for row in run.hub.governance.audit.records()

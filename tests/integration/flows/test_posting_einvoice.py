@@ -12,19 +12,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from accord.application.contract_to_cash import ContractToCash, StepOutcome
 from accord.application.einvoicing import EInvoicing
+from accord.application.steps.context import StepOutcome
 from accord.flows import dispatch, engine, runtime
 from accord.flows.posting import resume, start_posting
 from accord.flows.posting import workflow_id as posting_id
-from accord.flows.registry import FlowRegistry
+from tests.integration.flows._registries import sharing
 
 NUMBER = "INV-DE01-000001"
 FLOW = posting_id(NUMBER)
 WAIT = 60.0
 
 
-class FakeContractToCash:
+class FakeSteps:
     def __init__(self) -> None:
         self.sent: list[str] = []
         self.opened: list[tuple[str, StepOutcome]] = []
@@ -73,8 +73,8 @@ def _until(condition: Callable[[], bool], what: str) -> None:
 def test_an_invalid_einvoice_parks_the_posting_until_fixed_then_sends_once(
     tmp_path: Path,
 ) -> None:
-    posting, einvoicing = FakeContractToCash(), FakeEInvoicing()
-    registry = FlowRegistry.of(cast(ContractToCash, posting), cast(EInvoicing, einvoicing))
+    posting, einvoicing = FakeSteps(), FakeEInvoicing()
+    registry = sharing(posting, cast(EInvoicing, einvoicing))
     engine.launch(f"sqlite:///{tmp_path / 'flows.sqlite'}", registry)
     try:
         start_posting(NUMBER)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dbos import DBOS, SetWorkflowID
 
-from accord.application.contract_to_cash import StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.observability import business_transaction, instrumented_step
 from accord.observability.metrics import HubMetrics
 from accord.observability.tracing import read_trace_file

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.adapters.governance import build_sql_governance
-from accord.application.contract_to_cash import StepOutcome
 from accord.application.exception_service import ExceptionService
 from accord.application.governance import GovernanceSettings
+from accord.application.steps.context import StepOutcome
 from accord.bootstrap import Hub, build_hub
 from accord.domain.exceptions import BusinessException, ExceptionKind
 from accord.http_app import create_app

@@ -12,7 +12,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from accord.application.contract_to_cash import StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.observability import business_transaction, instrumented_step
 from accord.observability.metrics import HubMetrics
 from accord.observability.tracing import business_trace_id, read_trace_file
@@ -22,7 +22,7 @@ SECOND_PROCESS = textwrap.dedent(
     import sys
     from pathlib import Path
 
-    from accord.application.contract_to_cash import StepOutcome
+    from accord.application.steps.context import StepOutcome
     from accord.observability import business_transaction, instrumented_step
     from accord.observability.tracing import configure_tracing, shutdown_tracing
 

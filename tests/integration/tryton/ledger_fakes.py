@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.steps.context import Gateways, StepContext
+from accord.application.steps.posting import DocumentPosting
 from accord.connectors.tryton import TrytonErpConnector
 from accord.domain.billing.documents import Document, DocumentKind, DocumentLine, LineKind
 from accord.domain.billing.posting_check import DocumentTotals
@@ -42,11 +43,11 @@ class FakeExceptions:
         return False
 
 
-def posting_step(erp: TrytonErpConnector) -> tuple[ContractToCash, FakeBilling, FakeExceptions]:
-    """`ContractToCash` with the live Tryton connector as its ERP."""
+def posting_step(erp: TrytonErpConnector) -> tuple[DocumentPosting, FakeBilling, FakeExceptions]:
+    """The posting steps with the live Tryton connector as their ERP."""
     billing, exceptions = FakeBilling(), FakeExceptions()
     gateways: Any = Gateways(erp=erp, billing=None, psa=None, crm=None)  # type: ignore[arg-type]
-    service = ContractToCash(billing, exceptions, gateways, None)  # type: ignore[arg-type]
+    service = DocumentPosting(StepContext(billing, exceptions, gateways, None))  # type: ignore[arg-type]
     return service, billing, exceptions
 
 

@@ -17,7 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from accord.bootstrap import build_hub, build_services, configure_firm, sandbox_connectors
+from accord.bootstrap import (
+    build_hub,
+    build_services,
+    configure_firm,
+    flow_registry,
+    sandbox_connectors,
+)
 from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.tryton import InMemoryExternalIdMap, TrytonErpConnector, TrytonSettings
@@ -26,7 +32,6 @@ from accord.connectors.tryton.testing import RunningTryton
 from accord.domain.billing.documents import DocumentStatus
 from accord.domain.exceptions import ExceptionKind
 from accord.flows import engine, runtime
-from accord.flows.registry import FlowRegistry
 from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.format import load_scenario
@@ -76,10 +81,10 @@ class TrytonErpRunner(ScenarioRunner):
         services = build_services(hub, connectors, clock.now)
         engine.launch(
             f"sqlite:///{self.workdir / 'flows.sqlite'}",
-            FlowRegistry.of(services.contract_to_cash),
+            flow_registry(services.steps),
         )
         scheduler = Scheduler(
-            services.inbound, hub.worker, services.billing, services.contract_to_cash
+            services.inbound, hub.worker, services.billing, services.exceptions, services.flows
         )
         try:
             yield ScenarioRun(
@@ -125,7 +130,7 @@ def test_contract_to_cash_with_tryton_as_the_erp(own_tryton: RunningTryton, tmp_
             runner.apply(run, index, event)
             runner.settle(run)
         for number in (INVOICE, CREDIT_NOTE):  # a retried posting changes nothing
-            assert run.services.contract_to_cash.post_to_erp(number).done
+            assert run.services.flows.posting.post_to_erp(number).done
         invoice = run.services.billing.document(INVOICE)
         mismatches = run.services.exceptions.open_records(kind=ExceptionKind.POSTING_MISMATCH)
         still_open = [

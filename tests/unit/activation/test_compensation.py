@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from accord.application.contract_to_cash import ContractToCash, Gateways
 from accord.application.exception_actions import ExceptionActionService
 from accord.application.operations import ActionNotAvailable
 from accord.application.ports import ExceptionRecord
+from accord.application.steps.activation import ContractActivation
+from accord.application.steps.context import Gateways, StepContext
 from accord.domain.activation import (
     ActivationStep,
     Compensation,
@@ -108,9 +109,10 @@ class FakeSystem:
         self._record("withdraw_activation", key)
 
 
-def _contract_to_cash(**systems: FakeSystem) -> ContractToCash:
+def _activation(**systems: FakeSystem) -> ContractActivation:
     gateways: Any = Gateways(**systems)  # type: ignore[arg-type]
-    return ContractToCash(billing=None, exceptions=None, gateways=gateways, records=None)  # type: ignore[arg-type]
+    context = StepContext(billing=None, exceptions=None, gateways=gateways, records=None)  # type: ignore[arg-type]
+    return ContractActivation(context)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +129,7 @@ def test_each_compensation_sets_back_its_own_system_by_contract(
 ) -> None:
     systems = {name: FakeSystem() for name in ("erp", "billing", "psa", "crm")}
 
-    outcome = _contract_to_cash(**systems).compensate("K1", compensation)
+    outcome = _activation(**systems).compensate("K1", compensation)
 
     assert outcome.done
     assert {name: s.calls for name, s in systems.items() if s.calls} == {system: [(call, "K1")]}
@@ -136,7 +138,7 @@ def test_each_compensation_sets_back_its_own_system_by_contract(
 def test_a_compensation_on_a_system_that_is_down_is_an_outage_to_wait_on() -> None:
     systems = {name: FakeSystem(down=name == "psa") for name in ("erp", "billing", "psa", "crm")}
 
-    outcome = _contract_to_cash(**systems).compensate("K1", Compensation.CLOSE_PSA_PROJECT)
+    outcome = _activation(**systems).compensate("K1", Compensation.CLOSE_PSA_PROJECT)
 
     assert (outcome.done, outcome.kind, outcome.system) == (False, UNAVAILABLE.value, "psa")
 

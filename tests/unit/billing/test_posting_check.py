@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.steps.context import Gateways, StepContext
+from accord.application.steps.posting import DocumentPosting
 from accord.connectors.sdk import PostedDocument
 from accord.domain.billing.documents import Document, DocumentKind, DocumentLine, LineKind
 from accord.domain.billing.posting_check import DocumentTotals, posting_mismatch, totals_agree
@@ -123,7 +124,7 @@ class FakeErp:
 def _post(erp: FakeErp) -> tuple[bool, FakeExceptions]:
     exceptions = FakeExceptions()
     gateways: Any = Gateways(erp=erp, billing=None, psa=None, crm=None)  # type: ignore[arg-type]
-    service = ContractToCash(FakeBilling(), exceptions, gateways, None)  # type: ignore[arg-type]
+    service = DocumentPosting(StepContext(FakeBilling(), exceptions, gateways, None))  # type: ignore[arg-type]
     return service.post_to_erp(NUMBER).done, exceptions
 
 

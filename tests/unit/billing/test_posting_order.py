@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
-from accord.application.contract_to_cash import ContractToCash, Gateways
+from accord.application.steps.activation import ContractActivation
+from accord.application.steps.context import Gateways, StepContext
+from accord.application.steps.invoice_run import InvoiceRun
+from accord.application.steps.posting import DocumentPosting
 from accord.connectors.sdk import PostedDocument, RejectedError, UnavailableError
 from accord.domain.billing.documents import Document, DocumentKind, DocumentStatus
 from accord.domain.billing.posting_order import failed_posting_kind, ready_to_post
@@ -98,9 +101,13 @@ class RefusingErp:
         raise self.error
 
 
-def _service(billing: FakeBilling, erp: Any) -> ContractToCash:
+def _context(billing: FakeBilling, erp: Any) -> StepContext:
     gateways: Any = Gateways(erp=erp, billing=None, psa=None, crm=None)  # type: ignore[arg-type]
-    return ContractToCash(billing, FakeExceptions(), gateways, None)  # type: ignore[arg-type]
+    return StepContext(billing, FakeExceptions(), gateways, None)  # type: ignore[arg-type]
+
+
+def _posting(billing: FakeBilling, erp: Any) -> DocumentPosting:
+    return DocumentPosting(_context(billing, erp))
 
 
 NOT_THERE = RejectedError(404, "", reason="customer C1 is not in Tryton; upsert it first")
@@ -108,7 +115,7 @@ NOT_THERE = RejectedError(404, "", reason="customer C1 is not in Tryton; upsert 
 
 def test_documents_of_a_contract_not_yet_active_are_not_handed_to_posting() -> None:
     billing = FakeBilling()
-    service = _service(billing, RefusingErp(NOT_THERE))
+    service = InvoiceRun(_context(billing, RefusingErp(NOT_THERE)))
 
     assert service.awaiting_posting() == ["INV-1", "INV-4"]
     billing.activated.add("K2")
@@ -116,7 +123,7 @@ def test_documents_of_a_contract_not_yet_active_are_not_handed_to_posting() -> N
 
 
 def test_a_refused_posting_of_a_contract_still_activating_waits_to_be_retried() -> None:
-    outcome = _service(FakeBilling(), RefusingErp(NOT_THERE)).post_to_erp("INV-2")
+    outcome = _posting(FakeBilling(), RefusingErp(NOT_THERE)).post_to_erp("INV-2")
 
     assert not outcome.done
     assert outcome.kind == ExceptionKind.UNKNOWN_REFERENCE.value
@@ -124,7 +131,7 @@ def test_a_refused_posting_of_a_contract_still_activating_waits_to_be_retried() 
 
 
 def test_a_refused_posting_of_an_active_contract_goes_to_finance() -> None:
-    outcome = _service(FakeBilling(), RefusingErp(NOT_THERE)).post_to_erp("INV-1")
+    outcome = _posting(FakeBilling(), RefusingErp(NOT_THERE)).post_to_erp("INV-1")
 
     assert outcome.kind == ExceptionKind.POSTING_REJECTED.value
 
@@ -132,12 +139,12 @@ def test_a_refused_posting_of_an_active_contract_goes_to_finance() -> None:
 def test_an_erp_outage_stays_an_outage_whatever_the_activation() -> None:
     erp = RefusingErp(UnavailableError("tryton: timed out"))
 
-    assert _service(FakeBilling(), erp).post_to_erp("INV-2").kind == "system_unavailable"
+    assert _posting(FakeBilling(), erp).post_to_erp("INV-2").kind == "system_unavailable"
 
 
 def test_once_active_a_contracts_waiting_documents_are_handed_to_posting() -> None:
     billing = FakeBilling()
-    service = _service(billing, RefusingErp(NOT_THERE))
+    service = ContractActivation(_context(billing, RefusingErp(NOT_THERE)))
 
     assert service.posting_after_activation("K2") == []
     billing.activated.add("K2")

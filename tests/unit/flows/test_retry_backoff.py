@@ -65,12 +65,12 @@ def _scheduler(exceptions: FakeExceptions) -> Scheduler:
         pull=lambda _stopping=None: SimpleNamespace(accepted=0),
         catch_up=lambda _stopping=None: CatchUp(),
         signed_contracts=lambda: {},
-        exceptions=exceptions,
         awaiting_posting=list,
         amendments_due=dict,
         payments_due=list,
     )
-    return Scheduler(nothing, None, nothing, nothing)  # type: ignore[arg-type]
+    flows = SimpleNamespace(invoice_run=nothing, payment_feedback=nothing)
+    return Scheduler(nothing, None, nothing, exceptions, flows)  # type: ignore[arg-type]
 
 
 class FakeClock:

@@ -60,7 +60,8 @@ def _scheduler(worker: BatchesOfWork, started: list[str]) -> Scheduler:
         amendments_due=dict,
         payments_due=list,
     )
-    return Scheduler(nothing, worker, nothing, nothing)  # type: ignore[arg-type]
+    flows = SimpleNamespace(invoice_run=nothing, payment_feedback=nothing)
+    return Scheduler(nothing, worker, nothing, nothing, flows)  # type: ignore[arg-type]
 
 
 def test_a_stopping_tick_applies_no_further_batch_and_starts_no_flow() -> None:

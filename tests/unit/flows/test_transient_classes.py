@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from accord.application.contract_to_cash import ContractToCash, StepOutcome
+from accord.application.steps.context import StepOutcome
+from accord.application.steps.failures import StepFailures
 from accord.domain.exceptions import BusinessException, TransientClass, transient_class
 
 
@@ -36,7 +37,7 @@ class RecordingExceptions:
 
 def test_an_outage_exception_carries_its_class_and_a_rejection_none() -> None:
     exceptions = RecordingExceptions()
-    service = ContractToCash(None, exceptions, None, None)  # type: ignore[arg-type]
+    service = StepFailures(exceptions)  # type: ignore[arg-type]
     throttled = "erp: POST /journal still throttled (HTTP 429) after 5 attempt(s)"
 
     service.open_failure(

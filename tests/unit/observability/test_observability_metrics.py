@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from accord.api.metrics import router
-from accord.application.contract_to_cash import StepOutcome
 from accord.application.ports import EventLogStatus, EventStatus, ExceptionRecord
+from accord.application.steps.context import StepOutcome
 from accord.connectors.sdk import (
     CircuitBreaker,
     CircuitOpenError,

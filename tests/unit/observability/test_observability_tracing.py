@@ -10,7 +10,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-from accord.application.contract_to_cash import StepOutcome
+from accord.application.steps.context import StepOutcome
 from accord.connectors.sdk import HttpClient, RetryPolicy
 from accord.connectors.sdk.http import add_call_observer, remove_call_observer
 from accord.connectors.sdk.testing import FakeClock, FakeHttpServer, FakeSleep
