@@ -4,13 +4,9 @@ raises it from the hub's ledger and from the documents read back from the ERP.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from accord.adapters.billing_store import SqlAlchemyBillingStateStore
 from accord.application.billing import BillingBook
@@ -21,23 +17,8 @@ from accord.domain.billing.documents import Document
 from accord.domain.exceptions import ExceptionKind, OwnerRole
 from accord.domain.reconciliation import DiscrepancyKind
 from tests.integration.reconciliation.test_reconciliation_sandbox import hub_state
-from tests.integration.wired_store import DATABASES, database_url_of, wired_hub
 
 AS_OF = date(2026, 3, 31)
-CLOCK = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return database_url_of(request, tmp_path)
-
-
-@pytest.fixture
-def wired(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, Services]]:
-    with wired_hub(
-        tmp_path, database_url, CLOCK, landscape_at=datetime(2026, 1, 2, tzinfo=UTC)
-    ) as wired:
-        yield wired
 
 
 def post(services: Services, document: Document) -> None:

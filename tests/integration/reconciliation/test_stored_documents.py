@@ -5,11 +5,9 @@ an ERP amount half a cent off."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -29,24 +27,10 @@ from accord.connectors.sandbox.erp import SandboxErpConnector
 from accord.domain.billing.documents import Document, DocumentKind
 from accord.domain.reconciliation import DocumentRecord
 from tests.integration.reconciliation.test_reconciliation_sandbox import hub_state
-from tests.integration.wired_store import DATABASES, database_url_of, wired_hub
 
 AS_OF = date(2026, 3, 31)
 CLOCK = lambda: datetime(2026, 3, 31, 12, tzinfo=UTC)  # noqa: E731
 HALF_CENT = Decimal("0.005")
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return database_url_of(request, tmp_path)
-
-
-@pytest.fixture
-def wired(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, Services]]:
-    with wired_hub(
-        tmp_path, database_url, CLOCK, landscape_at=datetime(2026, 1, 2, tzinfo=UTC)
-    ) as wired:
-        yield wired
 
 
 def _credit_note(document: Document, number: str) -> Document:
