@@ -148,7 +148,7 @@ def test_finance_corrects_a_refused_posting_a_second_person_approves_it_posts_on
     _open(driver, f"{base}/exceptions/{exception_id}/correct", "24-awaiting-approval")
     driver.find_element(By.NAME, "note").send_keys("checked against the ERP's period list")
     driver.find_element(By.ID, "approve").click()
-    _wait_for(lambda: "approved" in driver.find_element(By.ID, "notice").text)
+    _wait_for(lambda: "approved" in " ".join(e.text for e in driver.find_elements(By.ID, "notice")))
 
     _wait_for(lambda: _erp_documents(sandbox, number))
     held = _erp_documents(sandbox, number)
