@@ -53,7 +53,6 @@ from accord.application.inbound_sync import InboundSync, SourceStream, pulled_ev
 from accord.application.ingest import IngestService
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
-from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
@@ -75,9 +74,13 @@ from accord.flows.registry import FlowRegistry
 from accord.settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hub:
-    """The running event log: ingest, worker, outbox relay and their read models."""
+    """The running event log: ingest, worker, outbox relay and their read models.
+
+    Immutable: what `build_hub` wired stays wired. The process services the HTTP layer
+    calls (flows, reports, journals...) are not the hub's; `process.process_ports` builds
+    them for the app factory."""
 
     engine: Engine
     ingest: IngestService
@@ -88,21 +91,10 @@ class Hub:
     billing: BillingService
     """Billing on this store: the state the engine runs on, caught up from the event log."""
     bus: InProcessBus | None = None
-    invoice_runs: InvoiceRuns | None = None
-    flows: Flows | None = None
-    exception_actions: ExceptionActions | None = None
-    reports: Reports | None = None
-    einvoicing: EInvoicing | None = None
-    journals: LedgerJournals | None = None
-    journal_posting: JournalPoster | None = None
     corrections: CorrectionService | None = None
     periods: AccountingPeriods | None = None
     criticality: Criticality = field(default_factory=Criticality.default)
     """The firm's criticality classes per flow (its landscape file's, else the defaults)."""
-    _queries: SqlAlchemyEventLogQueries = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._queries = SqlAlchemyEventLogQueries(self.engine)
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine, criticality=self.criticality)
@@ -113,7 +105,7 @@ class Hub:
 
     def status(self) -> EventLogStatus:
         """Counts by status, backlog, oldest pending, outbox lag and open exceptions."""
-        return self._queries.status()
+        return SqlAlchemyEventLogQueries(self.engine).status()
 
     def exceptions(
         self,
