@@ -30,7 +30,7 @@ from accord.adapters.governance import audit_anchoring, build_sql_governance
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.reconciliation_runs import SqlAlchemyReconciliationRuns
-from accord.adapters.store import create_store_engine, migrate
+from accord.adapters.store import BUSY_TIMEOUT_SECONDS, create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from accord.application.billing import BillingService, FinanceSettings
 from accord.application.bus import InProcessBus
@@ -129,13 +129,15 @@ def build_hub(
     nats_namespace: str = "",
     clock: Clock = utc_now,
     criticality: Criticality | None = None,
+    store_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
 ) -> Hub:
     """Create (and migrate) the store and wire the event-log services to it.
 
     Several hubs may share one PostgreSQL store; give each its own `worker_name` so
     `accord status` shows one checkpoint per worker. `criticality` (default: the
-    default classes) sets the SLA every exception is stored with."""
-    engine = create_store_engine(settings.database_url)
+    default classes) sets the SLA every exception is stored with; `store_busy_timeout`
+    is how long a SQLite writer waits for another's lock before the store is busy."""
+    engine = create_store_engine(settings.database_url, busy_timeout=store_busy_timeout)
     migrate(engine)
     criticality = criticality or Criticality.default()
     unit_of_work = partial(SqlAlchemyUnitOfWork, engine, criticality=criticality)

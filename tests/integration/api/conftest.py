@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
 
 from accord.adapters.governance import build_sql_governance
+from accord.adapters.store import BUSY_TIMEOUT_SECONDS
 from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
 from accord.application.journal_posting import JournalPoster
@@ -187,17 +188,25 @@ def fake_ports(hub: Hub) -> HubPorts:
 
 
 def make_world(
-    tmp_path: Path, database_url: str, *, criticality: Criticality | None = None
+    tmp_path: Path,
+    database_url: str,
+    *,
+    criticality: Criticality | None = None,
+    store_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
 ) -> ApiWorld:
-    """A hub on `database_url` (with `criticality`'s classes, else the defaults) served
-    with `fake_ports`, and one API key per role."""
+    """A hub on `database_url` (with `criticality`'s classes, else the defaults, and
+    `store_busy_timeout`) served with `fake_ports`, and one API key per role."""
     private_key = write_jwks(tmp_path / "jwks.json")
     settings = GovernanceSettings(
         oidc=OidcSettings(ISSUER, AUDIENCE, str(tmp_path / "jwks.json")),
         webhook_secrets={"psa": WEBHOOK_SECRET},
         webhook_max_bytes=64 * 1024,
     )
-    hub = build_hub(Settings(home=tmp_path, database_url=database_url), criticality=criticality)
+    hub = build_hub(
+        Settings(home=tmp_path, database_url=database_url),
+        criticality=criticality,
+        store_busy_timeout=store_busy_timeout,
+    )
     governance = build_sql_governance(hub.engine, settings)
     tokens = {role: governance.keys.create(f"{role}-key", [role], None).token for role in Role}
     ports = fake_ports(hub)
