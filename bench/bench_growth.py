@@ -106,22 +106,22 @@ def _measure(backend: str, history: int, budget: float) -> Size | None:
         return Size(history, seeded.seconds, steps)
 
 
-def _backend(backend: str, sizes: tuple[int, ...]) -> list[Size] | None:
+def _backend(backend: str, sizes: tuple[int, ...], seed_seconds: float) -> list[Size] | None:
     """Every size, smallest first; a size the smaller one's seeding rate says cannot be
-    seeded within the budget is skipped without trying."""
+    seeded within `seed_seconds` is skipped without trying."""
     measured: list[Size] = []
     for history in sorted(sizes):
         last = measured[-1] if measured else None
         if last is not None and (
-            last.skipped or last.seed_seconds * history / last.history > SEED_SECONDS
+            last.skipped or last.seed_seconds * history / last.history > seed_seconds
         ):
             projected = last.seed_seconds * history / last.history
             reason = last.skipped or f"seeding {last.history:,} took {last.seed_seconds:,.1f} s"
-            skipped = f"{reason}, so {history:,} would take > {SEED_SECONDS:,.0f} s"
+            skipped = f"{reason}, so {history:,} would take > {seed_seconds:,.0f} s"
             console.print(f"  {backend} {history:,}: skipped, {skipped}")
             measured.append(Size(history, projected, {}, skipped))
             continue
-        size = _measure(backend, history, SEED_SECONDS)
+        size = _measure(backend, history, seed_seconds)
         if size is None:
             console.print(f"  {backend}: unreachable, skipped")
             return None
@@ -163,11 +163,15 @@ def _row(backend: str, name: str, size: Size, base: Size) -> dict[str, Any]:
 
 
 def run(
-    sizes: tuple[int, ...] = SIZES, backends: tuple[str, ...] = BACKENDS
+    sizes: tuple[int, ...] = SIZES,
+    backends: tuple[str, ...] = BACKENDS,
+    seed_seconds: float = SEED_SECONDS,
 ) -> list[dict[str, Any]]:
+    """The growth rows for `sizes` on `backends`, each size's seeding within
+    `seed_seconds`."""
     rows = []
     for backend in backends:
-        measured = _backend(backend, sizes)
+        measured = _backend(backend, sizes, seed_seconds)
         if not measured:
             continue
         if measured[0].skipped:

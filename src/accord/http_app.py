@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from accord.api.app import HubView, create_api
 from accord.application.governance import Governance
+from accord.http.ports import HubPorts
 from accord.web.corrections import router as corrections_router
 from accord.web.details import router as details_router
 from accord.web.einvoices import router as einvoice_router
@@ -23,15 +24,19 @@ from accord.web.login import router as login_router
 from accord.web.pages import STATIC
 from accord.web.pages import router as web_router
 
-__all__ = ["HubView", "create_app", "mount_dashboard"]
+__all__ = ["HubPorts", "HubView", "create_app", "mount_dashboard"]
 
 
-def create_app(hub: HubView, governance: Governance | None = None) -> FastAPI:
+def create_app(
+    hub: HubView, governance: Governance | None = None, *, ports: HubPorts | None = None
+) -> FastAPI:
     """The API around a running hub, with the dashboard and its error pages mounted.
 
-    `governance` defaults to `hub.governance` (keys, audit, idempotency, retention).
+    `governance` defaults to `hub.governance` (keys, audit, idempotency, retention);
+    `ports` are the process services the routes call (`accord.bootstrap.process_ports`
+    builds a running process's; a test hands its fakes here).
     """
-    app = create_api(hub, governance, error_pages=error_page)
+    app = create_api(hub, governance, ports=ports, error_pages=error_page)
     mount_dashboard(app)
     return app
 

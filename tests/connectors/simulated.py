@@ -26,9 +26,20 @@ Config = Callable[..., dict[str, Any]]
 
 @contextmanager
 def served(app: FastAPI, base_url: str) -> Iterator[httpx.BaseTransport]:
-    """A transport that hands requests for `base_url` to `app`, running in this process."""
-    with TestClient(app, base_url=base_url) as client:
-        yield client._transport
+    """A transport that hands requests for `base_url` to `app`, running in this process:
+    httpx's `MockTransport` passing each request on through a `TestClient` of the app,
+    with the connector's own headers and body, and the app's answer as it came."""
+    with TestClient(app, base_url=base_url, follow_redirects=False) as client:
+
+        def forward(request: httpx.Request) -> httpx.Response:
+            answer = client.request(
+                request.method, str(request.url), headers=request.headers, content=request.read()
+            )
+            return httpx.Response(
+                answer.status_code, headers=answer.headers, content=answer.content
+            )
+
+        yield httpx.MockTransport(forward)
 
 
 def settings_builder(

@@ -117,8 +117,7 @@ def _workday(clock: SandboxClock, plan: FaultPlan) -> Rig:
 
 
 def _netsuite(clock: SandboxClock, plan: FaultPlan) -> Rig:
-    sim = netsuite.Simulator(faults=plan)
-    sim.account.now = clock.now
+    sim = netsuite.Simulator(account=netsuite.Account(now=clock.now), faults=plan)
     tba = TokenCredentials()
     return Rig(
         netsuite.create_app(sim),

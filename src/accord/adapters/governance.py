@@ -12,7 +12,7 @@ from accord.adapters.request_guards import SqlAlchemyIdempotencyStore, SqlAlchem
 from accord.adapters.retention_store import SqlAlchemyRetentionStore
 from accord.adapters.session_store import SqlAlchemySessionStore
 from accord.adapters.transactions import SqlAlchemyTransactions
-from accord.application.audit import AuditTrail
+from accord.application.audit import AuditLog, AuditTrail
 from accord.application.audit_anchor import Anchoring, AnchorKey
 from accord.application.clock import WallClock, wall_clock
 from accord.application.governance import Governance, GovernanceSettings
@@ -51,13 +51,16 @@ def build_sql_governance(
     settings: GovernanceSettings,
     clock: WallClock = wall_clock,
     anchoring: Anchoring | None = None,
+    audit_log: AuditLog | None = None,
 ) -> Governance:
     """Governance over a migrated store (`accord.adapters.store.migrate` ran already).
 
     It runs on the wall clock only, never on a hub's business clock: key and session
     expiry, audit timestamps and retention count in real time. `anchoring` signs the
-    audit chain's head outside the database (`audit_anchoring`)."""
-    audit = AuditTrail(SqlAlchemyAuditLog(engine), clock, SqlAlchemyTransactions(engine), anchoring)
+    audit chain's head outside the database (`audit_anchoring`); `audit_log` is where
+    the audit rows go (default: the store's audit table)."""
+    log = audit_log or SqlAlchemyAuditLog(engine)
+    audit = AuditTrail(log, clock, SqlAlchemyTransactions(engine), anchoring)
     keys = ApiKeys(SqlAlchemyApiKeyStore(engine), clock)
     return Governance(
         settings=settings,

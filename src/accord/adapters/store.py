@@ -7,9 +7,10 @@ queue on the lock instead of failing on a lock upgrade halfway through a batch. 
 connection that only reads (`READ_ONLY`) begins a deferred transaction instead: in WAL
 mode it reads the last committed state and never waits for a writer.
 
-A writer waits for the lock at most `BUSY_TIMEOUT_SECONDS`; then, as on a PostgreSQL or
-MariaDB lock timeout, serialization failure or deadlock, the store raises `StoreBusy`
-(nothing was kept): the API answers 503 with `Retry-After`, a flow step tries again.
+A writer waits for the lock at most `BUSY_TIMEOUT_SECONDS` (an engine's `busy_timeout`);
+then, as on a PostgreSQL or MariaDB lock timeout, serialization failure or deadlock, the
+store raises `StoreBusy` (nothing was kept): the API answers 503 with `Retry-After`, a
+flow step tries again.
 
 MariaDB transactions run READ COMMITTED, as PostgreSQL's do: a statement sees what
 committed before it, and InnoDB takes no gap locks that would deadlock concurrent
@@ -18,6 +19,7 @@ writers of different keys.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +44,9 @@ _POSTGRES_BUSY = {"55P03", "40001", "40P01"}  # lock_not_available, serializatio
 _MARIADB_BUSY = {1205, 1213}  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for `url`; creates the SQLite file's directory when needed."""
+def create_store_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for `url`; creates the SQLite file's directory when needed. A SQLite
+    writer waits `busy_timeout` seconds for another's lock before the store is busy."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() in MARIADB:
         engine = sa.create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
@@ -53,7 +56,7 @@ def create_store_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url)
-        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "connect", partial(_tune_sqlite, busy_timeout=busy_timeout))
         event.listen(engine, "begin", _begin_sqlite)
     event.listen(engine, "handle_error", _raise_store_busy)
     return engine
@@ -74,13 +77,13 @@ def _raise_store_busy(context: ExceptionContext) -> None:
         raise StoreBusy(str(context.original_exception)) from context.original_exception
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _tune_sqlite(dbapi_connection: Any, _record: Any, *, busy_timeout: float) -> None:
     # Take over transaction control from the sqlite3 module so "begin" below decides.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     # A 32 MiB page cache (default 2 MiB) keeps the log's indexes in memory across batches.
     cursor.execute("PRAGMA cache_size=-32768")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -29,6 +29,7 @@ from accord.api.idempotency import IdempotencyMiddleware
 from accord.api.openapi import install_openapi
 from accord.application.governance import Governance
 from accord.http.correlation import CorrelationMiddleware
+from accord.http.ports import HubPorts
 from accord.http.problems import ErrorPages, install_problem_handlers
 from accord.http.security.oidc import OidcVerifier
 from accord.http.security.redaction import install_redaction
@@ -52,9 +53,9 @@ a JSON body nested deeper than 64 levels is a 400.
 class HubView(Protocol):
     """What the HTTP layer needs from a running hub.
 
-    Also read when present: `ingest` (IngestService), `unit_of_work()`, `exceptions(...)`,
-    and the optional process ports `invoice_runs`, `flows`, `exception_actions`, `reports`
-    (see accord.application.operations).
+    Also read when present: `ingest` (IngestService), `unit_of_work()`, `reading()`,
+    `exceptions(...)` and `criticality`. The process services (flows, reports, journals...)
+    are not the hub's: the app factory takes them as `HubPorts`.
     """
 
     def status(self) -> Any: ...
@@ -66,13 +67,18 @@ def _body_limits(governance: Governance) -> BodyLimits:
 
 
 def create_api(
-    hub: HubView, governance: Governance | None = None, *, error_pages: ErrorPages | None = None
+    hub: HubView,
+    governance: Governance | None = None,
+    *,
+    ports: HubPorts | None = None,
+    error_pages: ErrorPages | None = None,
 ) -> FastAPI:
     """Build the API around a running hub; routes read from it, never from globals.
 
     `governance` defaults to `hub.governance` (keys, audit, idempotency, retention);
-    `error_pages` renders an error for a person (the dashboard's), else every error is a
-    problem document.
+    `ports` are the process services the routes call (default: none, each such route
+    answers 503); `error_pages` renders an error for a person (the dashboard's), else
+    every error is a problem document.
     """
     wired = governance or getattr(hub, "governance", None)
     if wired is None:
@@ -88,6 +94,7 @@ def create_api(
         description=DESCRIPTION,
     )
     app.state.hub = hub
+    app.state.ports = ports or HubPorts()
     app.state.governance = wired
     oidc = wired.settings.oidc
     app.state.oidc = OidcVerifier(oidc) if oidc is not None else None

@@ -28,7 +28,7 @@ from accord.bootstrap.core import (
     reconciliation_sources,
 )
 from accord.bootstrap.flow_steps import flow_registry
-from accord.bootstrap.process import Wired, attach_process_ports, correcting_postings, wire_hub
+from accord.bootstrap.process import Wired, correcting_postings, process_ports, wire_hub
 
 __all__ = [
     "FIRM_SOURCE",
@@ -36,7 +36,6 @@ __all__ = [
     "Hub",
     "Services",
     "Wired",
-    "attach_process_ports",
     "build_connectors",
     "build_einvoicing",
     "build_hub",
@@ -48,6 +47,7 @@ __all__ = [
     "correcting_postings",
     "flow_registry",
     "offline_exception_actions",
+    "process_ports",
     "reconciliation_sources",
     "remote_sandbox_connectors",
     "remote_sandbox_url",

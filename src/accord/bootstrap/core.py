@@ -30,7 +30,7 @@ from accord.adapters.governance import audit_anchoring, build_sql_governance
 from accord.adapters.queries import SqlAlchemyEventLogQueries
 from accord.adapters.reconciliation_duckdb import DuckDbReconciliationEngine
 from accord.adapters.reconciliation_runs import SqlAlchemyReconciliationRuns
-from accord.adapters.store import create_store_engine, migrate
+from accord.adapters.store import BUSY_TIMEOUT_SECONDS, create_store_engine, migrate
 from accord.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from accord.application.billing import BillingService, FinanceSettings
 from accord.application.bus import InProcessBus
@@ -53,7 +53,6 @@ from accord.application.inbound_sync import InboundSync, SourceStream, pulled_ev
 from accord.application.ingest import IngestService
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
-from accord.application.operations import ExceptionActions, Flows, InvoiceRuns, Reports
 from accord.application.outbox_relay import OutboxRelay
 from accord.application.periods import AccountingPeriods
 from accord.application.ports import EventLogStatus, ExceptionRecord, Publisher
@@ -75,9 +74,13 @@ from accord.flows.registry import FlowRegistry
 from accord.settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hub:
-    """The running event log: ingest, worker, outbox relay and their read models."""
+    """The running event log: ingest, worker, outbox relay and their read models.
+
+    Immutable: what `build_hub` wired stays wired. The process services the HTTP layer
+    calls (flows, reports, journals...) are not the hub's; `process.process_ports` builds
+    them for the app factory."""
 
     engine: Engine
     ingest: IngestService
@@ -88,21 +91,10 @@ class Hub:
     billing: BillingService
     """Billing on this store: the state the engine runs on, caught up from the event log."""
     bus: InProcessBus | None = None
-    invoice_runs: InvoiceRuns | None = None
-    flows: Flows | None = None
-    exception_actions: ExceptionActions | None = None
-    reports: Reports | None = None
-    einvoicing: EInvoicing | None = None
-    journals: LedgerJournals | None = None
-    journal_posting: JournalPoster | None = None
     corrections: CorrectionService | None = None
     periods: AccountingPeriods | None = None
     criticality: Criticality = field(default_factory=Criticality.default)
     """The firm's criticality classes per flow (its landscape file's, else the defaults)."""
-    _queries: SqlAlchemyEventLogQueries = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._queries = SqlAlchemyEventLogQueries(self.engine)
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine, criticality=self.criticality)
@@ -113,7 +105,7 @@ class Hub:
 
     def status(self) -> EventLogStatus:
         """Counts by status, backlog, oldest pending, outbox lag and open exceptions."""
-        return self._queries.status()
+        return SqlAlchemyEventLogQueries(self.engine).status()
 
     def exceptions(
         self,
@@ -137,13 +129,15 @@ def build_hub(
     nats_namespace: str = "",
     clock: Clock = utc_now,
     criticality: Criticality | None = None,
+    store_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
 ) -> Hub:
     """Create (and migrate) the store and wire the event-log services to it.
 
     Several hubs may share one PostgreSQL store; give each its own `worker_name` so
     `accord status` shows one checkpoint per worker. `criticality` (default: the
-    default classes) sets the SLA every exception is stored with."""
-    engine = create_store_engine(settings.database_url)
+    default classes) sets the SLA every exception is stored with; `store_busy_timeout`
+    is how long a SQLite writer waits for another's lock before the store is busy."""
+    engine = create_store_engine(settings.database_url, busy_timeout=store_busy_timeout)
     migrate(engine)
     criticality = criticality or Criticality.default()
     unit_of_work = partial(SqlAlchemyUnitOfWork, engine, criticality=criticality)

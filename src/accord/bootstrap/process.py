@@ -23,6 +23,7 @@ from accord.bootstrap.core import Hub, Services, build_hub, build_services, jour
 from accord.domain.revenue.journals import AccountRole
 from accord.flows.operations import FlowCatalog, FlowInvoiceRuns
 from accord.flows.posting import resume
+from accord.http.ports import HubPorts
 from accord.landscape import Landscape
 from accord.settings import Settings
 
@@ -72,22 +73,28 @@ def correcting_postings(wired: Wired) -> CorrectionService | None:
     return replace(hub.corrections, postings=postings)
 
 
-def attach_process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | None = None) -> None:
-    """Give the HTTP layer the flows, exception actions, reports and journals."""
+def process_ports(wired: Wired, accounts: Mapping[AccountRole, str] | None = None) -> HubPorts:
+    """What the HTTP layer calls in a process that runs (or enqueues) flows: invoice runs,
+    flows, exception actions, corrections, e-invoices, journals and reports, for the app
+    factory (`accord.http_app.create_app(hub, ports=...)`)."""
     hub, services, clock = wired.hub, wired.services, wired.clock
-    hub.invoice_runs = FlowInvoiceRuns(clock)
-    hub.flows = FlowCatalog()
-    hub.exception_actions = services.exception_actions
-    hub.corrections = correcting_postings(wired)
-    hub.einvoicing = services.einvoicing
-    hub.journals = LedgerJournals(services.billing, accounts, hub.governance.records)
-    hub.journal_posting = JournalPoster(
-        hub.journals, services.billing, journal_port(services.connectors), services.exceptions
-    )
-    hub.reports = HubReports(
-        services.billing,
-        services.reconciliation,
-        clock,
-        lambda kind: hub.exceptions(kind=kind),
-        services.reconciliation_jobs,
+    journals = LedgerJournals(services.billing, accounts, hub.governance.records)
+    return HubPorts(
+        invoice_runs=FlowInvoiceRuns(clock),
+        flows=FlowCatalog(),
+        exception_actions=services.exception_actions,
+        reports=HubReports(
+            services.billing,
+            services.reconciliation,
+            clock,
+            lambda kind: hub.exceptions(kind=kind),
+            services.reconciliation_jobs,
+        ),
+        einvoicing=services.einvoicing,
+        journals=journals,
+        journal_posting=JournalPoster(
+            journals, services.billing, journal_port(services.connectors), services.exceptions
+        ),
+        corrections=correcting_postings(wired),
+        periods=hub.periods,
     )

@@ -22,7 +22,7 @@ from accord.adapters.governance import AuditKeyError, audit_anchoring
 from accord.application.exception_notifier import NotificationSettings
 from accord.application.housekeeping import Housekeeping
 from accord.application.journals import ChartOfAccountsError, chart_of_accounts
-from accord.bootstrap import Hub, attach_process_ports, configure_firm, wire_hub
+from accord.bootstrap import Hub, configure_firm, process_ports, wire_hub
 from accord.bootstrap.notifications import build_exception_notifier
 from accord.cli.landscape import landscape_or_exit
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
@@ -192,7 +192,7 @@ def up(
     configure_firm(hub, services.billing, finance)
     admission = runtime.StepAdmission(STEP_SLOTS, held=True)
     engine.launch(_flows_database(settings), services.flows, admission=admission)
-    attach_process_ports(wired, accounts)
+    served = process_ports(wired, accounts)
     scheduler = Scheduler(
         services.inbound, hub.worker, services.billing, services.exceptions, services.flows
     )
@@ -210,7 +210,7 @@ def up(
     )
     server = _Server(
         uvicorn.Config(
-            create_app(hub),
+            create_app(hub, ports=served),
             host=bind_host,
             port=bind_port,
             log_level="warning",

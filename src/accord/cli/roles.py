@@ -34,8 +34,8 @@ from accord.application.journals import ChartOfAccountsError, chart_of_accounts
 from accord.bootstrap import (
     MASTER_DATA_FIRST,
     Wired,
-    attach_process_ports,
     configure_firm,
+    process_ports,
     remote_sandbox_url,
     wire_hub,
 )
@@ -250,9 +250,9 @@ def run_api(scale: ScaleOut, host: str, port: int) -> None:
         raise RoleError(str(error)) from None
     wired = wire(scale)
     client = enqueue_only(flows_database(scale.settings))
-    attach_process_ports(wired, accounts)
+    served = process_ports(wired, accounts)
     try:
-        uvicorn.run(create_app(wired.hub), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(wired.hub, ports=served), host=host, port=port, log_level="warning")
     finally:
         client.close()
         wired.hub.close()

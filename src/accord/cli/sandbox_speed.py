@@ -11,6 +11,9 @@ good, as with a real system down for longer than its retention.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
+
 from accord.connectors.sandbox.servers.crm import RETENTION as CRM_RETENTION
 from accord.connectors.sandbox.servers.psa import RETENTION as PSA_RETENTION
 from accord.connectors.sdk.resilience import CircuitBreaker
@@ -23,31 +26,34 @@ DEFAULT_SPEED = 7_200.0
 """Two simulated hours a second: below `max_speed()`, so no change is lost."""
 
 
-def shortest_feed() -> tuple[str, float]:
+def shortest_feed(feeds: Mapping[str, timedelta] = FEED_RETENTION) -> tuple[str, float]:
     """The feed with the shortest retention, and that retention in simulated seconds."""
-    name = min(FEED_RETENTION, key=lambda feed: FEED_RETENTION[feed])
-    return name, FEED_RETENTION[name].total_seconds()
+    name = min(feeds, key=lambda feed: feeds[feed])
+    return name, feeds[name].total_seconds()
 
 
-def max_speed() -> float:
-    """The fastest speed at which every feed is read within its retention."""
-    return shortest_feed()[1] / READ_GAP_SECONDS
+def max_speed(feeds: Mapping[str, timedelta] = FEED_RETENTION) -> float:
+    """The fastest speed at which every feed (by default the sandbox's) is read within its
+    retention."""
+    return shortest_feed(feeds)[1] / READ_GAP_SECONDS
 
 
 class SpeedTooHigh(ValueError):
     """A sandbox speed at which the hub can lose changes."""
 
 
-def check_speed(speed: float, *, allow_lost_changes: bool) -> None:
-    """Refuse `speed` unless it keeps every feed within retention, or the user accepts
-    losing changes; a speed must be positive."""
+def check_speed(
+    speed: float, *, allow_lost_changes: bool, feeds: Mapping[str, timedelta] = FEED_RETENTION
+) -> None:
+    """Refuse `speed` unless it keeps every feed (by default the sandbox's) within
+    retention, or the user accepts losing changes; a speed must be positive."""
     if speed <= 0:
         raise SpeedTooHigh(
             f"--speed must be positive (got {speed:g}); the default is {DEFAULT_SPEED:,.0f}"
         )
-    limit = max_speed()
+    limit = max_speed(feeds)
     if speed > limit and not allow_lost_changes:
-        feed, retention = shortest_feed()
+        feed, retention = shortest_feed(feeds)
         raise SpeedTooHigh(
             f"--speed {speed:,.0f} is faster than the sandbox's feeds allow: the {feed} "
             f"keeps {retention / 3600:,.0f} simulated hours of changes and the hub may go "

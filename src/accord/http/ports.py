@@ -1,13 +1,16 @@
-"""How routes reach the hub's services, by typed attribute, and the 503 when a process
-service is absent (a hub built without its flow engine, e.g. in tests).
+"""How routes reach the hub's process services, by typed attribute, and the 503 when one
+is absent (a hub served without its flow engine).
 
-`HubPorts` is what the HTTP layer needs of the hub `accord.bootstrap` builds; each accessor
-returns one service with its type, so a renamed or retyped service fails `mypy`, not a
-request."""
+`HubPorts` is what the HTTP layer needs besides the hub itself: the composition root
+fills it (`accord.bootstrap.process_ports`) and the app factory takes it
+(`accord.http_app.create_app(hub, ports=...)`), so a test hands the factory the fakes it
+wants instead of setting services on a built hub. Each accessor returns one service with
+its type, so a renamed or retyped service fails `mypy`, not a request."""
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar, cast
+from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from fastapi import Request
 
@@ -22,21 +25,25 @@ from accord.http.problems import ProblemError
 T = TypeVar("T")
 
 
-class HubPorts(Protocol):
+@dataclass(frozen=True)
+class HubPorts:
     """The hub's process services the routes use; None where this process has none."""
 
-    invoice_runs: InvoiceRuns | None
-    flows: Flows | None
-    exception_actions: ExceptionActions | None
-    reports: Reports | None
-    einvoicing: EInvoicing | None
-    journals: LedgerJournals | None
-    journal_posting: JournalPoster | None
+    invoice_runs: InvoiceRuns | None = None
+    flows: Flows | None = None
+    exception_actions: ExceptionActions | None = None
+    """None: the queue's own actions, which wake no flow."""
+    reports: Reports | None = None
+    einvoicing: EInvoicing | None = None
+    journals: LedgerJournals | None = None
+    journal_posting: JournalPoster | None = None
+    corrections: CorrectionService | None = None
+    periods: AccountingPeriods | None = None
 
 
 def ports(request: Request) -> HubPorts:
-    """The hub this app serves, seen through its ports."""
-    return cast(HubPorts, request.app.state.hub)
+    """The process services of the app serving `request`."""
+    return cast(HubPorts, request.app.state.ports)
 
 
 def _wired(service: T | None, name: str) -> T:
@@ -77,7 +84,7 @@ def journal_posting(request: Request) -> JournalPoster:
 
 def periods_of(request: Request) -> AccountingPeriods:
     """The hub's accounting periods; 503 when this hub keeps no billing state."""
-    periods: AccountingPeriods | None = getattr(request.app.state.hub, "periods", None)
+    periods = ports(request).periods
     if periods is None:
         raise ProblemError(503, "unavailable", "Service unavailable", "no accounting periods here")
     return periods
@@ -85,7 +92,7 @@ def periods_of(request: Request) -> AccountingPeriods:
 
 def corrections_of(request: Request) -> CorrectionService:
     """The hub's corrections; 503 when this hub has none."""
-    service: CorrectionService | None = getattr(request.app.state.hub, "corrections", None)
+    service = ports(request).corrections
     if service is None:
         raise ProblemError(503, "unavailable", "Service unavailable", "no corrections here")
     return service

@@ -21,6 +21,7 @@ from accord.application.masking import masked_for
 from accord.application.ports import ExceptionRecord
 from accord.application.posting_corrections import is_posting_correctable
 from accord.application.security import Permission, Principal
+from accord.http.ports import ports
 from accord.web.exception_people import may_act
 from accord.web.pages import now_of, page
 
@@ -51,7 +52,7 @@ async def detail(request: Request, exception_id: int) -> HTMLResponse:
     principal: Principal = request.state.principal
     details = masked_for(principal, jsonable_encoder(dict(record.details)))
     amount, currency = _amount(details)
-    now = now_of(request.app.state.hub)
+    now = now_of(ports(request))
     is_open = str(record.status) == "open"
     context = {
         "record": record,

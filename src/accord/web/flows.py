@@ -48,7 +48,7 @@ async def flows(request: Request) -> HTMLResponse:
         "kinds": await run_in_threadpool(_kinds, hub.flows),
         "runs": paginate(runs, request),
         "can_start": runner is not None and principal.can(Permission.START_RUNS),
-        "today": now_of(request.app.state.hub).date().isoformat(),
+        "today": now_of(hub).date().isoformat(),
         "notice": request.query_params.get("notice", ""),
         "chart": bar_chart(
             "Runs by status", by_status.most_common(), empty="no invoice run has started yet"

@@ -59,9 +59,9 @@ def page(request: Request, name: str, context: Mapping[str, Any]) -> HTMLRespons
     return templates.TemplateResponse(request, name, {"page": name, "csrf": csrf, **context})
 
 
-def now_of(hub: HubPorts) -> datetime:
+def now_of(services: HubPorts) -> datetime:
     """The hub's business clock when it runs the reports, else wall-clock time."""
-    reports = hub.reports
+    reports = services.reports
     return reports.now() if reports is not None else datetime.now(UTC)
 
 
@@ -78,7 +78,7 @@ async def overview(request: Request) -> HTMLResponse:
     hub = request.app.state.hub
     status = await run_in_threadpool(hub.status)
     records = await run_in_threadpool(hub.exceptions)
-    now = now_of(hub)
+    now = now_of(ports(request))
     open_records = [r for r in records if str(r.status) == "open"]
     breached = [r for r in open_records if past_sla(hub, r, now)]
     counts = {str(s): n for s, n in status.counts.items()}
@@ -117,7 +117,7 @@ def filtered_exceptions(request: Request) -> tuple[list[ExceptionRecord], dateti
     chosen = _filters(request)
     owner = OwnerRole(chosen["owner"]) if chosen["owner"] in set(OwnerRole) else None
     records = hub.exceptions(owner, None, None)
-    now = now_of(hub)
+    now = now_of(ports(request))
     wanted_status = chosen["status"] or "open"
     shown = [
         r

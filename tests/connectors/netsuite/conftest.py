@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accord.connectors.sdk.testing import FakeSleep
-from accord.simulators.netsuite import Simulator, create_app
+from accord.simulators.netsuite import Account, Simulator, create_app
 from tests.connectors.simulated import settings_builder, transport_fixture
 
 BASE_URL = "https://1234567.suitetalk.api.netsuite.test"
@@ -36,9 +39,31 @@ def key_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return path, public.decode()
 
 
+@dataclass
+class AccountClock:
+    """The simulated account's clock as a test moves it: each reading is the next of
+    `moments`, real time while there are none."""
+
+    moments: Iterator[dt.datetime] | None = None
+
+    def __call__(self) -> dt.datetime:
+        return next(self.moments) if self.moments is not None else dt.datetime.now(dt.UTC)
+
+    def stand_at(self, moment: dt.datetime) -> None:
+        self.moments = itertools.repeat(moment)
+
+
 @pytest.fixture
-def simulator(key_pair: tuple[Path, str], fake_sleep: FakeSleep) -> Simulator:
-    return Simulator(public_key=key_pair[1], clock=fake_sleep.clock)
+def account_clock() -> AccountClock:
+    return AccountClock()
+
+
+@pytest.fixture
+def simulator(
+    key_pair: tuple[Path, str], fake_sleep: FakeSleep, account_clock: AccountClock
+) -> Simulator:
+    account = Account(now=account_clock)
+    return Simulator(account=account, public_key=key_pair[1], clock=fake_sleep.clock)
 
 
 transport = transport_fixture(create_app, BASE_URL)

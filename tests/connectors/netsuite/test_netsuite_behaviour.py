@@ -14,6 +14,7 @@ from accord.canonical.v1 import Customer, Project
 from accord.connectors.netsuite import MAPPINGS, NetSuiteErpConnector, connector_factory
 from accord.connectors.sdk import RejectedError, read_all
 from accord.simulators.netsuite import Simulator
+from tests.connectors.netsuite.conftest import AccountClock
 from tests.connectors.netsuite.test_netsuite_contract import invoice, payment_body
 from tests.connectors.simulated import Config
 
@@ -230,10 +231,11 @@ def test_a_customer_is_written_with_its_billing_address(
 
 
 def test_payments_are_read_by_last_modification_and_a_changed_one_again(
-    erp: NetSuiteErpConnector, simulator: Simulator, config_for: Config
+    erp: NetSuiteErpConnector, simulator: Simulator, config_for: Config, account_clock: AccountClock
 ) -> None:
-    moments = iter(dt.datetime(2026, 2, 1, 9, minute, tzinfo=dt.UTC) for minute in range(60))
-    simulator.account.now = lambda: next(moments)
+    account_clock.moments = (
+        dt.datetime(2026, 2, 1, 9, minute, tzinfo=dt.UTC) for minute in range(60)
+    )
     for n in range(3):
         simulator.account.upsert("customerPayment", f"PAY-{n}", payment_body())
     first = erp.payments.read(None, 10)
@@ -249,12 +251,12 @@ def test_payments_are_read_by_last_modification_and_a_changed_one_again(
 
 
 def test_a_payment_saved_late_with_an_older_stamp_is_not_lost(
-    erp: NetSuiteErpConnector, simulator: Simulator
+    erp: NetSuiteErpConnector, simulator: Simulator, account_clock: AccountClock
 ) -> None:
-    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.UTC)
+    account_clock.stand_at(dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.UTC))
     simulator.account.upsert("customerPayment", "PAY-1", payment_body())
     first = erp.payments.read(None, 10)
-    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 25, tzinfo=dt.UTC)
+    account_clock.stand_at(dt.datetime(2026, 2, 1, 9, 25, tzinfo=dt.UTC))
     simulator.account.upsert("customerPayment", "PAY-LATE", payment_body())
 
     second = erp.payments.read(first.next_cursor, 10)

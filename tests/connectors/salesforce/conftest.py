@@ -16,8 +16,9 @@ BASE_URL = "https://acme.my.salesforce.test"
 
 
 @pytest.fixture
-def simulator() -> Simulator:
-    return Simulator()
+def simulator(fake_sleep: FakeSleep) -> Simulator:
+    """The org, counting its daily API calls on the connectors' fake clock."""
+    return Simulator(clock=fake_sleep.clock)
 
 
 transport = transport_fixture(create_app, BASE_URL)

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
 from accord.canonical.v1 import Payment
 from accord.connectors.salesforce import MAPPINGS, clm_connector_factory, connector_factory
 from accord.connectors.sdk import RejectedError, ThrottledError, UnavailableError, read_all
+from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
 from accord.simulators.salesforce import Simulator
 from accord.simulators.salesforce.app import OPEN_CURSORS
@@ -218,16 +219,14 @@ def test_the_connector_stops_before_the_orgs_daily_limit_and_the_org_refuses_pas
 
 
 def test_the_orgs_daily_count_of_api_calls_starts_over_a_day_later(
-    simulator: Simulator, config_for: Config
+    simulator: Simulator, config_for: Config, fake_sleep: FakeSleep
 ) -> None:
-    now = [1_000_000.0]
-    simulator.clock = lambda: now[0]
-    simulator.window_opened = now[0]
+    simulator.window_opened = fake_sleep.clock()
     simulator.used = simulator.daily_limit
     with pytest.raises(ThrottledError, match="daily API request limit is spent"):
         connector_factory(config_for()).accounts.read(None, 10)
 
-    now[0] += 24 * 3600
+    fake_sleep.clock.advance(24 * 3600)
     connector_factory(config_for()).accounts.read(None, 10)
 
     assert 0 < simulator.used < 5

@@ -9,6 +9,7 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
+import httpx
 import pytest
 
 from accord.connectors.sandbox.erp import SandboxErpConnector, connector_factory
@@ -79,8 +80,8 @@ def test_a_posting_dated_in_a_closed_period_is_rejected(erp: SandboxErpConnector
 def test_the_account_concurrency_limit_answers_429_and_retries_get_every_posting_through(
     landscape: Landscape,
 ) -> None:
-    erp_app = landscape.apps["erp"]
-    erp_app.state.settings.concurrency_limit = 2
+    limited = {"concurrency_limit": 2}
+    httpx.patch(f"{landscape.base_url('erp')}/_sandbox/settings", json=limited).raise_for_status()
     landscape.inject("erp", {"kind": "latency", "latency_ms": 60})
     throttles_before = connector_metrics("sandbox-erp").throttles
     erp = connector_factory(

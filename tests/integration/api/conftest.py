@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
 
 from accord.adapters.governance import build_sql_governance
+from accord.adapters.store import BUSY_TIMEOUT_SECONDS
 from accord.application.einvoicing import UnknownDocument
 from accord.application.governance import Governance, GovernanceSettings, OidcSettings
 from accord.application.journal_posting import JournalPoster
@@ -25,7 +26,8 @@ from accord.application.security import Role
 from accord.bootstrap import Hub, build_hub
 from accord.domain.billing.state import BillingState, new_state
 from accord.domain.contracts.model import Firm
-from accord.http_app import create_app
+from accord.domain.criticality import Criticality
+from accord.http_app import HubPorts, create_app
 from accord.settings import Settings
 from tests.unit.revenue.journal_fakes import FakeExceptions, FakeJournalPosting
 
@@ -140,12 +142,23 @@ class FakeBillingBook:
 class ApiWorld:
     hub: Hub
     governance: Governance
+    ports: HubPorts
     client: TestClient
     tokens: dict[Role, str]
     private_key: rsa.RSAPrivateKey
 
     def as_role(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def serve(self, ports: HubPorts | None = None, governance: Governance | None = None) -> None:
+        """Serve the same hub and store through a new app built with `ports` (default:
+        the world's) and `governance` (default: the world's), as the app factory takes
+        them; the client keeps its cookies, so a signed-in person stays signed in."""
+        self.ports = ports or self.ports
+        cookies = self.client.cookies
+        self.client.close()
+        app = create_app(self.hub, governance or self.governance, ports=self.ports)
+        self.client = TestClient(app, raise_server_exceptions=False, cookies=cookies)
 
 
 def write_jwks(path: Path) -> rsa.RSAPrivateKey:
@@ -156,26 +169,49 @@ def write_jwks(path: Path) -> rsa.RSAPrivateKey:
     return key
 
 
-def make_world(tmp_path: Path, database_url: str) -> ApiWorld:
+def fake_ports(hub: Hub) -> HubPorts:
+    """The process services the API tests start from: fakes for the flow layer, a billing
+    book with nothing billed, and the hub's own corrections and accounting periods."""
+    journals = LedgerJournals(FakeBillingBook())
+    return HubPorts(
+        invoice_runs=FakeInvoiceRuns(),
+        flows=FakeFlows(),
+        reports=FakeReports(),  # type: ignore[arg-type]
+        einvoicing=FakeEInvoicing(),  # type: ignore[arg-type]
+        journals=journals,
+        journal_posting=JournalPoster(
+            journals, FakeBillingBook(), FakeJournalPosting(), FakeExceptions()
+        ),
+        corrections=hub.corrections,
+        periods=hub.periods,
+    )
+
+
+def make_world(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    criticality: Criticality | None = None,
+    store_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+) -> ApiWorld:
+    """A hub on `database_url` (with `criticality`'s classes, else the defaults, and
+    `store_busy_timeout`) served with `fake_ports`, and one API key per role."""
     private_key = write_jwks(tmp_path / "jwks.json")
     settings = GovernanceSettings(
         oidc=OidcSettings(ISSUER, AUDIENCE, str(tmp_path / "jwks.json")),
         webhook_secrets={"psa": WEBHOOK_SECRET},
         webhook_max_bytes=64 * 1024,
     )
-    hub = build_hub(Settings(home=tmp_path, database_url=database_url))
-    hub.invoice_runs = FakeInvoiceRuns()  # type: ignore[attr-defined]
-    hub.flows = FakeFlows()  # type: ignore[attr-defined]
-    hub.reports = FakeReports()  # type: ignore[attr-defined]
-    hub.einvoicing = FakeEInvoicing()  # type: ignore[assignment]
-    hub.journals = LedgerJournals(FakeBillingBook())
-    hub.journal_posting = JournalPoster(
-        hub.journals, FakeBillingBook(), FakeJournalPosting(), FakeExceptions()
+    hub = build_hub(
+        Settings(home=tmp_path, database_url=database_url),
+        criticality=criticality,
+        store_busy_timeout=store_busy_timeout,
     )
     governance = build_sql_governance(hub.engine, settings)
     tokens = {role: governance.keys.create(f"{role}-key", [role], None).token for role in Role}
-    client = TestClient(create_app(hub, governance), raise_server_exceptions=False)
-    return ApiWorld(hub, governance, client, tokens, private_key)
+    ports = fake_ports(hub)
+    client = TestClient(create_app(hub, governance, ports=ports), raise_server_exceptions=False)
+    return ApiWorld(hub, governance, ports, client, tokens, private_key)
 
 
 @pytest.fixture

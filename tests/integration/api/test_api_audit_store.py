@@ -89,13 +89,14 @@ def test_a_change_and_its_audit_row_commit_together_or_not_at_all(engine: sa.Eng
     assert governance.audit.verify().ok
 
 
-def _failing_append(self: SqlAlchemyAuditLog, entry: AuditEntry, at: datetime) -> AuditRecord:
-    raise AuditFailure("the audit log is unavailable")
+class UnavailableAuditLog(SqlAlchemyAuditLog):
+    """The store's audit table, to which no row can be appended."""
+
+    def append(self, entry: AuditEntry, at: datetime) -> AuditRecord:
+        raise AuditFailure("the audit log is unavailable")
 
 
-def test_when_the_audit_row_cannot_be_written_the_change_is_rolled_back(
-    world: ApiWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_when_the_audit_row_cannot_be_written_the_change_is_rolled_back(world: ApiWorld) -> None:
     admin = world.as_role(Role.ADMIN)
     with world.hub.unit_of_work() as uow:
         problem = BusinessException(ExceptionKind.UNKNOWN_REFERENCE, "TE-9", "no such project")
@@ -103,7 +104,9 @@ def test_when_the_audit_row_cannot_be_written_the_change_is_rolled_back(
         uow.commit()
     key_id = world.governance.keys.list()[0].key_id
     rows_before = len(world.governance.audit.records())
-    monkeypatch.setattr(SqlAlchemyAuditLog, "append", _failing_append)
+    unavailable = UnavailableAuditLog(world.hub.engine)
+    engine, settings = world.hub.engine, world.governance.settings
+    world.serve(governance=build_sql_governance(engine, settings, audit_log=unavailable))
 
     action = world.client.post(
         f"/api/v1/exceptions/{exception_id}/actions",
@@ -116,7 +119,6 @@ def test_when_the_audit_row_cannot_be_written_the_change_is_rolled_back(
     )
 
     assert (action.status_code, revoke.status_code, hold.status_code) == (500, 500, 500)
-    monkeypatch.undo()
     assert world.hub.exceptions()[0].status is ExceptionStatus.OPEN
     assert world.governance.keys.is_active(key_id)
     assert world.governance.retention.holds() == []

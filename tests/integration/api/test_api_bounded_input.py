@@ -9,13 +9,15 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from accord.adapters.api_keys import SqlAlchemyApiKeyStore
 from accord.adapters.tables import exceptions, inbound_events
-from accord.application.security import Role
+from accord.application.security import ApiKeys, ApiKeyStore, Principal, Role
 from accord.application.webhooks import sign
 from tests.integration.api.conftest import WEBHOOK_SECRET, ApiWorld, customer_event
 
@@ -40,19 +42,24 @@ def _problem(response: Any, status: int, slug: str) -> dict[str, Any]:
     return document
 
 
+class RecordingKeys(ApiKeys):
+    """The store's API keys, noting every token they are asked to authenticate."""
+
+    def __init__(self, store: ApiKeyStore) -> None:
+        super().__init__(store)
+        self.tried: list[str] = []
+
+    def authenticate(self, token: str) -> Principal:
+        self.tried.append(token)
+        return super().authenticate(token)
+
+
 @pytest.fixture
-def authentications(world: ApiWorld, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def authentications(world: ApiWorld) -> list[str]:
     """Every API key the request pipeline tried to authenticate."""
-    seen: list[str] = []
-    keys = world.governance.keys
-    real = keys.authenticate
-
-    def spy(token: str) -> Any:
-        seen.append(token)
-        return real(token)
-
-    monkeypatch.setattr(keys, "authenticate", spy)
-    return seen
+    keys = RecordingKeys(SqlAlchemyApiKeyStore(world.hub.engine))
+    world.serve(governance=replace(world.governance, keys=keys))
+    return keys.tried
 
 
 def test_a_declared_oversized_body_is_refused_before_it_is_read_or_authenticated(

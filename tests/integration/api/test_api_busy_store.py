@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from accord.adapters import store
 from accord.application.security import Role
 from accord.http.problems import PROBLEM_JSON
-from tests.integration.api.conftest import ApiWorld, customer_event
+from tests.integration.api.conftest import ApiWorld, customer_event, make_world
 
 ANSWERED_WITHIN_SECONDS = 15.0
 """The longest a user may wait, with room for a loaded machine (the store waits 5 s)."""
@@ -27,10 +26,14 @@ BUSY_TIMEOUT_SECONDS = 1.0
 test time."""
 
 
-@pytest.fixture(autouse=True)
-def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Set before `world` opens the store, so every connection of its hub waits this long."""
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", BUSY_TIMEOUT_SECONDS)
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[ApiWorld]:
+    """The API world on a hub whose every store connection waits this long."""
+    url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
+    built = make_world(tmp_path, url, store_busy_timeout=BUSY_TIMEOUT_SECONDS)
+    yield built
+    built.client.close()
+    built.hub.close()
 
 
 class Writer:

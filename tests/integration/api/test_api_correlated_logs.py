@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -43,7 +44,7 @@ def logged() -> Iterator[tuple[io.StringIO, io.StringIO]]:
 def test_each_line_of_a_failing_request_carries_the_response_correlation_id(
     world: ApiWorld, logged: tuple[io.StringIO, io.StringIO]
 ) -> None:
-    world.hub.reports = BrokenReports()  # type: ignore[attr-defined]
+    world.serve(replace(world.ports, reports=BrokenReports()))
     response = world.client.get("/api/v1/kpis", headers=world.as_role(Role.ADMIN))
     assert response.status_code == 500
     correlation = response.headers["x-correlation-id"]

@@ -4,13 +4,17 @@ on it; the dashboard lists critical exceptions first."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from accord.application.security import Role
 from accord.domain.criticality import ClassPolicy, Criticality, CriticalityClass
 from accord.domain.exceptions import BusinessException, ExceptionKind
 from accord.web.pages import now_of
-from tests.integration.api.conftest import ApiWorld
+from tests.integration.api.conftest import ApiWorld, make_world
 
 
 def test_the_queue_names_each_class_and_lists_critical_flows_first(world: ApiWorld) -> None:
@@ -43,11 +47,22 @@ def test_the_queue_names_each_class_and_lists_critical_flows_first(world: ApiWor
     assert classes == ["critical", "low"]
 
 
-def test_a_class_sla_brings_the_breach_forward_on_the_dashboard(world: ApiWorld) -> None:
-    world.hub.criticality = Criticality(
-        classes={CriticalityClass.CRITICAL: ClassPolicy(sla=timedelta(hours=1))}
-    )
-    two_hours_ago = now_of(world.hub) - timedelta(hours=2)  # on the dashboard's clock
+@pytest.fixture
+def hour_sla_world(tmp_path: Path) -> Iterator[ApiWorld]:
+    """A hub whose critical flows' exceptions are due within the hour."""
+    hour = Criticality(classes={CriticalityClass.CRITICAL: ClassPolicy(sla=timedelta(hours=1))})
+    url = f"sqlite:///{tmp_path / 'accord.sqlite'}"
+    built = make_world(tmp_path, url, criticality=hour)
+    yield built
+    built.client.close()
+    built.hub.close()
+
+
+def test_a_class_sla_brings_the_breach_forward_on_the_dashboard(
+    hour_sla_world: ApiWorld,
+) -> None:
+    world = hour_sla_world
+    two_hours_ago = now_of(world.ports) - timedelta(hours=2)  # on the dashboard's clock
     with world.hub.unit_of_work() as uow:
         for kind in (ExceptionKind.POSTING_REJECTED, ExceptionKind.RECONCILIATION_DISCREPANCY):
             problem = BusinessException(kind, "INV-1", "stopped")

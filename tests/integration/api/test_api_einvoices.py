@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from accord.application.einvoicing import EInvoicing
 from accord.application.security import Role
 from accord.bootstrap import build_einvoicing
 from accord.domain.billing.report import render_document
@@ -24,7 +24,7 @@ def world(tmp_path: Path) -> Iterator[ApiWorld]:
     built = make_world(tmp_path, f"sqlite:///{tmp_path / 'accord.sqlite'}")
     clock = lambda: dt.datetime(2026, 2, 1, tzinfo=dt.UTC)  # noqa: E731
     einvoicing = build_einvoicing(built.hub.engine, _Billing(_state()), clock)  # type: ignore[arg-type]
-    built.hub.einvoicing = einvoicing
+    built.serve(replace(built.ports, einvoicing=einvoicing))
     yield built
     built.client.close()
     built.hub.close()
@@ -44,7 +44,8 @@ def test_a_credit_note_downloads_as_ubl_and_cii(world: ApiWorld) -> None:
 
 
 def test_the_validation_kept_with_the_document_is_readable(world: ApiWorld) -> None:
-    einvoicing: EInvoicing = world.hub.einvoicing  # type: ignore[assignment]
+    einvoicing = world.ports.einvoicing
+    assert einvoicing is not None
     einvoicing.validate("INV-DE01-000001")
     found = world.client.get(
         "/api/v1/documents/INV-DE01-000001/einvoice/validations",
@@ -77,7 +78,7 @@ class _Lineage:
 
 
 def test_the_invoice_page_links_downloads_for_a_signed_in_user_only(world: ApiWorld) -> None:
-    world.hub.reports = _Lineage()  # type: ignore[assignment]
+    world.serve(replace(world.ports, reports=_Lineage()))
     path = "/invoices/INV-US01-000001/einvoice/cii"
     anonymous = world.client.get(path, follow_redirects=False)
     signed = world.client.post(

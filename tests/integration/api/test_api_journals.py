@@ -22,7 +22,7 @@ def _book() -> FakeBillingBook:
 
 
 def test_the_journals_of_a_month_come_page_by_page_each_balanced(world: ApiWorld) -> None:
-    world.hub.journals = LedgerJournals(_book())
+    world.serve(replace(world.ports, journals=LedgerJournals(_book())))
     headers, seen, cursor = world.as_role(Role.VIEWER), [], None
     while True:
         query = "period=2026-01&limit=1" + (f"&cursor={cursor}" if cursor else "")
@@ -42,7 +42,7 @@ def test_the_journals_of_a_month_come_page_by_page_each_balanced(world: ApiWorld
 
 
 def test_the_journals_of_one_entity(world: ApiWorld) -> None:
-    world.hub.journals = LedgerJournals(_book())
+    world.serve(replace(world.ports, journals=LedgerJournals(_book())))
     answer = world.client.get(
         "/api/v1/journals?period=2026-02&entity=DE01", headers=world.as_role(Role.VIEWER)
     )
@@ -66,7 +66,9 @@ def _project(event_id: str, project: str, contract: str) -> str:
 def test_lines_carry_the_project_the_psa_delivers_the_contract_through(world: ApiWorld) -> None:
     world.hub.ingest.ingest_batch([_project("p1", "P-7", "K1"), _project("p2", "P-9", "K9")])
     world.hub.worker.run_once()
-    world.hub.journals = LedgerJournals(_book(), records=world.governance.records)
+    world.serve(
+        replace(world.ports, journals=LedgerJournals(_book(), records=world.governance.records))
+    )
     answer = world.client.get(
         "/api/v1/journals?period=2026-01&entity=DE01", headers=world.as_role(Role.VIEWER)
     )
@@ -81,7 +83,7 @@ def _poster(erp: FakeJournalPosting | None) -> JournalPoster:
 
 def test_finance_posts_a_month_once_and_reads_each_entry_posted(world: ApiWorld) -> None:
     erp = FakeJournalPosting()
-    world.hub.journal_posting = _poster(erp)
+    world.serve(replace(world.ports, journal_posting=_poster(erp)))
     finance = world.as_role(Role.FINANCE)
     pending = world.client.get("/api/v1/journals/2026-01/postings", headers=finance).json()
     assert pending["counts"] == {"posted": 0, "refused": 0, "pending": 3}
@@ -95,13 +97,13 @@ def test_finance_posts_a_month_once_and_reads_each_entry_posted(world: ApiWorld)
 
 
 def test_a_viewer_may_not_post_journals(world: ApiWorld) -> None:
-    world.hub.journal_posting = _poster(FakeJournalPosting())
+    world.serve(replace(world.ports, journal_posting=_poster(FakeJournalPosting())))
     answer = world.client.post("/api/v1/journals/2026-01/post", headers=world.as_role(Role.VIEWER))
     assert answer.status_code == 403
 
 
 def test_an_erp_without_journal_posting_is_a_409_that_says_so(world: ApiWorld) -> None:
-    world.hub.journal_posting = _poster(None)
+    world.serve(replace(world.ports, journal_posting=_poster(None)))
     finance = world.as_role(Role.FINANCE)
     answer = world.client.post("/api/v1/journals/2026-01/post", headers=finance)
     assert answer.status_code == 409

@@ -43,7 +43,7 @@ def _empty_reports() -> Any:
 
 
 def test_the_kpi_endpoint_reports_the_business_kpis(world: ApiWorld) -> None:
-    world.hub.reports = seeded_reports().reports
+    world.serve(replace(world.ports, reports=seeded_reports().reports))
 
     answer = world.client.get("/api/v1/kpis", headers=world.as_role(Role.VIEWER))
 
@@ -55,7 +55,7 @@ def test_the_kpi_endpoint_reports_the_business_kpis(world: ApiWorld) -> None:
 
 
 def test_the_kpi_endpoint_reads_null_before_anything_is_measured(world: ApiWorld) -> None:
-    world.hub.reports = _empty_reports()
+    world.serve(replace(world.ports, reports=_empty_reports()))
 
     body = world.client.get("/api/v1/kpis", headers=world.as_role(Role.VIEWER)).json()
 
@@ -67,7 +67,7 @@ def test_the_kpi_endpoint_reads_null_before_anything_is_measured(world: ApiWorld
 
 
 def test_the_kpi_endpoint_needs_the_reports_permission(world: ApiWorld) -> None:
-    world.hub.reports = seeded_reports().reports
+    world.serve(replace(world.ports, reports=seeded_reports().reports))
 
     anonymous = world.client.get("/api/v1/kpis")
 
@@ -81,7 +81,7 @@ def _metric(page: str, name: str) -> str:
 
 
 def test_the_kpi_page_shows_each_kpi_with_its_chart(world: ApiWorld) -> None:
-    world.hub.reports = seeded_reports().reports
+    world.serve(replace(world.ports, reports=seeded_reports().reports))
     _sign_in(world)
 
     page = world.client.get("/kpis").text
@@ -100,7 +100,7 @@ def test_the_kpi_page_shows_each_kpi_with_its_chart(world: ApiWorld) -> None:
 
 
 def test_an_empty_hub_shows_no_data_instead_of_empty_charts(world: ApiWorld) -> None:
-    world.hub.reports = _empty_reports()
+    world.serve(replace(world.ports, reports=_empty_reports()))
     _sign_in(world)
 
     page = world.client.get("/kpis").text
@@ -128,7 +128,7 @@ def _numbers(page: str) -> list[str]:
 
 
 def test_long_tables_show_a_page_at_a_time_and_link_to_the_next(world: ApiWorld) -> None:
-    world.hub.reports = ManyInvoices()
+    world.serve(replace(world.ports, reports=ManyInvoices()))
     _sign_in(world)
 
     first = world.client.get("/invoices").text
@@ -153,7 +153,7 @@ def test_the_kpis_report_queue_effort_and_backlog_conversion_per_month(world: Ap
     ]
     seeded.clock.now = datetime(2026, 4, 2, tzinfo=UTC)
     seeded.billing.run_invoices(date(2026, 3, 31))  # bills the 3 h of 2 February
-    world.hub.reports = seeded.reports
+    world.serve(replace(world.ports, reports=seeded.reports))
     _sign_in(world)
 
     billing = world.client.get("/api/v1/kpis", headers=world.as_role(Role.VIEWER)).json()["billing"]

@@ -4,6 +4,7 @@ including approved time the PSA holds and the hub never received."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -48,7 +49,8 @@ def test_kpis_leakage_and_reconciliation_agree_on_unbilled_time(world: ApiWorld)
     )
     jobs = ReconciliationJobs(SqlAlchemyReconciliationRuns(world.hub.engine), reconciliation, clock)
     billing = BillingService(FakeBillingStore(BillingBook(state)), FakeAppliedRecords())
-    world.hub.reports = HubReports(billing, reconciliation, clock, FakeExceptionHistory(), jobs)  # type: ignore[attr-defined,arg-type]
+    reports = HubReports(billing, reconciliation, clock, FakeExceptionHistory(), jobs)  # type: ignore[arg-type]
+    world.serve(replace(world.ports, reports=reports))
     admin = world.as_role(Role.ADMIN)
     assert world.client.post("/api/v1/reconciliation/runs", headers=admin).status_code == 202
     jobs.run_requested()

@@ -4,6 +4,7 @@ reconciliation; a POST (API or dashboard) requests a job whose status can be pol
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from accord.application.reconciliation_jobs import ReconciliationJobs
 from accord.application.security import Role
@@ -18,7 +19,7 @@ from tests.integration.reconciliation.test_reconciliation_jobs import (
 def wire(world: ApiWorld) -> tuple[ReconciliationJobs, CountingReconciliation]:
     reconciliation = CountingReconciliation()
     hub_jobs = jobs(world.hub.engine, reconciliation)
-    world.hub.reports = reports(hub_jobs, reconciliation)
+    world.serve(replace(world.ports, reports=reports(hub_jobs, reconciliation)))
     return hub_jobs, reconciliation
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -65,10 +66,10 @@ def _raise(world: ApiWorld, kind: ExceptionKind, subject: str, message: str) -> 
 
 
 def test_every_table_downloads_as_csv(world: ApiWorld) -> None:
-    world.hub.reports = CsvReports()  # type: ignore[attr-defined]
-    world.hub.invoice_runs.start(date(2026, 1, 31), "K1", "billing")  # type: ignore[union-attr]
+    world.serve(replace(world.ports, reports=CsvReports()))
+    world.ports.invoice_runs.start(date(2026, 1, 31), "K1", "billing")  # type: ignore[union-attr]
     SqlAlchemyBillingStateStore(world.hub.engine).save(BillingBook(make_state()), 0)
-    world.hub.periods.close("DE01", "2026-01")  # type: ignore[attr-defined]
+    world.ports.periods.close("DE01", "2026-01")  # type: ignore[union-attr]
     erp = _raise(world, ExceptionKind.SYSTEM_UNAVAILABLE, "INV-1", 'ERP said "no",\nretry later')
     _raise(world, ExceptionKind.UNKNOWN_REFERENCE, "te-1", "unknown contract")
     finance = _raise(world, ExceptionKind.POSTING_REJECTED, "INV-2", "tax code refused")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from accord.application.security import Role
@@ -63,7 +64,7 @@ def test_dashboard_errors_are_pages_with_navigation_and_api_errors_stay_problems
     assert "belongs to the finance team" in refused.text
     assert all(link in refused.text for link in NAVIGATION)
 
-    world.hub.reports = BrokenReports()  # type: ignore[attr-defined]
+    world.serve(replace(world.ports, reports=BrokenReports()))
     failed, correlation = _page(world, "/kpis", 500)
     assert f'<code id="correlation-id">{correlation}</code>' in failed
 

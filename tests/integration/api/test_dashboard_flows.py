@@ -13,7 +13,7 @@ from tests.integration.api.test_api_dashboard_forms import HERE
 
 
 def test_the_flows_page_starts_an_invoice_run(world: ApiWorld) -> None:
-    world.hub.flows.start("activation", {"contract": "K1"}, "pmo")  # type: ignore[union-attr]
+    world.ports.flows.start("activation", {"contract": "K1"}, "pmo")  # type: ignore[union-attr]
     viewer = _sign_in(world, Role.VIEWER, "/flows")
     viewer_page = world.client.get("/flows").text
     refused = world.client.post(

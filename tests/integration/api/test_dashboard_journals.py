@@ -5,6 +5,7 @@ twice); a viewer sees no button and is refused; an ERP without journals is said 
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from accord.application.journal_posting import JournalPoster
 from accord.application.journals import LedgerJournals
@@ -18,8 +19,9 @@ from tests.unit.revenue.journal_fakes import FakeExceptions, FakeJournalPosting
 
 def _wire(world: ApiWorld, erp: FakeJournalPosting | None) -> None:
     book = _book()
-    world.hub.journals = LedgerJournals(book)
-    world.hub.journal_posting = JournalPoster(world.hub.journals, book, erp, FakeExceptions())
+    journals = LedgerJournals(book)
+    posting = JournalPoster(journals, book, erp, FakeExceptions())
+    world.serve(replace(world.ports, journals=journals, journal_posting=posting))
 
 
 def test_finance_posts_the_month_from_the_journals_page_once(world: ApiWorld) -> None:

@@ -3,6 +3,7 @@ separators and its currency, on the invoice list and an invoice's lineage."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from accord.application.billing import BillingBook, BillingService
@@ -21,12 +22,8 @@ from tests.unit.reconciliation.test_reconciliation_service import billed_state
 def test_invoices_show_the_customer_name_and_formatted_money(world: ApiWorld) -> None:
     billing = BillingService(FakeBillingStore(BillingBook(billed_state())), FakeAppliedRecords())
     clock = lambda: datetime(2026, 3, 31, tzinfo=UTC)  # noqa: E731
-    world.hub.reports = HubReports(  # type: ignore[attr-defined]
-        billing,
-        FakeReconciliation(),  # type: ignore[arg-type]
-        clock,
-        FakeExceptionHistory(),
-    )
+    reports = HubReports(billing, FakeReconciliation(), clock, FakeExceptionHistory())  # type: ignore[arg-type]
+    world.serve(replace(world.ports, reports=reports))
     world.client.post(
         "/login",
         data={"token": world.tokens[Role.VIEWER]},

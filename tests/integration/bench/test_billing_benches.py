@@ -51,12 +51,8 @@ def test_growth_bench_times_a_tick_and_a_month_end_on_postgresql(postgres_url: s
     _growth_rows_hold(rows, "PostgreSQL")
 
 
-def test_growth_bench_reports_a_size_it_cannot_seed_in_budget_as_skipped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(bench_growth, "SEED_SECONDS", 120.0)
-
-    rows = bench_growth.run(sizes=(200, 100_000_000), backends=("SQLite",))
+def test_growth_bench_reports_a_size_it_cannot_seed_in_budget_as_skipped() -> None:
+    rows = bench_growth.run(sizes=(200, 100_000_000), backends=("SQLite",), seed_seconds=120.0)
 
     skipped = [row for row in rows if "100,000,000" in row["name"]]
     assert len(skipped) == 2

@@ -6,8 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from accord.cli import sandbox_speed
-from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed, max_speed
+from accord.cli.sandbox_speed import (
+    DEFAULT_SPEED,
+    FEED_RETENTION,
+    SpeedTooHigh,
+    check_speed,
+    max_speed,
+)
 
 
 def test_the_limit_is_the_shortest_retention_over_the_longest_gap_between_reads() -> None:
@@ -16,12 +21,11 @@ def test_the_limit_is_the_shortest_retention_over_the_longest_gap_between_reads(
     assert max_speed() > DEFAULT_SPEED
 
 
-def test_a_shorter_retention_lowers_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    feeds = sandbox_speed.FEED_RETENTION | {"PSA event feed": timedelta(hours=31)}
-    monkeypatch.setattr(sandbox_speed, "FEED_RETENTION", feeds)
-    assert max_speed() == pytest.approx(3600)
+def test_a_shorter_retention_lowers_the_limit() -> None:
+    feeds = FEED_RETENTION | {"PSA event feed": timedelta(hours=31)}
+    assert max_speed(feeds) == pytest.approx(3600)
     with pytest.raises(SpeedTooHigh, match="PSA event feed"):
-        check_speed(DEFAULT_SPEED, allow_lost_changes=False)
+        check_speed(DEFAULT_SPEED, allow_lost_changes=False, feeds=feeds)
 
 
 def test_a_faster_speed_is_refused_unless_lost_changes_are_allowed() -> None:

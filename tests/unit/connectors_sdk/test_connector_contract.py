@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import EntryPoint
-from typing import Any
 
 import pytest
 
@@ -80,42 +79,25 @@ def test_an_external_id_upsert_puts_by_external_id_with_its_idempotency_key() ->
     assert json.loads(first.content) == {"name": "Nordwind AG"}
 
 
-def _fake_entry_points(*entries: EntryPoint) -> Any:
-    def select(group: str) -> list[EntryPoint]:
-        return [entry for entry in entries if entry.group == group]
-
-    return select
-
-
-def test_discovery_finds_connectors_registered_under_the_entry_point_group(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_discovery_finds_connectors_registered_under_the_entry_point_group() -> None:
     factory = "accord.connectors.sdk.connector:CheckResult"
-    monkeypatch.setattr(
-        connector_module,
-        "entry_points",
-        _fake_entry_points(
-            EntryPoint("sandbox-erp", factory, ENTRY_POINT_GROUP),
-            EntryPoint("other", factory, "some.other.group"),
-        ),
-    )
+    registered = [
+        EntryPoint("sandbox-erp", factory, ENTRY_POINT_GROUP),
+        EntryPoint("other", factory, "some.other.group"),
+    ]
 
-    factories = discover_connectors()
+    factories = discover_connectors(registered)
 
     assert list(factories) == ["sandbox-erp"]
     with pytest.raises(ConnectorNotFoundError, match="registered: sandbox-erp"):
-        load_connector("netsuite", {})
+        load_connector("netsuite", {}, registered)
 
 
-def test_a_broken_registration_names_the_connector(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        connector_module,
-        "entry_points",
-        _fake_entry_points(EntryPoint("broken", "accord.no_such_module:f", ENTRY_POINT_GROUP)),
-    )
+def test_a_broken_registration_names_the_connector() -> None:
+    broken = [EntryPoint("broken", "accord.no_such_module:f", ENTRY_POINT_GROUP)]
 
     with pytest.raises(ImportError, match="connector 'broken'"):
-        discover_connectors()
+        discover_connectors(broken)
 
 
 def test_sdk_errors_map_to_the_business_exceptions_the_hub_raises() -> None:

@@ -165,9 +165,7 @@ def test_connector_calls_throttles_errors_and_circuit_state_are_exported(scrape:
     assert second("accord_connector_circuit_state", connector=connector, state="closed") == 0
 
 
-def test_event_log_backlog_oldest_pending_age_and_outbox_lag(
-    scrape: Any, hub: FakeHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_event_log_backlog_oldest_pending_age_and_outbox_lag(scrape: Any, hub: FakeHub) -> None:
     assert scrape()("accord_event_log_backlog") == 0
     assert scrape()("accord_outbox_lag_seconds") == 0
     hub.event_status = EventLogStatus(

@@ -12,6 +12,7 @@ from accord.application.exception_handling import criticality_of
 from accord.application.ports import ExceptionRecord
 from accord.domain.criticality import Criticality
 from accord.domain.exceptions import ExceptionKind, ExceptionStatus
+from accord.http.ports import HubPorts
 from accord.web.charts import bar_chart
 from accord.web.kpi_view import readable_hours
 from accord.web.pages import filtered_exceptions
@@ -98,11 +99,9 @@ def test_the_queue_lists_critical_flows_first_and_reporting_last() -> None:
         _record(3, ExceptionKind.CAP_REACHED),
         _record(4, ExceptionKind.RECONCILIATION_DISCREPANCY),
     ]
-    hub = SimpleNamespace(
-        exceptions=lambda *_: records, reports=None, criticality=Criticality.default()
-    )
+    hub = SimpleNamespace(exceptions=lambda *_: records, criticality=Criticality.default())
     request = _request("")
-    request.scope["app"] = SimpleNamespace(state=SimpleNamespace(hub=hub))
+    request.scope["app"] = SimpleNamespace(state=SimpleNamespace(hub=hub, ports=HubPorts()))
 
     shown, _ = filtered_exceptions(request)
 

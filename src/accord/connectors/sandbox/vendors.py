@@ -98,8 +98,7 @@ def _workday(state: StateStore, clock: SandboxClock, faults: FaultPlan) -> FastA
 
 
 def _netsuite(state: StateStore, clock: SandboxClock, faults: FaultPlan) -> FastAPI:
-    account = netsuite.Account(state)
-    account.now = clock.now
+    account = netsuite.Account(state, now=clock.now)
     return netsuite.create_app(netsuite.Simulator(account=account, faults=faults))
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from accord.canonical.streams import Cursor, Page, Stream
@@ -138,14 +138,19 @@ class ConnectorNotFoundError(LookupError):
     """No connector is registered under the requested name."""
 
 
-def discover_connectors() -> dict[str, ConnectorFactory]:
-    """Every connector factory registered under the `accord.connectors` entry point.
+def discover_connectors(
+    registered: Iterable[EntryPoint] | None = None,
+) -> dict[str, ConnectorFactory]:
+    """Every connector factory registered under the `accord.connectors` entry point, among
+    `registered` (default: the installed packages' entry points).
 
     A registration that cannot be imported raises `ImportError` naming it: a broken
     connector must be fixed or uninstalled, not skipped silently.
     """
+    if registered is None:
+        registered = entry_points(group=ENTRY_POINT_GROUP)
     factories: dict[str, ConnectorFactory] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in (entry for entry in registered if entry.group == ENTRY_POINT_GROUP):
         try:
             factories[entry.name] = entry.load()
         except Exception as error:
@@ -156,9 +161,12 @@ def discover_connectors() -> dict[str, ConnectorFactory]:
     return factories
 
 
-def load_connector(name: str, config: Mapping[str, Any]) -> Connector:
-    """Build the connector registered as `name` with `config`."""
-    factories = discover_connectors()
+def load_connector(
+    name: str, config: Mapping[str, Any], registered: Iterable[EntryPoint] | None = None
+) -> Connector:
+    """Build the connector registered as `name` (among `registered`, default: the
+    installed entry points) with `config`."""
+    factories = discover_connectors(registered)
     if name not in factories:
         known = ", ".join(sorted(factories)) or "none"
         raise ConnectorNotFoundError(

@@ -69,15 +69,18 @@ def _money(value: Any) -> Decimal:
 class Account:
     """Records of one account (see the module docs)."""
 
-    def __init__(self, state: StateStore | None = None) -> None:
+    def __init__(
+        self, state: StateStore | None = None, now: Callable[[], dt.datetime] | None = None
+    ) -> None:
         self.state = state or StateStore()
         """Where the records are kept (in memory unless the account has a state directory)."""
         self.records: dict[str, dict[int, dict[str, Any]]] = {}
         self.external_ids: dict[tuple[str, str], int] = {}
         self.closed_periods: set[str] = set()
         self._lock = threading.Lock()
-        self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-        """When a write happens (its `lastModifiedDate`); tests set it."""
+        self.now: Callable[[], dt.datetime] = now or (lambda: dt.datetime.now(dt.UTC))
+        """When a write happens (its `lastModifiedDate`): the sandbox's clock or a test's,
+        else real time."""
         self._load()
         self._ids = itertools.count(max(self._all_ids(), default=FIRST_ID - 1) + 1)
 
