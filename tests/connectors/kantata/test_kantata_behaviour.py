@@ -261,3 +261,23 @@ def test_an_entry_on_a_workspace_accord_did_not_provision_waits_for_its_referenc
 
     assert before.records == [] and "contract" in before.rejected[0].reason
     assert [(r.source_id, r.contract) for r in after.records] == [(entry, "K9")]
+
+
+@pytest.mark.parametrize(("look_back", "read"), [(300, 3), (0, 2)])
+def test_an_entry_stamped_before_the_cursor_but_visible_after_it_is_read_exactly_once(
+    simulator: Simulator, config_for: Config, look_back: int, read: int
+) -> None:
+    """Within the look-back window the late entry is read once; without one it is lost."""
+    kantata = connector_factory(config_for(look_back_seconds=look_back))
+    seed = seed_time(simulator)
+    keys = seed(2)
+    first = kantata.time_entries.read(None, 10)
+    (late,) = seed(1)  # its transaction began before the others' and committed after the read
+    entries = simulator.objects["time_entries"]
+    entries[late.removeprefix("kantata-te-")]["updated_at"] = entries[keys[0][11:]]["updated_at"]
+
+    later = kantata.time_entries.read(first.next_cursor, 10)
+    again = kantata.time_entries.read(later.next_cursor, 10)
+
+    ids = [r.id for page in (first, later, again) for r in page.records]
+    assert ids == [*keys, late][:read]

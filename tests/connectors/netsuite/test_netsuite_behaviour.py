@@ -260,3 +260,15 @@ def test_a_payment_saved_late_with_an_older_stamp_is_not_lost(
     second = erp.payments.read(first.next_cursor, 10)
 
     assert [p.id for p in second.records] == ["PAY-LATE"]
+
+
+def test_the_look_back_window_is_a_setting(simulator: Simulator, config_for: Config) -> None:
+    """A one-minute window does not reach a payment stamped five minutes back."""
+    erp = connector_factory(config_for(look_back_seconds=60))
+    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.UTC)
+    simulator.account.upsert("customerPayment", "PAY-1", payment_body())
+    first = erp.payments.read(None, 10)
+    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 25, tzinfo=dt.UTC)
+    simulator.account.upsert("customerPayment", "PAY-LATE", payment_body())
+
+    assert erp.payments.read(first.next_cursor, 10).records == []

@@ -247,3 +247,33 @@ def test_an_eleventh_open_query_cursor_releases_the_oldest(
 
     assert len(simulator.cursors) == OPEN_CURSORS
     assert [r["attributes"]["type"] for r in rest["records"]] == ["Account"]
+
+
+def _late_account_ids(simulator: Simulator, config_for: Config, look_back: int) -> list[str]:
+    """Accounts read after C3 commits late: stamped as C1 was, visible only after C1
+    and C2 were read (its transaction began before C2's and ended after the read)."""
+    crm = connector_factory(config_for(look_back_seconds=look_back))
+    seed_accounts(simulator)(2)
+    first = crm.accounts.read(None, 10)
+    simulator.org.upsert("Account", "Accord_Id__c", "C3", {"Name": "Late", "BillingCountry": "DE"})
+    accounts = simulator.org.records["Account"]
+    stamp_of = {r["Accord_Id__c"]: r["SystemModstamp"] for r in accounts.values()}
+    late = next(r for r in accounts.values() if r["Accord_Id__c"] == "C3")
+    late["SystemModstamp"] = stamp_of["C1"]
+
+    later = crm.accounts.read(first.next_cursor, 10)
+    again = crm.accounts.read(later.next_cursor, 10)
+
+    return [c.id for page in (first, later, again) for c in page.records]
+
+
+def test_a_record_stamped_before_the_cursor_but_visible_after_it_is_read_exactly_once(
+    simulator: Simulator, config_for: Config
+) -> None:
+    assert _late_account_ids(simulator, config_for, look_back=300) == ["C1", "C2", "C3"]
+
+
+def test_without_a_look_back_a_late_visible_record_is_missed(
+    simulator: Simulator, config_for: Config
+) -> None:
+    assert _late_account_ids(simulator, config_for, look_back=0) == ["C1", "C2"]

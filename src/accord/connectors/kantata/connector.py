@@ -8,6 +8,8 @@ Settings (the landscape's `settings`, plus retry and limits):
   optionally `client_id`, `client_secret` and `refresh_token` to refresh it on a 401
 - `service_name`: the `service_name` of Accord's external references, default `Accord`
 - `mapping`: the firm's mapping file (its `table.name` says which resource it maps)
+- `look_back_seconds`: how far behind the last `updated_at` read a stream reads again,
+  for objects that become visible late (default 300; see `sdk.lookback`)
 
 Writes are idempotent through Kantata's external references: every workspace and invoice
 Accord creates carries a reference (`service_name`, `service_model`,
@@ -33,12 +35,14 @@ from accord.connectors.sdk import (
     Stream,
     System,
 )
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
 from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "kantata"
 DEFAULT_URL = "https://api.mavenlink.com"
 TIME_ENTRY_PREFIX = "kantata-te-"
+Filters = dict[str, str] | None
 
 
 def session_from_config(config: Mapping[str, Any]) -> KantataSession:
@@ -66,19 +70,16 @@ class KantataConnector:
         self._key_locks: dict[str, threading.Lock] = {}
         self.mappings = resource_mappings(config.get("mapping"))
         workspaces = WorkspaceDirectory(self.session, self.service)
-        self.time_entries = ResourceStream(
-            "time_entries", self.session, self.mappings["time_entries"], workspaces
-        )
-        self.expenses = ResourceStream(
-            "expenses", self.session, self.mappings["expenses"], workspaces
-        )
-        self.milestones = ResourceStream(
-            "milestones",
-            self.session,
-            self.mappings["stories"],
-            workspaces,
-            {"story_type": "milestone"},
-        )
+        look_back = look_back_from_config(config)
+
+        def stream(name: str, mapping: str, filters: Filters = None) -> ResourceStream:
+            return ResourceStream(
+                name, self.session, self.mappings[mapping], workspaces, filters, look_back
+            )
+
+        self.time_entries = stream("time_entries", "time_entries")
+        self.expenses = stream("expenses", "expenses")
+        self.milestones = stream("milestones", "stories", {"story_type": "milestone"})
 
     @property
     def name(self) -> str:

@@ -15,6 +15,9 @@ Settings (the landscape's `settings`, plus retry and limits):
 - `dimensions`: per legal entity, the department / class / location external ids,
   e.g. `{DE01: {department: CONSULTING}}`
 - `mapping`: the payment mapping file (default: the shipped `mappings/payment.yaml`)
+- `look_back_seconds`: how far behind the last `lastmodifieddate` read the payments
+  stream reads again, for payments that become visible late (default 900: NetSuite
+  stamps a transaction when it starts; see `sdk.lookback`)
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ from accord.connectors.netsuite import documents
 from accord.connectors.netsuite.asynchronous import write
 from accord.connectors.netsuite.auth import grant_from_config
 from accord.connectors.netsuite.journals import NetSuiteJournals
-from accord.connectors.netsuite.payments import MAPPINGS, PaymentsStream, payment_mapping
+from accord.connectors.netsuite.payments import (
+    LOOK_BACK,
+    MAPPINGS,
+    PaymentsStream,
+    payment_mapping,
+)
 from accord.connectors.netsuite.rest import NetSuiteSession, describe_errors, eid_path
 from accord.connectors.sdk import (
     CheckResult,
@@ -39,6 +47,7 @@ from accord.connectors.sdk import (
     System,
 )
 from accord.connectors.sdk.checks import check_sign_in_and_read
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
 from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
@@ -71,7 +80,8 @@ class NetSuiteErpConnector:
         self.session = session_from_config(config)
         self._dimensions: dict[str, dict[str, str]] = dict(config.get("dimensions") or {})
         mapping = payment_mapping(config.get("mapping") or MAPPINGS / "payment.yaml")
-        self.payments = PaymentsStream(self.session, mapping)
+        look_back = look_back_from_config(config, LOOK_BACK)
+        self.payments = PaymentsStream(self.session, mapping, look_back)
 
     @property
     def name(self) -> str:

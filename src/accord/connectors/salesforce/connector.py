@@ -12,6 +12,8 @@ Settings (the landscape's `settings`, plus `base_url`, retry and limits):
 - `mapping`: the object mapping file (default: the shipped one for the stream)
 - `contracts_where` (CLM): the SOQL condition of contracts to read, default
   `Status = 'Activated'`
+- `look_back_seconds`: how far behind the last `SystemModstamp` read a stream reads
+  again, for records that become visible late (default 300; see `sdk.lookback`)
 - `batch_size`: records per query batch (`Sforce-Query-Options`), 200 to 2000
 - `slow_down_at`, `stop_at`: shares of the daily API limit (default 0.8 and 0.95)
 """
@@ -38,6 +40,7 @@ from accord.connectors.sdk import (
     System,
 )
 from accord.connectors.sdk.checks import check_sign_in_and_read
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
 from accord.domain.reconciliation import ContractRecord, PaymentRecord
 
@@ -106,6 +109,7 @@ class _SalesforceBase:
         self.mapping: ObjectMapping = object_mapping(
             config.get("mapping") or MAPPINGS / self.default_mapping
         )
+        self.look_back = look_back_from_config(config)
 
     @property
     def name(self) -> str:
@@ -139,7 +143,7 @@ class SalesforceCrmConnector(_SalesforceBase):
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
-        self.accounts = SoqlStream("accounts", self.session, self.mapping)
+        self.accounts = SoqlStream("accounts", self.session, self.mapping, look_back=self.look_back)
 
     @property
     def system(self) -> System:
@@ -241,7 +245,9 @@ class SalesforceClmConnector(_SalesforceBase):
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self.where = str(config.get("contracts_where", "Status = 'Activated'"))
-        self.contracts = SoqlStream("contracts", self.session, self.mapping, self.where)
+        self.contracts = SoqlStream(
+            "contracts", self.session, self.mapping, self.where, self.look_back
+        )
 
     @property
     def system(self) -> System:
