@@ -15,7 +15,7 @@ from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
 from accord.simulators.kantata import Simulator
-from tests.connectors.kantata.conftest import seed_milestones, seed_time
+from tests.connectors.kantata.conftest import seed_milestones, seed_time, workspace
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 from tests.connectors.simulated import Config, ids_read_across_token_expiry
 
@@ -224,8 +224,8 @@ def test_provisioned_projects_are_listed_with_their_contract_and_status(
     kantata.close_project(PROJECT.id)
     simulator.create("workspaces", {"title": "Not Accord's"})
 
-    (project,) = kantata.project_records()
-    (contract,) = kantata.contract_records()
+    (project,) = kantata.listings.project_records()
+    (contract,) = kantata.listings.contract_records()
 
     assert (project.key, project.contract, project.status) == ("PRJ-1", "K1", "archived")
     assert contract.key == "K1"
@@ -281,3 +281,18 @@ def test_an_entry_stamped_before_the_cursor_but_visible_after_it_is_read_exactly
 
     ids = [r.id for page in (first, later, again) for r in page.records]
     assert ids == [*keys, late][:read]
+
+
+def test_the_workspace_listing_pages_by_200_and_lists_every_provisioned_project(
+    simulator: Simulator, config_for: Config
+) -> None:
+    kantata = connector_factory(config_for())
+    for number in range(1, 206):
+        workspace(simulator, f"PRJ-{number}", f"K{number}")
+
+    projects = kantata.listings.project_records()
+
+    assert sorted(p.key for p in projects) == sorted(f"PRJ-{n}" for n in range(1, 206))
+    assert {p.contract for p in projects if p.key == "PRJ-205"} == {"K205"}
+    listing = [line for line in simulator.log if line.startswith("GET /api/v1/workspaces")]
+    assert len(listing) == 2 and "page=2" in listing[1] and "per_page=200" in listing[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,29 @@ def test_without_a_look_back_a_late_visible_record_is_missed(
     simulator: Simulator, config_for: Config
 ) -> None:
     assert _late_account_ids(simulator, config_for, look_back=0) == ["C1", "C2"]
+
+
+def test_the_payments_fed_back_are_listed_for_reconciliation_batch_after_batch(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for(batch_size=2))
+    for number in range(1, 6):
+        crm.record_payment(
+            Payment(
+                id=f"P{number}",
+                invoice=f"INV-{number}",
+                amount=f"{number}0.50",
+                currency="EUR",
+                received_on=dt.date(2026, 2, number),
+            )
+        )
+    simulator.org.upsert("Payment__c", "Id", "not-accords", {"Amount__c": "1.00"})
+
+    listed = sorted(crm.listings.payment_records(), key=lambda p: p.key)
+
+    assert [(p.key, p.invoice, p.amount, p.on) for p in listed[::4]] == [
+        ("P1", "INV-1", Decimal("10.50"), dt.date(2026, 2, 1)),
+        ("P5", "INV-5", Decimal("50.50"), dt.date(2026, 2, 5)),
+    ]
+    assert len(listed) == 5
+    assert sum("/query/" in line for line in simulator.log) >= 2, "followed nextRecordsUrl"

@@ -93,6 +93,6 @@ def test_a_vendor_fault_is_steered_through_the_sandbox_api_and_config() -> None:
         assert throttled.status_code == 429 and "Retry-After" not in throttled.headers
         assert [f["kind"] for f in http.get("/kantata/_sandbox/faults").json()] == ["unavailable"]
         with pytest.raises(UnavailableError):
-            psa.project_records()
+            psa.listings.project_records()
         landscape.set_clock(datetime(2026, 2, 1, tzinfo=UTC))
-        assert psa.project_records() == []
+        assert psa.listings.project_records() == []

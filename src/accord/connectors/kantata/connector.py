@@ -26,6 +26,7 @@ from typing import Any
 
 from accord.canonical.v1 import Contract, Project, TimeEntry
 from accord.connectors.kantata.api import MAX_PER_PAGE, KantataSession, objects
+from accord.connectors.kantata.listings import KantataListings
 from accord.connectors.kantata.mapping import RecordNotMapped, resource_mappings
 from accord.connectors.kantata.streams import ResourceStream, WorkspaceDirectory
 from accord.connectors.sdk import (
@@ -37,7 +38,6 @@ from accord.connectors.sdk import (
 )
 from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
-from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "kantata"
 DEFAULT_URL = "https://api.mavenlink.com"
@@ -69,6 +69,7 @@ class KantataConnector:
         self._keys_lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self.mappings = resource_mappings(config.get("mapping"))
+        self.listings = KantataListings(self.session, self.service)
         workspaces = WorkspaceDirectory(self.session, self.service)
         look_back = look_back_from_config(config)
 
@@ -115,42 +116,11 @@ class KantataConnector:
         return [self.time_entries, self.expenses, self.milestones]
 
     def ports(self) -> dict[str, object]:
-        return {"PsaGateway": self, "ContractListing": self, "ProjectListing": self}
-
-    def project_records(self) -> Sequence[ProjectRecord]:
-        """The workspaces Accord provisioned, keyed by project id, with their contract."""
-        params = {
-            "external_reference_service_name": self.service,
-            "external_reference_service_model": "project",
-            "include": "external_references",
-            "per_page": MAX_PER_PAGE,
+        return {
+            "PsaGateway": self,
+            "ContractListing": self.listings,
+            "ProjectListing": self.listings,
         }
-        records = []
-        for body in self.session.bodies("/workspaces", params):
-            refs = self._references_by_subject(body)
-            for space in objects(body):
-                mine = refs.get(str(space["id"]), {})
-                if "project" in mine:
-                    status = "archived" if space.get("archived") else "active"
-                    currency = space.get("currency")
-                    project, contract = mine["project"], mine.get("contract")
-                    records.append(
-                        ProjectRecord(project, None, contract, status=status, currency=currency)
-                    )
-        return records
-
-    def _references_by_subject(self, body: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-        """Subject id -> `{service_model: service_model_ref}` of Accord's references."""
-        refs: dict[str, dict[str, str]] = {}
-        for ref in body.get("external_references", {}).values():
-            if ref.get("service_name") == self.service:
-                own = refs.setdefault(str(ref["subject_id"]), {})
-                own[str(ref["service_model"])] = str(ref["service_model_ref"])
-        return refs
-
-    def contract_records(self) -> Sequence[ContractRecord]:
-        """The contracts of the provisioned workspaces (key = contract id)."""
-        return [ContractRecord(p.contract or p.key, None) for p in self.project_records()]
 
     def find(self, resource: str, model: str, ref: str) -> dict[str, Any] | None:
         """The object of `resource` carrying Accord's reference `model`=`ref`, or None."""

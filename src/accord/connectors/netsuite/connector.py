@@ -32,6 +32,7 @@ from accord.connectors.netsuite import documents
 from accord.connectors.netsuite.asynchronous import write
 from accord.connectors.netsuite.auth import grant_from_config
 from accord.connectors.netsuite.journals import NetSuiteJournals
+from accord.connectors.netsuite.listings import NetSuiteListings
 from accord.connectors.netsuite.payments import (
     LOOK_BACK,
     MAPPINGS,
@@ -49,7 +50,6 @@ from accord.connectors.sdk import (
 from accord.connectors.sdk.checks import check_sign_in_and_read
 from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
-from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "netsuite"
 DOCUMENT_TYPES = ("invoice", "creditMemo")
@@ -82,6 +82,7 @@ class NetSuiteErpConnector:
         mapping = payment_mapping(config.get("mapping") or MAPPINGS / "payment.yaml")
         look_back = look_back_from_config(config, LOOK_BACK)
         self.payments = PaymentsStream(self.session, mapping, look_back)
+        self.listings = NetSuiteListings(self.session)
 
     @property
     def name(self) -> str:
@@ -109,8 +110,8 @@ class NetSuiteErpConnector:
         return {
             "ErpGateway": self,
             "JournalPosting": NetSuiteJournals(self.session),
-            "ProjectListing": self,
-            "ContractListing": self,
+            "ProjectListing": self.listings,
+            "ContractListing": self.listings,
         }
 
     def close(self) -> None:
@@ -183,33 +184,6 @@ class NetSuiteErpConnector:
     def list_payments(self, since: dt.date | None) -> Sequence[Payment]:
         payments = [self.payments.map(row) for row in self.payments.rows()]
         return [p for p in payments if since is None or p.received_on >= since]
-
-    # Listings ------------------------------------------------------------------------
-
-    def project_records(self) -> Sequence[ProjectRecord]:
-        """The jobs Accord set up (those with an external id), keyed by it."""
-        rows = self.session.suiteql(
-            "SELECT id, externalid, parent, subsidiary, isinactive, custentity_accord_contract "
-            "FROM job WHERE externalid IS NOT NULL ORDER BY id"
-        )
-        return [
-            ProjectRecord(
-                str(row["externalid"]),
-                None,
-                row.get("custentity_accord_contract"),
-                row.get("parent"),
-                row.get("subsidiary"),
-                "inactive" if row.get("isinactive") == "T" else "active",
-            )
-            for row in rows
-        ]
-
-    def contract_records(self) -> Sequence[ContractRecord]:
-        """The contract of each job Accord set up, with its customer and entity."""
-        return [
-            ContractRecord(p.contract or p.key, None, p.customer, p.entity)
-            for p in self.project_records()
-        ]
 
     def _upsert(self, record_type: str, external_id: str, body: dict[str, Any]) -> str:
         write(self.session, record_type, external_id, body)

@@ -18,6 +18,7 @@
 from accord.canonical.streams import Cursor, Page, RejectedRecord, Stream
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
+    LISTING_ATTEMPTS,
     LISTING_PORTS,
     PROBES,
     SYSTEMS,
@@ -54,6 +55,7 @@ from accord.connectors.sdk.writes import (
 __all__ = [
     "BATCH_POSTING",
     "ENTRY_POINT_GROUP",
+    "LISTING_ATTEMPTS",
     "LISTING_PORTS",
     "PROBES",
     "SYSTEMS",
