@@ -8,6 +8,8 @@ Settings (the landscape's `settings`, plus retry and limits):
   integration record, the certificate mapped to it, the PEM of its private key);
   `jwt_algorithm` default `PS256`. Or token-based authentication: `account_id`,
   `consumer_key`, `consumer_secret`, `token_id`, `token_secret`
+- `auth`: `m2m` or `tba`, when the settings hold both kinds of credentials (default:
+  `tba` when `token_id` is set, else `m2m`)
 - `async_writes`: queue writes as NetSuite jobs (`Prefer: respond-async` with
   `X-NetSuite-Idempotency-Key`, see `asynchronous`); default off
 - `max_concurrency`: parallel calls at most (default 5, under the account's concurrency
