@@ -10,6 +10,9 @@
 - `errors`: `RejectedError` (business refusal) vs `UnavailableError` (try later).
 - `writes`: `ExternalIdUpsert`, `PostedDocument`, and `BATCH_POSTING` / `BatchOutcome`
   for a connector that posts many documents per call (an optional capability).
+- `sessions`, `lookback`: what the vendor REST connectors share: the token refresh, a
+  session for listings that gives up sooner, and a change cursor that looks back for
+  writes that become visible late.
 - `tabular`: mapping files (YAML) between rows of files or tables and canonical records,
   shared by the file-drop and SQL connectors.
 - `testing`: fakes (scripted transport, clock) for connector tests.
