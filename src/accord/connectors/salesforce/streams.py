@@ -88,13 +88,13 @@ class SoqlStream:
         soql = self.soql(position.start(), max(limit, 1) + 1 + len(position.seen))
         page: list[dict[str, Any]] = []
         has_more = False
-        for record in query_all(self._session, soql):
+        for record in query_all(self._session, soql):  # to the end: no locator left open
             key, stamp = str(record["Id"]), str(record["SystemModstamp"])
             if position.delivered(key, stamp):
                 continue  # read before, in the window or twice from the server
             if len(page) == max(limit, 1):
                 has_more = True
-                break
+                continue
             position.deliver(key, stamp)
             page.append(record)
         if not page:
