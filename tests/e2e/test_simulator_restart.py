@@ -113,6 +113,6 @@ def test_kantata_projects_survive_a_kill(
     psa = kantata_connector({"base_url": simulator.url, **settings})
     try:
         assert psa.provision_project(PROJECT, CONTRACT) == workspace, "found by its reference"
-        assert [project.key for project in psa.project_records()] == [PROJECT.id]
+        assert [project.key for project in psa.listings.project_records()] == [PROJECT.id]
     finally:
         psa.close()

@@ -213,7 +213,7 @@ def test_contracts_signed_in_salesforce_are_confirmed_there_and_set_up_in_netsui
     )
     erp = _netsuite(landscape.netsuite)
     try:
-        projects = erp.project_records()
+        projects = erp.listings.project_records()
     finally:
         erp.close()
 

@@ -15,7 +15,7 @@ from accord.connectors.sdk import RejectedError, UnavailableError, read_all
 from accord.connectors.sdk.testing import FakeSleep
 from accord.landscape import load_landscape
 from accord.simulators.kantata import Simulator
-from tests.connectors.kantata.conftest import seed_milestones, seed_time
+from tests.connectors.kantata.conftest import seed_milestones, seed_time, workspace
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 from tests.connectors.simulated import Config, ids_read_across_token_expiry
 
@@ -224,8 +224,8 @@ def test_provisioned_projects_are_listed_with_their_contract_and_status(
     kantata.close_project(PROJECT.id)
     simulator.create("workspaces", {"title": "Not Accord's"})
 
-    (project,) = kantata.project_records()
-    (contract,) = kantata.contract_records()
+    (project,) = kantata.listings.project_records()
+    (contract,) = kantata.listings.contract_records()
 
     assert (project.key, project.contract, project.status) == ("PRJ-1", "K1", "archived")
     assert contract.key == "K1"
@@ -261,3 +261,38 @@ def test_an_entry_on_a_workspace_accord_did_not_provision_waits_for_its_referenc
 
     assert before.records == [] and "contract" in before.rejected[0].reason
     assert [(r.source_id, r.contract) for r in after.records] == [(entry, "K9")]
+
+
+@pytest.mark.parametrize(("look_back", "read"), [(300, 3), (0, 2)])
+def test_an_entry_stamped_before_the_cursor_but_visible_after_it_is_read_exactly_once(
+    simulator: Simulator, config_for: Config, look_back: int, read: int
+) -> None:
+    """Within the look-back window the late entry is read once; without one it is lost."""
+    kantata = connector_factory(config_for(look_back_seconds=look_back))
+    seed = seed_time(simulator)
+    keys = seed(2)
+    first = kantata.time_entries.read(None, 10)
+    (late,) = seed(1)  # its transaction began before the others' and committed after the read
+    entries = simulator.objects["time_entries"]
+    entries[late.removeprefix("kantata-te-")]["updated_at"] = entries[keys[0][11:]]["updated_at"]
+
+    later = kantata.time_entries.read(first.next_cursor, 10)
+    again = kantata.time_entries.read(later.next_cursor, 10)
+
+    ids = [r.id for page in (first, later, again) for r in page.records]
+    assert ids == [*keys, late][:read]
+
+
+def test_the_workspace_listing_pages_by_200_and_lists_every_provisioned_project(
+    simulator: Simulator, config_for: Config
+) -> None:
+    kantata = connector_factory(config_for())
+    for number in range(1, 206):
+        workspace(simulator, f"PRJ-{number}", f"K{number}")
+
+    projects = kantata.listings.project_records()
+
+    assert sorted(p.key for p in projects) == sorted(f"PRJ-{n}" for n in range(1, 206))
+    assert {p.contract for p in projects if p.key == "PRJ-205"} == {"K205"}
+    listing = [line for line in simulator.log if line.startswith("GET /api/v1/workspaces")]
+    assert len(listing) == 2 and "page=2" in listing[1] and "per_page=200" in listing[1]

@@ -43,7 +43,7 @@ def test_a_project_provisioned_before_a_restart_is_found_again_after_it(
 
     with restarted(state_file, config_for) as (again, kantata):
         assert kantata.provision_project(PROJECT, CONTRACT) == first
-        (project,) = kantata.project_records()
+        (project,) = kantata.listings.project_records()
         assert (project.key, project.contract) == (PROJECT.id, CONTRACT.id)
         assert len(again.objects["workspaces"]) == 1
 

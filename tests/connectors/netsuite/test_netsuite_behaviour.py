@@ -12,6 +12,7 @@ import yaml
 
 from accord.canonical.v1 import Customer, Project
 from accord.connectors.netsuite import MAPPINGS, NetSuiteErpConnector, connector_factory
+from accord.connectors.netsuite.listings import NetSuiteListings
 from accord.connectors.sdk import RejectedError, read_all
 from accord.simulators.netsuite import Simulator
 from tests.connectors.netsuite.conftest import AccountClock
@@ -123,7 +124,7 @@ def test_projects_are_listed_and_deactivated(
     erp.deactivate_project("P1")
     erp.deactivate_project("never-sent")
 
-    (record,) = erp.project_records()
+    (record,) = erp.listings.project_records()
     assert (record.key, record.contract, record.customer, record.status) == (
         "P1", "K1", "C1", "inactive",
     )  # fmt: skip
@@ -262,3 +263,35 @@ def test_a_payment_saved_late_with_an_older_stamp_is_not_lost(
     second = erp.payments.read(first.next_cursor, 10)
 
     assert [p.id for p in second.records] == ["PAY-LATE"]
+
+
+def test_the_look_back_window_is_a_setting(simulator: Simulator, config_for: Config) -> None:
+    """A one-minute window does not reach a payment stamped five minutes back."""
+    erp = connector_factory(config_for(look_back_seconds=60))
+    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.UTC)
+    simulator.account.upsert("customerPayment", "PAY-1", payment_body())
+    first = erp.payments.read(None, 10)
+    simulator.account.now = lambda: dt.datetime(2026, 2, 1, 9, 25, tzinfo=dt.UTC)
+    simulator.account.upsert("customerPayment", "PAY-LATE", payment_body())
+
+    assert erp.payments.read(first.next_cursor, 10).records == []
+
+
+def test_the_job_listing_pages_by_offset_and_lists_only_accords_jobs(
+    erp: NetSuiteErpConnector, simulator: Simulator
+) -> None:
+    for number in range(1, 6):
+        erp.upsert_project(
+            Project(id=f"P{number}", name="Rollout", customer="C1", entity="DE01",
+                    contract=f"K{number}")
+        )  # fmt: skip
+    listings = NetSuiteListings(erp.session, page_size=2)
+    before = len(simulator.log)
+
+    contracts = listings.contract_records()
+
+    assert [(c.key, c.customer, c.entity) for c in contracts] == [
+        (f"K{n}", "C1", "DE01") for n in range(1, 6)
+    ]
+    pages = [line for line in list(simulator.log)[before:] if line.endswith("/suiteql")]
+    assert len(pages) == 3, "five jobs, two a page"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,59 @@ def test_an_eleventh_open_query_cursor_releases_the_oldest(
 
     assert len(simulator.cursors) == OPEN_CURSORS
     assert [r["attributes"]["type"] for r in rest["records"]] == ["Account"]
+
+
+def _late_account_ids(simulator: Simulator, config_for: Config, look_back: int) -> list[str]:
+    """Accounts read after C3 commits late: stamped as C1 was, visible only after C1
+    and C2 were read (its transaction began before C2's and ended after the read)."""
+    crm = connector_factory(config_for(look_back_seconds=look_back))
+    seed_accounts(simulator)(2)
+    first = crm.accounts.read(None, 10)
+    simulator.org.upsert("Account", "Accord_Id__c", "C3", {"Name": "Late", "BillingCountry": "DE"})
+    accounts = simulator.org.records["Account"]
+    stamp_of = {r["Accord_Id__c"]: r["SystemModstamp"] for r in accounts.values()}
+    late = next(r for r in accounts.values() if r["Accord_Id__c"] == "C3")
+    late["SystemModstamp"] = stamp_of["C1"]
+
+    later = crm.accounts.read(first.next_cursor, 10)
+    again = crm.accounts.read(later.next_cursor, 10)
+
+    return [c.id for page in (first, later, again) for c in page.records]
+
+
+def test_a_record_stamped_before_the_cursor_but_visible_after_it_is_read_exactly_once(
+    simulator: Simulator, config_for: Config
+) -> None:
+    assert _late_account_ids(simulator, config_for, look_back=300) == ["C1", "C2", "C3"]
+
+
+def test_without_a_look_back_a_late_visible_record_is_missed(
+    simulator: Simulator, config_for: Config
+) -> None:
+    assert _late_account_ids(simulator, config_for, look_back=0) == ["C1", "C2"]
+
+
+def test_the_payments_fed_back_are_listed_for_reconciliation_batch_after_batch(
+    simulator: Simulator, config_for: Config
+) -> None:
+    crm = connector_factory(config_for(batch_size=2))
+    for number in range(1, 6):
+        crm.record_payment(
+            Payment(
+                id=f"P{number}",
+                invoice=f"INV-{number}",
+                amount=f"{number}0.50",
+                currency="EUR",
+                received_on=dt.date(2026, 2, number),
+            )
+        )
+    simulator.org.upsert("Payment__c", "Id", "not-accords", {"Amount__c": "1.00"})
+
+    listed = sorted(crm.listings.payment_records(), key=lambda p: p.key)
+
+    assert [(p.key, p.invoice, p.amount, p.on) for p in listed[::4]] == [
+        ("P1", "INV-1", Decimal("10.50"), dt.date(2026, 2, 1)),
+        ("P5", "INV-5", Decimal("50.50"), dt.date(2026, 2, 5)),
+    ]
+    assert len(listed) == 5
+    assert sum("/query/" in line for line in simulator.log) >= 2, "followed nextRecordsUrl"

@@ -5,12 +5,14 @@ restart, and their faults are steered like the generic systems' ones."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from accord.bootstrap.connectors import connector_configs
 from accord.canonical.v1 import Customer
 from accord.connectors.kantata import connector_factory as kantata_connector
 from accord.connectors.netsuite import connector_factory as netsuite_connector
@@ -20,6 +22,7 @@ from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.sandbox.vendors import VENDOR_SETTINGS, VENDORS
 from accord.connectors.sdk import UnavailableError
 from accord.connectors.workday import connector_factory as workday_connector
+from accord.landscape import load_landscape
 from tests.connectors.kantata.test_kantata_contract import CONTRACT, PROJECT
 from tests.connectors.netsuite.test_netsuite_contract import invoice
 
@@ -93,6 +96,33 @@ def test_a_vendor_fault_is_steered_through_the_sandbox_api_and_config() -> None:
         assert throttled.status_code == 429 and "Retry-After" not in throttled.headers
         assert [f["kind"] for f in http.get("/kantata/_sandbox/faults").json()] == ["unavailable"]
         with pytest.raises(UnavailableError):
-            psa.project_records()
+            psa.listings.project_records()
         landscape.set_clock(datetime(2026, 2, 1, tzinfo=UTC))
-        assert psa.project_records() == []
+        assert psa.listings.project_records() == []
+
+
+def test_a_landscape_chooses_netsuite_m2m_and_the_sandbox_grants_it_on_either_clock(
+    tmp_path: Path,
+) -> None:
+    """`auth: m2m` signs in with the simulator's own certificate; the sandbox accepts an
+    assertion signed on the wall clock (`accord up`) or on its own clock (a scenario),
+    here three months behind the wall clock."""
+    path = tmp_path / "landscape.yaml"
+    path.write_text(
+        "version: 1\nsandbox: {vendors: true}\n"
+        "systems:\n  erp: {connector: netsuite, settings: {auth: m2m}}\n",
+        encoding="utf-8",
+    )
+    with Landscape() as landscape:
+        landscape.set_clock(MAY)
+        name, config = connector_configs(load_landscape(path), landscape.base_url)["systems.erp"]
+        for clock in (time.time, lambda: landscape.clock.now().timestamp()):
+            erp = netsuite_connector(config | {"clock": clock})
+            try:
+                posted = erp.post_invoice(invoice(), "post-m2m")
+                assert erp.session.token_fetches == 1, "an M2M access token, not a signature"
+            finally:
+                erp.close()
+
+    assert name == "netsuite"
+    assert posted.external_id

@@ -13,11 +13,12 @@ import yaml
 from accord.canonical.v1 import ChargeKind, DocumentKind, Invoice, InvoiceLine, TaxCategory
 from accord.connectors.netsuite import MAPPINGS
 from accord.connectors.netsuite.asynchronous import async_request_key
-from accord.connectors.netsuite.auth import grant_from_config
+from accord.connectors.netsuite.auth import M2MGrant, TokenAuth, grant_from_config
 from accord.connectors.netsuite.documents import record_body
 from accord.connectors.netsuite.payments import payment_mapping
 from accord.connectors.netsuite.rest import describe_errors
 from accord.connectors.sdk.tabular import MappingFileError
+from accord.simulators.netsuite.m2m import SANDBOX_KEY_FILE
 
 
 def line(net: str) -> InvoiceLine:
@@ -80,3 +81,22 @@ def test_an_unreadable_private_key_file_is_named_in_plain_words(tmp_path: Path) 
 
     with pytest.raises(ValueError, match="private_key_file cannot be read"):
         grant_from_config(settings, "netsuite", "https://1234567.suitetalk.api.netsuite.com")
+
+
+def test_auth_chooses_between_both_kinds_of_credentials_and_names_a_wrong_choice() -> None:
+    both = {
+        "client_id": "accord-integration",
+        "certificate_id": "cert-1",
+        "private_key_file": str(SANDBOX_KEY_FILE),
+        "account_id": "1234567",
+        "consumer_key": "ck",
+        "consumer_secret": "cs",
+        "token_id": "ti",
+        "token_secret": "ts",
+    }
+    url = "https://1234567.suitetalk.api.netsuite.com"
+
+    assert isinstance(grant_from_config(both, "netsuite", url), TokenAuth)
+    assert isinstance(grant_from_config(both | {"auth": "m2m"}, "netsuite", url), M2MGrant)
+    with pytest.raises(ValueError, match=r"auth must be m2m .* or tba"):
+        grant_from_config(both | {"auth": "oauth1"}, "netsuite", url)

@@ -8,6 +8,8 @@ Settings (the landscape's `settings`, plus retry and limits):
   optionally `client_id`, `client_secret` and `refresh_token` to refresh it on a 401
 - `service_name`: the `service_name` of Accord's external references, default `Accord`
 - `mapping`: the firm's mapping file (its `table.name` says which resource it maps)
+- `look_back_seconds`: how far behind the last `updated_at` read a stream reads again,
+  for objects that become visible late (default 300; see `sdk.lookback`)
 
 Writes are idempotent through Kantata's external references: every workspace and invoice
 Accord creates carries a reference (`service_name`, `service_model`,
@@ -24,6 +26,7 @@ from typing import Any
 
 from accord.canonical.v1 import Contract, Project, TimeEntry
 from accord.connectors.kantata.api import MAX_PER_PAGE, KantataSession, objects
+from accord.connectors.kantata.listings import KantataListings
 from accord.connectors.kantata.mapping import RecordNotMapped, resource_mappings
 from accord.connectors.kantata.streams import ResourceStream, WorkspaceDirectory
 from accord.connectors.sdk import (
@@ -33,12 +36,13 @@ from accord.connectors.sdk import (
     Stream,
     System,
 )
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
-from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "kantata"
 DEFAULT_URL = "https://api.mavenlink.com"
 TIME_ENTRY_PREFIX = "kantata-te-"
+Filters = dict[str, str] | None
 
 
 def session_from_config(config: Mapping[str, Any]) -> KantataSession:
@@ -65,20 +69,18 @@ class KantataConnector:
         self._keys_lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self.mappings = resource_mappings(config.get("mapping"))
+        self.listings = KantataListings(self.session, self.service)
         workspaces = WorkspaceDirectory(self.session, self.service)
-        self.time_entries = ResourceStream(
-            "time_entries", self.session, self.mappings["time_entries"], workspaces
-        )
-        self.expenses = ResourceStream(
-            "expenses", self.session, self.mappings["expenses"], workspaces
-        )
-        self.milestones = ResourceStream(
-            "milestones",
-            self.session,
-            self.mappings["stories"],
-            workspaces,
-            {"story_type": "milestone"},
-        )
+        look_back = look_back_from_config(config)
+
+        def stream(name: str, mapping: str, filters: Filters = None) -> ResourceStream:
+            return ResourceStream(
+                name, self.session, self.mappings[mapping], workspaces, filters, look_back
+            )
+
+        self.time_entries = stream("time_entries", "time_entries")
+        self.expenses = stream("expenses", "expenses")
+        self.milestones = stream("milestones", "stories", {"story_type": "milestone"})
 
     @property
     def name(self) -> str:
@@ -114,42 +116,11 @@ class KantataConnector:
         return [self.time_entries, self.expenses, self.milestones]
 
     def ports(self) -> dict[str, object]:
-        return {"PsaGateway": self, "ContractListing": self, "ProjectListing": self}
-
-    def project_records(self) -> Sequence[ProjectRecord]:
-        """The workspaces Accord provisioned, keyed by project id, with their contract."""
-        params = {
-            "external_reference_service_name": self.service,
-            "external_reference_service_model": "project",
-            "include": "external_references",
-            "per_page": MAX_PER_PAGE,
+        return {
+            "PsaGateway": self,
+            "ContractListing": self.listings,
+            "ProjectListing": self.listings,
         }
-        records = []
-        for body in self.session.bodies("/workspaces", params):
-            refs = self._references_by_subject(body)
-            for space in objects(body):
-                mine = refs.get(str(space["id"]), {})
-                if "project" in mine:
-                    status = "archived" if space.get("archived") else "active"
-                    currency = space.get("currency")
-                    project, contract = mine["project"], mine.get("contract")
-                    records.append(
-                        ProjectRecord(project, None, contract, status=status, currency=currency)
-                    )
-        return records
-
-    def _references_by_subject(self, body: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-        """Subject id -> `{service_model: service_model_ref}` of Accord's references."""
-        refs: dict[str, dict[str, str]] = {}
-        for ref in body.get("external_references", {}).values():
-            if ref.get("service_name") == self.service:
-                own = refs.setdefault(str(ref["subject_id"]), {})
-                own[str(ref["service_model"])] = str(ref["service_model_ref"])
-        return refs
-
-    def contract_records(self) -> Sequence[ContractRecord]:
-        """The contracts of the provisioned workspaces (key = contract id)."""
-        return [ContractRecord(p.contract or p.key, None) for p in self.project_records()]
 
     def find(self, resource: str, model: str, ref: str) -> dict[str, Any] | None:
         """The object of `resource` carrying Accord's reference `model`=`ref`, or None."""

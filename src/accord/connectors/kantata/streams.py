@@ -1,10 +1,12 @@
 """Changes of one Kantata resource, read with `updated_after`, oldest first.
 
-A read asks `/api/v1/<resource>?updated_after=<stamp - 1 s>&order=updated_at:asc` with
-`per_page` at most 200, follows `page` while `meta.page_count` says there is more, and
-keeps the objects strictly after the cursor's `(updated_at, id)`: `updated_after` is
-strict, so starting one second early keeps objects that share the last stamp, and the
-position check drops the ones already delivered (and any a page repeats). Each object is
+A read asks `/api/v1/<resource>?updated_after=<start - 1 s>&order=updated_at:asc` with
+`per_page` at most 200 and follows `page` while `meta.page_count` says there is more.
+`start` is the cursor's last `updated_at` less the look-back window (`LookBack`, the
+`look_back_seconds` setting), so an object saved in a transaction that committed after
+a later-stamped one was read is still picked up; `updated_after` is strict, so starting
+one second early keeps objects that share the stamp. What the cursor says was delivered
+(`id` at `updated_at`) is dropped, and so is any object a page repeats. Each object is
 completed with its workspace's contract (`WorkspaceDirectory`), its amounts as
 decimals and the date of its `updated_at` (`updated_on`), then mapped; one its mapping
 cannot read is `rejected`, the rest proceed.
@@ -20,10 +22,9 @@ from typing import Any
 from accord.canonical.base import CanonicalModel
 from accord.connectors.kantata.api import MAX_PER_PAGE, KantataSession
 from accord.connectors.kantata.mapping import RecordNotMapped, ResourceMapping, resource_mappings
-from accord.connectors.sdk import Cursor, Page, RejectedRecord, decode_cursor, encode_cursor
+from accord.connectors.sdk import Cursor, Page, RejectedRecord
+from accord.connectors.sdk.lookback import DEFAULT_LOOK_BACK, LookBack
 from accord.connectors.sdk.preview import RecordMapper
-
-Position = tuple[dt.datetime, int]
 
 
 class WorkspaceDirectory:
@@ -49,10 +50,6 @@ class WorkspaceDirectory:
         return found
 
 
-def _position(obj: dict[str, Any]) -> Position:
-    return dt.datetime.fromisoformat(str(obj["updated_at"])), int(obj["id"])
-
-
 class ResourceStream:
     """One Kantata resource's changes as canonical records (see the module docs)."""
 
@@ -63,8 +60,10 @@ class ResourceStream:
         mapping: ResourceMapping,
         workspaces: WorkspaceDirectory,
         filters: dict[str, str] | None = None,
+        look_back: dt.timedelta = DEFAULT_LOOK_BACK,
     ) -> None:
         self._name = name
+        self._look_back = look_back
         self._filters = filters or {}
         self._session = session
         self.mapping = mapping
@@ -75,32 +74,34 @@ class ResourceStream:
         return self._name
 
     def read(self, cursor: Cursor | None, limit: int) -> Page[CanonicalModel]:
-        after: list[Any] | None = decode_cursor(cursor).get("after")
-        last: Position | None = None
+        position = LookBack(cursor, self._look_back, dt.datetime.fromisoformat)
+        wanted = max(limit, 1)
         params: dict[str, Any] = {
             "order": "updated_at:asc",
-            "per_page": min(limit + 1, MAX_PER_PAGE),
+            "per_page": min(wanted + 1 + len(position.seen), MAX_PER_PAGE),
             **self._filters,
         }
-        if after:
-            stamp = dt.datetime.fromisoformat(after[0])
-            last = (stamp, int(after[1]))
-            params["updated_after"] = (stamp - dt.timedelta(seconds=1)).isoformat()
-        found: list[dict[str, Any]] = []
+        start = position.start()
+        if start is not None:
+            params["updated_after"] = (start - dt.timedelta(seconds=1)).isoformat()
+        chosen: list[dict[str, Any]] = []
+        has_more = False
         for page in self._session.pages(f"/{self.mapping.resource}", params):
             for obj in page:
-                if last is not None and _position(obj) <= last:
+                key, stamp = str(obj["id"]), str(obj["updated_at"])
+                if position.delivered(key, stamp):
                     continue
-                found.append(obj)
-                last = _position(obj)
-            if len(found) > limit:
+                if len(chosen) == wanted:
+                    has_more = True
+                    break
+                position.deliver(key, stamp)
+                chosen.append(obj)
+            if has_more:
                 break
-        chosen = found[:limit]
         if not chosen:
             return Page([], cursor, has_more=False)
         records, rejected = self._map(chosen)
-        tail = [str(chosen[-1]["updated_at"]), str(chosen[-1]["id"])]
-        return Page(records, encode_cursor({"after": tail}), len(found) > limit, rejected)
+        return Page(records, position.cursor(), has_more, rejected)
 
     def row(self, obj: dict[str, Any]) -> dict[str, Any]:
         """The object with its workspace's references and decimal amounts added."""

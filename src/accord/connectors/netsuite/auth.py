@@ -102,13 +102,22 @@ def tba_from_config(config: Mapping[str, Any], connector: str) -> TokenAuth:
     return TokenAuth(*(str(config[k]) for k in TBA_SETTINGS))
 
 
+AUTH_METHODS = ("m2m", "tba")
+
+
 def grant_from_config(
     config: Mapping[str, Any], connector: str, base_url: str
 ) -> M2MGrant | TokenAuth:
-    """Token-based authentication when `token_id` is set, else the M2M grant from
-    `client_id`, `certificate_id` and `private_key_file`; a missing setting is a
-    ValueError naming it."""
-    if config.get("token_id"):
+    """The grant `auth` names (`m2m` or `tba`); without it, token-based authentication
+    when `token_id` is set, else the M2M grant from `client_id`, `certificate_id` and
+    `private_key_file`. A missing setting is a ValueError naming it."""
+    method = config.get("auth") or ("tba" if config.get("token_id") else "m2m")
+    if method not in AUTH_METHODS:
+        raise ValueError(
+            f"{connector}: auth must be m2m (OAuth 2.0 machine-to-machine) or tba "
+            f"(token-based authentication), not {method!r}"
+        )
+    if method == "tba":
         return tba_from_config(config, connector)
     missing = [k for k in ("client_id", "certificate_id", "private_key_file") if not config.get(k)]
     if missing:

@@ -8,6 +8,8 @@ Settings (the landscape's `settings`, plus retry and limits):
   integration record, the certificate mapped to it, the PEM of its private key);
   `jwt_algorithm` default `PS256`. Or token-based authentication: `account_id`,
   `consumer_key`, `consumer_secret`, `token_id`, `token_secret`
+- `auth`: `m2m` or `tba`, when the settings hold both kinds of credentials (default:
+  `tba` when `token_id` is set, else `m2m`)
 - `async_writes`: queue writes as NetSuite jobs (`Prefer: respond-async` with
   `X-NetSuite-Idempotency-Key`, see `asynchronous`); default off
 - `max_concurrency`: parallel calls at most (default 5, under the account's concurrency
@@ -15,6 +17,9 @@ Settings (the landscape's `settings`, plus retry and limits):
 - `dimensions`: per legal entity, the department / class / location external ids,
   e.g. `{DE01: {department: CONSULTING}}`
 - `mapping`: the payment mapping file (default: the shipped `mappings/payment.yaml`)
+- `look_back_seconds`: how far behind the last `lastmodifieddate` read the payments
+  stream reads again, for payments that become visible late (default 900: NetSuite
+  stamps a transaction when it starts; see `sdk.lookback`)
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ from accord.connectors.netsuite import documents
 from accord.connectors.netsuite.asynchronous import write
 from accord.connectors.netsuite.auth import grant_from_config
 from accord.connectors.netsuite.journals import NetSuiteJournals
-from accord.connectors.netsuite.payments import MAPPINGS, PaymentsStream, payment_mapping
+from accord.connectors.netsuite.listings import NetSuiteListings
+from accord.connectors.netsuite.payments import (
+    LOOK_BACK,
+    MAPPINGS,
+    PaymentsStream,
+    payment_mapping,
+)
 from accord.connectors.netsuite.rest import NetSuiteSession, describe_errors, eid_path
 from accord.connectors.sdk import (
     CheckResult,
@@ -39,8 +50,8 @@ from accord.connectors.sdk import (
     System,
 )
 from accord.connectors.sdk.checks import check_sign_in_and_read
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
-from accord.domain.reconciliation import ContractRecord, ProjectRecord
 
 NAME = "netsuite"
 DOCUMENT_TYPES = ("invoice", "creditMemo")
@@ -71,7 +82,9 @@ class NetSuiteErpConnector:
         self.session = session_from_config(config)
         self._dimensions: dict[str, dict[str, str]] = dict(config.get("dimensions") or {})
         mapping = payment_mapping(config.get("mapping") or MAPPINGS / "payment.yaml")
-        self.payments = PaymentsStream(self.session, mapping)
+        look_back = look_back_from_config(config, LOOK_BACK)
+        self.payments = PaymentsStream(self.session, mapping, look_back)
+        self.listings = NetSuiteListings(self.session)
 
     @property
     def name(self) -> str:
@@ -99,8 +112,8 @@ class NetSuiteErpConnector:
         return {
             "ErpGateway": self,
             "JournalPosting": NetSuiteJournals(self.session),
-            "ProjectListing": self,
-            "ContractListing": self,
+            "ProjectListing": self.listings,
+            "ContractListing": self.listings,
         }
 
     def close(self) -> None:
@@ -173,33 +186,6 @@ class NetSuiteErpConnector:
     def list_payments(self, since: dt.date | None) -> Sequence[Payment]:
         payments = [self.payments.map(row) for row in self.payments.rows()]
         return [p for p in payments if since is None or p.received_on >= since]
-
-    # Listings ------------------------------------------------------------------------
-
-    def project_records(self) -> Sequence[ProjectRecord]:
-        """The jobs Accord set up (those with an external id), keyed by it."""
-        rows = self.session.suiteql(
-            "SELECT id, externalid, parent, subsidiary, isinactive, custentity_accord_contract "
-            "FROM job WHERE externalid IS NOT NULL ORDER BY id"
-        )
-        return [
-            ProjectRecord(
-                str(row["externalid"]),
-                None,
-                row.get("custentity_accord_contract"),
-                row.get("parent"),
-                row.get("subsidiary"),
-                "inactive" if row.get("isinactive") == "T" else "active",
-            )
-            for row in rows
-        ]
-
-    def contract_records(self) -> Sequence[ContractRecord]:
-        """The contract of each job Accord set up, with its customer and entity."""
-        return [
-            ContractRecord(p.contract or p.key, None, p.customer, p.entity)
-            for p in self.project_records()
-        ]
 
     def _upsert(self, record_type: str, external_id: str, body: dict[str, Any]) -> str:
         write(self.session, record_type, external_id, body)

@@ -9,9 +9,10 @@ A read asks for the payments modified since the cursor's stamp, oldest first:
 
 paged by `limit`/`offset` (see `rest`). NetSuite stamps a record when its transaction
 starts, so a payment saved late can carry a stamp older than rows already read, and
-internal ids are not handed out in commit order either: every read looks back
-`LOOK_BACK` before the last stamp delivered and skips what the cursor says it delivered
-already (internal id and stamp, so a payment changed again is delivered again). A row
+internal ids are not handed out in commit order either: every read looks back the
+window (`LookBack`, the `look_back_seconds` setting, default `LOOK_BACK`) before the last
+stamp delivered and skips what the cursor says it delivered already (internal id and
+stamp, so a payment changed again is delivered again). A row
 its mapping cannot read is a `rejected` record (the exception queue names record, field
 and expression); the rest proceed. A row the server delivers twice is skipped.
 """
@@ -26,7 +27,8 @@ from typing import Any
 from accord.canonical.base import CanonicalModel
 from accord.canonical.v1 import Payment
 from accord.connectors.netsuite.rest import NetSuiteSession
-from accord.connectors.sdk import Cursor, Page, RejectedRecord, decode_cursor, encode_cursor
+from accord.connectors.sdk import Cursor, Page, RejectedRecord
+from accord.connectors.sdk.lookback import LookBack
 from accord.connectors.sdk.preview import RecordMapper
 from accord.connectors.sdk.tabular import InboundMapping, MappingFileError, inbound_mapping
 from accord.connectors.sdk.tabular.inbound import RowRejected
@@ -34,6 +36,8 @@ from accord.connectors.sdk.tabular.inbound import RowRejected
 MAPPINGS = Path(__file__).parent / "mappings"
 """The shipped default mappings."""
 LOOK_BACK = dt.timedelta(minutes=15)
+"""NetSuite's default window: a transaction's stamp is its start, which can be long
+before it commits."""
 STAMP = "lastmodified"
 """The column the stream adds to the mapping's: the last modification, to the second."""
 STAMP_FORMAT = "YYYY-MM-DD HH24:MI:SS"
@@ -58,9 +62,12 @@ class PaymentsStream:
 
     name = "payments"
 
-    def __init__(self, session: NetSuiteSession, mapping: InboundMapping) -> None:
+    def __init__(
+        self, session: NetSuiteSession, mapping: InboundMapping, look_back: dt.timedelta = LOOK_BACK
+    ) -> None:
         self._session = session
         self.mapping = mapping
+        self._look_back = look_back
 
     def query(self, since: str | None) -> str:
         """The SuiteQL of the payments modified at or after `since` (all without it)."""
@@ -83,28 +90,22 @@ class PaymentsStream:
                 yield row
 
     def read(self, cursor: Cursor | None, limit: int) -> Page[CanonicalModel]:
-        position = decode_cursor(cursor)
-        since: str | None = position.get("since")
-        seen: dict[str, str] = dict(position.get("seen", {}))  # "id@stamp" -> stamp
+        position = LookBack(cursor, self._look_back, _parse)
+        start = position.start()
         page: list[dict[str, Any]] = []
         has_more = False
-        for row in self.rows(_minus(since, LOOK_BACK) if since else None):
-            if _key(row) in seen:
+        for row in self.rows(start.strftime(PYTHON_FORMAT) if start else None):
+            if position.delivered(str(row["id"]), row[STAMP]):
                 continue
             if len(page) == max(limit, 1):
                 has_more = True
                 break
+            position.deliver(str(row["id"]), row[STAMP])
             page.append(row)
         if not page:
             return Page([], cursor, has_more=False)
-        for row in page:
-            seen[_key(row)] = row[STAMP]
-            since = max(since or row[STAMP], row[STAMP])
-        assert since is not None
-        horizon = _minus(since, LOOK_BACK)
-        kept = {key: stamp for key, stamp in seen.items() if stamp >= horizon}
         records, rejected = self._mapped(page)
-        return Page(records, encode_cursor({"since": since, "seen": kept}), has_more, rejected)
+        return Page(records, position.cursor(), has_more, rejected)
 
     def _mapped(
         self, rows: list[dict[str, Any]]
@@ -131,8 +132,8 @@ def _key(row: Mapping[str, Any]) -> str:
     return f"{row['id']}@{row[STAMP]}"
 
 
-def _minus(stamp: str, delta: dt.timedelta) -> str:
-    return (dt.datetime.strptime(stamp, PYTHON_FORMAT) - delta).strftime(PYTHON_FORMAT)
+def _parse(stamp: str) -> dt.datetime:
+    return dt.datetime.strptime(stamp, PYTHON_FORMAT)
 
 
 def record_mappers(config: Mapping[str, Any]) -> dict[str, RecordMapper]:

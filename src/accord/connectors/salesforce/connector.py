@@ -12,6 +12,8 @@ Settings (the landscape's `settings`, plus `base_url`, retry and limits):
 - `mapping`: the object mapping file (default: the shipped one for the stream)
 - `contracts_where` (CLM): the SOQL condition of contracts to read, default
   `Status = 'Activated'`
+- `look_back_seconds`: how far behind the last `SystemModstamp` read a stream reads
+  again, for records that become visible late (default 300; see `sdk.lookback`)
 - `batch_size`: records per query batch (`Sforce-Query-Options`), 200 to 2000
 - `slow_down_at`, `stop_at`: shares of the daily API limit (default 0.8 and 0.95)
 """
@@ -21,12 +23,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from accord.canonical.v1 import Contract, Customer, InvoiceStatus, Payment
 from accord.connectors.salesforce.auth import grant_from_config
+from accord.connectors.salesforce.listings import SalesforceListings
 from accord.connectors.salesforce.mapping import MAPPINGS, ObjectMapping, object_mapping
 from accord.connectors.salesforce.rest import API_VERSION, BudgetPolicy, SalesforceSession
 from accord.connectors.salesforce.streams import SoqlStream, query_all
@@ -38,8 +40,8 @@ from accord.connectors.sdk import (
     System,
 )
 from accord.connectors.sdk.checks import check_sign_in_and_read
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
-from accord.domain.reconciliation import ContractRecord, PaymentRecord
 
 CRM_NAME = "salesforce"
 CLM_NAME = "salesforce-clm"
@@ -106,6 +108,7 @@ class _SalesforceBase:
         self.mapping: ObjectMapping = object_mapping(
             config.get("mapping") or MAPPINGS / self.default_mapping
         )
+        self.look_back = look_back_from_config(config)
 
     @property
     def name(self) -> str:
@@ -139,7 +142,8 @@ class SalesforceCrmConnector(_SalesforceBase):
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
-        self.accounts = SoqlStream("accounts", self.session, self.mapping)
+        self.listings = SalesforceListings(self.session, self.external_id)
+        self.accounts = SoqlStream("accounts", self.session, self.mapping, look_back=self.look_back)
 
     @property
     def system(self) -> System:
@@ -149,7 +153,11 @@ class SalesforceCrmConnector(_SalesforceBase):
         return [self.accounts]
 
     def ports(self) -> dict[str, object]:
-        return {"CrmGateway": self, "ContractListing": self, "PaymentListing": self}
+        return {
+            "CrmGateway": self,
+            "ContractListing": self.listings,
+            "PaymentListing": self.listings,
+        }
 
     def upsert_account(self, customer: Customer) -> bool:
         """Create or update the customer's Account by external id; True if created."""
@@ -199,38 +207,6 @@ class SalesforceCrmConnector(_SalesforceBase):
             writes.append(Upsert("Invoice__c", self.external_id, payment.invoice, invoice))
         upsert_all(self.session, writes)
 
-    def contract_records(self) -> Sequence[ContractRecord]:
-        soql = (
-            f"SELECT {self.external_id}, Accord_Customer__c, CurrencyIsoCode FROM Contract "
-            f"WHERE {self.external_id} != null"
-        )
-        return [
-            ContractRecord(
-                r[self.external_id],
-                None,
-                r.get("Accord_Customer__c"),
-                None,
-                r.get("CurrencyIsoCode"),
-            )
-            for r in query_all(self.session, soql)
-        ]
-
-    def payment_records(self) -> Sequence[PaymentRecord]:
-        soql = (
-            f"SELECT {self.external_id}, Received_On__c, Invoice_Number__c, Amount__c, "
-            f"CurrencyIsoCode FROM Payment__c WHERE {self.external_id} != null"
-        )
-        return [
-            PaymentRecord(
-                r[self.external_id],
-                date.fromisoformat(r["Received_On__c"]) if r.get("Received_On__c") else None,
-                r.get("Invoice_Number__c"),
-                Decimal(str(r["Amount__c"])) if r.get("Amount__c") is not None else None,
-                r.get("CurrencyIsoCode"),
-            )
-            for r in query_all(self.session, soql)
-        ]
-
 
 class SalesforceClmConnector(_SalesforceBase):
     """Connector and `ClmGateway` for Salesforce contracts (the Contract object)."""
@@ -241,7 +217,9 @@ class SalesforceClmConnector(_SalesforceBase):
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self.where = str(config.get("contracts_where", "Status = 'Activated'"))
-        self.contracts = SoqlStream("contracts", self.session, self.mapping, self.where)
+        self.contracts = SoqlStream(
+            "contracts", self.session, self.mapping, self.where, self.look_back
+        )
 
     @property
     def system(self) -> System:

@@ -19,9 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from accord.connectors.sandbox.common import all_items, client_from_config
+from accord.connectors.sdk import LISTING_ATTEMPTS
 from accord.domain.reconciliation import ContractRecord, PaymentRecord, ProjectRecord
 
-LISTING_ATTEMPTS = 3
 _CRM_OBJECTS = {"contracts": "/sobjects/Contract", "payments": "/sobjects/Payment__c"}
 _PORTS = {
     "billing": ("ContractListing", "PaymentListing"),

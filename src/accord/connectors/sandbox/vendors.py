@@ -6,11 +6,14 @@ Each runs on the landscape's clock (its records are stamped in simulated time) w
 fault plan of its own (`/<vendor>/_sandbox/faults`, `Landscape.inject`), and, with a
 state directory, keeps its records in `<state dir>/vendors/<vendor>.sqlite3`, so a
 restarted landscape finds them. Credentials are each simulator's defaults
-(`VENDOR_SETTINGS`).
+(`VENDOR_SETTINGS`); NetSuite's hold both token-based authentication (used unless the
+landscape says otherwise) and OAuth 2.0 M2M with the simulator's own certificate, which
+a landscape chooses with `settings: {auth: m2m}`.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from accord.connectors.sandbox.clock import SandboxClock
 from accord.connectors.sandbox.faults import FaultPlan
 from accord.simulators import kantata, netsuite, salesforce, workday
 from accord.simulators.netsuite.app import TokenCredentials
+from accord.simulators.netsuite.m2m import SANDBOX_KEY_FILE
 from accord.simulators.state import StateStore
 
 VENDORS = ("salesforce", "kantata", "workday", "netsuite")
@@ -59,6 +63,9 @@ VENDOR_SETTINGS: dict[str, dict[str, Any]] = {
         "consumer_secret": _NETSUITE_TBA.consumer_secret,
         "token_id": _NETSUITE_TBA.token_id,
         "token_secret": _NETSUITE_TBA.token_secret,
+        "client_id": netsuite.Simulator.client_id,
+        "certificate_id": netsuite.Simulator.certificate_id,
+        "private_key_file": str(SANDBOX_KEY_FILE),
     },
 }
 """The connector settings that sign in to each simulator (its default credentials)."""
@@ -99,7 +106,14 @@ def _workday(state: StateStore, clock: SandboxClock, faults: FaultPlan) -> FastA
 
 def _netsuite(state: StateStore, clock: SandboxClock, faults: FaultPlan) -> FastAPI:
     account = netsuite.Account(state, now=clock.now)
-    return netsuite.create_app(netsuite.Simulator(account=account, faults=faults))
+
+    def assertions_expire() -> float:
+        """An M2M assertion is stale once behind both clocks: a hub signs it on the
+        sandbox's clock or on the wall clock, whichever its connectors run on."""
+        return min(time.time(), clock.now().timestamp())
+
+    simulator = netsuite.Simulator(account=account, faults=faults, clock=assertions_expire)
+    return netsuite.create_app(simulator)
 
 
 FACTORIES: dict[str, VendorFactory] = {

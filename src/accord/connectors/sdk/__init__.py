@@ -10,6 +10,9 @@
 - `errors`: `RejectedError` (business refusal) vs `UnavailableError` (try later).
 - `writes`: `ExternalIdUpsert`, `PostedDocument`, and `BATCH_POSTING` / `BatchOutcome`
   for a connector that posts many documents per call (an optional capability).
+- `sessions`, `lookback`: what the vendor REST connectors share: the token refresh, a
+  session for listings that gives up sooner, and a change cursor that looks back for
+  writes that become visible late.
 - `tabular`: mapping files (YAML) between rows of files or tables and canonical records,
   shared by the file-drop and SQL connectors.
 - `testing`: fakes (scripted transport, clock) for connector tests.
@@ -18,6 +21,7 @@
 from accord.canonical.streams import Cursor, Page, RejectedRecord, Stream
 from accord.connectors.sdk.connector import (
     ENTRY_POINT_GROUP,
+    LISTING_ATTEMPTS,
     LISTING_PORTS,
     PROBES,
     SYSTEMS,
@@ -54,6 +58,7 @@ from accord.connectors.sdk.writes import (
 __all__ = [
     "BATCH_POSTING",
     "ENTRY_POINT_GROUP",
+    "LISTING_ATTEMPTS",
     "LISTING_PORTS",
     "PROBES",
     "SYSTEMS",

@@ -32,6 +32,9 @@ LISTING_PORTS: tuple[str, ...] = ("ContractListing", "ProjectListing", "PaymentL
 """Read-only ports a connector may hand out from `ports()` next to its gateway: the
 records reconciliation compares (set-up contracts, projects, payment mirrors), declared
 in `accord.application.gateways`. They read, so they need no idempotent write."""
+LISTING_ATTEMPTS = 3
+"""Attempts per call of a listing, fewer than a write's: a system that cannot be listed
+is reported skipped by the reconciliation run, and the next run reads it again."""
 
 
 def encode_cursor(position: Mapping[str, Any]) -> Cursor:

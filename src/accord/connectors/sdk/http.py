@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -194,9 +194,15 @@ class HttpClient:
         """This client (connection pool, headers, rate and concurrency limits, circuit,
         metrics: all shared) sending every call once: for a write that is not idempotent,
         which a timed-out attempt may already have applied."""
-        once = copy.copy(self)
-        once.retry = RetryPolicy(max_attempts=1)
-        return once
+        return self.trying(1)
+
+    def trying(self, max_attempts: int) -> HttpClient:
+        """This client (everything shared, as `sending_once`) trying each call at most
+        `max_attempts` times, with its backoff: e.g. a reconciliation listing, which a
+        later run reads again, gives up sooner than a write that must get through."""
+        fewer = copy.copy(self)
+        fewer.retry = replace(self.retry, max_attempts=max_attempts)
+        return fewer
 
     def set_header(self, name: str, value: str) -> None:
         """Set a default header for later calls, e.g. a session token after a login."""

@@ -10,6 +10,8 @@ Settings (the landscape's `settings`, plus `base_url`, retry and limits):
 - `mapping`: the worker mapping file (default: the shipped `worker-resource.yaml`)
 - `worker_id_type`: the reference id type of Accord's resource id (`Employee_ID`)
 - `page_size`: workers per request (`limit`, at most 100)
+- `look_back_seconds`: how far behind the last `lastUpdated` read the stream reads
+  again, for workers that become visible late (default 300; see `sdk.lookback`)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from accord.connectors.sdk import (
     Stream,
     System,
 )
+from accord.connectors.sdk.lookback import look_back_from_config
 from accord.connectors.sdk.settings import http_client_from_config
 from accord.connectors.workday.mapping import WorkerMapping, worker_mapping
 from accord.connectors.workday.session import WorkdaySession
@@ -61,7 +64,9 @@ class WorkdayHrConnector:
         self.mapping: WorkerMapping = worker_mapping(config.get("mapping"))
         self.id_type = str(config.get("worker_id_type", "Employee_ID"))
         self.page_size = min(100, int(config.get("page_size", 100)))
-        self.workers = WorkerStream("workers", self.session, self.mapping, self.page_size)
+        self.workers = WorkerStream(
+            "workers", self.session, self.mapping, self.page_size, look_back_from_config(config)
+        )
 
     @property
     def name(self) -> str:

@@ -2,20 +2,24 @@
 
 Workday answers `GET /workers?updatedFrom=<stamp>&limit=N&offset=M` with
 `{"total": T, "data": [...]}`, workers in `(lastUpdated, id)` order. A read asks from
-the cursor's stamp (inclusive), skips what it already delivered (same stamp, lower or
-equal id; or a worker the server sent twice) and stops at the first page that yields
-something new: offsets shift when a worker changes while it pages, so a read never
-trusts an offset further than it must. A worker the mapping cannot read becomes a
-`rejected` record and the rest proceed.
+the cursor's last stamp less the look-back window (inclusive; `LookBack`, the
+`look_back_seconds` setting), so a worker saved in a transaction that committed after a
+later-stamped one was read is still picked up; it skips what the cursor says was
+delivered (`id` at `lastUpdated`; or a worker the server sent twice) and stops at the
+first page that yields something new: offsets shift when a worker changes while it
+pages, so a read never trusts an offset further than it must. A worker the mapping
+cannot read becomes a `rejected` record and the rest proceed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from accord.canonical.base import CanonicalModel
-from accord.connectors.sdk import Cursor, Page, RejectedRecord, decode_cursor, encode_cursor
+from accord.connectors.sdk import Cursor, Page, RejectedRecord
+from accord.connectors.sdk.lookback import DEFAULT_LOOK_BACK, LookBack
 from accord.connectors.workday.mapping import RecordNotMapped, WorkerMapping
 from accord.connectors.workday.session import WorkdaySession
 
@@ -38,17 +42,24 @@ def all_workers(
             return
 
 
-def _position(worker: Mapping[str, Any]) -> tuple[str, str]:
-    return (str(worker["lastUpdated"]), str(worker["id"]))
+def updated_from(moment: dt.datetime) -> str:
+    """A moment as Workday writes `lastUpdated` (UTC, `Z`), for `updatedFrom`."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class WorkerStream:
     """Workers as canonical `Resource` records (see the module docs)."""
 
     def __init__(
-        self, name: str, session: WorkdaySession, mapping: WorkerMapping, page_size: int
+        self,
+        name: str,
+        session: WorkdaySession,
+        mapping: WorkerMapping,
+        page_size: int,
+        look_back: dt.timedelta = DEFAULT_LOOK_BACK,
     ) -> None:
         self._name = name
+        self._look_back = look_back
         self._session = session
         self.mapping = mapping
         self._page_size = page_size
@@ -58,30 +69,31 @@ class WorkerStream:
         return self._name
 
     def read(self, cursor: Cursor | None, limit: int) -> Page[CanonicalModel]:
-        after: list[str] | None = decode_cursor(cursor).get("after")
-        last = (after[0], after[1]) if after else None
-        params = {"updatedFrom": after[0]} if after else {}
-        size = min(self._page_size, limit + 1)
-        found: list[dict[str, Any]] = []
-        offset, more = 0, False
-        while not found:
-            body = self._session.get(
-                "/workers", params={**params, "limit": size, "offset": offset}
-            ).json()
-            for worker in body["data"]:
-                if last is None or _position(worker) > last:
-                    found.append(worker)
-                    last = _position(worker)
+        position = LookBack(cursor, self._look_back, dt.datetime.fromisoformat)
+        start = position.start()
+        params = {"updatedFrom": updated_from(start)} if start is not None else {}
+        wanted = max(limit, 1)
+        size = min(self._page_size, wanted + 1 + len(position.seen))
+        chosen: list[dict[str, Any]] = []
+        offset, more = 0, True
+        while more and not chosen:
+            query = {**params, "limit": size, "offset": offset}
+            body = self._session.get("/workers", params=query).json()
             offset += size
             more = bool(body["data"]) and offset < int(body["total"])
-            if not more:
-                break
-        page = found[:limit]
-        if not page:
+            for worker in body["data"]:
+                key, stamp = str(worker["id"]), str(worker["lastUpdated"])
+                if position.delivered(key, stamp):
+                    continue
+                if len(chosen) == wanted:
+                    more = True
+                    break
+                position.deliver(key, stamp)
+                chosen.append(worker)
+        if not chosen:
             return Page([], cursor, has_more=False)
-        records, rejected = self._map(page)
-        tail = list(_position(page[-1]))
-        return Page(records, encode_cursor({"after": tail}), more or len(found) > limit, rejected)
+        records, rejected = self._map(chosen)
+        return Page(records, position.cursor(), more, rejected)
 
     def _map(self, page: list[dict[str, Any]]) -> tuple[list[CanonicalModel], list[RejectedRecord]]:
         records: list[CanonicalModel] = []

@@ -4,7 +4,8 @@ endpoint, the concurrency limit and faults.
 Served paths:
 
 - `POST /services/rest/auth/oauth2/v1/token`: client credentials with a JWT
-  `client_assertion`, verified against the mapped certificate (`public_key`)
+  `client_assertion`, verified against the mapped certificate (`public_key`, by default
+  the simulator's own, whose private key is `m2m.SANDBOX_KEY_FILE`)
 - `GET|PATCH /services/rest/record/v1/<type>/<id or eid:value>` and
   `PUT .../<type>/eid:<value>` (upsert by external id: 204, `Location` header)
 - with `Prefer: respond-async` and `X-NetSuite-Idempotency-Key`, a `PUT` is a job (202,
@@ -46,6 +47,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 from accord.simulators.faults import DUPLICATE, FaultPlan, Faults, delay, refusal, unordered
 from accord.simulators.mounting import inner_path, served_at
 from accord.simulators.netsuite.account import Account, RecordError
+from accord.simulators.netsuite.m2m import SANDBOX_CERTIFICATE_ID, sandbox_public_key
 from accord.simulators.serving import request_log
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
@@ -82,10 +84,11 @@ class TokenCredentials:
 class Simulator:
     """An account, its integration's M2M credentials, issued tokens and faults."""
 
-    public_key: str = ""
-    """PEM of the certificate mapped to the integration (verifies the assertions)."""
+    public_key: str = field(default_factory=sandbox_public_key)
+    """PEM of the certificate mapped to the integration (verifies the assertions); by
+    default the simulator's own (`m2m`)."""
     client_id: str = "accord-integration"
-    certificate_id: str = "cert-1"
+    certificate_id: str = SANDBOX_CERTIFICATE_ID
     concurrency_limit: int = 5
     clock: Callable[[], float] = time.time
     """Now, in seconds since the epoch: when assertions expire."""
