@@ -19,16 +19,19 @@ rules instead of rounding anything.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from accord.domain.reconciliation import Record
 from accord.domain.reconciliation.columns import RecordColumns, field_names
 
 R = TypeVar("R", bound=Record)
 DECIMAL = pa.decimal128(38, 10)
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 class Inexact(Exception):
@@ -69,12 +72,67 @@ class ArrowRecords(Sequence[R], Generic[R]):
         return self.shape(**row)
 
     def __iter__(self) -> Iterator[R]:
-        for row in self.table.to_pylist():
-            yield self.shape(**row)
+        count, held = self.table.num_rows, set(self.table.column_names)
+        columns = [
+            _values(self.table.column(name)) if name in held else [None] * count
+            for name in field_names(self.shape)
+        ]
+        shape = self.shape
+        for row in zip(*columns, strict=True):
+            yield shape(*row)
 
     def take(self, indices: Sequence[int]) -> ArrowRecords[R]:
         """The records at `indices`, in that order, still in Arrow."""
         return ArrowRecords(self.shape, self.table.take(pa.array(indices, pa.int64())))
+
+
+def _values(column: pa.ChunkedArray) -> list[Any]:
+    """A column's Python values, decoded column-wise in Arrow first where pyarrow's
+    value-by-value conversion is slow: text held as a dictionary as plain text, decimals
+    through their exact text (the same digits and exponent), dates through their day
+    numbers. Several times faster for the few thousand records behind the findings."""
+    kind = column.type
+    if _encoded_text(kind):
+        return list(column.cast(pa.string()).to_pylist())
+    if pa.types.is_decimal(kind):
+        text = column.cast(pa.string()).to_pylist()
+        return [None if value is None else Decimal(value) for value in text]
+    if pa.types.is_date32(kind):
+        days = column.cast(pa.int32()).to_pylist()
+        return [None if day is None else date.fromordinal(_EPOCH + day) for day in days]
+    return list(column.to_pylist())
+
+
+def positions(count: int) -> pa.Array:
+    """0, 1, ... count - 1 as int64, built by Arrow (a Python range costs 30x more)."""
+    ones = pc.fill_null(pa.nulls(count, pa.int64()), 1)
+    return pc.subtract(pc.cumulative_sum(ones), 1)
+
+
+def comparable(ours: pa.Table, theirs: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The two tables with each text column both hold as a dictionary replaced by its
+    indices into one dictionary of both sides' values: equal indices are equal text
+    (unifying keeps each value once), and the join compares small integers instead of
+    strings. A dictionary holding a NULL value is left as it is (its index is not
+    NULL, its text is)."""
+    ours_columns = dict(zip(ours.column_names, ours.columns, strict=True))
+    theirs_columns = dict(zip(theirs.column_names, theirs.columns, strict=True))
+    for name, column in ours_columns.items():
+        other = theirs_columns.get(name)
+        if other is None or other.type != column.type or not (_coded(column) and _coded(other)):
+            continue
+        unified = pa.chunked_array(column.chunks + other.chunks, column.type)
+        chunks = unified.unify_dictionaries().chunks
+        split, index = column.num_chunks, column.type.index_type
+        ours_columns[name] = pa.chunked_array([c.indices for c in chunks[:split]], index)
+        theirs_columns[name] = pa.chunked_array([c.indices for c in chunks[split:]], index)
+    return pa.table(ours_columns), pa.table(theirs_columns)
+
+
+def _coded(column: pa.ChunkedArray) -> bool:
+    return _encoded_text(column.type) and all(
+        chunk.dictionary.null_count == 0 for chunk in column.chunks
+    )
 
 
 def decimals(values: Sequence[Decimal | None]) -> pa.Array:

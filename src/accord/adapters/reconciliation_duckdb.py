@@ -1,16 +1,18 @@
 """Reconciliation for volume: DuckDB narrows a comparison to the records that differ.
 
 A comparison of a million records per side finds a few thousand differences. Per
-comparison, the two sides become Arrow tables of the key and the checked fields
-(`reconciliation_arrow`: rows already in Arrow are used as they are, columns are
-converted one call per column, decimals as decimal128(38, 10), never through a float),
-and one SQL full outer join on the key returns the keys that could fail a rule: missing
-on either side, or a checked field that differs while both sides hold it. A field one
-side never holds is left out of the join (the rules skip it). The records behind those
-keys are taken from the inputs with Arrow's `is_in` (not a pass in Python) and the
-reference rules (`accord.domain.reconciliation.compare`) decide on them: what is a
-discrepancy, its kind, tolerance, amount at risk and values shown live in one place,
-and the findings equal the reference's by construction. The join only tests equality,
+comparison, the two sides become Arrow tables of the key, the checked fields and each
+record's position in its input (`reconciliation_arrow`: rows already in Arrow are used
+as they are, columns are converted one call per column, decimals as decimal128(38, 10),
+never through a float; text both sides hold as dictionaries is compared as indices into
+one shared dictionary), and one SQL full outer join on the key returns the positions of
+the records that could fail a rule: missing on either side, or a checked field that
+differs while both sides hold it. A field one side never holds is left out of the join
+(the rules skip it). The records at those positions are taken from the inputs as they
+came (no search by key, no pass in Python) and the reference rules
+(`accord.domain.reconciliation.compare`) decide on them: what is a discrepancy, its
+kind, tolerance, amount at risk and values shown live in one place, and the findings
+equal the reference's by construction. The join only tests equality,
 so no tolerance reaches SQL; a value DECIMAL(38, 10) cannot hold exactly makes that
 comparison run on the reference rules over all its records: nothing is ever rounded.
 
@@ -27,7 +29,6 @@ from decimal import Decimal
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from accord.adapters import reconciliation_arrow as arrow
 from accord.domain.reconciliation import (
@@ -60,12 +61,18 @@ def _held(name: str, ours: pa.Table, theirs: pa.Table) -> bool:
     return all(t.column(name).null_count < t.num_rows for t in (ours, theirs))
 
 
+_ROW = "_row"
+"""The column holding each record's position in its input: the join returns the
+positions behind a difference, and the records are taken from the input by them."""
+
+
 def _sql(fields: Sequence[str]) -> str:
-    """The keys on one side only, and those where a field differs with both sides
-    holding it (NULL <> x is never true): every key a rule can fail, few beyond."""
+    """The positions of the records on one side only, and of those where a field
+    differs with both sides holding it (NULL <> x is never true): every record a rule
+    can fail, few beyond."""
     differ = "".join(f' OR l."{name}" <> r."{name}"' for name in fields)
     return f"""
-        SELECT l.key, r.key
+        SELECT l.{_ROW}, r.{_ROW}
         FROM left_records AS l FULL OUTER JOIN right_records AS r ON l.key = r.key
         WHERE l.key IS NULL OR r.key IS NULL{differ}
     """
@@ -125,17 +132,26 @@ def _double_billed(
 
 
 class _Tables:
-    """Arrow tables built once per record sequence and column set within one run: the
-    hub's documents feed two comparisons and are converted once."""
+    """Arrow tables built once per record sequence and column set within one run (the
+    hub's documents feed two comparisons and are converted once), each with the
+    records' positions beside them."""
 
     def __init__(self) -> None:
         self._built: dict[tuple[int, tuple[tuple[str, pa.DataType], ...]], pa.Table] = {}
+        self._positions = arrow.positions(0)
 
     def of(self, records: Sequence[Record], types: dict[str, pa.DataType]) -> pa.Table:
         key = (id(records), tuple(types.items()))
         if key not in self._built:
-            self._built[key] = arrow.table(records, types)
+            table = arrow.table(records, types)
+            self._built[key] = table.append_column(_ROW, self._counted(table.num_rows))
         return self._built[key]
+
+    def _counted(self, count: int) -> pa.Array:
+        """0 .. count - 1, built once per run for the longest input and sliced."""
+        if len(self._positions) < count:
+            self._positions = arrow.positions(count)
+        return self._positions.slice(0, count)
 
 
 class DuckDbReconciliationEngine:
@@ -192,6 +208,8 @@ class DuckDbReconciliationEngine:
         types = _types(comparison)
         ours, theirs = tables.of(left, types), tables.of(right, types)
         fields = [column for column in types if column != "key" and _held(column, ours, theirs)]
+        joined = ["key", _ROW, *fields]
+        ours, theirs = arrow.comparable(ours.select(joined), theirs.select(joined))
         connection.register("left_records", ours)
         connection.register("right_records", theirs)
         try:
@@ -200,18 +218,15 @@ class DuckDbReconciliationEngine:
             connection.unregister("left_records")
             connection.unregister("right_records")
         differing = (
-            _at(left, ours, [str(key) for key, _ in rows if key is not None]),
-            _at(right, theirs, [str(key) for _, key in rows if key is not None]),
+            _at(left, [int(row) for row, _ in rows if row is not None]),
+            _at(right, [int(row) for _, row in rows if row is not None]),
         )
         return compare(comparison, *differing, tolerances)
 
 
-def _at(records: Sequence[Record], table: pa.Table, keys: list[str]) -> Sequence[Record]:
-    """The records holding `keys`, found in their Arrow table without a pass in Python."""
-    if not keys:
-        return []
-    wanted = pc.is_in(table.column("key"), value_set=pa.array(keys, pa.string()))
-    indices = pc.indices_nonzero(wanted).to_pylist()
+def _at(records: Sequence[Record], positions: list[int]) -> Sequence[Record]:
+    """The records at `positions`, in input order, without a pass over the input."""
+    positions.sort()
     if isinstance(records, RecordColumns | arrow.ArrowRecords):
-        return records.take(indices)
-    return [records[i] for i in indices]
+        return records.take(positions)
+    return [records[i] for i in positions]

@@ -35,17 +35,19 @@ def _document(key: str, gross: Decimal | None, **changes: object) -> DocumentRec
     return replace(record, **changes)  # type: ignore[arg-type]
 
 
-def _arrow(records: Sequence[DocumentRecord]) -> ArrowRecords[DocumentRecord]:
+def _arrow(
+    records: Sequence[DocumentRecord], text: pa.DataType = pa.string()
+) -> ArrowRecords[DocumentRecord]:
     """As a store with amounts in numeric(18, 3) and no contract column would hand them."""
     table = pa.table(
         {
             "key": pa.array([r.key for r in records], pa.string()),
             "on": pa.array([r.on for r in records], pa.date32()),
-            "currency": pa.array([r.currency for r in records], pa.string()),
+            "currency": pa.array([r.currency for r in records], text),
             "net_total": pa.array([r.net_total for r in records], pa.decimal128(18, 3)),
             "tax_total": pa.array([r.tax_total for r in records], pa.decimal128(18, 3)),
             "amount": pa.array([r.amount for r in records], pa.decimal128(18, 3)),
-            "status": pa.array([r.status for r in records], pa.string()),
+            "status": pa.array([r.status for r in records], text),
         }
     )
     return ArrowRecords(DocumentRecord, table)
@@ -56,7 +58,9 @@ FORMS: dict[str, Form] = {
     "records": lambda records: records,
     "columns": lambda records: RecordColumns.of(DocumentRecord, records),
     "arrow": _arrow,
+    "dictionaries": lambda records: _arrow(records, pa.dictionary(pa.int32(), pa.string())),
 }
+"""Each side of a comparison builds its own dictionaries, in the order it meets values."""
 
 
 def _value(shown: str | None) -> object:
