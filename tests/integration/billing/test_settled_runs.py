@@ -43,7 +43,7 @@ Change = Callable[[BillingState], BillingState]
 class Firm:
     """Contract K1 in the row store and, beside it, the whole state the engine runs on."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, start: BillingState | None = None) -> None:
         self.rows = SqlAlchemyBillingStateStore(engine)
         self.watched = WatchedRows(self.rows)
         self.billing = BillingService(
@@ -51,7 +51,7 @@ class Firm:
             FakeAppliedRecords(),
             transaction=SqlAlchemyTransactions(engine),
         )
-        self.reference = make_state()
+        self.reference = start or make_state()
         self.rows.save(BillingBook(self.reference), 0)
 
     def change(self, change: Change) -> None:
