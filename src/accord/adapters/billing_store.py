@@ -12,7 +12,7 @@ documents awaiting posting, the entries billed on a document) are indexed querie
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,12 +22,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_rows import (
-    FIRM,
     INTERCOMPANY,
-    ITEMS,
-    PARTS,
-    RUN_BASIS,
-    UNSETTLED,
     Changes,
     appended,
     billing_checkpoint,
@@ -40,6 +35,7 @@ from accord.adapters.billing_rows import (
     encode_value,
     rows_of,
 )
+from accord.adapters.billing_slices import ROWS, chunks, read_slice
 from accord.adapters.locks import exclusive_all
 from accord.adapters.planner_statistics import refresh_if_due
 from accord.adapters.store import READ_ONLY
@@ -47,7 +43,6 @@ from accord.adapters.tables import LongText, Stamp, business_objects, metadata
 from accord.adapters.transactions import begin, reading
 from accord.application.billing import BillingBook, Slice
 from accord.application.ports import BusinessObject
-from accord.domain.billing.charges import DECLINED_EXPENSE
 from accord.domain.billing.documents import Document
 from accord.domain.billing.ledger import IntercompanyCharge
 
@@ -62,14 +57,7 @@ connector_cursors = sa.Table(
 
 _ROW = 1
 _BOOK_LOCK = "billing-book"
-_CHUNK = 500
 _r = billing_rows.c
-
-
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    batch = sorted(set(values))
-    for start in range(0, len(batch), _CHUNK):
-        yield batch[start : start + _CHUNK]
 
 
 class SqlAlchemyBillingStateStore:
@@ -96,9 +84,9 @@ class SqlAlchemyBillingStateStore:
         with reading(self._engine) as conn:  # inside a block: the block's own writes
             stored: list[Any]
             if scope is None:
-                stored = list(conn.execute(_ROWS.order_by(_r.seq)))
+                stored = list(conn.execute(ROWS.order_by(_r.seq)))
             else:
-                stored = _slice(conn, scope)
+                stored = read_slice(conn, scope)
             checkpoint = _checkpoint(conn)
         return book_of((r.part, r.key, r.data) for r in stored), checkpoint
 
@@ -121,7 +109,7 @@ class SqlAlchemyBillingStateStore:
         """Time entry id -> the contract holding it now."""
         found: dict[str, str] = {}
         with reading(self._engine) as conn:
-            for chunk in _chunks(entries):
+            for chunk in chunks(entries):
                 query = sa.select(_r.ref, _r.contract).where(
                     _r.part == "time_entry", _r.ref.in_(chunk)
                 )
@@ -132,7 +120,7 @@ class SqlAlchemyBillingStateStore:
         """Document number -> the contract it was issued on (known documents only)."""
         found: dict[str, str] = {}
         with reading(self._engine) as conn:
-            for chunk in _chunks(documents):
+            for chunk in chunks(documents):
                 keys = [encode_key(number) for number in chunk]
                 query = sa.select(_r.key, _r.contract).where(
                     _r.part == "document", _r.key.in_(keys)
@@ -150,7 +138,7 @@ class SqlAlchemyBillingStateStore:
 
     def documents(self, status: str | None = None) -> list[Document]:
         """Every document in issue order, or those in `status`."""
-        query = _ROWS.where(_r.part == "document").order_by(_r.seq)
+        query = ROWS.where(_r.part == "document").order_by(_r.seq)
         if status is not None:
             query = query.where(_r.ref == status)
         with reading(self._engine) as conn:
@@ -177,8 +165,8 @@ class SqlAlchemyBillingStateStore:
         """The intercompany charges of `contracts`, in the order they were charged."""
         found: dict[int, IntercompanyCharge] = {}
         with reading(self._engine) as conn:
-            for chunk in _chunks(contracts):
-                query = _ROWS.where(_r.contract.in_(chunk), _r.part == INTERCOMPANY)
+            for chunk in chunks(contracts):
+                query = ROWS.where(_r.contract.in_(chunk), _r.part == INTERCOMPANY)
                 found.update(
                     {
                         int(r.seq): decode(INTERCOMPANY, r.key, r.data)[1]
@@ -186,106 +174,6 @@ class SqlAlchemyBillingStateStore:
                     }
                 )
         return [found[seq] for seq in sorted(found)]
-
-
-Found = dict[int, Any]
-"""Rows read, by `seq`."""
-Where = Callable[[list[str]], sa.ColumnElement[bool]]
-_ROWS = sa.select(_r.seq, _r.part, _r.key, _r.contract, _r.ref, _r.data)
-_TERMS = ("contract", "signed", "withdrawn", "milestone", "cap_change", "used_rate", "activated_at")
-"""The parts of a contract's terms and settings, without its items and documents."""
-_HISTORY = (
-    *ITEMS,
-    "stale_delivery",
-    "document",
-    "billed_entry",
-    "billed_expense",
-    "expense_billed",
-    "declined",
-    "payment",
-    "posted_at",
-    INTERCOMPANY,
-)
-"""The parts that grow with a contract's history: a run reads them for its unsettled
-items alone (and no slice reads intercompany charges)."""
-_RUN_PARTS = tuple(part for part in PARTS if part not in _HISTORY)
-_WHOLE: Where = lambda c: _r.contract.in_(c) & (_r.part != INTERCOMPANY)  # noqa: E731
-
-
-def _keys(values: list[str]) -> list[str]:
-    return [encode_key(value) for value in values]
-
-
-def _read(conn: sa.Connection, wanted: list[tuple[Iterable[str], Where]], found: Found) -> Found:
-    """Add the rows each (values, where) names to `found`, `_CHUNK` values a query."""
-    for values, where in wanted:
-        for chunk in _chunks(values):
-            found.update({int(r.seq): r for r in conn.execute(_ROWS.where(where(chunk)))})
-    return found
-
-
-def _by_key(parts: tuple[str, ...], keys: Callable[[list[str]], list[str]]) -> Where:
-    return lambda c: _r.part.in_(parts) & _r.key.in_(keys(c))
-
-
-def _unsettled_keys(part: str) -> Callable[[list[str]], list[str]]:
-    return lambda items: [encode_key((part, item)) for item in items]
-
-
-def _items(
-    entries: Collection[str], expenses: Collection[str]
-) -> list[tuple[Iterable[str], Where]]:
-    """Time entries and expenses by id, wherever held, with how they stand billed."""
-    return [
-        (entries, lambda c: (_r.part == "time_entry") & _r.ref.in_(c)),
-        (expenses, lambda c: (_r.part == "expense") & _r.ref.in_(c)),
-        ([*entries, *expenses], _by_key(("billed_entry", "stale_delivery", "declined"), _keys)),
-        (entries, _by_key((UNSETTLED,), _unsettled_keys("time_entry"))),
-        (expenses, _by_key((UNSETTLED,), _unsettled_keys("expense"))),
-    ]
-
-
-def _slice(conn: sa.Connection, scope: Slice) -> list[Any]:
-    """The rows `scope` names and the firm-wide ones, in `seq` order (by index)."""
-    wanted: list[tuple[Iterable[str], Where]] = [
-        ([FIRM, *scope.contracts], _WHOLE),
-        (scope.terms, lambda c: _r.contract.in_(c) & _r.part.in_(_TERMS)),
-        *_items(scope.entries, scope.expenses),
-        (scope.documents, _by_key(("document", "posted_at"), _keys)),
-        (scope.payments, _by_key(("payment",), _keys)),
-    ]
-    found = _read(conn, wanted, {})
-    if scope.runs:
-        _run_rows(conn, scope.runs, found)
-    return [found[seq] for seq in sorted(found)]
-
-
-def _run_rows(conn: sa.Connection, contracts: Collection[str], found: Found) -> None:
-    """What an invoice run of `contracts` reads (`Slice.runs`): their rows but the
-    history, then their unsettled items with how those stand billed and the invoices
-    they stand on; a contract without a run basis, all its rows."""
-    terms = _read(conn, [(contracts, lambda c: _r.contract.in_(c) & _r.part.in_(_RUN_PARTS))], {})
-    found.update(terms)
-    rows = terms.values()
-    based = {r.contract for r in rows if r.part == RUN_BASIS}
-    whole = [c for c in contracts if c not in based]
-    _read(conn, [(whole, _WHOLE)], found)
-    unsettled = [
-        decode_key(UNSETTLED, r.key) for r in rows if r.part == UNSETTLED and r.contract in based
-    ]
-    entries = [item for part, item in unsettled if part == "time_entry"]
-    expenses = [item for part, item in unsettled if part == "expense"]
-    expense_rows = _by_key(("billed_expense", "expense_billed"), _keys)
-    declined = _by_key(("declined",), lambda c: _keys([DECLINED_EXPENSE + e for e in c]))
-    billed = _read(
-        conn, [*_items(entries, expenses), (expenses, expense_rows), (expenses, declined)], {}
-    )
-    found.update(billed)
-    invoices = {r.ref for r in billed.values() if r.part == "billed_entry" and r.ref}
-    invoices.update(
-        decode(r.part, r.key, r.data)[1] for r in billed.values() if r.part == "billed_expense"
-    )
-    _read(conn, [(invoices, _by_key(("document",), _keys))], found)
 
 
 def write_book(
