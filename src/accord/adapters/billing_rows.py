@@ -340,6 +340,9 @@ def book_of(stored: Iterable[tuple[str, str, str]]) -> BillingBook:
     """The book (or slice) of stored (part, key, data) rows, in `seq` order."""
     builder = _Builder({name: {} for name in PARTS})
     for part, key, data in stored:
+        if part == UNSETTLED:  # its value says nothing its key does not
+            builder.state[part][decode_key(part, key)] = True
+            continue
         decoded_key, value = decode(part, key, data)
         builder.state[part][decoded_key] = value
     return builder.book()

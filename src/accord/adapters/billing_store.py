@@ -193,13 +193,12 @@ def write_book(
 def _write(conn: sa.Connection, change: Changes) -> int:
     """Apply `change`; returns how many rows it deleted or wrote."""
     gone = [*change.deletes, *change.moved]
-    if gone:
-        conn.execute(
-            billing_rows.delete().where(
-                _r.part == sa.bindparam("b_part"), _r.key == sa.bindparam("b_key")
-            ),
-            [{"b_part": part, "b_key": encode_key(key)} for part, key in gone],
-        )
+    by_part: dict[str, list[str]] = {}
+    for part, key in gone:
+        by_part.setdefault(part, []).append(encode_key(key))
+    for part, keys in by_part.items():  # a run settling its items drops a row each
+        for chunk in chunks(keys):
+            conn.execute(billing_rows.delete().where(_r.part == part, _r.key.in_(chunk)))
     values = [
         {
             "part": part,
