@@ -57,12 +57,10 @@ _HISTORY = (
     "declined",
     "payment",
     "posted_at",
-    INTERCOMPANY,
 )
-"""The parts that grow with a contract's history: a run reads them for its unsettled
-items alone (and no slice reads intercompany charges)."""
-_RUN_PARTS = tuple(part for part in PARTS if part not in _HISTORY)
-_WHOLE: Where = lambda c: _r.contract.in_(c) & (_r.part != INTERCOMPANY)  # noqa: E731
+"""The parts that grow with a contract's history (besides intercompany charges, which no
+slice reads): a run reads them for its unsettled items alone."""
+_RUN_PARTS = tuple(part for part in PARTS if part not in (*_HISTORY, INTERCOMPANY))
 
 
 def _keys(values: list[str]) -> list[str]:
@@ -101,7 +99,7 @@ def _items(
 def read_slice(conn: sa.Connection, scope: Slice) -> list[Any]:
     """The rows `scope` names and the firm-wide ones, in `seq` order (by index)."""
     wanted: list[tuple[Iterable[str], Where]] = [
-        ([FIRM, *scope.contracts], _WHOLE),
+        ([FIRM, *scope.contracts], lambda c: _r.contract.in_(c) & (_r.part != INTERCOMPANY)),
         (scope.terms, lambda c: _r.contract.in_(c) & _r.part.in_(_TERMS)),
         *_items(scope.entries, scope.expenses),
         (scope.documents, _by_key(("document", "posted_at"), _keys)),
@@ -122,7 +120,7 @@ def _run_rows(conn: sa.Connection, contracts: Collection[str], found: Found) -> 
     rows = terms.values()
     based = {r.contract for r in rows if r.part == RUN_BASIS}
     whole = [c for c in contracts if c not in based]
-    _read(conn, [(whole, _WHOLE)], found)
+    _read(conn, [(whole, lambda c: _r.contract.in_(c) & _r.part.in_(_HISTORY))], found)
     unsettled = [
         decode_key(UNSETTLED, r.key) for r in rows if r.part == UNSETTLED and r.contract in based
     ]
