@@ -57,16 +57,10 @@ class RunReads:
         while True:
             partial = [c for c in self._contracts if c not in self._whole]
             book = self._load(Slice(contracts=sorted(self._whole), runs=partial))
-            stale = {c for c in partial if not self._holds(book, c)}
+            stale = {c for c in partial if not _holds(book, c, self._through)}
             if not stale:
                 return book
             self._whole |= stale
-
-    def _holds(self, book: BillingBook, contract: str) -> bool:
-        """A contract read without a basis came whole (see `Slice.runs`)."""
-        basis = book.run_bases.get(contract)
-        assert self._through is not None
-        return basis is None or holds(basis, book.state, contract, self._through)
 
     def settled(self, book: BillingBook, result: InvoiceRunResult) -> BillingBook:
         """`book` after `result` with the items of the contracts it ran that it left
@@ -92,6 +86,15 @@ class RunReads:
             settled_expenses=expenses,
             run_bases=bases,
         )
+
+
+def _holds(book: BillingBook, contract: str, through: date | None) -> bool:
+    """Whether a contract read for a run may stay as read: one without a basis came whole
+    (see `Slice.runs`), one with a basis needs it to hold."""
+    basis = book.run_bases.get(contract)
+    if basis is None:
+        return True
+    return through is not None and holds(basis, book.state, contract, through)
 
 
 def _mark(settled: dict[str, _T], items: dict[str, _T], ids: Collection[str]) -> list[_T]:

@@ -126,7 +126,7 @@ def holds(basis: RunBasis | None, state: BillingState, contract: str, through: d
     if fingerprint(terms) != basis.contract:
         return False
     resources = state.resources
-    if any(fingerprint(resources.get(r)) != print_ for r, print_ in basis.resources):
+    if any(fingerprint(resources.get(r)) != digest for r, digest in basis.resources):
         return False
     return _fx(state, terms, basis.currencies, basis.through) == basis.fx
 
