@@ -29,6 +29,7 @@ from accord.adapters.tables import LongText, SequenceId, Stamp, metadata
 from accord.application.billing import AppliedPayment, BillingBook
 from accord.domain.billing.documents import Document
 from accord.domain.billing.ledger import BilledEntry, BillingLedger, IntercompanyCharge
+from accord.domain.billing.settled import RunBasis
 from accord.domain.billing.state import BillingState
 from accord.domain.calendar import Period
 from accord.domain.contracts.model import Contract, Customer, Entity, Firm, Resource
@@ -63,6 +64,17 @@ FIRM = ""
 
 INTERCOMPANY = "intercompany"
 """The append-only part: a slice loads none of it, a step appends what it charged."""
+
+UNSETTLED = "unsettled"
+"""A row per time entry or expense a run must read, keyed by (its part, its id) and
+filed under its contract: one no run has settled, or one that changed since (see
+`domain.billing.settled`). An item loaded without one is settled as loaded."""
+
+RUN_BASIS = "run_basis"
+"""Per contract, what its settled items were priced against (`RunBasis`)."""
+
+ITEMS = ("time_entry", "expense")
+"""The parts whose rows a run settles."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +122,8 @@ PARTS = {
         Part("posted_at", str, datetime),
         Part("amendment", str, int),
         Part("feedback_due", str, bool),
+        Part(UNSETTLED, tuple[str, str], bool),
+        Part(RUN_BASIS, str, RunBasis),
     )
 }
 
@@ -179,10 +193,7 @@ def rows_of(book: BillingBook) -> Rows:
     put("customer", state.customers.items(), lambda k, v: FIRM)
     put("resource", state.resources.items(), lambda k, v: FIRM)
     put("contract", state.contracts.items(), lambda k, v: k)
-    for name, nested in (("time_entry", state.time_entries), ("expense", state.expenses)):
-        for contract, items in nested.items():
-            flat = (((contract, i), v) for i, v in items.items())
-            put(name, flat, lambda k, v: k[0], lambda k, v: k[1])
+    _item_rows(book, put)
     put("milestone", state.milestones.items(), lambda k, v: k[0])
     put("signed", state.signed.items(), lambda k, v: k)
     put("withdrawn", state.withdrawn.items(), lambda k, v: k)
@@ -195,7 +206,23 @@ def rows_of(book: BillingBook) -> Rows:
     put("posted_at", book.posted_at.items(), lambda k, v: owners.of_document(k))
     put("amendment", book.amendments.items(), lambda k, v: FIRM)  # pending: few
     put("feedback_due", ((p, True) for p in book.feedback_due), lambda k, v: FIRM)
+    put(RUN_BASIS, book.run_bases.items(), lambda k, v: k)
     return rows
+
+
+def _item_rows(book: BillingBook, put: Any) -> None:
+    """The time entry and expense rows, and an `UNSETTLED` row for each one not settled
+    as it stands."""
+    state = book.state
+    for name, nested, settled in (
+        ("time_entry", state.time_entries, book.settled_entries),
+        ("expense", state.expenses, book.settled_expenses),
+    ):
+        for contract, items in nested.items():
+            flat = (((contract, i), v) for i, v in items.items())
+            put(name, flat, lambda k, v: k[0], lambda k, v: k[1])
+            unsettled = (((name, i), True) for i, v in items.items() if settled.get(i) != v)
+            put(UNSETTLED, unsettled, lambda k, v, c=contract: c, lambda k, v: k[1])
 
 
 def _ledger_rows(ledger: BillingLedger, owners: _Owners, put: Any) -> None:
@@ -281,6 +308,7 @@ class _Builder:
             cap_changes=s["cap_change"],
             stale_deliveries=s["stale_delivery"],
         )
+        unsettled = s[UNSETTLED]
         return BillingBook(
             state,
             payments=s["payment"],
@@ -288,7 +316,17 @@ class _Builder:
             posted_at=s["posted_at"],
             amendments=s["amendment"],
             feedback_due=tuple(s["feedback_due"]),
+            settled_entries=_settled(s["time_entry"], "time_entry", unsettled),
+            settled_expenses=_settled(s["expense"], "expense", unsettled),
+            run_bases=s[RUN_BASIS],
         )
+
+
+def _settled(
+    flat: dict[tuple[str, str], Any], part: str, unsettled: dict[tuple[str, str], bool]
+) -> dict[str, Any]:
+    """The items of `part` loaded without an `UNSETTLED` row."""
+    return {item: value for (_, item), value in flat.items() if (part, item) not in unsettled}
 
 
 def _nest(flat: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
@@ -302,6 +340,9 @@ def book_of(stored: Iterable[tuple[str, str, str]]) -> BillingBook:
     """The book (or slice) of stored (part, key, data) rows, in `seq` order."""
     builder = _Builder({name: {} for name in PARTS})
     for part, key, data in stored:
+        if part == UNSETTLED:  # its value says nothing its key does not
+            builder.state[part][decode_key(part, key)] = True
+            continue
         decoded_key, value = decode(part, key, data)
         builder.state[part][decoded_key] = value
     return builder.book()

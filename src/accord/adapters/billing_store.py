@@ -12,7 +12,7 @@ documents awaiting posting, the entries billed on a document) are indexed querie
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +22,6 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from accord.adapters.billing_rows import (
-    FIRM,
     INTERCOMPANY,
     Changes,
     appended,
@@ -36,6 +35,7 @@ from accord.adapters.billing_rows import (
     encode_value,
     rows_of,
 )
+from accord.adapters.billing_slices import ROWS, chunks, read_slice
 from accord.adapters.locks import exclusive_all
 from accord.adapters.planner_statistics import refresh_if_due
 from accord.adapters.store import READ_ONLY
@@ -57,14 +57,7 @@ connector_cursors = sa.Table(
 
 _ROW = 1
 _BOOK_LOCK = "billing-book"
-_CHUNK = 500
 _r = billing_rows.c
-
-
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    batch = sorted(set(values))
-    for start in range(0, len(batch), _CHUNK):
-        yield batch[start : start + _CHUNK]
 
 
 class SqlAlchemyBillingStateStore:
@@ -91,9 +84,9 @@ class SqlAlchemyBillingStateStore:
         with reading(self._engine) as conn:  # inside a block: the block's own writes
             stored: list[Any]
             if scope is None:
-                stored = list(conn.execute(_ROWS.order_by(_r.seq)))
+                stored = list(conn.execute(ROWS.order_by(_r.seq)))
             else:
-                stored = _slice(conn, scope)
+                stored = read_slice(conn, scope)
             checkpoint = _checkpoint(conn)
         return book_of((r.part, r.key, r.data) for r in stored), checkpoint
 
@@ -116,7 +109,7 @@ class SqlAlchemyBillingStateStore:
         """Time entry id -> the contract holding it now."""
         found: dict[str, str] = {}
         with reading(self._engine) as conn:
-            for chunk in _chunks(entries):
+            for chunk in chunks(entries):
                 query = sa.select(_r.ref, _r.contract).where(
                     _r.part == "time_entry", _r.ref.in_(chunk)
                 )
@@ -127,7 +120,7 @@ class SqlAlchemyBillingStateStore:
         """Document number -> the contract it was issued on (known documents only)."""
         found: dict[str, str] = {}
         with reading(self._engine) as conn:
-            for chunk in _chunks(documents):
+            for chunk in chunks(documents):
                 keys = [encode_key(number) for number in chunk]
                 query = sa.select(_r.key, _r.contract).where(
                     _r.part == "document", _r.key.in_(keys)
@@ -145,7 +138,7 @@ class SqlAlchemyBillingStateStore:
 
     def documents(self, status: str | None = None) -> list[Document]:
         """Every document in issue order, or those in `status`."""
-        query = _ROWS.where(_r.part == "document").order_by(_r.seq)
+        query = ROWS.where(_r.part == "document").order_by(_r.seq)
         if status is not None:
             query = query.where(_r.ref == status)
         with reading(self._engine) as conn:
@@ -172,8 +165,8 @@ class SqlAlchemyBillingStateStore:
         """The intercompany charges of `contracts`, in the order they were charged."""
         found: dict[int, IntercompanyCharge] = {}
         with reading(self._engine) as conn:
-            for chunk in _chunks(contracts):
-                query = _ROWS.where(_r.contract.in_(chunk), _r.part == INTERCOMPANY)
+            for chunk in chunks(contracts):
+                query = ROWS.where(_r.contract.in_(chunk), _r.part == INTERCOMPANY)
                 found.update(
                     {
                         int(r.seq): decode(INTERCOMPANY, r.key, r.data)[1]
@@ -181,38 +174,6 @@ class SqlAlchemyBillingStateStore:
                     }
                 )
         return [found[seq] for seq in sorted(found)]
-
-
-_ROWS = sa.select(_r.seq, _r.part, _r.key, _r.data)
-_TERMS = ("contract", "signed", "withdrawn", "milestone", "cap_change", "used_rate", "activated_at")
-"""The parts of a contract's terms and settings, without its items and documents."""
-
-
-def _keys(values: list[str]) -> list[str]:
-    return [encode_key(value) for value in values]
-
-
-def _slice(conn: sa.Connection, scope: Slice) -> list[Any]:
-    """The rows `scope` names and the firm-wide ones, in `seq` order (by index)."""
-    wanted: list[tuple[Iterable[str], Callable[[list[str]], sa.ColumnElement[bool]]]] = [
-        ([FIRM, *scope.contracts], lambda c: _r.contract.in_(c) & (_r.part != INTERCOMPANY)),
-        (scope.terms, lambda c: _r.contract.in_(c) & _r.part.in_(_TERMS)),
-        (scope.entries, lambda c: (_r.part == "time_entry") & _r.ref.in_(c)),
-        (scope.expenses, lambda c: (_r.part == "expense") & _r.ref.in_(c)),
-        (
-            [*scope.entries, *scope.expenses],
-            lambda c: (
-                _r.part.in_(("billed_entry", "stale_delivery", "declined")) & _r.key.in_(_keys(c))
-            ),
-        ),
-        (scope.documents, lambda c: _r.part.in_(("document", "posted_at")) & _r.key.in_(_keys(c))),
-        (scope.payments, lambda c: (_r.part == "payment") & _r.key.in_(_keys(c))),
-    ]
-    found: dict[int, Any] = {}
-    for values, where in wanted:
-        for chunk in _chunks(values):
-            found.update({int(r.seq): r for r in conn.execute(_ROWS.where(where(chunk)))})
-    return [found[seq] for seq in sorted(found)]
 
 
 def write_book(
@@ -232,13 +193,12 @@ def write_book(
 def _write(conn: sa.Connection, change: Changes) -> int:
     """Apply `change`; returns how many rows it deleted or wrote."""
     gone = [*change.deletes, *change.moved]
-    if gone:
-        conn.execute(
-            billing_rows.delete().where(
-                _r.part == sa.bindparam("b_part"), _r.key == sa.bindparam("b_key")
-            ),
-            [{"b_part": part, "b_key": encode_key(key)} for part, key in gone],
-        )
+    by_part: dict[str, list[str]] = {}
+    for part, key in gone:
+        by_part.setdefault(part, []).append(encode_key(key))
+    for part, keys in by_part.items():  # a run settling its items drops a row each
+        for chunk in chunks(keys):
+            conn.execute(billing_rows.delete().where(_r.part == part, _r.key.in_(chunk)))
     values = [
         {
             "part": part,

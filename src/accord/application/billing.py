@@ -35,6 +35,7 @@ from accord.application.billing_records import apply_record as apply_record
 from accord.application.billing_records import apply_to_book
 from accord.application.clock import Clock, utc_now
 from accord.application.ports import AppliedRecords, BusinessObject
+from accord.application.run_reads import RunReads
 from accord.application.unit_of_work import Transaction, each_on_its_own
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
@@ -125,20 +126,6 @@ def _firm_wide(state: BillingState) -> tuple[object, ...]:
         ledger.counters,
         ledger.decisions,
     )
-
-
-def _with_firm_wide(book: BillingBook, fresh: BillingState) -> BillingBook:
-    state = book.state
-    ledger = replace(state.ledger, counters=fresh.ledger.counters, decisions=fresh.ledger.decisions)
-    updated = replace(
-        state,
-        firm=fresh.firm,
-        customers=fresh.customers,
-        resources=fresh.resources,
-        closed_periods=fresh.closed_periods,
-        ledger=ledger,
-    )
-    return replace(book, state=updated)
 
 
 class BillingService(BillingReads):
@@ -258,25 +245,26 @@ class BillingService(BillingReads):
 
     def _issuing(
         self,
-        contracts: Collection[str],
+        contracts: list[str],
         issue: Callable[[BillingState], InvoiceRunResult],
         recorded: Recorded,
+        through: date | None = None,
     ) -> InvoiceRunResult:
-        """Issue on the slice of `contracts`; number and save under the firm lock, held
+        """Issue on what a run through `through` reads of `contracts` (`RunReads`; a
+        signing without one reads them whole); number and save under the firm lock, held
         to the commit. Counters, decisions or master data another step changed since
-        the load mean issuing again on the fresh firm-wide data (the contracts' rows
-        cannot have changed: their locks are held)."""
+        the read mean reading again under it and issuing on the fresh firm-wide data
+        (the contracts' rows cannot have changed: their locks are held)."""
         with ExitStack() as locks:
             locks.enter_context(self._store.exclusive([contract_lock(c) for c in contracts]))
             with self._transaction():
-                before, _ = self._load(Slice(contracts))
-                result = issue(before.state)
+                reads = RunReads(lambda scope: self._load(scope)[0], contracts, through)
+                before, result = reads.issue(issue)
                 locks.enter_context(self._store.exclusive([FIRM_LOCK]))
                 fresh, _ = self._load(Slice())
                 if _firm_wide(fresh.state) != _firm_wide(before.state):
-                    before = _with_firm_wide(before, fresh.state)
-                    result = issue(before.state)
-                self._store.save(replace(before, state=result.state), None, before)
+                    before, result = reads.issue(issue)
+                self._store.save(reads.settled(before, result), None, before)
                 recorded(result)
         return result
 
@@ -297,7 +285,7 @@ class BillingService(BillingReads):
     ) -> InvoiceRunResult:
         wanted = frozenset(contracts)
         return self._issuing(
-            contracts, lambda state: run_invoicing(state, through, wanted), recorded
+            contracts, lambda state: run_invoicing(state, through, wanted), recorded, through
         )
 
     def sign(self, contract: str, recorded: Recorded = _nothing) -> InvoiceRunResult:

@@ -37,6 +37,10 @@ class Slice:
     documents: Collection[str] = ()
     """Documents by number, with their posting time."""
     payments: Collection[str] = ()
+    runs: Collection[str] = ()
+    """Contracts read for an invoice run: their terms, balances and run basis, and their
+    unsettled items with how those stand billed and the invoices they stand on, not the
+    settled rest of their history; a contract no run has settled yet comes whole."""
 
 
 RUN_CHUNK = 1_000

@@ -16,8 +16,10 @@ from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
 from accord.domain.billing import state as engine
 from accord.domain.billing.payments import apply_payment
+from accord.domain.billing.settled import RunBasis
 from accord.domain.billing.state import BillingState
 from accord.domain.contracts.model import Firm, TimeAndMaterialsTerm
+from accord.domain.delivery.model import Expense, TimeEntry
 from accord.domain.exceptions import BusinessException, ExceptionKind
 
 
@@ -46,6 +48,14 @@ class BillingBook:
     """Payments applied here and not yet reported to the billing system and the CRM (the
     payment feedback flow's key), noted in the save that applied them, so a crash before
     the flow starts loses none."""
+    settled_entries: dict[str, TimeEntry] = field(default_factory=dict, compare=False)
+    """Time entries (of those loaded) an invoice run of their contract may leave unread,
+    as they stood when a run settled them: one that changed since is no longer settled
+    (see `domain.billing.settled`). What a run must read, not what was billed, so not
+    part of the book's equality; likewise `settled_expenses` and `run_bases`."""
+    settled_expenses: dict[str, Expense] = field(default_factory=dict, compare=False)
+    run_bases: dict[str, RunBasis] = field(default_factory=dict, compare=False)
+    """Contract -> what its settled items were priced against."""
 
 
 EMPTY = BillingState(Firm(()), {}, {}, {})

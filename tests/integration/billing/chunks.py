@@ -16,22 +16,30 @@ CHUNK = 2
 
 
 class WatchedRows:
-    """The row store, noting how many contracts each load hands out; a load of the whole
-    book is refused."""
+    """The row store, noting how many contracts each load hands out, and how much history
+    (time entries, billed entries and documents); a load of the whole book is refused."""
 
     def __init__(self, rows: SqlAlchemyBillingStateStore) -> None:
         self.rows = rows
         self.loaded: list[int] = []
+        self.history: list[int] = []
 
     def load(self, scope: Slice | None = None) -> tuple[BillingBook | None, int]:
         if scope is None:
             raise AssertionError("the whole book was loaded")
         book, checkpoint = self.rows.load(scope)
         self.loaded.append(0 if book is None else len(book.state.contracts))
+        self.history.append(0 if book is None else _history(book.state))
         return book, checkpoint
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.rows, name)
+
+
+def _history(state: BillingState) -> int:
+    ledger = state.ledger
+    held = sum(len(entries) for entries in state.time_entries.values())
+    return held + len(ledger.entries) + len(ledger.documents)
 
 
 def five_contracts(state: BillingState) -> BillingState:

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from accord.domain.billing.documents import DraftLine, LineKind
+from accord.domain.billing.errors import BlockedByException
 from accord.domain.billing.fx import FxTable
 from accord.domain.billing.ledger import BillingLedger, TermKey
 from accord.domain.billing.state import BillingState
@@ -39,20 +40,23 @@ def draft_expenses(
     state: BillingState, contract: Contract, through: date, fx: FxTable
 ) -> list[DraftLine]:
     """One line per billable, unbilled expense dated on or before `through`, by id."""
-    policy = contract.expense_policy or ExpensePolicy()
-    lines = []
-    for expense in sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id):
-        if not expense.billable or expense.expense_date > through:
-            continue
-        if expense.id in state.ledger.expenses:
-            continue
-        amount = expense_amount(expense, contract, policy, fx)
-        lines.append(
-            DraftLine(
-                LineKind.EXPENSE, None, expense.id, ONE, amount, amount, items=((expense.id, ONE),)
-            )
-        )
-    return lines
+    expenses = sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id)
+    found = (_expense_line(state, contract, expense, through, fx) for expense in expenses)
+    return [line for line in found if line is not None]
+
+
+def _expense_line(
+    state: BillingState, contract: Contract, expense: Expense, through: date, fx: FxTable
+) -> DraftLine | None:
+    """The line of a billable expense not yet billed and dated by `through`, else None."""
+    if not expense.billable or expense.expense_date > through:
+        return None
+    if expense.id in state.ledger.expenses:
+        return None
+    amount = expense_amount(expense, contract, contract.expense_policy or ExpensePolicy(), fx)
+    return DraftLine(
+        LineKind.EXPENSE, None, expense.id, ONE, amount, amount, items=((expense.id, ONE),)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,31 +124,62 @@ def draft_expense_corrections(
     """An invoiced expense re-approved with another amount, or made non-billable, is
     corrected like time: a reduction on the credit note, an increase on the next
     invoice, both `correction <expense id>` lines referencing the original invoice."""
-    policy = contract.expense_policy or ExpensePolicy()
-    ledger = state.ledger
     corrections = ExpenseCorrections()
     for expense in sorted(state.expenses.get(contract.id, {}).values(), key=lambda e: e.id):
-        if expense.id not in ledger.expenses:
-            continue
-        due = expense.billable and expense.expense_date <= through
-        now = expense_amount(expense, contract, policy, fx) if due else Decimal(0)
-        delta = now - billed_expense(ledger, expense.id)
-        if not delta or not _may_correct(state, contract, expense, now, corrections):
-            continue
-        quantity = ONE if delta > 0 else -ONE
-        line = DraftLine(
-            LineKind.CORRECTION,
-            None,
-            f"correction {expense.id}",
-            quantity,
-            abs(delta),
-            delta,
-            expense.id,
-            ledger.expenses[expense.id],
-        )
-        (corrections.increases if delta > 0 else corrections.credits).append(line)
-        corrections.billed[expense.id] = now
+        _correct_expense(state, contract, expense, through, fx, corrections)
     return corrections
+
+
+def _correct_expense(
+    state: BillingState,
+    contract: Contract,
+    expense: Expense,
+    through: date,
+    fx: FxTable,
+    corrections: ExpenseCorrections,
+) -> None:
+    """Add the correction of an invoiced expense whose value changed to `corrections`."""
+    ledger = state.ledger
+    if expense.id not in ledger.expenses:
+        return
+    due = expense.billable and expense.expense_date <= through
+    policy = contract.expense_policy or ExpensePolicy()
+    now = expense_amount(expense, contract, policy, fx) if due else Decimal(0)
+    delta = now - billed_expense(ledger, expense.id)
+    if not delta or not _may_correct(state, contract, expense, now, corrections):
+        return
+    quantity = ONE if delta > 0 else -ONE
+    line = DraftLine(
+        LineKind.CORRECTION,
+        None,
+        f"correction {expense.id}",
+        quantity,
+        abs(delta),
+        delta,
+        expense.id,
+        ledger.expenses[expense.id],
+    )
+    (corrections.increases if delta > 0 else corrections.credits).append(line)
+    corrections.billed[expense.id] = now
+
+
+def quiet_expenses(
+    state: BillingState, contract: Contract, through: date, fx: FxTable
+) -> frozenset[str]:
+    """The contract's expenses a run through `through` leaves alone: each adds no line,
+    correction or exception of its own and needs no FX rate the firm lacks (see
+    `domain.billing.settled`)."""
+    quiet = set()
+    for expense in state.expenses.get(contract.id, {}).values():
+        corrections = ExpenseCorrections()
+        try:
+            line = _expense_line(state, contract, expense, through, fx)
+            _correct_expense(state, contract, expense, through, fx, corrections)
+        except BlockedByException:
+            continue
+        if line is None and corrections == ExpenseCorrections():
+            quiet.add(expense.id)
+    return frozenset(quiet)
 
 
 def draft_milestones(state: BillingState, contract: Contract) -> list[tuple[str, DraftLine]]:

@@ -32,7 +32,7 @@ from accord.domain.money import allocate
 ONE = Decimal(1)
 
 
-def _room(document: Document) -> Decimal:
+def credit_room(document: Document) -> Decimal:
     """What an invoice can still be credited: its gross less what credit notes took."""
     return max(Decimal(0), document.gross_total - document.credited)
 
@@ -159,7 +159,7 @@ class Issuer:
     def _credit_up_to_room(self, invoice: str, amount: Decimal) -> Decimal:
         """Credit `invoice` with as much of `amount` as it has left; return the rest."""
         document = self.document(invoice)
-        share = min(amount, _room(document))
+        share = min(amount, credit_room(document))
         if share > 0:
             self.changes.documents[invoice] = record_credit(document, share)
             return amount - share

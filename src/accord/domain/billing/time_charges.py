@@ -45,24 +45,47 @@ class _Group:
     items: list[tuple[str, Decimal]] = field(default_factory=list)
 
 
-def draft_time(state: BillingState, contract: Contract, through: date) -> TimeOutcome:
-    """Everything time contributes to this contract's documents in a run through `through`."""
-    cards = {t.id: RateCard(t) for t in contract.terms if isinstance(t, TimeAndMaterialsTerm)}
-    outcome = TimeOutcome()
-    groups: dict[tuple[int, str, Decimal], _Group] = {}
-    order = {t.id: i for i, t in enumerate(contract.terms)}
-    billed = state.ledger.entries
-    for entry in state.time_entries.get(contract.id, {}).values():
-        card = cards.get(entry.term)
+_Groups = dict[tuple[int, str, Decimal], _Group]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pricing:
+    """What a run prices one contract's time against: its rate cards and term order."""
+
+    state: BillingState
+    contract: Contract
+    through: date
+    cards: dict[str, RateCard]
+    order: dict[str, int]
+
+    @classmethod
+    def of(cls, state: BillingState, contract: Contract, through: date) -> _Pricing:
+        terms = contract.terms
+        cards = {t.id: RateCard(t) for t in terms if isinstance(t, TimeAndMaterialsTerm)}
+        return cls(state, contract, through, cards, {t.id: i for i, t in enumerate(terms)})
+
+    def draft(self, entry: TimeEntry, outcome: TimeOutcome, groups: _Groups) -> None:
+        """What `entry` contributes: a new time line's share, or a correction."""
+        state, contract = self.state, self.contract
+        card = self.cards.get(entry.term)
         resource = state.resources.get(entry.resource)
         if card is None or resource is None:
-            continue
-        previous = billed.get(entry.id)
+            return
+        previous = state.ledger.entries.get(entry.id)
         if previous is None:
-            if entry.billable and entry.work_date <= through:
-                _bill_new(state, contract, entry, resource, card, outcome, groups, order)
+            if entry.billable and entry.work_date <= self.through:
+                _bill_new(state, contract, entry, resource, card, outcome, groups, self.order)
         else:
             _correct(state, contract, entry, resource, card, previous, outcome)
+
+
+def draft_time(state: BillingState, contract: Contract, through: date) -> TimeOutcome:
+    """Everything time contributes to this contract's documents in a run through `through`."""
+    pricing = _Pricing.of(state, contract, through)
+    outcome = TimeOutcome()
+    groups: _Groups = {}
+    for entry in state.time_entries.get(contract.id, {}).values():
+        pricing.draft(entry, outcome, groups)
     for (_, role, price), group in sorted(groups.items()):
         hours = sum((h for _, h in group.items), Decimal(0))
         outcome.invoice_lines.append(
@@ -77,6 +100,21 @@ def draft_time(state: BillingState, contract: Contract, through: date) -> TimeOu
             )
         )
     return outcome
+
+
+def quiet_entries(state: BillingState, contract: Contract, through: date) -> frozenset[str]:
+    """The contract's time entries a run through `through` leaves alone: each adds no
+    line, correction, exception, charge or used rate version of its own (see
+    `domain.billing.settled`)."""
+    pricing = _Pricing.of(state, contract, through)
+    quiet = set()
+    for entry in state.time_entries.get(contract.id, {}).values():
+        outcome = TimeOutcome()
+        groups: _Groups = {}
+        pricing.draft(entry, outcome, groups)
+        if not groups and outcome == TimeOutcome():
+            quiet.add(entry.id)
+    return frozenset(quiet)
 
 
 def _problem(kind: ExceptionKind, subject: str, message: str) -> BusinessException:
@@ -106,7 +144,7 @@ def _bill_new(
     resource: Resource,
     card: RateCard,
     outcome: TimeOutcome,
-    groups: dict[tuple[int, str, Decimal], _Group],
+    groups: _Groups,
     order: dict[str, int],
 ) -> None:
     if resource.employer_on(entry.work_date) is None:

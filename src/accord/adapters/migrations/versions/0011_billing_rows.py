@@ -10,6 +10,7 @@ Revises: 0010_people
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -80,7 +81,8 @@ def downgrade() -> None:
     old = _old_table()
     old.create(conn)
     if stored or checkpoint is not None:
-        book = book_of((r.part, r.key, r.data) for r in stored)
+        rows = book_of((r.part, r.key, r.data) for r in stored)
+        book = replace(rows, settled_entries={}, settled_expenses={}, run_bases={})
         conn.execute(
             old.insert().values(
                 id=_ROW,
