@@ -1,10 +1,11 @@
 """One step of the growth bench in its own process: `python -m bench._growth_step STEP URL
 HOME HISTORY CONTRACTS`, STEP one of seed, tick, invoice.
 
-- seed: master data, then HISTORY approved entries of the past year through the hub's
-  ingest and apply path in large batches, billing caught up and every entry invoiced
-  (one invoice run through the last historical month), so the store holds a firm's
-  billed history. Untimed by the parent, except against its budget.
+- seed: master data through the hub's ingest and apply path and caught up by billing,
+  then HISTORY approved entries of the past year logged, applied, billed and invoiced
+  through the last historical month, written in bulk (`bench/_bulk_history.py`: the rows
+  the hub's path writes, made by the same code), so the store holds a firm's billed
+  history. Untimed by the parent, except against its budget.
 - tick: what the scheduler's tick does with 100 new approved entries: pull them from a
   stream (cursor kept), apply the log, billing catch-up. Timed.
 - invoice: the month-end invoice run for the one contract those entries belong to. Timed.
@@ -28,7 +29,7 @@ from accord.application.inbound_sync import SourceStream
 from accord.bootstrap import Hub, build_inbound
 from accord.canonical import v1
 from accord.canonical.streams import Cursor, Page
-from bench import _firm
+from bench import _bulk_history, _firm
 
 PEOPLE = 500
 NEW_ENTRIES = 100
@@ -71,10 +72,10 @@ Verify = Callable[[], str]
 def seed(hub: Hub, history: int, contracts: int) -> Verify:
     _firm.load(hub, _firm.master_data(contracts, PEOPLE))
     _firm.configure_tax(hub)
-    _firm.load(hub, _firm.entries(history, contracts, PEOPLE, HISTORY_FROM, HISTORY_DAYS))
     hub.billing.catch_up()
-    issued = hub.billing.run_invoices(HISTORY_THROUGH).documents
-    return lambda: f"{history:,} entries billed on {len(issued):,} documents"
+    entries = _firm.entries(history, contracts, PEOPLE, HISTORY_FROM, HISTORY_DAYS)
+    issued = _bulk_history.seed(hub, entries, HISTORY_THROUGH)
+    return lambda: f"{history:,} entries billed on {issued:,} documents"
 
 
 def tick(hub: Hub, history: int, contracts: int) -> Verify:
