@@ -11,13 +11,13 @@ HOME HISTORY CONTRACTS`, STEP one of seed, tick, invoice.
 - invoice: the month-end invoice run for the one contract those entries belong to. Timed.
 
 It prints one JSON line: seconds, the process's resident memory before the step and its
-peak (getrusage), so each size's figure is its own and no earlier size pollutes it.
+peak (the kernel's high-water mark of this process alone), so each size's figure is its
+own and neither an earlier size nor the parent process pollutes it.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -54,15 +54,15 @@ class NewTime:
         return Page(page, Cursor(str(end)), end < len(self.records))
 
 
-def _rss_mib() -> float:
+def _memory_mib(field: str) -> float:
+    """A figure of /proc/self/status: VmRSS, resident now; VmHWM, the peak of this
+    process's own memory. getrusage's ru_maxrss would not do: Linux hands a child its
+    parent's peak across fork and exec, so in a full `make bench` every step reported
+    the peak of the benchmark process that ran the billing bench before it."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 Verify = Callable[[], str]
@@ -114,11 +114,11 @@ STEPS = {"seed": seed, "tick": tick, "invoice": invoice}
 def main(step: str, url: str, home: str, history: str, contracts: str) -> None:
     hub = _firm.open_hub(url, Path(home))
     try:
-        before = _rss_mib()
+        before = _memory_mib("VmRSS")
         started = time.perf_counter()
         verify = STEPS[step](hub, int(history), int(contracts))
         seconds = time.perf_counter() - started
-        peak = _peak_mib()
+        peak = _memory_mib("VmHWM")
         detail = verify()
     finally:
         hub.close()

@@ -6,7 +6,7 @@ approved entries, already invoiced, spread over ACCORD_BENCH_GROWTH_CONTRACTS co
 (default 200) and the past year: master data through the hub's own path, the history
 written in bulk as the hub's path would have written it (`bench/_bulk_history.py`,
 10,000 events per transaction). Then, timed, each in a fresh process whose peak
-resident memory is read from getrusage:
+resident memory is its own high-water mark (VmHWM):
 
 - one scheduler tick with 100 new approved entries: pull, apply, billing catch-up;
 - the month-end invoice run for the contract those entries belong to.
