@@ -1,22 +1,23 @@
 """One step of the growth bench in its own process: `python -m bench._growth_step STEP URL
 HOME HISTORY CONTRACTS`, STEP one of seed, tick, invoice.
 
-- seed: master data, then HISTORY approved entries of the past year through the hub's
-  ingest and apply path in large batches, billing caught up and every entry invoiced
-  (one invoice run through the last historical month), so the store holds a firm's
-  billed history. Untimed by the parent, except against its budget.
+- seed: master data through the hub's ingest and apply path and caught up by billing,
+  then HISTORY approved entries of the past year logged, applied, billed and invoiced
+  through the last historical month, written in bulk (`bench/_bulk_history.py`: the rows
+  the hub's path writes, made by the same code), so the store holds a firm's billed
+  history. Untimed by the parent, except against its budget.
 - tick: what the scheduler's tick does with 100 new approved entries: pull them from a
   stream (cursor kept), apply the log, billing catch-up. Timed.
 - invoice: the month-end invoice run for the one contract those entries belong to. Timed.
 
 It prints one JSON line: seconds, the process's resident memory before the step and its
-peak (getrusage), so each size's figure is its own and no earlier size pollutes it.
+peak (the kernel's high-water mark of this process alone), so each size's figure is its
+own and neither an earlier size nor the parent process pollutes it.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from accord.application.inbound_sync import SourceStream
 from accord.bootstrap import Hub, build_inbound
 from accord.canonical import v1
 from accord.canonical.streams import Cursor, Page
-from bench import _firm
+from bench import _bulk_history, _firm
 
 PEOPLE = 500
 NEW_ENTRIES = 100
@@ -53,15 +54,15 @@ class NewTime:
         return Page(page, Cursor(str(end)), end < len(self.records))
 
 
-def _rss_mib() -> float:
+def _memory_mib(field: str) -> float:
+    """A figure of /proc/self/status: VmRSS, resident now; VmHWM, the peak of this
+    process's own memory. getrusage's ru_maxrss would not do: Linux hands a child its
+    parent's peak across fork and exec, so in a full `make bench` every step reported
+    the peak of the benchmark process that ran the billing bench before it."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 Verify = Callable[[], str]
@@ -71,10 +72,10 @@ Verify = Callable[[], str]
 def seed(hub: Hub, history: int, contracts: int) -> Verify:
     _firm.load(hub, _firm.master_data(contracts, PEOPLE))
     _firm.configure_tax(hub)
-    _firm.load(hub, _firm.entries(history, contracts, PEOPLE, HISTORY_FROM, HISTORY_DAYS))
     hub.billing.catch_up()
-    issued = hub.billing.run_invoices(HISTORY_THROUGH).documents
-    return lambda: f"{history:,} entries billed on {len(issued):,} documents"
+    entries = _firm.entries(history, contracts, PEOPLE, HISTORY_FROM, HISTORY_DAYS)
+    issued = _bulk_history.seed(hub, entries, HISTORY_THROUGH)
+    return lambda: f"{history:,} entries billed on {issued:,} documents"
 
 
 def tick(hub: Hub, history: int, contracts: int) -> Verify:
@@ -113,11 +114,11 @@ STEPS = {"seed": seed, "tick": tick, "invoice": invoice}
 def main(step: str, url: str, home: str, history: str, contracts: str) -> None:
     hub = _firm.open_hub(url, Path(home))
     try:
-        before = _rss_mib()
+        before = _memory_mib("VmRSS")
         started = time.perf_counter()
         verify = STEPS[step](hub, int(history), int(contracts))
         seconds = time.perf_counter() - started
-        peak = _peak_mib()
+        peak = _memory_mib("VmHWM")
         detail = verify()
     finally:
         hub.close()

@@ -3,9 +3,10 @@
 For each N of ACCORD_BENCH_GROWTH_SIZES (default 10,000, 100,000, 1,000,000) a store on
 SQLite and one on PostgreSQL (a scratch database per size) are seeded with N historical
 approved entries, already invoiced, spread over ACCORD_BENCH_GROWTH_CONTRACTS contracts
-(default 200) and the past year, through the hub's ingest and apply path in batches of
-10,000 (`bench/_growth_step.py`). Then, timed, each in a fresh process whose peak
-resident memory is read from getrusage:
+(default 200) and the past year: master data through the hub's own path, the history
+written in bulk as the hub's path would have written it (`bench/_bulk_history.py`,
+10,000 events per transaction). Then, timed, each in a fresh process whose peak
+resident memory is its own high-water mark (VmHWM):
 
 - one scheduler tick with 100 new approved entries: pull, apply, billing catch-up;
 - the month-end invoice run for the contract those entries belong to.

@@ -3,7 +3,8 @@
 Each benchmark module exposes `run() -> list[dict]`; every figure is measured in the same
 run as its baseline and reported as a ratio, so results compare across machines. The
 results record the machine, the versions, the exact command, the size settings in effect
-and each module's duration, so anyone can re-run them. ACCORD_BENCH_RESULTS names another
+and each module's duration with the machine's load average as it started and ended, so
+anyone can re-run them and see how busy the machine was. ACCORD_BENCH_RESULTS names another
 directory for the results (for a partial or trial run); see docs/benchmarks.md.
 """
 
@@ -146,7 +147,9 @@ def _markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"{r['baseline_value']:,.1f} | {r['ratio']:.3f} | {r.get('notes', '')} |"
         )
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
-    durations = ", ".join(f"{k} {v:.0f} s" for k, v in meta["module_seconds"].items())
+    durations = ", ".join(
+        f"{k} {v:.0f} s (load average {_loads(meta, k)})" for k, v in meta["module_seconds"].items()
+    )
     settings = ", ".join(f"`{k}={v}`" for k, v in meta["settings"].items()) or "none (defaults)"
     lines += [
         "",
@@ -172,6 +175,12 @@ def _markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _loads(meta: dict[str, Any], module: str) -> str:
+    """The machine's 1-minute load average as `module` started and ended."""
+    started, ended = meta.get("module_load", {}).get(module, ("?", "?"))
+    return f"{started} to {ended}"
+
+
 def _outcome(row: dict[str, Any]) -> str:
     """The figure and its ratio, or why a bench could not measure it (a skipped row)."""
     if str(row.get("notes", "")).startswith("skipped"):
@@ -183,9 +192,11 @@ def main(argv: list[str]) -> int:
     console = Console()
     results: list[dict[str, Any]] = []
     seconds: dict[str, float] = {}
+    loads: dict[str, list[float]] = {}
     begun = time.perf_counter()
     for name in _modules(argv):
         console.rule(f"[bold]{name}")
+        loads[name] = [round(os.getloadavg()[0], 1)]
         started = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
         for row in module.run():
@@ -193,6 +204,7 @@ def main(argv: list[str]) -> int:
             results.append(row)
             console.print(f"  {row['name']}: {_outcome(row)}")
         seconds[name] = round(time.perf_counter() - started, 1)
+        loads[name].append(round(os.getloadavg()[0], 1))
         console.print(f"  [dim]{seconds[name]:.1f} s[/dim]")
     from bench.bench_ingest import POSTGRES_URL
 
@@ -206,6 +218,7 @@ def main(argv: list[str]) -> int:
         "postgres_url": _without_password(POSTGRES_URL),
         "settings": _settings(),
         "module_seconds": seconds,
+        "module_load": loads,
         "total_seconds": round(time.perf_counter() - begun, 1),
     }
     target = Path(os.environ.get("ACCORD_BENCH_RESULTS", HERE))
