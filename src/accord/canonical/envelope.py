@@ -62,6 +62,33 @@ class CloudEvent(BaseModel):
         time: datetime | None = None,
     ) -> CloudEvent:
         """Put a canonical record in an envelope; `id` defaults to a fresh UUID."""
+        return cls._around(model, source, id, time, model.model_dump(mode="json"))
+
+    @classmethod
+    def wrap_json(
+        cls,
+        model: CanonicalModel,
+        *,
+        source: str,
+        id: str | None = None,
+        time: datetime | None = None,
+    ) -> tuple[str, str]:
+        """`wrap(...).to_json()` and the record's own JSON (the event's `data`), the
+        record encoded once: its JSON is spliced into the envelope's, not re-encoded."""
+        data = model.model_dump_json()
+        empty = cls._around(model, source, id, time, {})
+        head = empty.model_dump_json(exclude_none=True, exclude={"data"})
+        return f'{head[:-1]},"data":{data}}}', data
+
+    @classmethod
+    def _around(
+        cls,
+        model: CanonicalModel,
+        source: str,
+        id: str | None,
+        time: datetime | None,
+        data: dict[str, Any],
+    ) -> CloudEvent:
         return cls(
             id=id or str(uuid.uuid4()),
             source=source,
@@ -69,7 +96,7 @@ class CloudEvent(BaseModel):
             subject=model.business_key(),
             time=time or utc_now(),
             dataschema=dataschema_for(type(model)),
-            data=model.model_dump(mode="json"),
+            data=data,
         )
 
     def payload(self) -> CanonicalModel:
