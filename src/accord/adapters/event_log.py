@@ -37,7 +37,6 @@ from accord.application.ports import (
     InboundEvent,
     PendingEvent,
     QuarantinedDelivery,
-    Reference,
 )
 
 _KEY_CHUNK = 900
@@ -224,17 +223,15 @@ class SqlAlchemyEventLog:
         )  # fmt: skip
 
 
-def encode_references(references: Sequence[Reference]) -> str | None:
-    """References as the log stores them: a JSON array of (field, kind, key) triples,
-    NULL for none (most kinds name nothing)."""
+def encode_references(references: Sequence[str | None]) -> str | None:
+    """The keys an event names as the log stores them: a JSON array, NULL for none
+    (most kinds name nothing)."""
     return to_json(references).decode() if references else None
 
 
-def decode_references(stored: str | None) -> tuple[Reference, ...]:
-    """The references `encode_references` stored: a few identifiers, not the record."""
-    if stored is None:
-        return ()
-    return tuple((name, kind, key) for name, kind, key in from_json(stored))
+def decode_references(stored: str | None) -> tuple[str | None, ...]:
+    """The keys `encode_references` stored: a few identifiers, not the record."""
+    return () if stored is None else tuple(from_json(stored))
 
 
 def _runs(seqs: Sequence[int]) -> list[tuple[int, int]]:

@@ -43,8 +43,8 @@ inbound_events = sa.Table(
     sa.Column("data", LongText),
     sa.Column("refs", LongText),
 )
-"""`data` (the record as canonical JSON) and `refs` (the references it makes, a JSON
-array of (field, kind, key)) are what ingest read from the validated record, for the
+"""`data` (the record as canonical JSON) and `refs` (the keys of the records it names,
+a JSON array) are what ingest read from the validated record, for the
 worker: they stand while the event is pending and are cleared once it is processed
 (migration 0012)."""
 sa.Index("ix_inbound_events_status_seq", inbound_events.c.status, inbound_events.c.seq)

@@ -23,7 +23,6 @@ from accord.application.ports import (
     EventStatus,
     OutboxMessage,
     PendingEvent,
-    Reference,
 )
 
 REFERENCES: Mapping[str, Mapping[str, str]] = {
@@ -35,6 +34,9 @@ kind of that record. An event naming an unknown contract or resource is quaranti
 `unknown_reference` instead of being applied. Ingest reads these fields off the
 validated record (`references_of`), so the worker checks them without decoding it."""
 _RULES = {kind: tuple(fields.items()) for kind, fields in REFERENCES.items()}
+
+Reference = tuple[str, str, str]
+"""(data field, kind it must name, the key found in that field)."""
 
 ObjectKey = tuple[str, str]
 VersionLoader = Callable[[set[ObjectKey]], dict[ObjectKey, str]]
@@ -65,15 +67,22 @@ class BatchPlan:
         return list(self.latest.values())
 
 
-def references_of(kind: str, value_of: Callable[[str], object]) -> tuple[Reference, ...]:
-    """The references a record of `kind` makes (`REFERENCES`), reading each field with
-    `value_of` (an attribute of a validated record, a key of its data); a field left
-    empty names nothing."""
+def references_of(kind: str, value_of: Callable[[str], object]) -> tuple[str | None, ...]:
+    """The keys a record of `kind` names, one per field `REFERENCES` lists for it, in
+    that order, each read with `value_of` (an attribute of a validated record, a key of
+    its data); None for a field left empty, which names nothing."""
     return tuple(
-        (name, target, value)
-        for name, target in _RULES.get(kind, ())
-        if isinstance(value := value_of(name), str)
+        value if isinstance(value := value_of(name), str) else None
+        for name, _ in _RULES.get(kind, ())
     )
+
+
+def _named(event: PendingEvent) -> list[Reference]:
+    """The references of `event`: its stored keys with the fields and kinds they name
+    (an event logged before a field joined `REFERENCES` names nothing in that field)."""
+    rules = _RULES.get(event.business_kind, ())
+    keys = zip(rules, event.references, strict=False)
+    return [(name, target, key) for (name, target), key in keys if key is not None]
 
 
 def plan_batch(
@@ -88,17 +97,17 @@ def plan_batch(
     """
     stamp = now.isoformat()
     messages = [applied_message(event, stamp) for event in claimed]
-    referenced = {(target, key) for event in claimed for _, target, key in event.references}
-    versions = load_versions(referenced)
+    named = [_named(event) for event in claimed]
+    versions = load_versions({(target, key) for refs in named for _, target, key in refs})
     plan = BatchPlan()
-    for event, message in zip(claimed, messages, strict=True):
+    for event, message, refs in zip(claimed, messages, named, strict=True):
         key = (event.business_kind, event.business_key)
         applied_version = versions.get(key)
         if applied_version is not None and event.business_version < applied_version:
             reason = f"version {event.business_version} is older than applied {applied_version}"
             plan.outcomes.append(EventOutcome(event.seq, EventStatus.STALE, reason))
             continue
-        missing = [ref for ref in event.references if (ref[1], ref[2]) not in versions]
+        missing = [ref for ref in refs if (ref[1], ref[2]) not in versions]
         if missing:
             problem = _unknown_references(event.business_kind, missing)
             plan.outcomes.append(EventOutcome(event.seq, EventStatus.QUARANTINED, problem))

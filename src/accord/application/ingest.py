@@ -267,7 +267,7 @@ class IngestService:
             business_kind=kind,
             business_key=model.business_key(),
             business_version=model.business_version(),
-            data=model.model_dump_json(),
+            data=model.to_json(),
             references=references_of(kind, lambda name: getattr(model, name, None)),
         )
 

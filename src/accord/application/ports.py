@@ -35,17 +35,14 @@ class EventStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
-Reference = tuple[str, str, str]
-"""A record naming another: (its field, the kind that field names, the key it holds)."""
-
-
 class InboundEvent(NamedTuple):
     """One delivered event as it is appended to the log, raw payload included.
 
     A valid event also carries what ingest read from its validated canonical record, so
     the worker never decodes the payload: its identity (`business_*`), its `data` as
     canonical JSON (the record's own encoding, handed on to the applied state and the
-    outgoing message as it is) and the `references` it makes to other records."""
+    outgoing message as it is) and the keys of the records it names (`references`: one
+    per field `applying.REFERENCES` lists for its kind, in that order, None when empty)."""
 
     source: str
     event_id: str
@@ -58,7 +55,7 @@ class InboundEvent(NamedTuple):
     status: EventStatus = EventStatus.PENDING
     reason: str | None = None
     data: str | None = None
-    references: tuple[Reference, ...] = ()
+    references: tuple[str | None, ...] = ()
 
 
 class PendingEvent(NamedTuple):
@@ -74,7 +71,7 @@ class PendingEvent(NamedTuple):
     business_key: str
     business_version: str
     data: str
-    references: tuple[Reference, ...] = ()
+    references: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,8 @@ class CloudEvent(BaseModel):
         time: datetime | None = None,
     ) -> CloudEvent:
         """Put a canonical record in an envelope; `id` defaults to a fresh UUID."""
-        return cls._around(model, source, id, time, model.model_dump(mode="json"))
+        data = model.model_dump(mode="json", exclude_none=True)
+        return cls._around(model, source, id, time, data)
 
     @classmethod
     def wrap_json(
@@ -75,7 +76,7 @@ class CloudEvent(BaseModel):
     ) -> tuple[str, str]:
         """`wrap(...).to_json()` and the record's own JSON (the event's `data`), the
         record encoded once: its JSON is spliced into the envelope's, not re-encoded."""
-        data = model.model_dump_json()
+        data = model.to_json()
         empty = cls._around(model, source, id, time, {})
         head = empty.model_dump_json(exclude_none=True, exclude={"data"})
         return f'{head[:-1]},"data":{data}}}', data

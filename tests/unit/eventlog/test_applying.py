@@ -14,7 +14,7 @@ NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 def _event(seq: int, key: str, version: str, contract: str = "K1") -> PendingEvent:
     data = json.dumps({"id": key, "contract": contract, "hours": version})
-    references = (("contract", "contract", contract),)
+    references = (contract, None)  # its contract; no resource
     return PendingEvent(
         seq, "psa", f"e{seq}", "accord.time_entry.v1", key, "time_entry", key, version, data,
         references,
