@@ -229,9 +229,9 @@ def encode_references(references: Sequence[str | None]) -> str | None:
     return to_json(references).decode() if references else None
 
 
-def decode_references(stored: str | None) -> tuple[str | None, ...]:
+def decode_references(stored: str | None) -> list[str | None]:
     """The keys `encode_references` stored: a few identifiers, not the record."""
-    return () if stored is None else tuple(from_json(stored))
+    return [] if stored is None else list(from_json(stored))
 
 
 def _runs(seqs: Sequence[int]) -> list[tuple[int, int]]:

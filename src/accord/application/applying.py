@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter
 
 from accord.application.ports import (
     BusinessObject,
@@ -24,6 +25,7 @@ from accord.application.ports import (
     OutboxMessage,
     PendingEvent,
 )
+from accord.canonical.base import CanonicalModel
 
 REFERENCES: Mapping[str, Mapping[str, str]] = {
     "time_entry": {"contract": "contract", "resource": "resource"},
@@ -34,6 +36,7 @@ kind of that record. An event naming an unknown contract or resource is quaranti
 `unknown_reference` instead of being applied. Ingest reads these fields off the
 validated record (`references_of`), so the worker checks them without decoding it."""
 _RULES = {kind: tuple(fields.items()) for kind, fields in REFERENCES.items()}
+_KEYS_OF = {kind: attrgetter(*fields) for kind, fields in REFERENCES.items()}
 
 Reference = tuple[str, str, str]
 """(data field, kind it must name, the key found in that field)."""
@@ -67,21 +70,22 @@ class BatchPlan:
         return list(self.latest.values())
 
 
-def references_of(kind: str, value_of: Callable[[str], object]) -> tuple[str | None, ...]:
-    """The keys a record of `kind` names, one per field `REFERENCES` lists for it, in
-    that order, each read with `value_of` (an attribute of a validated record, a key of
-    its data); None for a field left empty, which names nothing."""
-    return tuple(
-        value if isinstance(value := value_of(name), str) else None
-        for name, _ in _RULES.get(kind, ())
-    )
+def references_of(record: CanonicalModel) -> list[str | None]:
+    """The keys a validated record names, one per field `REFERENCES` lists for its kind,
+    in that order (None for a field left empty, which names nothing)."""
+    read = _KEYS_OF.get(record.SCHEMA_NAME)
+    if read is None:
+        return []
+    found = read(record)
+    return list(found) if isinstance(found, tuple) else [found]
 
 
 def _named(event: PendingEvent) -> list[Reference]:
     """The references of `event`: its stored keys with the fields and kinds they name
     (an event logged before a field joined `REFERENCES` names nothing in that field)."""
-    rules = _RULES.get(event.business_kind, ())
-    keys = zip(rules, event.references, strict=False)
+    if not event.references:
+        return []
+    keys = zip(_RULES.get(event.business_kind, ()), event.references, strict=False)
     return [(name, target, key) for (name, target), key in keys if key is not None]
 
 

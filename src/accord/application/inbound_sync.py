@@ -70,7 +70,7 @@ def pulled_event(record: CanonicalModel, source: str) -> InboundEvent:
         business_key=key,
         business_version=version,
         data=data,
-        references=references_of(kind, lambda name: getattr(record, name, None)),
+        references=references_of(record),
     )
 
 

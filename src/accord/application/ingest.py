@@ -257,18 +257,17 @@ class IngestService:
             envelope, model = typed, typed.data
         except ValidationError:
             envelope, model = _validated_in_steps(text)
-        kind = model.SCHEMA_NAME
         return InboundEvent(
             source=envelope.source,
             event_id=envelope.id,
             type=envelope.type,
             payload=text.rstrip("\r\n"),
             subject=envelope.subject,
-            business_kind=kind,
+            business_kind=model.SCHEMA_NAME,
             business_key=model.business_key(),
             business_version=model.business_version(),
             data=model.to_json(),
-            references=references_of(kind, lambda name: getattr(model, name, None)),
+            references=references_of(model),
         )
 
 

@@ -55,7 +55,7 @@ class InboundEvent(NamedTuple):
     status: EventStatus = EventStatus.PENDING
     reason: str | None = None
     data: str | None = None
-    references: tuple[str | None, ...] = ()
+    references: Sequence[str | None] = ()
 
 
 class PendingEvent(NamedTuple):
@@ -71,7 +71,7 @@ class PendingEvent(NamedTuple):
     business_key: str
     business_version: str
     data: str
-    references: tuple[str | None, ...] = ()
+    references: Sequence[str | None] = ()
 
 
 @dataclass(frozen=True, slots=True)

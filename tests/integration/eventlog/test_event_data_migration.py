@@ -4,7 +4,6 @@ same references checked), and the migration goes back down to the payloads alone
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,10 +15,10 @@ from alembic.config import Config
 
 from accord.adapters.billing_store import SqlAlchemyAppliedRecords
 from accord.adapters.store import MIGRATIONS, create_store_engine
-from accord.application.inbound_sync import event_for
 from accord.bootstrap import build_hub
 from accord.canonical import v1
 from accord.canonical.base import CanonicalModel
+from accord.canonical.envelope import CloudEvent
 from accord.settings import Settings
 from tests.integration.wired_store import DATABASES, database_url_of
 
@@ -55,6 +54,12 @@ def _migrate(engine: sa.Engine, revision: str, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(config, revision)
 
 
+def _payload_as_before(record: CanonicalModel) -> str:
+    """The event as the release before the migration wrote it (empty fields as null)."""
+    event = CloudEvent.wrap(record, source="/sandbox", id=f"{record.SCHEMA_NAME}:1", time=AT)
+    return event.model_copy(update={"data": record.model_dump(mode="json")}).to_json()
+
+
 def _log_as_before(engine: sa.Engine) -> None:
     """The events as the release before the migration logged them, left pending."""
     rows = []
@@ -64,7 +69,7 @@ def _log_as_before(engine: sa.Engine) -> None:
             "source": "/sandbox", "event_id": f"{record.SCHEMA_NAME}:{key}", "subject": key,
             "type": f"accord.{record.SCHEMA_NAME}.v1", "business_kind": record.SCHEMA_NAME,
             "business_key": key, "business_version": record.business_version(),
-            "status": "pending", "payload": event_for(record, "/sandbox"), "received_at": AT,
+            "status": "pending", "payload": _payload_as_before(record), "received_at": AT,
         })  # fmt: skip
     table = sa.Table("inbound_events", sa.MetaData(), autoload_with=engine)
     with engine.begin() as connection:
@@ -97,7 +102,7 @@ def test_pending_events_of_an_old_home_apply_after_the_upgrade(
         engine.dispose()
 
     assert applied is not None
-    assert json.loads(applied.data) == json.loads(event_for(RECORDS[2], "/sandbox"))["data"]
+    assert v1.TimeEntry.model_validate_json(applied.data) == RECORDS[2]
     assert statuses == {"K1": "applied", "R1": "applied", "TE-1": "applied", "TE-2": "quarantined"}
     assert kept == 0, "a processed event keeps its payload only"
     assert "data" not in columns and "refs" not in columns and "payload" in columns

@@ -4,9 +4,9 @@ Ingest validates each event into its canonical model; `inbound_events.data` (the
 record's JSON) and `inbound_events.refs` (the references it makes) hand what it read to
 the worker, which no longer decodes and re-encodes the payload. They stand while the
 event is pending and are cleared once it is processed. The events an existing home left
-pending get both from their payload here, as the worker would have read them, so they
-apply after the upgrade as they would have before it; a downgrade drops the columns
-(the payload was kept throughout).
+pending get both from their payload here, as ingest stores them now, so they apply after
+the upgrade as they would have before it; a downgrade drops the columns (the payload was
+kept throughout).
 
 Revision ID: 0012_event_data
 Revises: 0011_billing_rows
@@ -18,11 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 
 from accord.adapters.event_log import encode_references
 from accord.adapters.tables import LongText
 from accord.application.applying import references_of
+from accord.canonical.registry import model_for
 
 revision = "0012_event_data"
 down_revision = "0011_billing_rows"
@@ -68,15 +69,12 @@ def _fill_pending(conn: sa.Connection) -> None:
 
 
 def _filled(seq: int, kind: str, payload: str) -> dict[str, Any]:
+    """What ingest stores with an event now, from the record its payload holds (it was
+    validated when it was logged)."""
     document = from_json(payload)
-    data = document.get("data") if isinstance(document, dict) else None
-    data = data if isinstance(data, dict) else {}
-    references = references_of(kind, data.get)
-    return {
-        "row_seq": seq,
-        "row_data": to_json(data).decode(),
-        "row_refs": encode_references(references),
-    }
+    record = model_for(kind, 1).model_validate(document["data"])
+    refs = encode_references(references_of(record))
+    return {"row_seq": seq, "row_data": record.to_json(), "row_refs": refs}
 
 
 def downgrade() -> None:
