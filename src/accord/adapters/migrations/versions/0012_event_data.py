@@ -1,12 +1,12 @@
 """A logged event keeps its record's canonical data and references for the worker.
 
 Ingest validates each event into its canonical model; `inbound_events.data` (the
-record's JSON) and `inbound_events.refs` (the references it makes) hand what it read to
-the worker, which no longer decodes and re-encodes the payload. They stand while the
-event is pending and are cleared once it is processed. The events an existing home left
-pending get both from their payload here, as ingest stores them now, so they apply after
-the upgrade as they would have before it; a downgrade drops the columns (the payload was
-kept throughout).
+record's canonical JSON) and `inbound_events.refs` (the keys of the records it names)
+hand what it read to the worker, which no longer decodes and re-encodes the payload.
+They stand while the event is pending and are cleared once it is processed. The events
+an existing home left pending get both from their payload here, as ingest stores them
+now, so they apply after the upgrade as they would have before it; a downgrade drops
+the columns (the payload was kept throughout).
 
 Revision ID: 0012_event_data
 Revises: 0011_billing_rows
