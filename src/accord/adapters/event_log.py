@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import from_json, to_json
 
 from accord.adapters.sql import (
     chunks,
@@ -45,25 +46,31 @@ _STATUS_TEXT = {status: status.value for status in EventStatus}
 _APPLY_SEQUENCE_ROW = 1
 _CLAIM = (
     "SELECT seq, source, event_id, type, subject, business_kind, business_key, "
-    "business_version, payload FROM inbound_events WHERE status = ? ORDER BY seq LIMIT ?"
+    "business_version, data, refs FROM inbound_events WHERE status = ? ORDER BY seq LIMIT ?"
 )
+"""The worker reads what ingest read from the validated record, never the payload."""
 _PENDING_BEFORE = "SELECT 1 FROM inbound_events WHERE status = ? AND seq < ? LIMIT 1"
 _EVENT_COLUMNS = (
     "source, event_id, type, subject, business_kind, business_key, business_version, "
-    "status, reason, payload, received_at"
+    "status, reason, payload, data, refs, received_at"
 )
-_INTO_EVENTS = f"INTO inbound_events ({_EVENT_COLUMNS}) VALUES ({placeholders(11)})"
+_INTO_EVENTS = f"INTO inbound_events ({_EVENT_COLUMNS}) VALUES ({placeholders(13)})"
 _APPEND = (
     f"INSERT {_INTO_EVENTS} ON CONFLICT (source, event_id) WHERE status <> 'superseded' DO NOTHING"
 )
 _APPEND_MARIADB = f"INSERT IGNORE {_INTO_EVENTS}"
 """MariaDB's unique index is on `live_key`, the pair's hash while the event stands
 (migration 0008); IGNORE skips a duplicate as ON CONFLICT DO NOTHING does."""
+_DONE = "data = NULL, refs = NULL"
+"""A processed event's data and references were the worker's input only: they go, the
+payload stays (so the log keeps one copy of each record, as delivered)."""
 _MARK_APPLIED = (
-    "UPDATE inbound_events SET status = ?, reason = NULL, processed_at = ? "
+    f"UPDATE inbound_events SET status = ?, reason = NULL, processed_at = ?, {_DONE} "
     "WHERE seq BETWEEN ? AND ?"
 )
-_MARK_OTHER = "UPDATE inbound_events SET status = ?, reason = ?, processed_at = ? WHERE seq = ?"
+_MARK_OTHER = (
+    f"UPDATE inbound_events SET status = ?, reason = ?, processed_at = ?, {_DONE} WHERE seq = ?"
+)
 _QUARANTINED_SQLITE = (
     "SELECT e.seq, e.source, e.event_id FROM wanted CROSS JOIN inbound_events AS e "
     "ON e.source = wanted.source AND e.event_id = wanted.event_id "
@@ -136,6 +143,8 @@ class SqlAlchemyEventLog:
                 _STATUS_TEXT[e.status],
                 e.reason,
                 e.payload,
+                e.data,
+                encode_references(e.references),
                 at,
             )
             for e in events
@@ -185,7 +194,7 @@ class SqlAlchemyEventLog:
     def claim_pending(self, limit: int) -> list[PendingEvent]:
         lock = " FOR UPDATE SKIP LOCKED" if self._connection.dialect.name != "sqlite" else ""
         rows = fetch_all(self._connection, _CLAIM + lock, (EventStatus.PENDING.value, limit))
-        return list(map(PendingEvent._make, rows))
+        return [PendingEvent._make((*row[:-1], decode_references(row[-1]))) for row in rows]
 
     def pending_before(self, seq: int) -> bool:
         found = fetch_all(self._connection, _PENDING_BEFORE, (EventStatus.PENDING.value, seq))
@@ -212,6 +221,17 @@ class SqlAlchemyEventLog:
             source, event_id, kind, payload, subject, b_kind, b_key, b_version,
             EventStatus(status), reason,
         )  # fmt: skip
+
+
+def encode_references(references: Sequence[str | None]) -> str | None:
+    """The keys an event names as the log stores them: a JSON array, NULL for none
+    (most kinds name nothing)."""
+    return to_json(references).decode() if references else None
+
+
+def decode_references(stored: str | None) -> list[str | None]:
+    """The keys `encode_references` stored: a few identifiers, not the record."""
+    return [] if stored is None else list(from_json(stored))
 
 
 def _runs(seqs: Sequence[int]) -> list[tuple[int, int]]:

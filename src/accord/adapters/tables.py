@@ -40,7 +40,13 @@ inbound_events = sa.Table(
     sa.Column("payload", LongText, nullable=False),
     sa.Column("received_at", Stamp, nullable=False),
     sa.Column("processed_at", Stamp),
+    sa.Column("data", LongText),
+    sa.Column("refs", LongText),
 )
+"""`data` (the record as canonical JSON) and `refs` (the keys of the records it names,
+a JSON array) are what ingest read from the validated record, for the
+worker: they stand while the event is pending and are cleared once it is processed
+(migration 0012)."""
 sa.Index("ix_inbound_events_status_seq", inbound_events.c.status, inbound_events.c.seq)
 LIVE_EVENTS = sa.text("status <> 'superseded'")
 """`(source, event_id)` is unique among the events that stand: a quarantined delivery

@@ -1,7 +1,10 @@
 """Deciding what a batch of pending events does: apply, skip as stale, or quarantine.
 
 Pure logic over the claimed events and the versions already applied, so it is tested
-without a database and the worker only has to write the plan in one transaction.
+without a database and the worker only has to write the plan in one transaction. An
+event arrives with what ingest read from its validated record (its canonical `data` as
+JSON and the `references` it makes), so nothing here decodes or re-encodes it: the data
+becomes the applied state and the outgoing message's `data` as it is.
 """
 
 from __future__ import annotations
@@ -13,9 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
-
-from pydantic_core import from_json, to_json
+from operator import attrgetter
 
 from accord.application.ports import (
     BusinessObject,
@@ -24,9 +25,21 @@ from accord.application.ports import (
     OutboxMessage,
     PendingEvent,
 )
+from accord.canonical.base import CanonicalModel
 
-ReferenceRules = Mapping[str, Mapping[str, str]]
-"""Per business kind: data field -> kind of the record that field must name."""
+REFERENCES: Mapping[str, Mapping[str, str]] = {
+    "time_entry": {"contract": "contract", "resource": "resource"},
+    "expense": {"contract": "contract", "resource": "resource"},
+}
+"""Per business kind: the data fields that must name an already applied record, and the
+kind of that record. An event naming an unknown contract or resource is quarantined as
+`unknown_reference` instead of being applied. Ingest reads these fields off the
+validated record (`references_of`), so the worker checks them without decoding it."""
+_RULES = {kind: tuple(fields.items()) for kind, fields in REFERENCES.items()}
+_KEYS_OF = {kind: attrgetter(*fields) for kind, fields in REFERENCES.items()}
+
+Reference = tuple[str, str, str]
+"""(data field, kind it must name, the key found in that field)."""
 
 ObjectKey = tuple[str, str]
 VersionLoader = Callable[[set[ObjectKey]], dict[ObjectKey, str]]
@@ -57,23 +70,41 @@ class BatchPlan:
         return list(self.latest.values())
 
 
+def references_of(record: CanonicalModel) -> list[str | None]:
+    """The keys a validated record names, one per field `REFERENCES` lists for its kind,
+    in that order (None for a field left empty, which names nothing)."""
+    read = _KEYS_OF.get(record.SCHEMA_NAME)
+    if read is None:
+        return []
+    found = read(record)
+    return list(found) if isinstance(found, tuple) else [found]
+
+
+def _named(event: PendingEvent) -> list[Reference]:
+    """The references of `event`: its stored keys with the fields and kinds they name
+    (an event logged before a field joined `REFERENCES` names nothing in that field)."""
+    if not event.references:
+        return []
+    keys = zip(_RULES.get(event.business_kind, ()), event.references, strict=False)
+    return [(name, target, key) for (name, target), key in keys if key is not None]
+
+
 def plan_batch(
-    claimed: Sequence[PendingEvent],
-    load_versions: VersionLoader,
-    references: ReferenceRules,
-    now: datetime,
+    claimed: Sequence[PendingEvent], load_versions: VersionLoader, now: datetime
 ) -> BatchPlan:
     """Walk the batch in log order, keeping the applied version per key up to date, so
     a later event in the same batch is judged against an earlier one's effect.
 
-    Everything that does not depend on applied versions (decoding, the outgoing
-    messages) is prepared before `load_versions` is called: with several workers that
-    call takes the apply lock, and the work under it should be short.
+    The outgoing messages, which do not depend on applied versions, are built before
+    `load_versions` is called: with several workers that call takes the apply lock, and
+    the work under it should be short.
     """
-    prepared, referenced = _prepare(claimed, references, now.isoformat())
-    versions = load_versions(referenced)
+    stamp = now.isoformat()
+    messages = [applied_message(event, stamp) for event in claimed]
+    named = [_named(event) for event in claimed]
+    versions = load_versions({(target, key) for refs in named for _, target, key in refs})
     plan = BatchPlan()
-    for event, refs, body, message in prepared:
+    for event, message, refs in zip(claimed, messages, named, strict=True):
         key = (event.business_kind, event.business_key)
         applied_version = versions.get(key)
         if applied_version is not None and event.business_version < applied_version:
@@ -88,46 +119,21 @@ def plan_batch(
             continue
         versions[key] = event.business_version
         plan.applied.append(event.seq)
-        plan.latest[key] = BusinessObject(*key, event.business_version, body, event.seq)
+        plan.latest[key] = BusinessObject(*key, event.business_version, event.data, event.seq)
         plan.messages.append(message)
     return plan
 
 
-Reference = tuple[str, str, Any]
-"""(data field, kind it must name, the value found in that field)."""
-_Prepared = tuple[PendingEvent, list[Reference], str, OutboxMessage]
-
-
-def _prepare(
-    claimed: Sequence[PendingEvent], references: ReferenceRules, stamp: str
-) -> tuple[list[_Prepared], set[ObjectKey]]:
-    """Per event: its references, its data as compact JSON and the message announcing
-    it; plus every (kind, key) referenced, for the version lookup."""
-    rules = {kind: tuple(fields.items()) for kind, fields in references.items()}
-    prepared: list[_Prepared] = []
-    referenced: set[ObjectKey] = set()
-    for event in claimed:
-        data = _decode(event.payload)
-        refs = [
-            (field, target, data[field])
-            for field, target in rules.get(event.business_kind, ())
-            if field in data
-        ]
-        referenced.update((target, value) for _, target, value in refs)
-        body = _compact(data)
-        prepared.append((event, refs, body, applied_message(event, body, stamp)))
-    return prepared, referenced
-
-
-def applied_message(event: PendingEvent, body: str, stamp: str) -> OutboxMessage:
-    """The CloudEvent announcing an applied change; its id derives from the inbound
-    event, so reprocessing after a crash yields the same id and the broker dedups it."""
+def applied_message(event: PendingEvent, stamp: str) -> OutboxMessage:
+    """The CloudEvent announcing an applied change, its `data` the event's canonical data
+    as stored; its id derives from the inbound event, so reprocessing after a crash
+    yields the same id and the broker dedups it."""
     effect_id = effect_id_for(event.source, event.event_id)
     effect_type, quoted_type = _effect_type(event.type)
     envelope = (
         f'{{"specversion":"1.0","id":"{effect_id}","source":"{HUB_SOURCE}",'
         f'"type":{quoted_type},"subject":{_quoted(event.business_key)},'
-        f'"time":"{stamp}","datacontenttype":"application/json","data":{body}}}'
+        f'"time":"{stamp}","datacontenttype":"application/json","data":{event.data}}}'
     )
     return OutboxMessage(effect_id, effect_type, HUB_SOURCE, envelope, event.business_key)
 
@@ -151,17 +157,6 @@ def _quoted(text: str) -> str:
     if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'
     return json.dumps(text)
-
-
-def _compact(data: Mapping[str, Any]) -> str:
-    """Compact JSON, non-ASCII kept as is (pydantic-core's encoder, for speed)."""
-    return to_json(data).decode()
-
-
-def _decode(payload: str) -> dict[str, Any]:
-    envelope = from_json(payload)
-    data = envelope.get("data") if isinstance(envelope, dict) else None
-    return data if isinstance(data, dict) else {}
 
 
 def _unknown_references(kind: str, missing: Sequence[Reference]) -> str:

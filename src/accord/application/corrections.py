@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from accord.application.applying import ReferenceRules, plan_batch
+from accord.application.applying import plan_batch
 from accord.application.clock import Clock
 from accord.application.correction_impact import BillingImpact, StateOf, billing_impact
 from accord.application.exception_service import BatchExceptions, QueuedOnly
@@ -44,7 +44,7 @@ from accord.application.posting_corrections import (
     is_posting_correctable,
 )
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from accord.application.worker import DEFAULT_REFERENCES
+from accord.canonical.registry import model_for
 from accord.domain.corrections import (
     APPROVED,
     SUBMITTED,
@@ -131,7 +131,6 @@ class CorrectionService:
     parse: Parse
     clock: Clock
     exceptions: BatchExceptions = field(default_factory=QueuedOnly)
-    references: ReferenceRules = field(default_factory=lambda: DEFAULT_REFERENCES)
     billing_state: StateOf | None = None
     """The billing state the dry run values a correction against, by contract and record
     (none: not valued)."""
@@ -296,19 +295,18 @@ class CorrectionService:
         kind, key = str(event.business_kind), str(event.business_key)
         pending = PendingEvent(
             0, event.source, event.event_id, event.type, event.subject,
-            kind, key, str(event.business_version), event.payload,
+            kind, key, str(event.business_version), str(event.data), event.references,
         )  # fmt: skip
         plan = plan_batch(
-            [pending], lambda refs: uow.objects.versions({(kind, key)} | refs), self.references,
-            self.clock(),
-        )  # fmt: skip
+            [pending], lambda refs: uow.objects.versions({(kind, key)} | refs), self.clock()
+        )
         outcome, reason = "apply", None
         if plan.outcomes:
             outcome = str(plan.outcomes[0].status).replace("quarantined", "quarantine")
             reason = plan.outcomes[0].reason
         current = uow.objects.get(kind, key)
-        before = json.loads(current.data) if current is not None else None
-        after: Mapping[str, Any] = json.loads(event.payload).get("data") or {}
+        before = _canonical(kind, current.data) if current is not None else None
+        after: Mapping[str, Any] = json.loads(str(event.data))
         preview = CorrectionPreview(
             record.id, outcome, reason, kind, key, event.business_version,
             current.version if current is not None else None,
@@ -339,6 +337,13 @@ def pending_correction(record: ExceptionRecord) -> Mapping[str, Any] | None:
         if entry.get("action") == SUBMITTED:
             return dict(entry)
     return None
+
+
+def _canonical(kind: str, data: str) -> Mapping[str, Any]:
+    """An applied record's data in the canonical form a corrected event's data has
+    (every field, defaults included), so that only what the correction changes differs,
+    also for a record applied before data was stored in that form (migration 0012)."""
+    return model_for(kind, 1).model_validate_json(data).model_dump(mode="json")
 
 
 def _document(payload: str) -> dict[str, Any]:

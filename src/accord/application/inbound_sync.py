@@ -19,12 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from accord.application.applying import references_of
 from accord.application.gateways import is_gateway_failure
 from accord.application.ingest import IngestReport, IngestService
 from accord.application.ports import InboundEvent
 from accord.canonical.base import CanonicalModel
 from accord.canonical.envelope import CloudEvent
-from accord.canonical.registry import EVENT_TYPE_PREFIX
+from accord.canonical.registry import EVENT_TYPE_PREFIX, event_type_for
 from accord.canonical.streams import Cursor, RejectedRecord, Stream
 
 log = logging.getLogger("accord.inbound")
@@ -50,22 +51,26 @@ def event_for(record: CanonicalModel, source: str) -> str:
 
 
 def pulled_event(record: CanonicalModel, source: str) -> InboundEvent:
-    """The record as the event log keeps it, encoded once and never parsed back: the
+    """The record as the event log keeps it, encoded once and not parsed back: the
     connector already validated it into its canonical model, so its identity (kind,
-    business key and version) is read from the model, and ingest takes the event as it
-    is (`IngestService.ingest_batch`) instead of decoding and validating its JSON again."""
-    key, version = record.business_key(), record.business_version()
-    event_id = f"{record.SCHEMA_NAME}:{key}:{version}"
-    envelope = CloudEvent.wrap(record, source=source, id=event_id)
+    business key and version), its references and its canonical `data` are read from
+    the model, and ingest takes the event as it is (`IngestService.ingest_batch`)
+    instead of decoding and validating its JSON again. The record's JSON is the logged
+    event's `data` and, spliced into the envelope, its payload."""
+    kind, key, version = record.SCHEMA_NAME, record.business_key(), record.business_version()
+    event_id = f"{kind}:{key}:{version}"
+    payload, data = CloudEvent.wrap_json(record, source=source, id=event_id)
     return InboundEvent(
         source=source,
         event_id=event_id,
-        type=envelope.type,
-        payload=envelope.to_json(),
-        subject=envelope.subject,
-        business_kind=record.SCHEMA_NAME,
+        type=event_type_for(type(record)),
+        payload=payload,
+        subject=key,
+        business_kind=kind,
         business_key=key,
         business_version=version,
+        data=data,
+        references=references_of(record),
     )
 
 

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
 
+from accord.application.applying import references_of
 from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
 from accord.application.exception_service import BatchExceptions, QueuedOnly
@@ -241,7 +242,9 @@ class IngestService:
         return appended
 
     def parse(self, raw: bytes | str) -> InboundEvent:
-        """Turn one raw event into a log entry: pending when valid, else quarantined."""
+        """Turn one raw event into a log entry: pending when valid, else quarantined. A
+        valid one carries its record's canonical `data` and `references`, read from the
+        model it was validated into, so the worker does not decode it again."""
         try:
             return self._parse_valid(raw)
         except InvalidEvent as error:
@@ -263,6 +266,8 @@ class IngestService:
             business_kind=model.SCHEMA_NAME,
             business_key=model.business_key(),
             business_version=model.business_version(),
+            data=model.to_json(),
+            references=references_of(model),
         )
 
 

@@ -36,7 +36,13 @@ class EventStatus(StrEnum):
 
 
 class InboundEvent(NamedTuple):
-    """One delivered event as it is appended to the log, raw payload included."""
+    """One delivered event as it is appended to the log, raw payload included.
+
+    A valid event also carries what ingest read from its validated canonical record, so
+    the worker never decodes the payload: its identity (`business_*`), its `data` as
+    canonical JSON (the record's own encoding, handed on to the applied state and the
+    outgoing message as it is) and the keys of the records it names (`references`: one
+    per field `applying.REFERENCES` lists for its kind, in that order, None when empty)."""
 
     source: str
     event_id: str
@@ -48,10 +54,13 @@ class InboundEvent(NamedTuple):
     business_version: str | None = None
     status: EventStatus = EventStatus.PENDING
     reason: str | None = None
+    data: str | None = None
+    references: Sequence[str | None] = ()
 
 
 class PendingEvent(NamedTuple):
-    """A logged event claimed by a worker, in log order (`seq`)."""
+    """A logged event claimed by a worker, in log order (`seq`): its identity, its
+    canonical `data` and its `references`, as ingest stored them (not its payload)."""
 
     seq: int
     source: str
@@ -61,7 +70,8 @@ class PendingEvent(NamedTuple):
     business_kind: str
     business_key: str
     business_version: str
-    payload: str
+    data: str
+    references: Sequence[str | None] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,20 +13,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from accord.application.applying import BatchPlan, ReferenceRules, plan_batch
+from accord.application.applying import BatchPlan, plan_batch
 from accord.application.bulk import collector_paused
 from accord.application.clock import Clock, utc_now
 from accord.application.contention import StoreBusy
 from accord.application.exception_service import BatchExceptions, QueuedOnly
 from accord.application.quarantine import raise_unknown_references
 from accord.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
-
-DEFAULT_REFERENCES: ReferenceRules = {
-    "time_entry": {"contract": "contract", "resource": "resource"},
-    "expense": {"contract": "contract", "resource": "resource"},
-}
-"""Which fields must name an already applied record: an event naming an unknown
-contract or resource is quarantined as `unknown_reference` instead of being applied."""
 
 BeforeCommit = Callable[[int], None]
 
@@ -40,7 +33,6 @@ class EventWorker:
         *,
         name: str = "event-worker",
         batch_size: int = 2000,
-        references: ReferenceRules = DEFAULT_REFERENCES,
         clock: Clock = utc_now,
         before_commit: BeforeCommit | None = None,
         exceptions: BatchExceptions | None = None,
@@ -49,7 +41,6 @@ class EventWorker:
         self._exceptions = exceptions or QueuedOnly()
         self.name = name
         self._batch_size = batch_size
-        self._references = references
         self._clock = clock
         self._before_commit = before_commit
 
@@ -94,7 +85,7 @@ class EventWorker:
                 uow.objects.lock_applying()
                 return uow.objects.versions(wanted | referenced)
 
-            plan = plan_batch(claimed, load_versions, self._references, now)
+            plan = plan_batch(claimed, load_versions, now)
             if plan.rejected and uow.events.pending_before(claimed[0].seq):
                 # An older event another worker has claimed but not committed may be the
                 # very record these name; quarantining them now would lose them. Roll

@@ -100,6 +100,11 @@ class CanonicalModel(CanonicalValue):
         default=1, ge=1, description="the source's revision counter, when it has one"
     )
 
+    def to_json(self) -> str:
+        """The record's canonical JSON, as events carry it and the event log keeps it:
+        every field but the empty ones (None), which validating it again restores."""
+        return self.model_dump_json(exclude_none=True)
+
     def business_key(self) -> str:
         """The key this record is known by across systems (its id unless overridden)."""
         key = getattr(self, "id", None)

@@ -52,8 +52,34 @@ def test_wrap_fills_the_cloudevents_attributes() -> None:
         "time": "2026-01-06T09:30:00Z",
         "datacontenttype": "application/json",
         "dataschema": "schemas/time_entry/v1.json",
-        "data": json.loads(ENTRY.model_dump_json()),
+        "data": json.loads(ENTRY.to_json()),
     }
+    assert "description" not in event.data, "empty fields are left out"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        ENTRY,
+        TimeEntry.model_validate(ENTRY.model_dump() | {"description": "Zürich \u2013 „Workshop“"}),
+        model_for("contract", 1).model_validate(
+            {
+                "id": "K1", "customer": "C1", "entity": "DE01", "currency": "EUR",
+                "start": "2026-01-01", "terms": [{
+                    "type": "time_and_materials", "id": "TM",
+                    "rates": [{"role": "consultant", "rate": "150.00", "from": "2026-01-01"}],
+                }],
+            }
+        ),
+    ],
+)  # fmt: skip
+def test_wrap_json_is_wrap_with_the_record_encoded_once(record: Any) -> None:
+    event, data = CloudEvent.wrap_json(record, source="urn:accord:psa", id="evt-1", time=AT)
+
+    wrapped = CloudEvent.wrap(record, source="urn:accord:psa", id="evt-1", time=AT)
+    assert event == wrapped.to_json()
+    assert data == record.to_json()
+    assert type(record).model_validate_json(data) == record
 
 
 def test_parsed_event_gives_back_the_same_record() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import get_args
 
 import pytest
 from pydantic import ValidationError
 
+from accord.canonical.base import CanonicalValue
 from accord.canonical.v1 import (
     Contract,
     FixedFeeTerm,
@@ -218,3 +220,22 @@ def test_overlapping_employment_is_rejected() -> None:
         Resource.model_validate(
             {"id": "R1", "name": "Ada", "role": "consultant", "employment": employment}
         )
+
+
+def _all_values(cls: type[CanonicalValue]) -> list[type[CanonicalValue]]:
+    return [cls] + [found for sub in cls.__subclasses__() for found in _all_values(sub)]
+
+
+def test_every_field_that_may_be_empty_is_empty_by_default() -> None:
+    # A record's canonical JSON leaves empty fields out (`to_json`), so validating it
+    # again must give them back as empty: a field that may be None defaults to None.
+    values = _all_values(CanonicalValue)
+    optional = {
+        (cls.__name__, name): field.default
+        for cls in values
+        for name, field in cls.model_fields.items()
+        if type(None) in get_args(field.annotation)
+    }
+
+    assert len(values) > 20 and ("TimeEntry", "description") in optional
+    assert {key: default for key, default in optional.items() if default is not None} == {}

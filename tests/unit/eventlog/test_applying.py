@@ -10,21 +10,22 @@ from accord.application.applying import effect_id_for, plan_batch
 from accord.application.ports import EventStatus, PendingEvent
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
-RULES = {"time_entry": {"contract": "contract"}}
 
 
 def _event(seq: int, key: str, version: str, contract: str = "K1") -> PendingEvent:
-    payload = json.dumps({"data": {"id": key, "contract": contract, "hours": version}})
+    data = json.dumps({"id": key, "contract": contract, "hours": version})
+    references = (contract, None)  # its contract; no resource
     return PendingEvent(
-        seq, "psa", f"e{seq}", "accord.time_entry.v1", key, "time_entry", key, version, payload
-    )
+        seq, "psa", f"e{seq}", "accord.time_entry.v1", key, "time_entry", key, version, data,
+        references,
+    )  # fmt: skip
 
 
 def test_older_version_than_applied_is_stale_and_newer_in_same_batch_wins() -> None:
     applied = {("time_entry", "TE-1"): "2", ("contract", "K1"): "1"}
     batch = [_event(1, "TE-1", "1"), _event(2, "TE-1", "3"), _event(3, "TE-1", "2")]
 
-    plan = plan_batch(batch, lambda _keys: dict(applied), RULES, NOW)
+    plan = plan_batch(batch, lambda _keys: dict(applied), NOW)
 
     assert plan.applied == [2]
     assert [(o.seq, o.status) for o in plan.outcomes] == [
@@ -41,8 +42,8 @@ def test_unknown_contract_is_rejected_and_effect_ids_are_deterministic() -> None
     batch = [_event(1, "TE-1", "1", contract="K9"), _event(2, "TE-2", "1")]
     versions = {("contract", "K1"): "1"}
 
-    first = plan_batch(batch, lambda _keys: dict(versions), RULES, NOW)
-    again = plan_batch(batch, lambda _keys: dict(versions), RULES, NOW)
+    first = plan_batch(batch, lambda _keys: dict(versions), NOW)
+    again = plan_batch(batch, lambda _keys: dict(versions), NOW)
 
     [rejected] = first.rejected
     assert rejected.event.seq == 1 and "contract 'K9'" in rejected.reason
