@@ -29,7 +29,6 @@ from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic_core import from_json, to_json
 
 from accord.adapters.billing_store import write_book
 from accord.adapters.sql import execute_many, placeholders, stamp
@@ -78,7 +77,7 @@ def _log_applied(hub: Hub, entries: Sequence[v1.TimeEntry]) -> int:
         applied = int(conn.execute(sa.select(apply_sequence.c.last_value)).scalar_one())
         now = datetime.now(UTC)
         at = stamp(conn, now)
-        logged = [(seq + 1 + n, e, _body(e.payload)) for n, e in enumerate(events)]
+        logged = [(seq + 1 + n, e, _body(e)) for n, e in enumerate(events)]
         insert_rows(conn, inbound_events, _INBOUND, [_inbound(s, e, at) for s, e, _ in logged])
         objects = [_object(s, e, body, applied + s - seq, at) for s, e, body in logged]
         insert_rows(conn, business_objects, _OBJECTS, objects)
@@ -110,9 +109,10 @@ def _inbound(seq: int, e: InboundEvent, at: Any) -> tuple[Any, ...]:
     return (seq, *identity, *business, "applied", None, e.payload, at, at)
 
 
-def _body(payload: str) -> str:
-    """The record as the worker stores it: the event's data as compact JSON."""
-    return to_json(from_json(payload)["data"]).decode()
+def _body(e: InboundEvent) -> str:
+    """The record as the worker stores it: the canonical data ingest logged with it."""
+    assert e.data is not None, "a pulled event carries its canonical data"
+    return e.data
 
 
 def _object(seq: int, e: InboundEvent, body: str, applied: int, at: Any) -> tuple[Any, ...]:
@@ -122,8 +122,8 @@ def _object(seq: int, e: InboundEvent, body: str, applied: int, at: Any) -> tupl
 def _message(seq: int, e: InboundEvent, body: str, now: datetime, at: Any) -> tuple[Any, ...]:
     """The worker's CloudEvent announcing the applied record."""
     kind, key, version = str(e.business_kind), str(e.business_key), str(e.business_version)
-    pending = PendingEvent(seq, e.source, e.event_id, e.type, e.subject, kind, key, version, "")
-    m = applied_message(pending, body, now.isoformat())
+    pending = PendingEvent(seq, e.source, e.event_id, e.type, e.subject, kind, key, version, body)
+    m = applied_message(pending, now.isoformat())
     return (m.event_id, m.type, m.subject, m.source, m.payload, at)
 
 
