@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, populate_landscape
+from accord.connectors.sandbox.firm import generate_firm
+from accord.connectors.sandbox.generic_systems import populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
 from accord.connectors.tryton import testing as tryton_testing
