@@ -131,7 +131,7 @@ class SandboxConfig(_Strict):
     speed: float | None = Field(default=None, gt=0, description="simulated s per real s")
     contracts: int = Field(default=60, ge=1, description="contracts of the generated firm")
     vendors: bool = Field(
-        default=False,
+        default=True,
         description="the vendor simulators play CRM, CLM, PSA, HR and ERP (false: the "
         "generic sandbox systems play every role)",
     )
@@ -199,7 +199,7 @@ class Landscape:
         self.source = source
 
     @classmethod
-    def default(cls, *, vendors: bool = False) -> Landscape:
+    def default(cls, *, vendors: bool = True) -> Landscape:
         """The embedded default: the sandbox plays every role, its vendor simulators the
         roles a vendor has (`vendors=False`: its generic systems play them all)."""
         content = LandscapeFile(

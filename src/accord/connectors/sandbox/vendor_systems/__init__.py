@@ -49,6 +49,11 @@ def vendor_terms(contract: dict[str, Any]) -> list[dict[str, Any]]:
     return terms
 
 
+def _milestones(contract: dict[str, Any]) -> list[str]:
+    """The ids of the contract's milestones, as the vendors know them."""
+    return [m["id"] for term in vendor_terms(contract) for m in term.get("milestones", [])]
+
+
 class VendorSystems:
     """`FirmSystems` over the vendor simulators of the landscape at `base_url`."""
 
@@ -66,22 +71,29 @@ class VendorSystems:
     def load_firm(self, firm: GeneratedFirm, stopping: Callable[[], bool]) -> bool:
         """Workers and customers first, then every contract's project (before any
         contract is signed, so the hub's activation finds the workspace the firm made),
-        then the contracts, drafted and signed."""
+        the contracts, drafted and signed, and last their milestones (after their
+        contracts, so the hub never reads a milestone of a contract it does not know)."""
         for worker in firm.workers:
             self.workday.hire(worker)
         for customer in firm.customers:
             self.salesforce.add_customer(customer)
-        for contract in firm.contracts:
-            if stopping():
-                return False
-            terms = vendor_terms(contract)
-            milestones = [m["id"] for term in terms for m in term.get("milestones", [])]
-            self.kantata.add_project(contract, milestones)
-        for contract in firm.contracts:
-            if stopping():
-                return False
-            self.salesforce.sign_contract(contract, vendor_terms(contract))
+        steps: tuple[Callable[[dict[str, Any]], None], ...] = (
+            self.kantata.add_project,
+            self._sign,
+            self._add_milestones,
+        )
+        for step in steps:
+            for contract in firm.contracts:
+                if stopping():
+                    return False
+                step(contract)
         return True
+
+    def _sign(self, contract: dict[str, Any]) -> None:
+        self.salesforce.sign_contract(contract, vendor_terms(contract))
+
+    def _add_milestones(self, contract: dict[str, Any]) -> None:
+        self.kantata.add_milestones(contract["id"], _milestones(contract))
 
     def last_entry_number(self) -> int:
         """Kantata numbers its entries itself: the count of those already logged."""

@@ -105,8 +105,8 @@ class KantataAccount:
         objects = _objects(found, resource)
         return str(objects[0]["id"]) if objects else None
 
-    def add_project(self, contract: Mapping[str, Any], milestones: list[str]) -> None:
-        """The contract's workspace and its milestone stories, each created once."""
+    def add_project(self, contract: Mapping[str, Any]) -> None:
+        """The contract's workspace, created once."""
         key = contract["id"]
         workspace = self._find("workspaces", ACCORD, "project", key)
         if workspace is None:
@@ -118,6 +118,10 @@ class KantataAccount:
             }
             workspace = self._create("workspaces", fields)
         self._workspaces[key] = workspace
+
+    def add_milestones(self, contract: str, milestones: list[str]) -> None:
+        """The milestone stories of the contract's workspace, each created once."""
+        workspace, key = self._workspaces[contract], contract
         for milestone in milestones:
             ref = f"{key}-{milestone}"
             if self._find("stories", SANDBOX, "milestone", ref) is None:

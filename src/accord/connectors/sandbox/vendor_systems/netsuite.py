@@ -2,9 +2,10 @@
 
 The invoices the hub posted are read with SuiteQL (`transaction` rows of type
 `CustInvc`, as the netsuite connector reads them); an invoice is open while no customer
-payment names it. A payment is a `customerPayment` upserted through the REST record API
-by external id (`PUT /record/v1/customerPayment/eid:PAY-<invoice>`), naming the invoice
-in `custbody_accord_invoice`, the field the connector's payment mapping reads
+payment names it (one of nothing to pay is not). A payment is a `customerPayment`
+upserted through the REST record API by external id
+(`PUT /record/v1/customerPayment/eid:PAY-<invoice>`), naming the invoice in
+`custbody_accord_invoice`, the field the connector's payment mapping reads
 (`connectors/netsuite/mappings/payment.yaml`). Requests are signed with token-based
 authentication, the simulator's default integration and token.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -65,7 +67,7 @@ class NetSuiteAccount:
         return [
             OpenInvoice(number, str(row["total"]), str(row["currency"]), row.get("entity"))
             for number, row in sorted(invoices.items())
-            if number not in paid
+            if number not in paid and Decimal(str(row["total"])) > 0  # nothing to pay
         ]
 
     def pay(self, invoice: OpenInvoice, day: date) -> str:
