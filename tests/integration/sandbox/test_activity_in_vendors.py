@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from accord.canonical.v1 import ContractStatus, TimeEntry
+from accord.canonical.v1 import ContractStatus, Milestone, TimeEntry
 from accord.connectors.kantata import connector_factory as kantata_connector
 from accord.connectors.netsuite import connector_factory as netsuite_connector
 from accord.connectors.salesforce import clm_connector_factory as clm_connector
@@ -93,6 +93,26 @@ def test_time_logged_and_approved_in_kantata_maps_to_the_firm_s_contracts(
     statuses = Counter(e.status.value for e in entries)
     assert statuses["approved"] == generator.counts["time_entries_approved"] > 0
     assert generator.counts["failed"] == 0
+
+
+def test_a_milestone_accepted_in_kantata_is_one_of_its_fixed_fee_contract_s_milestones(
+    played: tuple[Landscape, ActivityGenerator],
+) -> None:
+    landscape, generator = played
+    psa = kantata_connector(_settings(landscape, "kantata"))
+    try:
+        page = psa.milestones.read(None, 1000)
+    finally:
+        psa.close()
+
+    fixed_fees = {c["id"] for c in generator.firm.contracts if c["terms"][0]["type"] == "fixed_fee"}
+    accepted = [m for m in page.records if isinstance(m, Milestone) and m.accepted_on]
+    assert not page.rejected
+    assert {m.contract for m in page.records if isinstance(m, Milestone)} == fixed_fees
+    assert len(accepted) == generator.counts["milestones_accepted"] > 0
+    assert {(m.term, m.milestone) for m in accepted} <= {
+        ("default", name) for name in ("Discovery", "Build", "Handover")
+    }
 
 
 def test_a_customer_pays_an_invoice_posted_in_netsuite_in_full(
