@@ -59,9 +59,9 @@ class _Review:
 
 
 class ActivityGenerator:
-    """Keeps a landscape busy; `counts` says how much of each activity it produced and
-    `ledger` which records, by id, each successful action wrote (a soak run compares
-    every system's effects with it)."""
+    """Keeps the firm's systems busy (`systems`, on the landscape's `clock`); `counts`
+    says how much of each activity it produced and `ledger` which records, by key, each
+    successful action wrote (a soak run compares every system's effects with it)."""
 
     def __init__(
         self,
