@@ -45,7 +45,8 @@ from accord.bootstrap import (
 )
 from accord.canonical.v1 import Invoice
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, populate_landscape
+from accord.connectors.sandbox.firm import generate_firm
+from accord.connectors.sandbox.generic_systems import populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
 from accord.firm_config import load_firm_config
 from accord.flows import engine, runtime

@@ -80,7 +80,10 @@ class Processes:
 
     def __init__(self, workdir: Path, database_url: str, sandbox_url: str) -> None:
         self._dir = workdir
+        generic = workdir / "landscape.yaml"  # the soak compares the generic systems
+        generic.write_text("version: 1\nsandbox: {vendors: false}\n")
         self._env = os.environ | {
+            "ACCORD_CONFIG": str(generic),
             "ACCORD_DATABASE_URL": database_url,
             "ACCORD_NATS_URL": NATS_URL,
             "ACCORD_SANDBOX_URL": sandbox_url,
@@ -339,7 +342,9 @@ def run(config: SoakConfig) -> bool:
         workdir = Path(tmp)
         clock = SandboxClock(start=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
         landscape = Landscape(workdir / "sandbox", clock=clock).start()
-        generator = ActivityGenerator(landscape, seed=config.seed)
+        generator = ActivityGenerator(
+            landscape.clock, landscape.firm_systems(vendors=False), seed=config.seed
+        )
         generator.load()
         hub = HubView(database_url)
         processes = Processes(workdir, database_url, landscape.url)

@@ -4,8 +4,9 @@ A firm describes its systems in one YAML file (JSON Schema: `schemas/landscape.v
 
     version: 1
     firm: firm.yaml                 # entities, FX, tax; relative to this file
-    sandbox: {}                     # present: the simulated landscape runs with the hub
-                                    # ({vendors: true}: its vendor simulators play the roles)
+    sandbox: {}                     # present: the simulated landscape runs with the hub;
+                                    # its vendor simulators play the roles a vendor has
+                                    # ({vendors: false}: its generic systems play them all)
     systems:
       erp:
         connector: tryton           # an `accord.connectors` entry point
@@ -24,7 +25,8 @@ A firm describes its systems in one YAML file (JSON Schema: `schemas/landscape.v
 
 Secrets are references only (`{env: VAR}` or `{file: PATH}`), resolved when a connector
 is built and never kept on the models, so no repr, log line or error shows them. With no
-file the hub runs `Landscape.default()`: the sandbox for every role, as `make run` does.
+file the hub runs `Landscape.default()`: the sandbox for every role, as `make run` does
+(the vendor simulators for CRM, CLM, PSA, HR and ERP, the generic billing system).
 """
 
 from __future__ import annotations
@@ -129,8 +131,9 @@ class SandboxConfig(_Strict):
     speed: float | None = Field(default=None, gt=0, description="simulated s per real s")
     contracts: int = Field(default=60, ge=1, description="contracts of the generated firm")
     vendors: bool = Field(
-        default=False,
-        description="the vendor simulators play CRM, CLM, PSA, HR and ERP (not yet the default)",
+        default=True,
+        description="the vendor simulators play CRM, CLM, PSA, HR and ERP (false: the "
+        "generic sandbox systems play every role)",
     )
 
 
@@ -196,10 +199,13 @@ class Landscape:
         self.source = source
 
     @classmethod
-    def default(cls) -> Landscape:
-        """The embedded default: the sandbox plays every role."""
-        systems = {s: SystemConfig(connector=f"sandbox-{s}") for s in SYSTEMS}
-        return cls(LandscapeFile(sandbox=SandboxConfig(), systems=systems), Path.cwd(), "sandbox")
+    def default(cls, *, vendors: bool = True) -> Landscape:
+        """The embedded default: the sandbox plays every role, its vendor simulators the
+        roles a vendor has (`vendors=False`: its generic systems play them all)."""
+        content = LandscapeFile(
+            sandbox=SandboxConfig(vendors=vendors), systems=sandbox_systems(vendors)
+        )
+        return cls(content, Path.cwd(), "sandbox")
 
     @property
     def criticality(self) -> Criticality:
@@ -209,6 +215,12 @@ class Landscape:
     @property
     def has_sandbox(self) -> bool:
         return self.content.sandbox is not None
+
+    @property
+    def sandbox_vendors(self) -> bool:
+        """Whether the sandbox's activity goes to its vendor simulators (they play the
+        roles), not to its generic systems."""
+        return self.content.sandbox is not None and self.content.sandbox.vendors
 
     @property
     def firm_file(self) -> Path:
@@ -270,16 +282,20 @@ def load_landscape(path: Path) -> Landscape:
         problems = [(_dotted(e["loc"]), _reason(e)) for e in error.errors(include_url=False)]
         raise LandscapeError(source, problems) from None
     if content.sandbox is not None:
-        played = ROLE_CONNECTORS if content.sandbox.vendors else {}
-        sandbox = {
-            role: SystemConfig(connector=played.get(role, f"sandbox-{role}")) for role in SYSTEMS
-        }
+        sandbox = sandbox_systems(content.sandbox.vendors)
         content = content.model_copy(update={"systems": sandbox | content.systems})
     landscape = Landscape(content, path.resolve().parent, source)
     problems = _problems(landscape)
     if problems:
         raise LandscapeError(source, problems)
     return landscape
+
+
+def sandbox_systems(vendors: bool) -> dict[System, SystemConfig]:
+    """The connector per role the sandbox gives: the vendor connectors where a vendor
+    plays the role (`vendors`), the generic sandbox systems' elsewhere."""
+    played = ROLE_CONNECTORS if vendors else {}
+    return {role: SystemConfig(connector=played.get(role, f"sandbox-{role}")) for role in SYSTEMS}
 
 
 def _reason(error: Any) -> str:

@@ -1,9 +1,14 @@
 """`accord up` (what `make run` starts) serves /healthz soon, the landscape lives, and
-Ctrl-C stops it within seconds while it works (a month-end run in progress)."""
+Ctrl-C stops it within seconds while it works (a month-end run's documents posting).
+
+The default landscape is the sandbox's vendor simulators: time the firm logs and has
+approved in Kantata OX is billed on the month-end invoices, which reach NetSuite;
+both are read back through the vendors' own APIs (Kantata `/api/v1`, SuiteQL)."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -17,6 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+
+from accord.connectors.kantata import connector_factory as kantata_connector
+from accord.connectors.netsuite import connector_factory as netsuite_connector
+from accord.connectors.sandbox.vendors import VENDOR_SETTINGS
 
 FAST = ("--speed", "86400", "--allow-lost-changes")
 """A simulated day a second, above the speed the sandbox's feed retention allows: these
@@ -87,6 +96,33 @@ def _invoice_runs_started(home: Path) -> int:
     return int(row[0])
 
 
+def _sandbox(log: Path) -> str:
+    """The landscape's address from the banner (printed once /healthz answers)."""
+    found = re.search(r"Sandbox: (http://[\d.:]+)", log.read_text())
+    assert found, log.read_text()[-3000:]
+    return found.group(1)
+
+
+def _billed_in_kantata_and_posted_in_netsuite(sandbox: str) -> set[str]:
+    """The invoices Kantata holds for approved time (Accord's `invoice` references on
+    its invoices) that NetSuite holds too."""
+    psa = kantata_connector({"base_url": f"{sandbox}/kantata", **VENDOR_SETTINGS["kantata"]})
+    erp = netsuite_connector({"base_url": f"{sandbox}/netsuite", **VENDOR_SETTINGS["netsuite"]})
+    try:
+        body = psa.session.get("/invoices", include="external_references", per_page=200)
+        billed = {
+            str(ref["service_model_ref"])
+            for ref in body.get("external_references", {}).values()
+            if ref.get("service_model") == "invoice"
+        }
+        query = "SELECT tranid FROM transaction WHERE type = 'CustInvc'"
+        posted = {str(row["tranid"]) for row in erp.session.suiteql(query)}
+    finally:
+        psa.close()
+        erp.close()
+    return billed & posted
+
+
 def _until(condition: Callable[[], object], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -111,12 +147,18 @@ def test_the_hub_is_healthy_soon_produces_work_and_stops_within_seconds_of_ctrl_
             return int(conn.execute(query, {"kind": kind}).scalar_one())
 
     _until(lambda: count("contract") == 60, 120, "the generated firm's 60 contracts")
-    _until(lambda: count("time_entry"), 120, "approved time from the sandbox PSA")
+    _until(lambda: count("time_entry"), 120, "approved time from Kantata")
     engine.dispose()
-
-    # Ctrl-C while the hub works: the month-end run has just started, flows activate
-    # contracts and post documents, the scheduler applies events.
     _until(lambda: _invoice_runs_started(hub.home), 120, "the month-end invoice run")
+    sandbox = _sandbox(hub.log)
+    _until(
+        lambda: _billed_in_kantata_and_posted_in_netsuite(sandbox),
+        180,
+        "an invoice of Kantata time posted in NetSuite",
+    )
+
+    # Ctrl-C while the hub works: the month-end run's documents are posting, flows
+    # write back to Kantata and Salesforce, the scheduler applies events.
     interrupted = time.monotonic()
     hub.process.send_signal(signal.SIGINT)
     try:

@@ -1,16 +1,16 @@
 """`accord up` interrupted and killed with many flows waiting on an ERP outage restarts
 promptly and posts every waiting document once.
 
-The hub runs with its sandbox landscape; the ERP starts refusing postings once every
-contract is activated (its listings stay readable for the test), so the month-end invoice
-run leaves one posting flow per document parked on the outage. Interrupted with Ctrl-C,
-the hub exits within seconds (its flows parked for up to an hour must not hold it), and
-the restarted one carries on from the sandbox's clock rather than going back. That one
-recovers the parked flows with the ERP down again and is SIGKILLed; the ERP is back when
-it restarts (the outage lived in the killed process's sandbox), and the restarted hub
-must answer /healthz within seconds while it recovers those flows in the background, then
-post each stranded document exactly once. One home goes through both stops, so the
-firm's activation and month-end run are played once.
+The hub runs with its sandbox landscape's generic systems; the ERP starts refusing
+postings once every contract is activated (its listings stay readable for the test), so
+the month-end invoice run leaves one posting flow per document parked on the outage.
+Interrupted with Ctrl-C, the hub exits within seconds (its flows parked for up to an
+hour must not hold it), and the restarted one carries on from the sandbox's clock rather
+than going back. That one recovers the parked flows with the ERP down again and is
+SIGKILLed; the ERP is back when it restarts (the outage lived in the killed process's
+sandbox), and the restarted hub must answer /healthz within seconds while it recovers
+those flows in the background, then post each stranded document exactly once. One home
+goes through both stops, so the firm's activation and month-end run are played once.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def _free_port() -> int:
 class RunningHub:
     """One `accord up` process on a home that outlives it."""
 
-    def __init__(self, home: Path, port: int, log: Path) -> None:
-        env = os.environ | {"ACCORD_HOME": str(home)}
+    def __init__(self, home: Path, port: int, log: Path, landscape: Path) -> None:
+        env = os.environ | {"ACCORD_HOME": str(home), "ACCORD_CONFIG": str(landscape)}
         for name in ("ACCORD_DATABASE_URL", "ACCORD_NATS_URL"):
             env.pop(name, None)
         self.log = log
@@ -111,9 +111,11 @@ class RunningHub:
 @pytest.fixture
 def hubs(tmp_path: Path) -> Iterator[Callable[[str], RunningHub]]:
     started: list[RunningHub] = []
+    generic = tmp_path / "landscape.yaml"  # the outage is the generic ERP's
+    generic.write_text("version: 1\nsandbox: {vendors: false}\n")
 
     def start(name: str) -> RunningHub:
-        hub = RunningHub(tmp_path / "home", _free_port(), tmp_path / f"{name}.log")
+        hub = RunningHub(tmp_path / "home", _free_port(), tmp_path / f"{name}.log", generic)
         started.append(hub)
         return hub
 

@@ -67,7 +67,11 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, di
     _require_chromium()
     home = tmp_path_factory.mktemp("accord-home")
     port = _free_port()
+    # The generic sandbox systems: the queue's tests close the generic ERP's periods.
+    generic = home.parent / "landscape.yaml"
+    generic.write_text("version: 1\nsandbox: {vendors: false}\n")
     env = {**os.environ, "ACCORD_HOME": str(home), "ACCORD_HTTP_PORT": str(port)}
+    env |= {"ACCORD_CONFIG": str(generic)}
     env.pop("ACCORD_DATABASE_URL", None)
     # A 90-day key, as an operator makes it: it must outlive the sandbox's fast clock.
     token = _accord(env, "keys", "create", "dashboard", "--role", "admin", "--days", "90")

@@ -96,8 +96,15 @@ def test_connectors_check_probes_the_sandbox_and_names_what_fails(
     )
 
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-    rows = {line.split()[1]: line for line in healthy.stdout.splitlines() if "sandbox-" in line}
-    assert set(rows) == {"crm", "clm", "psa", "hr", "billing", "erp"}
+    roles = ("crm", "clm", "psa", "hr", "billing", "erp")
+    rows = {
+        line.split()[1]: line
+        for line in healthy.stdout.splitlines()
+        if len(line.split()) > 3 and line.split()[1] in roles
+    }
+    played = {"salesforce", "salesforce-clm", "kantata", "workday", "sandbox-billing", "netsuite"}
+    assert set(rows) == set(roles), healthy.stdout
+    assert {row.split()[3] for row in rows.values()} == played, healthy.stdout
     assert all("yes" in row for row in rows.values())
     assert broken.returncode == 1
     erp = next(line for line in broken.stdout.splitlines() if "tryton" in line)

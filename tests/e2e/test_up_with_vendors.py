@@ -1,9 +1,10 @@
 """`accord up --config` with Salesforce as the CRM and the CLM and NetSuite as the ERP,
-each a simulator in a process of its own (the sandbox plays PSA, HR and billing):
-contracts signed in Salesforce become invoices posted in NetSuite once, though the hub
-is SIGKILLed while it posts them and restarted; a payment recorded in NetSuite marks
-the invoice paid in Accord and in Salesforce. Every outcome is read back from the
-simulators through the vendors' own APIs (SOQL, SuiteQL) and from the hub's API."""
+each a simulator in a process of its own (the sandbox's generic systems play PSA, HR
+and billing): contracts signed in Salesforce become invoices posted in NetSuite once,
+though the hub is SIGKILLed while it posts them and restarted; a payment recorded in
+NetSuite marks the invoice paid in Accord and in Salesforce. Every outcome is read back
+from the simulators through the vendors' own APIs (SOQL, SuiteQL) and from the hub's
+API."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def _landscape_file(folder: Path, salesforce: str, netsuite: str) -> Path:
     )
     path = folder / "landscape.yaml"
     path.write_text(
-        f"version: 1\nsandbox: {{contracts: {CONTRACTS}}}\nsystems:\n"
+        f"version: 1\nsandbox: {{contracts: {CONTRACTS}, vendors: false}}\nsystems:\n"
         f"  crm: {{connector: salesforce, base_url: '{salesforce}', settings: {{{app}}}}}\n"
         f"  clm: {{connector: salesforce-clm, base_url: '{salesforce}', settings: {{{app}}}}}\n"
         f"  erp: {{connector: netsuite, base_url: '{netsuite}', settings: {{{token}}}}}\n"

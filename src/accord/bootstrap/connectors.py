@@ -97,12 +97,14 @@ def sandbox_connectors(
     simulated: bool = False,
     options: Mapping[str, Any] | None = None,
 ) -> dict[str, Connector]:
-    """One connector per sandbox system. `simulated`: retries do not really sleep and
-    the connectors' clocks (backoff, circuit breakers) follow the landscape's clock."""
+    """One connector per generic sandbox system (what the scenario runner and tests write
+    to). `simulated`: retries do not really sleep and the connectors' clocks (backoff,
+    circuit breakers) follow the landscape's clock."""
     extra = simulated_options(landscape) if simulated else {}
     for role, added in (options or {}).items():
         extra[role] = dict(extra.get(role, {})) | dict(added)
-    return build_connectors(Landscape.default(), landscape.base_url, options=extra)
+    generic = Landscape.default(vendors=False)
+    return build_connectors(generic, landscape.base_url, options=extra)
 
 
 def simulated_options(landscape: SandboxLandscape) -> dict[str, dict[str, Any]]:
@@ -115,9 +117,10 @@ def simulated_options(landscape: SandboxLandscape) -> dict[str, dict[str, Any]]:
 
 
 def remote_sandbox_connectors(url: str) -> dict[str, Connector]:
-    """One connector per system of a sandbox landscape served by another process at
-    `url` (`accord sandbox up`), so several hub processes share one landscape."""
-    return build_connectors(Landscape.default(), remote_sandbox_url(url), order=MASTER_DATA_FIRST)
+    """One connector per generic system of a sandbox landscape served by another process
+    at `url` (`accord sandbox up --generic`), so several hub processes share one landscape."""
+    generic = Landscape.default(vendors=False)
+    return build_connectors(generic, remote_sandbox_url(url), order=MASTER_DATA_FIRST)
 
 
 def remote_sandbox_url(url: str) -> SandboxUrl:

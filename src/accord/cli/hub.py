@@ -230,7 +230,11 @@ def up(
         process.start()
         admission.release()
         if sandbox and not stopping.is_set():
-            sandbox.start_activity(speed=speed, contracts=_sandbox_contracts(landscape))
+            sandbox.start_activity(
+                speed=speed,
+                contracts=_sandbox_contracts(landscape),
+                vendors=landscape.sandbox_vendors,
+            )
 
     stopping = threading.Event()
     starter = _once_serving(server, start_background, stopping)

@@ -53,6 +53,12 @@ def up(
         None, help="directory of the systems' SQLite files (default ACCORD_HOME/sandbox)"
     ),
     seed: int = typer.Option(42, help="seed of the generated firm and its activity"),
+    vendors: bool = typer.Option(
+        True,
+        "--vendors/--generic",
+        help="where the firm works: the vendor simulators (as the default landscape's "
+        "roles are played) or the generic systems (a landscape with `vendors: false`)",
+    ),
     warmup: float = typer.Option(
         20.0,
         help="seconds the clock stays frozen after the firm is loaded, so the hub reads "
@@ -71,7 +77,8 @@ def up(
     clock = SandboxClock(start=clock_start(state, start))
     landscape = Landscape(state, clock=clock)
     landscape.start(host=host, port=port)
-    activity = ActivityGenerator(landscape, seed=seed)
+    systems = landscape.firm_systems(vendors=vendors)
+    activity = ActivityGenerator(landscape.clock, systems, seed=seed)
     activity.load()
     console.print(f"[green]sandbox landscape up[/green]: {landscape.url}")
     console.print(f"vendor simulators: {', '.join(landscape.base_url(v) for v in VENDORS)}")
@@ -84,5 +91,5 @@ def up(
             activity.start(speed)
         stop.wait()
     finally:
-        activity.stop()
+        activity.close()
         landscape.stop()

@@ -26,6 +26,7 @@ from accord.domain.exceptions import ExceptionAction, ExceptionKind
 from accord.domain.revenue.recognition import revenue_report
 from accord.flows import engine, runtime
 from accord.flows.invoice_run import run_invoices
+from accord.landscape import Landscape as HubLandscape
 from accord.loops.scheduler import Scheduler
 from accord.scenarios import format as sf
 from accord.scenarios.documents import write_einvoices
@@ -95,6 +96,7 @@ class ScenarioRunner:
         landscape = Landscape(clock=clock).start()
         wired = wire_hub(
             self.settings(),
+            HubLandscape.default(vendors=False),  # the world writes to the generic systems
             sandbox_url=landscape.base_url,
             sandbox_clock=clock.now,
             options=simulated_options(landscape),

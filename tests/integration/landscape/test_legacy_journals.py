@@ -41,7 +41,9 @@ ENTRIES = {p.document_number: p for p in LedgerJournals(BOOK).postings(JAN)}
 
 def _landscape(tmp_path: Path, source: Mapping[str, Any]) -> Path:
     path = tmp_path / "landscape.yaml"
-    path.write_text(yaml.safe_dump({"version": 1, "sandbox": {}, "sources": {"ledger": source}}))
+    path.write_text(
+        yaml.safe_dump({"version": 1, "sandbox": {"vendors": False}, "sources": {"ledger": source}})
+    )
     return path
 
 

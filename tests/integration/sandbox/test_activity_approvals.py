@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from accord.connectors.sandbox.generator import ActivityGenerator
+from accord.connectors.sandbox.generic_systems import GenericSystems
 from accord.connectors.sandbox.landscape import Landscape
 
 FIRST_DAY = date(2026, 1, 5)  # a Monday
@@ -32,11 +33,11 @@ def _play(seed: int) -> tuple[dict[str, str], dict[str, str], ActivityGenerator]
     keyed by what identifies it across runs (external reference, or position)."""
     with Landscape() as landscape:
         landscape.set_clock(datetime.combine(FIRST_DAY, datetime.min.time(), UTC))
-        generator = ActivityGenerator(landscape, seed=seed)
+        generator = ActivityGenerator(landscape.clock, GenericSystems(landscape.url), seed=seed)
         generator.load()
         with httpx.Client(base_url=landscape.url, timeout=30) as http:
             for day in _working_days():
-                generator.produce_day(http, day)
+                generator.produce_day(day)
             params = {"limit": 1000}
             time = http.get("/psa/time_entries", params=params).raise_for_status().json()
             expenses = http.get("/psa/expenses", params=params).raise_for_status().json()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from accord.connectors.sandbox.generator import ActivityGenerator
+from accord.connectors.sandbox.generic_systems import GenericSystems
 from accord.connectors.sandbox.landscape import Landscape
 
 FIRST_DAY = date(2026, 1, 5)  # a Monday
@@ -25,15 +26,15 @@ def test_a_restarted_generator_numbers_on_and_leaves_earlier_entries_alone() -> 
     with Landscape() as landscape:
         landscape.set_clock(datetime.combine(FIRST_DAY, datetime.min.time(), UTC))
         with httpx.Client(base_url=landscape.url, timeout=30) as http:
-            first = ActivityGenerator(landscape, seed=7)
+            first = ActivityGenerator(landscape.clock, GenericSystems(landscape.url), seed=7)
             first.load()
             for offset in range(3):
-                first.produce_day(http, FIRST_DAY + timedelta(days=offset))
+                first.produce_day(FIRST_DAY + timedelta(days=offset))
             before = _entries(http)
 
-            restarted = ActivityGenerator(landscape, seed=7)
+            restarted = ActivityGenerator(landscape.clock, GenericSystems(landscape.url), seed=7)
             restarted.load()
-            restarted.produce_day(http, FIRST_DAY + timedelta(days=3))
+            restarted.produce_day(FIRST_DAY + timedelta(days=3))
             after = _entries(http)
 
     assert len(before) >= 20

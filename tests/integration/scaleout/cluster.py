@@ -55,10 +55,15 @@ class Cluster:
         landscape: Landscape,
         env: Mapping[str, str] | None = None,
     ):
-        """`env` adds to every process's environment (a landscape file, its secrets)."""
+        """`env` adds to every process's environment (a landscape file, its secrets);
+        without a landscape file, the processes play the sandbox's generic systems, which
+        the tests load and read."""
         self._dir = tmp_path
         self.database_url = database_url
+        generic = tmp_path / "generic-landscape.yaml"
+        generic.write_text("version: 1\nsandbox: {vendors: false}\n")
         self._env = os.environ | {
+            "ACCORD_CONFIG": str(generic),
             "ACCORD_DATABASE_URL": database_url,
             "ACCORD_NATS_URL": nats_url,
             "ACCORD_SANDBOX_URL": landscape.url,

@@ -20,7 +20,8 @@ import pytest
 from accord.adapters.locks import lock_key
 from accord.cli.roles import LEADER_LOCK
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, populate_landscape
+from accord.connectors.sandbox.firm import generate_firm
+from accord.connectors.sandbox.generic_systems import populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
 from tests.integration.scaleout.cluster import WAIT, Cluster, approve_january_time, wait_until
 

@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from accord.connectors.sandbox.clock import SandboxClock
-from accord.connectors.sandbox.firm import generate_firm, populate_landscape
+from accord.connectors.sandbox.firm import generate_firm
+from accord.connectors.sandbox.generic_systems import populate_landscape
 from accord.connectors.sandbox.landscape import Landscape
 from accord.connectors.tryton import TrytonErpConnector, TrytonSettings
 from accord.connectors.tryton import testing as tryton_testing
@@ -85,7 +86,7 @@ def cluster(
     ERP is the Tryton (its password from the environment)."""
     config = tmp_path / "landscape.yaml"
     config.write_text(
-        f"version: 1\nsandbox: {{}}\nsystems:\n  erp:\n    connector: tryton\n"
+        f"version: 1\nsandbox: {{vendors: false}}\nsystems:\n  erp:\n    connector: tryton\n"
         f"    base_url: {own_tryton.url}\n    timeout_seconds: 60\n"
         f"    settings: {{database: {own_tryton.database}, login: {own_tryton.login}, "
         "password: {env: TEST_TRYTON_PASSWORD}}\n"

@@ -1,6 +1,6 @@
-"""`accord up --config` with Tryton as the ERP and the sandbox for the other systems:
-signed contracts put the customer and the project into Tryton; approved time becomes
-invoices posted there once, though the hub is SIGKILLed while it posts them and
+"""`accord up --config` with Tryton as the ERP and the sandbox's generic systems for the
+other systems: signed contracts put the customer and the project into Tryton; approved
+time becomes invoices posted there once, though the hub is SIGKILLed while it posts them and
 restarted; a payment an accountant registers in Tryton marks the invoice paid in Accord
 and in the CRM; and `accord journals post` books January's journals of DE01 as posted
 account moves. Everything is read back from Tryton, the hub's API and the CRM."""
@@ -34,7 +34,7 @@ CONTRACTS = 3
 def _landscape(folder: Path, server: RunningTryton) -> Path:
     path = folder / "landscape.yaml"
     path.write_text(
-        f"version: 1\nsandbox: {{contracts: {CONTRACTS}}}\nsystems:\n  erp:\n"
+        f"version: 1\nsandbox: {{contracts: {CONTRACTS}, vendors: false}}\nsystems:\n  erp:\n"
         f"    connector: tryton\n    base_url: {server.url}\n"
         f"    settings: {{database: {server.database}, login: {server.login}, "
         "password: {env: TEST_TRYTON_PASSWORD}}\n"

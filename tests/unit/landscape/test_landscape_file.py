@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[3]
 GOOD = """\
 version: 1
 firm: config/firm.yaml
-sandbox: {}
+sandbox: {vendors: false}
 systems:
   erp:
     connector: tryton
@@ -92,10 +92,21 @@ def test_a_good_file_gives_each_connector_its_settings_with_secrets_and_paths_re
     assert "s3cret-value" not in repr(landscape.content)
 
 
-def test_without_a_file_the_sandbox_plays_every_role() -> None:
+def test_without_a_file_the_sandbox_s_vendor_simulators_play_every_role_a_vendor_has() -> None:
     landscape = Landscape.default()
+    generic = Landscape.default(vendors=False)
+
     assert landscape.has_sandbox and landscape.firm_file == SANDBOX_FIRM
-    assert {cfg.connector for cfg in landscape.entries().values()} == {
+    assert landscape.sandbox_vendors and not generic.sandbox_vendors
+    assert {key: cfg.connector for key, cfg in landscape.entries().items()} == {
+        "systems.crm": "salesforce",
+        "systems.clm": "salesforce-clm",
+        "systems.psa": "kantata",
+        "systems.hr": "workday",
+        "systems.billing": "sandbox-billing",
+        "systems.erp": "netsuite",
+    }
+    assert {cfg.connector for cfg in generic.entries().values()} == {
         f"sandbox-{role}" for role in ("crm", "clm", "psa", "hr", "billing", "erp")
     }
 

@@ -8,11 +8,8 @@ with milestones and retainers. The same seed always gives the same firm.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import httpx
 
 ENTITIES = [
     {"id": "DE01", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR"},
@@ -125,60 +122,3 @@ def _contract(rng: random.Random, n: int, customer: dict[str, Any]) -> dict[str,
         "end": "2026-12-31",
         "terms": terms,
     }
-
-
-def populate_landscape(
-    base_url: str, firm: GeneratedFirm, stopping: Callable[[], bool] = lambda: False
-) -> bool:
-    """Write the generated firm into the running landscape at `base_url`, as its users would;
-    False when `stopping()` cut it short (every write is an upsert: loading it again
-    completes it)."""
-    with httpx.Client(base_url=base_url, timeout=30) as http:
-        for worker in firm.workers:
-            _ok(http.put(f"/hr/workers/eid:{worker['id']}", json=_without_id(worker)))
-        for customer in firm.customers:
-            account = {
-                "Name": customer["name"],
-                "BillingCountry": customer["country"],
-                "AccountNumber": customer["id"],
-            }
-            _ok(http.patch(f"/crm/sobjects/Account/ExtId__c/{customer['id']}", json=account))
-        for contract in firm.contracts:
-            if stopping():
-                return False
-            _load_contract(http, contract)
-    return True
-
-
-def _load_contract(http: httpx.Client, contract: dict[str, Any]) -> None:
-    key = contract["id"]
-    _ok(http.put(f"/clm/contracts/eid:{key}", json=_without_id(contract)))
-    _ok(http.post(f"/clm/contracts/eid:{key}/sign", json={"signed_on": "2026-01-02"}))
-    project = {
-        "name": f"Project {key}",
-        "customer": contract["customer"],
-        "contract": key,
-        "currency": contract["currency"],
-    }
-    _ok(http.put(f"/psa/projects/eid:{key}", json=project))
-    for term in contract["terms"]:
-        for milestone in term.get("milestones", []):
-            body = {
-                "project": key,
-                "term": term["id"],
-                "name": milestone["name"],
-                "milestone": milestone["id"],
-            }
-            _ok(http.put(f"/psa/milestones/eid:{key}-{term['id']}-{milestone['id']}", json=body))
-
-
-def _without_id(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != "id"}
-
-
-def _ok(response: httpx.Response) -> None:
-    if response.is_error:
-        raise RuntimeError(
-            f"loading the sandbox firm failed: {response.request.method} {response.request.url}"
-            f" -> {response.status_code} {response.text}"
-        )

@@ -32,9 +32,12 @@ from fastapi import FastAPI
 
 from accord.connectors.sandbox.clock import ClockFile, SandboxClock, resume_at
 from accord.connectors.sandbox.faults import Fault, FaultPlan, fault_from_dict
+from accord.connectors.sandbox.firm_systems import FirmSystems
 from accord.connectors.sandbox.generator import ActivityGenerator
+from accord.connectors.sandbox.generic_systems import GenericSystems
 from accord.connectors.sandbox.servers import billing, clm, crm, erp, hr, psa
 from accord.connectors.sandbox.service import control_router
+from accord.connectors.sandbox.vendor_systems import VendorSystems
 from accord.connectors.sandbox.vendors import THROTTLE_RETRY_AFTER as VENDOR_RETRY_AFTER
 from accord.connectors.sandbox.vendors import VENDORS, vendor_apps
 
@@ -198,13 +201,20 @@ class Landscape:
         for name in [system] if system else self.faults:
             self.faults[name].clear()
 
+    def firm_systems(self, *, vendors: bool) -> FirmSystems:
+        """Where the generated firm works: the vendor simulators when they play the
+        roles (`vendors`), else the generic systems."""
+        return VendorSystems(self.url) if vendors else GenericSystems(self.url)
+
     def start_activity(
-        self, speed: float = 86_400.0, seed: int = 42, contracts: int = 60
+        self, speed: float = 86_400.0, seed: int = 42, contracts: int = 60, *, vendors: bool
     ) -> ActivityGenerator:
-        """Load the generated firm (once, with `contracts` contracts) and keep producing
+        """Load the generated firm (once, with `contracts` contracts) into the systems
+        that play the roles (the vendor simulators when `vendors`) and keep producing
         activity at `speed`."""
         if self._activity is None:
-            self._activity = ActivityGenerator(self, seed=seed, contracts=contracts)
+            systems = self.firm_systems(vendors=vendors)
+            self._activity = ActivityGenerator(self.clock, systems, seed=seed, contracts=contracts)
         self._activity.start(speed)
         return self._activity
 
@@ -215,7 +225,9 @@ class Landscape:
     def stop(self) -> None:
         """Stop activity and the server; the SQLite files (if any) stay for inspection,
         and the clock's position for a restart."""
-        self.stop_activity()
+        if self._activity is not None:
+            self._activity.close()
+            self._activity = None
         if self._clock_file is not None and self._server is not None:
             self._keeping.set()
             self._clock_file.write(self.clock.now())

@@ -11,12 +11,21 @@ Served paths:
   `(lastUpdated, id)` order; `limit` at most 100
 - `GET /ccx/api/v1/{tenant}/workers/{ID}` (a WID or `Employee_ID=...`): one worker or 404
 
-A missing or unknown token is 401. `Faults` switches on an outage (503), throttling (429
-with `Retry-After`), server errors (500), latency and pages that repeat the previous
-page's last worker; the sandbox's fault plan fits there too (see `simulators.faults`),
-but a reorder fault leaves the workers in the `lastUpdated` order the listing promises.
-`lastUpdated` follows `clock` (the sandbox's) when given one. Workers are kept in the
-tenant's `StateStore`, so a tenant with a state directory outlives its simulator.
+Simulator only (no Workday API: Workday offers no public write API for workers), for
+seeding a tenant from outside the process, as the sandbox's generated firm is:
+
+- `GET /_sandbox/workers/{Employee_ID}`: the worker as stored, or 404
+- `PUT /_sandbox/workers/{Employee_ID}` with Workday's worker fields (`descriptor`,
+  `jobProfile`, `jobHistory`, `costRates`, ...): creates or changes the worker (a new
+  `lastUpdated`), as `Simulator.put_worker` does
+
+A missing or unknown token is 401 (the seeding paths take none). `Faults` switches on
+an outage (503), throttling (429 with `Retry-After`), server errors (500), latency and
+pages that repeat the previous page's last worker; the sandbox's fault plan fits there
+too (see `simulators.faults`), but a reorder fault leaves the workers in the
+`lastUpdated` order the listing promises. `lastUpdated` follows `clock` (the sandbox's)
+when given one. Workers are kept in the tenant's `StateStore`, so a tenant with a state
+directory outlives its simulator.
 """
 
 from __future__ import annotations
@@ -141,6 +150,7 @@ def create_app(simulator: Simulator | None = None) -> FastAPI:
     app.middleware("http")(_guard(sim))
     _token_route(app, sim)
     _worker_routes(app, sim)
+    _seed_routes(app, sim)
     return app
 
 
@@ -203,3 +213,19 @@ def _worker_routes(app: FastAPI, sim: Simulator) -> None:
             ):
                 return candidate
         return _error(404, f"no worker {reference}")
+
+
+def _seed_routes(app: FastAPI, sim: Simulator) -> None:
+    """The simulator-only seeding paths (see the module docs)."""
+
+    @app.get("/_sandbox/workers/{employee_id}")
+    def seeded(employee_id: str) -> Any:
+        found = sim.workers.get(f"wid{employee_id.lower()}")
+        return found if found is not None else _error(404, f"no worker {employee_id}")
+
+    @app.put("/_sandbox/workers/{employee_id}")
+    async def seed(employee_id: str, request: Request) -> Any:
+        fields = await request.json()
+        if not isinstance(fields, dict):
+            return _error(400, "send the worker's fields as a JSON object")
+        return sim.put_worker(employee_id, **fields)
