@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from accord.canonical.v1 import ContractStatus, Milestone, TimeEntry
+from accord.canonical.v1 import ContractStatus, Milestone, TimeAndMaterialsTerm, TimeEntry
 from accord.connectors.kantata import connector_factory as kantata_connector
 from accord.connectors.netsuite import connector_factory as netsuite_connector
 from accord.connectors.salesforce import clm_connector_factory as clm_connector
@@ -135,3 +135,36 @@ def test_a_customer_pays_an_invoice_posted_in_netsuite_in_full(
         (key, "INV-DE01-000009")
     ]
     assert Decimal(str(payments[0]["total"])) == Decimal("1785.00")
+
+
+def test_each_amendment_in_salesforce_is_a_new_version_of_the_contract() -> None:
+    """Amended twice, a contract reads back at version 3 with both rates, so an amendment
+    flow (keyed by contract and version) carries each amendment, not the first only."""
+    with Landscape() as landscape:
+        landscape.set_clock(datetime.combine(FIRST_DAY, datetime.min.time(), UTC))
+        generator = ActivityGenerator(
+            landscape.clock, landscape.firm_systems(vendors=True), seed=7, contracts=CONTRACTS
+        )
+        clm = clm_connector(_settings(landscape, "salesforce"))
+        try:
+            generator.load()
+            contract = next(c for c in generator.firm.contracts if c["terms"][0]["id"] == "TM")
+            assert _read(clm, contract["id"]).version == 1
+            generator.systems.amend(contract, "150", FIRST_DAY)
+            generator.systems.amend(contract, "175", FIRST_DAY + timedelta(days=7))
+            amended = _read(clm, contract["id"])
+        finally:
+            clm.close()
+            generator.close()
+
+    assert amended.version == 3
+    term = amended.terms[0]
+    assert isinstance(term, TimeAndMaterialsTerm)
+    rates = {(Decimal(str(r.rate)), r.valid_from) for r in term.rates if r.role == "*"}
+    assert {(Decimal("150"), FIRST_DAY), (Decimal("175"), FIRST_DAY + timedelta(days=7))} <= rates
+
+
+def _read(clm: Any, contract: str) -> Any:
+    found = clm.get_contract(contract)
+    assert found is not None, f"{contract} is not in Salesforce"
+    return found

@@ -24,6 +24,8 @@ from accord.connectors.sandbox.vendors import VENDOR_SETTINGS
 
 API = "/services/data/v62.0"
 EXTERNAL_ID = "Accord_Id__c"
+REVISION = "Accord_Revision__c"
+"""The contract's version, raised with every amendment (the shipped CLM mapping reads it)."""
 SIGNED_ON = "2026-01-02"
 """The day the sandbox firm's contracts were signed (as the generic CLM has it)."""
 
@@ -84,7 +86,8 @@ class SalesforceOrg:
         self.upsert("Contract", contract["id"], signed)
 
     def amend(self, contract: str, term: str, rate: str, day: date) -> None:
-        """Append a rate version for every role to the term, from `day` on."""
+        """Append a rate version for every role to the term, from `day` on, as the contract's
+        next revision."""
         current = self.read("Contract", contract)
         if current is None:
             return  # not loaded yet: nothing to amend
@@ -93,4 +96,7 @@ class SalesforceOrg:
             if each["id"] == term:
                 rates = [*each.get("rates", []), {"role": "*", "rate": rate, "from": str(day)}]
                 each["rates"] = rates
-        self.upsert("Contract", contract, {"Billing_Terms__c": json.dumps(terms)})
+        revision = int(current.get(REVISION) or 1) + 1
+        self.upsert(
+            "Contract", contract, {"Billing_Terms__c": json.dumps(terms), REVISION: revision}
+        )
