@@ -26,7 +26,7 @@ from accord.bootstrap import Hub, configure_firm, process_ports, wire_hub
 from accord.bootstrap.notifications import build_exception_notifier
 from accord.cli.landscape import landscape_or_exit
 from accord.cli.roles import ProcessRole, RoleError, ScaleOut, default_name, run_role
-from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed
+from accord.cli.sandbox_speed import DEFAULT_SPEED, SpeedTooHigh, check_speed, feeds_read
 from accord.cli.startup import (
     BadLogLevel,
     Banner,
@@ -149,7 +149,7 @@ def up(
     speed = speed or _sandbox_speed(landscape)
     try:
         audit_anchoring(settings)  # an unusable audit key stops the hub before it starts
-        check_speed(speed, allow_lost_changes=allow_lost_changes)
+        check_speed(speed, allow_lost_changes=allow_lost_changes, feeds=_feeds_read(landscape))
         check_log_level(log_level)
         NotificationSettings.from_env(os.environ)  # a wrong setting stops it before it starts
     except (AuditKeyError, SpeedTooHigh, BadLogLevel, ValueError) as error:
@@ -260,6 +260,11 @@ def _sandbox(settings: Settings, landscape: Landscape, start: dt.date | None) ->
 def _sandbox_speed(landscape: Landscape) -> float:
     sandbox = landscape.content.sandbox
     return (sandbox.speed if sandbox else None) or DEFAULT_SPEED
+
+
+def _feeds_read(landscape: Landscape) -> dict[str, dt.timedelta]:
+    """The sandbox feeds with a retention among the systems the hub reads."""
+    return feeds_read(system.connector for system in landscape.entries().values())
 
 
 def _sandbox_contracts(landscape: Landscape) -> int:

@@ -11,7 +11,8 @@ good, as with a real system down for longer than its retention.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from accord.connectors.sandbox.servers.crm import RETENTION as CRM_RETENTION
@@ -20,10 +21,18 @@ from accord.connectors.sdk.resilience import CircuitBreaker
 from accord.loops.hub_process import Intervals
 
 FEED_RETENTION = {"PSA event feed": PSA_RETENTION, "CRM change feed": CRM_RETENTION}
+FEED_OF = {"sandbox-psa": "PSA event feed", "sandbox-crm": "CRM change feed"}
+"""The connectors that read a feed with a retention; the vendor connectors poll by
+modification stamp (with a look-back window), which ages out of nothing."""
 READ_GAP_SECONDS = CircuitBreaker().reset_after + Intervals().tick
 """The longest real time between two reads of a feed: a tick plus an open circuit."""
 DEFAULT_SPEED = 7_200.0
 """Two simulated hours a second: below `max_speed()`, so no change is lost."""
+
+
+def feeds_read(connectors: Iterable[str]) -> dict[str, timedelta]:
+    """The sandbox feeds a hub with these `connectors` (entry-point names) reads."""
+    return {FEED_OF[c]: FEED_RETENTION[FEED_OF[c]] for c in connectors if c in FEED_OF}
 
 
 def shortest_feed(feeds: Mapping[str, timedelta] = FEED_RETENTION) -> tuple[str, float]:
@@ -34,7 +43,9 @@ def shortest_feed(feeds: Mapping[str, timedelta] = FEED_RETENTION) -> tuple[str,
 
 def max_speed(feeds: Mapping[str, timedelta] = FEED_RETENTION) -> float:
     """The fastest speed at which every feed (by default the sandbox's) is read within its
-    retention."""
+    retention; with no feed read, none can age out."""
+    if not feeds:
+        return math.inf
     return shortest_feed(feeds)[1] / READ_GAP_SECONDS
 
 

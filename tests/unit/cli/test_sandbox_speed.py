@@ -11,8 +11,14 @@ from accord.cli.sandbox_speed import (
     FEED_RETENTION,
     SpeedTooHigh,
     check_speed,
+    feeds_read,
     max_speed,
 )
+from accord.landscape import Landscape
+
+
+def _connectors(landscape: Landscape) -> list[str]:
+    return [system.connector for system in landscape.entries().values()]
 
 
 def test_the_limit_is_the_shortest_retention_over_the_longest_gap_between_reads() -> None:
@@ -35,3 +41,20 @@ def test_a_faster_speed_is_refused_unless_lost_changes_are_allowed() -> None:
     check_speed(86_400, allow_lost_changes=True)
     with pytest.raises(SpeedTooHigh, match="positive"):
         check_speed(0, allow_lost_changes=True)
+
+
+def test_the_default_landscape_reads_no_feed_that_ages_out_so_any_speed_loses_nothing() -> None:
+    feeds = feeds_read(_connectors(Landscape.default()))
+    assert feeds == {}
+    assert max_speed(feeds) == float("inf")
+    check_speed(864_000, allow_lost_changes=False, feeds=feeds)
+
+
+def test_the_generic_systems_feeds_limit_the_speed_of_a_landscape_that_reads_them() -> None:
+    feeds = feeds_read(_connectors(Landscape.default(vendors=False)))
+    assert feeds == FEED_RETENTION
+    with pytest.raises(SpeedTooHigh, match="CRM change feed"):
+        check_speed(86_400, allow_lost_changes=False, feeds=feeds)
+    assert feeds_read(["salesforce", "sandbox-psa"]) == {
+        "PSA event feed": FEED_RETENTION["PSA event feed"]
+    }
