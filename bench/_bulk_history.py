@@ -14,7 +14,14 @@ the same code makes the same decisions, only without the round trips between the
   entry through the engine's `approve_time` and one `run_invoicing` per chunk of
   contracts, as the invoice run chunks them, and the billing store's `write_book` writes
   what changed, with billing's checkpoint; it gathers PostgreSQL's statistics of the
-  rows as the store's saves do.
+  rows as the store's saves do;
+- then, on PostgreSQL, the tables written are vacuumed and analyzed (`VACUUM_ANALYZED`),
+  as a bulk load is to be followed and as autovacuum soon would after such writes.
+  Without it the store is one no hub with autovacuum stays in: the catch-up write
+  leaves an unsettled row per entry and the run's write deletes them all, so at
+  1,000,000 entries a million dead rows sat in `billing_rows`' indexes, and every
+  look-up of unsettled items by id stepped over them (a tick of 0.33 s, 0.08 s
+  vacuumed; the first one after seeding up to 0.9 s, marking them dead on the way).
 
 `tests/integration/bench/test_bulk_history.py` seeds a small history both ways and
 finds the same rows, and the same invoice from the next run.
@@ -66,7 +73,22 @@ def seed(hub: Hub, entries: Iterable[v1.TimeEntry], through: date) -> int:
     while chunk := list(islice(every, BATCH)):
         checkpoint = _log_applied(hub, chunk)
         recorded += chunk
-    return _bill(hub, recorded, through, checkpoint)
+    issued = _bill(hub, recorded, through, checkpoint)
+    _vacuum_analyze(hub)
+    return issued
+
+
+VACUUM_ANALYZED = ("inbound_events", "business_objects", "outbox", "billing_rows")
+"""The tables seeding writes in bulk."""
+
+
+def _vacuum_analyze(hub: Hub) -> None:
+    """VACUUM (ANALYZE) the tables written, on PostgreSQL (outside a transaction, as
+    VACUUM must be): dead rows gone, visibility and planner statistics current."""
+    if hub.engine.dialect.name != "postgresql":
+        return
+    with hub.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(VACUUM_ANALYZED)}")
 
 
 def _log_applied(hub: Hub, entries: Sequence[v1.TimeEntry]) -> int:
