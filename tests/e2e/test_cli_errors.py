@@ -73,17 +73,26 @@ def test_nats_that_does_not_answer_is_exit_1_at_once_and_debug_shows_the_traceba
     assert debugged.returncode == 1 and "NatsUnreachable" in debugged.stderr
 
 
+def _generic_landscape(folder: Path) -> Path:
+    """A landscape whose generic CRM and PSA are read through feeds that age out (the
+    default landscape's vendor connectors poll by stamp: no speed loses a change there)."""
+    path = folder / "landscape.yaml"
+    path.write_text("version: 1\nsandbox: {vendors: false}\n")
+    return path
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (("--speed", "86400"), "changes can be lost"),
+        (("--speed", "86400", "--config", "{generic}"), "changes can be lost"),
         (("--log-level", "chatty"), "is not one of"),
     ],
 )
 def test_up_refuses_a_speed_that_loses_changes_and_an_unknown_log_level(
     tmp_path: Path, args: tuple[str, ...], said: str
 ) -> None:
-    refused = _accord(tmp_path, "up", *args)
+    generic = str(_generic_landscape(tmp_path))
+    refused = _accord(tmp_path, "up", *(arg.format(generic=generic) for arg in args))
     assert refused.returncode == 2, refused.stderr
     said_flat = " ".join(refused.stderr.split())
     assert said in said_flat and "Accord is up" not in said_flat
